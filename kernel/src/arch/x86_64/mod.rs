@@ -1,0 +1,82 @@
+//! The x86_64 architecture layer: boot entry (PVH and Multiboot2), long-mode
+//! descriptor tables, trap entry, page tables and the per-CPU base (GS).
+
+mod cpu_regs;
+pub mod image;
+pub mod paging;
+mod tables;
+mod trap;
+
+pub use paging::{phys_to_virt, FRAME_LIMIT};
+pub use trap::{overflow_stack, touch_unmapped, TrapFrame};
+
+use crate::boot::{Handoff, Protocol};
+use crate::percpu::PerCpu;
+
+core::arch::global_asm!(include_str!("boot.s"), options(att_syntax));
+
+/// Architecture name shown in the banner.
+pub const NAME: &str = "x86_64";
+
+#[no_mangle]
+extern "C" fn arch_entry(protocol: u32, magic: u32, info: u64, boot_tsc: u64) -> ! {
+    let protocol = if protocol == 0 { Protocol::Pvh } else { Protocol::Multiboot2 };
+    crate::kmain(Handoff { protocol, magic, info_paddr: info, boot_tsc })
+}
+
+/// Loads this CPU's descriptor tables and points GS at its per-CPU block.
+pub fn early_init(cpu: &'static PerCpu) {
+    tables::load(&tables::BSP_TABLES);
+    cpu_regs::set_gs_base(cpu as *const PerCpu as u64);
+}
+
+/// The calling CPU's per-CPU block.
+pub fn this_cpu() -> &'static PerCpu {
+    let p = cpu_regs::gs_self() as *const PerCpu;
+    // SAFETY: GS base was set in `early_init` to a 'static PerCpu whose first
+    // word is its own address.
+    unsafe { &*p }
+}
+
+/// Guard pages that must stay unmapped.
+pub fn guard_pages() -> [u64; 4] {
+    let g = tables::ist_guards();
+    [image::layout().boot_stack_guard, g[0], g[1], g[2]]
+}
+
+/// Address the physical range `[paddr, paddr+len)` for device registers.
+pub fn map_mmio(paddr: u64, len: u64) -> Option<usize> {
+    phys_to_virt(paddr, len)
+}
+
+/// The caller's frame pointer.
+#[inline(always)]
+pub fn current_fp() -> u64 {
+    cpu_regs::frame_pointer()
+}
+
+fn on_kernel_stack(addr: u64) -> bool {
+    let l = image::layout();
+    let (ist_lo, ist_hi) = tables::ist_range();
+    l.boot_stack.contains(&addr) && l.boot_stack.contains(&(addr + 15))
+        || (ist_lo..ist_hi).contains(&addr) && (ist_lo..ist_hi).contains(&(addr + 15))
+}
+
+/// Walks the frame-pointer chain from `fp`, calling `f` with each return address.
+pub fn backtrace(mut fp: u64, mut f: impl FnMut(u64)) {
+    for _ in 0..48 {
+        if fp % 8 != 0 || !on_kernel_stack(fp) {
+            return;
+        }
+        let next = cpu_regs::read_kernel_u64(fp);
+        let ret = cpu_regs::read_kernel_u64(fp + 8);
+        if ret == 0 {
+            return;
+        }
+        f(ret);
+        if next <= fp {
+            return;
+        }
+        fp = next;
+    }
+}

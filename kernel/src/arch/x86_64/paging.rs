@@ -1,0 +1,136 @@
+//! x86_64 kernel address space: the direct map of physical memory at
+//! `DIRECT_MAP_BASE` (2 MiB pages, uncached where there is no RAM), and the
+//! kernel image at `KERNEL_VMA` with 4 KiB pages: text read-execute, rodata
+//! read-only, data read-write, everything but text no-execute, stack guard
+//! pages left unmapped. Replaces the boot page tables.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::cpu_regs;
+use crate::arch::{ImageLayout, PagingSummary};
+
+/// Start of the direct map of physical memory.
+pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
+/// Where the kernel image is linked (physical + this).
+pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
+
+const PRESENT: u64 = 1;
+const WRITABLE: u64 = 1 << 1;
+const WRITE_THROUGH: u64 = 1 << 3;
+const NO_CACHE: u64 = 1 << 4;
+const HUGE: u64 = 1 << 7;
+const GLOBAL: u64 = 1 << 8;
+const NO_EXECUTE: u64 = 1 << 63;
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+const MIB2: u64 = 2 << 20;
+const EFER: u32 = 0xc000_0080;
+
+/// End of the physical range the direct map covers (the boot tables map 4 GiB).
+static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(4 << 30);
+
+/// Kernel virtual address of physical `paddr`, if the direct map covers it.
+pub fn phys_to_virt(paddr: u64, len: u64) -> Option<usize> {
+    let end = paddr.checked_add(len)?;
+    (end <= DIRECT_MAP_END.load(Ordering::Relaxed)).then(|| (DIRECT_MAP_BASE + paddr) as usize)
+}
+
+/// Highest physical address the frame allocator may hand out (all of it: the
+/// direct map is sized to cover every RAM region).
+pub const FRAME_LIMIT: u64 = u64::MAX;
+
+fn table(phys: u64) -> &'static mut [u64; 512] {
+    // SAFETY: `phys` is a page-table frame this module allocated (or the boot
+    // tables); the direct map covers it and nothing else aliases it mutably.
+    unsafe { &mut *((DIRECT_MAP_BASE + phys) as *mut [u64; 512]) }
+}
+
+struct Builder<'a> {
+    alloc: &'a mut dyn FnMut() -> Option<u64>,
+    tables: usize,
+}
+
+impl Builder<'_> {
+    fn new_table(&mut self) -> Result<u64, &'static str> {
+        let f = (self.alloc)().ok_or("out of memory for page tables")?;
+        if phys_to_virt(f, 4096).is_none() {
+            return Err("page-table frame outside the boot direct map");
+        }
+        table(f).fill(0);
+        self.tables += 1;
+        Ok(f)
+    }
+
+    fn next(&mut self, parent: u64, index: usize) -> Result<u64, &'static str> {
+        let e = table(parent)[index];
+        if e & PRESENT != 0 {
+            return Ok(e & ADDR_MASK);
+        }
+        let t = self.new_table()?;
+        table(parent)[index] = t | PRESENT | WRITABLE;
+        Ok(t)
+    }
+
+    fn leaf_table(&mut self, root: u64, virt: u64, level: usize) -> Result<u64, &'static str> {
+        let mut t = root;
+        for shift in [39, 30, 21].iter().take(level) {
+            t = self.next(t, ((virt >> shift) & 511) as usize)?;
+        }
+        Ok(t)
+    }
+
+    fn map_2m(&mut self, root: u64, virt: u64, phys: u64, flags: u64) -> Result<(), &'static str> {
+        let pd = self.leaf_table(root, virt, 2)?;
+        table(pd)[((virt >> 21) & 511) as usize] = phys | flags | HUGE | PRESENT;
+        Ok(())
+    }
+
+    fn map_4k(&mut self, root: u64, virt: u64, phys: u64, flags: u64) -> Result<(), &'static str> {
+        let pt = self.leaf_table(root, virt, 3)?;
+        table(pt)[((virt >> 12) & 511) as usize] = phys | flags | PRESENT;
+        Ok(())
+    }
+}
+
+/// Builds and loads the kernel's page tables.
+///
+/// `ram` lists physical ranges that hold RAM (mapped write-back); the rest of
+/// the direct map is mapped uncached. `alloc` hands out zeroable frames.
+pub fn init(
+    ram: &[(u64, u64)],
+    image: &ImageLayout,
+    guards: &[u64],
+    alloc: &mut dyn FnMut() -> Option<u64>,
+) -> Result<PagingSummary, &'static str> {
+    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 { NO_EXECUTE } else { 0 };
+    let mut b = Builder { alloc, tables: 0 };
+    let root = b.new_table()?;
+
+    let top = ram.iter().map(|r| r.1).max().unwrap_or(0).max(4 << 30);
+    let top = top.div_ceil(MIB2) * MIB2;
+    let mut p = 0;
+    while p < top {
+        let has_ram = ram.iter().any(|&(s, e)| s < p + MIB2 && e > p);
+        let cache = if has_ram { 0 } else { NO_CACHE | WRITE_THROUGH };
+        b.map_2m(root, DIRECT_MAP_BASE + p, p, WRITABLE | GLOBAL | nx | cache)?;
+        p += MIB2;
+    }
+
+    let mut v = image.kernel.start;
+    while v < image.kernel.end {
+        let flags = if image.text.contains(&v) {
+            GLOBAL
+        } else if image.rodata.contains(&v) {
+            GLOBAL | nx
+        } else {
+            GLOBAL | WRITABLE | nx
+        };
+        if !guards.contains(&v) {
+            b.map_4k(root, v, v - KERNEL_VMA, flags)?;
+        }
+        v += 4096;
+    }
+
+    cpu_regs::write_cr3(root);
+    DIRECT_MAP_END.store(top, Ordering::Relaxed);
+    Ok(PagingSummary { direct_map_bytes: top, page_tables: b.tables, nx: nx != 0 })
+}

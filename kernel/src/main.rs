@@ -1,0 +1,86 @@
+//! ExoV6 kernel entry: brings up the console, CPU tables, time, memory,
+//! ACPI and interrupts in that order, prints the banner, then runs what
+//! the command line asks for (a self-test, a panic hook, or power-off).
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod acpi;
+mod arch;
+mod banner;
+mod boot;
+mod console;
+mod fault;
+mod initrd;
+mod irq;
+mod ktest;
+mod logger;
+mod mem;
+mod panic;
+mod percpu;
+mod power;
+mod symbols;
+mod time;
+
+use boot::Handoff;
+
+/// The generic kernel entry, called by the architecture's boot code on the
+/// boot CPU with interrupts off.
+pub fn kmain(handoff: Handoff) -> ! {
+    console::init();
+    arch::early_init(percpu::bsp());
+    time::set_boot_tsc(handoff.boot_tsc);
+
+    let info = match boot::parse(&handoff) {
+        Ok(info) => info,
+        Err(e) => {
+            println!("boot: cannot read the boot information: {e}");
+            power::exit(power::Status::Panic);
+        }
+    };
+    let parsed = cmdline::parse(info.cmdline);
+    let opts = &parsed.options;
+    logger::init(opts.log);
+    for problem in parsed.problems() {
+        println!("cmdline: {problem}");
+    }
+    if parsed.dropped_problems() > 0 {
+        println!("cmdline: {} more problems not shown", parsed.dropped_problems());
+    }
+
+    time::calibrate();
+    log::debug!("boot: tsc calibrated at {} us", time::now_us());
+    let memory = match mem::init(&info) {
+        Ok(m) => m,
+        Err(e) => panic!("memory initialisation failed: {e}"),
+    };
+    log::debug!("boot: memory ready at {} us", time::now_us());
+    let acpi = acpi::init(info.rsdp);
+    log::debug!("boot: acpi read at {} us", time::now_us());
+    let interrupts = irq::init(acpi.as_ref());
+    log::debug!("boot: interrupts on at {} us", time::now_us());
+    let ramdisk = initrd::find(&info);
+
+    banner::print(&banner::Facts {
+        info: &info,
+        memory: &memory,
+        acpi: acpi.as_ref(),
+        interrupts: &interrupts,
+        initrd: ramdisk.as_ref(),
+    });
+    println!("kernel: boot complete");
+
+    if opts.panic {
+        panic!("panic requested on the command line");
+    }
+    if let Some(test) = opts.ktest {
+        ktest::run(test);
+    }
+    if opts.shutdown {
+        power::exit(power::Status::Ok);
+    }
+    log::info!("no init program yet: idling; serial input is echoed");
+    console::echo_forever()
+}

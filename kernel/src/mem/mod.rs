@@ -1,0 +1,113 @@
+//! Physical memory: the boot memory map with the kernel, boot modules and
+//! boot structures carved out, the frame allocator built on it, the kernel
+//! page tables, and the kernel heap. Also the one place that turns physical
+//! ranges into slices through the direct map.
+
+pub mod frames;
+pub mod heap;
+
+use firmware::{BootInfo, MemKind};
+use physmem::{MemoryMap, RegionKind};
+
+use crate::arch;
+
+/// Capacity of the boot memory map.
+const MAP_REGIONS: usize = 256;
+
+/// What memory initialisation found, for the banner.
+pub struct MemorySummary {
+    pub usable_bytes: u64,
+    pub regions: usize,
+    /// End of the highest range that holds RAM.
+    pub ram_top: u64,
+    pub managed_frames: usize,
+    pub free_frames: usize,
+    pub page_tables: usize,
+    pub direct_map_bytes: u64,
+    pub nx: bool,
+    pub heap_bytes: usize,
+}
+
+/// A read-only view of physical memory through the direct map, if mapped.
+pub fn phys_slice(paddr: u64, len: u64) -> Option<&'static [u8]> {
+    let virt = arch::phys_to_virt(paddr, len)?;
+    let len = usize::try_from(len).ok()?;
+    // SAFETY: the direct map covers [paddr, paddr+len) for the kernel's whole
+    // life, and the bytes are only read.
+    Some(unsafe { core::slice::from_raw_parts(virt as *const u8, len) })
+}
+
+fn kind_of(k: MemKind) -> RegionKind {
+    match k {
+        MemKind::Usable => RegionKind::Usable,
+        MemKind::AcpiReclaimable => RegionKind::AcpiReclaimable,
+        MemKind::AcpiNvs => RegionKind::AcpiNvs,
+        MemKind::Bad => RegionKind::Bad,
+        MemKind::Reserved | MemKind::Unknown(_) => RegionKind::Reserved,
+    }
+}
+
+/// Builds the memory map, the frame allocator, the page tables and the heap.
+pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
+    let image = arch::image::layout();
+    let mut map: MemoryMap<MAP_REGIONS> = MemoryMap::new();
+    for r in info.regions() {
+        map.add(r.start, r.len, kind_of(r.kind)).map_err(|_| "too many memory-map entries")?;
+    }
+    if map.usable_bytes() == 0 {
+        return Err("the boot loader reported no usable memory");
+    }
+    let carve = |map: &mut MemoryMap<MAP_REGIONS>, s: u64, e: u64, k: RegionKind| {
+        map.reserve(s, e, k).map_err(|_| "memory map full while reserving")
+    };
+    // Real-mode structures (IVT, BDA, EBDA, option ROMs) stay untouched.
+    carve(&mut map, 0, 0x10_0000, RegionKind::Reserved)?;
+    carve(&mut map, image.boot_phys.start, image.boot_phys.end, RegionKind::Kernel)?;
+    carve(&mut map, image.kernel_phys.start, image.kernel_phys.end, RegionKind::Kernel)?;
+    for m in info.modules() {
+        carve(&mut map, m.start, m.end, RegionKind::BootModule)?;
+    }
+    for &(s, e) in info.structure_extents() {
+        carve(&mut map, s, e, RegionKind::BootInfo)?;
+    }
+    map.normalize().map_err(|_| "memory map full while normalising")?;
+    for r in map.regions() {
+        log::debug!("memory: {:#014x}-{:#014x} {}", r.start, r.end, r.kind.name());
+    }
+
+    frames::init(&map)?;
+    log::debug!("memory: frame allocator ready at {} us", crate::time::now_us());
+
+    let mut ram = [(0u64, 0u64); MAP_REGIONS];
+    let mut n = 0;
+    for r in map.regions() {
+        if !matches!(r.kind, RegionKind::Reserved | RegionKind::Bad) && n < ram.len() {
+            ram[n] = (r.start, r.end);
+            n += 1;
+        }
+    }
+    let paging = arch::paging::init(&ram[..n], &image, &arch::guard_pages(), &mut || frames::alloc().ok())?;
+    log::debug!("memory: page tables loaded at {} us", crate::time::now_us());
+    let heap_bytes = heap::init()?;
+
+    Ok(MemorySummary {
+        usable_bytes: map.usable_bytes(),
+        regions: map.regions().len(),
+        ram_top: map.regions().iter().filter(|r| !matches!(r.kind, RegionKind::Reserved | RegionKind::Bad)).map(|r| r.end).max().unwrap_or(0),
+        managed_frames: frames::managed(),
+        free_frames: frames::free(),
+        page_tables: paging.page_tables,
+        direct_map_bytes: paging.direct_map_bytes,
+        nx: paging.nx,
+        heap_bytes,
+    })
+}
+
+/// Writes `bytes` to physical memory the caller owns (a frame it allocated).
+pub fn write_phys(paddr: u64, bytes: &[u8]) {
+    if let Some(virt) = arch::phys_to_virt(paddr, bytes.len() as u64) {
+        // SAFETY: the direct map covers the range, and the caller owns the
+        // frame, so no Rust reference aliases it.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), virt as *mut u8, bytes.len()) };
+    }
+}

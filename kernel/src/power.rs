@@ -1,0 +1,30 @@
+//! Stopping the machine: ACPI soft-off (S5) for a clean exit, the QEMU
+//! isa-debug-exit port to report a non-zero status, and halt as a last resort.
+
+use crate::arch::{cpu, io};
+
+/// The kernel's exit statuses, as `cargo xtask run` reports them.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub enum Status {
+    Ok = 0,
+    TestFailed = 1,
+    Panic = 2,
+    Fault = 3,
+}
+
+/// QEMU's isa-debug-exit device (xtask always adds it): writing `s` makes
+/// QEMU exit with `(s << 1) | 1`. On real hardware the port is unused.
+const DEBUG_EXIT_PORT: u16 = 0xf4;
+
+/// Powers off with `status`: ACPI S5 when the status is 0, otherwise (or if
+/// ACPI is missing) the debug-exit port; halts if both fail.
+pub fn exit(status: Status) -> ! {
+    cpu::disable_interrupts();
+    if matches!(status, Status::Ok) {
+        crate::acpi::soft_off();
+    }
+    io::outl(DEBUG_EXIT_PORT, status as u32);
+    crate::acpi::soft_off();
+    cpu::halt_forever()
+}

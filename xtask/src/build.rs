@@ -1,0 +1,121 @@
+//! Building what a boot needs: the kernel (cargo, per architecture), the
+//! patched copy with its symbol table, and the initrd.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use object::{Object, ObjectSection, SectionKind};
+
+use crate::arch::Arch;
+use crate::cli::AddSpec;
+use crate::error::{bail, Context, Result};
+use crate::ksyms_patch::{self, PatchReport};
+use crate::{initrd, paths, proc};
+
+/// Everything needed to boot one architecture.
+#[derive(Clone, Debug)]
+pub struct Artifacts {
+    /// Architecture.
+    pub arch: Arch,
+    /// The patched kernel ELF (`target/exov6/<arch>/kernel.elf`).
+    pub kernel: PathBuf,
+    /// The initrd (`target/exov6/<arch>/initrd.cpio`).
+    pub initrd: PathBuf,
+    /// What the symbol-table patch did.
+    pub ksyms: PatchReport,
+    /// Size of the kernel's executable sections in bytes.
+    pub text_bytes: u64,
+    /// Time spent building.
+    pub elapsed: Duration,
+}
+
+/// Whether cargo's output goes to the terminal or is captured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Show cargo's progress (interactive commands).
+    Show,
+    /// Capture it and include its tail in the error (the test runner).
+    Capture,
+}
+
+/// Builds the kernel ELF with cargo (or takes the prebuilt one named by
+/// `EXOV6_KERNEL_<ARCH>`) and returns its path.
+pub fn kernel(arch: Arch, output: Output) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os(arch.prebuilt_env()).filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!("{} names {}, which is not a file", arch.prebuilt_env(), path.display());
+        }
+        return Ok(path);
+    }
+    let mut cmd = proc::cargo();
+    cmd.args(["build", "-p", "kernel", "--release", "--target", arch.target()]);
+    match output {
+        Output::Show => {
+            let status = cmd
+                .stdin(Stdio::null())
+                .status()
+                .with_context(|| "starting cargo")?;
+            if !status.success() {
+                bail!("the {arch} kernel build failed ({status})");
+            }
+        }
+        Output::Capture => {
+            let (status, out) = proc::run_captured(cmd)?;
+            if !status.success() {
+                bail!(
+                    "the {arch} kernel build failed ({status}):\n{}",
+                    proc::tail(&out, 40).join("\n")
+                );
+            }
+        }
+    }
+    Ok(paths::target_dir()
+        .join(arch.target())
+        .join("release")
+        .join("kernel"))
+}
+
+/// Total size of the executable sections of an ELF file.
+fn text_bytes(elf: &[u8]) -> Result<u64> {
+    let file = object::File::parse(elf)?;
+    Ok(file
+        .sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .map(|s| s.size())
+        .sum())
+}
+
+/// Builds the kernel, patches the symbol table into
+/// `target/exov6/<arch>/kernel.elf`, and writes the initrd.
+pub fn all(arch: Arch, adds: &[AddSpec], output: Output) -> Result<Artifacts> {
+    let start = Instant::now();
+    let raw = kernel(arch, output)?;
+    let dst = paths::kernel_elf(arch);
+    let ksyms = ksyms_patch::patch_file(&raw, &dst)?;
+    let text = text_bytes(&std::fs::read(&dst)?)?;
+    let initrd = paths::initrd(arch);
+    initrd::write(arch, adds, &initrd)?;
+    Ok(Artifacts {
+        arch,
+        kernel: dst,
+        initrd,
+        ksyms,
+        text_bytes: text,
+        elapsed: start.elapsed(),
+    })
+}
+
+impl Artifacts {
+    /// One-line summary: paths, text size, symbol table use.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({} KiB text; ksyms: {}), {}",
+            paths::show(&self.kernel),
+            self.text_bytes.div_ceil(1024),
+            self.ksyms.describe(),
+            paths::show(&self.initrd)
+        )
+    }
+}

@@ -1,0 +1,422 @@
+//! Command-line parsing for `cargo xtask` (hand-rolled, no dependencies):
+//! the subcommands, their options, and the usage text.
+
+use std::path::PathBuf;
+
+use crate::arch::Arch;
+
+/// Usage text printed by `cargo xtask help` and on argument errors.
+pub const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  build   build the kernel, patch in its symbol table, make the initrd
+  run     build and boot ExoV6 in QEMU, serial console on this terminal;
+          exits with the guest's status (0 ok, 1 self-test failed,
+          2 panic, 3 CPU exception). Ctrl-C quits QEMU.
+  gdb     build and boot paused with QEMU's gdb stub on :1234, and print
+          the gdb command that attaches with symbols
+  test    check host packages, run host tests, lints and every QEMU test;
+          ends with `N passed, N failed`
+  help    show this text
+
+build options:
+  --arch x86_64|i386     architecture (default x86_64)
+  --iso                  also make target/exov6/x86_64/exov6.iso (empty cmdline)
+  --add HOST[=/GUEST]    put a host file in the initrd (default /bin/<name>);
+                         may be repeated
+
+run and gdb options (words after `--` are the kernel command line):
+  --arch x86_64|i386     architecture (default x86_64; i386 boots Multiboot1)
+  --tcg                  force software emulation (default: KVM if usable,
+                         falling back to TCG if no banner within 15 s)
+  --kvm                  gdb only: use KVM (gdb defaults to TCG)
+  --iso                  boot through GRUB from an ISO on SeaBIOS (x86_64)
+  --uefi                 boot the same ISO on OVMF (UEFI) (x86_64)
+  --smp N                number of CPUs (default 1)
+  --mem SIZE             guest memory, QEMU syntax: 512M, 1G (default 512M)
+  --add HOST[=/GUEST]    put a host file in the initrd; may be repeated
+
+test options:
+  --filter SUBSTR        run only the steps whose name contains SUBSTR
+                         (QEMU test names, `host`, `lint-...`, `build-...`)
+  --no-deps              do not check or install host packages
+  --jobs N               QEMU tests run in parallel (default 2)
+
+environment:
+  EXOV6_KERNEL_X86_64, EXOV6_KERNEL_I386   boot this prebuilt ELF instead
+                                           of building the kernel
+
+examples:
+  cargo xtask run -- log=debug shutdown
+  cargo xtask run --uefi --smp 2 --mem 1G
+  cargo xtask test --filter fault";
+
+/// A file to put into the initrd.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddSpec {
+    /// Path on the host.
+    pub host: PathBuf,
+    /// Absolute path in the guest.
+    pub guest: String,
+}
+
+/// How the kernel is booted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Boot {
+    /// QEMU `-kernel` (PVH on x86_64, Multiboot1 on i386).
+    Direct,
+    /// GRUB Multiboot2 from an ISO, SeaBIOS.
+    Iso,
+    /// GRUB Multiboot2 from the same ISO, OVMF.
+    Uefi,
+}
+
+impl Boot {
+    /// Short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Boot::Direct => "direct",
+            Boot::Iso => "iso-bios",
+            Boot::Uefi => "iso-uefi",
+        }
+    }
+}
+
+/// Options of `build`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildOpts {
+    /// Architecture.
+    pub arch: Arch,
+    /// Also make the ISO.
+    pub iso: bool,
+    /// Extra initrd files.
+    pub adds: Vec<AddSpec>,
+}
+
+/// Options of `run` and `gdb`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunOpts {
+    /// Architecture.
+    pub arch: Arch,
+    /// Boot path.
+    pub boot: Boot,
+    /// Force TCG.
+    pub tcg: bool,
+    /// Force KVM (gdb).
+    pub kvm: bool,
+    /// Number of CPUs.
+    pub smp: u32,
+    /// Memory size in QEMU syntax.
+    pub mem: String,
+    /// Extra initrd files.
+    pub adds: Vec<AddSpec>,
+    /// Kernel command line words.
+    pub cmdline: Vec<String>,
+}
+
+impl RunOpts {
+    /// The kernel command line as one string.
+    pub fn cmdline(&self) -> String {
+        self.cmdline.join(" ")
+    }
+}
+
+/// Options of `test`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestOpts {
+    /// Name filter.
+    pub filter: Option<String>,
+    /// Skip the host package check.
+    pub no_deps: bool,
+    /// Parallel QEMU tests.
+    pub jobs: usize,
+}
+
+/// A parsed command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `build`
+    Build(BuildOpts),
+    /// `run`
+    Run(RunOpts),
+    /// `gdb`
+    Gdb(RunOpts),
+    /// `test`
+    Test(TestOpts),
+    /// `help`
+    Help,
+}
+
+/// Walks the arguments, handing out option values (`--opt V` or `--opt=V`).
+struct Args<'a> {
+    rest: std::slice::Iter<'a, String>,
+}
+
+impl<'a> Args<'a> {
+    /// The value of option `name` whose flag was `flag` (maybe `--x=v`).
+    fn value(&mut self, name: &str, inline: Option<&'a str>) -> Result<&'a str, String> {
+        match inline {
+            Some(v) => Ok(v),
+            None => self
+                .rest
+                .next()
+                .map(String::as_str)
+                .ok_or_else(|| format!("option {name} needs a value")),
+        }
+    }
+}
+
+/// Parses `cargo xtask` arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    let Some((cmd, rest)) = args.split_first() else {
+        return Ok(Command::Help);
+    };
+    match cmd.as_str() {
+        "build" => parse_build(rest).map(Command::Build),
+        "run" => parse_run(rest, false).map(Command::Run),
+        "gdb" => parse_run(rest, true).map(Command::Gdb),
+        "test" => parse_test(rest).map(Command::Test),
+        "help" | "-h" | "--help" => Ok(Command::Help),
+        other => Err(format!("unknown command `{other}`")),
+    }
+}
+
+/// Splits `--name=value` into (`--name`, Some(value)).
+fn split_flag(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((flag, value)) if flag.starts_with("--") => (flag, Some(value)),
+        _ => (arg, None),
+    }
+}
+
+fn parse_arch(v: &str) -> Result<Arch, String> {
+    Arch::parse(v).ok_or_else(|| format!("unknown architecture `{v}` (x86_64 or i386)"))
+}
+
+/// Parses `HOST[=/GUEST]`; the guest path defaults to `/bin/<basename>`.
+pub fn parse_add(spec: &str) -> Result<AddSpec, String> {
+    let (host, guest) = match spec.rfind("=/") {
+        Some(i) => (&spec[..i], Some(&spec[i + 1..])),
+        None => (spec, None),
+    };
+    if host.is_empty() {
+        return Err(format!("--add `{spec}`: empty host path"));
+    }
+    let host = PathBuf::from(host);
+    let guest = match guest {
+        Some(g) => g.to_string(),
+        None => {
+            let base = host
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| format!("--add `{spec}`: host path has no file name"))?;
+            format!("/bin/{base}")
+        }
+    };
+    if guest.ends_with('/') || guest.split('/').any(|c| c == "..") {
+        return Err(format!("--add `{spec}`: bad guest path `{guest}`"));
+    }
+    Ok(AddSpec { host, guest })
+}
+
+/// Accepts QEMU memory sizes: digits with an optional K/M/G/T suffix.
+fn parse_mem(v: &str) -> Result<String, String> {
+    let digits = v.trim_end_matches(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']);
+    let suffix_len = v.len() - digits.len();
+    if digits.is_empty() || suffix_len > 1 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("--mem `{v}`: expected a size like 512M or 1G"));
+    }
+    Ok(v.to_ascii_uppercase())
+}
+
+fn parse_count(name: &str, v: &str, max: u32) -> Result<u32, String> {
+    match v.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("{name} `{v}`: expected a number from 1 to {max}")),
+    }
+}
+
+fn parse_build(rest: &[String]) -> Result<BuildOpts, String> {
+    let mut opts = BuildOpts {
+        arch: Arch::X86_64,
+        iso: false,
+        adds: Vec::new(),
+    };
+    let mut args = Args { rest: rest.iter() };
+    while let Some(arg) = args.rest.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--arch" => opts.arch = parse_arch(args.value(flag, inline)?)?,
+            "--add" => opts.adds.push(parse_add(args.value(flag, inline)?)?),
+            "--iso" => opts.iso = true,
+            _ => return Err(format!("build: unknown option `{arg}`")),
+        }
+    }
+    if opts.iso && opts.arch != Arch::X86_64 {
+        return Err("--iso is for x86_64 only (i386 boots Multiboot1 directly)".into());
+    }
+    Ok(opts)
+}
+
+fn parse_run(rest: &[String], gdb: bool) -> Result<RunOpts, String> {
+    let mut opts = RunOpts {
+        arch: Arch::X86_64,
+        boot: Boot::Direct,
+        tcg: false,
+        kvm: false,
+        smp: 1,
+        mem: "512M".into(),
+        adds: Vec::new(),
+        cmdline: Vec::new(),
+    };
+    let (mut iso, mut uefi) = (false, false);
+    let mut args = Args { rest: rest.iter() };
+    while let Some(arg) = args.rest.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--" => {
+                opts.cmdline = args.rest.by_ref().cloned().collect();
+            }
+            "--arch" => opts.arch = parse_arch(args.value(flag, inline)?)?,
+            "--add" => opts.adds.push(parse_add(args.value(flag, inline)?)?),
+            "--smp" => opts.smp = parse_count(flag, args.value(flag, inline)?, 255)?,
+            "--mem" => opts.mem = parse_mem(args.value(flag, inline)?)?,
+            "--tcg" => opts.tcg = true,
+            "--kvm" if gdb => opts.kvm = true,
+            "--iso" => iso = true,
+            "--uefi" => uefi = true,
+            _ => {
+                let cmd = if gdb { "gdb" } else { "run" };
+                return Err(format!(
+                    "{cmd}: unknown option `{arg}` (kernel command line words go after `--`)"
+                ));
+            }
+        }
+    }
+    if opts.tcg && opts.kvm {
+        return Err("--tcg and --kvm exclude each other".into());
+    }
+    opts.boot = match (iso, uefi) {
+        (_, true) => Boot::Uefi,
+        (true, false) => Boot::Iso,
+        (false, false) => Boot::Direct,
+    };
+    if opts.boot != Boot::Direct && opts.arch != Arch::X86_64 {
+        return Err("--iso/--uefi are for x86_64 only (i386 boots Multiboot1 directly)".into());
+    }
+    Ok(opts)
+}
+
+fn parse_test(rest: &[String]) -> Result<TestOpts, String> {
+    let mut opts = TestOpts {
+        filter: None,
+        no_deps: false,
+        jobs: 2,
+    };
+    let mut args = Args { rest: rest.iter() };
+    while let Some(arg) = args.rest.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--filter" => opts.filter = Some(args.value(flag, inline)?.to_string()),
+            "--no-deps" => opts.no_deps = true,
+            "--jobs" | "-j" => opts.jobs = parse_count(flag, args.value(flag, inline)?, 64)? as usize,
+            _ => return Err(format!("test: unknown option `{arg}`")),
+        }
+    }
+    Ok(opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn run(s: &str) -> RunOpts {
+        match parse(&args(s)).unwrap() {
+            Command::Run(o) | Command::Gdb(o) => o,
+            other => panic!("not run: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_arguments_is_help() {
+        assert_eq!(parse(&[]), Ok(Command::Help));
+        assert_eq!(parse(&args("--help")), Ok(Command::Help));
+    }
+
+    #[test]
+    fn run_defaults() {
+        let o = run("run");
+        assert_eq!((o.arch, o.boot, o.tcg, o.smp), (Arch::X86_64, Boot::Direct, false, 1));
+        assert_eq!(o.mem, "512M");
+        assert!(o.cmdline.is_empty());
+    }
+
+    #[test]
+    fn run_options_and_cmdline() {
+        let o = run("run --tcg --smp 2 --mem=1g --uefi -- log=debug shutdown --tcg");
+        assert!(o.tcg);
+        assert_eq!(o.smp, 2);
+        assert_eq!(o.mem, "1G");
+        assert_eq!(o.boot, Boot::Uefi);
+        assert_eq!(o.cmdline(), "log=debug shutdown --tcg");
+        assert_eq!(run("run --iso").boot, Boot::Iso);
+        assert_eq!(run("run --arch=i386").arch, Arch::I386);
+        assert_eq!(run("gdb --kvm").kvm, true);
+    }
+
+    #[test]
+    fn run_rejects_bad_input() {
+        for bad in [
+            "run --smp 0",
+            "run --smp x",
+            "run --mem 12Q",
+            "run --mem M",
+            "run --arch arm",
+            "run --arch",
+            "run --arch i386 --iso",
+            "run --kvm",
+            "run shutdown",
+            "frobnicate",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn add_specs() {
+        let a = parse_add("target/hello").unwrap();
+        assert_eq!(a.guest, "/bin/hello");
+        assert_eq!(a.host, PathBuf::from("target/hello"));
+        let a = parse_add("x=y/file=/usr/share/file").unwrap();
+        assert_eq!(a.host, PathBuf::from("x=y/file"));
+        assert_eq!(a.guest, "/usr/share/file");
+        assert!(parse_add("=/x").is_err());
+        assert!(parse_add("f=/etc/").is_err());
+        assert!(parse_add("f=/../x").is_err());
+    }
+
+    #[test]
+    fn test_options() {
+        let Command::Test(o) = parse(&args("test --filter timer --no-deps -j 3")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.filter.as_deref(), Some("timer"));
+        assert!(o.no_deps);
+        assert_eq!(o.jobs, 3);
+    }
+
+    #[test]
+    fn build_options() {
+        let Command::Build(o) = parse(&args("build --arch i386 --add a/b")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.arch, Arch::I386);
+        assert_eq!(o.adds.len(), 1);
+        assert!(parse(&args("build --arch i386 --iso")).is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! The boot ramdisk: a newc cpio archive with `/etc/motd`, `/etc/version`
+//! and every `--add` file, parent directories included.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::arch::Arch;
+use crate::cli::AddSpec;
+use crate::error::{bail, Context, Error, Result};
+
+/// The greeting in `/etc/motd`.
+pub const MOTD: &str = "Welcome to ExoV6, an exokernel in Rust.\n";
+
+/// Contents of `/etc/version`.
+pub fn version_text(arch: Arch) -> String {
+    format!("ExoV6 {} ({arch})\n", env!("CARGO_PKG_VERSION"))
+}
+
+/// Builds the archive bytes.
+pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
+    let mut files: Vec<(String, u32, Vec<u8>)> = vec![
+        ("/etc/motd".into(), 0o644, MOTD.as_bytes().to_vec()),
+        ("/etc/version".into(), 0o644, version_text(arch).into_bytes()),
+    ];
+    for add in adds {
+        let meta = std::fs::metadata(&add.host)
+            .with_context(|| format!("--add {}", add.host.display()))?;
+        if !meta.is_file() {
+            bail!("--add {}: not a regular file", add.host.display());
+        }
+        let data = std::fs::read(&add.host).with_context(|| format!("reading {}", add.host.display()))?;
+        files.retain(|f| cpio::normalize_path(&f.0) != cpio::normalize_path(&add.guest));
+        files.push((add.guest.clone(), meta.permissions().mode() & 0o7777, data));
+    }
+
+    // Every parent directory, shortest first, so each exists before use.
+    let mut dirs: BTreeSet<(usize, String)> = BTreeSet::new();
+    for (path, _, _) in &files {
+        let path = cpio::normalize_path(path);
+        let mut prefix = String::new();
+        let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        for comp in &comps[..comps.len().saturating_sub(1)] {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(comp);
+            dirs.insert((prefix.matches('/').count(), prefix.clone()));
+        }
+    }
+
+    let err = |e: cpio::BuildError| Error::msg(e.to_string());
+    let mut b = cpio::Builder::new();
+    for (_, dir) in &dirs {
+        b.add_dir(dir, 0o755).map_err(err)?;
+    }
+    for (path, mode, data) in &files {
+        b.add_file(path, *mode, data).map_err(err)?;
+    }
+    Ok(b.finish())
+}
+
+/// Writes the initrd to `out` (only if its contents changed).
+pub fn write(arch: Arch, adds: &[AddSpec], out: &Path) -> Result<()> {
+    let bytes = build_archive(arch, adds)?;
+    crate::fsutil::write_if_changed(out, &bytes)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::parse_add;
+
+    #[test]
+    fn default_contents() {
+        let bytes = build_archive(Arch::X86_64, &[]).unwrap();
+        let a = cpio::Archive::new(&bytes);
+        assert_eq!(a.find("/etc/motd").unwrap().data, MOTD.as_bytes());
+        assert!(a.find("/etc/version").unwrap().data.starts_with(b"ExoV6 "));
+        assert!(a.find("/etc").unwrap().is_dir());
+    }
+
+    #[test]
+    fn added_files_get_parents_and_default_paths() {
+        let dir = std::env::temp_dir().join(format!("xtask-initrd-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tool = dir.join("tool");
+        std::fs::write(&tool, b"#!/bin/true\n").unwrap();
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let adds = [
+            parse_add(tool.to_str().unwrap()).unwrap(),
+            parse_add(&format!("{}=/usr/local/share/t", tool.display())).unwrap(),
+            parse_add(&format!("{}=/etc/motd", tool.display())).unwrap(),
+        ];
+        let bytes = build_archive(Arch::I386, &adds).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let a = cpio::Archive::new(&bytes);
+        let bin = a.find("/bin/tool").unwrap();
+        assert!(bin.is_file());
+        assert_eq!(bin.permissions(), 0o755);
+        for d in ["bin", "usr", "usr/local", "usr/local/share"] {
+            assert!(a.find(d).unwrap().is_dir(), "{d}");
+        }
+        assert!(a.find("/usr/local/share/t").is_some());
+        assert_eq!(a.find("/etc/motd").unwrap().data, b"#!/bin/true\n", "--add replaces");
+        // Directories come before anything inside them.
+        let names: Vec<&str> = a.entries().map(|e| e.unwrap().name).collect();
+        let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
+        assert!(pos("usr") < pos("usr/local") && pos("usr/local/share") < pos("usr/local/share/t"));
+    }
+
+    #[test]
+    fn missing_host_file_is_an_error() {
+        let adds = [parse_add("/nonexistent/exov6-file").unwrap()];
+        assert!(build_archive(Arch::X86_64, &adds).is_err());
+    }
+}

@@ -1,0 +1,250 @@
+//! The QEMU test table: one [`QemuTest`] per boot scenario, with the serial
+//! strings and guest status each must produce. To add a test, add an entry
+//! to [`TESTS`] (start from [`X86_64`] or [`I386`] and override fields).
+
+use crate::arch::Arch;
+use crate::cli::Boot;
+
+/// Which accelerators a test runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccelPolicy {
+    /// KVM when it works (falling back to TCG if the banner does not
+    /// appear in time), else TCG.
+    Auto,
+    /// TCG only.
+    Tcg,
+    /// Once per available accelerator, as `<name>-kvm` and `<name>-tcg`.
+    Both,
+}
+
+/// One QEMU test.
+///
+/// Each string in `expect` must match some serial line; `*` inside a
+/// pattern matches any run of characters within that line (so
+/// `"  memory:*MiB usable"` asks for one line holding both parts in order).
+#[derive(Clone, Copy, Debug)]
+pub struct QemuTest {
+    /// Test name (printed, and matched by `--filter`).
+    pub name: &'static str,
+    /// Architecture.
+    pub arch: Arch,
+    /// Boot path.
+    pub boot: Boot,
+    /// Accelerator policy.
+    pub accel: AccelPolicy,
+    /// Kernel command line.
+    pub cmdline: &'static str,
+    /// Serial input: after a line containing `.0` appears, type `.1`.
+    pub input: &'static [(&'static str, &'static str)],
+    /// Patterns that must each match a serial line.
+    pub expect: &'static [&'static str],
+    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
+    pub status: u8,
+}
+
+/// Defaults for an x86_64 direct-boot test.
+pub const X86_64: QemuTest = QemuTest {
+    name: "",
+    arch: Arch::X86_64,
+    boot: Boot::Direct,
+    accel: AccelPolicy::Auto,
+    cmdline: "",
+    input: &[],
+    expect: &[],
+    status: 0,
+};
+
+/// Defaults for an i386 (Multiboot1 direct boot) test.
+pub const I386: QemuTest = QemuTest {
+    arch: Arch::I386,
+    ..X86_64
+};
+
+/// The banner lines every boot test checks after the first line.
+macro_rules! banner_lines {
+    ($first:expr) => {
+        &[
+            $first,
+            "  cmdline:",
+            "  memory:*MiB usable",
+            "  cpu:",
+            "  kernel:*text",
+            "  initrd:",
+            "  boot time: * us",
+            "kernel: boot complete",
+        ]
+    };
+}
+
+/// Every QEMU test.
+pub const TESTS: &[QemuTest] = &[
+    QemuTest {
+        name: "boot-direct",
+        accel: AccelPolicy::Both,
+        cmdline: "shutdown",
+        expect: banner_lines!("ExoV6 v* (x86_64) booted via pvh"),
+        ..X86_64
+    },
+    QemuTest {
+        name: "boot-iso-bios",
+        boot: Boot::Iso,
+        cmdline: "shutdown",
+        expect: banner_lines!("ExoV6 v* (x86_64) booted via multiboot2"),
+        ..X86_64
+    },
+    QemuTest {
+        name: "boot-iso-uefi",
+        boot: Boot::Uefi,
+        cmdline: "shutdown",
+        expect: banner_lines!("ExoV6 v* (x86_64) booted via multiboot2"),
+        ..X86_64
+    },
+    QemuTest {
+        name: "boot-i386",
+        cmdline: "shutdown",
+        expect: banner_lines!("ExoV6 v* (i386) booted via multiboot1"),
+        ..I386
+    },
+    QemuTest {
+        name: "cmdline-unknown",
+        cmdline: "shutdown bogus=1",
+        expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "panic-hook",
+        cmdline: "panic",
+        expect: &["PANIC:", "backtrace:"],
+        status: 2,
+        ..X86_64
+    },
+    QemuTest {
+        name: "fault-pagefault",
+        cmdline: "ktest=pagefault",
+        expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
+        status: 3,
+        ..X86_64
+    },
+    QemuTest {
+        name: "fault-doublefault",
+        cmdline: "ktest=doublefault",
+        expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
+        status: 3,
+        ..X86_64
+    },
+    QemuTest {
+        name: "timer",
+        cmdline: "ktest=timer",
+        expect: &["ktest timer: pass"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "heap",
+        cmdline: "ktest=heap",
+        expect: &["ktest heap: pass"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "frames",
+        cmdline: "ktest=frames",
+        expect: &["ktest frames: pass"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "serial",
+        cmdline: "ktest=serial",
+        input: &[("ktest serial: waiting for input", "hello exo\r")],
+        expect: &["serial: got \"hello exo\"", "ktest serial: pass"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "i386-fault-pagefault",
+        cmdline: "ktest=pagefault",
+        expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
+        status: 3,
+        ..I386
+    },
+    QemuTest {
+        name: "i386-fault-doublefault",
+        cmdline: "ktest=doublefault",
+        expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
+        status: 3,
+        ..I386
+    },
+    QemuTest {
+        name: "i386-timer",
+        cmdline: "ktest=timer",
+        expect: &["ktest timer: pass"],
+        ..I386
+    },
+    QemuTest {
+        name: "i386-heap",
+        cmdline: "ktest=heap",
+        expect: &["ktest heap: pass"],
+        ..I386
+    },
+    QemuTest {
+        name: "i386-frames",
+        cmdline: "ktest=frames",
+        expect: &["ktest frames: pass"],
+        ..I386
+    },
+];
+
+/// True if `line` matches `pattern` (`*` = any characters in between).
+pub fn line_matches(line: &str, pattern: &str) -> bool {
+    let mut rest = line;
+    for part in pattern.split('*') {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The patterns of `expect` that no line matches.
+pub fn missing<'p>(lines: &[String], expect: &[&'p str]) -> Vec<&'p str> {
+    expect
+        .iter()
+        .copied()
+        .filter(|p| !lines.iter().any(|l| line_matches(l, p)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(line_matches("  memory: 510 MiB usable", "  memory:*MiB usable"));
+        assert!(!line_matches("  memory: 510 MiB", "  memory:*MiB usable"));
+        assert!(!line_matches("MiB usable  memory:", "  memory:*MiB usable"));
+        assert!(line_matches("ExoV6 v0.1.0 (x86_64) booted via pvh", "ExoV6 v* (x86_64) booted via pvh"));
+        assert!(line_matches("  boot time: 1234 us", "  boot time: * us"));
+        assert!(line_matches("anything", ""));
+    }
+
+    #[test]
+    fn missing_lists_unmatched_patterns() {
+        let lines = vec!["PANIC: at x".to_string(), "backtrace:".to_string()];
+        assert!(missing(&lines, &["PANIC:", "backtrace:"]).is_empty());
+        assert_eq!(missing(&lines, &["PANIC:", "FAULT:"]), ["FAULT:"]);
+    }
+
+    #[test]
+    fn table_is_well_formed() {
+        let mut names: Vec<&str> = TESTS.iter().map(|t| t.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "duplicate test names");
+        for t in TESTS {
+            assert!(!t.name.is_empty() && !t.expect.is_empty(), "{}", t.name);
+            assert!(t.arch == Arch::X86_64 || t.boot == Boot::Direct, "{}", t.name);
+            assert!(t.cmdline.contains("shutdown") || t.cmdline.contains("ktest=") || t.status != 0, "{} would never power off", t.name);
+        }
+        assert!(TESTS.iter().any(|t| t.accel == AccelPolicy::Both && t.boot == Boot::Direct));
+    }
+}
