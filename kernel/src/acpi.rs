@@ -33,7 +33,9 @@ pub fn init(rsdp: Option<u64>) -> Option<AcpiInfo> {
                     acpi_enable: fadt.acpi_enable,
                 });
             } else {
-                log::warn!("acpi: no FADT or \\_S5 object: power-off falls back to the debug-exit port");
+                log::warn!(
+                    "acpi: no FADT or \\_S5 object: power-off falls back to the debug-exit port"
+                );
             }
             Some(info)
         }

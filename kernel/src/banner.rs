@@ -32,7 +32,12 @@ pub fn print(f: &Facts) {
     let image = arch::image::layout();
     let m = f.memory;
 
-    println!("ExoV6 v{} ({}) booted via {}", env!("CARGO_PKG_VERSION"), arch::NAME, f.info.protocol.name());
+    println!(
+        "ExoV6 v{} ({}) booted via {}",
+        env!("CARGO_PKG_VERSION"),
+        arch::NAME,
+        f.info.protocol.name()
+    );
     println!("  loader: {}", f.info.bootloader.unwrap_or("(not named)"));
     println!("  cmdline: \"{}\"", f.info.cmdline);
     println!(
@@ -75,7 +80,12 @@ pub fn print(f: &Facts) {
         kib(&image.ksyms)
     );
     let i = f.interrupts;
-    print!("  interrupts: {} timer {} Hz (counts at {} kHz)", i.lapic_mode, time::TIMER_HZ, i.lapic_timer_hz / 1000);
+    print!(
+        "  interrupts: {} timer {} Hz (counts at {} kHz)",
+        i.lapic_mode,
+        time::TIMER_HZ,
+        i.lapic_timer_hz / 1000
+    );
     if let Some((addr, lines)) = i.ioapic {
         print!(", I/O APIC at {addr:#x} with {lines} lines");
     }
@@ -95,7 +105,13 @@ pub fn print(f: &Facts) {
     }
     match f.initrd {
         Some(r) => {
-            print!("  initrd: {:#x}-{:#x} ({} KiB), {} entries", r.start, r.end, (r.end - r.start) / 1024, r.entries);
+            print!(
+                "  initrd: {:#x}-{:#x} ({} KiB), {} entries",
+                r.start,
+                r.end,
+                (r.end - r.start) / 1024,
+                r.entries
+            );
             if let Some(e) = &r.error {
                 print!(", damaged: {e}");
             }

@@ -13,7 +13,11 @@ const LSR_DATA_READY: u8 = 1;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
 static OUTPUT: Mutex<()> = Mutex::new(());
-static INPUT: Mutex<Ring> = Mutex::new(Ring { buf: [0; 256], head: 0, len: 0 });
+static INPUT: Mutex<Ring> = Mutex::new(Ring {
+    buf: [0; 256],
+    head: 0,
+    len: 0,
+});
 
 struct Ring {
     buf: [u8; 256],
@@ -115,7 +119,8 @@ pub fn try_read() -> Option<u8> {
     b
 }
 
-/// Reads one line (up to CR or LF) into `buf`, echoing it, waiting for
+/// Reads one line (up to CR or LF) into `buf`, echoing printable bytes and
+/// handling backspace, waiting for
 /// interrupts in between. Gives up after `timeout_us`. Returns the length.
 pub fn read_line(buf: &mut [u8], timeout_us: u64) -> Option<usize> {
     let deadline = crate::time::now_us() + timeout_us;
@@ -126,10 +131,17 @@ pub fn read_line(buf: &mut [u8], timeout_us: u64) -> Option<usize> {
                 print!("\n");
                 return Some(len);
             }
+            Some(0x08 | 0x7f) => {
+                if len > 0 {
+                    len -= 1;
+                    print!("\x08 \x08");
+                }
+            }
             Some(b) => {
-                if len < buf.len() {
+                if len < buf.len() && (0x20..0x7f).contains(&b) {
                     buf[len] = b;
                     len += 1;
+                    print!("{}", b as char);
                 }
             }
             None => {

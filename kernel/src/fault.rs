@@ -42,7 +42,11 @@ pub fn exception_name(vector: u8) -> (&'static str, &'static str) {
 
 fn page_fault_cause(error: u64) -> (&'static str, &'static str, &'static str) {
     (
-        if error & 1 != 0 { "protection violation" } else { "not present" },
+        if error & 1 != 0 {
+            "protection violation"
+        } else {
+            "not present"
+        },
         if error & 2 != 0 {
             "write"
         } else if error & 16 != 0 {
@@ -59,7 +63,10 @@ pub fn kernel_fault(vector: u8, error: u64, extra: Option<(&str, u64)>, frame: &
     cpu::disable_interrupts();
     let (mnemonic, name) = exception_name(vector);
     let mut w = Emergency;
-    let _ = writeln!(w, "\nFAULT: {mnemonic} {name} (vector {vector}) error={error:#x}");
+    let _ = writeln!(
+        w,
+        "\nFAULT: {mnemonic} {name} (vector {vector}) error={error:#x}"
+    );
     if vector == 14 {
         let (what, access, mode) = page_fault_cause(error);
         let _ = writeln!(w, "  cause: {access} in {mode} mode, {what}");

@@ -26,5 +26,10 @@ pub fn find(info: &BootInfo) -> Option<Ramdisk> {
             }
         }
     }
-    Some(Ramdisk { start: m.start, end: m.end, entries, error })
+    Some(Ramdisk {
+        start: m.start,
+        end: m.end,
+        entries,
+        error,
+    })
 }

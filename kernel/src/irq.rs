@@ -30,7 +30,9 @@ pub struct InterruptSummary {
 
 /// Runs the handler registered for `gsi` (called from the trap path).
 pub fn dispatch(gsi: u32) {
-    let h = HANDLERS.get(gsi as usize).map_or(0, |h| h.load(Ordering::Relaxed));
+    let h = HANDLERS
+        .get(gsi as usize)
+        .map_or(0, |h| h.load(Ordering::Relaxed));
     if h == Handler::Console as u8 {
         console::on_irq();
     }
@@ -41,7 +43,9 @@ fn isa_line(acpi: Option<&AcpiInfo>, irq: u8) -> (u32, bool, bool) {
     let over = acpi
         .and_then(|a| a.madt.as_ref())
         .and_then(|m| m.overrides().iter().find(|o| o.source_irq == irq).copied());
-    over.map_or((u32::from(irq), false, false), |o| (o.gsi, o.active_low, o.level_triggered))
+    over.map_or((u32::from(irq), false, false), |o| {
+        (o.gsi, o.active_low, o.level_triggered)
+    })
 }
 
 /// Brings up the interrupt controllers and enables interrupts.
@@ -53,8 +57,15 @@ pub fn init(acpi: Option<&AcpiInfo>) -> InterruptSummary {
     let lapic_timer_hz = lapic::calibrate_timer(time::tsc_hz());
     lapic::start_periodic(TIMER_VECTOR, time::TIMER_HZ);
 
-    let mut summary = InterruptSummary { lapic_mode, lapic_timer_hz, ioapic: None, console_gsi: None };
-    let first_ioapic = acpi.and_then(|a| a.madt.as_ref()).and_then(|m| m.ioapics().first().copied());
+    let mut summary = InterruptSummary {
+        lapic_mode,
+        lapic_timer_hz,
+        ioapic: None,
+        console_gsi: None,
+    };
+    let first_ioapic = acpi
+        .and_then(|a| a.madt.as_ref())
+        .and_then(|m| m.ioapics().first().copied());
     match first_ioapic {
         Some(io) => match arch::map_mmio(io.addr, 4096) {
             Some(virt) => {

@@ -59,7 +59,11 @@ fn timer() -> Result<(), String> {
     let expected = u64::from(time::TIMER_HZ) * elapsed_us / 1_000_000;
     println!("ktest timer: {ticks} ticks in {elapsed_us} us of TSC time (expected {expected})");
     if ticks * 2 < expected || ticks > expected * 2 + 2 {
-        return Err(format!("{ticks} ticks is outside [{}, {}]", expected / 2, expected * 2 + 2));
+        return Err(format!(
+            "{ticks} ticks is outside [{}, {}]",
+            expected / 2,
+            expected * 2 + 2
+        ));
     }
     Ok(())
 }
@@ -93,7 +97,8 @@ fn heap_stress() -> Result<(), String> {
             };
             let tag = (i % 251) as u8;
             let mut v = Vec::new();
-            v.try_reserve_exact(size).map_err(|_| format!("allocation of {size} bytes failed at op {i}"))?;
+            v.try_reserve_exact(size)
+                .map_err(|_| format!("allocation of {size} bytes failed at op {i}"))?;
             v.resize(size, tag);
             live.push((v, tag));
         } else {
@@ -122,8 +127,11 @@ fn heap_stress() -> Result<(), String> {
         peak / 1024
     );
     // `live` itself was allocated before the first reading and freed after the last.
-    if after.0 + 1 != before.0 || after.1 + 512 * core::mem::size_of::<(Vec<u8>, u8)>() != before.1 {
-        return Err(String::from("heap usage did not return to its starting figure"));
+    if after.0 + 1 != before.0 || after.1 + 512 * core::mem::size_of::<(Vec<u8>, u8)>() != before.1
+    {
+        return Err(String::from(
+            "heap usage did not return to its starting figure",
+        ));
     }
     Ok(())
 }
@@ -177,7 +185,8 @@ fn write_phys_u64(paddr: u64, v: u64) {
 }
 
 fn read_phys_u64(paddr: u64) -> u64 {
-    crate::mem::phys_slice(paddr, 8).map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])))
+    crate::mem::phys_slice(paddr, 8)
+        .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap_or([0; 8])))
 }
 
 /// Reads a line typed on the serial port (by interrupt) and echoes it.

@@ -47,7 +47,10 @@ pub fn kmain(handoff: Handoff) -> ! {
         println!("cmdline: {problem}");
     }
     if parsed.dropped_problems() > 0 {
-        println!("cmdline: {} more problems not shown", parsed.dropped_problems());
+        println!(
+            "cmdline: {} more problems not shown",
+            parsed.dropped_problems()
+        );
     }
 
     time::calibrate();

@@ -16,11 +16,17 @@ pub struct PerCpu {
     pub ticks: AtomicU64,
 }
 
-static BSP: PerCpu = PerCpu { self_ptr: AtomicUsize::new(0), index: 0, apic_id: AtomicU32::new(0), ticks: AtomicU64::new(0) };
+static BSP: PerCpu = PerCpu {
+    self_ptr: AtomicUsize::new(0),
+    index: 0,
+    apic_id: AtomicU32::new(0),
+    ticks: AtomicU64::new(0),
+};
 
 /// The boot CPU's block, with its self pointer filled in.
 pub fn bsp() -> &'static PerCpu {
-    BSP.self_ptr.store(&BSP as *const PerCpu as usize, Ordering::Relaxed);
+    BSP.self_ptr
+        .store(&BSP as *const PerCpu as usize, Ordering::Relaxed);
     &BSP
 }
 

@@ -60,6 +60,10 @@ pub struct KvmCache {
 struct KvmState {
     /// Why KVM is unusable altogether, if it is.
     unusable: Option<String>,
+    /// Why automatic tests should use TCG although KVM works, if so.
+    prefer_tcg: Option<String>,
+    /// Never prefer TCG for speed (`cargo xtask test --kvm`).
+    keep_kvm: bool,
     /// Boot paths on which KVM hung before the banner.
     hung: HashSet<(Arch, Boot)>,
 }
@@ -76,6 +80,8 @@ impl KvmCache {
         KvmCache {
             inner: Mutex::new(KvmState {
                 unusable,
+                prefer_tcg: None,
+                keep_kvm: false,
                 hung: HashSet::new(),
             }),
         }
@@ -95,6 +101,21 @@ impl KvmCache {
         self.state().unusable.get_or_insert(why);
     }
 
+    /// Makes automatic choices prefer TCG (KVM works but is slower),
+    /// unless [`KvmCache::keep_kvm`] was called. Returns whether it did.
+    pub fn prefer_tcg(&self, why: String) -> bool {
+        let mut s = self.state();
+        if !s.keep_kvm {
+            s.prefer_tcg.get_or_insert(why);
+        }
+        !s.keep_kvm
+    }
+
+    /// Keeps automatic choices on KVM even if it is slower than TCG.
+    pub fn keep_kvm(&self) {
+        self.state().keep_kvm = true;
+    }
+
     /// Records that KVM hung before the banner on this boot path.
     pub fn mark_hung(&self, arch: Arch, boot: Boot) {
         self.state().hung.insert((arch, boot));
@@ -103,7 +124,7 @@ impl KvmCache {
     /// The accelerator to try first for an automatic test on this path.
     pub fn pick(&self, arch: Arch, boot: Boot) -> Accel {
         let s = self.state();
-        if s.unusable.is_none() && !s.hung.contains(&(arch, boot)) {
+        if s.unusable.is_none() && s.prefer_tcg.is_none() && !s.hung.contains(&(arch, boot)) {
             Accel::Kvm
         } else {
             Accel::Tcg
@@ -126,6 +147,16 @@ mod tests {
         c.mark_unusable("second reason is ignored".into());
         assert_eq!(c.pick(Arch::X86_64, Boot::Direct), Accel::Tcg);
         assert_eq!(c.unusable().as_deref(), Some("probe failed"));
+
+        let c = KvmCache::with_state(None);
+        assert!(c.prefer_tcg("slow".into()));
+        assert_eq!(c.pick(Arch::I386, Boot::Direct), Accel::Tcg);
+        assert_eq!(c.unusable(), None, "fixed-KVM cases still run");
+
+        let c = KvmCache::with_state(None);
+        c.keep_kvm();
+        assert!(!c.prefer_tcg("slow".into()));
+        assert_eq!(c.pick(Arch::I386, Boot::Direct), Accel::Kvm);
     }
 
     #[test]

@@ -45,12 +45,23 @@ pub fn kernel(arch: Arch, output: Output) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(arch.prebuilt_env()).filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         if !path.is_file() {
-            bail!("{} names {}, which is not a file", arch.prebuilt_env(), path.display());
+            bail!(
+                "{} names {}, which is not a file",
+                arch.prebuilt_env(),
+                path.display()
+            );
         }
         return Ok(path);
     }
     let mut cmd = proc::cargo();
-    cmd.args(["build", "-p", "kernel", "--release", "--target", arch.target()]);
+    cmd.args([
+        "build",
+        "-p",
+        "kernel",
+        "--release",
+        "--target",
+        arch.target(),
+    ]);
     match output {
         Output::Show => {
             let status = cmd

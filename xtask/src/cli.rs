@@ -42,6 +42,9 @@ test options:
                          (QEMU test names, `host`, `lint-...`, `build-...`)
   --no-deps              do not check or install host packages
   --jobs N               QEMU tests run in parallel (default 2)
+  --tcg                  TCG only (the -kvm variants are skipped)
+  --kvm                  automatic tests use KVM even where the probe finds
+                         TCG faster (default: the faster one)
 
 environment:
   EXOV6_KERNEL_X86_64, EXOV6_KERNEL_I386   boot this prebuilt ELF instead
@@ -131,6 +134,9 @@ pub struct TestOpts {
     pub no_deps: bool,
     /// Parallel QEMU tests.
     pub jobs: usize,
+    /// Force an accelerator: TCG only (KVM cases skipped), or KVM for the
+    /// automatic cases even where TCG is faster.
+    pub accel: Option<crate::accel::Accel>,
 }
 
 /// A parsed command line.
@@ -313,6 +319,7 @@ fn parse_test(rest: &[String]) -> Result<TestOpts, String> {
         filter: None,
         no_deps: false,
         jobs: 2,
+        accel: None,
     };
     let mut args = Args { rest: rest.iter() };
     while let Some(arg) = args.rest.next() {
@@ -320,7 +327,11 @@ fn parse_test(rest: &[String]) -> Result<TestOpts, String> {
         match flag {
             "--filter" => opts.filter = Some(args.value(flag, inline)?.to_string()),
             "--no-deps" => opts.no_deps = true,
-            "--jobs" | "-j" => opts.jobs = parse_count(flag, args.value(flag, inline)?, 64)? as usize,
+            "--tcg" => opts.accel = Some(crate::accel::Accel::Tcg),
+            "--kvm" => opts.accel = Some(crate::accel::Accel::Kvm),
+            "--jobs" | "-j" => {
+                opts.jobs = parse_count(flag, args.value(flag, inline)?, 64)? as usize
+            }
             _ => return Err(format!("test: unknown option `{arg}`")),
         }
     }
@@ -351,7 +362,10 @@ mod tests {
     #[test]
     fn run_defaults() {
         let o = run("run");
-        assert_eq!((o.arch, o.boot, o.tcg, o.smp), (Arch::X86_64, Boot::Direct, false, 1));
+        assert_eq!(
+            (o.arch, o.boot, o.tcg, o.smp),
+            (Arch::X86_64, Boot::Direct, false, 1)
+        );
         assert_eq!(o.mem, "512M");
         assert!(o.cmdline.is_empty());
     }
@@ -366,7 +380,7 @@ mod tests {
         assert_eq!(o.cmdline(), "log=debug shutdown --tcg");
         assert_eq!(run("run --iso").boot, Boot::Iso);
         assert_eq!(run("run --arch=i386").arch, Arch::I386);
-        assert_eq!(run("gdb --kvm").kvm, true);
+        assert!(run("gdb --kvm").kvm);
     }
 
     #[test]
@@ -408,6 +422,11 @@ mod tests {
         assert_eq!(o.filter.as_deref(), Some("timer"));
         assert!(o.no_deps);
         assert_eq!(o.jobs, 3);
+        assert_eq!(o.accel, None);
+        let Command::Test(o) = parse(&args("test --tcg")).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.accel, Some(crate::accel::Accel::Tcg));
     }
 
     #[test]

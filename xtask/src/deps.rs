@@ -125,7 +125,10 @@ pub fn ensure(needs: &[Need]) -> Result<String> {
     apt(&install)?;
     let after = missing(needs);
     if !after.is_empty() {
-        bail!("still missing after installing packages: {}", after.join(", "));
+        bail!(
+            "still missing after installing packages: {}",
+            after.join(", ")
+        );
     }
     Ok(format!("installed {}", APT_PACKAGES.join(" ")))
 }

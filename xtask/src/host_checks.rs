@@ -24,7 +24,7 @@ pub struct Lint {
 pub const LINTS: &[Lint] = &[
     Lint {
         name: "lint-fmt",
-        args: &["fmt", "--all", "--", "--check"],
+        args: &["fmt", "--all", "--", "--check", "--color", "never"],
     },
     Lint {
         name: "lint-clippy-host",
@@ -32,11 +32,29 @@ pub const LINTS: &[Lint] = &[
     },
     Lint {
         name: "lint-clippy-kernel-x86_64",
-        args: &["clippy", "-p", "kernel", "--target", "x86_64-unknown-none", "--", "-D", "warnings"],
+        args: &[
+            "clippy",
+            "-p",
+            "kernel",
+            "--target",
+            "x86_64-unknown-none",
+            "--",
+            "-D",
+            "warnings",
+        ],
     },
     Lint {
         name: "lint-clippy-kernel-i386",
-        args: &["clippy", "-p", "kernel", "--target", "i686-unknown-linux-gnu", "--", "-D", "warnings"],
+        args: &[
+            "clippy",
+            "-p",
+            "kernel",
+            "--target",
+            "i686-unknown-linux-gnu",
+            "--",
+            "-D",
+            "warnings",
+        ],
     },
 ];
 
@@ -131,7 +149,8 @@ impl LibtestParser {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             self.current = self.prefixes.get(&file).cloned().unwrap_or_else(|| {
-                file.rsplit_once('-').map_or(file.clone(), |(n, _)| n.to_string())
+                file.rsplit_once('-')
+                    .map_or(file.clone(), |(n, _)| n.to_string())
             });
             return Parsed::Other;
         }
@@ -173,7 +192,8 @@ impl LibtestParser {
         if !line.contains("\"reason\":\"compiler-artifact\"") {
             return;
         }
-        let (Some(exe), Some(id)) = (json_str(line, "executable"), json_str(line, "package_id")) else {
+        let (Some(exe), Some(id)) = (json_str(line, "executable"), json_str(line, "package_id"))
+        else {
             return;
         };
         let package = package_name(&id);
@@ -206,7 +226,12 @@ impl LibtestParser {
 pub fn run_host_tests(tally: &mut Tally) {
     let start = Instant::now();
     let mut cmd = proc::cargo();
-    cmd.args(["test", "--workspace", "--no-fail-fast", "--message-format=json-render-diagnostics"]);
+    cmd.args([
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+        "--message-format=json-render-diagnostics",
+    ]);
     for p in HOST_TEST_EXCLUDE {
         cmd.args(["--exclude", p]);
     }
@@ -237,7 +262,11 @@ pub fn run_host_tests(tally: &mut Tally) {
         Ok((status, out)) if failed.is_empty() => {
             let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with('{')).collect();
             let tail = &lines[lines.len().saturating_sub(25)..];
-            let why = if status.success() { "no tests ran".to_string() } else { format!("cargo test failed ({status})") };
+            let why = if status.success() {
+                "no tests ran".to_string()
+            } else {
+                format!("cargo test failed ({status})")
+            };
             tally.fail("host: cargo test", &why, tail);
         }
         Ok(_) => {}
@@ -251,8 +280,14 @@ mod tests {
 
     #[test]
     fn package_names_from_ids() {
-        assert_eq!(package_name("path+file:///work/main/crates/cpio#0.1.0"), "cpio");
-        assert_eq!(package_name("path+file:///work/main/xtask#xtask@0.1.0"), "xtask");
+        assert_eq!(
+            package_name("path+file:///work/main/crates/cpio#0.1.0"),
+            "cpio"
+        );
+        assert_eq!(
+            package_name("path+file:///work/main/xtask#xtask@0.1.0"),
+            "xtask"
+        );
         assert_eq!(package_name("path+file:///w/dir#other@0.1.0"), "other");
         assert_eq!(package_name("cpio 0.1.0 (path+file:///x)"), "cpio");
     }

@@ -51,7 +51,27 @@ pub fn iso(art: &Artifacts, cmdline: &str) -> Result<PathBuf> {
     mkrescue(&stage, &tmp)?;
     std::fs::rename(&tmp, &out)?;
     let _ = std::fs::remove_dir_all(&stage);
+    prune(&cache);
     Ok(out)
+}
+
+/// ISOs kept in the cache (about 20 MiB each); older ones are deleted.
+const CACHE_KEEP: usize = 8;
+
+/// Deletes all but the [`CACHE_KEEP`] most recently made ISOs.
+fn prune(cache: &Path) {
+    let Ok(dir) = std::fs::read_dir(cache) else {
+        return;
+    };
+    let mut isos: Vec<(std::time::SystemTime, PathBuf)> = dir
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "iso"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    isos.sort_by_key(|e| std::cmp::Reverse(e.0));
+    for (_, old) in isos.into_iter().skip(CACHE_KEEP) {
+        let _ = std::fs::remove_file(old);
+    }
 }
 
 fn mkrescue(dir: &Path, out: &Path) -> Result<()> {

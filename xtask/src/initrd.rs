@@ -21,7 +21,11 @@ pub fn version_text(arch: Arch) -> String {
 pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
     let mut files: Vec<(String, u32, Vec<u8>)> = vec![
         ("/etc/motd".into(), 0o644, MOTD.as_bytes().to_vec()),
-        ("/etc/version".into(), 0o644, version_text(arch).into_bytes()),
+        (
+            "/etc/version".into(),
+            0o644,
+            version_text(arch).into_bytes(),
+        ),
     ];
     for add in adds {
         let meta = std::fs::metadata(&add.host)
@@ -29,7 +33,8 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
         if !meta.is_file() {
             bail!("--add {}: not a regular file", add.host.display());
         }
-        let data = std::fs::read(&add.host).with_context(|| format!("reading {}", add.host.display()))?;
+        let data =
+            std::fs::read(&add.host).with_context(|| format!("reading {}", add.host.display()))?;
         files.retain(|f| cpio::normalize_path(&f.0) != cpio::normalize_path(&add.guest));
         files.push((add.guest.clone(), meta.permissions().mode() & 0o7777, data));
     }
@@ -104,7 +109,11 @@ mod tests {
             assert!(a.find(d).unwrap().is_dir(), "{d}");
         }
         assert!(a.find("/usr/local/share/t").is_some());
-        assert_eq!(a.find("/etc/motd").unwrap().data, b"#!/bin/true\n", "--add replaces");
+        assert_eq!(
+            a.find("/etc/motd").unwrap().data,
+            b"#!/bin/true\n",
+            "--add replaces"
+        );
         // Directories come before anything inside them.
         let names: Vec<&str> = a.entries().map(|e| e.unwrap().name).collect();
         let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();

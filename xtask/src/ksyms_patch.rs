@@ -37,13 +37,32 @@ impl PatchReport {
     }
 }
 
-/// The demangled FUNC symbols of an ELF file: `(addr, size, name)`.
+/// True for an untyped symbol (an assembly label such as a trap stub)
+/// that lies inside an executable section. Boundary markers placed at a
+/// section's end (`__text_end`) fall outside it and are left out.
+fn is_code_label(file: &object::File<'_>, sym: &object::Symbol<'_, '_>) -> bool {
+    if sym.kind() != SymbolKind::Unknown {
+        return false;
+    }
+    let Some(index) = sym.section_index() else {
+        return false;
+    };
+    file.section_by_index(index).is_ok_and(|sec| {
+        sec.kind() == SectionKind::Text
+            && sym.address() >= sec.address()
+            && sym.address() - sec.address() < sec.size()
+    })
+}
+
+/// The demangled code symbols of an ELF file, `(addr, size, name)`: every
+/// FUNC symbol, plus assembly labels inside executable sections.
 pub fn function_symbols(file: &object::File<'_>) -> Vec<(u64, u32, String)> {
     file.symbols()
-        .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
+        .filter(|s| s.is_definition() && s.address() != 0)
+        .filter(|s| s.kind() == SymbolKind::Text || is_code_label(file, s))
         .filter_map(|s| {
             let name = s.name().ok()?;
-            if name.is_empty() {
+            if name.is_empty() || name.starts_with(".L") || name.starts_with('$') {
                 return None;
             }
             let size = u32::try_from(s.size()).unwrap_or(u32::MAX);
@@ -122,10 +141,16 @@ mod tests {
             ksyms_size,
             functions: vec![
                 (0x1000, 0x40, "_ZN6kernel4main17h0123456789abcdefE".into()),
-                (0x1040, 0x10, "_ZN4core9panicking5panic17hfedcba9876543210E".into()),
+                (
+                    0x1040,
+                    0x10,
+                    "_ZN4core9panicking5panic17hfedcba9876543210E".into(),
+                ),
                 (0x2000, 0, "_start".into()),
             ],
             objects: vec![(0x3000, 8, "DATA".into())],
+            // .text is [0x1000, 0x1010): one label inside, one at its end.
+            labels: vec![(0x1008, "trap_stub".into()), (0x1010, "__text_end".into())],
         }
         .build()
     }
@@ -135,17 +160,26 @@ mod tests {
         for class in [ElfClass::Elf64, ElfClass::Elf32] {
             let mut elf = sample(class, 4096);
             let report = patch_bytes(&mut elf).unwrap();
-            assert_eq!(report.symbols, 3, "{class:?}");
+            assert_eq!(report.symbols, 4, "{class:?}");
             assert_eq!(report.capacity, 4096);
 
             let file = object::File::parse(&*elf).unwrap();
             let data = file.section_by_name(SECTION).unwrap().data().unwrap();
             let table = ksyms::Table::parse(data).unwrap();
-            assert_eq!(table.len(), 3);
+            assert_eq!(table.len(), 4);
             assert_eq!(table.lookup(0x1005), Some(("kernel::main", 5)));
+            assert_eq!(
+                table.lookup(0x100a),
+                Some(("trap_stub", 2)),
+                "labels inside .text count"
+            );
             assert_eq!(table.lookup(0x104f), Some(("core::panicking::panic", 0xf)));
             assert_eq!(table.lookup(0x2345), Some(("_start", 0x345)));
-            assert_eq!(table.lookup(0x3000).map(|s| s.0), Some("_start"), "objects are not listed");
+            assert_eq!(
+                table.lookup(0x3000).map(|s| s.0),
+                Some("_start"),
+                "objects are not listed"
+            );
         }
     }
 

@@ -1,1 +1,77 @@
-fn main() {}
+//! `cargo xtask`: the ExoV6 build, image, run, test and gdb driver. This
+//! file parses the command line and dispatches to the subcommands.
+
+mod accel;
+mod arch;
+mod build;
+mod cli;
+mod deps;
+mod error;
+mod fsutil;
+mod gdb;
+mod host_checks;
+mod image;
+mod initrd;
+mod ksyms_patch;
+mod kvm_probe;
+mod paths;
+mod proc;
+mod qemu;
+mod qemu_runner;
+mod qemu_tests;
+mod report;
+mod run;
+mod session;
+mod test;
+#[cfg(test)]
+mod testelf;
+
+use std::process::ExitCode;
+
+use cli::Command;
+use error::Result;
+
+fn build(opts: &cli::BuildOpts) -> Result<u8> {
+    let art = build::all(opts.arch, &opts.adds, build::Output::Show)?;
+    println!("built {}", art.describe());
+    if opts.iso {
+        let deps = deps::ensure(&[deps::Need::IsoTools])?;
+        if deps.starts_with("installed") {
+            eprintln!("xtask: {deps}");
+        }
+        let iso = image::named_iso(&art, "")?;
+        println!("iso   {}", paths::show(&iso));
+    }
+    Ok(0)
+}
+
+fn dispatch(cmd: Command) -> Result<u8> {
+    match cmd {
+        Command::Build(opts) => build(&opts),
+        Command::Run(opts) => run::run(&opts),
+        Command::Gdb(opts) => gdb::gdb(&opts),
+        Command::Test(opts) => test::test(&opts),
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = match cli::parse(&args) {
+        Ok(cmd) => cmd,
+        Err(e) => {
+            eprintln!("xtask: {e}\n(`cargo xtask help` lists the commands and options)");
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(cmd) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -69,12 +69,18 @@ pub fn boot_table(rows: &[BootRow]) -> Vec<String> {
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
     let mut out = vec![
         "boot times (wall: QEMU start to banner; kernel: first instruction to banner):".to_string(),
-        format!("  {:width$}  accel  {:>9}  {:>12}", "test", "wall", "kernel"),
+        format!(
+            "  {:width$}  accel  {:>9}  {:>12}",
+            "test", "wall", "kernel"
+        ),
     ];
     for r in rows {
         let wall = r.wall.map_or("-".to_string(), secs);
         let kernel = r.kernel_us.map_or("-".to_string(), |us| format!("{us} us"));
-        out.push(format!("  {:width$}  {:5}  {wall:>9}  {kernel:>12}", r.name, r.accel));
+        out.push(format!(
+            "  {:width$}  {:5}  {wall:>9}  {kernel:>12}",
+            r.name, r.accel
+        ));
     }
     out
 }
@@ -111,7 +117,11 @@ mod tests {
         ];
         let t = boot_table(&rows);
         assert_eq!(t.len(), 4);
-        assert!(t[2].contains("boot-direct-kvm") && t[2].contains("0.42 s") && t[2].ends_with("1234 us"));
+        assert!(
+            t[2].contains("boot-direct-kvm")
+                && t[2].contains("0.42 s")
+                && t[2].ends_with("1234 us")
+        );
         assert!(t[3].contains("boot-i386") && t[3].ends_with('-'));
     }
 }

@@ -11,9 +11,9 @@ use crate::build::{self, Artifacts, Output};
 use crate::cli::{Boot, RunOpts};
 use crate::deps::{self, Need};
 use crate::error::Result;
+use crate::image;
 use crate::qemu::{status_meaning, Exit, Machine};
 use crate::session::{self, Input, Watch};
-use crate::image;
 
 /// Exit code of `cargo xtask run` when QEMU itself failed.
 pub const QEMU_ERROR_EXIT: u8 = 125;
@@ -101,7 +101,10 @@ impl Drop for TermGuard {
 pub fn exit_code(exit: Exit) -> u8 {
     match exit {
         Exit::Guest(s) => {
-            eprintln!("xtask: guest exited with status {s} ({})", status_meaning(s));
+            eprintln!(
+                "xtask: guest exited with status {s} ({})",
+                status_meaning(s)
+            );
             s
         }
         Exit::QemuError(c) => {
@@ -135,6 +138,7 @@ pub fn run(opts: &RunOpts) -> Result<u8> {
             opts.boot.name(),
             accel.name()
         );
+        eprintln!("xtask: {}", m.shell_line()?);
         let watch = Watch {
             echo: true,
             input: Input::Inherit,

@@ -70,11 +70,13 @@ pub fn is_banner(line: &str) -> bool {
     line.contains("ExoV6 v") && line.contains(" booted via ")
 }
 
-/// The kernel's own `boot time: N us` figure, if printed.
+/// The kernel's own `boot time: N us` figure, if printed (anything may
+/// follow the unit).
 pub fn kernel_boot_us(lines: &[String]) -> Option<u64> {
     lines.iter().find_map(|l| {
-        let rest = l.split("boot time:").nth(1)?;
-        rest.trim().strip_suffix("us")?.trim().parse().ok()
+        let mut words = l.split("boot time:").nth(1)?.split_whitespace();
+        let n = words.next()?.parse().ok()?;
+        (words.next() == Some("us")).then_some(n)
     })
 }
 
@@ -272,10 +274,14 @@ mod tests {
     #[test]
     fn banner_detection() {
         assert!(is_banner("ExoV6 v0.1.0 (x86_64) booted via pvh"));
-        assert!(is_banner("\x1b[0mExoV6 v0.1.0 (i386) booted via multiboot1"));
+        assert!(is_banner(
+            "\x1b[0mExoV6 v0.1.0 (i386) booted via multiboot1"
+        ));
         assert!(!is_banner("Booting `ExoV6'"));
         let lines = vec!["  boot time: 1234 us".to_string()];
         assert_eq!(kernel_boot_us(&lines), Some(1234));
+        let lines = vec!["  boot time: 801546 us (first kernel instruction to banner)".to_string()];
+        assert_eq!(kernel_boot_us(&lines), Some(801546));
         assert_eq!(kernel_boot_us(&["boot time: soon".to_string()]), None);
     }
 
@@ -286,7 +292,10 @@ mod tests {
             &watch(Input::Script(vec![])),
         )
         .unwrap();
-        assert_eq!(out.lines, ["noise", "ExoV6 v0 (x86_64) booted via pvh", "last"]);
+        assert_eq!(
+            out.lines,
+            ["noise", "ExoV6 v0 (x86_64) booted via pvh", "last"]
+        );
         assert_eq!(out.exit, Exit::Guest(2));
         assert_eq!(out.ended, Ended::Exited);
         assert!(out.banner_after.is_some());
@@ -297,7 +306,10 @@ mod tests {
     fn script_types_after_trigger() {
         let out = run(
             sh("printf 'waiting for input'; read -r x; echo; echo \"got $x\""),
-            &watch(Input::Script(vec![("waiting for input".into(), "hello exo\n".into())])),
+            &watch(Input::Script(vec![(
+                "waiting for input".into(),
+                "hello exo\n".into(),
+            )])),
         )
         .unwrap();
         assert_eq!(out.lines.last().unwrap(), "got hello exo");

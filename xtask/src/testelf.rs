@@ -20,6 +20,8 @@ pub struct TestElf {
     pub functions: Vec<(u64, u64, String)>,
     /// OBJECT symbols `(addr, size, name)`.
     pub objects: Vec<(u64, u64, String)>,
+    /// NOTYPE symbols (assembly labels) in `.text`, `(addr, name)`.
+    pub labels: Vec<(u64, String)>,
 }
 
 struct Out {
@@ -46,7 +48,7 @@ impl Out {
         }
     }
     fn align(&mut self, a: usize) {
-        while self.buf.len() % a != 0 {
+        while !self.buf.len().is_multiple_of(a) {
             self.buf.push(0);
         }
     }
@@ -87,25 +89,61 @@ impl TestElf {
             add_name(".shstrtab"),
         );
 
-        let mut out = Out { buf: vec![0; ehsize as usize], wide };
+        let mut out = Out {
+            buf: vec![0; ehsize as usize],
+            wide,
+        };
         let mut sections = vec![];
 
         // .text (index 1): 16 bytes of int3.
         let text_off = out.buf.len() as u64;
         out.buf.extend_from_slice(&[0xcc; 16]);
-        sections.push(Section { name: n_text, kind: 1, flags: 0x6, addr: 0x1000, offset: text_off, size: 16, link: 0, info: 0, entsize: 0 });
+        sections.push(Section {
+            name: n_text,
+            kind: 1,
+            flags: 0x6,
+            addr: 0x1000,
+            offset: text_off,
+            size: 16,
+            link: 0,
+            info: 0,
+            entsize: 0,
+        });
 
         if self.ksyms_size > 0 {
             out.align(8);
             let off = out.buf.len() as u64;
             out.buf.resize(out.buf.len() + self.ksyms_size, 0);
-            sections.push(Section { name: n_ksyms, kind: 1, flags: 0x2, addr: 0x10_0000, offset: off, size: self.ksyms_size as u64, link: 0, info: 0, entsize: 0 });
+            sections.push(Section {
+                name: n_ksyms,
+                kind: 1,
+                flags: 0x2,
+                addr: 0x10_0000,
+                offset: off,
+                size: self.ksyms_size as u64,
+                link: 0,
+                info: 0,
+                entsize: 0,
+            });
         }
 
         // .strtab contents and .symtab entries.
         let mut strtab = vec![0u8];
-        let mut syms = Out { buf: vec![0; symsize as usize], wide };
-        let all = self.functions.iter().map(|f| (f, 2u8)).chain(self.objects.iter().map(|o| (o, 1u8)));
+        let mut syms = Out {
+            buf: vec![0; symsize as usize],
+            wide,
+        };
+        let labels: Vec<(u64, u64, String)> = self
+            .labels
+            .iter()
+            .map(|(a, n)| (*a, 0, n.clone()))
+            .collect();
+        let all = self
+            .functions
+            .iter()
+            .map(|f| (f, 2u8))
+            .chain(self.objects.iter().map(|o| (o, 1u8)))
+            .chain(labels.iter().map(|l| (l, 0u8)));
         for ((addr, size, name), kind) in all {
             let name_off = strtab.len() as u32;
             strtab.extend_from_slice(name.as_bytes());
@@ -131,13 +169,43 @@ impl TestElf {
         out.align(8);
         let sym_off = out.buf.len() as u64;
         out.buf.extend_from_slice(&syms.buf);
-        sections.push(Section { name: n_symtab, kind: 2, flags: 0, addr: 0, offset: sym_off, size: syms.buf.len() as u64, link: symtab_index + 1, info: 1, entsize: symsize });
+        sections.push(Section {
+            name: n_symtab,
+            kind: 2,
+            flags: 0,
+            addr: 0,
+            offset: sym_off,
+            size: syms.buf.len() as u64,
+            link: symtab_index + 1,
+            info: 1,
+            entsize: symsize,
+        });
         let str_off = out.buf.len() as u64;
         out.buf.extend_from_slice(&strtab);
-        sections.push(Section { name: n_strtab, kind: 3, flags: 0, addr: 0, offset: str_off, size: strtab.len() as u64, link: 0, info: 0, entsize: 0 });
+        sections.push(Section {
+            name: n_strtab,
+            kind: 3,
+            flags: 0,
+            addr: 0,
+            offset: str_off,
+            size: strtab.len() as u64,
+            link: 0,
+            info: 0,
+            entsize: 0,
+        });
         let shstr_off = out.buf.len() as u64;
         out.buf.extend_from_slice(&shstrtab);
-        sections.push(Section { name: n_shstrtab, kind: 3, flags: 0, addr: 0, offset: shstr_off, size: shstrtab.len() as u64, link: 0, info: 0, entsize: 0 });
+        sections.push(Section {
+            name: n_shstrtab,
+            kind: 3,
+            flags: 0,
+            addr: 0,
+            offset: shstr_off,
+            size: shstrtab.len() as u64,
+            link: 0,
+            info: 0,
+            entsize: 0,
+        });
 
         // Section headers: the null entry, then ours.
         out.align(8);
@@ -158,8 +226,12 @@ impl TestElf {
         let shnum = sections.len() as u16 + 1;
 
         // The ELF header, written over the reserved space at the start.
-        let mut hdr = Out { buf: Vec::new(), wide };
-        hdr.buf.extend_from_slice(&[0x7f, b'E', b'L', b'F', if wide { 2 } else { 1 }, 1, 1, 0]);
+        let mut hdr = Out {
+            buf: Vec::new(),
+            wide,
+        };
+        hdr.buf
+            .extend_from_slice(&[0x7f, b'E', b'L', b'F', if wide { 2 } else { 1 }, 1, 1, 0]);
         hdr.buf.extend_from_slice(&[0; 8]);
         hdr.u16(2); // ET_EXEC
         hdr.u16(if wide { 62 } else { 3 });

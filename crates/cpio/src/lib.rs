@@ -5,7 +5,7 @@
 //! [`entries`](Archive::entries) iterator yields [`Entry`] values borrowing
 //! names and data from the input, stops at `TRAILER!!!`, and reports
 //! malformed input as a [`CpioError`] carrying the byte offset; it never
-//! panics. With feature `alloc`, [`Builder`] writes archives.
+//! panics. With feature `alloc`, `Builder` writes archives.
 //!
 //! Layout of one member: a 110-byte ASCII header (`070701` and thirteen
 //! 8-digit hex fields), the NUL-terminated name padded so that header plus

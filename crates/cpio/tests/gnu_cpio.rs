@@ -35,7 +35,11 @@ const DIRS: &[&str] = &["etc", "bin", "usr", "usr/share"];
 const FILES: &[(&str, u32, &[u8])] = &[
     ("etc/motd", 0o644, b"Welcome to ExoV6\n"),
     ("etc/version", 0o644, b"0.1.0"),
-    ("bin/tool", 0o755, b"\x7fELF\x02\x01\x01 binary-ish \x00\x01\x02"),
+    (
+        "bin/tool",
+        0o755,
+        b"\x7fELF\x02\x01\x01 binary-ish \x00\x01\x02",
+    ),
     ("usr/share/empty", 0o600, b""),
     ("usr/share/abc", 0o644, b"abc"),
 ];
@@ -68,7 +72,12 @@ fn gnu_archive(root: &Path, names: &[String]) -> Vec<u8> {
         .spawn()
         .unwrap();
     let list = names.join("\n") + "\n";
-    child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "cpio -o failed");
     out.stdout

@@ -8,9 +8,11 @@ use proptest::prelude::*;
 fn sample() -> Vec<u8> {
     let mut b = Builder::new().with_mtime(1_700_000_000);
     b.add_dir("/etc", 0o755).unwrap();
-    b.add_file("/etc/motd", 0o644, b"Welcome to ExoV6\n").unwrap();
+    b.add_file("/etc/motd", 0o644, b"Welcome to ExoV6\n")
+        .unwrap();
     b.add_dir("bin", 0o755).unwrap();
-    b.add_file("./bin/hello", 0o755, &[0x7f, b'E', b'L', b'F', 1, 2, 3]).unwrap();
+    b.add_file("./bin/hello", 0o755, &[0x7f, b'E', b'L', b'F', 1, 2, 3])
+        .unwrap();
     b.add_symlink("/bin/hi", "hello").unwrap();
     b.add_file("/empty", 0o600, b"").unwrap();
     b.finish()
@@ -25,7 +27,10 @@ fn round_trip_names_modes_and_data() {
     let bytes = sample();
     let entries = collect(&bytes).unwrap();
     let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
-    assert_eq!(names, ["etc", "etc/motd", "bin", "bin/hello", "bin/hi", "empty"]);
+    assert_eq!(
+        names,
+        ["etc", "etc/motd", "bin", "bin/hello", "bin/hi", "empty"]
+    );
 
     let etc = &entries[0];
     assert!(etc.is_dir() && !etc.is_file() && !etc.is_symlink());
@@ -53,7 +58,13 @@ fn round_trip_names_modes_and_data() {
 fn find_ignores_leading_slash_and_dot() {
     let bytes = sample();
     let a = Archive::new(&bytes);
-    for p in ["/etc/motd", "./etc/motd", "etc/motd", "//etc/motd", "etc/motd/"] {
+    for p in [
+        "/etc/motd",
+        "./etc/motd",
+        "etc/motd",
+        "//etc/motd",
+        "etc/motd/",
+    ] {
         assert_eq!(a.find(p).unwrap().data, b"Welcome to ExoV6\n", "{p}");
     }
     assert!(a.find("/etc").unwrap().is_dir());
@@ -114,8 +125,14 @@ fn lower_case_hex_is_accepted() {
 fn builder_rejects_bad_names() {
     let mut b = Builder::new();
     assert_eq!(b.add_file("/", 0o644, b""), Err(cpio::BuildError::BadName));
-    assert_eq!(b.add_file("a\0b", 0o644, b""), Err(cpio::BuildError::BadName));
-    assert_eq!(b.add_file("TRAILER!!!", 0o644, b""), Err(cpio::BuildError::BadName));
+    assert_eq!(
+        b.add_file("a\0b", 0o644, b""),
+        Err(cpio::BuildError::BadName)
+    );
+    assert_eq!(
+        b.add_file("TRAILER!!!", 0o644, b""),
+        Err(cpio::BuildError::BadName)
+    );
 }
 
 #[test]
@@ -156,12 +173,24 @@ fn errors_carry_kind_and_offset() {
     // Bad magic in the second header.
     let mut bad = good.clone();
     bad[second] = b'1';
-    assert_eq!(first_error(&bad), CpioError { offset: second, kind: ErrorKind::BadMagic });
+    assert_eq!(
+        first_error(&bad),
+        CpioError {
+            offset: second,
+            kind: ErrorKind::BadMagic
+        }
+    );
 
     // Bad hex in the mode field of the second header (field 1 at +14).
     let mut bad = good.clone();
     bad[second + 14] = b'g';
-    assert_eq!(first_error(&bad), CpioError { offset: second + 14, kind: ErrorKind::BadHex });
+    assert_eq!(
+        first_error(&bad),
+        CpioError {
+            offset: second + 14,
+            kind: ErrorKind::BadHex
+        }
+    );
 
     // Truncated inside a header, and at a member boundary (no trailer).
     assert_eq!(first_error(&good[..second + 50]).kind, ErrorKind::Truncated);
@@ -171,7 +200,10 @@ fn errors_carry_kind_and_offset() {
     // Data running past the end: cut inside /etc/motd's data.
     assert_eq!(
         first_error(&good[..second + HEADER_LEN + 12]),
-        CpioError { offset: second, kind: ErrorKind::DataPastEnd }
+        CpioError {
+            offset: second,
+            kind: ErrorKind::DataPastEnd
+        }
     );
 
     // Name not NUL-terminated: overwrite the NUL after "etc/motd".
@@ -203,8 +235,14 @@ fn errors_carry_kind_and_offset() {
 
 #[test]
 fn error_display_names_the_offset() {
-    let e = CpioError { offset: 112, kind: ErrorKind::BadHex };
-    assert_eq!(e.to_string(), "cpio: header field is not 8 hex digits at offset 112");
+    let e = CpioError {
+        offset: 112,
+        kind: ErrorKind::BadHex,
+    };
+    assert_eq!(
+        e.to_string(),
+        "cpio: header field is not 8 hex digits at offset 112"
+    );
 }
 
 #[derive(Clone, Debug)]
@@ -218,7 +256,11 @@ fn member() -> impl Strategy<Value = Member> {
     let name = "[a-z][a-z0-9_.]{0,7}(/[a-z0-9_]{1,8}){0,3}";
     prop_oneof![
         name.prop_map(Member::Dir),
-        (name, 0u32..0o7777, prop::collection::vec(any::<u8>(), 0..300))
+        (
+            name,
+            0u32..0o7777,
+            prop::collection::vec(any::<u8>(), 0..300)
+        )
             .prop_map(|(n, m, d)| Member::File(n, m, d)),
         (name, "[a-z/]{1,20}").prop_map(|(n, t)| Member::Link(n, t)),
     ]

@@ -12,7 +12,7 @@
 //!
 //! [`Table::parse`] reads a table (from the section contents, which may carry
 //! trailing zero fill) and [`Table::lookup`] maps an address to
-//! `(name, offset)`. With feature `std`, [`build`] produces the bytes.
+//! `(name, offset)`. With feature `std`, `build` produces the bytes.
 #![no_std]
 #![forbid(unsafe_code)]
 

@@ -6,7 +6,9 @@ use ksyms::{build, strip_hash_suffix, Table, ENTRY_LEN, HEADER_LEN};
 use proptest::prelude::*;
 
 fn syms(list: &[(u64, u32, &str)]) -> Vec<(u64, u32, String)> {
-    list.iter().map(|&(a, s, n)| (a, s, n.to_string())).collect()
+    list.iter()
+        .map(|&(a, s, n)| (a, s, n.to_string()))
+        .collect()
 }
 
 #[test]
@@ -76,7 +78,11 @@ fn zero_size_extends_to_next_symbol() {
 
 #[test]
 fn duplicate_addresses_keep_the_largest() {
-    let bytes = build(&syms(&[(0x10, 0, "alias"), (0x10, 8, "real"), (0x10, 8, "late")]));
+    let bytes = build(&syms(&[
+        (0x10, 0, "alias"),
+        (0x10, 8, "real"),
+        (0x10, 8, "late"),
+    ]));
     let t = Table::parse(&bytes).unwrap();
     assert_eq!(t.len(), 1);
     assert_eq!(t.lookup(0x17), Some(("real", 7)));
@@ -92,14 +98,20 @@ fn names_are_interned_and_hash_stripped() {
     let t = Table::parse(&bytes).unwrap();
     assert_eq!(t.lookup(0x11), Some(("kernel::arch::trap", 1)));
     let strings_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-    assert_eq!(strings_len, "kernel::arch::trap".len() + "core::fmt::write".len());
+    assert_eq!(
+        strings_len,
+        "kernel::arch::trap".len() + "core::fmt::write".len()
+    );
 }
 
 #[test]
 fn strip_hash_suffix_only_strips_hashes() {
     assert_eq!(strip_hash_suffix("a::b::h0123456789abcdef"), "a::b");
     assert_eq!(strip_hash_suffix("a::b::hello"), "a::b::hello");
-    assert_eq!(strip_hash_suffix("a::b::h0123456789abcdeg"), "a::b::h0123456789abcdeg");
+    assert_eq!(
+        strip_hash_suffix("a::b::h0123456789abcdeg"),
+        "a::b::h0123456789abcdeg"
+    );
     assert_eq!(strip_hash_suffix("plain"), "plain");
 }
 

@@ -32,7 +32,9 @@ pub fn init<const N: usize>(map: &MemoryMap<N>) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn with<T>(f: impl FnOnce(&mut FrameAllocator<'static>) -> Result<T, FrameError>) -> Result<T, FrameError> {
+fn with<T>(
+    f: impl FnOnce(&mut FrameAllocator<'static>) -> Result<T, FrameError>,
+) -> Result<T, FrameError> {
     match FRAMES.lock().as_mut() {
         Some(fa) => f(fa),
         None => Err(FrameError::OutOfFrames),

@@ -52,31 +52,52 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
     let image = arch::image::layout();
     let mut map: MemoryMap<MAP_REGIONS> = MemoryMap::new();
     for r in info.regions() {
-        map.add(r.start, r.len, kind_of(r.kind)).map_err(|_| "too many memory-map entries")?;
+        map.add(r.start, r.len, kind_of(r.kind))
+            .map_err(|_| "too many memory-map entries")?;
     }
     if map.usable_bytes() == 0 {
         return Err("the boot loader reported no usable memory");
     }
     let carve = |map: &mut MemoryMap<MAP_REGIONS>, s: u64, e: u64, k: RegionKind| {
-        map.reserve(s, e, k).map_err(|_| "memory map full while reserving")
+        map.reserve(s, e, k)
+            .map_err(|_| "memory map full while reserving")
     };
     // Real-mode structures (IVT, BDA, EBDA, option ROMs) stay untouched.
     carve(&mut map, 0, 0x10_0000, RegionKind::Reserved)?;
-    carve(&mut map, image.boot_phys.start, image.boot_phys.end, RegionKind::Kernel)?;
-    carve(&mut map, image.kernel_phys.start, image.kernel_phys.end, RegionKind::Kernel)?;
+    carve(
+        &mut map,
+        image.boot_phys.start,
+        image.boot_phys.end,
+        RegionKind::Kernel,
+    )?;
+    carve(
+        &mut map,
+        image.kernel_phys.start,
+        image.kernel_phys.end,
+        RegionKind::Kernel,
+    )?;
     for m in info.modules() {
         carve(&mut map, m.start, m.end, RegionKind::BootModule)?;
     }
     for &(s, e) in info.structure_extents() {
         carve(&mut map, s, e, RegionKind::BootInfo)?;
     }
-    map.normalize().map_err(|_| "memory map full while normalising")?;
+    map.normalize()
+        .map_err(|_| "memory map full while normalising")?;
     for r in map.regions() {
-        log::debug!("memory: {:#014x}-{:#014x} {}", r.start, r.end, r.kind.name());
+        log::debug!(
+            "memory: {:#014x}-{:#014x} {}",
+            r.start,
+            r.end,
+            r.kind.name()
+        );
     }
 
     frames::init(&map)?;
-    log::debug!("memory: frame allocator ready at {} us", crate::time::now_us());
+    log::debug!(
+        "memory: frame allocator ready at {} us",
+        crate::time::now_us()
+    );
 
     let mut ram = [(0u64, 0u64); MAP_REGIONS];
     let mut n = 0;
@@ -86,14 +107,22 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
             n += 1;
         }
     }
-    let paging = arch::paging::init(&ram[..n], &image, &arch::guard_pages(), &mut || frames::alloc().ok())?;
+    let paging = arch::paging::init(&ram[..n], &image, &arch::guard_pages(), &mut || {
+        frames::alloc().ok()
+    })?;
     log::debug!("memory: page tables loaded at {} us", crate::time::now_us());
     let heap_bytes = heap::init()?;
 
     Ok(MemorySummary {
         usable_bytes: map.usable_bytes(),
         regions: map.regions().len(),
-        ram_top: map.regions().iter().filter(|r| !matches!(r.kind, RegionKind::Reserved | RegionKind::Bad)).map(|r| r.end).max().unwrap_or(0),
+        ram_top: map
+            .regions()
+            .iter()
+            .filter(|r| !matches!(r.kind, RegionKind::Reserved | RegionKind::Bad))
+            .map(|r| r.end)
+            .max()
+            .unwrap_or(0),
         managed_frames: frames::managed(),
         free_frames: frames::free(),
         page_tables: paging.page_tables,

@@ -5,10 +5,10 @@ use core::arch::asm;
 
 /// Executes CPUID for `leaf`/`sub`, returning (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32, sub: u32) -> (u32, u32, u32, u32) {
-    #[cfg(target_arch = "x86_64")]
-    use core::arch::x86_64::__cpuid_count;
     #[cfg(target_arch = "x86")]
     use core::arch::x86::__cpuid_count;
+    #[cfg(target_arch = "x86_64")]
+    use core::arch::x86_64::__cpuid_count;
     let r = __cpuid_count(leaf, sub);
     (r.eax, r.ebx, r.ecx, r.edx)
 }
@@ -19,7 +19,9 @@ pub fn rdtsc() -> u64 {
     let lo: u32;
     let hi: u32;
     // SAFETY: RDTSC reads a counter; CR4.TSD is clear so it is allowed at ring 0.
-    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags))
+    };
     (u64::from(hi) << 32) | u64::from(lo)
 }
 
@@ -28,7 +30,9 @@ pub fn rdmsr(msr: u32) -> u64 {
     let lo: u32;
     let hi: u32;
     // SAFETY: callers only name MSRs whose presence CPUID has confirmed.
-    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack, preserves_flags))
+    };
     (u64::from(hi) << 32) | u64::from(lo)
 }
 
@@ -142,15 +146,27 @@ impl CpuInfo {
         vendor[8..12].copy_from_slice(&c.to_le_bytes());
         let (a1, _, c1, d1) = if max >= 1 { cpuid(1, 0) } else { (0, 0, 0, 0) };
         let base_family = (a1 >> 8) & 0xf;
-        let family = if base_family == 0xf { base_family + ((a1 >> 20) & 0xff) } else { base_family };
+        let family = if base_family == 0xf {
+            base_family + ((a1 >> 20) & 0xff)
+        } else {
+            base_family
+        };
         let model = if base_family == 6 || base_family == 0xf {
             ((a1 >> 4) & 0xf) | (((a1 >> 16) & 0xf) << 4)
         } else {
             (a1 >> 4) & 0xf
         };
         let (ext_max, ..) = cpuid(0x8000_0000, 0);
-        let (_, _, _, ed1) = if ext_max >= 0x8000_0001 { cpuid(0x8000_0001, 0) } else { (0, 0, 0, 0) };
-        let (_, _, _, ed7) = if ext_max >= 0x8000_0007 { cpuid(0x8000_0007, 0) } else { (0, 0, 0, 0) };
+        let (_, _, _, ed1) = if ext_max >= 0x8000_0001 {
+            cpuid(0x8000_0001, 0)
+        } else {
+            (0, 0, 0, 0)
+        };
+        let (_, _, _, ed7) = if ext_max >= 0x8000_0007 {
+            cpuid(0x8000_0007, 0)
+        } else {
+            (0, 0, 0, 0)
+        };
         let mut brand = [0u8; 48];
         if ext_max >= 0x8000_0004 {
             for (i, leaf) in (0x8000_0002u32..=0x8000_0004).enumerate() {
@@ -176,12 +192,23 @@ impl CpuInfo {
             long_mode: ed1 & (1 << 29) != 0,
             invariant_tsc: ed7 & (1 << 8) != 0,
         };
-        CpuInfo { vendor, brand, family, model, stepping: a1 & 0xf, features }
+        CpuInfo {
+            vendor,
+            brand,
+            family,
+            model,
+            stepping: a1 & 0xf,
+            features,
+        }
     }
 
     /// The brand string, trimmed, or the vendor id when there is none.
     pub fn brand_str(&self) -> &str {
-        let raw = if self.brand[0] != 0 { &self.brand[..] } else { &self.vendor[..] };
+        let raw = if self.brand[0] != 0 {
+            &self.brand[..]
+        } else {
+            &self.vendor[..]
+        };
         let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
         core::str::from_utf8(&raw[..end]).unwrap_or("?").trim()
     }

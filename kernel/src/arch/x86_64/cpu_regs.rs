@@ -11,7 +11,10 @@ struct DescriptorPointer {
 
 /// Loads `gdt` and reloads every segment register.
 pub fn load_gdt(gdt: &[u64], cs: u16, ds: u16) {
-    let ptr = DescriptorPointer { limit: (core::mem::size_of_val(gdt) - 1) as u16, base: gdt.as_ptr() as u64 };
+    let ptr = DescriptorPointer {
+        limit: (core::mem::size_of_val(gdt) - 1) as u16,
+        base: gdt.as_ptr() as u64,
+    };
     // SAFETY: `gdt` is 'static in practice (per-CPU tables) and holds valid
     // flat code/data descriptors at `cs`/`ds`; the far return reloads CS.
     unsafe {

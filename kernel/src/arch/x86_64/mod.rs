@@ -20,8 +20,17 @@ pub const NAME: &str = "x86_64";
 
 #[no_mangle]
 extern "C" fn arch_entry(protocol: u32, magic: u32, info: u64, boot_tsc: u64) -> ! {
-    let protocol = if protocol == 0 { Protocol::Pvh } else { Protocol::Multiboot2 };
-    crate::kmain(Handoff { protocol, magic, info_paddr: info, boot_tsc })
+    let protocol = if protocol == 0 {
+        Protocol::Pvh
+    } else {
+        Protocol::Multiboot2
+    };
+    crate::kmain(Handoff {
+        protocol,
+        magic,
+        info_paddr: info,
+        boot_tsc,
+    })
 }
 
 /// Loads this CPU's descriptor tables and points GS at its per-CPU block.
@@ -65,7 +74,7 @@ fn on_kernel_stack(addr: u64) -> bool {
 /// Walks the frame-pointer chain from `fp`, calling `f` with each return address.
 pub fn backtrace(mut fp: u64, mut f: impl FnMut(u64)) {
     for _ in 0..48 {
-        if fp % 8 != 0 || !on_kernel_stack(fp) {
+        if !fp.is_multiple_of(8) || !on_kernel_stack(fp) {
             return;
         }
         let next = cpu_regs::read_kernel_u64(fp);

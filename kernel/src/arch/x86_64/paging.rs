@@ -34,9 +34,10 @@ pub fn phys_to_virt(paddr: u64, len: u64) -> Option<usize> {
     (end <= DIRECT_MAP_END.load(Ordering::Relaxed)).then(|| (DIRECT_MAP_BASE + paddr) as usize)
 }
 
-/// Highest physical address the frame allocator may hand out (all of it: the
-/// direct map is sized to cover every RAM region).
-pub const FRAME_LIMIT: u64 = u64::MAX;
+/// Highest physical address the frame allocator may hand out: the direct map
+/// has room for 64 TiB below the kernel window, and is sized at boot to
+/// cover every RAM region up to that.
+pub const FRAME_LIMIT: u64 = 1 << 46;
 
 fn table(phys: u64) -> &'static mut [u64; 512] {
     // SAFETY: `phys` is a page-table frame this module allocated (or the boot
@@ -101,7 +102,11 @@ pub fn init(
     guards: &[u64],
     alloc: &mut dyn FnMut() -> Option<u64>,
 ) -> Result<PagingSummary, &'static str> {
-    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 { NO_EXECUTE } else { 0 };
+    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
+        NO_EXECUTE
+    } else {
+        0
+    };
     let mut b = Builder { alloc, tables: 0 };
     let root = b.new_table()?;
 
@@ -132,5 +137,9 @@ pub fn init(
 
     cpu_regs::write_cr3(root);
     DIRECT_MAP_END.store(top, Ordering::Relaxed);
-    Ok(PagingSummary { direct_map_bytes: top, page_tables: b.tables, nx: nx != 0 })
+    Ok(PagingSummary {
+        direct_map_bytes: top,
+        page_tables: b.tables,
+        nx: nx != 0,
+    })
 }

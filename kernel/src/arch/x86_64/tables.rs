@@ -56,8 +56,24 @@ unsafe impl Sync for TablesCell {}
 
 pub static BSP_TABLES: TablesCell = TablesCell(UnsafeCell::new(CpuTables {
     gdt: [0; 7],
-    tss: Tss { reserved0: 0, rsp: [0; 3], reserved1: 0, ist: [0; 7], reserved2: 0, reserved3: 0, iomap_base: 0 },
-    idt: [IdtEntry { offset_low: 0, selector: 0, ist: 0, flags: 0, offset_mid: 0, offset_high: 0, zero: 0 }; 256],
+    tss: Tss {
+        reserved0: 0,
+        rsp: [0; 3],
+        reserved1: 0,
+        ist: [0; 7],
+        reserved2: 0,
+        reserved3: 0,
+        iomap_base: 0,
+    },
+    idt: [IdtEntry {
+        offset_low: 0,
+        selector: 0,
+        ist: 0,
+        flags: 0,
+        offset_mid: 0,
+        offset_high: 0,
+        zero: 0,
+    }; 256],
 }));
 
 extern "C" {
@@ -84,15 +100,16 @@ pub fn load(cell: &'static TablesCell) {
     t.gdt[4] = 0x00af_fa00_0000_ffff; // user code, 64-bit
     let tss_addr = core::ptr::addr_of!(t.tss) as u64;
     let limit = (size_of::<Tss>() - 1) as u64;
-    t.gdt[5] = limit
-        | ((tss_addr & 0xff_ffff) << 16)
-        | (0x89 << 40)
-        | (((tss_addr >> 24) & 0xff) << 56);
+    t.gdt[5] =
+        limit | ((tss_addr & 0xff_ffff) << 16) | (0x89 << 40) | (((tss_addr >> 24) & 0xff) << 56);
     t.gdt[6] = tss_addr >> 32;
 
     for (v, e) in t.idt.iter_mut().enumerate() {
         let addr = trap::stub_address(v);
-        let ist = IST_FOR.iter().find(|(vec, _)| *vec == v).map_or(0, |(_, i)| *i);
+        let ist = IST_FOR
+            .iter()
+            .find(|(vec, _)| *vec == v)
+            .map_or(0, |(_, i)| *i);
         *e = IdtEntry {
             offset_low: addr as u16,
             selector: KERNEL_CS,
@@ -105,7 +122,10 @@ pub fn load(cell: &'static TablesCell) {
     }
     super::cpu_regs::load_gdt(&t.gdt, KERNEL_CS, KERNEL_DS);
     super::cpu_regs::load_tss(TSS_SEL);
-    super::cpu_regs::load_idt(t.idt.as_ptr() as u64, (size_of::<IdtEntry>() * 256 - 1) as u16);
+    super::cpu_regs::load_idt(
+        t.idt.as_ptr() as u64,
+        (size_of::<IdtEntry>() * 256 - 1) as u16,
+    );
 }
 
 /// The range of the IST stacks (guards included), for backtrace bounds.

@@ -66,7 +66,11 @@ impl fmt::Display for TrapFrame {
             ("r14", self.r14),
             ("r15", self.r15),
         ];
-        writeln!(f, "  rip={:#018x} cs={:#x} rflags={:#x} ss={:#x}", self.rip, self.cs, self.rflags, self.ss)?;
+        writeln!(
+            f,
+            "  rip={:#018x} cs={:#x} rflags={:#x} ss={:#x}",
+            self.rip, self.cs, self.rflags, self.ss
+        )?;
         for row in regs.chunks(4) {
             write!(f, " ")?;
             for (name, v) in row {
@@ -83,7 +87,11 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     let vector = frame.vector as u8;
     match vector {
         0..=31 => {
-            let extra = if vector == 14 { Some(("cr2", cpu::read_cr2() as u64)) } else { None };
+            let extra = if vector == 14 {
+                Some(("cr2", cpu::read_cr2() as u64))
+            } else {
+                None
+            };
             crate::fault::kernel_fault(vector, frame.error_code, extra, frame);
         }
         TIMER_VECTOR => {

@@ -1,0 +1,140 @@
+//! `cargo xtask test`: host packages, host unit tests, lints, kernel
+//! builds, the KVM probe and every QEMU test, then the boot-time summary
+//! and the closing `N passed, N failed` line.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use crate::accel::{Accel, KvmCache};
+use crate::arch::Arch;
+use crate::build::{self, Output};
+use crate::cli::{Boot, TestOpts};
+use crate::error::Result;
+use crate::qemu_runner::{self, Prepared, Verdict};
+use crate::qemu_tests::TESTS;
+use crate::report::{boot_table, secs, BootRow, Tally};
+use crate::{deps, host_checks, image, kvm_probe};
+
+/// `cargo xtask test`; returns the process exit code.
+pub fn test(opts: &TestOpts) -> Result<u8> {
+    let started = Instant::now();
+    let selected = |name: &str| opts.filter.as_deref().is_none_or(|f| name.contains(f));
+    let cases: Vec<_> = qemu_runner::expand(TESTS)
+        .into_iter()
+        .filter(|c| selected(&c.name))
+        .collect();
+    let arches: BTreeSet<Arch> = Arch::ALL
+        .into_iter()
+        .filter(|a| selected(&format!("build-{a}")) || cases.iter().any(|c| c.test.arch == *a))
+        .collect();
+    let lints: Vec<_> = host_checks::LINTS
+        .iter()
+        .filter(|l| selected(l.name))
+        .collect();
+    let host = selected("host");
+    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host {
+        println!(
+            "no step matches --filter {:?}",
+            opts.filter.as_deref().unwrap_or("")
+        );
+        println!("{}", Tally::default().closing_line());
+        return Ok(1);
+    }
+
+    let mut tally = Tally::default();
+
+    // (a) Host packages.
+    if !cases.is_empty() && !opts.no_deps {
+        match deps::ensure(deps::ALL) {
+            Ok(report) => println!("deps: {report}"),
+            Err(e) => {
+                eprintln!("xtask: {e}");
+                return Ok(1);
+            }
+        }
+    }
+
+    // (b) Host unit tests, (c) lints.
+    if host {
+        host_checks::run_host_tests(&mut tally);
+    }
+    for lint in lints {
+        host_checks::run_lint(lint, &mut tally);
+    }
+
+    // (d) Kernel builds, ISOs, QEMU tests.
+    let mut prepared = Prepared::default();
+    for arch in arches {
+        let name = format!("build-{arch}");
+        let result = build::all(arch, &[], Output::Capture);
+        match &result {
+            Ok(art) => tally.pass(&name, &format!("{}; {}", secs(art.elapsed), art.describe())),
+            Err(e) => {
+                let text = e.to_string();
+                let mut lines = text.lines();
+                let first = lines.next().unwrap_or_default().to_string();
+                tally.fail(&name, &first, &lines.collect::<Vec<_>>());
+            }
+        }
+        prepared
+            .artifacts
+            .insert(arch, result.map_err(|e| e.to_string()));
+    }
+    for case in &cases {
+        if case.test.boot == Boot::Direct || prepared.isos.contains_key(case.test.cmdline) {
+            continue;
+        }
+        let iso = match prepared.artifacts.get(&case.test.arch) {
+            Some(Ok(art)) => image::iso(art, case.test.cmdline).map_err(|e| e.to_string()),
+            _ => Err("kernel not built".to_string()),
+        };
+        prepared.isos.insert(case.test.cmdline, iso);
+    }
+
+    if !cases.is_empty() {
+        let kvm = match opts.accel {
+            Some(Accel::Tcg) => KvmCache::with_state(Some("--tcg given".into())),
+            Some(Accel::Kvm) => {
+                let kvm = KvmCache::new();
+                kvm.keep_kvm();
+                kvm
+            }
+            None => KvmCache::new(),
+        };
+        let mut cases = cases;
+        let (line, probe_results) = kvm_probe::probe(&mut cases, &prepared, &kvm);
+        println!("{line}");
+        let mut rows = Vec::new();
+        let mut record = |r: &qemu_runner::CaseResult| {
+            match &r.verdict {
+                Verdict::Pass => tally.pass(&r.name, &r.detail()),
+                Verdict::Fail(why) => tally.fail(&r.name, why, &r.tail),
+                Verdict::Skip(why) => tally.skip(&r.name, why),
+            }
+            if r.test.name.starts_with("boot-") && r.accel.is_some() {
+                rows.push(BootRow {
+                    name: r.name.clone(),
+                    accel: r.accel.map_or("-", |a| a.name()),
+                    wall: r.banner_after,
+                    kernel_us: r.kernel_us,
+                });
+            }
+        };
+        for r in &probe_results {
+            record(r);
+        }
+        qemu_runner::run_all(cases, &prepared, &kvm, opts.jobs, record);
+        if !rows.is_empty() {
+            rows.sort_by(|a, b| a.name.cmp(&b.name));
+            println!();
+            for line in boot_table(&rows) {
+                println!("{line}");
+            }
+        }
+    }
+
+    println!();
+    println!("total time {}", secs(started.elapsed()));
+    println!("{}", tally.closing_line());
+    Ok(if tally.failed > 0 { 1 } else { 0 })
+}
