@@ -45,7 +45,23 @@ pub fn parse(h: &Handoff) -> Result<BootInfo<'static>, BootError> {
             if h.magic != firmware::MULTIBOOT1_BOOT_MAGIC {
                 return Err(BootError::BadMagic);
             }
-            firmware::parse_multiboot1(&DIRECT, h.info_paddr)
+            let mut info = firmware::parse_multiboot1(&DIRECT, h.info_paddr)?;
+            info.cmdline = strip_image_path(info.cmdline);
+            Ok(info)
         }
+    }
+}
+
+/// Multiboot 1 loaders (QEMU's `-kernel`, GRUB's `multiboot`) put the kernel
+/// image's path first on the command line. A first word that contains a `/`
+/// and no `=` is that path, not an option.
+fn strip_image_path(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+    let first = &trimmed[..end];
+    if first.contains('/') && !first.contains('=') {
+        trimmed[end..].trim_start()
+    } else {
+        line
     }
 }

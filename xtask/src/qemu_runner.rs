@@ -13,7 +13,7 @@ use crate::build::Artifacts;
 use crate::cli::Boot;
 use crate::error::Result;
 use crate::qemu::{status_meaning, Exit, Machine};
-use crate::qemu_tests::{missing, AccelPolicy, QemuTest};
+use crate::qemu_tests::{missing, present, AccelPolicy, QemuTest};
 use crate::report::secs;
 use crate::session::{self, Ended, Input, Outcome, Watch};
 
@@ -207,6 +207,11 @@ pub fn judge(test: &QemuTest, o: &Outcome, accel: Accel) -> Verdict {
         let quoted: Vec<String> = absent.iter().map(|p| format!("{p:?}")).collect();
         problems.push(format!("missing {}", quoted.join(", ")));
     }
+    let unwanted = present(&o.lines, test.reject);
+    if !unwanted.is_empty() {
+        let quoted: Vec<String> = unwanted.iter().map(|p| format!("{p:?}")).collect();
+        problems.push(format!("printed {}", quoted.join(", ")));
+    }
     if problems.is_empty() {
         Verdict::Pass
     } else {
@@ -369,6 +374,7 @@ mod tests {
         static T: QemuTest = QemuTest {
             name: "t",
             expect: &["PANIC:", "backtrace:"],
+            reject: &[],
             status: 2,
             ..X86_64
         };
@@ -388,6 +394,20 @@ mod tests {
             "{why}"
         );
         assert!(why.contains("missing \"backtrace:\""), "{why}");
+
+        let faulted = outcome(
+            &["PANIC: boom", "backtrace:", "FAULT: #GP"],
+            Exit::Guest(2),
+            Ended::Exited,
+        );
+        let with_reject = QemuTest {
+            reject: &["FAULT:"],
+            ..T
+        };
+        let Verdict::Fail(why) = judge(&with_reject, &faulted, Accel::Tcg) else {
+            panic!()
+        };
+        assert!(why.contains("printed \"FAULT:\""), "{why}");
 
         let hung = outcome(&[], Exit::Signal, Ended::TimedOut);
         let Verdict::Fail(why) = judge(&T, &hung, Accel::Tcg) else {

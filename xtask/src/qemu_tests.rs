@@ -39,6 +39,8 @@ pub struct QemuTest {
     pub input: &'static [(&'static str, &'static str)],
     /// Patterns that must each match a serial line.
     pub expect: &'static [&'static str],
+    /// Patterns that must match no serial line.
+    pub reject: &'static [&'static str],
     /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
     pub status: u8,
 }
@@ -52,8 +54,18 @@ pub const X86_64: QemuTest = QemuTest {
     cmdline: "",
     input: &[],
     expect: &[],
+    reject: CLEAN,
     status: 0,
 };
+
+/// What a test that expects a clean run must never print.
+pub const CLEAN: &[&str] = &[
+    "PANIC:",
+    "FAULT:",
+    "cmdline: unknown",
+    "cmdline: bad value",
+    "ktest * FAIL",
+];
 
 /// Defaults for an i386 (Multiboot1 direct boot) test.
 pub const I386: QemuTest = QemuTest {
@@ -66,7 +78,7 @@ macro_rules! banner_lines {
     ($first:expr) => {
         &[
             $first,
-            "  cmdline:",
+            "  cmdline: \"shutdown\"",
             "  memory:*MiB usable",
             "  cpu:",
             "  kernel:*text",
@@ -110,12 +122,14 @@ pub const TESTS: &[QemuTest] = &[
         name: "cmdline-unknown",
         cmdline: "shutdown bogus=1",
         expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
+        reject: &["PANIC:", "FAULT:"],
         ..X86_64
     },
     QemuTest {
         name: "panic-hook",
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
+        reject: &["FAULT:", "cmdline: unknown"],
         status: 2,
         ..X86_64
     },
@@ -123,6 +137,7 @@ pub const TESTS: &[QemuTest] = &[
         name: "fault-pagefault",
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
+        reject: &["PANIC:", "cmdline: unknown"],
         status: 3,
         ..X86_64
     },
@@ -130,6 +145,7 @@ pub const TESTS: &[QemuTest] = &[
         name: "fault-doublefault",
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
+        reject: &["PANIC:", "cmdline: unknown"],
         status: 3,
         ..X86_64
     },
@@ -162,6 +178,7 @@ pub const TESTS: &[QemuTest] = &[
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
+        reject: &["PANIC:", "cmdline: unknown"],
         status: 3,
         ..I386
     },
@@ -169,6 +186,7 @@ pub const TESTS: &[QemuTest] = &[
         name: "i386-fault-doublefault",
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
+        reject: &["PANIC:", "cmdline: unknown"],
         status: 3,
         ..I386
     },
@@ -182,6 +200,28 @@ pub const TESTS: &[QemuTest] = &[
         name: "i386-heap",
         cmdline: "ktest=heap",
         expect: &["ktest heap: pass"],
+        ..I386
+    },
+    QemuTest {
+        name: "i386-panic-hook",
+        cmdline: "panic",
+        expect: &["PANIC:", "backtrace:"],
+        reject: &["FAULT:", "cmdline: unknown"],
+        status: 2,
+        ..I386
+    },
+    QemuTest {
+        name: "i386-cmdline-unknown",
+        cmdline: "shutdown bogus=1",
+        expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
+        reject: &["PANIC:", "FAULT:", "kernel.elf"],
+        ..I386
+    },
+    QemuTest {
+        name: "i386-serial",
+        cmdline: "ktest=serial",
+        input: &[("ktest serial: waiting for input", "hello exo\r")],
+        expect: &["serial: got \"hello exo\"", "ktest serial: pass"],
         ..I386
     },
     QemuTest {
@@ -202,6 +242,15 @@ pub fn line_matches(line: &str, pattern: &str) -> bool {
         }
     }
     true
+}
+
+/// The patterns of `reject` that some line matches.
+pub fn present<'p>(lines: &[String], reject: &[&'p str]) -> Vec<&'p str> {
+    reject
+        .iter()
+        .copied()
+        .filter(|p| lines.iter().any(|l| line_matches(l, p)))
+        .collect()
 }
 
 /// The patterns of `expect` that no line matches.
@@ -238,6 +287,7 @@ mod tests {
         let lines = vec!["PANIC: at x".to_string(), "backtrace:".to_string()];
         assert!(missing(&lines, &["PANIC:", "backtrace:"]).is_empty());
         assert_eq!(missing(&lines, &["PANIC:", "FAULT:"]), ["FAULT:"]);
+        assert_eq!(present(&lines, &["PANIC:", "FAULT:"]), ["PANIC:"]);
     }
 
     #[test]

@@ -39,13 +39,6 @@ mb1_entry:
     mov %ebx, %edi                /* Multiboot information (physical) */
     mov $boot_stack32_top, %esp
     cld
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $65, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
 
     /* CPUID present? (EFLAGS.ID can be toggled.) */
     pushfl
@@ -82,13 +75,6 @@ mb1_entry:
     jz 1f
     mov $1, %ebx
 1:
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $66, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
     /* Zero the PDPT page and the page directory. */
     push %edi
     mov $boot_pdpt, %edi
@@ -132,43 +118,15 @@ mb1_entry:
     or $(1 << 11), %eax
     wrmsr
 4:
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $67, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
     mov $boot_pdpt, %eax
     mov %eax, %cr3
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $68, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
 
     /* CR0: paging, write protect, native FPU errors, MP; no EM/TS; caches on. */
     mov %cr0, %eax
     and $~((1 << 30) | (1 << 29) | (1 << 3) | (1 << 2)), %eax
     or $((1 << 31) | (1 << 16) | (1 << 5) | (1 << 1)), %eax
     mov %eax, %cr0
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $69, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
     fninit
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $70, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
 
     /* The loader's GDT may be gone: load ours before touching segments. */
     lgdt boot_gdt_ptr
@@ -184,13 +142,6 @@ mb1_entry:
     /* Higher-half stack; arch_entry(magic, info, boot_tsc) by cdecl, with
      * esp 16-byte aligned at the call as the i386 SysV ABI asks. */
     mov $boot_stack_top, %esp
-    push %eax
-    push %edx
-    mov $0x3f8, %dx
-    mov $71, %al
-    out %al, %dx
-    pop %edx
-    pop %eax
     xor %ebp, %ebp
     push boot_tsc + 4
     push boot_tsc
@@ -235,7 +186,6 @@ boot_tsc:
 
 .section .boot.bss, "aw", @nobits
 .balign 4096
-boot_pad: .skip 4096
 boot_pdpt:      .skip 4096
 boot_pd:        .skip 4096
 boot_stack32:   .skip 1024

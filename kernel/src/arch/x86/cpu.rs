@@ -83,7 +83,7 @@ pub fn halt_forever() -> ! {
 pub fn read_cr2() -> usize {
     let v: usize;
     // SAFETY: reading CR2 has no side effects.
-    unsafe { asm!("mov {}, cr2", out(reg) v, options(nomem, nostack, preserves_flags)) };
+    unsafe { asm!("mov {}, cr2", out(reg) v, options(nomem, nostack)) };
     v
 }
 

@@ -52,7 +52,7 @@ pub fn load_idt(base: u64, limit: u16) {
 /// Switches to the page tables rooted at physical `pml4`.
 pub fn write_cr3(pml4: u64) {
     // SAFETY: the caller passes a PML4 that maps the running kernel.
-    unsafe { asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags)) };
+    unsafe { asm!("mov cr3, {}", in(reg) pml4, options(nostack)) };
 }
 
 /// Current frame pointer.
