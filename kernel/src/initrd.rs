@@ -9,6 +9,9 @@ pub struct Ramdisk {
     pub end: u64,
     pub entries: usize,
     pub error: Option<cpio::CpioError>,
+    /// The archive's bytes (through the direct map).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub bytes: &'static [u8],
 }
 
 /// Finds and checks the ramdisk among the boot modules.
@@ -31,5 +34,6 @@ pub fn find(info: &BootInfo) -> Option<Ramdisk> {
         end: m.end,
         entries,
         error,
+        bytes,
     })
 }

@@ -11,7 +11,11 @@ mod acpi;
 mod arch;
 mod banner;
 mod boot;
+#[cfg(target_arch = "x86_64")]
+mod cap;
 mod console;
+#[cfg(target_arch = "x86_64")]
+mod env;
 mod fault;
 mod initrd;
 mod irq;
@@ -21,8 +25,14 @@ mod mem;
 mod panic;
 mod percpu;
 mod power;
+#[cfg(target_arch = "x86_64")]
+mod roottask;
 mod symbols;
+#[cfg(target_arch = "x86_64")]
+mod syscall;
 mod time;
+#[cfg(target_arch = "x86_64")]
+mod uaccess;
 
 use boot::Handoff;
 
@@ -81,9 +91,15 @@ pub fn kmain(handoff: Handoff) -> ! {
     if let Some(test) = opts.ktest {
         ktest::run(test);
     }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(r) = ramdisk.as_ref() {
+        if let Err(e) = roottask::start(r, info.cmdline, opts.shutdown) {
+            println!("root: cannot start {}: {e}", roottask::PATH);
+        }
+    }
     if opts.shutdown {
         power::exit(power::Status::Ok);
     }
-    log::info!("no init program yet: idling; serial input is echoed");
+    log::info!("no root task: idling; serial input is echoed");
     console::echo_forever()
 }

@@ -19,6 +19,9 @@ pub struct Options<'a> {
     pub panic: bool,
     /// `ktest=NAME`: run one kernel self-test, report, power off.
     pub ktest: Option<SelfTest>,
+    /// `utest=NAME`: a user-space test the root task runs (the kernel
+    /// passes its whole command line to the root task).
+    pub utest: Option<&'a str>,
     /// `init=PATH`: the first program to run. Every word after it on the
     /// line is one of its arguments (`argv[1..]`), see [`Options::init_args`].
     pub init: Option<&'a str>,
@@ -33,6 +36,7 @@ impl<'a> Options<'a> {
         shutdown: false,
         panic: false,
         ktest: None,
+        utest: None,
         init: None,
         init_rest: "",
     };
@@ -72,6 +76,7 @@ impl PartialEq for Options<'_> {
             && self.shutdown == other.shutdown
             && self.panic == other.panic
             && self.ktest == other.ktest
+            && self.utest == other.utest
             && self.init == other.init
             && self.init_args().eq(other.init_args())
     }
@@ -81,7 +86,7 @@ impl Eq for Options<'_> {}
 
 /// Renders the options as a canonical command line that [`crate::parse`]
 /// reads back to equal options: only settings that differ from the default,
-/// in the order `log= shutdown panic ktest= init= args…`, separated by single
+/// in the order `log= shutdown panic ktest= utest= init= args…`, separated by single
 /// spaces. An init path that is empty or contains whitespace (and no `"`) is
 /// quoted; init arguments are written exactly as they appeared on the line.
 impl fmt::Display for Options<'_> {
@@ -103,6 +108,9 @@ impl fmt::Display for Options<'_> {
         }
         if let Some(test) = self.ktest {
             word(f, format_args!("ktest={test}"))?;
+        }
+        if let Some(test) = self.utest {
+            word(f, format_args!("utest={test}"))?;
         }
         if let Some(path) = self.init {
             let needs_quotes = path.is_empty()

@@ -11,6 +11,7 @@ struct Seen {
     shutdown: bool,
     panic: bool,
     ktest: bool,
+    utest: bool,
 }
 
 /// Parses a kernel command line. Never panics, whatever `line` holds.
@@ -23,6 +24,7 @@ struct Seen {
 /// | `shutdown` | [`crate::Options::shutdown`] |
 /// | `panic` | [`crate::Options::panic`] |
 /// | `ktest=NAME` | [`crate::Options::ktest`], see [`SelfTest`] |
+/// | `utest=NAME` | [`crate::Options::utest`]: a test for the root task |
 /// | `init=PATH ARGS…` | [`crate::Options::init`]; ends option parsing |
 ///
 /// Every other word is a [`Problem::Unknown`]. A word with a problem is not
@@ -68,6 +70,10 @@ pub fn parse(line: &str) -> Parsed<'_> {
             }),
             "ktest" => set_value(&mut seen.ktest, name, value, SelfTest::EXPECTED, |v| {
                 SelfTest::from_name(v).map(|test| options.ktest = Some(test))
+            }),
+            "utest" => set_value(&mut seen.utest, name, value, "a test name", |v| {
+                options.utest = Some(v);
+                Some(())
             }),
             "shutdown" => set_flag(&mut seen.shutdown, name, value, &mut options.shutdown),
             "panic" => set_flag(&mut seen.panic, name, value, &mut options.panic),

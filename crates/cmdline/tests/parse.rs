@@ -253,3 +253,14 @@ fn display_reads_back_to_the_same_options() {
     assert_eq!(first.options, second.options);
     assert!(second.is_clean());
 }
+
+#[test]
+fn utest_names_a_root_task_test() {
+    let p = cmdline::parse("shutdown utest=caps");
+    assert!(p.is_clean());
+    assert_eq!(p.options.utest, Some("caps"));
+    let p = cmdline::parse("utest= utest=a utest=b");
+    let problems: Vec<String> = p.problems().map(|x| x.to_string()).collect();
+    assert_eq!(p.options.utest, Some("a"));
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}

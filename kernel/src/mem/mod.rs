@@ -28,6 +28,15 @@ pub struct MemorySummary {
     pub heap_bytes: usize,
 }
 
+/// The usable physical ranges of the boot memory map (page aligned).
+static USABLE: spin::Mutex<alloc::vec::Vec<(u64, u64)>> = spin::Mutex::new(alloc::vec::Vec::new());
+
+/// The usable physical ranges (what the root task gets memory capabilities for).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn usable_ranges() -> alloc::vec::Vec<(u64, u64)> {
+    USABLE.lock().clone()
+}
+
 /// A read-only view of physical memory through the direct map, if mapped.
 pub fn phys_slice(paddr: u64, len: u64) -> Option<&'static [u8]> {
     let virt = arch::phys_to_virt(paddr, len)?;
@@ -112,6 +121,7 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
     })?;
     log::debug!("memory: page tables loaded at {} us", crate::time::now_us());
     let heap_bytes = heap::init()?;
+    *USABLE.lock() = map.usable_frames().collect();
 
     Ok(MemorySummary {
         usable_bytes: map.usable_bytes(),

@@ -55,6 +55,20 @@ pub fn write_cr3(pml4: u64) {
     unsafe { asm!("mov cr3, {}", in(reg) pml4, options(nostack)) };
 }
 
+/// The loaded top-level page table.
+pub fn current_root() -> u64 {
+    let v: u64;
+    // SAFETY: reads a register.
+    unsafe { asm!("mov {}, cr3", out(reg) v, options(nomem, nostack)) };
+    v & 0x000f_ffff_ffff_f000
+}
+
+/// Drops the TLB entry for `virt` on this CPU.
+pub fn invalidate_page(virt: u64) {
+    // SAFETY: INVLPG only drops a cached translation.
+    unsafe { asm!("invlpg [{}]", in(reg) virt, options(nostack, preserves_flags)) };
+}
+
 /// Current frame pointer.
 #[inline(always)]
 pub fn frame_pointer() -> u64 {

@@ -8,7 +8,7 @@ mod tables;
 mod trap;
 
 pub use paging::{phys_to_virt, FRAME_LIMIT};
-pub use trap::{overflow_stack, touch_unmapped, TrapFrame};
+pub use trap::{enter_user_mode, overflow_stack, touch_unmapped, TrapFrame};
 
 use crate::boot::{Handoff, Protocol};
 use crate::percpu::PerCpu;
@@ -36,7 +36,9 @@ extern "C" fn arch_entry(protocol: u32, magic: u32, info: u64, boot_tsc: u64) ->
 /// Loads this CPU's descriptor tables and points GS at its per-CPU block.
 pub fn early_init(cpu: &'static PerCpu) {
     tables::load(&tables::BSP_TABLES);
+    cpu.set_kernel_stack_top(trap::trap_stack_top_addr() as usize);
     cpu_regs::set_gs_base(cpu as *const PerCpu as u64);
+    trap::init_syscall();
 }
 
 /// The calling CPU's per-CPU block.
@@ -48,9 +50,15 @@ pub fn this_cpu() -> &'static PerCpu {
 }
 
 /// Guard pages that must stay unmapped.
-pub fn guard_pages() -> [u64; 4] {
+pub fn guard_pages() -> [u64; 5] {
     let g = tables::ist_guards();
-    [image::layout().boot_stack_guard, g[0], g[1], g[2]]
+    [
+        image::layout().boot_stack_guard,
+        g[0],
+        g[1],
+        g[2],
+        trap::trap_stack_guard_addr(),
+    ]
 }
 
 /// Address the physical range `[paddr, paddr+len)` for device registers.
@@ -67,8 +75,10 @@ pub fn current_fp() -> u64 {
 fn on_kernel_stack(addr: u64) -> bool {
     let l = image::layout();
     let (ist_lo, ist_hi) = tables::ist_range();
-    l.boot_stack.contains(&addr) && l.boot_stack.contains(&(addr + 15))
-        || (ist_lo..ist_hi).contains(&addr) && (ist_lo..ist_hi).contains(&(addr + 15))
+    let trap = trap::trap_stack_guard_addr() + 4096..trap::trap_stack_top_addr();
+    [l.boot_stack, ist_lo..ist_hi, trap]
+        .iter()
+        .any(|r| r.contains(&addr) && r.contains(&(addr + 15)))
 }
 
 /// Walks the frame-pointer chain from `fp`, calling `f` with each return address.

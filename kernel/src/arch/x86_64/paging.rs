@@ -136,10 +136,154 @@ pub fn init(
     }
 
     cpu_regs::write_cr3(root);
+    remember_kernel_root(root);
     DIRECT_MAP_END.store(top, Ordering::Relaxed);
     Ok(PagingSummary {
         direct_map_bytes: top,
         page_tables: b.tables,
         nx: nx != 0,
     })
+}
+
+// ---- User address spaces ------------------------------------------------
+
+const USER: u64 = 1 << 2;
+/// PML4 entries at and above this index are the kernel's, shared by every
+/// address space.
+const KERNEL_PML4_FIRST: usize = 256;
+
+static KERNEL_ROOT: AtomicU64 = AtomicU64::new(0);
+
+/// Why a user mapping operation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapError {
+    AlreadyMapped,
+    NotMapped,
+    OutOfMemory,
+}
+
+fn remember_kernel_root(root: u64) {
+    KERNEL_ROOT.store(root, Ordering::Relaxed);
+}
+
+/// A new address space: an empty user half and the kernel's upper half.
+/// Returns the physical address of its top-level table.
+pub fn new_address_space(alloc: &mut dyn FnMut() -> Option<u64>) -> Result<u64, MapError> {
+    let root = alloc().ok_or(MapError::OutOfMemory)?;
+    let kernel = table(KERNEL_ROOT.load(Ordering::Relaxed));
+    let t = table(root);
+    t[..KERNEL_PML4_FIRST].fill(0);
+    t[KERNEL_PML4_FIRST..].copy_from_slice(&kernel[KERNEL_PML4_FIRST..]);
+    Ok(root)
+}
+
+/// Maps the user page at `virt` to frame `phys` in address space `root`.
+/// The caller has checked that `virt` is a page-aligned user address.
+pub fn map_user(
+    root: u64,
+    virt: u64,
+    phys: u64,
+    writable: bool,
+    executable: bool,
+    alloc: &mut dyn FnMut() -> Option<u64>,
+) -> Result<(), MapError> {
+    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
+        NO_EXECUTE
+    } else {
+        0
+    };
+    let mut t = root;
+    for shift in [39, 30, 21] {
+        let i = ((virt >> shift) & 511) as usize;
+        let e = table(t)[i];
+        t = if e & PRESENT != 0 {
+            e & ADDR_MASK
+        } else {
+            let n = alloc().ok_or(MapError::OutOfMemory)?;
+            table(n).fill(0);
+            table(t)[i] = n | PRESENT | WRITABLE | USER;
+            n
+        };
+    }
+    let slot = &mut table(t)[((virt >> 12) & 511) as usize];
+    if *slot & PRESENT != 0 {
+        return Err(MapError::AlreadyMapped);
+    }
+    let mut flags = PRESENT | USER;
+    if writable {
+        flags |= WRITABLE;
+    }
+    if !executable {
+        flags |= nx;
+    }
+    *slot = phys | flags;
+    Ok(())
+}
+
+fn leaf(root: u64, virt: u64) -> Option<&'static mut u64> {
+    let mut t = root;
+    for shift in [39, 30, 21] {
+        let e = table(t)[((virt >> shift) & 511) as usize];
+        if e & PRESENT == 0 || e & USER == 0 {
+            return None;
+        }
+        t = e & ADDR_MASK;
+    }
+    let e = &mut table(t)[((virt >> 12) & 511) as usize];
+    (*e & PRESENT != 0).then_some(e)
+}
+
+/// Removes the user mapping at `virt`, flushing it from this CPU's TLB.
+/// Returns the frame it mapped.
+pub fn unmap_user(root: u64, virt: u64) -> Result<u64, MapError> {
+    let e = leaf(root, virt).ok_or(MapError::NotMapped)?;
+    let phys = *e & ADDR_MASK;
+    *e = 0;
+    cpu_regs::invalidate_page(virt);
+    Ok(phys)
+}
+
+/// The physical address behind user address `virt` if it is mapped for
+/// user access (and writable, if `write`).
+pub fn translate_user(root: u64, virt: u64, write: bool) -> Option<u64> {
+    let e = *leaf(root, virt & !0xfff)?;
+    if e & USER == 0 || (write && e & WRITABLE == 0) {
+        return None;
+    }
+    Some((e & ADDR_MASK) | (virt & 0xfff))
+}
+
+/// Frees the user half's page tables (not the frames they map) and the
+/// top-level table. The address space must not be loaded.
+pub fn destroy_address_space(root: u64, free: &mut dyn FnMut(u64)) {
+    fn walk(t: u64, level: usize, free: &mut dyn FnMut(u64)) {
+        if level > 1 {
+            for i in 0..512 {
+                let e = table(t)[i];
+                if e & PRESENT != 0 {
+                    walk(e & ADDR_MASK, level - 1, free);
+                }
+            }
+        }
+        free(t);
+    }
+    for i in 0..KERNEL_PML4_FIRST {
+        let e = table(root)[i];
+        if e & PRESENT != 0 {
+            walk(e & ADDR_MASK, 3, free);
+        }
+    }
+    free(root);
+}
+
+/// Loads address space `root` on this CPU (the kernel's when 0).
+pub fn activate(root: u64) {
+    let root = if root == 0 {
+        KERNEL_ROOT.load(Ordering::Relaxed)
+    } else {
+        root
+    };
+    if cpu_regs::current_root() != root {
+        cpu_regs::write_cr3(root);
+    }
 }

@@ -92,6 +92,7 @@ pub fn load(cell: &'static TablesCell) {
     }
     t.tss.ist = ist;
     t.tss.iomap_base = size_of::<Tss>() as u16;
+    t.tss.rsp = [trap::trap_stack_top_addr(), 0, 0];
 
     t.gdt[0] = 0;
     t.gdt[1] = 0x00af_9a00_0000_ffff; // kernel code, 64-bit

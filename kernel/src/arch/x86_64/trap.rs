@@ -10,6 +10,7 @@ core::arch::global_asm!(include_str!("trap.s"), options(att_syntax));
 
 /// Registers saved on trap entry, lowest address first.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct TrapFrame {
     pub r15: u64,
     pub r14: u64,
@@ -82,21 +83,100 @@ impl fmt::Display for TrapFrame {
     }
 }
 
+/// The pseudo-vector `syscall_entry` stores in the frame.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+/// User code and stack selectors (GDT entries 4 and 3, RPL 3).
+const USER_CS: u64 = 0x23;
+const USER_SS: u64 = 0x1b;
+/// RFLAGS for user mode: interrupts on, IOPL 0.
+const USER_RFLAGS: u64 = 0x202;
+
+impl TrapFrame {
+    /// A fresh user-mode context starting at `entry` with stack `rsp` and
+    /// the first four integer arguments in `rdi, rsi, rdx, rcx`.
+    pub fn new_user(entry: u64, rsp: u64, args: [u64; 4]) -> TrapFrame {
+        TrapFrame {
+            r15: 0,
+            r14: 0,
+            r13: 0,
+            r12: 0,
+            r11: 0,
+            r10: 0,
+            r9: 0,
+            r8: 0,
+            rbp: 0,
+            rdi: args[0],
+            rsi: args[1],
+            rdx: args[2],
+            rcx: args[3],
+            rbx: 0,
+            rax: 0,
+            vector: 0,
+            error_code: 0,
+            rip: entry,
+            cs: USER_CS,
+            rflags: USER_RFLAGS,
+            rsp,
+            ss: USER_SS,
+        }
+    }
+
+    /// True if the trap came from user mode.
+    pub fn is_user_mode(&self) -> bool {
+        self.cs & 3 == 3
+    }
+
+    /// The system-call number and its six arguments.
+    pub fn syscall(&self) -> (u64, [u64; 6]) {
+        (
+            self.rax,
+            [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9],
+        )
+    }
+
+    /// Stores a system call's status and results.
+    pub fn set_syscall_result(&mut self, status: u64, results: [u64; 4]) {
+        self.rax = status;
+        self.rdi = results[0];
+        self.rsi = results[1];
+        self.rdx = results[2];
+        self.r10 = results[3];
+    }
+}
+
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    if frame.vector == SYSCALL_VECTOR {
+        crate::env::on_syscall(frame);
+        return;
+    }
     let vector = frame.vector as u8;
+    let from_user = frame.is_user_mode();
     match vector {
         0..=31 => {
-            let extra = if vector == 14 {
-                Some(("cr2", cpu::read_cr2() as u64))
+            let cr2 = cpu::read_cr2() as u64;
+            if from_user {
+                crate::env::on_user_exception(
+                    vector,
+                    frame.error_code,
+                    (vector == 14).then_some(cr2),
+                    frame,
+                );
             } else {
-                None
-            };
-            crate::fault::kernel_fault(vector, frame.error_code, extra, frame);
+                let extra = if vector == 14 {
+                    Some(("cr2", cr2))
+                } else {
+                    None
+                };
+                crate::fault::kernel_fault(vector, frame.error_code, extra, frame);
+            }
         }
         TIMER_VECTOR => {
             crate::time::on_tick();
             lapic::eoi();
+            if from_user {
+                crate::env::on_timer(frame);
+            }
         }
         SPURIOUS_VECTOR => {}
         v if PIC_SPURIOUS.contains(&v) => {}
@@ -110,7 +190,49 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
 
 extern "C" {
     static trap_stubs: u8;
+    static trap_stack_top: u8;
+    static trap_stack_guard: u8;
     fn trigger_double_fault() -> !;
+    fn syscall_entry();
+    fn enter_user(frame: *const TrapFrame) -> !;
+}
+
+/// Top of the boot CPU's trap stack (TSS.rsp0 and the syscall stack).
+pub fn trap_stack_top_addr() -> u64 {
+    core::ptr::addr_of!(trap_stack_top) as u64
+}
+
+/// The trap stack's guard page.
+pub fn trap_stack_guard_addr() -> u64 {
+    core::ptr::addr_of!(trap_stack_guard) as u64
+}
+
+/// Turns on `syscall`/`sysret` and points `syscall` at `syscall_entry`.
+pub fn init_syscall() {
+    const EFER: u32 = 0xc000_0080;
+    const STAR: u32 = 0xc000_0081;
+    const LSTAR: u32 = 0xc000_0082;
+    const SFMASK: u32 = 0xc000_0084;
+    cpu::wrmsr(EFER, cpu::rdmsr(EFER) | 1);
+    // Kernel CS 0x08 (SS 0x10); user base 0x10: SS = 0x18|3, CS = 0x20|3.
+    cpu::wrmsr(STAR, (0x10u64 << 48) | (0x08u64 << 32));
+    cpu::wrmsr(LSTAR, syscall_entry as *const () as u64);
+    // Clear IF, TF, DF, AC and NT on entry.
+    cpu::wrmsr(SFMASK, 0x0004_4700);
+}
+
+/// Leaves the kernel for user mode with `frame` as the user context. The
+/// frame is copied to the top of the trap stack, where traps from user mode
+/// build theirs, and the boot stack is abandoned.
+pub fn enter_user_mode(frame: &TrapFrame) -> ! {
+    let at = trap_stack_top_addr() - core::mem::size_of::<TrapFrame>() as u64;
+    // SAFETY: `at` is the top of the trap stack, reserved for exactly this
+    // frame; nothing else uses the trap stack while the kernel runs on the
+    // boot stack, and `enter_user` never returns.
+    unsafe {
+        core::ptr::write(at as *mut TrapFrame, *frame);
+        enter_user(at as *const TrapFrame)
+    }
 }
 
 /// Address of the entry stub for `vector`.

@@ -21,6 +21,10 @@ trap_stubs:
 .endr
 
 trap_common:
+    testb $3, 24(%rsp)            /* from user mode? switch to the kernel GS */
+    jz trap_save
+    swapgs
+trap_save:
     push %rax
     push %rbx
     push %rcx
@@ -39,6 +43,8 @@ trap_common:
     mov %rsp, %rdi
     cld
     call trap_dispatch
+.global trap_restore
+trap_restore:
     pop %r15
     pop %r14
     pop %r13
@@ -54,8 +60,36 @@ trap_common:
     pop %rcx
     pop %rbx
     pop %rax
-    add $16, %rsp
+    testb $3, 24(%rsp)            /* back to user mode? restore the user GS */
+    jz 1f
+    swapgs
+1:  add $16, %rsp
     iretq
+
+/* `syscall` from user mode (IF is masked by SFMASK). Builds the same
+ * TrapFrame an interrupt would, on this CPU's trap stack, with vector 0x100,
+ * so system calls share the trap path and return with iretq. The per-CPU
+ * block holds the trap-stack top at gs:8 and a scratch word at gs:16. */
+.global syscall_entry
+syscall_entry:
+    swapgs
+    mov %rsp, %gs:16
+    mov %gs:8, %rsp
+    pushq $0x1b                   /* user ss */
+    pushq %gs:16                  /* user rsp */
+    push %r11                     /* user rflags */
+    pushq $0x23                   /* user cs */
+    push %rcx                     /* user rip */
+    pushq $0
+    pushq $0x100
+    jmp trap_save
+
+/* Enters user mode for the first time: rdi points at a TrapFrame at the
+ * top of the trap stack. */
+.global enter_user
+enter_user:
+    mov %rdi, %rsp
+    jmp trap_restore
 
 /* Stack overflow on purpose (self-test): point rsp at the top of the boot
  * stack's guard page and push. The #PF cannot be delivered on that stack,
@@ -77,3 +111,12 @@ ist_stacks:
 .endr
 .global ist_stacks_end
 ist_stacks_end:
+
+/* The boot CPU's trap stack: where the CPU (TSS.rsp0) and syscall_entry
+ * land when user mode enters the kernel. Guard page below. */
+.balign 4096
+.global trap_stack_guard
+trap_stack_guard: .skip 4096
+.skip 32768
+.global trap_stack_top
+trap_stack_top:

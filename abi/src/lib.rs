@@ -1,0 +1,58 @@
+//! The one definition of the ExoV6 kernel interface, shared by the kernel
+//! and user space: system-call numbers and their register convention,
+//! error codes, capability types and rights, and the root task's initial
+//! capability-space layout. `docs/kernel-abi.md` documents each call.
+//!
+//! # Register convention (x86_64)
+//!
+//! `syscall` with the call number in `rax` and up to six arguments in
+//! `rdi, rsi, rdx, r10, r8, r9`. On return `rax` is 0 for success or an
+//! [`Error`] code, and results come back in `rdi, rsi, rdx, r10` (in that
+//! order). `rcx` and `r11` are clobbered by the instruction; every other
+//! register is preserved.
+//!
+//! Numbers below [`NATIVE_BASE`] are not ExoV6 calls: they are the Linux
+//! numbers the library OS handles (syscall reflection, issue 3/4). Until a
+//! thread registers a reflection entry they fail with [`Error::NoSuchCall`].
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+mod error;
+mod rights;
+mod syscall;
+
+pub use error::Error;
+pub use rights::{CapType, Rights};
+pub use syscall::{Syscall, NATIVE_BASE};
+
+/// Where the root task finds its initial capabilities.
+pub mod root_slots {
+    /// The root task's own capability space.
+    pub const CSPACE: u32 = 0;
+    /// The root task's own address space.
+    pub const ASPACE: u32 = 1;
+    /// The root task's own thread.
+    pub const THREAD: u32 = 2;
+    /// The first slot of the memory capabilities (one per free physical range).
+    pub const FIRST_MEMORY: u32 = 16;
+    /// Number of slots in the root task's capability space.
+    pub const COUNT: u32 = 4096;
+    /// First slot not used for initial capabilities (free for the task).
+    pub const FIRST_FREE: u32 = 1024;
+}
+
+/// Bits of the `rights` argument of [`Syscall::Map`].
+pub mod map_flags {
+    /// The page is writable.
+    pub const WRITE: u64 = 1;
+    /// The page is executable.
+    pub const EXECUTE: u64 = 2;
+}
+
+/// Lowest user virtual address the kernel maps (page zero stays unmapped).
+pub const USER_MIN: u64 = 0x1000;
+/// One past the highest user virtual address (the lower canonical half).
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// Size of a frame / page.
+pub const PAGE_SIZE: u64 = 4096;

@@ -1,0 +1,90 @@
+//! Capability types and rights as user space sees them.
+
+/// What a capability names (returned by [`crate::Syscall::CapIdentify`]).
+#[repr(u64)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapType {
+    /// A range of free physical memory frames can be allocated from.
+    Memory = 1,
+    /// One 4 KiB physical frame.
+    Frame = 2,
+    /// An address space.
+    AddressSpace = 3,
+    /// A thread.
+    Thread = 4,
+    /// A capability space.
+    CSpace = 5,
+}
+
+impl CapType {
+    /// The type for a code (None if unknown).
+    pub fn from_code(code: u64) -> Option<CapType> {
+        [
+            CapType::Memory,
+            CapType::Frame,
+            CapType::AddressSpace,
+            CapType::Thread,
+            CapType::CSpace,
+        ]
+        .into_iter()
+        .find(|t| *t as u64 == code)
+    }
+}
+
+/// Rights a capability carries (a bit set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Rights(pub u64);
+
+impl Rights {
+    /// Read the object (map a frame readable).
+    pub const READ: Rights = Rights(1);
+    /// Write the object (map a frame writable).
+    pub const WRITE: Rights = Rights(1 << 1);
+    /// Execute (map a frame executable) / call (an endpoint).
+    pub const EXECUTE: Rights = Rights(1 << 2);
+    /// Map the object into an address space.
+    pub const MAP: Rights = Rights(1 << 3);
+    /// Pass the capability to another environment.
+    pub const GRANT: Rights = Rights(1 << 4);
+    /// Derive new capabilities (copy, mint, allocate from).
+    pub const DERIVE: Rights = Rights(1 << 5);
+    /// Revoke capabilities derived from this one.
+    pub const REVOKE: Rights = Rights(1 << 6);
+    /// Every right.
+    pub const ALL: Rights = Rights(0x7f);
+
+    /// True if every right in `other` is in `self`.
+    pub fn contains(self, other: Rights) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for Rights {
+    type Output = Rights;
+    fn bitor(self, rhs: Rights) -> Rights {
+        Rights(self.0 | rhs.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_codes_round_trip() {
+        for code in 0..10 {
+            if let Some(t) = CapType::from_code(code) {
+                assert_eq!(t as u64, code);
+            }
+        }
+        assert_eq!(CapType::from_code(0), None);
+    }
+
+    #[test]
+    fn rights_contain() {
+        let rw = Rights::READ | Rights::WRITE;
+        assert!(Rights::ALL.contains(rw));
+        assert!(rw.contains(Rights::READ));
+        assert!(!rw.contains(Rights::MAP));
+    }
+}

@@ -1,0 +1,109 @@
+//! The native system calls, as one typed enum.
+
+/// The first native call number. Lower numbers belong to the Linux ABI
+/// served by the library OS.
+pub const NATIVE_BASE: u64 = 0x4558_0000;
+
+/// Every native system call. Arguments are `a0..a5` (`rdi, rsi, rdx, r10,
+/// r8, r9`); results `r0..r3` (`rdi, rsi, rdx, r10`).
+#[repr(u64)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syscall {
+    /// Write `a1` bytes at user address `a0` to the kernel console.
+    /// `r0` = bytes written.
+    DebugWrite = NATIVE_BASE,
+    /// End the calling environment with exit code `a0`. Does not return.
+    Exit,
+    /// Give up the rest of the current time slot.
+    Yield,
+    /// Describe the capability in slot `a0`: `r0` = [`crate::CapType`],
+    /// `r1` = rights, `r2` = badge, `r3` = physical address (frames and
+    /// memory) or environment id (address spaces, threads, capability
+    /// spaces).
+    CapIdentify,
+    /// Copy slot `a0` to empty slot `a1` with the same rights (a derived
+    /// capability). Needs DERIVE on the source.
+    CapCopy,
+    /// Derive slot `a0` into empty slot `a1` with rights `a2` (a subset)
+    /// and badge `a3`. Needs DERIVE.
+    CapMint,
+    /// Move slot `a0` to empty slot `a1`.
+    CapMove,
+    /// Delete the capability in slot `a0`.
+    CapDelete,
+    /// Delete every capability derived from slot `a0`, recursively. Needs
+    /// REVOKE. `r0` = number deleted.
+    CapRevoke,
+    /// Allocate a frame from the memory capability in slot `a0` into empty
+    /// slot `a1`; `a2` = the physical address wanted, or `u64::MAX` for
+    /// any. Needs DERIVE. `r0` = the frame's physical address.
+    FrameAlloc,
+    /// Map the frame in slot `a0` at user virtual address `a1` in the
+    /// caller's address space with [`crate::map_flags`] `a2`. Needs MAP
+    /// (and WRITE / EXECUTE for those flags).
+    Map,
+    /// Unmap the page at user virtual address `a0` in the caller's
+    /// address space. `r0` = the physical address that was mapped.
+    Unmap,
+}
+
+impl Syscall {
+    /// Every call, in number order.
+    pub const ALL: [Syscall; 12] = [
+        Syscall::DebugWrite,
+        Syscall::Exit,
+        Syscall::Yield,
+        Syscall::CapIdentify,
+        Syscall::CapCopy,
+        Syscall::CapMint,
+        Syscall::CapMove,
+        Syscall::CapDelete,
+        Syscall::CapRevoke,
+        Syscall::FrameAlloc,
+        Syscall::Map,
+        Syscall::Unmap,
+    ];
+
+    /// The call for a number in `rax` (None if not a native call).
+    pub fn from_number(n: u64) -> Option<Syscall> {
+        let i = n.checked_sub(NATIVE_BASE)?;
+        Self::ALL.get(usize::try_from(i).ok()?).copied()
+    }
+
+    /// The call's name, for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Syscall::DebugWrite => "debug_write",
+            Syscall::Exit => "exit",
+            Syscall::Yield => "yield",
+            Syscall::CapIdentify => "cap_identify",
+            Syscall::CapCopy => "cap_copy",
+            Syscall::CapMint => "cap_mint",
+            Syscall::CapMove => "cap_move",
+            Syscall::CapDelete => "cap_delete",
+            Syscall::CapRevoke => "cap_revoke",
+            Syscall::FrameAlloc => "frame_alloc",
+            Syscall::Map => "map",
+            Syscall::Unmap => "unmap",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_dense_from_the_base() {
+        for (i, s) in Syscall::ALL.iter().enumerate() {
+            assert_eq!(*s as u64, NATIVE_BASE + i as u64);
+            assert_eq!(Syscall::from_number(*s as u64), Some(*s));
+        }
+        assert_eq!(Syscall::from_number(39), None, "Linux getpid is not native");
+        assert_eq!(
+            Syscall::from_number(NATIVE_BASE + Syscall::ALL.len() as u64),
+            None
+        );
+        assert_eq!(Syscall::from_number(u64::MAX), None);
+    }
+}

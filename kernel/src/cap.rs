@@ -1,0 +1,132 @@
+//! Kernel objects named by capabilities, and the one capability system
+//! (`captree`) that holds every environment's capability space and the
+//! derivation tree. Also the clean-up after capabilities go: mappings made
+//! through a deleted frame capability are removed, and a frame whose last
+//! capability goes is unmapped everywhere and returned to the allocator.
+
+use alloc::vec::Vec;
+
+use abi::{CapType, Error};
+use captree::{CapError, CapSystem, Removed, Rights, SlotAddr};
+use spin::Mutex;
+
+use crate::env;
+use crate::mem::frames;
+
+/// A user mapping of a frame: which environment, where, and through which
+/// capability it was made.
+#[derive(Clone, Copy, Debug)]
+pub struct Mapping {
+    pub env: u32,
+    pub vaddr: u64,
+    pub via: SlotAddr,
+}
+
+/// Every kind of object a capability can name.
+pub enum KObject {
+    /// Authority to allocate frames in `[base, end)`; `cursor` is where the
+    /// next search starts.
+    Memory { base: u64, end: u64, cursor: u64 },
+    /// One 4 KiB frame and where it is mapped.
+    Frame { paddr: u64, mappings: Vec<Mapping> },
+    /// An environment's address space.
+    AddressSpace { env: u32 },
+    /// An environment's thread.
+    Thread { env: u32 },
+    /// An environment's capability space.
+    CSpace { env: u32 },
+}
+
+impl KObject {
+    /// The type user space sees.
+    pub fn cap_type(&self) -> CapType {
+        match self {
+            KObject::Memory { .. } => CapType::Memory,
+            KObject::Frame { .. } => CapType::Frame,
+            KObject::AddressSpace { .. } => CapType::AddressSpace,
+            KObject::Thread { .. } => CapType::Thread,
+            KObject::CSpace { .. } => CapType::CSpace,
+        }
+    }
+
+    /// What `cap_identify` reports in `r3`: the physical address of frames
+    /// and memory, the environment id of the others.
+    pub fn detail(&self) -> u64 {
+        match self {
+            KObject::Memory { base, .. } => *base,
+            KObject::Frame { paddr, .. } => *paddr,
+            KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
+                u64::from(*env)
+            }
+        }
+    }
+}
+
+/// The capability system.
+pub static CAPS: Mutex<CapSystem<KObject>> = Mutex::new(CapSystem::new());
+
+/// The system-call error for a capability-system refusal.
+pub fn error(e: CapError) -> Error {
+    match e {
+        CapError::BadCSpace | CapError::BadSlot => Error::BadSlot,
+        CapError::EmptySlot | CapError::StaleObject => Error::EmptySlot,
+        CapError::SlotOccupied => Error::SlotOccupied,
+        CapError::RightsEscalation | CapError::BadgeLocked => Error::RightsEscalation,
+        CapError::NoRight(_) => Error::NoRights,
+        CapError::BadSize => Error::InvalidArgument,
+        CapError::Exhausted => Error::OutOfMemory,
+    }
+}
+
+/// Rights from a system-call argument; unknown bits are an error.
+pub fn rights_from_abi(bits: u64) -> Result<Rights, Error> {
+    u32::try_from(bits)
+        .ok()
+        .and_then(Rights::from_bits)
+        .ok_or(Error::InvalidArgument)
+}
+
+/// Rights as a system-call result.
+pub fn rights_to_abi(r: Rights) -> u64 {
+    u64::from(r.bits())
+}
+
+/// Undoes what the removed capabilities bound, after the capability system
+/// is unlocked: mappings made through a deleted frame capability go; a
+/// released frame is unmapped everywhere and freed.
+pub fn settle(removed: Vec<Removed<KObject>>) {
+    let mut unmaps: Vec<Mapping> = Vec::new();
+    let mut frees: Vec<u64> = Vec::new();
+    {
+        let mut caps = CAPS.lock();
+        for r in removed {
+            match r {
+                Removed::Cap(d) => {
+                    if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(d.object) {
+                        mappings.retain(|m| {
+                            let gone = m.via == d.slot;
+                            if gone {
+                                unmaps.push(*m);
+                            }
+                            !gone
+                        });
+                    }
+                }
+                Removed::Object(rel) => {
+                    if let KObject::Frame { paddr, mappings } = rel.object {
+                        unmaps.extend(mappings);
+                        frees.push(paddr);
+                    }
+                }
+            }
+        }
+    }
+    for m in unmaps {
+        env::forget_mapping(m.env, m.vaddr);
+    }
+    for f in frees {
+        if let Err(e) = frames::free_frame(f) {
+            log::error!("cap: freeing frame {f:#x} failed: {e:?}");
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Native system calls: decoding the typed `abi::Syscall` from the trap
+//! frame, checking every capability and user pointer, and answering with a
+//! status and results. A refusal is logged (at debug level: a fuzzer makes
+//! a great many) and returned as an `abi::Error`; nothing a program passes
+//! can make the kernel fault or panic.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use abi::{map_flags, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
+use captree::{DeletedCap, Removed, Rights, SlotAddr};
+
+use crate::arch::{paging, TrapFrame};
+use crate::cap::{self, KObject, Mapping, CAPS};
+use crate::env::{self, Caller};
+use crate::mem::{self, frames};
+use crate::{print, uaccess};
+
+/// Frames the kernel keeps back from user allocation, so its own heap and
+/// page tables can always grow.
+const KERNEL_RESERVE_FRAMES: usize = 2048;
+/// Largest single `debug_write`.
+const DEBUG_WRITE_MAX: u64 = 1 << 20;
+
+type Results = Result<[u64; 4], Error>;
+
+/// Handles the system call in `frame` (the caller's saved registers).
+pub fn handle(frame: &mut TrapFrame) {
+    let (number, a) = frame.syscall();
+    let (Some(call), Some(me)) = (Syscall::from_number(number), env::caller()) else {
+        log::debug!("syscall {number:#x}: no such call");
+        frame.set_syscall_result(Error::NoSuchCall as u64, [0; 4]);
+        return;
+    };
+    let result = match call {
+        Syscall::Exit => return env::exit_current(a[0], frame),
+        Syscall::Yield => {
+            frame.set_syscall_result(0, [0; 4]);
+            return env::yield_current(frame);
+        }
+        Syscall::DebugWrite => debug_write(&me, a[0], a[1]),
+        Syscall::CapIdentify => identify(&me, a[0]),
+        Syscall::CapCopy => copy(&me, a[0], a[1]),
+        Syscall::CapMint => mint(&me, a),
+        Syscall::CapMove => move_cap(&me, a[0], a[1]),
+        Syscall::CapDelete => delete(&me, a[0]),
+        Syscall::CapRevoke => revoke(&me, a[0]),
+        Syscall::FrameAlloc => frame_alloc(&me, a[0], a[1], a[2]),
+        Syscall::Map => map(&me, a[0], a[1], a[2]),
+        Syscall::Unmap => unmap(&me, a[0]),
+    };
+    match result {
+        Ok(r) => frame.set_syscall_result(0, r),
+        Err(e) => {
+            log::debug!("{}: {} refused: {e}", me.name, call.name());
+            frame.set_syscall_result(e as u64, [0; 4]);
+        }
+    }
+}
+
+fn slot(me: &Caller, index: u64) -> Result<SlotAddr, Error> {
+    u32::try_from(index)
+        .map(|i| SlotAddr::new(me.cspace, i))
+        .map_err(|_| Error::BadSlot)
+}
+
+fn debug_write(me: &Caller, ptr: u64, len: u64) -> Results {
+    // Range first (so an overflowing length is a bad address), then size.
+    ptr.checked_add(len)
+        .filter(|&end| ptr >= USER_MIN && end <= USER_END)
+        .ok_or(Error::BadAddress)?;
+    if len > DEBUG_WRITE_MAX {
+        return Err(Error::InvalidArgument);
+    }
+    // Check the whole range before printing any of it.
+    uaccess::read_user(me.aspace, ptr, len, |_| {})?;
+    uaccess::read_user(me.aspace, ptr, len, |bytes| {
+        for &b in bytes {
+            let c = if b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b) {
+                b as char
+            } else {
+                '.'
+            };
+            print!("{c}");
+        }
+    })?;
+    Ok([len, 0, 0, 0])
+}
+
+fn identify(me: &Caller, s: u64) -> Results {
+    let caps = CAPS.lock();
+    let id = caps.identify(slot(me, s)?).map_err(cap::error)?;
+    Ok([
+        id.kind.cap_type() as u64,
+        cap::rights_to_abi(id.rights),
+        id.badge,
+        id.kind.detail(),
+    ])
+}
+
+fn copy(me: &Caller, a: u64, b: u64) -> Results {
+    let (src, dst) = (slot(me, a)?, slot(me, b)?);
+    CAPS.lock()
+        .copy(src, dst)
+        .map(|()| [0; 4])
+        .map_err(cap::error)
+}
+
+fn mint(me: &Caller, a: [u64; 6]) -> Results {
+    let (src, dst) = (slot(me, a[0])?, slot(me, a[1])?);
+    let rights = cap::rights_from_abi(a[2])?;
+    CAPS.lock()
+        .mint(src, dst, rights, a[3])
+        .map(|()| [0; 4])
+        .map_err(cap::error)
+}
+
+fn move_cap(me: &Caller, a: u64, b: u64) -> Results {
+    let (src, dst) = (slot(me, a)?, slot(me, b)?);
+    let mut caps = CAPS.lock();
+    caps.move_cap(src, dst).map_err(cap::error)?;
+    // Mappings made through the capability follow it to its new slot.
+    let obj = caps.identify(dst).map_err(cap::error)?.object;
+    if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(obj) {
+        for m in mappings.iter_mut().filter(|m| m.via == src) {
+            m.via = dst;
+        }
+    }
+    Ok([0; 4])
+}
+
+fn delete(me: &Caller, s: u64) -> Results {
+    let s = slot(me, s)?;
+    let removed = {
+        let mut caps = CAPS.lock();
+        let id = caps.identify(s).map_err(cap::error)?;
+        let gone = DeletedCap {
+            slot: s,
+            object: id.object,
+            rights: id.rights,
+            badge: id.badge,
+        };
+        let released = caps.delete(s).map_err(cap::error)?;
+        let mut removed = vec![Removed::Cap(gone)];
+        removed.extend(released.map(Removed::Object));
+        removed
+    };
+    cap::settle(removed);
+    Ok([0; 4])
+}
+
+fn revoke(me: &Caller, s: u64) -> Results {
+    let s = slot(me, s)?;
+    let mut removed = Vec::new();
+    let n = CAPS
+        .lock()
+        .revoke(s, |r| removed.push(r))
+        .map_err(cap::error)?;
+    cap::settle(removed);
+    Ok([n as u64, 0, 0, 0])
+}
+
+/// Takes a free frame in `[base, end)`: `want` exactly, or the first free
+/// one from `cursor` on (wrapping).
+fn take_frame(base: u64, end: u64, cursor: u64, want: u64) -> Result<u64, Error> {
+    if want != u64::MAX {
+        if !want.is_multiple_of(PAGE_SIZE) || want < base || want >= end {
+            return Err(Error::InvalidArgument);
+        }
+        return frames::alloc_at(want)
+            .map(|()| want)
+            .map_err(|_| Error::NotFree);
+    }
+    let start = cursor.clamp(base, end);
+    let mut p = start;
+    loop {
+        if p >= end {
+            p = base;
+        }
+        if frames::alloc_at(p).is_ok() {
+            return Ok(p);
+        }
+        p += PAGE_SIZE;
+        if p == start || (start == end && p >= end) {
+            return Err(Error::OutOfMemory);
+        }
+    }
+}
+
+fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
+    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    let mut caps = CAPS.lock();
+    let id = caps.lookup(mem_slot, Rights::DERIVE).map_err(cap::error)?;
+    let (object, rights) = (id.object, id.rights);
+    let KObject::Memory { base, end, cursor } = *id.kind else {
+        return Err(Error::WrongType);
+    };
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    if frames::free() <= KERNEL_RESERVE_FRAMES {
+        return Err(Error::OutOfMemory);
+    }
+    let paddr = take_frame(base, end, cursor, want)?;
+    mem::write_phys(paddr, &[0u8; PAGE_SIZE as usize]);
+    let frame = KObject::Frame {
+        paddr,
+        mappings: Vec::new(),
+    };
+    if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
+        let _ = frames::free_frame(paddr);
+        return Err(cap::error(e.error));
+    }
+    if let Ok(KObject::Memory { cursor, .. }) = caps.object_mut(object) {
+        *cursor = paddr + PAGE_SIZE;
+    }
+    Ok([paddr, 0, 0, 0])
+}
+
+fn user_page(vaddr: u64) -> Result<u64, Error> {
+    if !vaddr.is_multiple_of(PAGE_SIZE) || !(USER_MIN..USER_END).contains(&vaddr) {
+        return Err(Error::BadAddress);
+    }
+    Ok(vaddr)
+}
+
+fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
+    if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let vaddr = user_page(vaddr)?;
+    let via = slot(me, frame_slot)?;
+    let (write, exec) = (
+        flags & map_flags::WRITE != 0,
+        flags & map_flags::EXECUTE != 0,
+    );
+    let mut needed = Rights::MAP;
+    if write {
+        needed = needed.union(Rights::WRITE);
+    }
+    if exec {
+        needed = needed.union(Rights::EXECUTE);
+    }
+    let mut caps = CAPS.lock();
+    let id = caps.identify(via).map_err(cap::error)?;
+    let KObject::Frame { paddr, .. } = *id.kind else {
+        return Err(Error::WrongType);
+    };
+    if !id.rights.contains(needed) {
+        return Err(Error::NoRights);
+    }
+    let object = id.object;
+    paging::map_user(me.aspace, vaddr, paddr, write, exec, &mut || {
+        frames::alloc().ok()
+    })
+    .map_err(|e| match e {
+        paging::MapError::AlreadyMapped => Error::AlreadyMapped,
+        paging::MapError::NotMapped => Error::NotMapped,
+        paging::MapError::OutOfMemory => Error::OutOfMemory,
+    })?;
+    if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(object) {
+        mappings.push(Mapping {
+            env: me.id,
+            vaddr,
+            via,
+        });
+    }
+    drop(caps);
+    env::note_mapping(me.id, vaddr, object);
+    Ok([0; 4])
+}
+
+fn unmap(me: &Caller, vaddr: u64) -> Results {
+    let vaddr = user_page(vaddr)?;
+    let object = env::take_mapping(me.id, vaddr).ok_or(Error::NotMapped)?;
+    let paddr = paging::unmap_user(me.aspace, vaddr).map_err(|_| Error::NotMapped)?;
+    if let Ok(KObject::Frame { mappings, .. }) = CAPS.lock().object_mut(object) {
+        mappings.retain(|m| !(m.env == me.id && m.vaddr == vaddr));
+    }
+    Ok([paddr, 0, 0, 0])
+}
