@@ -21,10 +21,12 @@
 mod error;
 mod rights;
 mod syscall;
+pub mod upcall;
 
 pub use error::Error;
 pub use rights::{CapType, Rights};
 pub use syscall::{Syscall, NATIVE_BASE};
+pub use upcall::UpcallFrame;
 
 /// Where the root task finds its initial capabilities.
 pub mod root_slots {

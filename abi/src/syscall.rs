@@ -45,11 +45,16 @@ pub enum Syscall {
     /// Unmap the page at user virtual address `a0` in the caller's
     /// address space. `r0` = the physical address that was mapped.
     Unmap,
+    /// Register the calling thread's upcall handler: entry `a0`, upcall
+    /// stack `[a1, a1 + a2)` (user memory the thread maps writable), flags
+    /// `a3` ([`crate::upcall::flags`]). `a0 = 0` removes the handler. See
+    /// [`crate::upcall`].
+    SetUpcall,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 12] = [
+    pub const ALL: [Syscall; 13] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -62,6 +67,7 @@ impl Syscall {
         Syscall::FrameAlloc,
         Syscall::Map,
         Syscall::Unmap,
+        Syscall::SetUpcall,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -85,6 +91,7 @@ impl Syscall {
             Syscall::FrameAlloc => "frame_alloc",
             Syscall::Map => "map",
             Syscall::Unmap => "unmap",
+            Syscall::SetUpcall => "set_upcall",
         }
     }
 }

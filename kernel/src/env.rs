@@ -30,6 +30,66 @@ pub struct Env {
     /// Frames the kernel gave it at creation (program image, stack), freed
     /// with it.
     pub owned_frames: Vec<u64>,
+    /// Its thread's upcall handler, if registered.
+    pub upcall: Option<Upcall>,
+}
+
+/// A registered upcall handler.
+#[derive(Clone, Debug)]
+pub struct Upcall {
+    pub entry: u64,
+    pub stack: core::ops::Range<u64>,
+    pub reflect_syscalls: bool,
+}
+
+/// Why an upcall could not be delivered.
+pub enum NoUpcall {
+    /// No handler is registered (or it does not take this kind).
+    NotRegistered,
+    /// The handler itself faulted, or its stack is not writable.
+    Broken(&'static str),
+}
+
+/// Registers (or with `None` removes) the running environment's handler.
+pub fn set_upcall(id: u32, upcall: Option<Upcall>) {
+    if let Some(e) = ENVS.lock().get_mut(&id) {
+        e.upcall = upcall;
+    }
+}
+
+/// Hands the interrupted state in `frame` to the running environment's
+/// upcall handler: writes an `abi::UpcallFrame` at the top of its upcall
+/// stack and redirects the thread to the handler's entry.
+pub fn deliver_upcall(
+    frame: &mut TrapFrame,
+    kind: u64,
+    vector: u64,
+    error: u64,
+    addr: u64,
+) -> Result<(), NoUpcall> {
+    let id = percpu::this().current_env.load(Ordering::Relaxed);
+    let (aspace, up) = {
+        let envs = ENVS.lock();
+        let e = envs.get(&id).ok_or(NoUpcall::NotRegistered)?;
+        (e.aspace, e.upcall.clone().ok_or(NoUpcall::NotRegistered)?)
+    };
+    if kind == abi::upcall::kind::SYSCALL && !up.reflect_syscalls {
+        return Err(NoUpcall::NotRegistered);
+    }
+    if up.stack.contains(&frame.user_sp()) {
+        return Err(NoUpcall::Broken("fault inside its upcall handler"));
+    }
+    let size = core::mem::size_of::<abi::UpcallFrame>() as u64;
+    let at = (up.stack.end - size) & !15;
+    let words = frame.upcall_frame(kind, vector, error, addr).to_words();
+    let mut bytes = [0u8; abi::upcall::UPCALL_FRAME_WORDS * 8];
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    crate::uaccess::write_user(aspace, at, &bytes)
+        .map_err(|_| NoUpcall::Broken("upcall stack not writable"))?;
+    frame.enter_upcall(up.entry, at);
+    Ok(())
 }
 
 static ENVS: Mutex<BTreeMap<u32, Env>> = Mutex::new(BTreeMap::new());
@@ -99,11 +159,24 @@ pub fn on_syscall(frame: &mut TrapFrame) {
     crate::syscall::handle(frame);
 }
 
-/// An exception in user mode: the environment has no handler yet, so it is
-/// terminated and the next one runs.
+/// An exception in user mode: delivered to the environment's upcall
+/// handler if it has a working one; otherwise the environment is terminated
+/// and the next one runs.
 pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut TrapFrame) {
+    let why = match deliver_upcall(
+        frame,
+        abi::upcall::kind::EXCEPTION,
+        u64::from(vector),
+        error,
+        cr2.unwrap_or(0),
+    ) {
+        Ok(()) => return,
+        Err(NoUpcall::NotRegistered) => "no handler",
+        Err(NoUpcall::Broken(why)) => why,
+    };
     let (mnemonic, what) = fault::exception_name(vector);
     let name = caller().map_or("?", |c| c.name);
+    log::debug!("{name}: exception {vector} not delivered: {why}");
     match cr2 {
         Some(addr) => println!(
             "{name}: killed by {mnemonic} {what} (vector {vector}) at rip={:#x}, address {addr:#x}, error {error:#x}",

@@ -148,6 +148,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             context,
             mappings: BTreeMap::new(),
             owned_frames: owned,
+            upcall: None,
         },
         shutdown,
     )

@@ -28,8 +28,11 @@ type Results = Result<[u64; 4], Error>;
 pub fn handle(frame: &mut TrapFrame) {
     let (number, a) = frame.syscall();
     let (Some(call), Some(me)) = (Syscall::from_number(number), env::caller()) else {
-        log::debug!("syscall {number:#x}: no such call");
-        frame.set_syscall_result(Error::NoSuchCall as u64, [0; 4]);
+        // Not a native call: the thread's upcall handler may take it.
+        if env::deliver_upcall(frame, abi::upcall::kind::SYSCALL, 0, 0, 0).is_err() {
+            log::debug!("syscall {number:#x}: no such call");
+            frame.set_syscall_result(Error::NoSuchCall as u64, [0; 4]);
+        }
         return;
     };
     let result = match call {
@@ -48,6 +51,7 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::FrameAlloc => frame_alloc(&me, a[0], a[1], a[2]),
         Syscall::Map => map(&me, a[0], a[1], a[2]),
         Syscall::Unmap => unmap(&me, a[0]),
+        Syscall::SetUpcall => set_upcall(&me, a),
     };
     match result {
         Ok(r) => frame.set_syscall_result(0, r),
@@ -278,4 +282,32 @@ fn unmap(me: &Caller, vaddr: u64) -> Results {
         mappings.retain(|m| !(m.env == me.id && m.vaddr == vaddr));
     }
     Ok([paddr, 0, 0, 0])
+}
+
+fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
+    let [entry, base, size, flags, ..] = a;
+    if entry == 0 {
+        env::set_upcall(me.id, None);
+        return Ok([0; 4]);
+    }
+    if flags & !abi::upcall::flags::REFLECT_SYSCALLS != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let end = base.checked_add(size).ok_or(Error::BadAddress)?;
+    if !(USER_MIN..USER_END).contains(&entry) || base < USER_MIN || end > USER_END {
+        return Err(Error::BadAddress);
+    }
+    if size < 2 * core::mem::size_of::<abi::UpcallFrame>() as u64 {
+        return Err(Error::InvalidArgument);
+    }
+    let reflect_syscalls = flags & abi::upcall::flags::REFLECT_SYSCALLS != 0;
+    env::set_upcall(
+        me.id,
+        Some(env::Upcall {
+            entry,
+            stack: base..end,
+            reflect_syscalls,
+        }),
+    );
+    Ok([0; 4])
 }

@@ -134,6 +134,51 @@ impl TrapFrame {
         )
     }
 
+    /// The interrupted user state as an upcall frame.
+    pub fn upcall_frame(&self, kind: u64, vector: u64, error: u64, addr: u64) -> abi::UpcallFrame {
+        abi::UpcallFrame {
+            kind,
+            vector,
+            error,
+            addr,
+            rax: self.rax,
+            rbx: self.rbx,
+            rcx: self.rcx,
+            rdx: self.rdx,
+            rsi: self.rsi,
+            rdi: self.rdi,
+            rbp: self.rbp,
+            rsp: self.rsp,
+            r8: self.r8,
+            r9: self.r9,
+            r10: self.r10,
+            r11: self.r11,
+            r12: self.r12,
+            r13: self.r13,
+            r14: self.r14,
+            r15: self.r15,
+            rip: self.rip,
+            rflags: self.rflags,
+            reserved: [0; 2],
+        }
+    }
+
+    /// Redirects the user thread to its upcall `entry` with the frame at
+    /// `frame_at` as its argument, on the stack just below the frame.
+    pub fn enter_upcall(&mut self, entry: u64, frame_at: u64) {
+        const TF: u64 = 1 << 8;
+        const DF: u64 = 1 << 10;
+        self.rip = entry;
+        self.rsp = frame_at - 8;
+        self.rdi = frame_at;
+        self.rflags &= !(TF | DF);
+    }
+
+    /// The user stack pointer.
+    pub fn user_sp(&self) -> u64 {
+        self.rsp
+    }
+
     /// Stores a system call's status and results.
     pub fn set_syscall_result(&mut self, status: u64, results: [u64; 4]) {
         self.rax = status;
