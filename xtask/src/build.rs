@@ -1,5 +1,6 @@
 //! Building what a boot needs: the kernel (cargo, per architecture), the
-//! patched copy with its symbol table, and the initrd.
+//! patched copy with its symbol table, the user programs (x86_64) and the
+//! initrd.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -11,7 +12,7 @@ use crate::arch::Arch;
 use crate::cli::AddSpec;
 use crate::error::{bail, Context, Result};
 use crate::ksyms_patch::{self, PatchReport};
-use crate::{initrd, paths, proc};
+use crate::{initrd, paths, proc, user};
 
 /// Everything needed to boot one architecture.
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub struct Artifacts {
     pub kernel: PathBuf,
     /// The initrd (`target/exov6/<arch>/initrd.cpio`).
     pub initrd: PathBuf,
+    /// The user programs put into the initrd (x86_64 only, so far).
+    pub programs: Vec<AddSpec>,
     /// What the symbol-table patch did.
     pub ksyms: PatchReport,
     /// Size of the kernel's executable sections in bytes.
@@ -99,19 +102,27 @@ fn text_bytes(elf: &[u8]) -> Result<u64> {
 }
 
 /// Builds the kernel, patches the symbol table into
-/// `target/exov6/<arch>/kernel.elf`, and writes the initrd.
+/// `target/exov6/<arch>/kernel.elf`, builds the user programs (x86_64:
+/// `/sbin/root`, the root task), and writes the initrd with them and the
+/// `adds` (which may replace them).
 pub fn all(arch: Arch, adds: &[AddSpec], output: Output) -> Result<Artifacts> {
     let start = Instant::now();
     let raw = kernel(arch, output)?;
     let dst = paths::kernel_elf(arch);
     let ksyms = ksyms_patch::patch_file(&raw, &dst)?;
     let text = text_bytes(&std::fs::read(&dst)?)?;
+    let programs = match arch {
+        Arch::X86_64 => user::build(output)?,
+        Arch::I386 => Vec::new(),
+    };
     let initrd = paths::initrd(arch);
-    initrd::write(arch, adds, &initrd)?;
+    let files: Vec<AddSpec> = programs.iter().chain(adds).cloned().collect();
+    initrd::write(arch, &files, &initrd)?;
     Ok(Artifacts {
         arch,
         kernel: dst,
         initrd,
+        programs,
         ksyms,
         text_bytes: text,
         elapsed: start.elapsed(),
@@ -119,10 +130,17 @@ pub fn all(arch: Arch, adds: &[AddSpec], output: Output) -> Result<Artifacts> {
 }
 
 impl Artifacts {
-    /// One-line summary: paths, text size, symbol table use.
+    /// One-line summary: paths, text size, symbol table use, programs.
     pub fn describe(&self) -> String {
+        let mut programs = String::new();
+        for p in &self.programs {
+            programs.push_str(&format!(" {}", p.guest));
+        }
+        if !programs.is_empty() {
+            programs = format!(" (with{programs})");
+        }
         format!(
-            "{} ({} KiB text; ksyms: {}), {}",
+            "{} ({} KiB text; ksyms: {}), {}{programs}",
             paths::show(&self.kernel),
             self.text_bytes.div_ceil(1024),
             self.ksyms.describe(),

@@ -10,7 +10,8 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  build   build the kernel, patch in its symbol table, make the initrd
+  build   build the kernel, patch in its symbol table, build the user
+          programs (x86_64: /sbin/root, the root task), make the initrd
   run     build and boot ExoV6 in QEMU, serial console on this terminal;
           exits with the guest's status (0 ok, 1 self-test failed,
           2 panic, 3 CPU exception). Ctrl-C quits QEMU.
@@ -24,7 +25,7 @@ build options:
   --arch x86_64|i386     architecture (default x86_64)
   --iso                  also make target/exov6/x86_64/exov6.iso (empty cmdline)
   --add HOST[=/GUEST]    put a host file in the initrd (default /bin/<name>);
-                         may be repeated
+                         may be repeated; HOST=/sbin/root replaces the root task
 
 run and gdb options (words after `--` are the kernel command line):
   --arch x86_64|i386     architecture (default x86_64; i386 boots Multiboot1)

@@ -1,6 +1,7 @@
 //! Host-side steps of `cargo xtask test`: the workspace's unit tests (each
 //! libtest result re-printed as `PASS host: NAME` / `FAIL host: NAME`) and
-//! the lints (rustfmt, clippy on the host crates and on both kernels).
+//! the lints (rustfmt, clippy on the host crates, on both kernels and on
+//! the user programs).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use crate::proc;
 use crate::report::{secs, Tally};
 
 /// Packages left out of the host test run (they only build for bare metal).
-pub const HOST_TEST_EXCLUDE: &[&str] = &["kernel"];
+pub const HOST_TEST_EXCLUDE: &[&str] = &["kernel", "root", "exo-rt"];
 
 /// A lint step: name and cargo arguments.
 pub struct Lint {
@@ -18,6 +19,9 @@ pub struct Lint {
     pub name: &'static str,
     /// Arguments to cargo.
     pub args: &'static [&'static str],
+    /// Run as a user-program build ([`crate::user::cargo`]: their target,
+    /// target directory and flags).
+    pub user: bool,
 }
 
 /// The lint steps.
@@ -25,10 +29,12 @@ pub const LINTS: &[Lint] = &[
     Lint {
         name: "lint-fmt",
         args: &["fmt", "--all", "--", "--check", "--color", "never"],
+        user: false,
     },
     Lint {
         name: "lint-clippy-host",
         args: &["clippy", "--all-targets", "--", "-D", "warnings"],
+        user: false,
     },
     Lint {
         name: "lint-clippy-kernel-x86_64",
@@ -42,6 +48,7 @@ pub const LINTS: &[Lint] = &[
             "-D",
             "warnings",
         ],
+        user: false,
     },
     Lint {
         name: "lint-clippy-kernel-i386",
@@ -55,14 +62,27 @@ pub const LINTS: &[Lint] = &[
             "-D",
             "warnings",
         ],
+        user: false,
+    },
+    Lint {
+        name: "lint-clippy-user",
+        args: &[
+            "clippy", "-p", "root", "-p", "exo-rt", "--", "-D", "warnings",
+        ],
+        user: true,
     },
 ];
 
 /// Runs one lint and records PASS/FAIL.
 pub fn run_lint(lint: &Lint, tally: &mut Tally) {
     let start = Instant::now();
-    let mut cmd = proc::cargo();
-    cmd.args(lint.args);
+    let cmd = if lint.user {
+        crate::user::cargo(lint.args)
+    } else {
+        let mut cmd = proc::cargo();
+        cmd.args(lint.args);
+        cmd
+    };
     match proc::run_captured(cmd) {
         Ok((status, _)) if status.success() => tally.pass(lint.name, &secs(start.elapsed())),
         Ok((status, out)) => tally.fail(

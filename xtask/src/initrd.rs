@@ -1,5 +1,6 @@
-//! The boot ramdisk: a newc cpio archive with `/etc/motd`, `/etc/version`
-//! and every `--add` file, parent directories included.
+//! The boot ramdisk: a newc cpio archive with `/etc/motd`, `/etc/version`,
+//! the user programs (x86_64: `/sbin/root`, passed in by `build::all` like
+//! an `--add`) and every `--add` file, parent directories included.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;

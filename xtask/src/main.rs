@@ -25,6 +25,7 @@ mod session;
 mod test;
 #[cfg(test)]
 mod testelf;
+mod user;
 
 use std::process::ExitCode;
 

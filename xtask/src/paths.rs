@@ -1,5 +1,6 @@
-//! Where things live: the repository root, cargo's target directory and the
-//! xtask's own output directory `target/exov6/<arch>/`.
+//! Where things live: the repository root, cargo's target directory (and
+//! the user programs' `target/user`) and the xtask's own output directory
+//! `target/exov6/<arch>/`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,12 @@ pub fn target_dir() -> PathBuf {
         Some(dir) if !dir.is_empty() => root().join(dir),
         _ => root().join("target"),
     }
+}
+
+/// Cargo's target directory for the user programs (`<target>/user`), kept
+/// apart because they share the kernel's target triple with other flags.
+pub fn user_target_dir() -> PathBuf {
+    target_dir().join("user")
 }
 
 /// The xtask output directory for one architecture.

@@ -65,7 +65,41 @@ pub const CLEAN: &[&str] = &[
     "cmdline: unknown",
     "cmdline: bad value",
     "ktest * FAIL",
+    "root: cannot start",
 ];
+
+/// What a user-space test (`utest=NAME`, run by the root task) must never
+/// print: [`CLEAN`], a failed check, a panic in the program, its death.
+pub const USER_CLEAN: &[&str] = &[
+    "PANIC:",
+    "FAULT:",
+    "cmdline: unknown",
+    "cmdline: bad value",
+    "ktest * FAIL",
+    "root: cannot start",
+    "utest * FAIL",
+    "panic: ",
+    "root: killed by",
+];
+
+/// A user-space test: `user-NAME` boots with `shutdown utest=NAME` and
+/// expects `utest NAME: pass`, the root task's exit with code 0, and the
+/// kernel going on after it (`kernel: root task gone`).
+macro_rules! user_test {
+    ($name:literal) => {
+        QemuTest {
+            name: concat!("user-", $name),
+            cmdline: concat!("shutdown utest=", $name),
+            expect: &[
+                concat!("utest ", $name, ": pass"),
+                "root: exited with code 0",
+                "kernel: root task gone",
+            ],
+            reject: USER_CLEAN,
+            ..X86_64
+        }
+    };
+}
 
 /// Defaults for an i386 (Multiboot1 direct boot) test.
 pub const I386: QemuTest = QemuTest {
@@ -172,6 +206,68 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=serial",
         input: &[("ktest serial: waiting for input", "hello exo\r")],
         expect: &["serial: got \"hello exo\"", "ktest serial: pass"],
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-hello",
+        cmdline: "shutdown",
+        expect: &[
+            "root: hello from user space",
+            "root: exited with code 0",
+            "kernel: root task gone",
+        ],
+        reject: USER_CLEAN,
+        ..X86_64
+    },
+    // `user-hello` is the greeting; this one runs the `hello` checks.
+    QemuTest {
+        name: "user-utest-hello",
+        ..user_test!("hello")
+    },
+    user_test!("caps"),
+    user_test!("map"),
+    user_test!("badptr"),
+    user_test!("nosys"),
+    user_test!("exhaust"),
+    user_test!("fuzz"),
+    QemuTest {
+        name: "user-fault",
+        cmdline: "shutdown utest=fault",
+        expect: &[
+            "utest fault: faulting now",
+            "root: killed by #PF page fault",
+            "kernel: root task gone",
+        ],
+        reject: &[
+            "PANIC:",
+            "FAULT:",
+            "cmdline: unknown",
+            "ktest * FAIL",
+            "root: cannot start",
+            "utest * FAIL",
+            "panic: ",
+            "root: exited",
+        ],
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-panic",
+        cmdline: "shutdown utest=panic",
+        expect: &[
+            "utest panic: unmapping the program image; expecting a panic",
+            "panic: exo-rt: refusing to unmap the program's own memory at 0x400000",
+            "root: exited with code 101",
+            "kernel: root task gone",
+        ],
+        reject: &[
+            "PANIC:",
+            "FAULT:",
+            "cmdline: unknown",
+            "ktest * FAIL",
+            "root: cannot start",
+            "utest * FAIL",
+            "root: killed by",
+        ],
         ..X86_64
     },
     QemuTest {
@@ -313,5 +409,31 @@ mod tests {
         assert!(TESTS
             .iter()
             .any(|t| t.accel == AccelPolicy::Both && t.boot == Boot::Direct));
+    }
+
+    #[test]
+    fn user_tests_expect_their_own_pass_line() {
+        let user: Vec<&QemuTest> = TESTS
+            .iter()
+            .filter(|t| t.name.starts_with("user-"))
+            .collect();
+        assert!(user.len() >= 9);
+        for t in user {
+            assert_eq!(t.arch, Arch::X86_64, "{}", t.name);
+            assert!(t.expect.contains(&"kernel: root task gone"), "{}", t.name);
+            if let Some(name) = t
+                .cmdline
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("utest="))
+            {
+                let pass = format!("utest {name}: pass");
+                assert!(
+                    t.expect.iter().any(|e| *e == pass) || name == "fault" || name == "panic",
+                    "{}",
+                    t.name
+                );
+                assert!(t.reject.contains(&"utest * FAIL"), "{}", t.name);
+            }
+        }
     }
 }

@@ -1,0 +1,60 @@
+//! The user-space tests, selected by `utest=NAME` on the kernel command
+//! line. Each prints `utest NAME: pass` and returns 0, or prints
+//! `utest NAME: FAIL <why>` and returns 1 (`fault` and `panic` end the
+//! program instead: the kernel kills it, or the runtime panics). `cargo xtask test` runs each
+//! as a QEMU test `user-NAME` (`xtask/src/qemu_tests.rs`).
+
+mod badptr;
+mod caps;
+mod exhaust;
+mod fault;
+mod fuzz;
+mod hello;
+mod map;
+mod nosys;
+mod panic;
+
+use exo_rt::{println, StartArgs};
+
+use crate::check::{Ctx, Outcome};
+
+/// A test: gets its context and the start arguments.
+type Test = fn(Ctx, &StartArgs) -> Outcome;
+
+/// Every test: name and function.
+const TESTS: &[(&str, Test)] = &[
+    ("hello", hello::run),
+    ("caps", caps::run),
+    ("map", map::run),
+    ("badptr", badptr::run),
+    ("nosys", nosys::run),
+    ("fault", fault::run),
+    ("exhaust", exhaust::run),
+    ("fuzz", fuzz::run),
+    ("panic", panic::run),
+];
+
+/// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.
+pub fn free(i: u32) -> u32 {
+    abi::root_slots::FIRST_FREE + i
+}
+
+/// Runs the test named `name`; returns the exit code.
+pub fn run(name: &[u8], args: &StartArgs) -> i32 {
+    let Some(&(name, test)) = TESTS.iter().find(|(n, _)| n.as_bytes() == name) else {
+        let shown = core::str::from_utf8(name).unwrap_or("(not UTF-8)");
+        println!("utest {shown}: FAIL no such test; the tests are:");
+        for (n, _) in TESTS {
+            println!("  {n}");
+        }
+        return 1;
+    };
+    let ctx = Ctx { name };
+    match test(ctx, args) {
+        Ok(()) => {
+            println!("utest {name}: pass");
+            0
+        }
+        Err(_) => 1,
+    }
+}

@@ -1,0 +1,40 @@
+//! `exo-rt`: the native runtime of ExoV6 user programs (target
+//! `x86_64-unknown-none`).
+//!
+//! It owns the program's entry point (`_start`, which builds the
+//! [`StartArgs`] from the registers the kernel set and calls the function
+//! named by [`entry!`]), one typed function per system call of
+//! [`abi::Syscall`] over a single `syscall` helper, [`print!`] /
+//! [`println!`] on the kernel console, and a panic handler that prints
+//! `panic: ...` and exits with code 101.
+//!
+//! A program looks like this (its `build.rs` passes `user/rt/user.ld` to
+//! the linker, see `user/root/build.rs`):
+//!
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//! exo_rt::entry!(main);
+//! fn main(args: &exo_rt::StartArgs) -> i32 {
+//!     exo_rt::println!("hello, {} bytes of command line", args.cmdline.len());
+//!     0
+//! }
+//! ```
+//!
+//! `unsafe` code in user space lives only here, in the entry and
+//! system-call layer ([`start`], [`syscall`], [`memory`]); every block
+//! says why it is sound.
+
+#![no_std]
+
+pub mod calls;
+pub mod memory;
+mod panic;
+pub mod print;
+pub mod start;
+pub mod syscall;
+
+pub use abi;
+pub use calls::*;
+pub use start::StartArgs;
+pub use syscall::syscall6;
