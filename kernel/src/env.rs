@@ -5,7 +5,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use captree::{CSpaceId, ObjectId};
 use spin::Mutex;
@@ -96,6 +96,19 @@ static ENVS: Mutex<BTreeMap<u32, Env>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 /// Power off when the last environment is gone (`shutdown`).
 static SHUTDOWN_WHEN_DONE: AtomicBool = AtomicBool::new(false);
+/// Free frames plus heap frames before the first environment was built,
+/// to check that tearing environments down returns every frame.
+static FRAMES_BEFORE: AtomicUsize = AtomicUsize::new(0);
+
+/// Frames the kernel accounts for: free ones plus those the heap took.
+fn frames_accounted() -> usize {
+    frames::free() + crate::mem::heap::size() / 4096
+}
+
+/// Records the frame count before the first environment is built.
+pub fn note_frames_before_start() {
+    FRAMES_BEFORE.store(frames_accounted(), Ordering::Relaxed);
+}
 
 /// A fresh environment id.
 pub fn next_id() -> u32 {
@@ -286,6 +299,12 @@ fn destroy(id: u32) {
 
 fn all_gone() -> ! {
     println!("kernel: root task gone");
+    let (before, now) = (FRAMES_BEFORE.load(Ordering::Relaxed), frames_accounted());
+    if before == now {
+        println!("kernel: all {now} frames returned");
+    } else {
+        println!("kernel: frames not returned: {before} before the root task, {now} now");
+    }
     if SHUTDOWN_WHEN_DONE.load(Ordering::Relaxed) {
         power::exit(power::Status::Ok);
     }

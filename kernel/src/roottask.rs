@@ -32,7 +32,7 @@ fn frame() -> Result<u64, &'static str> {
 
 /// Loads and enters the root task. Returns only if it cannot be started.
 pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'static str> {
-    log::debug!("root: {} frames free before loading", frames::free());
+    env::note_frames_before_start();
     let file = cpio::Archive::new(ramdisk.bytes)
         .find(PATH)
         .ok_or("no /sbin/root in the ramdisk")?;
