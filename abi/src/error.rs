@@ -34,11 +34,16 @@ pub enum Error {
     QuotaExceeded = 13,
     /// The requested frame is not free.
     NotFree = 14,
+    /// The other side of the call ended before replying, or there is no
+    /// call to reply to.
+    NoPartner = 15,
+    /// The thread has already been started.
+    AlreadyStarted = 16,
 }
 
 impl Error {
     /// Every error, in code order.
-    pub const ALL: [Error; 14] = [
+    pub const ALL: [Error; 16] = [
         Error::NoSuchCall,
         Error::InvalidArgument,
         Error::BadSlot,
@@ -53,6 +58,8 @@ impl Error {
         Error::OutOfMemory,
         Error::QuotaExceeded,
         Error::NotFree,
+        Error::NoPartner,
+        Error::AlreadyStarted,
     ];
 
     /// The error for a code returned in `rax` (None for 0 and unknown codes).
@@ -77,6 +84,8 @@ impl Error {
             Error::OutOfMemory => "out of memory",
             Error::QuotaExceeded => "quota exceeded",
             Error::NotFree => "frame not free",
+            Error::NoPartner => "no partner",
+            Error::AlreadyStarted => "already started",
         }
     }
 }

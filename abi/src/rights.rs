@@ -14,6 +14,8 @@ pub enum CapType {
     Thread = 4,
     /// A capability space.
     CSpace = 5,
+    /// An IPC endpoint.
+    Endpoint = 6,
 }
 
 impl CapType {

@@ -50,11 +50,41 @@ pub enum Syscall {
     /// `a3` ([`crate::upcall::flags`]). `a0 = 0` removes the handler. See
     /// [`crate::upcall`].
     SetUpcall,
+    /// Create an environment (not started): `a0` = memory capability
+    /// (DERIVE) its objects are charged to; `a1` = the first of three empty
+    /// slots that receive its address space, capability space and thread
+    /// capabilities; `a2` = a slot whose capability (GRANT) is copied into
+    /// the child's slot 3, or `u64::MAX`; `a3` = an endpoint (EXECUTE) that
+    /// receives a death notice when the child ends, or `u64::MAX`. The child
+    /// holds capabilities to itself in slots 0, 1, 2. `r0` = its id.
+    EnvCreate,
+    /// Map the frame in slot `a1` at `a2` in the address space in slot `a0`
+    /// (MAP on both) with [`crate::map_flags`] `a3`.
+    MapInto,
+    /// Start the thread in slot `a0` (WRITE) at `a1` with stack pointer
+    /// `a2` and `a3` in `rdi`. A thread starts once.
+    ThreadStart,
+    /// Create an endpoint from the memory capability in `a0` (DERIVE) in
+    /// empty slot `a1`.
+    EndpointCreate,
+    /// Call the endpoint in `a0` (EXECUTE) with the message in
+    /// [`crate::ipc`] registers; blocks until a receiver replies; the reply
+    /// comes back in the same registers.
+    Call,
+    /// Wait on the endpoint in `a0` (READ) for a call or a notice; `r0` =
+    /// the caller's badge ([`crate::ipc::NOTICE_BADGE`] for a kernel
+    /// notice), message in the [`crate::ipc`] registers.
+    Recv,
+    /// Reply to the last call received, with the message registers.
+    Reply,
+    /// Reply (if a call is pending) and wait on endpoint `a0` (READ), as
+    /// one call.
+    ReplyRecv,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 13] = [
+    pub const ALL: [Syscall; 21] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -68,6 +98,14 @@ impl Syscall {
         Syscall::Map,
         Syscall::Unmap,
         Syscall::SetUpcall,
+        Syscall::EnvCreate,
+        Syscall::MapInto,
+        Syscall::ThreadStart,
+        Syscall::EndpointCreate,
+        Syscall::Call,
+        Syscall::Recv,
+        Syscall::Reply,
+        Syscall::ReplyRecv,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -92,6 +130,14 @@ impl Syscall {
             Syscall::Map => "map",
             Syscall::Unmap => "unmap",
             Syscall::SetUpcall => "set_upcall",
+            Syscall::EnvCreate => "env_create",
+            Syscall::MapInto => "map_into",
+            Syscall::ThreadStart => "thread_start",
+            Syscall::EndpointCreate => "endpoint_create",
+            Syscall::Call => "call",
+            Syscall::Recv => "recv",
+            Syscall::Reply => "reply",
+            Syscall::ReplyRecv => "reply_recv",
         }
     }
 }

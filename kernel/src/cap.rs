@@ -35,6 +35,8 @@ pub enum KObject {
     Thread { env: u32 },
     /// An environment's capability space.
     CSpace { env: u32 },
+    /// An IPC endpoint.
+    Endpoint { id: u32 },
 }
 
 impl KObject {
@@ -46,11 +48,13 @@ impl KObject {
             KObject::AddressSpace { .. } => CapType::AddressSpace,
             KObject::Thread { .. } => CapType::Thread,
             KObject::CSpace { .. } => CapType::CSpace,
+            KObject::Endpoint { .. } => CapType::Endpoint,
         }
     }
 
     /// What `cap_identify` reports in `r3`: the physical address of frames
-    /// and memory, the environment id of the others.
+    /// and memory, the endpoint id of endpoints, the environment id of the
+    /// others.
     pub fn detail(&self) -> u64 {
         match self {
             KObject::Memory { base, .. } => *base,
@@ -58,6 +62,7 @@ impl KObject {
             KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
                 u64::from(*env)
             }
+            KObject::Endpoint { id } => u64::from(*id),
         }
     }
 }
@@ -97,6 +102,7 @@ pub fn rights_to_abi(r: Rights) -> u64 {
 pub fn settle(removed: Vec<Removed<KObject>>) {
     let mut unmaps: Vec<Mapping> = Vec::new();
     let mut frees: Vec<u64> = Vec::new();
+    let mut endpoints: Vec<u32> = Vec::new();
     {
         let mut caps = CAPS.lock();
         for r in removed {
@@ -112,17 +118,22 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                         });
                     }
                 }
-                Removed::Object(rel) => {
-                    if let KObject::Frame { paddr, mappings } = rel.object {
+                Removed::Object(rel) => match rel.object {
+                    KObject::Frame { paddr, mappings } => {
                         unmaps.extend(mappings);
                         frees.push(paddr);
                     }
-                }
+                    KObject::Endpoint { id } => endpoints.push(id),
+                    _ => {}
+                },
             }
         }
     }
     for m in unmaps {
         env::forget_mapping(m.env, m.vaddr);
+    }
+    for ep in endpoints {
+        env::endpoint_gone(ep);
     }
     for f in frees {
         if let Err(e) = frames::free_frame(f) {

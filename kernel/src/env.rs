@@ -3,7 +3,7 @@
 //! exception entry from user mode, round-robin switching between runnable
 //! environments, and tearing an environment down when it exits or faults.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
@@ -15,6 +15,7 @@ use crate::cap::{self, KObject, CAPS};
 use crate::mem::frames;
 use crate::percpu::{self, NO_ENV};
 use crate::{console, fault, power, println};
+use abi::Error;
 
 /// One environment.
 pub struct Env {
@@ -32,6 +33,47 @@ pub struct Env {
     pub owned_frames: Vec<u64>,
     /// Its thread's upcall handler, if registered.
     pub upcall: Option<Upcall>,
+    /// What its thread is doing.
+    pub state: State,
+    /// The caller waiting for this environment's reply.
+    pub reply_to: Option<u32>,
+    /// The environment that created it.
+    pub parent: Option<u32>,
+    /// The endpoint told when it ends.
+    pub death_ep: Option<u32>,
+}
+
+/// A thread's scheduling state. The running thread is `Ready`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created, not started yet.
+    NotStarted,
+    /// Runnable (or running).
+    Ready,
+    /// Calling endpoint `ep`, no receiver yet.
+    BlockedSend { ep: u32, badge: u64, msg: [u64; 6] },
+    /// Waiting on endpoint `ep` for a call.
+    BlockedRecv { ep: u32 },
+    /// Called `server` and waits for its reply.
+    BlockedReply { server: u32 },
+}
+
+/// An endpoint's queues.
+#[derive(Default)]
+struct Endpoint {
+    senders: VecDeque<u32>,
+    receivers: VecDeque<u32>,
+    notices: VecDeque<[u64; 6]>,
+}
+
+static ENDPOINTS: Mutex<BTreeMap<u32, Endpoint>> = Mutex::new(BTreeMap::new());
+static NEXT_ENDPOINT: AtomicU32 = AtomicU32::new(1);
+
+/// How an environment ended, for its parent's notice.
+#[derive(Clone, Copy)]
+pub enum Ending {
+    Exit(u64),
+    Fault { vector: u8, addr: u64 },
 }
 
 /// A registered upcall handler.
@@ -200,14 +242,20 @@ pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut T
             frame.pc()
         ),
     }
-    end_current(frame);
+    end_current(
+        frame,
+        Ending::Fault {
+            vector,
+            addr: cr2.unwrap_or(0),
+        },
+    );
 }
 
 /// The calling environment exits with `code`.
 pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     let name = caller().map_or("?", |c| c.name);
     println!("{name}: exited with code {}", code as i64);
-    end_current(frame);
+    end_current(frame, Ending::Exit(code));
 }
 
 /// The timer interrupted user mode: let the next runnable environment run.
@@ -220,58 +268,288 @@ pub fn yield_current(frame: &mut TrapFrame) {
     switch_to_next(frame);
 }
 
-/// Saves the running environment's registers and loads the next one's, in
-/// id order after the current one (round robin). No-op if it is alone.
+/// The next `Ready` environment after `after` in id order (wrapping),
+/// other than `except`.
+fn next_ready(envs: &BTreeMap<u32, Env>, after: u32, except: u32) -> Option<u32> {
+    let ready = |(id, e): (&u32, &Env)| (e.state == State::Ready && *id != except).then_some(*id);
+    envs.range(after.saturating_add(1)..)
+        .find_map(ready)
+        .or_else(|| envs.iter().find_map(ready))
+}
+
+/// Loads environment `id`'s saved context into `frame` and makes it current.
+fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
+    if let Some(e) = envs.get(&id) {
+        *frame = e.context;
+        paging::activate(e.aspace);
+        percpu::this().current_env.store(id, Ordering::Relaxed);
+    }
+}
+
+/// Saves the running environment's registers and loads the next ready
+/// one's (round robin). No-op if no other is ready.
 fn switch_to_next(frame: &mut TrapFrame) {
-    let cpu = percpu::this();
-    let cur = cpu.current_env.load(Ordering::Relaxed);
+    let cur = percpu::this().current_env.load(Ordering::Relaxed);
     let mut envs = ENVS.lock();
-    let next = envs
-        .range(cur.saturating_add(1)..)
-        .next()
-        .or_else(|| envs.iter().next())
-        .map(|(id, _)| *id);
-    let Some(next) = next.filter(|n| *n != cur) else {
+    let Some(next) = next_ready(&envs, cur, cur) else {
         return;
     };
     if let Some(e) = envs.get_mut(&cur) {
         e.context = *frame;
     }
-    if let Some(e) = envs.get(&next) {
-        *frame = e.context;
-        paging::activate(e.aspace);
-        cpu.current_env.store(next, Ordering::Relaxed);
+    load(&envs, next, frame);
+}
+
+/// The running environment stopped running (it blocked or ended; its
+/// context is saved): run the next ready one, or, if none is left, stop.
+fn run_next(frame: &mut TrapFrame) {
+    let cur = percpu::this().current_env.swap(NO_ENV, Ordering::Relaxed);
+    let envs = ENVS.lock();
+    match next_ready(&envs, cur, NO_ENV) {
+        Some(next) => load(&envs, next, frame),
+        None if envs.is_empty() => {
+            drop(envs);
+            all_gone()
+        }
+        None => {
+            let n = envs.len();
+            drop(envs);
+            println!("kernel: every environment is blocked ({n} left)");
+            all_gone()
+        }
     }
 }
 
-/// Destroys the running environment and continues with another, or, when
-/// none is left, powers off (`shutdown`) or idles.
-fn end_current(frame: &mut TrapFrame) {
-    let cpu = percpu::this();
-    let cur = cpu.current_env.swap(NO_ENV, Ordering::Relaxed);
-    destroy(cur);
-    let next = ENVS
-        .lock()
-        .iter()
-        .next()
-        .map(|(id, e)| (*id, e.aspace, e.context));
-    match next {
-        Some((id, aspace, context)) => {
-            *frame = context;
-            paging::activate(aspace);
-            cpu.current_env.store(id, Ordering::Relaxed);
+/// Ends the running environment and continues with another.
+fn end_current(frame: &mut TrapFrame, how: Ending) {
+    let cur = percpu::this().current_env.load(Ordering::Relaxed);
+    destroy(cur, how);
+    run_next(frame);
+}
+
+/// A new endpoint's id.
+pub fn endpoint_create() -> u32 {
+    let id = NEXT_ENDPOINT.fetch_add(1, Ordering::Relaxed);
+    ENDPOINTS.lock().insert(id, Endpoint::default());
+    id
+}
+
+/// The endpoint's object is gone: everyone queued on it fails.
+pub fn endpoint_gone(ep: u32) {
+    let mut envs = ENVS.lock();
+    let Some(e) = ENDPOINTS.lock().remove(&ep) else {
+        return;
+    };
+    for id in e.senders.iter().chain(e.receivers.iter()) {
+        if let Some(w) = envs.get_mut(id) {
+            w.context
+                .set_syscall_result(Error::NoPartner as u64, [0; 4]);
+            w.state = State::Ready;
         }
-        None => all_gone(),
     }
+}
+
+fn current() -> u32 {
+    percpu::this().current_env.load(Ordering::Relaxed)
+}
+
+/// `Call`: deliver to a waiting receiver and switch straight to it, or
+/// queue the caller.
+pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
+    let me = current();
+    let msg = frame.ipc_message();
+    let mut envs = ENVS.lock();
+    let mut eps = ENDPOINTS.lock();
+    let Some(e) = eps.get_mut(&ep) else {
+        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
+        return;
+    };
+    let receiver = e.receivers.pop_front();
+    if receiver.is_none() {
+        e.senders.push_back(me);
+    }
+    drop(eps);
+    if let Some(caller) = envs.get_mut(&me) {
+        caller.context = *frame;
+        caller.state = match receiver {
+            Some(server) => State::BlockedReply { server },
+            None => State::BlockedSend { ep, badge, msg },
+        };
+    }
+    match receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) {
+        Some((r, server)) => {
+            server.context.set_ipc_result(0, badge, msg);
+            server.state = State::Ready;
+            server.reply_to = Some(me);
+            load(&envs, r, frame);
+        }
+        None => {
+            drop(envs);
+            run_next(frame);
+        }
+    }
+}
+
+/// `Recv`: take a queued notice or call, or block until one comes.
+pub fn ipc_recv(frame: &mut TrapFrame, ep: u32) {
+    if !try_receive(frame, ep) {
+        block_on(frame, ep, None);
+    }
+}
+
+/// Takes what is queued on `ep` into `frame`; false if nothing is.
+fn try_receive(frame: &mut TrapFrame, ep: u32) -> bool {
+    let me = current();
+    let mut envs = ENVS.lock();
+    let mut eps = ENDPOINTS.lock();
+    let Some(e) = eps.get_mut(&ep) else {
+        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
+        return true;
+    };
+    if let Some(n) = e.notices.pop_front() {
+        frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
+        return true;
+    }
+    let Some(s) = e.senders.pop_front() else {
+        return false;
+    };
+    if let Some(sender) = envs.get_mut(&s) {
+        if let State::BlockedSend { badge, msg, .. } = sender.state {
+            sender.state = State::BlockedReply { server: me };
+            frame.set_ipc_result(0, badge, msg);
+        }
+    }
+    if let Some(server) = envs.get_mut(&me) {
+        server.reply_to = Some(s);
+    }
+    true
+}
+
+/// Blocks the running environment on `ep`, switching to `prefer` if it is
+/// ready, else to the next ready environment.
+fn block_on(frame: &mut TrapFrame, ep: u32, prefer: Option<u32>) {
+    let me = current();
+    let mut envs = ENVS.lock();
+    if let Some(e) = ENDPOINTS.lock().get_mut(&ep) {
+        e.receivers.push_back(me);
+    }
+    if let Some(e) = envs.get_mut(&me) {
+        e.context = *frame;
+        e.state = State::BlockedRecv { ep };
+    }
+    match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state == State::Ready)) {
+        Some(p) => load(&envs, p, frame),
+        None => {
+            drop(envs);
+            run_next(frame);
+        }
+    }
+}
+
+/// Delivers `msg` as the reply to the running environment's pending
+/// caller. Returns the caller.
+fn reply_to_caller(msg: [u64; 6]) -> Result<u32, Error> {
+    let me = current();
+    let mut envs = ENVS.lock();
+    let c = envs
+        .get_mut(&me)
+        .and_then(|e| e.reply_to.take())
+        .ok_or(Error::NoPartner)?;
+    let caller = envs.get_mut(&c).ok_or(Error::NoPartner)?;
+    if caller.state != (State::BlockedReply { server: me }) {
+        return Err(Error::NoPartner);
+    }
+    caller.context.set_ipc_result(0, 0, msg);
+    caller.state = State::Ready;
+    Ok(c)
+}
+
+/// `Reply`.
+pub fn ipc_reply(frame: &mut TrapFrame) -> Result<(), Error> {
+    reply_to_caller(frame.ipc_message()).map(|_| ())
+}
+
+/// `ReplyRecv`: reply if a call is pending, then receive; when nothing is
+/// queued, switch straight back to the caller just answered.
+pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: u32) {
+    let caller = reply_to_caller(frame.ipc_message()).ok();
+    if !try_receive(frame, ep) {
+        block_on(frame, ep, caller);
+    }
+}
+
+/// Registers a new environment built by `EnvCreate`.
+pub fn add(env: Env) {
+    ENVS.lock().insert(env.id, env);
+}
+
+/// The address space of environment `id`.
+pub fn aspace_of(id: u32) -> Option<u64> {
+    ENVS.lock().get(&id).map(|e| e.aspace)
+}
+
+/// Starts environment `id`'s thread. Fails if it already started.
+pub fn start_thread(id: u32, context: TrapFrame) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    if e.state != State::NotStarted {
+        return Err(Error::AlreadyStarted);
+    }
+    e.context = context;
+    e.state = State::Ready;
+    Ok(())
 }
 
 /// Tears an environment down: its capabilities (releasing what only it
-/// held), its mappings, its frames and its page tables.
-fn destroy(id: u32) {
+/// held), its mappings, its frames and its page tables. Callers waiting for
+/// its reply fail with `NoPartner`; its parent's endpoint gets a notice;
+/// the environments it created end with it (an environment's lifetime is
+/// bounded by its creator's).
+pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
     paging::activate(0);
+    let mut orphans = Vec::new();
+    {
+        let mut envs = ENVS.lock();
+        let mut eps = ENDPOINTS.lock();
+        for e in eps.values_mut() {
+            e.senders.retain(|s| *s != id);
+            e.receivers.retain(|r| *r != id);
+        }
+        for (cid, e) in envs.iter_mut() {
+            if e.state == (State::BlockedReply { server: id }) {
+                e.context
+                    .set_syscall_result(Error::NoPartner as u64, [0; 4]);
+                e.state = State::Ready;
+            }
+            if e.parent == Some(id) {
+                orphans.push(*cid);
+            }
+        }
+        if let Some(ep) = env.death_ep.and_then(|ep| eps.get_mut(&ep)) {
+            let (kind, detail) = match how {
+                Ending::Exit(code) => (0, code),
+                Ending::Fault { vector, addr } => (u64::from(vector) + 1, addr),
+            };
+            let notice = [
+                abi::ipc::NOTICE_CHILD_ENDED,
+                u64::from(id),
+                kind,
+                detail,
+                0,
+                0,
+            ];
+            match ep.receivers.pop_front().and_then(|r| envs.get_mut(&r)) {
+                Some(r) => {
+                    r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
+                    r.state = State::Ready;
+                }
+                None => ep.notices.push_back(notice),
+            }
+        }
+    }
     let mut removed = Vec::new();
     let _ = CAPS.lock().destroy_cspace(env.cspace, |r| removed.push(r));
     cap::settle(removed);
@@ -295,6 +573,10 @@ fn destroy(id: u32) {
         env.name,
         frames::free()
     );
+    for o in orphans {
+        println!("child: ended with its creator (env {id})");
+        destroy(o, Ending::Exit(0));
+    }
 }
 
 fn all_gone() -> ! {

@@ -149,6 +149,10 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             mappings: BTreeMap::new(),
             owned_frames: owned,
             upcall: None,
+            state: env::State::Ready,
+            reply_to: None,
+            parent: None,
+            death_ep: None,
         },
         shutdown,
     )

@@ -52,6 +52,23 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::Map => map(&me, a[0], a[1], a[2]),
         Syscall::Unmap => unmap(&me, a[0]),
         Syscall::SetUpcall => set_upcall(&me, a),
+        Syscall::EnvCreate => env_create(&me, a),
+        Syscall::MapInto => map_into_slot(&me, a),
+        Syscall::ThreadStart => thread_start(&me, a),
+        Syscall::EndpointCreate => endpoint_create(&me, a[0], a[1]),
+        Syscall::Call => match endpoint(&me, a[0], Rights::EXECUTE) {
+            Ok((ep, badge)) => return env::ipc_call(frame, ep, badge),
+            Err(e) => Err(e),
+        },
+        Syscall::Recv => match endpoint(&me, a[0], Rights::READ) {
+            Ok((ep, _)) => return env::ipc_recv(frame, ep),
+            Err(e) => Err(e),
+        },
+        Syscall::Reply => env::ipc_reply(frame).map(|()| frame.ipc_message_results()),
+        Syscall::ReplyRecv => match endpoint(&me, a[0], Rights::READ) {
+            Ok((ep, _)) => return env::ipc_reply_recv(frame, ep),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(r) => frame.set_syscall_result(0, r),
@@ -229,6 +246,33 @@ fn user_page(vaddr: u64) -> Result<u64, Error> {
 }
 
 fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
+    map_into(me, me.id, me.aspace, frame_slot, vaddr, flags)
+}
+
+/// `MapInto`: the address-space capability names where.
+fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
+    let target = {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(slot(me, a[0])?, Rights::MAP)
+            .map_err(cap::error)?;
+        match *id.kind {
+            KObject::AddressSpace { env } => env,
+            _ => return Err(Error::WrongType),
+        }
+    };
+    let aspace = env::aspace_of(target).ok_or(Error::NoPartner)?;
+    map_into(me, target, aspace, a[1], a[2], a[3])
+}
+
+fn map_into(
+    me: &Caller,
+    target: u32,
+    aspace: u64,
+    frame_slot: u64,
+    vaddr: u64,
+    flags: u64,
+) -> Results {
     if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
         return Err(Error::InvalidArgument);
     }
@@ -254,7 +298,7 @@ fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
         return Err(Error::NoRights);
     }
     let object = id.object;
-    paging::map_user(me.aspace, vaddr, paddr, write, exec, &mut || {
+    paging::map_user(aspace, vaddr, paddr, write, exec, &mut || {
         frames::alloc().ok()
     })
     .map_err(|e| match e {
@@ -264,13 +308,13 @@ fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
     })?;
     if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(object) {
         mappings.push(Mapping {
-            env: me.id,
+            env: target,
             vaddr,
             via,
         });
     }
     drop(caps);
-    env::note_mapping(me.id, vaddr, object);
+    env::note_mapping(target, vaddr, object);
     Ok([0; 4])
 }
 
@@ -310,4 +354,160 @@ fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
         }),
     );
     Ok([0; 4])
+}
+
+/// The endpoint in `s`, checked for `needed`, and the capability's badge.
+fn endpoint(me: &Caller, s: u64, needed: Rights) -> Result<(u32, u64), Error> {
+    let caps = CAPS.lock();
+    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
+    match *id.kind {
+        KObject::Endpoint { id: ep } => Ok((ep, id.badge)),
+        _ => Err(Error::WrongType),
+    }
+}
+
+/// A memory capability (DERIVE) that new kernel objects are charged to.
+fn charge(caps: &captree::CapSystem<KObject>, s: SlotAddr) -> Result<Rights, Error> {
+    let id = caps.lookup(s, Rights::DERIVE).map_err(cap::error)?;
+    if !matches!(id.kind, KObject::Memory { .. }) {
+        return Err(Error::WrongType);
+    }
+    if frames::free() <= KERNEL_RESERVE_FRAMES {
+        return Err(Error::OutOfMemory);
+    }
+    Ok(id.rights)
+}
+
+fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    let mut caps = CAPS.lock();
+    let rights = charge(&caps, mem_slot)?;
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    let ep = env::endpoint_create();
+    if let Err(e) = caps.derive_object(mem_slot, dst, KObject::Endpoint { id: ep }, rights) {
+        drop(caps);
+        env::endpoint_gone(ep);
+        return Err(cap::error(e.error));
+    }
+    Ok([u64::from(ep), 0, 0, 0])
+}
+
+/// Slots in a new environment's capability space.
+const CHILD_SLOTS: u32 = 1024;
+
+fn env_create(me: &Caller, a: [u64; 6]) -> Results {
+    let mem_slot = slot(me, a[0])?;
+    let first = u32::try_from(a[1])
+        .ok()
+        .filter(|f| f.checked_add(2).is_some())
+        .ok_or(Error::BadSlot)?;
+    let dst = [0, 1, 2].map(|i| SlotAddr::new(me.cspace, first + i));
+    let give = (a[2] != u64::MAX).then(|| slot(me, a[2])).transpose()?;
+    let death = (a[3] != u64::MAX)
+        .then(|| endpoint(me, a[3], Rights::EXECUTE))
+        .transpose()?
+        .map(|(ep, _)| ep);
+    let mut caps = CAPS.lock();
+    let rights = charge(&caps, mem_slot)?;
+    for d in dst {
+        match caps.identify(d) {
+            Ok(_) => return Err(Error::SlotOccupied),
+            Err(captree::CapError::EmptySlot) => {}
+            Err(e) => return Err(cap::error(e)),
+        }
+    }
+    if let Some(g) = give {
+        caps.lookup(g, Rights::GRANT.union(Rights::DERIVE))
+            .map_err(cap::error)?;
+    }
+    let aspace =
+        paging::new_address_space(&mut || frames::alloc().ok()).map_err(|_| Error::OutOfMemory)?;
+    let cspace = match caps.create_cspace(CHILD_SLOTS) {
+        Ok(c) => c,
+        Err(e) => {
+            paging::destroy_address_space(aspace, &mut free_table);
+            return Err(cap::error(e));
+        }
+    };
+    let id = env::next_id();
+    let objects = [
+        KObject::AddressSpace { env: id },
+        KObject::CSpace { env: id },
+        KObject::Thread { env: id },
+    ];
+    let child_slots = [
+        abi::root_slots::ASPACE,
+        abi::root_slots::CSPACE,
+        abi::root_slots::THREAD,
+    ];
+    let mut built = Ok(());
+    for ((d, object), own) in dst.into_iter().zip(objects).zip(child_slots) {
+        built = caps
+            .derive_object(mem_slot, d, object, rights)
+            .map(|_| ())
+            .map_err(|e| e.error)
+            .and_then(|()| caps.copy(d, SlotAddr::new(cspace, own)));
+        if built.is_err() {
+            break;
+        }
+    }
+    if let (Ok(()), Some(g)) = (built, give) {
+        built = caps.copy(g, SlotAddr::new(cspace, 3));
+    }
+    if let Err(e) = built {
+        let mut removed = Vec::new();
+        for d in dst {
+            if let Ok(Some(r)) = caps.delete(d) {
+                removed.push(Removed::Object(r));
+            }
+        }
+        let _ = caps.destroy_cspace(cspace, |r| removed.push(r));
+        drop(caps);
+        cap::settle(removed);
+        paging::destroy_address_space(aspace, &mut free_table);
+        return Err(cap::error(e));
+    }
+    drop(caps);
+    env::add(env::Env {
+        id,
+        name: "child",
+        aspace,
+        cspace,
+        context: TrapFrame::empty(),
+        mappings: alloc::collections::BTreeMap::new(),
+        owned_frames: Vec::new(),
+        upcall: None,
+        state: env::State::NotStarted,
+        reply_to: None,
+        parent: Some(me.id),
+        death_ep: death,
+    });
+    Ok([u64::from(id), 0, 0, 0])
+}
+
+fn thread_start(me: &Caller, a: [u64; 6]) -> Results {
+    let [thread, rip, rsp, arg, ..] = a;
+    let target = {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(slot(me, thread)?, Rights::WRITE)
+            .map_err(cap::error)?;
+        match *id.kind {
+            KObject::Thread { env } => env,
+            _ => return Err(Error::WrongType),
+        }
+    };
+    if !(USER_MIN..USER_END).contains(&rip) || !(USER_MIN..=USER_END).contains(&rsp) {
+        return Err(Error::BadAddress);
+    }
+    env::start_thread(target, TrapFrame::new_user(rip, rsp, [arg, 0, 0, 0]))?;
+    Ok([0; 4])
+}
+
+fn free_table(t: u64) {
+    if let Err(e) = frames::free_frame(t) {
+        log::error!("freeing page table {t:#x}: {e:?}");
+    }
 }

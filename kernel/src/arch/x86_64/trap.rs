@@ -92,6 +92,11 @@ const USER_SS: u64 = 0x1b;
 const USER_RFLAGS: u64 = 0x202;
 
 impl TrapFrame {
+    /// An empty context (a thread that has not started).
+    pub fn empty() -> TrapFrame {
+        TrapFrame::new_user(0, 0, [0; 4])
+    }
+
     /// A fresh user-mode context starting at `entry` with stack `rsp` and
     /// the first four integer arguments in `rdi, rsi, rdx, rcx`.
     pub fn new_user(entry: u64, rsp: u64, args: [u64; 4]) -> TrapFrame {
@@ -172,6 +177,24 @@ impl TrapFrame {
         self.rsp = frame_at - 8;
         self.rdi = frame_at;
         self.rflags &= !(TF | DF);
+    }
+
+    /// The IPC message registers (`abi::ipc`): rsi, rdx, r10, r8, r9, r12.
+    pub fn ipc_message(&self) -> [u64; 6] {
+        [self.rsi, self.rdx, self.r10, self.r8, self.r9, self.r12]
+    }
+
+    /// Stores an IPC result: status in rax, badge in rdi, the message.
+    pub fn set_ipc_result(&mut self, status: u64, badge: u64, msg: [u64; 6]) {
+        self.rax = status;
+        self.rdi = badge;
+        [self.rsi, self.rdx, self.r10, self.r8, self.r9, self.r12] = msg;
+    }
+
+    /// The first four IPC message words, as system-call results (what
+    /// `Reply` leaves in the replier's registers: its own message).
+    pub fn ipc_message_results(&self) -> [u64; 4] {
+        [self.rdi, self.rsi, self.rdx, self.r10]
     }
 
     /// The user stack pointer.

@@ -1,0 +1,20 @@
+//! Protected control transfer: the register convention of `Call`, `Recv`,
+//! `Reply` and `ReplyRecv`, and the kernel's notices.
+//!
+//! A message is six words in `rsi, rdx, r10, r8, r9, r12`, both ways; the
+//! endpoint slot goes in `rdi` and the status comes back in `rax`. `Recv`
+//! and `ReplyRecv` return the caller's badge (from the capability it called
+//! through, see `CapMint`) in `rdi`. A call to a waiting receiver switches
+//! straight to it, and its reply straight back: the caller's time slice is
+//! donated, no scheduler decision is made on the way.
+
+/// Message words per transfer.
+pub const MSG_WORDS: usize = 6;
+
+/// The badge of a message the kernel itself sends.
+pub const NOTICE_BADGE: u64 = u64::MAX;
+
+/// Word 0 of a kernel notice: a child environment ended. Word 1 is its id,
+/// word 2 is 0 for an exit and the exception vector + 1 for a fault, word 3
+/// the exit code or the fault address.
+pub const NOTICE_CHILD_ENDED: u64 = 1;
