@@ -19,6 +19,9 @@ commands:
           the gdb command that attaches with symbols
   test    check host packages, run host tests, lints and every QEMU test;
           ends with `N passed, N failed`
+  bench   boot the native benchmark program (user/bench) under each
+          accelerator, print a table per accelerator, write
+          target/bench/results.json (docs/benchmarks.md)
   help    show this text
 
 build options:
@@ -47,6 +50,14 @@ test options:
   --kvm                  automatic tests use KVM even where the probe finds
                          TCG faster (default: the faster one)
 
+bench options:
+  --quick                10 batches of 20 operations (default 100 x 100)
+  --accel kvm|tcg|icount run under this accelerator; may be repeated
+                         (default: kvm if usable, tcg, and icount =
+                         `-accel tcg -icount shift=0`)
+  --filter NAME          only benchmarks whose name contains NAME
+  --record               rewrite the results section of docs/benchmarks.md
+
 environment:
   EXOV6_KERNEL_X86_64, EXOV6_KERNEL_I386   boot this prebuilt ELF instead
                                            of building the kernel
@@ -54,7 +65,8 @@ environment:
 examples:
   cargo xtask run -- log=debug shutdown
   cargo xtask run --uefi --smp 2 --mem 1G
-  cargo xtask test --filter fault";
+  cargo xtask test --filter fault
+  cargo xtask bench --quick --accel tcg";
 
 /// A file to put into the initrd.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +152,19 @@ pub struct TestOpts {
     pub accel: Option<crate::accel::Accel>,
 }
 
+/// Options of `bench`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BenchOpts {
+    /// Fewer batches (smoke runs).
+    pub quick: bool,
+    /// Accelerators asked for (empty: every available one).
+    pub accels: Vec<crate::bench::BenchAccel>,
+    /// Benchmark name filter.
+    pub filter: Option<String>,
+    /// Rewrite the results in `docs/benchmarks.md`.
+    pub record: bool,
+}
+
 /// A parsed command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -151,6 +176,8 @@ pub enum Command {
     Gdb(RunOpts),
     /// `test`
     Test(TestOpts),
+    /// `bench`
+    Bench(BenchOpts),
     /// `help`
     Help,
 }
@@ -184,6 +211,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "run" => parse_run(rest, false).map(Command::Run),
         "gdb" => parse_run(rest, true).map(Command::Gdb),
         "test" => parse_test(rest).map(Command::Test),
+        "bench" => parse_bench(rest).map(Command::Bench),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -339,6 +367,39 @@ fn parse_test(rest: &[String]) -> Result<TestOpts, String> {
     Ok(opts)
 }
 
+fn parse_bench(rest: &[String]) -> Result<BenchOpts, String> {
+    let mut opts = BenchOpts {
+        quick: false,
+        accels: Vec::new(),
+        filter: None,
+        record: false,
+    };
+    let mut args = Args { rest: rest.iter() };
+    while let Some(arg) = args.rest.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--quick" => opts.quick = true,
+            "--record" => opts.record = true,
+            "--filter" => opts.filter = Some(args.value(flag, inline)?.to_string()),
+            "--accel" => {
+                let v = args.value(flag, inline)?;
+                let a = crate::bench::BenchAccel::parse(v)
+                    .ok_or_else(|| format!("--accel `{v}`: expected kvm, tcg or icount"))?;
+                if !opts.accels.contains(&a) {
+                    opts.accels.push(a);
+                }
+            }
+            _ => return Err(format!("bench: unknown option `{arg}`")),
+        }
+    }
+    if let Some(f) = &opts.filter {
+        if f.is_empty() || f.contains(char::is_whitespace) {
+            return Err(format!("--filter `{f}`: expected one word"));
+        }
+    }
+    Ok(opts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,6 +489,32 @@ mod tests {
             panic!()
         };
         assert_eq!(o.accel, Some(crate::accel::Accel::Tcg));
+    }
+
+    #[test]
+    fn bench_options() {
+        use crate::bench::BenchAccel;
+        let Command::Bench(o) = parse(&args("bench")).unwrap() else {
+            panic!()
+        };
+        assert!(!o.quick && !o.record && o.accels.is_empty() && o.filter.is_none());
+        let Command::Bench(o) = parse(&args(
+            "bench --quick --accel tcg --accel=icount --accel tcg --filter map --record",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert!(o.quick && o.record);
+        assert_eq!(o.accels, [BenchAccel::Tcg, BenchAccel::Icount]);
+        assert_eq!(o.filter.as_deref(), Some("map"));
+        for bad in [
+            "bench --accel hvf",
+            "bench --accel",
+            "bench --fast",
+            "bench --filter=",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::proc;
 use crate::report::{secs, Tally};
 
 /// Packages left out of the host test run (they only build for bare metal).
-pub const HOST_TEST_EXCLUDE: &[&str] = &["kernel", "root", "exo-rt"];
+pub const HOST_TEST_EXCLUDE: &[&str] = &["kernel", "root", "exo-rt", "bench"];
 
 /// A lint step: name and cargo arguments.
 pub struct Lint {
@@ -67,7 +67,7 @@ pub const LINTS: &[Lint] = &[
     Lint {
         name: "lint-clippy-user",
         args: &[
-            "clippy", "-p", "root", "-p", "exo-rt", "--", "-D", "warnings",
+            "clippy", "-p", "root", "-p", "exo-rt", "-p", "bench", "--", "-D", "warnings",
         ],
         user: true,
     },

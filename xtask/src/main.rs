@@ -1,8 +1,9 @@
-//! `cargo xtask`: the ExoV6 build, image, run, test and gdb driver. This
+//! `cargo xtask`: the ExoV6 build, image, run, test, bench and gdb driver. This
 //! file parses the command line and dispatches to the subcommands.
 
 mod accel;
 mod arch;
+mod bench;
 mod build;
 mod cli;
 mod deps;
@@ -52,6 +53,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Run(opts) => run::run(&opts),
         Command::Gdb(opts) => gdb::gdb(&opts),
         Command::Test(opts) => test::test(&opts),
+        Command::Bench(opts) => bench::bench(&opts),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(0)

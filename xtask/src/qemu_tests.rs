@@ -82,6 +82,20 @@ pub const USER_CLEAN: &[&str] = &[
     "root: killed by",
 ];
 
+/// What a user-space test that ends with the kernel killing the program
+/// must never print: [`USER_CLEAN`] without the death, and a normal exit.
+pub const USER_KILLED: &[&str] = &[
+    "PANIC:",
+    "FAULT:",
+    "cmdline: unknown",
+    "cmdline: bad value",
+    "ktest * FAIL",
+    "root: cannot start",
+    "utest * FAIL",
+    "panic: ",
+    "root: exited",
+];
+
 /// A user-space test: `user-NAME` boots with `shutdown utest=NAME` and
 /// expects `utest NAME: pass`, the root task's exit with code 0, and the
 /// kernel going on after it (`kernel: root task gone`).
@@ -270,6 +284,35 @@ pub const TESTS: &[QemuTest] = &[
         ],
         ..X86_64
     },
+    user_test!("upcall-pf"),
+    user_test!("upcall-reflect"),
+    user_test!("upcall-div"),
+    user_test!("upcall-none"),
+    QemuTest {
+        name: "user-upcall-nested",
+        cmdline: "shutdown log=debug utest=upcall-nested",
+        expect: &[
+            "utest upcall-nested: handler running (vector 0); faulting in it now",
+            "exception 14 not delivered: fault inside its upcall handler",
+            "root: killed by #PF page fault",
+            "kernel: root task gone",
+        ],
+        reject: USER_KILLED,
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-upcall-badstack",
+        cmdline: "shutdown log=debug utest=upcall-badstack",
+        expect: &[
+            "utest upcall-badstack: bad SetUpcall arguments refused",
+            "utest upcall-badstack: faulting with an unmapped upcall stack now",
+            "exception 14 not delivered: upcall stack not writable",
+            "root: killed by #PF page fault",
+            "kernel: root task gone",
+        ],
+        reject: USER_KILLED,
+        ..X86_64
+    },
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",
@@ -428,7 +471,8 @@ mod tests {
             {
                 let pass = format!("utest {name}: pass");
                 assert!(
-                    t.expect.iter().any(|e| *e == pass) || name == "fault" || name == "panic",
+                    t.expect.iter().any(|e| *e == pass)
+                        || ["fault", "panic", "upcall-nested", "upcall-badstack"].contains(&name),
                     "{}",
                     t.name
                 );

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: host packages, host unit tests, lints, kernel
-//! builds, the KVM probe and every QEMU test, then the boot-time summary
-//! and the closing `N passed, N failed` line.
+//! builds, the KVM probe and every QEMU test, the benchmark smoke test
+//! (`bench-smoke`: `cargo xtask bench --quick` on TCG), then the boot-time
+//! summary and the closing `N passed, N failed` line.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -15,6 +16,9 @@ use crate::qemu_tests::TESTS;
 use crate::report::{boot_table, secs, BootRow, Tally};
 use crate::{deps, host_checks, image, kvm_probe};
 
+/// Name of the benchmark smoke-test step.
+pub const BENCH_SMOKE: &str = "bench-smoke";
+
 /// `cargo xtask test`; returns the process exit code.
 pub fn test(opts: &TestOpts) -> Result<u8> {
     let started = Instant::now();
@@ -23,16 +27,21 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .into_iter()
         .filter(|c| selected(&c.name))
         .collect();
+    let smoke = selected(BENCH_SMOKE);
     let arches: BTreeSet<Arch> = Arch::ALL
         .into_iter()
-        .filter(|a| selected(&format!("build-{a}")) || cases.iter().any(|c| c.test.arch == *a))
+        .filter(|a| {
+            selected(&format!("build-{a}"))
+                || cases.iter().any(|c| c.test.arch == *a)
+                || (smoke && *a == Arch::X86_64)
+        })
         .collect();
     let lints: Vec<_> = host_checks::LINTS
         .iter()
         .filter(|l| selected(l.name))
         .collect();
     let host = selected("host");
-    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host {
+    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host && !smoke {
         println!(
             "no step matches --filter {:?}",
             opts.filter.as_deref().unwrap_or("")
@@ -44,7 +53,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if !cases.is_empty() && !opts.no_deps {
+    if (!cases.is_empty() || smoke) && !opts.no_deps {
         match deps::ensure(deps::ALL) {
             Ok(report) => println!("deps: {report}"),
             Err(e) => {
@@ -130,6 +139,17 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
             for line in boot_table(&rows) {
                 println!("{line}");
             }
+        }
+    }
+
+    // (e) The benchmarks run and produce numbers (no timing is judged).
+    if smoke {
+        match prepared.artifacts.get(&Arch::X86_64) {
+            Some(Ok(art)) => match crate::bench::smoke(art) {
+                Ok(detail) => tally.pass(BENCH_SMOKE, &detail),
+                Err((why, tail)) => tally.fail(BENCH_SMOKE, &why, &tail),
+            },
+            _ => tally.fail(BENCH_SMOKE, "the x86_64 build failed", &[] as &[&str]),
         }
     }
 

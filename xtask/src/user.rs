@@ -33,11 +33,19 @@ pub struct Program {
     pub guest: &'static str,
 }
 
-/// Every user program in the initrd.
-pub const PROGRAMS: &[Program] = &[Program {
-    package: "root",
-    guest: "/sbin/root",
-}];
+/// Every user program in the initrd. `bench` is booted as the root task
+/// of its own initrd by `cargo xtask bench`; in the ordinary one it waits
+/// as `/bin/bench` for a root task that can start programs.
+pub const PROGRAMS: &[Program] = &[
+    Program {
+        package: "root",
+        guest: "/sbin/root",
+    },
+    Program {
+        package: "bench",
+        guest: "/bin/bench",
+    },
+];
 
 /// A cargo command for user programs: `cargo SUBCOMMAND --target
 /// x86_64-unknown-none --target-dir target/user REST...` (for `args` =

@@ -27,7 +27,7 @@ pub struct CapInfo {
 /// Calls `call` and maps its status to `Ok(results)` or the error. A
 /// status that is not an [`abi::Error`] code breaks the contract with the
 /// kernel, and panics with the call's name.
-fn call(call: Syscall, a: [u64; 6]) -> Result<[u64; 4], Error> {
+pub(crate) fn call(call: Syscall, a: [u64; 6]) -> Result<[u64; 4], Error> {
     let (status, r) = raw(call as u64, a);
     if status == 0 {
         return Ok(r);

@@ -5,8 +5,9 @@
 //! [`StartArgs`] from the registers the kernel set and calls the function
 //! named by [`entry!`]), one typed function per system call of
 //! [`abi::Syscall`] over a single `syscall` helper, [`print!`] /
-//! [`println!`] on the kernel console, and a panic handler that prints
-//! `panic: ...` and exits with code 101.
+//! [`println!`] on the kernel console, a panic handler that prints
+//! `panic: ...` and exits with code 101, and [`upcall`]: exception and
+//! syscall-reflection handlers with a runtime-owned upcall stack.
 //!
 //! A program looks like this (its `build.rs` passes `user/rt/user.ld` to
 //! the linker, see `user/root/build.rs`):
@@ -22,8 +23,8 @@
 //! ```
 //!
 //! `unsafe` code in user space lives only here, in the entry and
-//! system-call layer ([`start`], [`syscall`], [`memory`]); every block
-//! says why it is sound.
+//! system-call layer ([`start`], [`syscall`], [`memory`], [`upcall`],
+//! and [`tsc`] for `rdtsc`); every block says why it is sound.
 
 #![no_std]
 
@@ -33,6 +34,8 @@ mod panic;
 pub mod print;
 pub mod start;
 pub mod syscall;
+pub mod tsc;
+pub mod upcall;
 
 pub use abi;
 pub use calls::*;

@@ -1,7 +1,8 @@
 //! The user-space tests, selected by `utest=NAME` on the kernel command
 //! line. Each prints `utest NAME: pass` and returns 0, or prints
-//! `utest NAME: FAIL <why>` and returns 1 (`fault` and `panic` end the
-//! program instead: the kernel kills it, or the runtime panics). `cargo xtask test` runs each
+//! `utest NAME: FAIL <why>` and returns 1 (`fault`, `panic`, `upcall-nested`
+//! and `upcall-badstack` end the program instead: the kernel kills it, or
+//! the runtime panics). `cargo xtask test` runs each
 //! as a QEMU test `user-NAME` (`xtask/src/qemu_tests.rs`).
 
 mod badptr;
@@ -13,6 +14,7 @@ mod hello;
 mod map;
 mod nosys;
 mod panic;
+mod upcall;
 
 use exo_rt::{println, StartArgs};
 
@@ -32,6 +34,12 @@ const TESTS: &[(&str, Test)] = &[
     ("exhaust", exhaust::run),
     ("fuzz", fuzz::run),
     ("panic", panic::run),
+    ("upcall-pf", upcall::pf::run),
+    ("upcall-reflect", upcall::reflect::run_reflect),
+    ("upcall-div", upcall::div::run),
+    ("upcall-none", upcall::reflect::run_none),
+    ("upcall-nested", upcall::kill::run_nested),
+    ("upcall-badstack", upcall::kill::run_badstack),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

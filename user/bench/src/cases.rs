@@ -1,0 +1,212 @@
+//! The benchmarks: what one operation is, how it is set up, checked and
+//! torn down.
+//!
+//! | name | one operation |
+//! |---|---|
+//! | `null-syscall` | `Yield` with no other environment to run (the cheapest native call: enter, dispatch, return) |
+//! | `identify` | `cap_identify` of a frame capability |
+//! | `map-unmap` | `map` of one frame at a scratch page, then `unmap` of it |
+//! | `exception-upcall` | a divide error delivered to the handler, which skips the `div` and resumes (no system call) |
+//! | `fault-upcall` | a write to an unmapped page: page fault, upcall, the handler maps a frame there and resumes, the write completes; then `unmap` so the next one faults again |
+//! | `reflect-syscall` | `syscall` 39 (Linux getpid) reflected to the handler, which answers in `rax` and resumes |
+//!
+//! Every operation checks its result, so a broken path cannot look fast.
+
+use core::sync::atomic::{compiler_fence, AtomicU64, Ordering};
+
+use abi::map_flags::WRITE;
+use abi::root_slots::{FIRST_FREE, FIRST_MEMORY};
+use abi::upcall::kind;
+use abi::{CapType, UpcallFrame};
+use exo_rt::memory::scratch_write;
+use exo_rt::upcall::probe::{divide_error, DIVIDE_INSN_LEN};
+use exo_rt::upcall::{clear_handler, set_handler};
+use exo_rt::{cap_delete, cap_identify, frame_alloc, map, syscall6, unmap, yield_now};
+
+use crate::config::Config;
+use crate::timing::{measure, Stats};
+
+/// One benchmark.
+pub struct Case {
+    /// Its name in the output.
+    pub name: &'static str,
+    body: fn(&Config, u64) -> Result<Stats, &'static str>,
+}
+
+/// Every benchmark, in output order.
+pub const ALL: &[Case] = &[
+    Case {
+        name: "null-syscall",
+        body: null_syscall,
+    },
+    Case {
+        name: "identify",
+        body: identify,
+    },
+    Case {
+        name: "map-unmap",
+        body: map_unmap,
+    },
+    Case {
+        name: "exception-upcall",
+        body: exception_upcall,
+    },
+    Case {
+        name: "fault-upcall",
+        body: fault_upcall,
+    },
+    Case {
+        name: "reflect-syscall",
+        body: reflect_syscall,
+    },
+];
+
+/// The slot of the frame the benchmarks map.
+const FRAME: u32 = FIRST_FREE;
+/// The scratch page they map it at.
+const PAGE: u64 = 0x6000_0000;
+/// Linux getpid, and the handler's answer.
+const GETPID: u64 = 39;
+const PID: u64 = 4242;
+
+/// Upcalls the handler has served.
+static UPCALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs one benchmark with its frame allocated and the handler
+/// registered; cleans up after it whatever happened.
+pub fn run(case: &Case, cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let phys = frame_alloc(FIRST_MEMORY, FRAME, None).map_err(|_| "frame_alloc failed")?;
+    FRAME_PHYS.store(phys, Ordering::SeqCst);
+    let result = match set_handler(handler, true) {
+        Ok(()) => (case.body)(cfg, overhead),
+        Err(_) => Err("set_handler failed"),
+    };
+    let _ = clear_handler();
+    let _ = unmap(PAGE);
+    let _ = cap_delete(FRAME);
+    result
+}
+
+/// The frame's physical address (what `unmap` must return).
+static FRAME_PHYS: AtomicU64 = AtomicU64::new(0);
+
+/// The one handler: maps the frame at a fault on [`PAGE`], skips a divide
+/// error, answers getpid. Anything else (or a failed map) ends the program
+/// with a FAIL line: resuming would only fault again.
+fn handler(frame: &mut UpcallFrame) {
+    UPCALLS.fetch_add(1, Ordering::Relaxed);
+    match (frame.kind, frame.vector) {
+        (kind::EXCEPTION, 14) if frame.addr & !0xfff == PAGE => {
+            if map(FRAME, PAGE, WRITE).is_err() {
+                exo_rt::println!("bench: FAIL map in the page-fault handler");
+                exo_rt::exit(1);
+            }
+        }
+        (kind::EXCEPTION, 0) => frame.rip += DIVIDE_INSN_LEN,
+        (kind::SYSCALL, _) if frame.rax == GETPID => frame.rax = PID,
+        _ => {
+            exo_rt::println!(
+                "bench: FAIL unexpected upcall kind {} vector {} at {:#x}",
+                frame.kind,
+                frame.vector,
+                frame.rip
+            );
+            exo_rt::exit(1);
+        }
+    }
+}
+
+fn upcalls() -> u64 {
+    compiler_fence(Ordering::SeqCst);
+    UPCALLS.load(Ordering::Relaxed)
+}
+
+fn null_syscall(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    measure(cfg, overhead, |ops| {
+        for _ in 0..ops {
+            yield_now().map_err(|_| "yield failed")?;
+        }
+        Ok(())
+    })
+}
+
+fn identify(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let phys = FRAME_PHYS.load(Ordering::SeqCst);
+    measure(cfg, overhead, |ops| {
+        for _ in 0..ops {
+            let info = cap_identify(FRAME).map_err(|_| "cap_identify failed")?;
+            if info.cap_type != Some(CapType::Frame) || info.phys != phys {
+                return Err("cap_identify described another capability");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn map_unmap(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let phys = FRAME_PHYS.load(Ordering::SeqCst);
+    measure(cfg, overhead, |ops| {
+        for _ in 0..ops {
+            map(FRAME, PAGE, WRITE).map_err(|_| "map failed")?;
+            if unmap(PAGE).map_err(|_| "unmap failed")? != phys {
+                return Err("unmap returned another frame");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn exception_upcall(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let before = upcalls();
+    let stats = measure(cfg, overhead, |ops| {
+        for i in 0..u64::from(ops) {
+            if divide_error(i) != i {
+                return Err("the divide error did not resume with rax intact");
+            }
+        }
+        Ok(())
+    })?;
+    expect_upcalls(cfg, before)?;
+    Ok(stats)
+}
+
+fn fault_upcall(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let phys = FRAME_PHYS.load(Ordering::SeqCst);
+    let before = upcalls();
+    let stats = measure(cfg, overhead, |ops| {
+        for i in 0..u64::from(ops) {
+            scratch_write(PAGE + 8, i);
+            if unmap(PAGE).map_err(|_| "unmap after the fault failed")? != phys {
+                return Err("the fault mapped another frame");
+            }
+        }
+        Ok(())
+    })?;
+    expect_upcalls(cfg, before)?;
+    Ok(stats)
+}
+
+fn reflect_syscall(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let before = upcalls();
+    let stats = measure(cfg, overhead, |ops| {
+        for _ in 0..ops {
+            if syscall6(GETPID, [0; 6]).0 != PID {
+                return Err("reflected getpid did not return the handler's answer");
+            }
+        }
+        Ok(())
+    })?;
+    expect_upcalls(cfg, before)?;
+    Ok(stats)
+}
+
+/// Checks that exactly one upcall was served per operation (warm-up
+/// included) since `before`.
+fn expect_upcalls(cfg: &Config, before: u64) -> Result<(), &'static str> {
+    let want = u64::from(cfg.warmup + cfg.batches) * u64::from(cfg.ops);
+    if upcalls() - before == want {
+        Ok(())
+    } else {
+        Err("the handler did not run exactly once per operation")
+    }
+}

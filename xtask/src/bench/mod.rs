@@ -1,0 +1,418 @@
+//! `cargo xtask bench`: boots the native benchmark program (`user/bench`)
+//! under each requested accelerator, collects its figures, prints a table
+//! per accelerator, writes `target/bench/results.json`, and with
+//! `--record` rewrites the results section of `docs/benchmarks.md`.
+//!
+//! The kernel only starts `/sbin/root`, so the benchmark program is booted
+//! as the root task of a separate initrd (`target/exov6/x86_64/
+//! bench-initrd.cpio`, with `/sbin/root` = `bench`); the ordinary initrd
+//! keeps the real root task (and carries `bench` as `/bin/bench`). Its
+//! arguments are the words after `init=/sbin/root` on the kernel command
+//! line (the kernel hands its whole line to the root task).
+//!
+//! The results are per system (`"system": "exov6"` in the JSON), so the
+//! Linux side of issue 5 can be added beside them.
+
+mod parse;
+mod report;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::accel::{self, Accel, KVM_BANNER_TIMEOUT};
+use crate::arch::Arch;
+use crate::build::{self, Artifacts, Output};
+use crate::cli::{AddSpec, BenchOpts, Boot};
+use crate::error::{bail, Result};
+use crate::qemu::{Exit, Machine};
+use crate::session::{self, Ended, Input, Watch};
+use crate::{deps, initrd, paths, user};
+
+pub use parse::Report;
+
+/// The benchmarks `user/bench` runs, with what one operation is.
+pub const BENCHMARKS: &[(&str, &str)] = &[
+    (
+        "null-syscall",
+        "native `Yield` with no other environment to run (enter, dispatch, return)",
+    ),
+    ("identify", "`cap_identify` of a frame capability"),
+    ("map-unmap", "`map` of one frame, then `unmap` of it"),
+    (
+        "exception-upcall",
+        "divide error -> upcall -> handler skips the `div` -> user-level resume (no system call)",
+    ),
+    (
+        "fault-upcall",
+        "page fault -> upcall -> handler maps the page (`map`) -> resume, write completes; then `unmap`",
+    ),
+    (
+        "reflect-syscall",
+        "Linux `syscall` 39 reflected to the handler, answered in `rax`, user-level resume",
+    ),
+];
+
+/// A way of running QEMU for a benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BenchAccel {
+    /// Hardware virtualisation.
+    Kvm,
+    /// Software emulation.
+    Tcg,
+    /// TCG with `-icount shift=0`: one instruction = 1 ns of guest time,
+    /// so figures repeat from run to run and count work, not speed.
+    Icount,
+}
+
+impl BenchAccel {
+    /// All, in report order.
+    pub const ALL: [BenchAccel; 3] = [BenchAccel::Kvm, BenchAccel::Tcg, BenchAccel::Icount];
+
+    /// `kvm`, `tcg` or `icount`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchAccel::Kvm => "kvm",
+            BenchAccel::Tcg => "tcg",
+            BenchAccel::Icount => "icount",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<BenchAccel> {
+        Self::ALL.into_iter().find(|a| a.name() == s)
+    }
+
+    /// The QEMU accelerator underneath.
+    fn base(self) -> Accel {
+        match self {
+            BenchAccel::Kvm => Accel::Kvm,
+            BenchAccel::Tcg | BenchAccel::Icount => Accel::Tcg,
+        }
+    }
+
+    /// QEMU arguments added to the machine's.
+    fn extra_args(self) -> &'static [&'static str] {
+        match self {
+            BenchAccel::Icount => &["-icount", "shift=0"],
+            BenchAccel::Kvm | BenchAccel::Tcg => &[],
+        }
+    }
+
+    /// Wall-clock limit for one benchmark boot.
+    fn timeout(self, quick: bool) -> Duration {
+        Duration::from_secs(match (self, quick) {
+            (BenchAccel::Kvm, _) => 1200,
+            (_, true) => 60,
+            (_, false) => 300,
+        })
+    }
+}
+
+/// How many batches of how many operations the program runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Amount {
+    /// Timed batches.
+    pub batches: u32,
+    /// Operations per batch.
+    pub ops: u32,
+    /// Untimed warm-up batches.
+    pub warmup: u32,
+}
+
+impl Amount {
+    /// What a run under `accel` uses: 100 x 100 after 10 warm-up batches
+    /// (`--quick`: 10 x 20 after 2). Under KVM the warm-up is cut to 2
+    /// batches: guest code runs ~500x slower than TCG under this host's
+    /// nested KVM, and the timed 10,000 operations are what matter.
+    pub fn for_run(accel: BenchAccel, quick: bool) -> Amount {
+        match (quick, accel) {
+            (true, _) => Amount {
+                batches: 10,
+                ops: 20,
+                warmup: 2,
+            },
+            (false, BenchAccel::Kvm) => Amount {
+                batches: 100,
+                ops: 100,
+                warmup: 2,
+            },
+            (false, _) => Amount {
+                batches: 100,
+                ops: 100,
+                warmup: 10,
+            },
+        }
+    }
+
+    /// A note for the output if this differs from the standard amount.
+    pub fn note(self, accel: BenchAccel, quick: bool) -> Option<String> {
+        (!quick && accel == BenchAccel::Kvm).then(|| {
+            format!(
+                "warm-up cut to {} batches under KVM (slow nested KVM here)",
+                self.warmup
+            )
+        })
+    }
+}
+
+/// The kernel command line of a benchmark boot.
+pub fn cmdline(amount: Amount, filter: Option<&str>) -> String {
+    let mut line = format!(
+        "shutdown init=/sbin/root batches={} ops={} warmup={}",
+        amount.batches, amount.ops, amount.warmup
+    );
+    if let Some(f) = filter {
+        line.push_str(&format!(" filter={f}"));
+    }
+    line
+}
+
+/// The outcome of the benchmark program under one accelerator.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Accelerator.
+    pub accel: BenchAccel,
+    /// `ok`, `failed` or `skipped`.
+    pub status: &'static str,
+    /// Why it failed or was skipped, or a note on how it ran.
+    pub note: Option<String>,
+    /// The QEMU command line (shell syntax).
+    pub qemu_command: String,
+    /// What the serial output said.
+    pub report: Report,
+    /// Wall time of the boot.
+    pub wall: Duration,
+    /// Wall time from QEMU's start to the kernel's banner.
+    pub banner_after: Option<Duration>,
+}
+
+/// The files a benchmark boot uses: the kernel and the bench initrd.
+pub struct Prepared {
+    /// The normal build.
+    pub art: Artifacts,
+    /// The initrd with `bench` as `/sbin/root`.
+    pub initrd: PathBuf,
+}
+
+/// Builds everything and writes the benchmark initrd.
+pub fn prepare(output: Output) -> Result<Prepared> {
+    prepare_from(build::all(Arch::X86_64, &[], output)?)
+}
+
+/// Writes the benchmark initrd for an existing build: its programs, with
+/// `bench` as `/sbin/root`.
+pub fn prepare_from(art: Artifacts) -> Result<Prepared> {
+    let mut files = art.programs.clone();
+    files.push(AddSpec {
+        host: user::binary("bench"),
+        guest: "/sbin/root".into(),
+    });
+    let path = paths::out_dir(Arch::X86_64).join("bench-initrd.cpio");
+    initrd::write(Arch::X86_64, &files, &path)?;
+    Ok(Prepared { art, initrd: path })
+}
+
+/// Boots the benchmark program once under `accel`.
+pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str>) -> Result<Run> {
+    let amount = Amount::for_run(accel, quick);
+    let line = cmdline(amount, filter);
+    let m = Machine {
+        arch: Arch::X86_64,
+        boot: Boot::Direct,
+        accel: accel.base(),
+        smp: 1,
+        mem: "512M",
+        kernel: &p.art.kernel,
+        initrd: &p.initrd,
+        iso: None,
+        cmdline: &line,
+        gdb: false,
+    };
+    // Paths relative to the repository root (where `cargo xtask` runs).
+    let mut qemu_command = m
+        .shell_line()?
+        .replace(&format!("{}/", paths::root().display()), "");
+    for a in accel.extra_args() {
+        qemu_command.push(' ');
+        qemu_command.push_str(a);
+    }
+    let mut cmd = m.command()?;
+    cmd.args(accel.extra_args());
+    let watch = Watch {
+        echo: false,
+        input: Input::Script(Vec::new()),
+        timeout: Some(accel.timeout(quick)),
+        banner_timeout: (accel == BenchAccel::Kvm).then_some(KVM_BANNER_TIMEOUT),
+        capture_stderr: true,
+    };
+    let o = session::run(cmd, &watch)?;
+    let report = parse::parse(&o.lines);
+    let mut problems = Vec::new();
+    match o.ended {
+        Ended::Exited => {}
+        Ended::TimedOut => problems.push(format!("timed out after {} s", o.elapsed.as_secs())),
+        Ended::NoBanner => problems.push(format!(
+            "no banner within {} s",
+            KVM_BANNER_TIMEOUT.as_secs()
+        )),
+    }
+    if o.ended == Ended::Exited && o.exit != Exit::Guest(0) {
+        problems.push(o.exit.describe());
+    }
+    if let Some(k) = &report.killed {
+        problems.push(format!("the program died: {k}"));
+    }
+    for (name, why) in &report.failures {
+        problems.push(format!("{name}: {why}"));
+    }
+    if !report.done && report.killed.is_none() && o.ended == Ended::Exited {
+        problems.push("the program did not finish (no `bench done`)".into());
+    }
+    let missing: Vec<&str> = BENCHMARKS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| filter.is_none_or(|f| n.contains(f)))
+        .filter(|n| !report.rows.iter().any(|r| r.name == *n))
+        .collect();
+    if !missing.is_empty() && problems.is_empty() {
+        problems.push(format!("no figure for {}", missing.join(", ")));
+    }
+    if !o.stderr.trim().is_empty() && !problems.is_empty() {
+        problems.push(format!("qemu: {}", o.stderr.trim()));
+    }
+    let (status, note) = if problems.is_empty() {
+        ("ok", amount.note(accel, quick))
+    } else {
+        ("failed", Some(problems.join("; ")))
+    };
+    Ok(Run {
+        accel,
+        status,
+        note,
+        qemu_command,
+        report,
+        wall: o.elapsed,
+        banner_after: o.banner_after,
+    })
+}
+
+/// A run that did not happen.
+fn skipped(accel: BenchAccel, why: String) -> Run {
+    Run {
+        accel,
+        status: "skipped",
+        note: Some(why),
+        qemu_command: String::new(),
+        report: Report::default(),
+        wall: Duration::ZERO,
+        banner_after: None,
+    }
+}
+
+/// `cargo xtask bench`; returns the exit code.
+pub fn bench(opts: &BenchOpts) -> Result<u8> {
+    let report = deps::ensure(&[deps::Need::Qemu(Arch::X86_64)])?;
+    if report.starts_with("installed") {
+        eprintln!("xtask: {report}");
+    }
+    let kvm_ok = accel::kvm_device_usable();
+    let accels: Vec<BenchAccel> = if opts.accels.is_empty() {
+        BenchAccel::ALL
+            .into_iter()
+            .filter(|a| *a != BenchAccel::Kvm || kvm_ok)
+            .collect()
+    } else {
+        opts.accels.clone()
+    };
+    let prepared = prepare(Output::Show)?;
+    println!("built {}", prepared.art.describe());
+    println!("bench initrd {}", paths::show(&prepared.initrd));
+    let mut runs = Vec::new();
+    for accel in accels {
+        if accel == BenchAccel::Kvm && !kvm_ok {
+            let run = skipped(accel, "/dev/kvm is not usable".into());
+            print!("{}", report::table(&run));
+            runs.push(run);
+            continue;
+        }
+        println!(
+            "\nbench: booting under {} (this can take a while under KVM)...",
+            accel.name()
+        );
+        let run = run_one(&prepared, accel, opts.quick, opts.filter.as_deref())?;
+        print!("{}", report::table(&run));
+        runs.push(run);
+    }
+    let host = report::Host::probe();
+    let json = report::json(&host, opts.quick, &runs);
+    let dir = paths::target_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let out = dir.join("results.json");
+    std::fs::write(&out, json)?;
+    println!("\nwrote {}", paths::show(&out));
+    if opts.record {
+        if opts.quick || opts.filter.is_some() {
+            bail!("--record wants a full run: drop --quick and --filter");
+        }
+        let doc = paths::root().join("docs/benchmarks.md");
+        report::record(&doc, &host, &runs)?;
+        println!("recorded the results in {}", paths::show(&doc));
+    }
+    let failed = runs.iter().filter(|r| r.status == "failed").count();
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// The `bench-smoke` step of `cargo xtask test`: `--quick` on TCG. Every
+/// benchmark must produce a number; no timing is judged. Uses the test
+/// run's build `art`. Returns a detail for the PASS line, or the reason
+/// and tail lines of a failure.
+pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String>)> {
+    let p = prepare_from(art.clone()).map_err(|e| (e.to_string(), Vec::new()))?;
+    let run = run_one(&p, BenchAccel::Tcg, true, None).map_err(|e| (e.to_string(), Vec::new()))?;
+    let table: Vec<String> = report::table(&run).lines().map(String::from).collect();
+    match run.status {
+        "ok" => Ok(format!(
+            "{:.2} s, tcg, {} benchmarks",
+            run.wall.as_secs_f64(),
+            run.report.rows.len()
+        )),
+        _ => Err((run.note.unwrap_or_default(), table)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_meet_the_minimum() {
+        for accel in BenchAccel::ALL {
+            let a = Amount::for_run(accel, false);
+            assert!(
+                u64::from(a.batches) * u64::from(a.ops) >= 10_000,
+                "{accel:?}"
+            );
+            assert!(a.batches >= 15, "{accel:?}");
+        }
+        assert_eq!(Amount::for_run(BenchAccel::Tcg, true).batches, 10);
+        assert!(Amount::for_run(BenchAccel::Kvm, false)
+            .note(BenchAccel::Kvm, false)
+            .is_some());
+        assert!(Amount::for_run(BenchAccel::Tcg, false)
+            .note(BenchAccel::Tcg, false)
+            .is_none());
+    }
+
+    #[test]
+    fn command_lines() {
+        let a = Amount::for_run(BenchAccel::Tcg, true);
+        assert_eq!(
+            cmdline(a, Some("map")),
+            "shutdown init=/sbin/root batches=10 ops=20 warmup=2 filter=map"
+        );
+        assert_eq!(BenchAccel::parse("icount"), Some(BenchAccel::Icount));
+        assert_eq!(BenchAccel::Icount.extra_args(), ["-icount", "shift=0"]);
+        assert_eq!(BenchAccel::Icount.base(), Accel::Tcg);
+        assert!(BenchAccel::parse("hvf").is_none());
+    }
+}
