@@ -39,11 +39,13 @@ pub enum Error {
     NoPartner = 15,
     /// The thread has already been started.
     AlreadyStarted = 16,
+    /// A wait's time limit passed.
+    TimedOut = 17,
 }
 
 impl Error {
     /// Every error, in code order.
-    pub const ALL: [Error; 16] = [
+    pub const ALL: [Error; 17] = [
         Error::NoSuchCall,
         Error::InvalidArgument,
         Error::BadSlot,
@@ -60,6 +62,7 @@ impl Error {
         Error::NotFree,
         Error::NoPartner,
         Error::AlreadyStarted,
+        Error::TimedOut,
     ];
 
     /// The error for a code returned in `rax` (None for 0 and unknown codes).
@@ -86,6 +89,7 @@ impl Error {
             Error::NotFree => "frame not free",
             Error::NoPartner => "no partner",
             Error::AlreadyStarted => "already started",
+            Error::TimedOut => "timed out",
         }
     }
 }

@@ -16,6 +16,8 @@ pub enum CapType {
     CSpace = 5,
     /// An IPC endpoint.
     Endpoint = 6,
+    /// A notification word.
+    Notification = 7,
 }
 
 impl CapType {

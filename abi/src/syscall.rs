@@ -80,11 +80,21 @@ pub enum Syscall {
     /// Reply (if a call is pending) and wait on endpoint `a0` (READ), as
     /// one call.
     ReplyRecv,
+    /// Create a notification (a word of bits) from the memory capability in
+    /// `a0` (DERIVE) in empty slot `a1`. `r0` = its id.
+    NotificationCreate,
+    /// OR `a1` into the notification in slot `a0` (WRITE); wakes one waiter.
+    Signal,
+    /// Wait on the notification in slot `a0` (READ) until a bit is set, at
+    /// most `a1` microseconds (0: poll, `u64::MAX`: no limit). `r0` = the
+    /// bits, which are cleared. A timeout gives `TimedOut`; a poll of an
+    /// empty word gives `r0` = 0.
+    Wait,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 21] = [
+    pub const ALL: [Syscall; 24] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -106,6 +116,9 @@ impl Syscall {
         Syscall::Recv,
         Syscall::Reply,
         Syscall::ReplyRecv,
+        Syscall::NotificationCreate,
+        Syscall::Signal,
+        Syscall::Wait,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -138,6 +151,9 @@ impl Syscall {
             Syscall::Recv => "recv",
             Syscall::Reply => "reply",
             Syscall::ReplyRecv => "reply_recv",
+            Syscall::NotificationCreate => "notification_create",
+            Syscall::Signal => "signal",
+            Syscall::Wait => "wait",
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum KObject {
     CSpace { env: u32 },
     /// An IPC endpoint.
     Endpoint { id: u32 },
+    /// A notification word.
+    Notification { id: u32 },
 }
 
 impl KObject {
@@ -49,6 +51,7 @@ impl KObject {
             KObject::Thread { .. } => CapType::Thread,
             KObject::CSpace { .. } => CapType::CSpace,
             KObject::Endpoint { .. } => CapType::Endpoint,
+            KObject::Notification { .. } => CapType::Notification,
         }
     }
 
@@ -62,7 +65,7 @@ impl KObject {
             KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
                 u64::from(*env)
             }
-            KObject::Endpoint { id } => u64::from(*id),
+            KObject::Endpoint { id } | KObject::Notification { id } => u64::from(*id),
         }
     }
 }
@@ -103,6 +106,7 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
     let mut unmaps: Vec<Mapping> = Vec::new();
     let mut frees: Vec<u64> = Vec::new();
     let mut endpoints: Vec<u32> = Vec::new();
+    let mut notifications: Vec<u32> = Vec::new();
     {
         let mut caps = CAPS.lock();
         for r in removed {
@@ -124,6 +128,7 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                         frees.push(paddr);
                     }
                     KObject::Endpoint { id } => endpoints.push(id),
+                    KObject::Notification { id } => notifications.push(id),
                     _ => {}
                 },
             }
@@ -134,6 +139,9 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
     }
     for ep in endpoints {
         env::endpoint_gone(ep);
+    }
+    for n in notifications {
+        env::notification_gone(n);
     }
     for f in frees {
         if let Err(e) = frames::free_frame(f) {

@@ -69,6 +69,15 @@ pub fn handle(frame: &mut TrapFrame) {
             Ok((ep, _)) => return env::ipc_reply_recv(frame, ep),
             Err(e) => Err(e),
         },
+        Syscall::NotificationCreate => notification_create(&me, a[0], a[1]),
+        Syscall::Signal => notification(&me, a[0], Rights::WRITE).map(|n| {
+            env::signal(n, a[1]);
+            [0; 4]
+        }),
+        Syscall::Wait => match notification(&me, a[0], Rights::READ) {
+            Ok(n) => return env::wait(frame, n, a[1]),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(r) => frame.set_syscall_result(0, r),
@@ -510,4 +519,30 @@ fn free_table(t: u64) {
     if let Err(e) = frames::free_frame(t) {
         log::error!("freeing page table {t:#x}: {e:?}");
     }
+}
+
+/// The notification in `s`, checked for `needed`.
+fn notification(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
+    let caps = CAPS.lock();
+    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
+    match *id.kind {
+        KObject::Notification { id } => Ok(id),
+        _ => Err(Error::WrongType),
+    }
+}
+
+fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    let mut caps = CAPS.lock();
+    let rights = charge(&caps, mem_slot)?;
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    let n = env::notification_create();
+    if let Err(e) = caps.derive_object(mem_slot, dst, KObject::Notification { id: n }, rights) {
+        drop(caps);
+        env::notification_gone(n);
+        return Err(cap::error(e.error));
+    }
+    Ok([u64::from(n), 0, 0, 0])
 }
