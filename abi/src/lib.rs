@@ -41,6 +41,13 @@ pub mod root_slots {
     pub const FIRST_MEMORY: u32 = 16;
     /// Number of slots in the root task's capability space.
     pub const COUNT: u32 = 4096;
+    /// I/O ports 0..0x3f8 (everything below the kernel's console, COM1).
+    pub const PORTS_LOW: u32 = 512;
+    /// I/O ports 0x400..0x10000.
+    pub const PORTS_HIGH: u32 = 513;
+    /// Interrupt line (GSI) `n` is in slot `FIRST_IRQ + n`, for every line
+    /// of the I/O APIC except the kernel console's.
+    pub const FIRST_IRQ: u32 = 520;
     /// First slot not used for initial capabilities (free for the task).
     pub const FIRST_FREE: u32 = 1024;
 }

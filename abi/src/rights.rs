@@ -18,6 +18,10 @@ pub enum CapType {
     Endpoint = 6,
     /// A notification word.
     Notification = 7,
+    /// A range of I/O ports.
+    IoPorts = 8,
+    /// An interrupt line (a GSI).
+    Irq = 9,
 }
 
 impl CapType {

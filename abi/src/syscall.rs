@@ -90,11 +90,24 @@ pub enum Syscall {
     /// bits, which are cleared. A timeout gives `TimedOut`; a poll of an
     /// empty word gives `r0` = 0.
     Wait,
+    /// Derive from the I/O-port capability in `a0` (DERIVE) a capability
+    /// for the sub-range of `a3` ports from port `a2`, in empty slot `a1`.
+    PortsMint,
+    /// Allow the calling environment's user code to use the ports of the
+    /// capability in `a0` (READ and WRITE) with `in`/`out`. Deleting that
+    /// capability (or revoking it) takes the permission back.
+    PortsEnable,
+    /// Bind the interrupt line in `a0` (READ) to the notification in `a1`
+    /// (WRITE): each interrupt ORs `a2` into the word. `a2` = 0 unbinds.
+    /// A level-triggered line is masked when it fires until `IrqAck`.
+    IrqBind,
+    /// Unmask the interrupt line in `a0` (READ) after handling it.
+    IrqAck,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 24] = [
+    pub const ALL: [Syscall; 28] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -119,6 +132,10 @@ impl Syscall {
         Syscall::NotificationCreate,
         Syscall::Signal,
         Syscall::Wait,
+        Syscall::PortsMint,
+        Syscall::PortsEnable,
+        Syscall::IrqBind,
+        Syscall::IrqAck,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -154,6 +171,10 @@ impl Syscall {
             Syscall::NotificationCreate => "notification_create",
             Syscall::Signal => "signal",
             Syscall::Wait => "wait",
+            Syscall::PortsMint => "ports_mint",
+            Syscall::PortsEnable => "ports_enable",
+            Syscall::IrqBind => "irq_bind",
+            Syscall::IrqAck => "irq_ack",
         }
     }
 }

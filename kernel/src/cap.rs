@@ -39,6 +39,10 @@ pub enum KObject {
     Endpoint { id: u32 },
     /// A notification word.
     Notification { id: u32 },
+    /// I/O ports `[base, base + count)`.
+    IoPorts { base: u32, count: u32 },
+    /// Interrupt line `gsi`.
+    Irq { gsi: u32 },
 }
 
 impl KObject {
@@ -52,12 +56,15 @@ impl KObject {
             KObject::CSpace { .. } => CapType::CSpace,
             KObject::Endpoint { .. } => CapType::Endpoint,
             KObject::Notification { .. } => CapType::Notification,
+            KObject::IoPorts { .. } => CapType::IoPorts,
+            KObject::Irq { .. } => CapType::Irq,
         }
     }
 
     /// What `cap_identify` reports in `r3`: the physical address of frames
-    /// and memory, the endpoint id of endpoints, the environment id of the
-    /// others.
+    /// and memory, the id of endpoints and notifications, `base | count <<
+    /// 32` of I/O ports, the GSI of interrupt lines, the environment id of
+    /// the others.
     pub fn detail(&self) -> u64 {
         match self {
             KObject::Memory { base, .. } => *base,
@@ -66,6 +73,8 @@ impl KObject {
                 u64::from(*env)
             }
             KObject::Endpoint { id } | KObject::Notification { id } => u64::from(*id),
+            KObject::IoPorts { base, count } => u64::from(*base) | (u64::from(*count) << 32),
+            KObject::Irq { gsi } => u64::from(*gsi),
         }
     }
 }
@@ -107,11 +116,14 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
     let mut frees: Vec<u64> = Vec::new();
     let mut endpoints: Vec<u32> = Vec::new();
     let mut notifications: Vec<u32> = Vec::new();
+    let mut irqs: Vec<u32> = Vec::new();
+    let mut port_caps: Vec<SlotAddr> = Vec::new();
     {
         let mut caps = CAPS.lock();
         for r in removed {
             match r {
                 Removed::Cap(d) => {
+                    port_caps.push(d.slot);
                     if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(d.object) {
                         mappings.retain(|m| {
                             let gone = m.via == d.slot;
@@ -129,6 +141,7 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                     }
                     KObject::Endpoint { id } => endpoints.push(id),
                     KObject::Notification { id } => notifications.push(id),
+                    KObject::Irq { gsi } => irqs.push(gsi),
                     _ => {}
                 },
             }
@@ -141,8 +154,13 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
         env::endpoint_gone(ep);
     }
     for n in notifications {
+        crate::irq::unbind_notification(n);
         env::notification_gone(n);
     }
+    for gsi in irqs {
+        crate::irq::unbind(gsi);
+    }
+    env::ports_caps_gone(&port_caps);
     for f in frees {
         if let Err(e) = frames::free_frame(f) {
             log::error!("cap: freeing frame {f:#x} failed: {e:?}");

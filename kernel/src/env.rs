@@ -10,7 +10,9 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use captree::{CSpaceId, ObjectId};
 use spin::Mutex;
 
-use crate::arch::{paging, TrapFrame};
+use alloc::boxed::Box;
+
+use crate::arch::{self, paging, TrapFrame, IOMAP_BYTES};
 use crate::cap::{self, KObject, CAPS};
 use crate::mem::frames;
 use crate::percpu::{self, NO_ENV};
@@ -41,6 +43,61 @@ pub struct Env {
     pub parent: Option<u32>,
     /// The endpoint told when it ends.
     pub death_ep: Option<u32>,
+    /// Its I/O permission bitmap (`None`: no port allowed) and the
+    /// capabilities the permissions came through.
+    pub io: Option<Box<[u8; IOMAP_BYTES]>>,
+    pub io_grants: Vec<(captree::SlotAddr, u32, u32)>,
+}
+
+/// Rebuilds an environment's I/O bitmap from its grants.
+fn rebuild_io(e: &mut Env) {
+    if e.io_grants.is_empty() {
+        e.io = None;
+        return;
+    }
+    let map = e.io.get_or_insert_with(|| {
+        let v: Vec<u8> = alloc::vec![0xff; IOMAP_BYTES];
+        v.into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!())
+    });
+    map.fill(0xff);
+    for &(_, base, count) in &e.io_grants {
+        for port in base..base.saturating_add(count).min(0x1_0000) {
+            map[(port / 8) as usize] &= !(1 << (port % 8));
+        }
+    }
+}
+
+/// Lets environment `id` use ports `[base, base + count)`, through `via`.
+pub fn ports_enable(id: u32, via: captree::SlotAddr, base: u32, count: u32) {
+    let mut envs = ENVS.lock();
+    let Some(e) = envs.get_mut(&id) else { return };
+    e.io_grants.push((via, base, count));
+    rebuild_io(e);
+    if current() == id {
+        arch::load_io_bitmap(e.io.as_deref());
+    }
+}
+
+/// Port permissions granted through any of `slots` (deleted capabilities)
+/// are withdrawn.
+pub fn ports_caps_gone(slots: &[captree::SlotAddr]) {
+    if slots.is_empty() {
+        return;
+    }
+    let cur = current();
+    let mut envs = ENVS.lock();
+    for (id, e) in envs.iter_mut() {
+        let before = e.io_grants.len();
+        e.io_grants.retain(|(via, ..)| !slots.contains(via));
+        if e.io_grants.len() != before {
+            rebuild_io(e);
+            if *id == cur {
+                arch::load_io_bitmap(e.io.as_deref());
+            }
+        }
+    }
 }
 
 /// A thread's scheduling state. The running thread is `Ready`.
@@ -388,6 +445,7 @@ fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
     if let Some(e) = envs.get(&id) {
         *frame = e.context;
         paging::activate(e.aspace);
+        arch::load_io_bitmap(e.io.as_deref());
         percpu::this().current_env.store(id, Ordering::Relaxed);
     }
 }

@@ -2,7 +2,9 @@
 //! and its periodic timer on, the I/O APIC routing COM1's line to the
 //! console. Lines are named by GSI.
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+
+use spin::Mutex;
 
 use firmware::acpi::AcpiInfo;
 
@@ -28,6 +30,14 @@ pub struct InterruptSummary {
     pub console_gsi: Option<u32>,
 }
 
+/// A line bound to a user notification: (notification, bits, level-triggered).
+type Binding = Option<(u32, u64, bool)>;
+static BINDINGS: Mutex<[Binding; LINES]> = Mutex::new([None; LINES]);
+/// The ISA overrides from the MADT: (source IRQ, GSI, active low, level).
+static OVERRIDES: Mutex<[(u8, u32, bool, bool); 16]> = Mutex::new([(0xff, 0, false, false); 16]);
+/// The console's line (`u32::MAX` if none).
+static CONSOLE_GSI: AtomicU32 = AtomicU32::new(u32::MAX);
+
 /// Runs the handler registered for `gsi` (called from the trap path).
 pub fn dispatch(gsi: u32) {
     let h = HANDLERS
@@ -35,6 +45,84 @@ pub fn dispatch(gsi: u32) {
         .map_or(0, |h| h.load(Ordering::Relaxed));
     if h == Handler::Console as u8 {
         console::on_irq();
+        return;
+    }
+    let bound = BINDINGS.lock().get(gsi as usize).copied().flatten();
+    if let Some((ntf, bits, level)) = bound {
+        if level {
+            ioapic::set_masked(gsi, true);
+        }
+        #[cfg(target_arch = "x86_64")]
+        crate::env::signal(ntf, bits);
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (ntf, bits);
+    }
+}
+
+/// The lines user space may have (every I/O APIC line but the console's).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn user_lines() -> impl Iterator<Item = u32> {
+    let console = CONSOLE_GSI.load(Ordering::Relaxed);
+    (0..ioapic::lines().min(LINES as u32)).filter(move |g| *g != console)
+}
+
+/// Polarity and trigger of `gsi`: ISA lines per the MADT overrides (edge,
+/// active high by default), others level-triggered active low (PCI).
+fn line_mode(gsi: u32) -> (bool, bool) {
+    let over = OVERRIDES.lock();
+    if let Some(o) = over.iter().find(|o| o.0 != 0xff && o.1 == gsi) {
+        return (o.2, o.3);
+    }
+    if gsi < 16 {
+        (false, false)
+    } else {
+        (true, true)
+    }
+}
+
+/// Routes `gsi` to the boot CPU and ORs `bits` into notification `ntf` on
+/// each interrupt. False if the line cannot be given out.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn bind(gsi: u32, ntf: u32, bits: u64) -> bool {
+    if gsi as usize >= LINES || gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
+        return false;
+    }
+    let (low, level) = line_mode(gsi);
+    BINDINGS.lock()[gsi as usize] = Some((ntf, bits, level));
+    ioapic::route(gsi, IRQ_BASE_VECTOR + gsi as u8, lapic::id(), low, level)
+}
+
+/// Masks `gsi` and forgets its binding.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn unbind(gsi: u32) {
+    let was = BINDINGS.lock().get_mut(gsi as usize).and_then(|b| b.take());
+    if was.is_some() {
+        ioapic::set_masked(gsi, true);
+    }
+}
+
+/// Unbinds every line bound to notification `ntf`.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn unbind_notification(ntf: u32) {
+    for gsi in 0..LINES as u32 {
+        let bound = matches!(BINDINGS.lock()[gsi as usize], Some((n, ..)) if n == ntf);
+        if bound {
+            unbind(gsi);
+        }
+    }
+}
+
+/// Unmasks `gsi` after its handler ran.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn ack(gsi: u32) {
+    if BINDINGS
+        .lock()
+        .get(gsi as usize)
+        .copied()
+        .flatten()
+        .is_some()
+    {
+        ioapic::set_masked(gsi, false);
     }
 }
 
@@ -63,6 +151,12 @@ pub fn init(acpi: Option<&AcpiInfo>) -> InterruptSummary {
         ioapic: None,
         console_gsi: None,
     };
+    if let Some(m) = acpi.and_then(|a| a.madt.as_ref()) {
+        let mut over = OVERRIDES.lock();
+        for (slot, o) in over.iter_mut().zip(m.overrides()) {
+            *slot = (o.source_irq, o.gsi, o.active_low, o.level_triggered);
+        }
+    }
     let first_ioapic = acpi
         .and_then(|a| a.madt.as_ref())
         .and_then(|m| m.ioapics().first().copied());
@@ -76,6 +170,7 @@ pub fn init(acpi: Option<&AcpiInfo>) -> InterruptSummary {
                     && ioapic::route(gsi, IRQ_BASE_VECTOR + gsi as u8, lapic::id(), low, level)
                 {
                     HANDLERS[gsi as usize].store(Handler::Console as u8, Ordering::Relaxed);
+                    CONSOLE_GSI.store(gsi, Ordering::Relaxed);
                     console::enable_rx_interrupts();
                     summary.console_gsi = Some(gsi);
                 }

@@ -120,6 +120,34 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         .map_err(|_| "cannot fill the capability space")?;
         memory_caps += 1;
     }
+    let devices = [
+        (
+            root_slots::PORTS_LOW,
+            KObject::IoPorts {
+                base: 0,
+                count: 0x3f8,
+            },
+        ),
+        (
+            root_slots::PORTS_HIGH,
+            KObject::IoPorts {
+                base: 0x400,
+                count: 0x1_0000 - 0x400,
+            },
+        ),
+    ];
+    for (slot, object) in devices {
+        caps.insert_root(at(slot), object, Rights::ALL)
+            .map_err(|_| "cannot fill the capability space")?;
+    }
+    for gsi in crate::irq::user_lines() {
+        caps.insert_root(
+            at(root_slots::FIRST_IRQ + gsi),
+            KObject::Irq { gsi },
+            Rights::ALL,
+        )
+        .map_err(|_| "cannot fill the capability space")?;
+    }
     drop(caps);
 
     let context = TrapFrame::new_user(
@@ -153,6 +181,8 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             reply_to: None,
             parent: None,
             death_ep: None,
+            io: None,
+            io_grants: Vec::new(),
         },
         shutdown,
     )

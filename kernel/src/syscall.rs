@@ -78,6 +78,13 @@ pub fn handle(frame: &mut TrapFrame) {
             Ok(n) => return env::wait(frame, n, a[1]),
             Err(e) => Err(e),
         },
+        Syscall::PortsMint => ports_mint(&me, a),
+        Syscall::PortsEnable => ports_enable(&me, a[0]),
+        Syscall::IrqBind => irq_bind(&me, a),
+        Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
+            crate::irq::ack(gsi);
+            [0; 4]
+        }),
     };
     match result {
         Ok(r) => frame.set_syscall_result(0, r),
@@ -492,6 +499,8 @@ fn env_create(me: &Caller, a: [u64; 6]) -> Results {
         reply_to: None,
         parent: Some(me.id),
         death_ep: death,
+        io: None,
+        io_grants: Vec::new(),
     });
     Ok([u64::from(id), 0, 0, 0])
 }
@@ -545,4 +554,67 @@ fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
         return Err(cap::error(e.error));
     }
     Ok([u64::from(n), 0, 0, 0])
+}
+
+fn ports_mint(me: &Caller, a: [u64; 6]) -> Results {
+    let (src, dst) = (slot(me, a[0])?, slot(me, a[1])?);
+    let (base, count) = (a[2], a[3]);
+    let mut caps = CAPS.lock();
+    let id = caps.lookup(src, Rights::DERIVE).map_err(cap::error)?;
+    let KObject::IoPorts { base: b, count: c } = *id.kind else {
+        return Err(Error::WrongType);
+    };
+    let rights = id.rights;
+    let end = base.checked_add(count).ok_or(Error::InvalidArgument)?;
+    if count == 0 || base < u64::from(b) || end > u64::from(b) + u64::from(c) {
+        return Err(Error::InvalidArgument);
+    }
+    let object = KObject::IoPorts {
+        base: base as u32,
+        count: count as u32,
+    };
+    caps.derive_object(src, dst, object, rights)
+        .map_err(|e| cap::error(e.error))?;
+    Ok([0; 4])
+}
+
+fn ports_enable(me: &Caller, s: u64) -> Results {
+    let via = slot(me, s)?;
+    let (base, count) = {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(via, Rights::READ.union(Rights::WRITE))
+            .map_err(cap::error)?;
+        match *id.kind {
+            KObject::IoPorts { base, count } => (base, count),
+            _ => return Err(Error::WrongType),
+        }
+    };
+    env::ports_enable(me.id, via, base, count);
+    Ok([0; 4])
+}
+
+/// The interrupt line in `s` (READ).
+fn irq_line(me: &Caller, s: u64) -> Result<u32, Error> {
+    let caps = CAPS.lock();
+    let id = caps
+        .lookup(slot(me, s)?, Rights::READ)
+        .map_err(cap::error)?;
+    match *id.kind {
+        KObject::Irq { gsi } => Ok(gsi),
+        _ => Err(Error::WrongType),
+    }
+}
+
+fn irq_bind(me: &Caller, a: [u64; 6]) -> Results {
+    let gsi = irq_line(me, a[0])?;
+    if a[2] == 0 {
+        crate::irq::unbind(gsi);
+        return Ok([0; 4]);
+    }
+    let ntf = notification(me, a[1], Rights::WRITE)?;
+    if !crate::irq::bind(gsi, ntf, a[2]) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok([0; 4])
 }

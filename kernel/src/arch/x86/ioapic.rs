@@ -52,3 +52,27 @@ pub fn route(gsi: u32, vector: u8, dest: u32, active_low: bool, level: bool) -> 
     write_reg(0x10 + 2 * pin, low);
     true
 }
+
+/// Masks or unmasks `gsi` (if this IOAPIC serves it).
+pub fn set_masked(gsi: u32, masked: bool) {
+    let Some(pin) = gsi.checked_sub(GSI_BASE.load(Ordering::Relaxed)) else {
+        return;
+    };
+    if pin >= ENTRIES.load(Ordering::Relaxed) {
+        return;
+    }
+    let low = read_reg(0x10 + 2 * pin);
+    write_reg(
+        0x10 + 2 * pin,
+        if masked {
+            low | (1 << 16)
+        } else {
+            low & !(1 << 16)
+        },
+    );
+}
+
+/// Number of lines (0 before `init`).
+pub fn lines() -> u32 {
+    ENTRIES.load(Ordering::Relaxed)
+}

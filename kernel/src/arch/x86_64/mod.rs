@@ -8,6 +8,7 @@ mod tables;
 mod trap;
 
 pub use paging::{phys_to_virt, FRAME_LIMIT};
+pub use tables::{load_io_bitmap, IOMAP_BYTES};
 pub use trap::{enter_user_mode, overflow_stack, touch_unmapped, TrapFrame};
 
 use crate::boot::{Handoff, Protocol};

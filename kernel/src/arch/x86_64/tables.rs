@@ -15,6 +15,8 @@ const TSS_SEL: u16 = 0x28;
 /// IST slots: 1 = double fault, 2 = NMI, 3 = machine check.
 const IST_FOR: [(usize, u8); 3] = [(8, 1), (2, 2), (18, 3)];
 const IST_STACK: usize = 16384;
+/// Bytes of an I/O permission bitmap (one bit per port).
+pub const IOMAP_BYTES: usize = 8192;
 const IST_STRIDE: usize = 4096 + IST_STACK;
 
 #[repr(C, packed(4))]
@@ -46,6 +48,11 @@ struct IdtEntry {
 pub struct CpuTables {
     gdt: [u64; 7],
     tss: Tss,
+    /// The I/O permission bitmap (a clear bit allows the port), right after
+    /// the TSS, plus the terminating 0xff byte the CPU requires.
+    iomap: [u8; IOMAP_BYTES + 1],
+    /// Whether `iomap` currently denies every port.
+    iomap_closed: bool,
     idt: [IdtEntry; 256],
 }
 
@@ -65,6 +72,8 @@ pub static BSP_TABLES: TablesCell = TablesCell(UnsafeCell::new(CpuTables {
         reserved3: 0,
         iomap_base: 0,
     },
+    iomap: [0xff; IOMAP_BYTES + 1],
+    iomap_closed: true,
     idt: [IdtEntry {
         offset_low: 0,
         selector: 0,
@@ -100,7 +109,7 @@ pub fn load(cell: &'static TablesCell) {
     t.gdt[3] = 0x00cf_f200_0000_ffff; // user data
     t.gdt[4] = 0x00af_fa00_0000_ffff; // user code, 64-bit
     let tss_addr = core::ptr::addr_of!(t.tss) as u64;
-    let limit = (size_of::<Tss>() - 1) as u64;
+    let limit = (size_of::<Tss>() + IOMAP_BYTES) as u64;
     t.gdt[5] =
         limit | ((tss_addr & 0xff_ffff) << 16) | (0x89 << 40) | (((tss_addr >> 24) & 0xff) << 56);
     t.gdt[6] = tss_addr >> 32;
@@ -139,4 +148,24 @@ pub fn ist_range() -> (u64, u64) {
 pub fn ist_guards() -> [u64; 3] {
     let (base, _) = ist_range();
     [base, base + IST_STRIDE as u64, base + 2 * IST_STRIDE as u64]
+}
+
+/// Loads `bitmap` (one bit per port, clear = allowed) as this CPU's I/O
+/// permissions for user mode, or denies every port with `None`. Copies only
+/// when something changes.
+pub fn load_io_bitmap(bitmap: Option<&[u8; IOMAP_BYTES]>) {
+    // SAFETY: only the calling CPU touches its tables after `load`, and
+    // interrupts are off in the kernel paths that call this.
+    let t = unsafe { &mut *BSP_TABLES.0.get() };
+    match bitmap {
+        Some(b) => {
+            t.iomap[..IOMAP_BYTES].copy_from_slice(b);
+            t.iomap_closed = false;
+        }
+        None if !t.iomap_closed => {
+            t.iomap[..IOMAP_BYTES].fill(0xff);
+            t.iomap_closed = true;
+        }
+        None => {}
+    }
 }
