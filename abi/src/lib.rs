@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod info;
 pub mod ipc;
 mod rights;
 mod syscall;

@@ -103,11 +103,15 @@ pub enum Syscall {
     IrqBind,
     /// Unmask the interrupt line in `a0` (READ) after handling it.
     IrqAck,
+    /// Give the environment created by `EnvCreate` whose thread is in slot
+    /// `a0` (WRITE) `a1` frames of the caller's quota, before it starts.
+    /// The frames stop counting against the caller's limit.
+    QuotaGive,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 28] = [
+    pub const ALL: [Syscall; 29] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -136,6 +140,7 @@ impl Syscall {
         Syscall::PortsEnable,
         Syscall::IrqBind,
         Syscall::IrqAck,
+        Syscall::QuotaGive,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -175,6 +180,7 @@ impl Syscall {
             Syscall::PortsEnable => "ports_enable",
             Syscall::IrqBind => "irq_bind",
             Syscall::IrqAck => "irq_ack",
+            Syscall::QuotaGive => "quota_give",
         }
     }
 }

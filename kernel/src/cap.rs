@@ -27,8 +27,12 @@ pub enum KObject {
     /// Authority to allocate frames in `[base, end)`; `cursor` is where the
     /// next search starts.
     Memory { base: u64, end: u64, cursor: u64 },
-    /// One 4 KiB frame and where it is mapped.
-    Frame { paddr: u64, mappings: Vec<Mapping> },
+    /// One 4 KiB frame, where it is mapped, and whose quota pays for it.
+    Frame {
+        paddr: u64,
+        mappings: Vec<Mapping>,
+        charged_to: u32,
+    },
     /// An environment's address space.
     AddressSpace { env: u32 },
     /// An environment's thread.
@@ -113,7 +117,7 @@ pub fn rights_to_abi(r: Rights) -> u64 {
 /// released frame is unmapped everywhere and freed.
 pub fn settle(removed: Vec<Removed<KObject>>) {
     let mut unmaps: Vec<Mapping> = Vec::new();
-    let mut frees: Vec<u64> = Vec::new();
+    let mut frees: Vec<(u64, u32)> = Vec::new();
     let mut endpoints: Vec<u32> = Vec::new();
     let mut notifications: Vec<u32> = Vec::new();
     let mut irqs: Vec<u32> = Vec::new();
@@ -135,9 +139,13 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                     }
                 }
                 Removed::Object(rel) => match rel.object {
-                    KObject::Frame { paddr, mappings } => {
+                    KObject::Frame {
+                        paddr,
+                        mappings,
+                        charged_to,
+                    } => {
                         unmaps.extend(mappings);
-                        frees.push(paddr);
+                        frees.push((paddr, charged_to));
                     }
                     KObject::Endpoint { id } => endpoints.push(id),
                     KObject::Notification { id } => notifications.push(id),
@@ -161,9 +169,10 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
         crate::irq::unbind(gsi);
     }
     env::ports_caps_gone(&port_caps);
-    for f in frees {
+    for (f, payer) in frees {
         if let Err(e) = frames::free_frame(f) {
             log::error!("cap: freeing frame {f:#x} failed: {e:?}");
         }
+        env::uncharge(payer, 1);
     }
 }

@@ -47,6 +47,94 @@ pub struct Env {
     /// capabilities the permissions came through.
     pub io: Option<Box<[u8; IOMAP_BYTES]>>,
     pub io_grants: Vec<(captree::SlotAddr, u32, u32)>,
+    /// Frames its quota allows, and frames charged to it.
+    pub quota_frames: u64,
+    pub used_frames: u64,
+    /// The frame of its info page (`abi::info`), owned by the kernel.
+    pub info_frame: u64,
+}
+
+/// Writes an environment's info page from its current figures.
+fn write_info(e: &Env) {
+    let page = abi::info::InfoPage {
+        magic: abi::info::MAGIC,
+        env_id: u64::from(e.id),
+        cpu_id: u64::from(percpu::this().index),
+        tsc_hz: crate::time::tsc_hz(),
+        boot_tsc: crate::time::boot_tsc(),
+        timer_hz: u64::from(crate::time::TIMER_HZ),
+        quota_frames: e.quota_frames,
+        used_frames: e.used_frames,
+    };
+    let words = [
+        page.magic,
+        page.env_id,
+        page.cpu_id,
+        page.tsc_hz,
+        page.boot_tsc,
+        page.timer_hz,
+        page.quota_frames,
+        page.used_frames,
+    ];
+    let mut bytes = [0u8; 64];
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    crate::mem::write_phys(e.info_frame, &bytes);
+}
+
+/// Maps a fresh info page into `aspace`; returns its frame.
+pub fn make_info_page(aspace: u64) -> Result<u64, Error> {
+    let f = frames::alloc().map_err(|_| Error::OutOfMemory)?;
+    crate::mem::write_phys(f, &[0u8; 4096]);
+    if paging::map_user(aspace, abi::info::INFO_PAGE, f, false, false, &mut || {
+        frames::alloc().ok()
+    })
+    .is_err()
+    {
+        let _ = frames::free_frame(f);
+        return Err(Error::OutOfMemory);
+    }
+    Ok(f)
+}
+
+/// Charges `n` frames to environment `id`'s quota.
+pub fn charge(id: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    if e.used_frames + n > e.quota_frames {
+        return Err(Error::QuotaExceeded);
+    }
+    e.used_frames += n;
+    write_info(e);
+    Ok(())
+}
+
+/// Returns `n` frames to environment `id`'s quota (if it still exists).
+pub fn uncharge(id: u32, n: u64) {
+    if let Some(e) = ENVS.lock().get_mut(&id) {
+        e.used_frames = e.used_frames.saturating_sub(n);
+        write_info(e);
+    }
+}
+
+/// Moves `n` frames of quota from `from` to its child `to`.
+pub fn quota_give(from: u32, to: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let child = envs.get(&to).ok_or(Error::NoPartner)?;
+    if child.parent != Some(from) {
+        return Err(Error::NoRights);
+    }
+    let giver = envs.get_mut(&from).ok_or(Error::NoPartner)?;
+    if giver.quota_frames - giver.used_frames < n {
+        return Err(Error::QuotaExceeded);
+    }
+    giver.quota_frames -= n;
+    write_info(giver);
+    let child = envs.get_mut(&to).ok_or(Error::NoPartner)?;
+    child.quota_frames += n;
+    write_info(child);
+    Ok(())
 }
 
 /// Rebuilds an environment's I/O bitmap from its grants.
@@ -364,6 +452,7 @@ pub fn take_mapping(env: u32, vaddr: u64) -> Option<ObjectId> {
 /// Starts `env` as the first environment on this CPU. Never returns.
 pub fn start(env: Env, shutdown_when_done: bool) -> ! {
     SHUTDOWN_WHEN_DONE.store(shutdown_when_done, Ordering::Relaxed);
+    write_info(&env);
     let (id, aspace, context) = (env.id, env.aspace, env.context);
     ENVS.lock().insert(id, env);
     percpu::this().current_env.store(id, Ordering::Relaxed);
@@ -652,6 +741,7 @@ pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: u32) {
 
 /// Registers a new environment built by `EnvCreate`.
 pub fn add(env: Env) {
+    write_info(&env);
     ENVS.lock().insert(env.id, env);
 }
 
@@ -703,6 +793,10 @@ pub fn destroy(id: u32, how: Ending) {
                 orphans.push(*cid);
             }
         }
+        if let Some(parent) = env.parent.and_then(|p| envs.get_mut(&p)) {
+            parent.quota_frames += env.quota_frames;
+            write_info(parent);
+        }
         if let Some(ep) = env.death_ep.and_then(|ep| eps.get_mut(&ep)) {
             let (kind, detail) = match how {
                 Ending::Exit(code) => (0, code),
@@ -737,7 +831,7 @@ pub fn destroy(id: u32, how: Ending) {
             }
         }
     }
-    for f in env.owned_frames {
+    for f in env.owned_frames.iter().copied().chain([env.info_frame]) {
         let _ = frames::free_frame(f);
     }
     paging::destroy_address_space(env.aspace, &mut |t| {

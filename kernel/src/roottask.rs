@@ -82,6 +82,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
 
     let aspace =
         paging::new_address_space(&mut || frames::alloc().ok()).map_err(|_| "out of memory")?;
+    let info_frame = env::make_info_page(aspace).map_err(|_| "out of memory")?;
     for (va, (pa, w, x)) in &pages {
         paging::map_user(aspace, *va, *pa, *w, *x, &mut || frames::alloc().ok())
             .map_err(|_| "cannot map")?;
@@ -183,6 +184,10 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             death_ep: None,
             io: None,
             io_grants: Vec::new(),
+            quota_frames: (frames::free() as u64)
+                .saturating_sub(crate::syscall::KERNEL_RESERVE_FRAMES as u64),
+            used_frames: 0,
+            info_frame,
         },
         shutdown,
     )

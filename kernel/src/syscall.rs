@@ -18,7 +18,7 @@ use crate::{print, uaccess};
 
 /// Frames the kernel keeps back from user allocation, so its own heap and
 /// page tables can always grow.
-const KERNEL_RESERVE_FRAMES: usize = 2048;
+pub const KERNEL_RESERVE_FRAMES: usize = 2048;
 /// Largest single `debug_write`.
 const DEBUG_WRITE_MAX: u64 = 1 << 20;
 
@@ -81,6 +81,7 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::PortsMint => ports_mint(&me, a),
         Syscall::PortsEnable => ports_enable(&me, a[0]),
         Syscall::IrqBind => irq_bind(&me, a),
+        Syscall::QuotaGive => quota_give(&me, a[0], a[1]),
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]
@@ -226,6 +227,16 @@ fn take_frame(base: u64, end: u64, cursor: u64, want: u64) -> Result<u64, Error>
 
 fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    env::charge(me.id, 1)?;
+    let result = frame_alloc_charged(me, mem_slot, dst, want);
+    if result.is_err() {
+        env::uncharge(me.id, 1);
+    }
+    result
+}
+
+/// `FrameAlloc` once the frame is charged to the caller's quota.
+fn frame_alloc_charged(me: &Caller, mem_slot: SlotAddr, dst: SlotAddr, want: u64) -> Results {
     let mut caps = CAPS.lock();
     let id = caps.lookup(mem_slot, Rights::DERIVE).map_err(cap::error)?;
     let (object, rights) = (id.object, id.rights);
@@ -243,6 +254,7 @@ fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
     let frame = KObject::Frame {
         paddr,
         mappings: Vec::new(),
+        charged_to: me.id,
     };
     if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
         let _ = frames::free_frame(paddr);
@@ -413,7 +425,20 @@ fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
 /// Slots in a new environment's capability space.
 const CHILD_SLOTS: u32 = 1024;
 
+/// Frames an environment's creation costs its creator's quota (its
+/// top-level page table and its info page).
+const ENV_COST_FRAMES: u64 = 2;
+
 fn env_create(me: &Caller, a: [u64; 6]) -> Results {
+    env::charge(me.id, ENV_COST_FRAMES)?;
+    let result = env_create_charged(me, a);
+    if result.is_err() {
+        env::uncharge(me.id, ENV_COST_FRAMES);
+    }
+    result
+}
+
+fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
     let mem_slot = slot(me, a[0])?;
     let first = u32::try_from(a[1])
         .ok()
@@ -440,9 +465,17 @@ fn env_create(me: &Caller, a: [u64; 6]) -> Results {
     }
     let aspace =
         paging::new_address_space(&mut || frames::alloc().ok()).map_err(|_| Error::OutOfMemory)?;
+    let info_frame = match env::make_info_page(aspace) {
+        Ok(f) => f,
+        Err(e) => {
+            paging::destroy_address_space(aspace, &mut free_table);
+            return Err(e);
+        }
+    };
     let cspace = match caps.create_cspace(CHILD_SLOTS) {
         Ok(c) => c,
         Err(e) => {
+            free_table(info_frame);
             paging::destroy_address_space(aspace, &mut free_table);
             return Err(cap::error(e));
         }
@@ -482,6 +515,7 @@ fn env_create(me: &Caller, a: [u64; 6]) -> Results {
         let _ = caps.destroy_cspace(cspace, |r| removed.push(r));
         drop(caps);
         cap::settle(removed);
+        free_table(info_frame);
         paging::destroy_address_space(aspace, &mut free_table);
         return Err(cap::error(e));
     }
@@ -501,6 +535,9 @@ fn env_create(me: &Caller, a: [u64; 6]) -> Results {
         death_ep: death,
         io: None,
         io_grants: Vec::new(),
+        quota_frames: 0,
+        used_frames: 0,
+        info_frame,
     });
     Ok([u64::from(id), 0, 0, 0])
 }
@@ -616,5 +653,20 @@ fn irq_bind(me: &Caller, a: [u64; 6]) -> Results {
     if !crate::irq::bind(gsi, ntf, a[2]) {
         return Err(Error::InvalidArgument);
     }
+    Ok([0; 4])
+}
+
+fn quota_give(me: &Caller, thread: u64, frames: u64) -> Results {
+    let target = {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(slot(me, thread)?, Rights::WRITE)
+            .map_err(cap::error)?;
+        match *id.kind {
+            KObject::Thread { env } => env,
+            _ => return Err(Error::WrongType),
+        }
+    };
+    env::quota_give(me.id, target, frames)?;
     Ok([0; 4])
 }

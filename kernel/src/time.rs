@@ -17,6 +17,12 @@ pub fn set_boot_tsc(tsc: u64) {
     BOOT_TSC.store(tsc, Ordering::Relaxed);
 }
 
+/// The TSC at the kernel's first instruction.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn boot_tsc() -> u64 {
+    BOOT_TSC.load(Ordering::Relaxed)
+}
+
 /// Calibrates the TSC against the PIT.
 pub fn calibrate() {
     let hz = pit::tsc_hz();
