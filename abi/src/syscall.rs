@@ -107,11 +107,21 @@ pub enum Syscall {
     /// `a0` (WRITE) `a1` frames of the caller's quota, before it starts.
     /// The frames stop counting against the caller's limit.
     QuotaGive,
+    /// Give the rest of the current time slot to the environment whose
+    /// thread is in slot `a0` (READ), which must be ready to run (else
+    /// `NoPartner`).
+    YieldTo,
+    /// Set the scheduling of the environment whose thread is in slot `a0`
+    /// (WRITE): proportional-share weight `a1` (1 to 1000), and, if `a2`
+    /// is not 0, a real-time reservation of `a3` timer quanta every `a2`
+    /// quanta (`a3` = 0 removes it). `InvalidArgument` for a bad weight or
+    /// a reservation the CPU cannot admit.
+    SchedSet,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 29] = [
+    pub const ALL: [Syscall; 31] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -141,6 +151,8 @@ impl Syscall {
         Syscall::IrqBind,
         Syscall::IrqAck,
         Syscall::QuotaGive,
+        Syscall::YieldTo,
+        Syscall::SchedSet,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -181,6 +193,8 @@ impl Syscall {
             Syscall::IrqBind => "irq_bind",
             Syscall::IrqAck => "irq_ack",
             Syscall::QuotaGive => "quota_give",
+            Syscall::YieldTo => "yield_to",
+            Syscall::SchedSet => "sched_set",
         }
     }
 }

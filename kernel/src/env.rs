@@ -52,6 +52,55 @@ pub struct Env {
     pub used_frames: u64,
     /// The frame of its info page (`abi::info`), owned by the kernel.
     pub info_frame: u64,
+    /// Its proportional-share weight.
+    pub weight: u32,
+}
+
+/// Rebuilds the slot vector from the environments' weights.
+fn rebuild_schedule(envs: &BTreeMap<u32, Env>) {
+    let weights: Vec<(u32, u32)> = envs.values().map(|e| (e.id, e.weight)).collect();
+    crate::sched::rebuild(&weights);
+}
+
+/// The scheduler's pick (at a tick, or after a yield or block), if ready.
+fn scheduled(envs: &BTreeMap<u32, Env>, tick: bool) -> Option<u32> {
+    let states: Vec<(u32, bool)> = envs
+        .values()
+        .map(|e| (e.id, e.state == State::Ready))
+        .collect();
+    crate::sched::decide(&states, tick)
+        .filter(|id| envs.get(id).is_some_and(|e| e.state == State::Ready))
+}
+
+/// Directed yield: the rest of the slot goes to `to`, which must be ready.
+pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
+    let cur = current();
+    let mut envs = ENVS.lock();
+    if !envs.get(&to).is_some_and(|e| e.state == State::Ready) {
+        return Err(Error::NoPartner);
+    }
+    if to == cur {
+        return Ok(());
+    }
+    crate::sched::donate(to);
+    frame.set_syscall_result(0, [0; 4]);
+    if let Some(e) = envs.get_mut(&cur) {
+        e.context = *frame;
+    }
+    load(&envs, to, frame);
+    Ok(())
+}
+
+/// Sets an environment's weight and real-time reservation.
+pub fn set_schedule(id: u32, weight: u32, period: u32, budget: u32) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    e.weight = weight;
+    rebuild_schedule(&envs);
+    if period != 0 && !crate::sched::set_realtime(id, period, budget) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
 }
 
 /// Writes an environment's info page from its current figures.
@@ -454,7 +503,11 @@ pub fn start(env: Env, shutdown_when_done: bool) -> ! {
     SHUTDOWN_WHEN_DONE.store(shutdown_when_done, Ordering::Relaxed);
     write_info(&env);
     let (id, aspace, context) = (env.id, env.aspace, env.context);
-    ENVS.lock().insert(id, env);
+    {
+        let mut envs = ENVS.lock();
+        envs.insert(id, env);
+        rebuild_schedule(&envs);
+    }
     percpu::this().current_env.store(id, Ordering::Relaxed);
     paging::activate(aspace);
     crate::arch::enter_user_mode(&context)
@@ -512,12 +565,12 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
 /// The timer interrupted user mode: let the next runnable environment run.
 pub fn on_timer(frame: &mut TrapFrame) {
     expire_waits();
-    switch_to_next(frame);
+    reschedule(frame, true);
 }
 
 /// The caller gives up the rest of its slot.
 pub fn yield_current(frame: &mut TrapFrame) {
-    switch_to_next(frame);
+    reschedule(frame, false);
 }
 
 /// The next `Ready` environment after `after` in id order (wrapping),
@@ -539,12 +592,13 @@ fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
     }
 }
 
-/// Saves the running environment's registers and loads the next ready
-/// one's (round robin). No-op if no other is ready.
-fn switch_to_next(frame: &mut TrapFrame) {
-    let cur = percpu::this().current_env.load(Ordering::Relaxed);
+/// Asks the scheduler who runs now (at a tick, or after a yield) and
+/// switches to it, saving the running environment's registers.
+fn reschedule(frame: &mut TrapFrame, tick: bool) {
+    let cur = current();
     let mut envs = ENVS.lock();
-    let Some(next) = next_ready(&envs, cur, cur) else {
+    let next = scheduled(&envs, tick).or_else(|| next_ready(&envs, cur, cur));
+    let Some(next) = next.filter(|n| *n != cur) else {
         return;
     };
     if let Some(e) = envs.get_mut(&cur) {
@@ -566,7 +620,7 @@ fn run_next(frame: &mut TrapFrame) {
         expire_waits();
         envs = ENVS.lock();
     }
-    match next_ready(&envs, cur, NO_ENV) {
+    match scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {
         Some(next) => load(&envs, next, frame),
         None if envs.is_empty() => {
             drop(envs);
@@ -742,7 +796,9 @@ pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: u32) {
 /// Registers a new environment built by `EnvCreate`.
 pub fn add(env: Env) {
     write_info(&env);
-    ENVS.lock().insert(env.id, env);
+    let mut envs = ENVS.lock();
+    envs.insert(env.id, env);
+    rebuild_schedule(&envs);
 }
 
 /// The address space of environment `id`.
@@ -771,6 +827,8 @@ pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
+    crate::sched::forget(id);
+    rebuild_schedule(&ENVS.lock());
     paging::activate(0);
     let mut orphans = Vec::new();
     {

@@ -27,6 +27,8 @@ mod percpu;
 mod power;
 #[cfg(target_arch = "x86_64")]
 mod roottask;
+#[cfg(target_arch = "x86_64")]
+mod sched;
 mod symbols;
 #[cfg(target_arch = "x86_64")]
 mod syscall;

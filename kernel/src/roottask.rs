@@ -188,6 +188,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
                 .saturating_sub(crate::syscall::KERNEL_RESERVE_FRAMES as u64),
             used_frames: 0,
             info_frame,
+            weight: 1,
         },
         shutdown,
     )

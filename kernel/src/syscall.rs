@@ -82,6 +82,11 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::PortsEnable => ports_enable(&me, a[0]),
         Syscall::IrqBind => irq_bind(&me, a),
         Syscall::QuotaGive => quota_give(&me, a[0], a[1]),
+        Syscall::YieldTo => match thread_env(&me, a[0], Rights::READ) {
+            Ok(to) => env::yield_to(frame, to).map(|()| [0; 4]),
+            Err(e) => Err(e),
+        },
+        Syscall::SchedSet => sched_set(&me, a),
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]
@@ -538,6 +543,7 @@ fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
         quota_frames: 0,
         used_frames: 0,
         info_frame,
+        weight: 1,
     });
     Ok([u64::from(id), 0, 0, 0])
 }
@@ -668,5 +674,27 @@ fn quota_give(me: &Caller, thread: u64, frames: u64) -> Results {
         }
     };
     env::quota_give(me.id, target, frames)?;
+    Ok([0; 4])
+}
+
+/// The environment whose thread capability is in `s`, checked for `needed`.
+fn thread_env(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
+    let caps = CAPS.lock();
+    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
+    match *id.kind {
+        KObject::Thread { env } => Ok(env),
+        _ => Err(Error::WrongType),
+    }
+}
+
+fn sched_set(me: &Caller, a: [u64; 6]) -> Results {
+    let target = thread_env(me, a[0], Rights::WRITE)?;
+    let weight = u32::try_from(a[1])
+        .ok()
+        .filter(|w| (1..=1000).contains(w))
+        .ok_or(Error::InvalidArgument)?;
+    let period = u32::try_from(a[2]).map_err(|_| Error::InvalidArgument)?;
+    let budget = u32::try_from(a[3]).map_err(|_| Error::InvalidArgument)?;
+    env::set_schedule(target, weight, period, budget)?;
     Ok([0; 4])
 }
