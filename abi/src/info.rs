@@ -30,7 +30,19 @@ pub struct InfoPage {
     pub quota_frames: u64,
     /// Frames charged to the quota now.
     pub used_frames: u64,
+    /// Frames a pending revocation asks back (0: none pending).
+    pub revoke_frames: u64,
+    /// Its deadline, in microseconds since boot.
+    pub revoke_deadline_us: u64,
+    /// Frames the kernel has taken by force (abort protocol), in total.
+    pub repossessed_count: u64,
+    /// The physical addresses of the last [`REPOSSESSED_SLOTS`] taken
+    /// (entry `i % REPOSSESSED_SLOTS` for the `i`th).
+    pub repossessed: [u64; REPOSSESSED_SLOTS],
 }
+
+/// Entries of the repossession vector.
+pub const REPOSSESSED_SLOTS: usize = 32;
 
 /// Word offsets of the fields, for code that reads the page word by word.
 pub mod word {
@@ -42,6 +54,10 @@ pub mod word {
     pub const TIMER_HZ: usize = 5;
     pub const QUOTA_FRAMES: usize = 6;
     pub const USED_FRAMES: usize = 7;
+    pub const REVOKE_FRAMES: usize = 8;
+    pub const REVOKE_DEADLINE_US: usize = 9;
+    pub const REPOSSESSED_COUNT: usize = 10;
+    pub const REPOSSESSED: usize = 11;
 }
 
 #[cfg(test)]
@@ -55,6 +71,10 @@ mod tests {
             word::USED_FRAMES * 8
         );
         assert_eq!(core::mem::offset_of!(InfoPage, tsc_hz), word::TSC_HZ * 8);
+        assert_eq!(
+            core::mem::offset_of!(InfoPage, repossessed),
+            word::REPOSSESSED * 8
+        );
         assert!(core::mem::size_of::<InfoPage>() <= 4096);
         assert_eq!(INFO_PAGE % crate::PAGE_SIZE, 0);
     }

@@ -117,11 +117,18 @@ pub enum Syscall {
     /// quanta (`a3` = 0 removes it). `InvalidArgument` for a bad weight or
     /// a reservation the CPU cannot admit.
     SchedSet,
+    /// Visible revocation: ask the environment whose thread is in slot `a0`
+    /// (WRITE) to give back `a1` frames within `a2` microseconds. It learns
+    /// of it through its info page and, if it has an upcall handler, a
+    /// [`crate::upcall::kind::REVOKE`] upcall. At the deadline the kernel
+    /// takes what was not given back (abort protocol) and lists those frames
+    /// in the info page's repossession vector; the quota shrinks by `a1`.
+    RevokeRequest,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 31] = [
+    pub const ALL: [Syscall; 32] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -153,6 +160,7 @@ impl Syscall {
         Syscall::QuotaGive,
         Syscall::YieldTo,
         Syscall::SchedSet,
+        Syscall::RevokeRequest,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -195,6 +203,7 @@ impl Syscall {
             Syscall::QuotaGive => "quota_give",
             Syscall::YieldTo => "yield_to",
             Syscall::SchedSet => "sched_set",
+            Syscall::RevokeRequest => "revoke_request",
         }
     }
 }

@@ -22,6 +22,9 @@ pub mod kind {
     pub const EXCEPTION: u64 = 1;
     /// A `syscall` with a non-native number (in `rax`); `rip` is after it.
     pub const SYSCALL: u64 = 2;
+    /// A revocation request: give back `error` frames by `addr` (kernel
+    /// microseconds since boot); see [`crate::Syscall::RevokeRequest`].
+    pub const REVOKE: u64 = 3;
 }
 
 /// Flags of [`crate::Syscall::SetUpcall`].

@@ -54,6 +54,22 @@ pub struct Env {
     pub info_frame: u64,
     /// Its proportional-share weight.
     pub weight: u32,
+    /// A pending revocation request.
+    pub revoke: Option<Revocation>,
+    /// Frames taken from it by the abort protocol: total, and the last ones.
+    pub repossessed_count: u64,
+    pub repossessed: [u64; abi::info::REPOSSESSED_SLOTS],
+    /// An upcall to deliver the next time its thread is loaded:
+    /// (kind, vector, error, addr).
+    pub pending_upcall: core::cell::Cell<Option<[u64; 4]>>,
+}
+
+/// A request to give frames back by a deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct Revocation {
+    pub frames: u64,
+    pub deadline_us: u64,
+    pub used_at_request: u64,
 }
 
 /// Rebuilds the slot vector from the environments' weights.
@@ -105,31 +121,143 @@ pub fn set_schedule(id: u32, weight: u32, period: u32, budget: u32) -> Result<()
 
 /// Writes an environment's info page from its current figures.
 fn write_info(e: &Env) {
-    let page = abi::info::InfoPage {
-        magic: abi::info::MAGIC,
-        env_id: u64::from(e.id),
-        cpu_id: u64::from(percpu::this().index),
-        tsc_hz: crate::time::tsc_hz(),
-        boot_tsc: crate::time::boot_tsc(),
-        timer_hz: u64::from(crate::time::TIMER_HZ),
-        quota_frames: e.quota_frames,
-        used_frames: e.used_frames,
-    };
-    let words = [
-        page.magic,
-        page.env_id,
-        page.cpu_id,
-        page.tsc_hz,
-        page.boot_tsc,
-        page.timer_hz,
-        page.quota_frames,
-        page.used_frames,
-    ];
-    let mut bytes = [0u8; 64];
+    use abi::info::word;
+    let mut words = [0u64; word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS];
+    words[word::MAGIC] = abi::info::MAGIC;
+    words[word::ENV_ID] = u64::from(e.id);
+    words[word::CPU_ID] = u64::from(percpu::this().index);
+    words[word::TSC_HZ] = crate::time::tsc_hz();
+    words[word::BOOT_TSC] = crate::time::boot_tsc();
+    words[word::TIMER_HZ] = u64::from(crate::time::TIMER_HZ);
+    words[word::QUOTA_FRAMES] = e.quota_frames;
+    words[word::USED_FRAMES] = e.used_frames;
+    words[word::REVOKE_FRAMES] = e.revoke.map_or(0, |r| r.frames);
+    words[word::REVOKE_DEADLINE_US] = e.revoke.map_or(0, |r| r.deadline_us);
+    words[word::REPOSSESSED_COUNT] = e.repossessed_count;
+    words[word::REPOSSESSED..].copy_from_slice(&e.repossessed);
+    let mut bytes = [0u8; 8 * (word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS)];
     for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
         chunk.copy_from_slice(&w.to_le_bytes());
     }
     crate::mem::write_phys(e.info_frame, &bytes);
+}
+
+/// `RevokeRequest`: asks `target` for `frames` frames within `grace_us`.
+pub fn revoke_request(
+    frame: &mut TrapFrame,
+    target: u32,
+    frames: u64,
+    grace_us: u64,
+) -> Result<(), Error> {
+    let deadline_us = crate::time::now_us().saturating_add(grace_us);
+    let has_handler = {
+        let mut envs = ENVS.lock();
+        let e = envs.get_mut(&target).ok_or(Error::NoPartner)?;
+        if e.revoke.is_some() || frames == 0 || frames > e.quota_frames {
+            return Err(Error::InvalidArgument);
+        }
+        e.revoke = Some(Revocation {
+            frames,
+            deadline_us,
+            used_at_request: e.used_frames,
+        });
+        write_info(e);
+        let has = e.upcall.is_some();
+        if has && target != current() {
+            e.pending_upcall
+                .set(Some([abi::upcall::kind::REVOKE, 0, frames, deadline_us]));
+        }
+        has
+    };
+    frame.set_syscall_result(0, [0; 4]);
+    if has_handler && target == current() {
+        let _ = deliver_upcall(frame, abi::upcall::kind::REVOKE, 0, frames, deadline_us);
+    }
+    Ok(())
+}
+
+/// Enforces revocations whose deadline has passed: the quota shrinks (back
+/// to the creator), and frames not given back are taken (abort protocol).
+fn expire_revocations() {
+    let now = crate::time::now_us();
+    let due: Vec<u32> = ENVS
+        .lock()
+        .values()
+        .filter(|e| e.revoke.is_some_and(|r| now >= r.deadline_us))
+        .map(|e| e.id)
+        .collect();
+    for id in due {
+        enforce_revocation(id);
+    }
+}
+
+fn enforce_revocation(id: u32) {
+    let (shortfall, cspace) = {
+        let mut envs = ENVS.lock();
+        let Some(e) = envs.get_mut(&id) else { return };
+        let Some(r) = e.revoke.take() else { return };
+        let given = r.used_at_request.saturating_sub(e.used_frames);
+        e.quota_frames = e.quota_frames.saturating_sub(r.frames);
+        write_info(e);
+        let (shortfall, cspace, parent) = (r.frames.saturating_sub(given), e.cspace, e.parent);
+        if let Some(p) = parent.and_then(|p| envs.get_mut(&p)) {
+            p.quota_frames += r.frames;
+            write_info(p);
+        }
+        (shortfall, cspace)
+    };
+    if shortfall == 0 {
+        return;
+    }
+    let mut removed = Vec::new();
+    let mut taken = Vec::new();
+    {
+        let mut caps = CAPS.lock();
+        let size = caps.cspace_size(cspace).unwrap_or(0);
+        for i in 0..size {
+            if taken.len() as u64 == shortfall {
+                break;
+            }
+            let slot = captree::SlotAddr::new(cspace, i);
+            let Ok(idn) = caps.identify(slot) else {
+                continue;
+            };
+            let KObject::Frame {
+                paddr, charged_to, ..
+            } = *idn.kind
+            else {
+                continue;
+            };
+            if charged_to != id {
+                continue;
+            }
+            let gone = captree::DeletedCap {
+                slot,
+                object: idn.object,
+                rights: idn.rights,
+                badge: idn.badge,
+            };
+            if let Ok(released) = caps.delete(slot) {
+                removed.push(captree::Removed::Cap(gone));
+                removed.extend(released.map(captree::Removed::Object));
+                taken.push(paddr);
+            }
+        }
+    }
+    cap::settle(removed);
+    let mut envs = ENVS.lock();
+    if let Some(e) = envs.get_mut(&id) {
+        for paddr in &taken {
+            e.repossessed[(e.repossessed_count % abi::info::REPOSSESSED_SLOTS as u64) as usize] =
+                *paddr;
+            e.repossessed_count += 1;
+        }
+        write_info(e);
+    }
+    log::info!(
+        "env {id}: revocation deadline passed; {} frames repossessed",
+        taken.len()
+    );
 }
 
 /// Maps a fresh info page into `aspace`; returns its frame.
@@ -409,11 +537,21 @@ pub fn deliver_upcall(
     addr: u64,
 ) -> Result<(), NoUpcall> {
     let id = percpu::this().current_env.load(Ordering::Relaxed);
-    let (aspace, up) = {
-        let envs = ENVS.lock();
-        let e = envs.get(&id).ok_or(NoUpcall::NotRegistered)?;
-        (e.aspace, e.upcall.clone().ok_or(NoUpcall::NotRegistered)?)
-    };
+    let envs = ENVS.lock();
+    let e = envs.get(&id).ok_or(NoUpcall::NotRegistered)?;
+    deliver_into(e, frame, kind, vector, error, addr)
+}
+
+/// Delivers an upcall to `e`, whose user context is in `frame`.
+fn deliver_into(
+    e: &Env,
+    frame: &mut TrapFrame,
+    kind: u64,
+    vector: u64,
+    error: u64,
+    addr: u64,
+) -> Result<(), NoUpcall> {
+    let up = e.upcall.clone().ok_or(NoUpcall::NotRegistered)?;
     if kind == abi::upcall::kind::SYSCALL && !up.reflect_syscalls {
         return Err(NoUpcall::NotRegistered);
     }
@@ -427,7 +565,7 @@ pub fn deliver_upcall(
     for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
         chunk.copy_from_slice(&w.to_le_bytes());
     }
-    crate::uaccess::write_user(aspace, at, &bytes)
+    crate::uaccess::write_user(e.aspace, at, &bytes)
         .map_err(|_| NoUpcall::Broken("upcall stack not writable"))?;
     frame.enter_upcall(up.entry, at);
     Ok(())
@@ -565,6 +703,7 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
 /// The timer interrupted user mode: let the next runnable environment run.
 pub fn on_timer(frame: &mut TrapFrame) {
     expire_waits();
+    expire_revocations();
     reschedule(frame, true);
 }
 
@@ -588,6 +727,9 @@ fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
         *frame = e.context;
         paging::activate(e.aspace);
         arch::load_io_bitmap(e.io.as_deref());
+        if let Some([kind, vector, error, addr]) = e.pending_upcall.take() {
+            let _ = deliver_into(e, frame, kind, vector, error, addr);
+        }
         percpu::this().current_env.store(id, Ordering::Relaxed);
     }
 }
@@ -618,6 +760,7 @@ fn run_next(frame: &mut TrapFrame) {
         crate::arch::cpu::wait_for_interrupt();
         crate::arch::cpu::disable_interrupts();
         expire_waits();
+        expire_revocations();
         envs = ENVS.lock();
     }
     match scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {

@@ -189,6 +189,10 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             used_frames: 0,
             info_frame,
             weight: 1,
+            revoke: None,
+            repossessed_count: 0,
+            repossessed: [0; abi::info::REPOSSESSED_SLOTS],
+            pending_upcall: core::cell::Cell::new(None),
         },
         shutdown,
     )

@@ -87,6 +87,13 @@ pub fn handle(frame: &mut TrapFrame) {
             Err(e) => Err(e),
         },
         Syscall::SchedSet => sched_set(&me, a),
+        Syscall::RevokeRequest => match thread_env(&me, a[0], Rights::WRITE) {
+            Ok(target) => match env::revoke_request(frame, target, a[1], a[2]) {
+                Ok(()) => return,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]
@@ -544,6 +551,10 @@ fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
         used_frames: 0,
         info_frame,
         weight: 1,
+        revoke: None,
+        repossessed_count: 0,
+        repossessed: [0; abi::info::REPOSSESSED_SLOTS],
+        pending_upcall: core::cell::Cell::new(None),
     });
     Ok([u64::from(id), 0, 0, 0])
 }
