@@ -8,6 +8,15 @@
 //! straight to it, and its reply straight back: the caller's time slice is
 //! donated, no scheduler decision is made on the way.
 
+/// Capability transfer (the slow path): a caller puts the slot of a
+/// capability (GRANT and DERIVE) in `r13` (`u64::MAX`: none); a receiver
+/// puts an empty slot for an incoming capability in `r13` (`u64::MAX`: it
+/// takes none). At the rendezvous the kernel copies the capability into the
+/// receiver's slot and returns 1 in the receiver's `r13` (0 if nothing
+/// arrived: none sent, none accepted, or the slot was taken). Sending a
+/// frame capability is how a page is granted.
+pub const NO_CAP: u64 = u64::MAX;
+
 /// Message words per transfer.
 pub const MSG_WORDS: usize = 6;
 

@@ -373,9 +373,14 @@ pub enum State {
     /// Runnable (or running).
     Ready,
     /// Calling endpoint `ep`, no receiver yet.
-    BlockedSend { ep: u32, badge: u64, msg: [u64; 6] },
+    BlockedSend {
+        ep: u32,
+        badge: u64,
+        msg: [u64; 6],
+        cap: u64,
+    },
     /// Waiting on endpoint `ep` for a call.
-    BlockedRecv { ep: u32 },
+    BlockedRecv { ep: u32, cap_slot: u64 },
     /// Called `server` and waits for its reply.
     BlockedReply { server: u32 },
     /// Waiting on notification `ntf` until `deadline_us` (`u64::MAX`: none).
@@ -827,16 +832,34 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
         e.senders.push_back(me);
     }
     drop(eps);
+    let cap = frame.ipc_cap();
+    let mut received = false;
+    if let Some(r) = receiver {
+        if let (Some(from), Some(State::BlockedRecv { cap_slot, .. })) = (
+            envs.get(&me).map(|e| e.cspace),
+            envs.get(&r).map(|e| e.state),
+        ) {
+            if let Some(to) = envs.get(&r).map(|e| e.cspace) {
+                received = transfer_cap(from, cap, to, cap_slot);
+            }
+        }
+    }
     if let Some(caller) = envs.get_mut(&me) {
         caller.context = *frame;
         caller.state = match receiver {
             Some(server) => State::BlockedReply { server },
-            None => State::BlockedSend { ep, badge, msg },
+            None => State::BlockedSend {
+                ep,
+                badge,
+                msg,
+                cap,
+            },
         };
     }
     match receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) {
         Some((r, server)) => {
             server.context.set_ipc_result(0, badge, msg);
+            server.context.set_ipc_cap_received(received);
             server.state = State::Ready;
             server.reply_to = Some(me);
             load(&envs, r, frame);
@@ -846,6 +869,22 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
             run_next(frame);
         }
     }
+}
+
+/// Copies the capability in slot `cap` of `from` (GRANT and DERIVE) into
+/// empty slot `slot` of `to`. False if either side declined or it failed.
+fn transfer_cap(from: CSpaceId, cap: u64, to: CSpaceId, slot: u64) -> bool {
+    let (Ok(cap), Ok(slot)) = (u32::try_from(cap), u32::try_from(slot)) else {
+        return false;
+    };
+    let (src, dst) = (
+        captree::SlotAddr::new(from, cap),
+        captree::SlotAddr::new(to, slot),
+    );
+    let mut caps = CAPS.lock();
+    caps.lookup(src, captree::Rights::GRANT.union(captree::Rights::DERIVE))
+        .is_ok()
+        && caps.copy(src, dst).is_ok()
 }
 
 /// `Recv`: take a queued notice or call, or block until one comes.
@@ -866,15 +905,24 @@ fn try_receive(frame: &mut TrapFrame, ep: u32) -> bool {
     };
     if let Some(n) = e.notices.pop_front() {
         frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
+        frame.set_ipc_cap_received(false);
         return true;
     }
     let Some(s) = e.senders.pop_front() else {
         return false;
     };
+    drop(eps);
+    let my_cspace = envs.get(&me).map(|e| e.cspace);
     if let Some(sender) = envs.get_mut(&s) {
-        if let State::BlockedSend { badge, msg, .. } = sender.state {
+        if let State::BlockedSend {
+            badge, msg, cap, ..
+        } = sender.state
+        {
             sender.state = State::BlockedReply { server: me };
+            let received =
+                my_cspace.is_some_and(|to| transfer_cap(sender.cspace, cap, to, frame.ipc_cap()));
             frame.set_ipc_result(0, badge, msg);
+            frame.set_ipc_cap_received(received);
         }
     }
     if let Some(server) = envs.get_mut(&me) {
@@ -893,7 +941,10 @@ fn block_on(frame: &mut TrapFrame, ep: u32, prefer: Option<u32>) {
     }
     if let Some(e) = envs.get_mut(&me) {
         e.context = *frame;
-        e.state = State::BlockedRecv { ep };
+        e.state = State::BlockedRecv {
+            ep,
+            cap_slot: frame.ipc_cap(),
+        };
     }
     match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state == State::Ready)) {
         Some(p) => load(&envs, p, frame),
@@ -1014,6 +1065,7 @@ pub fn destroy(id: u32, how: Ending) {
             match ep.receivers.pop_front().and_then(|r| envs.get_mut(&r)) {
                 Some(r) => {
                     r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
+                    r.context.set_ipc_cap_received(false);
                     r.state = State::Ready;
                 }
                 None => ep.notices.push_back(notice),

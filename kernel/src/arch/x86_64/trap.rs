@@ -197,6 +197,16 @@ impl TrapFrame {
         [self.rdi, self.rsi, self.rdx, self.r10]
     }
 
+    /// The capability slot of an IPC transfer (`r13`).
+    pub fn ipc_cap(&self) -> u64 {
+        self.r13
+    }
+
+    /// Tells a receiver whether a capability arrived (`r13`).
+    pub fn set_ipc_cap_received(&mut self, received: bool) {
+        self.r13 = u64::from(received);
+    }
+
     /// The user stack pointer.
     pub fn user_sp(&self) -> u64 {
         self.rsp
