@@ -49,6 +49,9 @@ pub mod root_slots {
     /// Interrupt line (GSI) `n` is in slot `FIRST_IRQ + n`, for every line
     /// of the I/O APIC except the kernel console's.
     pub const FIRST_IRQ: u32 = 520;
+    /// Device memory: the physical ranges below 4 GiB that hold no RAM and
+    /// that the kernel does not use, from this slot on (at most 64).
+    pub const FIRST_DEVICE_MEMORY: u32 = 600;
     /// First slot not used for initial capabilities (free for the task).
     pub const FIRST_FREE: u32 = 1024;
 }

@@ -22,21 +22,29 @@ pub enum CapType {
     IoPorts = 8,
     /// An interrupt line (a GSI).
     Irq = 9,
+    /// A range of device (MMIO) physical memory frames can be made from.
+    DeviceMemory = 10,
 }
 
 impl CapType {
     /// The type for a code (None if unknown).
     pub fn from_code(code: u64) -> Option<CapType> {
-        [
-            CapType::Memory,
-            CapType::Frame,
-            CapType::AddressSpace,
-            CapType::Thread,
-            CapType::CSpace,
-        ]
-        .into_iter()
-        .find(|t| *t as u64 == code)
+        Self::ALL.into_iter().find(|t| *t as u64 == code)
     }
+
+    /// Every type, in code order.
+    pub const ALL: [CapType; 10] = [
+        CapType::Memory,
+        CapType::Frame,
+        CapType::AddressSpace,
+        CapType::Thread,
+        CapType::CSpace,
+        CapType::Endpoint,
+        CapType::Notification,
+        CapType::IoPorts,
+        CapType::Irq,
+        CapType::DeviceMemory,
+    ];
 }
 
 /// Rights a capability carries (a bit set).
@@ -86,6 +94,10 @@ mod tests {
             }
         }
         assert_eq!(CapType::from_code(0), None);
+        for (i, t) in CapType::ALL.iter().enumerate() {
+            assert_eq!(*t as u64, i as u64 + 1, "codes are dense from 1");
+            assert_eq!(CapType::from_code(i as u64 + 1), Some(*t));
+        }
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub enum Syscall {
     CapRevoke,
     /// Allocate a frame from the memory capability in slot `a0` into empty
     /// slot `a1`; `a2` = the physical address wanted, or `u64::MAX` for
-    /// any. Needs DERIVE. `r0` = the frame's physical address.
+    /// any. Needs DERIVE. `r0` = the frame's physical address. From a
+    /// device-memory capability `a2` must name the page; device frames are
+    /// not zeroed, not charged to the quota, and mapped uncached.
     FrameAlloc,
     /// Map the frame in slot `a0` at user virtual address `a1` in the
     /// caller's address space with [`crate::map_flags`] `a2`. Needs MAP

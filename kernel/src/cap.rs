@@ -27,12 +27,17 @@ pub enum KObject {
     /// Authority to allocate frames in `[base, end)`; `cursor` is where the
     /// next search starts.
     Memory { base: u64, end: u64, cursor: u64 },
-    /// One 4 KiB frame, where it is mapped, and whose quota pays for it.
+    /// One 4 KiB frame, where it is mapped, and whose quota pays for it
+    /// (`u32::MAX`: none). Device frames are MMIO: never zeroed or freed,
+    /// mapped uncached.
     Frame {
         paddr: u64,
         mappings: Vec<Mapping>,
         charged_to: u32,
+        device: bool,
     },
+    /// Device memory `[base, end)` frames can be made from.
+    DeviceMemory { base: u64, end: u64 },
     /// An environment's address space.
     AddressSpace { env: u32 },
     /// An environment's thread.
@@ -54,6 +59,7 @@ impl KObject {
     pub fn cap_type(&self) -> CapType {
         match self {
             KObject::Memory { .. } => CapType::Memory,
+            KObject::DeviceMemory { .. } => CapType::DeviceMemory,
             KObject::Frame { .. } => CapType::Frame,
             KObject::AddressSpace { .. } => CapType::AddressSpace,
             KObject::Thread { .. } => CapType::Thread,
@@ -71,7 +77,7 @@ impl KObject {
     /// the others.
     pub fn detail(&self) -> u64 {
         match self {
-            KObject::Memory { base, .. } => *base,
+            KObject::Memory { base, .. } | KObject::DeviceMemory { base, .. } => *base,
             KObject::Frame { paddr, .. } => *paddr,
             KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
                 u64::from(*env)
@@ -82,6 +88,10 @@ impl KObject {
         }
     }
 }
+
+/// Device pages handed out as frames (each at most once).
+pub static DEVICE_FRAMES: Mutex<alloc::collections::BTreeSet<u64>> =
+    Mutex::new(alloc::collections::BTreeSet::new());
 
 /// The capability system.
 pub static CAPS: Mutex<CapSystem<KObject>> = Mutex::new(CapSystem::new());
@@ -143,9 +153,14 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                         paddr,
                         mappings,
                         charged_to,
+                        device,
                     } => {
                         unmaps.extend(mappings);
-                        frees.push((paddr, charged_to));
+                        if device {
+                            DEVICE_FRAMES.lock().remove(&paddr);
+                        } else {
+                            frees.push((paddr, charged_to));
+                        }
                     }
                     KObject::Endpoint { id } => endpoints.push(id),
                     KObject::Notification { id } => notifications.push(id),

@@ -264,9 +264,15 @@ fn enforce_revocation(id: u32) {
 pub fn make_info_page(aspace: u64) -> Result<u64, Error> {
     let f = frames::alloc().map_err(|_| Error::OutOfMemory)?;
     crate::mem::write_phys(f, &[0u8; 4096]);
-    if paging::map_user(aspace, abi::info::INFO_PAGE, f, false, false, &mut || {
-        frames::alloc().ok()
-    })
+    if paging::map_user(
+        aspace,
+        abi::info::INFO_PAGE,
+        f,
+        false,
+        false,
+        false,
+        &mut || frames::alloc().ok(),
+    )
     .is_err()
     {
         let _ = frames::free_frame(f);

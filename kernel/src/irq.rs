@@ -59,6 +59,17 @@ pub fn dispatch(gsi: u32) {
     }
 }
 
+/// The device-register pages the kernel itself uses (I/O APIC, local APIC).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn kernel_mmio() -> [u64; 2] {
+    [
+        IOAPIC_ADDR.load(Ordering::Relaxed) & !0xfff,
+        crate::arch::cpu::rdmsr(0x1b) & 0x000f_ffff_ffff_f000,
+    ]
+}
+
+static IOAPIC_ADDR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0xfec0_0000);
+
 /// The lines user space may have (every I/O APIC line but the console's).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn user_lines() -> impl Iterator<Item = u32> {
@@ -164,6 +175,7 @@ pub fn init(acpi: Option<&AcpiInfo>) -> InterruptSummary {
         Some(io) => match arch::map_mmio(io.addr, 4096) {
             Some(virt) => {
                 let lines = ioapic::init(virt, io.gsi_base);
+                IOAPIC_ADDR.store(io.addr, Ordering::Relaxed);
                 summary.ioapic = Some((io.addr, lines));
                 let (gsi, low, level) = isa_line(acpi, 4);
                 if (gsi as usize) < LINES

@@ -84,8 +84,10 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         paging::new_address_space(&mut || frames::alloc().ok()).map_err(|_| "out of memory")?;
     let info_frame = env::make_info_page(aspace).map_err(|_| "out of memory")?;
     for (va, (pa, w, x)) in &pages {
-        paging::map_user(aspace, *va, *pa, *w, *x, &mut || frames::alloc().ok())
-            .map_err(|_| "cannot map")?;
+        paging::map_user(aspace, *va, *pa, *w, *x, false, &mut || {
+            frames::alloc().ok()
+        })
+        .map_err(|_| "cannot map")?;
     }
 
     let id = env::next_id();
@@ -139,6 +141,15 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
     ];
     for (slot, object) in devices {
         caps.insert_root(at(slot), object, Rights::ALL)
+            .map_err(|_| "cannot fill the capability space")?;
+    }
+    for (i, (base, end)) in mem::device_ranges(&crate::irq::kernel_mmio())
+        .into_iter()
+        .take(64)
+        .enumerate()
+    {
+        let slot = root_slots::FIRST_DEVICE_MEMORY + i as u32;
+        caps.insert_root(at(slot), KObject::DeviceMemory { base, end }, Rights::ALL)
             .map_err(|_| "cannot fill the capability space")?;
     }
     for gsi in crate::irq::user_lines() {

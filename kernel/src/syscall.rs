@@ -239,6 +239,9 @@ fn take_frame(base: u64, end: u64, cursor: u64, want: u64) -> Result<u64, Error>
 
 fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    if let Some(range) = device_range(mem_slot) {
+        return device_frame(mem_slot, dst, want, range);
+    }
     env::charge(me.id, 1)?;
     let result = frame_alloc_charged(me, mem_slot, dst, want);
     if result.is_err() {
@@ -267,6 +270,7 @@ fn frame_alloc_charged(me: &Caller, mem_slot: SlotAddr, dst: SlotAddr, want: u64
         paddr,
         mappings: Vec::new(),
         charged_to: me.id,
+        device: false,
     };
     if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
         let _ = frames::free_frame(paddr);
@@ -276,6 +280,40 @@ fn frame_alloc_charged(me: &Caller, mem_slot: SlotAddr, dst: SlotAddr, want: u64
         *cursor = paddr + PAGE_SIZE;
     }
     Ok([paddr, 0, 0, 0])
+}
+
+/// The range of a device-memory capability (None for anything else).
+fn device_range(s: SlotAddr) -> Option<(u64, u64)> {
+    match CAPS.lock().identify(s).ok()?.kind {
+        KObject::DeviceMemory { base, end } => Some((*base, *end)),
+        _ => None,
+    }
+}
+
+/// `FrameAlloc` from device memory: the page `want`, once.
+fn device_frame(src: SlotAddr, dst: SlotAddr, want: u64, (base, end): (u64, u64)) -> Results {
+    if !want.is_multiple_of(PAGE_SIZE) || want < base || want >= end {
+        return Err(Error::InvalidArgument);
+    }
+    let mut caps = CAPS.lock();
+    let rights = caps.lookup(src, Rights::DERIVE).map_err(cap::error)?.rights;
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    if !cap::DEVICE_FRAMES.lock().insert(want) {
+        return Err(Error::NotFree);
+    }
+    let frame = KObject::Frame {
+        paddr: want,
+        mappings: Vec::new(),
+        charged_to: u32::MAX,
+        device: true,
+    };
+    if let Err(e) = caps.derive_object(src, dst, frame, rights) {
+        cap::DEVICE_FRAMES.lock().remove(&want);
+        return Err(cap::error(e.error));
+    }
+    Ok([want, 0, 0, 0])
 }
 
 fn user_page(vaddr: u64) -> Result<u64, Error> {
@@ -331,14 +369,14 @@ fn map_into(
     }
     let mut caps = CAPS.lock();
     let id = caps.identify(via).map_err(cap::error)?;
-    let KObject::Frame { paddr, .. } = *id.kind else {
+    let KObject::Frame { paddr, device, .. } = *id.kind else {
         return Err(Error::WrongType);
     };
     if !id.rights.contains(needed) {
         return Err(Error::NoRights);
     }
     let object = id.object;
-    paging::map_user(aspace, vaddr, paddr, write, exec, &mut || {
+    paging::map_user(aspace, vaddr, paddr, write, exec, device, &mut || {
         frames::alloc().ok()
     })
     .map_err(|e| match e {

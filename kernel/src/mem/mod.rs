@@ -31,6 +31,46 @@ pub struct MemorySummary {
 /// The usable physical ranges of the boot memory map (page aligned).
 static USABLE: spin::Mutex<alloc::vec::Vec<(u64, u64)>> = spin::Mutex::new(alloc::vec::Vec::new());
 
+/// Every boot memory-map region (start, end), for finding device memory.
+static REGIONS: spin::Mutex<alloc::vec::Vec<(u64, u64)>> = spin::Mutex::new(alloc::vec::Vec::new());
+
+/// Physical ranges between 1 MiB and 4 GiB that no memory-map region
+/// covers (so no RAM, no firmware), minus the pages in `exclude` (the
+/// kernel's own device registers): device memory.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn device_ranges(exclude: &[u64]) -> alloc::vec::Vec<(u64, u64)> {
+    let regions = REGIONS.lock();
+    let mut gaps = alloc::vec::Vec::new();
+    let mut at = 0x10_0000u64;
+    for &(s, e) in regions
+        .iter()
+        .chain(core::iter::once(&(1u64 << 32, u64::MAX)))
+    {
+        if s > at {
+            gaps.push((at, s.min(1 << 32)));
+        }
+        at = at.max(e);
+        if at >= 1 << 32 {
+            break;
+        }
+    }
+    let mut out = alloc::vec::Vec::new();
+    for (s, e) in gaps {
+        let mut cur = s;
+        for &x in exclude.iter().filter(|&&x| x >= s && x < e) {
+            if x > cur {
+                out.push((cur, x));
+            }
+            cur = cur.max(x + 4096);
+        }
+        if cur < e {
+            out.push((cur, e));
+        }
+    }
+    out.retain(|(s, e)| e > s);
+    out
+}
+
 /// The usable physical ranges (what the root task gets memory capabilities for).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn usable_ranges() -> alloc::vec::Vec<(u64, u64)> {
@@ -122,6 +162,10 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
     log::debug!("memory: page tables loaded at {} us", crate::time::now_us());
     let heap_bytes = heap::init()?;
     *USABLE.lock() = map.usable_frames().collect();
+    let mut regions: alloc::vec::Vec<(u64, u64)> =
+        map.regions().iter().map(|r| (r.start, r.end)).collect();
+    regions.sort_unstable();
+    *REGIONS.lock() = regions;
 
     Ok(MemorySummary {
         usable_bytes: map.usable_bytes(),

@@ -185,6 +185,7 @@ pub fn map_user(
     phys: u64,
     writable: bool,
     executable: bool,
+    uncached: bool,
     alloc: &mut dyn FnMut() -> Option<u64>,
 ) -> Result<(), MapError> {
     let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
@@ -215,6 +216,9 @@ pub fn map_user(
     }
     if !executable {
         flags |= nx;
+    }
+    if uncached {
+        flags |= NO_CACHE | WRITE_THROUGH;
     }
     *slot = phys | flags;
     Ok(())
