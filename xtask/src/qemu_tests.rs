@@ -66,6 +66,7 @@ pub const CLEAN: &[&str] = &[
     "cmdline: bad value",
     "ktest * FAIL",
     "root: cannot start",
+    "kernel: frames not returned",
 ];
 
 /// What a user-space test (`utest=NAME`, run by the root task) must never
@@ -80,6 +81,7 @@ pub const USER_CLEAN: &[&str] = &[
     "utest * FAIL",
     "panic: ",
     "root: killed by",
+    "kernel: frames not returned",
 ];
 
 /// What a user-space test that ends with the kernel killing the program
@@ -94,11 +96,17 @@ pub const USER_KILLED: &[&str] = &[
     "utest * FAIL",
     "panic: ",
     "root: exited",
+    "kernel: frames not returned",
 ];
 
+/// The kernel's leak check: after the root task it counts the frames.
+pub const FRAMES_RETURNED: &str = "kernel: all * frames returned";
+
 /// A user-space test: `user-NAME` boots with `shutdown utest=NAME` and
-/// expects `utest NAME: pass`, the root task's exit with code 0, and the
-/// kernel going on after it (`kernel: root task gone`).
+/// expects `utest NAME: pass`, the root task's exit with code 0, the
+/// kernel going on after it (`kernel: root task gone`) and every frame
+/// back ([`FRAMES_RETURNED`]; the tests where the root task is killed
+/// expect that too).
 macro_rules! user_test {
     ($name:literal) => {
         QemuTest {
@@ -108,6 +116,7 @@ macro_rules! user_test {
                 concat!("utest ", $name, ": pass"),
                 "root: exited with code 0",
                 "kernel: root task gone",
+                FRAMES_RETURNED,
             ],
             reject: USER_CLEAN,
             ..X86_64
@@ -229,6 +238,7 @@ pub const TESTS: &[QemuTest] = &[
             "root: hello from user space",
             "root: exited with code 0",
             "kernel: root task gone",
+            FRAMES_RETURNED,
         ],
         reject: USER_CLEAN,
         ..X86_64
@@ -251,6 +261,7 @@ pub const TESTS: &[QemuTest] = &[
             "utest fault: faulting now",
             "root: killed by #PF page fault",
             "kernel: root task gone",
+            FRAMES_RETURNED,
         ],
         reject: &[
             "PANIC:",
@@ -261,6 +272,7 @@ pub const TESTS: &[QemuTest] = &[
             "utest * FAIL",
             "panic: ",
             "root: exited",
+            "kernel: frames not returned",
         ],
         ..X86_64
     },
@@ -272,6 +284,7 @@ pub const TESTS: &[QemuTest] = &[
             "panic: exo-rt: refusing to unmap the program's own memory at 0x400000",
             "root: exited with code 101",
             "kernel: root task gone",
+            FRAMES_RETURNED,
         ],
         reject: &[
             "PANIC:",
@@ -281,6 +294,7 @@ pub const TESTS: &[QemuTest] = &[
             "root: cannot start",
             "utest * FAIL",
             "root: killed by",
+            "kernel: frames not returned",
         ],
         ..X86_64
     },
@@ -296,6 +310,7 @@ pub const TESTS: &[QemuTest] = &[
             "exception 14 not delivered: fault inside its upcall handler",
             "root: killed by #PF page fault",
             "kernel: root task gone",
+            FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
         ..X86_64
@@ -309,8 +324,24 @@ pub const TESTS: &[QemuTest] = &[
             "exception 14 not delivered: upcall stack not writable",
             "root: killed by #PF page fault",
             "kernel: root task gone",
+            FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        ..X86_64
+    },
+    user_test!("ipc"),
+    user_test!("ipc-server-exit"),
+    QemuTest {
+        name: "user-child-fault",
+        cmdline: "shutdown utest=child-fault",
+        expect: &[
+            "child: killed by #PF page fault",
+            "utest child-fault: pass",
+            "root: exited with code 0",
+            "kernel: root task gone",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_CLEAN,
         ..X86_64
     },
     QemuTest {
@@ -464,6 +495,17 @@ mod tests {
         for t in user {
             assert_eq!(t.arch, Arch::X86_64, "{}", t.name);
             assert!(t.expect.contains(&"kernel: root task gone"), "{}", t.name);
+            assert!(
+                t.reject.contains(&"kernel: frames not returned"),
+                "{}: no leak check",
+                t.name
+            );
+            if t.expect
+                .iter()
+                .any(|e| e.starts_with("root: exited with code"))
+            {
+                assert!(t.expect.contains(&FRAMES_RETURNED), "{}", t.name);
+            }
             if let Some(name) = t
                 .cmdline
                 .split_whitespace()

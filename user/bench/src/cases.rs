@@ -9,6 +9,7 @@
 //! | `exception-upcall` | a divide error delivered to the handler, which skips the `div` and resumes (no system call) |
 //! | `fault-upcall` | a write to an unmapped page: page fault, upcall, the handler maps a frame there and resumes, the write completes; then `unmap` so the next one faults again |
 //! | `reflect-syscall` | `syscall` 39 (Linux getpid) reflected to the handler, which answers in `rax` and resumes |
+//! | `ipc-call-reply` | `call` to a server child (another address space, spawned from this program's image) waiting in `reply_recv`; it answers, the reply comes back: one round trip, two address-space switches |
 //!
 //! Every operation checks its result, so a broken path cannot look fast.
 
@@ -18,6 +19,8 @@ use abi::map_flags::WRITE;
 use abi::root_slots::{FIRST_FREE, FIRST_MEMORY};
 use abi::upcall::kind;
 use abi::{CapType, UpcallFrame};
+use exo_rt::ipc::spawn::slots_needed;
+use exo_rt::ipc::{call, endpoint_create, recv, reply, reply_recv, spawn, Msg, Spawn};
 use exo_rt::memory::scratch_write;
 use exo_rt::upcall::probe::{divide_error, DIVIDE_INSN_LEN};
 use exo_rt::upcall::{clear_handler, set_handler};
@@ -58,6 +61,10 @@ pub const ALL: &[Case] = &[
     Case {
         name: "reflect-syscall",
         body: reflect_syscall,
+    },
+    Case {
+        name: "ipc-call-reply",
+        body: ipc_call_reply,
     },
 ];
 
@@ -209,4 +216,75 @@ fn expect_upcalls(cfg: &Config, before: u64) -> Result<(), &'static str> {
     } else {
         Err("the handler did not run exactly once per operation")
     }
+}
+
+/// The endpoint of `ipc-call-reply`.
+const EP: u32 = FIRST_FREE + 1;
+/// Where the server child's capabilities go in the parent.
+const CHILD_SLOTS: u32 = FIRST_FREE + 16;
+/// The server's endpoint in its own capability space (what it was given).
+const SERVER_EP: u32 = 3;
+/// Word 0 of the message that makes the server reply and exit.
+const QUIT: u64 = u64::MAX;
+
+/// The server's answer: every word complemented and rotated.
+fn answer(msg: &Msg) -> Msg {
+    core::array::from_fn(|k| (!msg[k]).rotate_left(k as u32 + 1))
+}
+
+/// The server child: answers every call in a `reply_recv` loop; `QUIT`
+/// ends it (after its reply). Any failure ends it with code 1.
+fn server(_arg: u64) -> ! {
+    let mut next = recv(SERVER_EP);
+    loop {
+        match next {
+            Ok((_, msg)) if msg[0] == QUIT => {
+                let code = if reply([0; 6]).is_ok() { 0 } else { 1 };
+                exo_rt::exit(code)
+            }
+            Ok((_, msg)) => next = reply_recv(SERVER_EP, answer(&msg)),
+            Err(_) => exo_rt::exit(1),
+        }
+    }
+}
+
+fn ipc_call_reply(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    endpoint_create(FIRST_MEMORY, EP).map_err(|_| "endpoint_create failed")?;
+    let spec = Spawn {
+        mem: FIRST_MEMORY,
+        slots: CHILD_SLOTS..CHILD_SLOTS + slots_needed(),
+        give: Some(EP),
+        death: Some(EP),
+        entry: server,
+        arg: 0,
+    };
+    let result = match spawn(&spec) {
+        Ok(child) => {
+            let stats = measure(cfg, overhead, |ops| {
+                for i in 0..u64::from(ops) {
+                    let msg = [i, i + 1, i + 2, i + 3, i + 4, i + 5];
+                    if call(EP, msg).map_err(|_| "call failed")? != answer(&msg) {
+                        return Err("the server's reply is wrong");
+                    }
+                }
+                Ok(())
+            });
+            let ended = call(EP, [QUIT, 0, 0, 0, 0, 0])
+                .map_err(|_| "the quit call failed")
+                .and_then(|_| recv(EP).map_err(|_| "no death notice"))
+                .and_then(|(badge, msg)| {
+                    let want = [abi::ipc::NOTICE_CHILD_ENDED, u64::from(child.env.id), 0, 0];
+                    if badge == abi::ipc::NOTICE_BADGE && msg[..4] == want {
+                        Ok(())
+                    } else {
+                        Err("the server did not exit cleanly")
+                    }
+                });
+            let _ = child.release();
+            stats.and_then(|s| ended.map(|()| s))
+        }
+        Err(_) => Err("spawning the server failed"),
+    };
+    let _ = cap_delete(EP);
+    result
 }

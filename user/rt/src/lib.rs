@@ -7,7 +7,10 @@
 //! [`abi::Syscall`] over a single `syscall` helper, [`print!`] /
 //! [`println!`] on the kernel console, a panic handler that prints
 //! `panic: ...` and exits with code 101, and [`upcall`]: exception and
-//! syscall-reflection handlers with a runtime-owned upcall stack.
+//! syscall-reflection handlers with a runtime-owned upcall stack, and
+//! [`ipc`]: endpoints, call / receive / reply, environment creation and
+//! [`ipc::spawn`], which runs a function of the program in a child
+//! environment built from a copy of the program's own image.
 //!
 //! A program looks like this (its `build.rs` passes `user/rt/user.ld` to
 //! the linker, see `user/root/build.rs`):
@@ -24,11 +27,12 @@
 //!
 //! `unsafe` code in user space lives only here, in the entry and
 //! system-call layer ([`start`], [`syscall`], [`memory`], [`upcall`],
-//! and [`tsc`] for `rdtsc`); every block says why it is sound.
+//! [`ipc`], and [`tsc`] for `rdtsc`); every block says why it is sound.
 
 #![no_std]
 
 pub mod calls;
+pub mod ipc;
 pub mod memory;
 mod panic;
 pub mod print;

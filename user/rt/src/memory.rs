@@ -31,6 +31,8 @@ static CMDLINE_END: AtomicU64 = AtomicU64::new(0);
 
 extern "C" {
     static __image_start: u8;
+    static __rodata_start: u8;
+    static __data_start: u8;
     static __image_end: u8;
 }
 
@@ -48,6 +50,40 @@ pub fn image() -> core::ops::Range<u64> {
     let start = core::ptr::addr_of!(__image_start) as u64;
     let end = core::ptr::addr_of!(__image_end) as u64;
     start..end
+}
+
+/// One segment of the program image: its pages and the
+/// [`abi::map_flags`] it is mapped with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Its pages (page aligned; may be empty).
+    pub pages: core::ops::Range<u64>,
+    /// `0` (read only), `EXECUTE` (text) or `WRITE` (data and bss).
+    pub flags: u64,
+}
+
+/// The image's three segments, in address order: text (R+X), rodata (R),
+/// data and bss (R+W), as `user/rt/user.ld` lays them out (each starts on a
+/// page boundary, so no page belongs to two).
+pub fn segments() -> [Segment; 3] {
+    // Only the symbols' addresses are taken; nothing is read through them.
+    let rodata = core::ptr::addr_of!(__rodata_start) as u64;
+    let data = core::ptr::addr_of!(__data_start) as u64;
+    let all = image();
+    [
+        Segment {
+            pages: all.start..rodata,
+            flags: abi::map_flags::EXECUTE,
+        },
+        Segment {
+            pages: rodata..data,
+            flags: 0,
+        },
+        Segment {
+            pages: data..all.end,
+            flags: abi::map_flags::WRITE,
+        },
+    ]
 }
 
 /// The stack range assumed: [`STACK_RESERVE`] bytes below the entry `rsp`.

@@ -50,6 +50,10 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
         "reflect-syscall",
         "Linux `syscall` 39 reflected to the handler, answered in `rax`, user-level resume",
     ),
+    (
+        "ipc-call-reply",
+        "`call` to a server child in another address space waiting in `reply_recv`, reply back (round trip)",
+    ),
 ];
 
 /// A way of running QEMU for a benchmark.
@@ -261,6 +265,14 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
     }
     if let Some(k) = &report.killed {
         problems.push(format!("the program died: {k}"));
+    }
+    // The kernel's leak check after the program (and its server children).
+    if let Some(leak) = o
+        .lines
+        .iter()
+        .find(|l| l.contains("kernel: frames not returned"))
+    {
+        problems.push(leak.trim().to_string());
     }
     for (name, why) in &report.failures {
         problems.push(format!("{name}: {why}"));

@@ -14,8 +14,17 @@
 //! checks and reach the deeper ones: frames are allocated, minted, mapped,
 //! moved, revoked and deleted in every order.
 //!
+//! Call numbers cover every native call (`abi::Syscall::ALL`) and a few
+//! past the last one, except those that would end or block the fuzzer:
+//! `Exit`, `Call`, `Recv`, `ReplyRecv` (and `Wait`, where the ABI has it).
+//! `Reply` is made (with nothing to reply to), and environment creation,
+//! `MapInto` and `ThreadStart` with whatever the pools give: a child it
+//! manages to start runs in an empty or random address space, faults and
+//! is killed (`child: killed by ...`), and every child ends with the root
+//! task.
+//!
 //! What the fuzzer must not do to itself is steered around (the kernel
-//! still sees every kind of call): it never calls `Exit`, never unmaps its
+//! still sees every kind of call but those): it never calls `Exit`, never unmaps its
 //! own image, stack or command line, never moves or deletes its root or
 //! memory capabilities, never registers an upcall entry (only removals and
 //! refused ones), and never passes `debug_write` a pointer into memory it
@@ -96,16 +105,31 @@ fn arg(rng: &mut Rng, args: &StartArgs) -> u64 {
     }
 }
 
-/// A call number: mostly native (including a few past the last one),
-/// never `Exit`.
+/// Numbers past the last native call the fuzzer also tries.
+const PAST_THE_END: u64 = 4;
+
+/// True for the calls the fuzzer never makes: `Exit`, and the ones that
+/// can block it for good (there is nobody to answer a call, send to a
+/// receive or signal a wait). `Wait` is named by its name, so that the
+/// list holds whether or not the ABI in the tree has notifications yet.
+fn never(s: Syscall) -> bool {
+    matches!(
+        s,
+        Syscall::Exit | Syscall::Call | Syscall::Recv | Syscall::ReplyRecv
+    ) || s.name() == "wait"
+}
+
+/// A call number: mostly native, drawn over all of `Syscall::ALL` and a
+/// few numbers past the last one, never one of [`never`].
 fn number(rng: &mut Rng) -> u64 {
+    let natives = Syscall::ALL.len() as u64 + PAST_THE_END;
     loop {
         let n = match rng.below(16) {
             0 => rng.below(512),
             1 => rng.next(),
-            _ => NATIVE_BASE + rng.below(16),
+            _ => NATIVE_BASE + rng.below(natives),
         };
-        if n != Syscall::Exit as u64 {
+        if !Syscall::from_number(n).is_some_and(never) {
             return n;
         }
     }

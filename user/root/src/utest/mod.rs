@@ -11,6 +11,7 @@ mod exhaust;
 mod fault;
 mod fuzz;
 mod hello;
+mod ipc;
 mod map;
 mod nosys;
 mod panic;
@@ -40,6 +41,9 @@ const TESTS: &[(&str, Test)] = &[
     ("upcall-none", upcall::reflect::run_none),
     ("upcall-nested", upcall::kill::run_nested),
     ("upcall-badstack", upcall::kill::run_badstack),
+    ("ipc", ipc::run),
+    ("ipc-server-exit", ipc::run_server_exit),
+    ("child-fault", ipc::run_child_fault),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

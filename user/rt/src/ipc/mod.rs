@@ -1,0 +1,230 @@
+//! Protected control transfer and environment creation: typed wrappers of
+//! `EndpointCreate`, `Call`, `Recv`, `Reply`, `ReplyRecv`, `EnvCreate`,
+//! `MapInto` and `ThreadStart` (see `abi::ipc` and `docs/kernel-abi.md`),
+//! and [`spawn`](spawn::spawn), which starts a child environment running a
+//! function of this same program.
+//!
+//! A message is six words ([`Msg`]) in `rsi, rdx, r10, r8, r9, r12`, both
+//! ways, with the endpoint slot in `rdi`. The IPC calls have their own
+//! inline-assembly helper ([`ipc_raw`]), because the generic one
+//! (`crate::syscall`) neither passes `r12` nor reads back `r8`, `r9`,
+//! `r12`. `Recv` and `ReplyRecv` give the sender's badge (from the
+//! capability it called through, [`abi::ipc::NOTICE_BADGE`] for a kernel
+//! notice).
+//!
+//! Capability transfer (`r13`, see `abi::ipc::NO_CAP`) is not offered
+//! yet: every call here passes [`abi::ipc::NO_CAP`] in `r13`, so a call
+//! sends no capability and a receive accepts none, and the `r13` the
+//! kernel hands back (whether one arrived) is dropped.
+
+pub mod spawn;
+
+use abi::{Error, Syscall};
+
+use crate::calls::{call as syscall, Slot};
+
+pub use spawn::{spawn, Child, Spawn, SpawnError};
+
+/// One IPC message: [`abi::ipc::MSG_WORDS`] words.
+pub type Msg = [u64; abi::ipc::MSG_WORDS];
+
+/// What [`recv`] and [`reply_recv`] return: the sender's badge and its
+/// message.
+pub type Received = (u64, Msg);
+
+/// Maps a raw status to `Ok` or the error; a status that is not an
+/// [`abi::Error`] code breaks the contract with the kernel and panics.
+fn status(call: Syscall, status: u64) -> Result<(), Error> {
+    if status == 0 {
+        return Ok(());
+    }
+    match Error::from_code(status) {
+        Some(e) => Err(e),
+        None => panic!("exo-rt: {} returned unknown status {status}", call.name()),
+    }
+}
+
+/// Issues one of the IPC calls: `rdi` = `rdi`, the message in `rsi, rdx,
+/// r10, r8, r9, r12`, [`abi::ipc::NO_CAP`] in `r13`. Returns the status,
+/// `rdi` (the badge for `Recv` and `ReplyRecv`) and the message registers
+/// as the kernel left them.
+fn ipc_raw(call: Syscall, rdi: u64, msg: Msg) -> (u64, u64, Msg) {
+    let st: u64;
+    let out_rdi: u64;
+    let mut m = msg;
+    // SAFETY: `syscall` enters the kernel, which returns (possibly after
+    // running other environments, in their own address spaces, while this
+    // one is blocked) with only the registers named here changed: rax,
+    // rdi, the six message registers and r13 (the transfer slot; the
+    // kernel writes whether a capability arrived), plus rcx and r11 (the
+    // instruction's own). Every other register is saved in the
+    // environment's context while it is blocked and restored. The kernel
+    // does not touch the user stack or any memory of this program during
+    // an IPC call (messages travel in registers only), and no other
+    // environment shares memory with it.
+    unsafe {
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") call as u64 => st,
+            inlateout("rdi") rdi => out_rdi,
+            inlateout("rsi") m[0],
+            inlateout("rdx") m[1],
+            inlateout("r10") m[2],
+            inlateout("r8") m[3],
+            inlateout("r9") m[4],
+            inlateout("r12") m[5],
+            inlateout("r13") abi::ipc::NO_CAP => _,
+            lateout("rcx") _,
+            lateout("r11") _,
+            options(nostack),
+        );
+    }
+    (st, out_rdi, m)
+}
+
+/// Creates an endpoint charged to the memory capability `mem` (DERIVE) in
+/// the empty slot `dst`; returns its id.
+pub fn endpoint_create(mem: Slot, dst: Slot) -> Result<u32, Error> {
+    syscall(
+        Syscall::EndpointCreate,
+        [mem.into(), dst.into(), 0, 0, 0, 0],
+    )
+    .map(|r| r[0] as u32)
+}
+
+/// Calls the endpoint in `ep` (EXECUTE) with `msg` and blocks for the
+/// reply. [`Error::NoPartner`] if the receiver ends before replying or the
+/// endpoint goes away.
+pub fn call(ep: Slot, msg: Msg) -> Result<Msg, Error> {
+    let (st, _, reply) = ipc_raw(Syscall::Call, ep.into(), msg);
+    status(Syscall::Call, st).map(|()| reply)
+}
+
+/// Waits on the endpoint in `ep` (READ) for a call or a kernel notice;
+/// returns the badge and the message.
+pub fn recv(ep: Slot) -> Result<Received, Error> {
+    let (st, badge, msg) = ipc_raw(Syscall::Recv, ep.into(), [0; 6]);
+    status(Syscall::Recv, st).map(|()| (badge, msg))
+}
+
+/// Replies `msg` to the last call received. [`Error::NoPartner`] if there
+/// is none, or its caller is gone.
+pub fn reply(msg: Msg) -> Result<(), Error> {
+    let (st, _, _) = ipc_raw(Syscall::Reply, 0, msg);
+    status(Syscall::Reply, st)
+}
+
+/// Replies `msg` to the pending call (if any) and waits on `ep` (READ), as
+/// one call; returns the next badge and message.
+pub fn reply_recv(ep: Slot, msg: Msg) -> Result<Received, Error> {
+    let (st, badge, next) = ipc_raw(Syscall::ReplyRecv, ep.into(), msg);
+    status(Syscall::ReplyRecv, st).map(|()| (badge, next))
+}
+
+/// The capabilities [`env_create`] puts into the creator's capability
+/// space, and the new environment's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnvSlots {
+    /// The child's id.
+    pub id: u32,
+    /// Its address space (`dst`).
+    pub aspace: Slot,
+    /// Its capability space (`dst + 1`).
+    pub cspace: Slot,
+    /// Its thread (`dst + 2`).
+    pub thread: Slot,
+}
+
+/// Creates an environment (not started) charged to `mem` (DERIVE): its
+/// address space, capability space and thread go into the empty slots
+/// `dst`, `dst + 1`, `dst + 2`; `give` (GRANT and DERIVE) is copied into
+/// its slot 3; `death` (an endpoint, EXECUTE) gets a notice when it ends.
+pub fn env_create(
+    mem: Slot,
+    dst: Slot,
+    give: Option<Slot>,
+    death: Option<Slot>,
+) -> Result<EnvSlots, Error> {
+    let opt = |s: Option<Slot>| s.map_or(u64::MAX, u64::from);
+    let r = syscall(
+        Syscall::EnvCreate,
+        [mem.into(), dst.into(), opt(give), opt(death), 0, 0],
+    )?;
+    Ok(EnvSlots {
+        id: r[0] as u32,
+        aspace: dst,
+        cspace: dst + 1,
+        thread: dst + 2,
+    })
+}
+
+/// Maps the frame in `frame` at `vaddr` in the address space in `aspace`
+/// (MAP on both) with [`abi::map_flags`] `flags`.
+pub fn map_into(aspace: Slot, frame: Slot, vaddr: u64, flags: u64) -> Result<(), Error> {
+    syscall(
+        Syscall::MapInto,
+        [aspace.into(), frame.into(), vaddr, flags, 0, 0],
+    )
+    .map(|_| ())
+}
+
+/// Starts the thread in `thread` (WRITE) at `rip` with `rsp` and `arg` in
+/// `rdi`. It runs in its own environment, so nothing of this program is
+/// at stake whatever the addresses are.
+pub fn thread_start(thread: Slot, rip: u64, rsp: u64, arg: u64) -> Result<(), Error> {
+    syscall(Syscall::ThreadStart, [thread.into(), rip, rsp, arg, 0, 0]).map(|_| ())
+}
+
+/// The word of the program image at `addr` (8-aligned, inside the image;
+/// panics otherwise), for [`spawn`] to copy.
+fn image_word(addr: u64) -> u64 {
+    let img = crate::memory::image();
+    if !(img.start..img.end).contains(&addr) || !addr.is_multiple_of(8) {
+        panic!("exo-rt: {addr:#x} is not an aligned word of the program image");
+    }
+    // SAFETY: `addr` is an aligned word inside the program image, which the
+    // kernel mapped readable for the whole life of the program (the runtime
+    // refuses to unmap it). The read is volatile and produces a plain `u64`,
+    // valid for any bits; the program has one thread, so no write to a
+    // static races with it.
+    unsafe { core::ptr::read_volatile(addr as *const u64) }
+}
+
+core::arch::global_asm!(
+    ".pushsection .text.exo_rt_child_entry, \"ax\", @progbits",
+    ".globl exo_rt_child_entry",
+    ".type exo_rt_child_entry, @function",
+    // A spawned thread starts here with rdi = its argument and rsp 16 bytes
+    // below its stack top, where `spawn` wrote the entry function and the
+    // argument. End the frame-pointer chain, fetch the entry into rsi and
+    // call `child_main` with rsp 16-byte aligned, as the C ABI wants.
+    "exo_rt_child_entry:",
+    "    xor ebp, ebp",
+    "    mov rsi, [rsp]",
+    "    call {child_main}",
+    "    ud2",
+    ".size exo_rt_child_entry, . - exo_rt_child_entry",
+    ".popsection",
+    child_main = sym child_main,
+);
+
+extern "C" {
+    /// The stub above; never called from Rust, only its address is used.
+    fn exo_rt_child_entry();
+}
+
+/// The trampoline's address (where [`spawn`] starts the child's thread).
+fn child_entry_address() -> u64 {
+    exo_rt_child_entry as *const () as u64
+}
+
+/// Called by the trampoline in the child with the argument and the entry.
+extern "C" fn child_main(arg: u64, entry: u64) -> ! {
+    // SAFETY: `spawn` wrote `entry` from a value of type `fn(u64) -> !`
+    // into the child's stack, and the child runs an exact copy of the
+    // parent's image at the same addresses, so the word is that function
+    // pointer, valid here (function and data pointers are 64-bit words on
+    // x86_64).
+    let f = unsafe { core::mem::transmute::<usize, fn(u64) -> !>(entry as usize) };
+    f(arg)
+}
