@@ -80,11 +80,8 @@ fn rebuild_schedule(envs: &BTreeMap<u32, Env>) {
 
 /// The scheduler's pick (at a tick, or after a yield or block), if ready.
 fn scheduled(envs: &BTreeMap<u32, Env>, tick: bool) -> Option<u32> {
-    let states: Vec<(u32, bool)> = envs
-        .values()
-        .map(|e| (e.id, e.state == State::Ready))
-        .collect();
-    crate::sched::decide(&states, tick)
+    let states = envs.values().map(|e| (e.id, e.state == State::Ready));
+    crate::sched::decide(states, tick)
         .filter(|id| envs.get(id).is_some_and(|e| e.state == State::Ready))
 }
 

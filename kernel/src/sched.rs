@@ -38,10 +38,10 @@ pub fn rebuild(weights: &[(u32, u32)]) {
 
 /// Who runs next: at a timer tick (`tick`), or when the running
 /// environment yields or blocks. `states` says which are ready.
-pub fn decide(states: &[(u32, bool)], tick: bool) -> Option<u32> {
+pub fn decide(states: impl Iterator<Item = (u32, bool)>, tick: bool) -> Option<u32> {
     let mut guard = SCHED.lock();
     let s = guard.as_mut()?;
-    for &(id, ready) in states {
+    for (id, ready) in states {
         let _ = s.set_runnable(EnvId(id), ready);
     }
     let d = if tick { s.tick() } else { s.yield_now() };
