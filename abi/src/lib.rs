@@ -38,6 +38,8 @@ pub mod root_slots {
     pub const ASPACE: u32 = 1;
     /// The root task's own thread.
     pub const THREAD: u32 = 2;
+    /// The kernel's controls (`CapType::Control`).
+    pub const CONTROL: u32 = 3;
     /// The first slot of the memory capabilities (one per free physical range).
     pub const FIRST_MEMORY: u32 = 16;
     /// Number of slots in the root task's capability space.

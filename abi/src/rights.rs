@@ -24,6 +24,8 @@ pub enum CapType {
     Irq = 9,
     /// A range of device (MMIO) physical memory frames can be made from.
     DeviceMemory = 10,
+    /// The kernel's own controls (power-off).
+    Control = 11,
 }
 
 impl CapType {
@@ -33,7 +35,7 @@ impl CapType {
     }
 
     /// Every type, in code order.
-    pub const ALL: [CapType; 10] = [
+    pub const ALL: [CapType; 11] = [
         CapType::Memory,
         CapType::Frame,
         CapType::AddressSpace,
@@ -44,6 +46,7 @@ impl CapType {
         CapType::IoPorts,
         CapType::Irq,
         CapType::DeviceMemory,
+        CapType::Control,
     ];
 }
 

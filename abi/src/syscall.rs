@@ -126,11 +126,19 @@ pub enum Syscall {
     /// takes what was not given back (abort protocol) and lists those frames
     /// in the info page's repossession vector; the quota shrinks by `a1`.
     RevokeRequest,
+    /// Change the rights of the caller's mapping at `a0` to
+    /// [`crate::map_flags`] `a1`, checked against the capability the
+    /// mapping was made through (MAP, plus WRITE / EXECUTE for those
+    /// flags). `NotMapped` if no capability mapping is there.
+    Protect,
+    /// The kernel's own controls: power the machine off with exit status
+    /// `a1` (0 to 255) through the control capability in `a0` (WRITE).
+    PowerOff,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 32] = [
+    pub const ALL: [Syscall; 34] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -163,6 +171,8 @@ impl Syscall {
         Syscall::YieldTo,
         Syscall::SchedSet,
         Syscall::RevokeRequest,
+        Syscall::Protect,
+        Syscall::PowerOff,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -206,6 +216,8 @@ impl Syscall {
             Syscall::YieldTo => "yield_to",
             Syscall::SchedSet => "sched_set",
             Syscall::RevokeRequest => "revoke_request",
+            Syscall::Protect => "protect",
+            Syscall::PowerOff => "power_off",
         }
     }
 }

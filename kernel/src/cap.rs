@@ -38,6 +38,8 @@ pub enum KObject {
     },
     /// Device memory `[base, end)` frames can be made from.
     DeviceMemory { base: u64, end: u64 },
+    /// The kernel's own controls.
+    Control,
     /// An environment's address space.
     AddressSpace { env: u32 },
     /// An environment's thread.
@@ -60,6 +62,7 @@ impl KObject {
         match self {
             KObject::Memory { .. } => CapType::Memory,
             KObject::DeviceMemory { .. } => CapType::DeviceMemory,
+            KObject::Control => CapType::Control,
             KObject::Frame { .. } => CapType::Frame,
             KObject::AddressSpace { .. } => CapType::AddressSpace,
             KObject::Thread { .. } => CapType::Thread,
@@ -85,6 +88,7 @@ impl KObject {
             KObject::Endpoint { id } | KObject::Notification { id } => u64::from(*id),
             KObject::IoPorts { base, count } => u64::from(*base) | (u64::from(*count) << 32),
             KObject::Irq { gsi } => u64::from(*gsi),
+            KObject::Control => 0,
         }
     }
 }

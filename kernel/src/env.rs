@@ -639,6 +639,11 @@ pub fn forget_mapping(env: u32, vaddr: u64) {
     }
 }
 
+/// The frame object of a capability mapping.
+pub fn mapping_at(env: u32, vaddr: u64) -> Option<ObjectId> {
+    ENVS.lock().get(&env)?.mappings.get(&vaddr).copied()
+}
+
 /// Takes a capability mapping out of the record, returning the frame object.
 pub fn take_mapping(env: u32, vaddr: u64) -> Option<ObjectId> {
     ENVS.lock().get_mut(&env)?.mappings.remove(&vaddr)

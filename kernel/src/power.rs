@@ -20,11 +20,16 @@ const DEBUG_EXIT_PORT: u16 = 0xf4;
 /// Powers off with `status`: ACPI S5 when the status is 0, otherwise (or if
 /// ACPI is missing) the debug-exit port; halts if both fail.
 pub fn exit(status: Status) -> ! {
+    exit_with(status as u8)
+}
+
+/// [`exit`] with any status byte (the root task's `PowerOff`).
+pub fn exit_with(status: u8) -> ! {
     cpu::disable_interrupts();
-    if matches!(status, Status::Ok) {
+    if status == 0 {
         crate::acpi::soft_off();
     }
-    io::outl(DEBUG_EXIT_PORT, status as u32);
+    io::outl(DEBUG_EXIT_PORT, u32::from(status));
     crate::acpi::soft_off();
     cpu::halt_forever()
 }

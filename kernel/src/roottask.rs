@@ -100,6 +100,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         (root_slots::CSPACE, KObject::CSpace { env: id }),
         (root_slots::ASPACE, KObject::AddressSpace { env: id }),
         (root_slots::THREAD, KObject::Thread { env: id }),
+        (root_slots::CONTROL, KObject::Control),
     ];
     for (slot, object) in own {
         caps.insert_root(at(slot), object, Rights::ALL)

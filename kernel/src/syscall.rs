@@ -87,6 +87,8 @@ pub fn handle(frame: &mut TrapFrame) {
             Err(e) => Err(e),
         },
         Syscall::SchedSet => sched_set(&me, a),
+        Syscall::Protect => protect(&me, a[0], a[1]),
+        Syscall::PowerOff => power_off(&me, a[0], a[1]),
         Syscall::RevokeRequest => match thread_env(&me, a[0], Rights::WRITE) {
             Ok(target) => match env::revoke_request(frame, target, a[1], a[2]) {
                 Ok(()) => return,
@@ -746,4 +748,55 @@ fn sched_set(me: &Caller, a: [u64; 6]) -> Results {
     let budget = u32::try_from(a[3]).map_err(|_| Error::InvalidArgument)?;
     env::set_schedule(target, weight, period, budget)?;
     Ok([0; 4])
+}
+
+fn protect(me: &Caller, vaddr: u64, flags: u64) -> Results {
+    if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let vaddr = user_page(vaddr)?;
+    let object = env::mapping_at(me.id, vaddr).ok_or(Error::NotMapped)?;
+    let (write, exec) = (
+        flags & map_flags::WRITE != 0,
+        flags & map_flags::EXECUTE != 0,
+    );
+    {
+        let caps = CAPS.lock();
+        let Ok(KObject::Frame { mappings, .. }) = caps.object(object) else {
+            return Err(Error::NotMapped);
+        };
+        let via = mappings
+            .iter()
+            .find(|m| m.env == me.id && m.vaddr == vaddr)
+            .map(|m| m.via)
+            .ok_or(Error::NotMapped)?;
+        let rights = caps.identify(via).map_err(cap::error)?.rights;
+        let mut needed = Rights::MAP;
+        if write {
+            needed = needed.union(Rights::WRITE);
+        }
+        if exec {
+            needed = needed.union(Rights::EXECUTE);
+        }
+        if !rights.contains(needed) {
+            return Err(Error::NoRights);
+        }
+    }
+    paging::protect_user(me.aspace, vaddr, write, exec).map_err(|_| Error::NotMapped)?;
+    Ok([0; 4])
+}
+
+fn power_off(me: &Caller, control: u64, status: u64) -> Results {
+    {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(slot(me, control)?, Rights::WRITE)
+            .map_err(cap::error)?;
+        if !matches!(id.kind, KObject::Control) {
+            return Err(Error::WrongType);
+        }
+    }
+    let status = u8::try_from(status).map_err(|_| Error::InvalidArgument)?;
+    crate::println!("kernel: powered off by {} with status {status}", me.name);
+    crate::power::exit_with(status)
 }

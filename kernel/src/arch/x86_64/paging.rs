@@ -247,6 +247,32 @@ pub fn unmap_user(root: u64, virt: u64) -> Result<u64, MapError> {
     Ok(phys)
 }
 
+/// Changes the rights of the user mapping at `virt`, flushing it from this
+/// CPU's TLB.
+pub fn protect_user(
+    root: u64,
+    virt: u64,
+    writable: bool,
+    executable: bool,
+) -> Result<(), MapError> {
+    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
+        NO_EXECUTE
+    } else {
+        0
+    };
+    let e = leaf(root, virt).ok_or(MapError::NotMapped)?;
+    let mut v = *e & !(WRITABLE | NO_EXECUTE);
+    if writable {
+        v |= WRITABLE;
+    }
+    if !executable {
+        v |= nx;
+    }
+    *e = v;
+    cpu_regs::invalidate_page(virt);
+    Ok(())
+}
+
 /// The physical address behind user address `virt` if it is mapped for
 /// user access (and writable, if `write`).
 pub fn translate_user(root: u64, virt: u64, write: bool) -> Option<u64> {

@@ -108,15 +108,19 @@ fn arg(rng: &mut Rng, args: &StartArgs) -> u64 {
 /// Numbers past the last native call the fuzzer also tries.
 const PAST_THE_END: u64 = 4;
 
-/// True for the calls the fuzzer never makes: `Exit`, and the ones that
-/// can block it for good (there is nobody to answer a call, send to a
-/// receive or signal a wait). `Wait` is named by its name, so that the
-/// list holds whether or not the ABI in the tree has notifications yet.
+/// True for the calls the fuzzer never makes: `Exit` and `PowerOff` (they
+/// end the run), and the ones that can block it for good (there is nobody
+/// to answer a call, send to a receive or signal a wait).
 fn never(s: Syscall) -> bool {
     matches!(
         s,
-        Syscall::Exit | Syscall::Call | Syscall::Recv | Syscall::ReplyRecv
-    ) || s.name() == "wait"
+        Syscall::Exit
+            | Syscall::PowerOff
+            | Syscall::Call
+            | Syscall::Recv
+            | Syscall::ReplyRecv
+            | Syscall::Wait
+    )
 }
 
 /// A call number: mostly native, drawn over all of `Syscall::ALL` and a
