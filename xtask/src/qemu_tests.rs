@@ -344,6 +344,38 @@ pub const TESTS: &[QemuTest] = &[
         reject: USER_CLEAN,
         ..X86_64
     },
+    user_test!("notify"),
+    user_test!("ports-irq"),
+    QemuTest {
+        name: "user-ports-denied",
+        cmdline: "shutdown utest=ports-denied",
+        expect: &[
+            "utest ports-denied: touching port 0x3fd now",
+            "root: killed by #GP general protection fault",
+            "kernel: root task gone",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_KILLED,
+        ..X86_64
+    },
+    user_test!("mmio"),
+    user_test!("info"),
+    QemuTest {
+        name: "user-info-readonly",
+        cmdline: "shutdown utest=info-readonly",
+        expect: &[
+            "utest info-readonly: writing the info page now",
+            "root: killed by #PF page fault",
+            "kernel: root task gone",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_KILLED,
+        ..X86_64
+    },
+    user_test!("quota"),
+    user_test!("sched"),
+    user_test!("revoke"),
+    user_test!("grant"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",
@@ -514,7 +546,15 @@ mod tests {
                 let pass = format!("utest {name}: pass");
                 assert!(
                     t.expect.iter().any(|e| *e == pass)
-                        || ["fault", "panic", "upcall-nested", "upcall-badstack"].contains(&name),
+                        || [
+                            "fault",
+                            "panic",
+                            "upcall-nested",
+                            "upcall-badstack",
+                            "ports-denied",
+                            "info-readonly",
+                        ]
+                        .contains(&name),
                     "{}",
                     t.name
                 );

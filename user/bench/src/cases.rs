@@ -10,6 +10,7 @@
 //! | `fault-upcall` | a write to an unmapped page: page fault, upcall, the handler maps a frame there and resumes, the write completes; then `unmap` so the next one faults again |
 //! | `reflect-syscall` | `syscall` 39 (Linux getpid) reflected to the handler, which answers in `rax` and resumes |
 //! | `ipc-call-reply` | `call` to a server child (another address space, spawned from this program's image) waiting in `reply_recv`; it answers, the reply comes back: one round trip, two address-space switches |
+//! | `yield-to` | `yield_to` a child that increments a shared counter and `yield_to`s straight back: one directed-yield round trip, two address-space switches |
 //!
 //! Every operation checks its result, so a broken path cannot look fast.
 
@@ -20,11 +21,14 @@ use abi::root_slots::{FIRST_FREE, FIRST_MEMORY};
 use abi::upcall::kind;
 use abi::{CapType, UpcallFrame};
 use exo_rt::ipc::spawn::slots_needed;
-use exo_rt::ipc::{call, endpoint_create, recv, reply, reply_recv, spawn, Msg, Spawn};
-use exo_rt::memory::scratch_write;
+use exo_rt::ipc::{
+    call, call_with_cap, endpoint_create, map_into, recv, recv_into, reply, reply_recv, spawn, Msg,
+    Spawn,
+};
+use exo_rt::memory::{scratch_read, scratch_write};
 use exo_rt::upcall::probe::{divide_error, DIVIDE_INSN_LEN};
 use exo_rt::upcall::{clear_handler, set_handler};
-use exo_rt::{cap_delete, cap_identify, frame_alloc, map, syscall6, unmap, yield_now};
+use exo_rt::{cap_delete, cap_identify, frame_alloc, map, syscall6, unmap, yield_now, yield_to};
 
 use crate::config::Config;
 use crate::timing::{measure, Stats};
@@ -65,6 +69,10 @@ pub const ALL: &[Case] = &[
     Case {
         name: "ipc-call-reply",
         body: ipc_call_reply,
+    },
+    Case {
+        name: "yield-to",
+        body: yield_to_round_trip,
     },
 ];
 
@@ -287,4 +295,106 @@ fn ipc_call_reply(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
     };
     let _ = cap_delete(EP);
     result
+}
+
+/// The frame shared with the yielding child, and where both map it.
+const SHARED: u32 = FIRST_FREE + 2;
+const SHARED_PAGE: u64 = 0x6100_0000;
+/// Words of the shared page: the child's counter, its failed
+/// `yield_to`s, the stop word.
+const COUNTER: u64 = SHARED_PAGE;
+const ERRORS: u64 = SHARED_PAGE + 8;
+const STOP: u64 = SHARED_PAGE + 16;
+/// Where the child receives the parent's thread capability.
+const PARENT_THREAD: u32 = 10;
+
+/// The yielding child: receives the parent's thread capability in a
+/// call (and answers it), then, until the stop word is set, increments
+/// the counter and yields straight back to the parent.
+fn yielder(_arg: u64) -> ! {
+    match recv_into(SERVER_EP, PARENT_THREAD) {
+        Ok((_, _, true)) => {}
+        _ => exo_rt::exit(1),
+    }
+    if reply([0; 6]).is_err() {
+        exo_rt::exit(1);
+    }
+    while scratch_read(STOP) == 0 {
+        scratch_write(COUNTER, scratch_read(COUNTER) + 1);
+        if yield_to(PARENT_THREAD).is_err() {
+            scratch_write(ERRORS, scratch_read(ERRORS) + 1);
+        }
+    }
+    exo_rt::exit(0)
+}
+
+fn yield_to_round_trip(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    frame_alloc(FIRST_MEMORY, SHARED, None).map_err(|_| "frame_alloc failed")?;
+    let result = map(SHARED, SHARED_PAGE, WRITE)
+        .map_err(|_| "map failed")
+        .and_then(|()| endpoint_create(FIRST_MEMORY, EP).map_err(|_| "endpoint_create failed"))
+        .and_then(|_| yield_to_with_child(cfg, overhead));
+    let _ = cap_delete(EP);
+    let _ = unmap(SHARED_PAGE);
+    let _ = cap_delete(SHARED);
+    result
+}
+
+fn yield_to_with_child(cfg: &Config, overhead: u64) -> Result<Stats, &'static str> {
+    let spec = Spawn {
+        mem: FIRST_MEMORY,
+        slots: CHILD_SLOTS..CHILD_SLOTS + slots_needed(),
+        give: Some(EP),
+        death: Some(EP),
+        entry: yielder,
+        arg: 0,
+    };
+    let child = spawn(&spec).map_err(|_| "spawning the child failed")?;
+    let thread = child.env.thread;
+    let stats = map_into(child.env.aspace, SHARED, SHARED_PAGE, WRITE)
+        .map_err(|_| "map_into failed")
+        .and_then(|()| {
+            call_with_cap(EP, [0; 6], abi::root_slots::THREAD)
+                .map_err(|_| "handing the child the parent's thread failed")
+        })
+        .and_then(|_| {
+            measure(cfg, overhead, |ops| {
+                let before = scratch_read(COUNTER);
+                for _ in 0..ops {
+                    yield_to(thread).map_err(|_| "yield_to failed")?;
+                }
+                // Each round trip ran the child once (a timer tick may
+                // run it more, or catch it between its increment and its
+                // yield).
+                let done = scratch_read(COUNTER).wrapping_sub(before);
+                if done + 2 < u64::from(ops) {
+                    return Err("the child did not run once per yield_to");
+                }
+                Ok(())
+            })
+        });
+    scratch_write(STOP, 1);
+    let ended = loop {
+        // Run the child until it sees the stop word and exits.
+        if yield_to(thread).is_err() {
+            break recv(EP)
+                .map_err(|_| "no death notice")
+                .and_then(|(badge, msg)| {
+                    let want = [abi::ipc::NOTICE_CHILD_ENDED, u64::from(child.env.id), 0, 0];
+                    if badge == abi::ipc::NOTICE_BADGE && msg[..4] == want {
+                        Ok(())
+                    } else {
+                        Err("the child did not exit cleanly")
+                    }
+                });
+        }
+    };
+    let errors = scratch_read(ERRORS);
+    let _ = child.release();
+    let stats = stats?;
+    ended?;
+    if errors != 0 {
+        return Err("the child's yield_to failed");
+    }
+    Ok(stats)
 }

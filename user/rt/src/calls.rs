@@ -129,3 +129,123 @@ pub fn unmap(vaddr: u64) -> Result<u64, Error> {
     }
     call(Syscall::Unmap, [vaddr, 0, 0, 0, 0, 0]).map(|r| r[0])
 }
+
+/// Creates a notification (a word of bits) charged to the memory
+/// capability `mem` (DERIVE) in the empty slot `dst`; returns its id.
+pub fn notification_create(mem: Slot, dst: Slot) -> Result<u32, Error> {
+    call(
+        Syscall::NotificationCreate,
+        [mem.into(), dst.into(), 0, 0, 0, 0],
+    )
+    .map(|r| r[0] as u32)
+}
+
+/// ORs `bits` into the notification in `ntf` (WRITE) and wakes its first
+/// waiter.
+pub fn signal(ntf: Slot, bits: u64) -> Result<(), Error> {
+    call(Syscall::Signal, [ntf.into(), bits, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// A [`wait`] time limit: none (block until a signal).
+pub const WAIT_FOREVER: u64 = u64::MAX;
+/// A [`wait`] time limit: do not block (poll).
+pub const WAIT_POLL: u64 = 0;
+
+/// Waits on the notification in `ntf` (READ) until a bit is set, at most
+/// `timeout_us` microseconds ([`WAIT_POLL`], [`WAIT_FOREVER`]); returns
+/// the bits (and clears them). A poll of an empty word returns `Ok(0)`;
+/// a timeout is [`Error::TimedOut`].
+pub fn wait(ntf: Slot, timeout_us: u64) -> Result<u64, Error> {
+    call(Syscall::Wait, [ntf.into(), timeout_us, 0, 0, 0, 0]).map(|r| r[0])
+}
+
+/// Sleeps about `us` microseconds by waiting with that limit on the
+/// notification in `ntf`, which nothing should signal (a signal ends the
+/// sleep early, and its bits are consumed). `Ok` once the time is up.
+pub fn sleep_on(ntf: Slot, us: u64) -> Result<(), Error> {
+    match wait(ntf, us) {
+        Ok(_) | Err(Error::TimedOut) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Derives from the I/O-port capability `src` (DERIVE) one for the ports
+/// `base..base + count` in the empty slot `dst`.
+pub fn ports_mint(src: Slot, dst: Slot, base: u64, count: u64) -> Result<(), Error> {
+    call(
+        Syscall::PortsMint,
+        [src.into(), dst.into(), base, count, 0, 0],
+    )
+    .map(|_| ())
+}
+
+/// Opens the ports of the capability in `ports` (READ and WRITE) to this
+/// environment's `in` / `out` ([`crate::ports`]). Deleting or revoking
+/// the capability closes them again.
+pub fn ports_enable(ports: Slot) -> Result<(), Error> {
+    call(Syscall::PortsEnable, [ports.into(), 0, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// Binds the interrupt line in `irq` (READ) to the notification in `ntf`
+/// (WRITE): each interrupt ORs `bits` into it. `bits` = 0 unbinds.
+pub fn irq_bind(irq: Slot, ntf: Slot, bits: u64) -> Result<(), Error> {
+    call(Syscall::IrqBind, [irq.into(), ntf.into(), bits, 0, 0, 0]).map(|_| ())
+}
+
+/// Unmasks the interrupt line in `irq` (READ) after handling it.
+pub fn irq_ack(irq: Slot) -> Result<(), Error> {
+    call(Syscall::IrqAck, [irq.into(), 0, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// Moves `frames` frames of this environment's unused quota to the child
+/// whose thread is in `thread` (WRITE).
+pub fn quota_give(thread: Slot, frames: u64) -> Result<(), Error> {
+    call(Syscall::QuotaGive, [thread.into(), frames, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// Gives the rest of the time slot to the environment whose thread is in
+/// `thread` (READ); [`Error::NoPartner`] unless it is ready to run.
+pub fn yield_to(thread: Slot) -> Result<(), Error> {
+    call(Syscall::YieldTo, [thread.into(), 0, 0, 0, 0, 0]).map(|_| ())
+}
+
+/// A real-time reservation for [`sched_set`]: `budget` timer quanta every
+/// `period` quanta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// The period, in timer quanta (not 0).
+    pub period: u32,
+    /// The quanta reserved per period (0 removes the reservation).
+    pub budget: u32,
+}
+
+/// Sets the scheduling of the environment whose thread is in `thread`
+/// (WRITE): proportional-share `weight` (1 to 1000) and, if given, a
+/// real-time reservation. [`Error::InvalidArgument`] for a bad weight or
+/// a reservation the CPU cannot admit.
+pub fn sched_set(thread: Slot, weight: u32, rt: Option<Reservation>) -> Result<(), Error> {
+    let (period, budget) = rt.map_or((0, 0), |r| (r.period, r.budget));
+    call(
+        Syscall::SchedSet,
+        [
+            thread.into(),
+            weight.into(),
+            period.into(),
+            budget.into(),
+            0,
+            0,
+        ],
+    )
+    .map(|_| ())
+}
+
+/// Asks the environment whose thread is in `thread` (WRITE) to give back
+/// `frames` frames within `grace_us` microseconds (visible revocation; at
+/// the deadline the kernel takes what was not given back).
+pub fn revoke_request(thread: Slot, frames: u64, grace_us: u64) -> Result<(), Error> {
+    call(
+        Syscall::RevokeRequest,
+        [thread.into(), frames, grace_us, 0, 0, 0],
+    )
+    .map(|_| ())
+}

@@ -25,16 +25,22 @@
 //! }
 //! ```
 //!
+//! Also [`info`], a read-only view of the kernel's info page, and
+//! [`ports`], `in` / `out` on ports opened with [`ports_enable`].
+//!
 //! `unsafe` code in user space lives only here, in the entry and
 //! system-call layer ([`start`], [`syscall`], [`memory`], [`upcall`],
-//! [`ipc`], and [`tsc`] for `rdtsc`); every block says why it is sound.
+//! [`ipc`], [`info`], [`ports`], and [`tsc`] for `rdtsc`); every block
+//! says why it is sound.
 
 #![no_std]
 
 pub mod calls;
+pub mod info;
 pub mod ipc;
 pub mod memory;
 mod panic;
+pub mod ports;
 pub mod print;
 pub mod start;
 pub mod syscall;

@@ -54,6 +54,10 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
         "ipc-call-reply",
         "`call` to a server child in another address space waiting in `reply_recv`, reply back (round trip)",
     ),
+    (
+        "yield-to",
+        "`yield_to` a child in another address space, which bumps a shared counter and `yield_to`s back (round trip)",
+    ),
 ];
 
 /// A way of running QEMU for a benchmark.

@@ -7,14 +7,23 @@
 
 mod badptr;
 mod caps;
+mod child;
 mod exhaust;
 mod fault;
 mod fuzz;
+mod grant;
 mod hello;
+mod info;
 mod ipc;
 mod map;
+mod mmio;
 mod nosys;
+mod notify;
 mod panic;
+mod ports;
+mod quota;
+mod revoke;
+mod sched;
 mod upcall;
 
 use exo_rt::{println, StartArgs};
@@ -44,6 +53,16 @@ const TESTS: &[(&str, Test)] = &[
     ("ipc", ipc::run),
     ("ipc-server-exit", ipc::run_server_exit),
     ("child-fault", ipc::run_child_fault),
+    ("notify", notify::run),
+    ("ports-irq", ports::run_irq),
+    ("ports-denied", ports::run_denied),
+    ("mmio", mmio::run),
+    ("info", info::run),
+    ("info-readonly", info::run_readonly),
+    ("quota", quota::run),
+    ("sched", sched::run),
+    ("revoke", revoke::run),
+    ("grant", grant::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

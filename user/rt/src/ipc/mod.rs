@@ -12,10 +12,12 @@
 //! capability it called through, [`abi::ipc::NOTICE_BADGE`] for a kernel
 //! notice).
 //!
-//! Capability transfer (`r13`, see `abi::ipc::NO_CAP`) is not offered
-//! yet: every call here passes [`abi::ipc::NO_CAP`] in `r13`, so a call
-//! sends no capability and a receive accepts none, and the `r13` the
-//! kernel hands back (whether one arrived) is dropped.
+//! Capability transfer (`r13`, see `abi::ipc::NO_CAP`): [`call`],
+//! [`recv`], [`reply`] and [`reply_recv`] pass [`abi::ipc::NO_CAP`], so
+//! they send no capability and accept none. [`call_with_cap`] sends one
+//! (GRANT and DERIVE on it; a frame capability grants the page), and
+//! [`recv_into`] / [`reply_recv_into`] accept one into an empty slot and
+//! say whether it arrived.
 
 pub mod spawn;
 
@@ -45,12 +47,14 @@ fn status(call: Syscall, status: u64) -> Result<(), Error> {
 }
 
 /// Issues one of the IPC calls: `rdi` = `rdi`, the message in `rsi, rdx,
-/// r10, r8, r9, r12`, [`abi::ipc::NO_CAP`] in `r13`. Returns the status,
-/// `rdi` (the badge for `Recv` and `ReplyRecv`) and the message registers
-/// as the kernel left them.
-fn ipc_raw(call: Syscall, rdi: u64, msg: Msg) -> (u64, u64, Msg) {
+/// r10, r8, r9, r12`, `cap` in `r13` (a slot to send or to receive into,
+/// or [`abi::ipc::NO_CAP`]). Returns the status, `rdi` (the badge for
+/// `Recv` and `ReplyRecv`), the message registers as the kernel left them
+/// and `r13` (for a receive: 1 if a capability arrived).
+fn ipc_raw(call: Syscall, rdi: u64, msg: Msg, cap: u64) -> (u64, u64, Msg, u64) {
     let st: u64;
     let out_rdi: u64;
+    let out_r13: u64;
     let mut m = msg;
     // SAFETY: `syscall` enters the kernel, which returns (possibly after
     // running other environments, in their own address spaces, while this
@@ -60,8 +64,10 @@ fn ipc_raw(call: Syscall, rdi: u64, msg: Msg) -> (u64, u64, Msg) {
     // instruction's own). Every other register is saved in the
     // environment's context while it is blocked and restored. The kernel
     // does not touch the user stack or any memory of this program during
-    // an IPC call (messages travel in registers only), and no other
-    // environment shares memory with it.
+    // an IPC call (messages travel in registers only; a transferred
+    // capability lands in a capability slot, not in memory), and memory
+    // shared with other environments (a granted page) can only be mapped
+    // in the scratch window, which holds no Rust object.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -73,13 +79,13 @@ fn ipc_raw(call: Syscall, rdi: u64, msg: Msg) -> (u64, u64, Msg) {
             inlateout("r8") m[3],
             inlateout("r9") m[4],
             inlateout("r12") m[5],
-            inlateout("r13") abi::ipc::NO_CAP => _,
+            inlateout("r13") cap => out_r13,
             lateout("rcx") _,
             lateout("r11") _,
             options(nostack),
         );
     }
-    (st, out_rdi, m)
+    (st, out_rdi, m, out_r13)
 }
 
 /// Creates an endpoint charged to the memory capability `mem` (DERIVE) in
@@ -96,29 +102,54 @@ pub fn endpoint_create(mem: Slot, dst: Slot) -> Result<u32, Error> {
 /// reply. [`Error::NoPartner`] if the receiver ends before replying or the
 /// endpoint goes away.
 pub fn call(ep: Slot, msg: Msg) -> Result<Msg, Error> {
-    let (st, _, reply) = ipc_raw(Syscall::Call, ep.into(), msg);
+    let (st, _, reply, _) = ipc_raw(Syscall::Call, ep.into(), msg, abi::ipc::NO_CAP);
+    status(Syscall::Call, st).map(|()| reply)
+}
+
+/// [`call`], sending the capability in `cap` (GRANT and DERIVE) with the
+/// message: the receiver gets a capability derived from it if it accepts
+/// one. Sending a frame capability grants the page.
+pub fn call_with_cap(ep: Slot, msg: Msg, cap: Slot) -> Result<Msg, Error> {
+    let (st, _, reply, _) = ipc_raw(Syscall::Call, ep.into(), msg, cap.into());
     status(Syscall::Call, st).map(|()| reply)
 }
 
 /// Waits on the endpoint in `ep` (READ) for a call or a kernel notice;
 /// returns the badge and the message.
 pub fn recv(ep: Slot) -> Result<Received, Error> {
-    let (st, badge, msg) = ipc_raw(Syscall::Recv, ep.into(), [0; 6]);
+    let (st, badge, msg, _) = ipc_raw(Syscall::Recv, ep.into(), [0; 6], abi::ipc::NO_CAP);
     status(Syscall::Recv, st).map(|()| (badge, msg))
+}
+
+/// [`recv`], accepting a capability into the empty slot `slot`; returns
+/// the badge, the message and whether a capability arrived (false if none
+/// was sent, or the sender's capability could not be passed, or the slot
+/// was taken).
+pub fn recv_into(ep: Slot, slot: Slot) -> Result<(u64, Msg, bool), Error> {
+    let (st, badge, msg, got) = ipc_raw(Syscall::Recv, ep.into(), [0; 6], slot.into());
+    status(Syscall::Recv, st).map(|()| (badge, msg, got == 1))
 }
 
 /// Replies `msg` to the last call received. [`Error::NoPartner`] if there
 /// is none, or its caller is gone.
 pub fn reply(msg: Msg) -> Result<(), Error> {
-    let (st, _, _) = ipc_raw(Syscall::Reply, 0, msg);
+    let (st, _, _, _) = ipc_raw(Syscall::Reply, 0, msg, abi::ipc::NO_CAP);
     status(Syscall::Reply, st)
 }
 
 /// Replies `msg` to the pending call (if any) and waits on `ep` (READ), as
 /// one call; returns the next badge and message.
 pub fn reply_recv(ep: Slot, msg: Msg) -> Result<Received, Error> {
-    let (st, badge, next) = ipc_raw(Syscall::ReplyRecv, ep.into(), msg);
+    let (st, badge, next, _) = ipc_raw(Syscall::ReplyRecv, ep.into(), msg, abi::ipc::NO_CAP);
     status(Syscall::ReplyRecv, st).map(|()| (badge, next))
+}
+
+/// [`reply_recv`], accepting a capability with the next message into the
+/// empty slot `slot`; returns the badge, the message and whether a
+/// capability arrived.
+pub fn reply_recv_into(ep: Slot, msg: Msg, slot: Slot) -> Result<(u64, Msg, bool), Error> {
+    let (st, badge, next, got) = ipc_raw(Syscall::ReplyRecv, ep.into(), msg, slot.into());
+    status(Syscall::ReplyRecv, st).map(|()| (badge, next, got == 1))
 }
 
 /// The capabilities [`env_create`] puts into the creator's capability

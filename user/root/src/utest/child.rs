@@ -1,0 +1,67 @@
+//! Helpers for tests that spawn children from the root task's own image
+//! (`exo_rt::ipc::spawn`): slot ranges that do not collide, and waiting
+//! for a child to end.
+
+use exo_rt::calls::Slot;
+use exo_rt::ipc::spawn::slots_needed;
+use exo_rt::ipc::{recv, spawn, Child, Spawn};
+use exo_rt::StartArgs;
+
+use abi::ipc::{NOTICE_BADGE, NOTICE_CHILD_ENDED};
+
+use super::free;
+use crate::check::{Ctx, Failed, Outcome};
+
+/// The slots for child number `k`: a range of [`slots_needed`] slots from
+/// `free(256)` on.
+pub fn slots(k: u32) -> core::ops::Range<Slot> {
+    let need = slots_needed();
+    let start = free(256) + k * need;
+    start..start + need
+}
+
+/// Spawns `entry(arg)` as child number `k`, with `give` in its slot 3 and
+/// its death notice sent to `death`.
+pub fn start(
+    t: Ctx,
+    args: &StartArgs,
+    k: u32,
+    give: Option<Slot>,
+    death: Option<Slot>,
+    entry: fn(u64) -> !,
+    arg: u64,
+) -> Result<Child, Failed> {
+    let spec = Spawn {
+        mem: args.memory.start,
+        slots: slots(k),
+        give,
+        death,
+        entry,
+        arg,
+    };
+    spawn(&spec).map_err(|e| t.fail(format_args!("{e}")))
+}
+
+/// Receives the death notice of `child` on `ep`; returns `(how, detail)`.
+pub fn ended(t: Ctx, ep: Slot, child: &Child) -> Result<(u64, u64), Failed> {
+    let (badge, msg) = t.ok("recv (death notice)", recv(ep))?;
+    t.check(
+        badge == NOTICE_BADGE && msg[0] == NOTICE_CHILD_ENDED && msg[1] == u64::from(child.env.id),
+        format_args!(
+            "expected child {}'s death notice, got badge {badge:#x} {msg:x?}",
+            child.env.id
+        ),
+    )?;
+    Ok((msg[2], msg[3]))
+}
+
+/// Receives `child`'s death notice on `ep`, checks it exited with `code`,
+/// and releases it.
+pub fn expect_exit(t: Ctx, ep: Slot, child: &Child, code: u64) -> Outcome {
+    let (how, detail) = ended(t, ep, child)?;
+    t.check(
+        how == 0 && detail == code,
+        format_args!("child ended with how {how} detail {detail:#x}, expected exit code {code}"),
+    )?;
+    t.ok("release the child", child.release())
+}
