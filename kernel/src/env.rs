@@ -92,11 +92,11 @@ pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
     if !envs.get(&to).is_some_and(|e| e.state == State::Ready) {
         return Err(Error::NoPartner);
     }
+    frame.set_syscall_result(0, [0; 4]);
     if to == cur {
         return Ok(());
     }
     crate::sched::donate(to);
-    frame.set_syscall_result(0, [0; 4]);
     if let Some(e) = envs.get_mut(&cur) {
         e.context = *frame;
     }
@@ -752,7 +752,9 @@ fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
 fn reschedule(frame: &mut TrapFrame, tick: bool) {
     let cur = current();
     let mut envs = ENVS.lock();
-    let next = scheduled(&envs, tick).or_else(|| next_ready(&envs, cur, cur));
+    let picked = scheduled(&envs, tick);
+    let next = picked.or_else(|| next_ready(&envs, cur, cur));
+    log::trace!("sched: cur {cur} picked {picked:?} next {next:?} tick {tick}");
     let Some(next) = next.filter(|n| *n != cur) else {
         return;
     };

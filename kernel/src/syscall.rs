@@ -82,10 +82,14 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::PortsEnable => ports_enable(&me, a[0]),
         Syscall::IrqBind => irq_bind(&me, a),
         Syscall::QuotaGive => quota_give(&me, a[0], a[1]),
-        Syscall::YieldTo => match thread_env(&me, a[0], Rights::READ) {
-            Ok(to) => env::yield_to(frame, to).map(|()| [0; 4]),
-            Err(e) => Err(e),
-        },
+        // Switching calls write the caller's result themselves and return:
+        // afterwards `frame` holds another environment's registers.
+        Syscall::YieldTo => {
+            match thread_env(&me, a[0], Rights::READ).and_then(|to| env::yield_to(frame, to)) {
+                Ok(()) => return,
+                Err(e) => Err(e),
+            }
+        }
         Syscall::SchedSet => sched_set(&me, a),
         Syscall::Protect => protect(&me, a[0], a[1]),
         Syscall::PowerOff => power_off(&me, a[0], a[1]),

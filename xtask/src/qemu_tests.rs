@@ -377,6 +377,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     user_test!("quota"),
     user_test!("sched"),
+    user_test!("yield-block"),
     user_test!("revoke"),
     user_test!("grant"),
     QemuTest {

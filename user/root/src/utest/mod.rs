@@ -25,6 +25,7 @@ mod quota;
 mod revoke;
 mod sched;
 mod upcall;
+mod yield_block;
 
 use exo_rt::{println, StartArgs};
 
@@ -61,6 +62,7 @@ const TESTS: &[(&str, Test)] = &[
     ("info-readonly", info::run_readonly),
     ("quota", quota::run),
     ("sched", sched::run),
+    ("yield-block", yield_block::run),
     ("revoke", revoke::run),
     ("grant", grant::run),
 ];

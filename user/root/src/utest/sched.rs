@@ -21,11 +21,8 @@
 //! Every child stops when the parent sets the stop word, and its death
 //! notice is collected.
 //!
-//! The weights round comes first and never `yield_to`s the spinners: a
-//! child that was run by `yield_to` and blocked in `wait` during the
-//! donated time is, once signalled, not given its slots any more while
-//! another environment spins (kernel problem, reported; the test avoids
-//! it rather than fail).
+//! The weights round comes first and never `yield_to`s the spinners;
+//! `yield-block` covers a child that was run by `yield_to` and then blocked.
 
 use abi::map_flags::WRITE;
 use abi::Error;
