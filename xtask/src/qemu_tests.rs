@@ -378,6 +378,24 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("quota"),
     user_test!("sched"),
     user_test!("yield-block"),
+    QemuTest {
+        // The map test at log=debug: every refusal the kernel answers is
+        // logged by name (and the kernel goes on).
+        name: "user-refusals-logged",
+        cmdline: "shutdown utest=map log=debug",
+        expect: &[
+            "root: map refused: insufficient rights",
+            "root: map refused: already mapped",
+            "root: map refused: bad address",
+            "root: unmap refused: not mapped",
+            "root: frame_alloc refused: frame not free",
+            "utest map: pass",
+            "root: exited with code 0",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_CLEAN,
+        ..X86_64
+    },
     user_test!("revoke"),
     user_test!("grant"),
     QemuTest {
