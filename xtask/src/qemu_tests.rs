@@ -391,6 +391,7 @@ pub const TESTS: &[QemuTest] = &[
             "root: frame_alloc refused: frame not free",
             "utest map: pass",
             "root: exited with code 0",
+            "kernel: root task gone",
             FRAMES_RETURNED,
         ],
         reject: USER_CLEAN,
