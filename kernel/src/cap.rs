@@ -47,9 +47,9 @@ pub enum KObject {
     /// An environment's capability space.
     CSpace { env: u32 },
     /// An IPC endpoint.
-    Endpoint { id: u32 },
+    Endpoint { id: u32, payer: u32 },
     /// A notification word.
-    Notification { id: u32 },
+    Notification { id: u32, payer: u32 },
     /// I/O ports `[base, base + count)`.
     IoPorts { base: u32, count: u32 },
     /// Interrupt line `gsi`.
@@ -85,7 +85,7 @@ impl KObject {
             KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
                 u64::from(*env)
             }
-            KObject::Endpoint { id } | KObject::Notification { id } => u64::from(*id),
+            KObject::Endpoint { id, .. } | KObject::Notification { id, .. } => u64::from(*id),
             KObject::IoPorts { base, count } => u64::from(*base) | (u64::from(*count) << 32),
             KObject::Irq { gsi } => u64::from(*gsi),
             KObject::Control => 0,
@@ -134,6 +134,8 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
     let mut frees: Vec<(u64, u32)> = Vec::new();
     let mut endpoints: Vec<u32> = Vec::new();
     let mut notifications: Vec<u32> = Vec::new();
+    // Kernel objects charged one frame of quota each, by payer.
+    let mut frees_quota: Vec<u32> = Vec::new();
     let mut irqs: Vec<u32> = Vec::new();
     let mut port_caps: Vec<SlotAddr> = Vec::new();
     {
@@ -166,8 +168,14 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                             frees.push((paddr, charged_to));
                         }
                     }
-                    KObject::Endpoint { id } => endpoints.push(id),
-                    KObject::Notification { id } => notifications.push(id),
+                    KObject::Endpoint { id, payer } => {
+                        endpoints.push(id);
+                        frees_quota.push(payer);
+                    }
+                    KObject::Notification { id, payer } => {
+                        notifications.push(id);
+                        frees_quota.push(payer);
+                    }
                     KObject::Irq { gsi } => irqs.push(gsi),
                     _ => {}
                 },
@@ -176,6 +184,9 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
     }
     for m in unmaps {
         env::forget_mapping(m.env, m.vaddr);
+    }
+    for payer in frees_quota {
+        env::uncharge(payer, 1);
     }
     for ep in endpoints {
         env::endpoint_gone(ep);

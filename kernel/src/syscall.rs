@@ -445,7 +445,7 @@ fn endpoint(me: &Caller, s: u64, needed: Rights) -> Result<(u32, u64), Error> {
     let caps = CAPS.lock();
     let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
     match *id.kind {
-        KObject::Endpoint { id: ep } => Ok((ep, id.badge)),
+        KObject::Endpoint { id: ep, .. } => Ok((ep, id.badge)),
         _ => Err(Error::WrongType),
     }
 }
@@ -462,7 +462,27 @@ fn charge(caps: &captree::CapSystem<KObject>, s: SlotAddr) -> Result<Rights, Err
     Ok(id.rights)
 }
 
+/// Frames of quota one endpoint or notification costs its creator.
+const OBJECT_COST_FRAMES: u64 = 1;
+
+/// Runs `create` with `frames` charged to the caller's quota
+/// (returned if it fails).
+fn charged(me: &Caller, frames: u64, create: impl FnOnce() -> Results) -> Results {
+    env::charge(me.id, frames)?;
+    let result = create();
+    if result.is_err() {
+        env::uncharge(me.id, frames);
+    }
+    result
+}
+
 fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+    charged(me, OBJECT_COST_FRAMES, || {
+        endpoint_create_charged(me, mem_slot, dst)
+    })
+}
+
+fn endpoint_create_charged(me: &Caller, mem_slot: u64, dst: u64) -> Results {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
@@ -470,7 +490,15 @@ fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
         return Err(Error::SlotOccupied);
     }
     let ep = env::endpoint_create();
-    if let Err(e) = caps.derive_object(mem_slot, dst, KObject::Endpoint { id: ep }, rights) {
+    if let Err(e) = caps.derive_object(
+        mem_slot,
+        dst,
+        KObject::Endpoint {
+            id: ep,
+            payer: me.id,
+        },
+        rights,
+    ) {
         drop(caps);
         env::endpoint_gone(ep);
         return Err(cap::error(e.error));
@@ -486,12 +514,7 @@ const CHILD_SLOTS: u32 = 1024;
 const ENV_COST_FRAMES: u64 = 2;
 
 fn env_create(me: &Caller, a: [u64; 6]) -> Results {
-    env::charge(me.id, ENV_COST_FRAMES)?;
-    let result = env_create_charged(me, a);
-    if result.is_err() {
-        env::uncharge(me.id, ENV_COST_FRAMES);
-    }
-    result
+    charged(me, ENV_COST_FRAMES, || env_create_charged(me, a))
 }
 
 fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
@@ -633,12 +656,18 @@ fn notification(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
     let caps = CAPS.lock();
     let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
     match *id.kind {
-        KObject::Notification { id } => Ok(id),
+        KObject::Notification { id, .. } => Ok(id),
         _ => Err(Error::WrongType),
     }
 }
 
 fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+    charged(me, OBJECT_COST_FRAMES, || {
+        notification_create_charged(me, mem_slot, dst)
+    })
+}
+
+fn notification_create_charged(me: &Caller, mem_slot: u64, dst: u64) -> Results {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
@@ -646,7 +675,15 @@ fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
         return Err(Error::SlotOccupied);
     }
     let n = env::notification_create();
-    if let Err(e) = caps.derive_object(mem_slot, dst, KObject::Notification { id: n }, rights) {
+    if let Err(e) = caps.derive_object(
+        mem_slot,
+        dst,
+        KObject::Notification {
+            id: n,
+            payer: me.id,
+        },
+        rights,
+    ) {
         drop(caps);
         env::notification_gone(n);
         return Err(cap::error(e.error));
