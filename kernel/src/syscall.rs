@@ -476,34 +476,53 @@ fn charged(me: &Caller, frames: u64, create: impl FnOnce() -> Results) -> Result
     result
 }
 
+/// An IPC object kind: how to make its id, its object, and undo the id.
+struct IpcKind {
+    create: fn() -> u32,
+    object: fn(u32, u32) -> KObject,
+    gone: fn(u32),
+}
+
+const ENDPOINT: IpcKind = IpcKind {
+    create: env::endpoint_create,
+    object: |id, payer| KObject::Endpoint { id, payer },
+    gone: env::endpoint_gone,
+};
+
+const NOTIFICATION: IpcKind = IpcKind {
+    create: env::notification_create,
+    object: |id, payer| KObject::Notification { id, payer },
+    gone: env::notification_gone,
+};
+
 fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
     charged(me, OBJECT_COST_FRAMES, || {
-        endpoint_create_charged(me, mem_slot, dst)
+        ipc_object_create(me, mem_slot, dst, &ENDPOINT)
     })
 }
 
-fn endpoint_create_charged(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
+    charged(me, OBJECT_COST_FRAMES, || {
+        ipc_object_create(me, mem_slot, dst, &NOTIFICATION)
+    })
+}
+
+/// Makes an endpoint or notification from the memory capability in
+/// `mem_slot` into empty slot `dst`. `r0` = its id.
+fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &IpcKind) -> Results {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
-    let ep = env::endpoint_create();
-    if let Err(e) = caps.derive_object(
-        mem_slot,
-        dst,
-        KObject::Endpoint {
-            id: ep,
-            payer: me.id,
-        },
-        rights,
-    ) {
+    let id = (kind.create)();
+    if let Err(e) = caps.derive_object(mem_slot, dst, (kind.object)(id, me.id), rights) {
         drop(caps);
-        env::endpoint_gone(ep);
+        (kind.gone)(id);
         return Err(cap::error(e.error));
     }
-    Ok([u64::from(ep), 0, 0, 0])
+    Ok([u64::from(id), 0, 0, 0])
 }
 
 /// Slots in a new environment's capability space.
@@ -659,36 +678,6 @@ fn notification(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
         KObject::Notification { id, .. } => Ok(id),
         _ => Err(Error::WrongType),
     }
-}
-
-fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
-    charged(me, OBJECT_COST_FRAMES, || {
-        notification_create_charged(me, mem_slot, dst)
-    })
-}
-
-fn notification_create_charged(me: &Caller, mem_slot: u64, dst: u64) -> Results {
-    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
-    let mut caps = CAPS.lock();
-    let rights = charge(&caps, mem_slot)?;
-    if caps.identify(dst).is_ok() {
-        return Err(Error::SlotOccupied);
-    }
-    let n = env::notification_create();
-    if let Err(e) = caps.derive_object(
-        mem_slot,
-        dst,
-        KObject::Notification {
-            id: n,
-            payer: me.id,
-        },
-        rights,
-    ) {
-        drop(caps);
-        env::notification_gone(n);
-        return Err(cap::error(e.error));
-    }
-    Ok([u64::from(n), 0, 0, 0])
 }
 
 fn ports_mint(me: &Caller, a: [u64; 6]) -> Results {
