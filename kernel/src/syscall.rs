@@ -288,6 +288,16 @@ fn frame_alloc_charged(me: &Caller, mem_slot: SlotAddr, dst: SlotAddr, want: u64
     Ok([paddr, 0, 0, 0])
 }
 
+/// A frame for a user page table. Page tables are not charged to quotas,
+/// so they may not eat into the second half of the kernel's reserve: the
+/// kernel heap can always grow.
+fn user_page_table() -> Option<u64> {
+    if frames::free() <= KERNEL_RESERVE_FRAMES / 2 {
+        return None;
+    }
+    frames::alloc().ok()
+}
+
 /// The range of a device-memory capability (None for anything else).
 fn device_range(s: SlotAddr) -> Option<(u64, u64)> {
     match CAPS.lock().identify(s).ok()?.kind {
@@ -382,9 +392,15 @@ fn map_into(
         return Err(Error::NoRights);
     }
     let object = id.object;
-    paging::map_user(aspace, vaddr, paddr, write, exec, device, &mut || {
-        frames::alloc().ok()
-    })
+    paging::map_user(
+        aspace,
+        vaddr,
+        paddr,
+        write,
+        exec,
+        device,
+        &mut user_page_table,
+    )
     .map_err(|e| match e {
         paging::MapError::AlreadyMapped => Error::AlreadyMapped,
         paging::MapError::NotMapped => Error::NotMapped,
