@@ -40,6 +40,10 @@ pub mod root_slots {
     pub const THREAD: u32 = 2;
     /// The kernel's controls (`CapType::Control`).
     pub const CONTROL: u32 = 3;
+    /// The boot ramdisk (a cpio archive), lent read-only as `DeviceMemory`
+    /// (READ, MAP, DERIVE, GRANT): `cap_identify` gives its exact start
+    /// address in `r3`; the archive ends with its `TRAILER!!!` entry.
+    pub const RAMDISK: u32 = 4;
     /// The first slot of the memory capabilities (one per free physical range).
     pub const FIRST_MEMORY: u32 = 16;
     /// Number of slots in the root task's capability space.

@@ -35,9 +35,12 @@ pub enum KObject {
         mappings: Vec<Mapping>,
         charged_to: u32,
         device: bool,
+        /// Mapped cacheable (RAM); false for device registers.
+        cached: bool,
     },
-    /// Device memory `[base, end)` frames can be made from.
-    DeviceMemory { base: u64, end: u64 },
+    /// Device memory `[base, end)` frames can be made from (`cached`: it
+    /// is RAM the kernel lends read-only, like the boot ramdisk).
+    DeviceMemory { base: u64, end: u64, cached: bool },
     /// The kernel's own controls.
     Control,
     /// An environment's address space.
@@ -160,6 +163,7 @@ pub fn settle(removed: Vec<Removed<KObject>>) {
                         mappings,
                         charged_to,
                         device,
+                        ..
                     } => {
                         unmaps.extend(mappings);
                         if device {

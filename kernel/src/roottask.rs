@@ -150,9 +150,29 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         .enumerate()
     {
         let slot = root_slots::FIRST_DEVICE_MEMORY + i as u32;
-        caps.insert_root(at(slot), KObject::DeviceMemory { base, end }, Rights::ALL)
-            .map_err(|_| "cannot fill the capability space")?;
+        caps.insert_root(
+            at(slot),
+            KObject::DeviceMemory {
+                base,
+                end,
+                cached: false,
+            },
+            Rights::ALL,
+        )
+        .map_err(|_| "cannot fill the capability space")?;
     }
+    // The boot ramdisk, lent read-only: user space reads the files itself.
+    let ramdisk_rights = Rights::READ
+        .union(Rights::MAP)
+        .union(Rights::DERIVE)
+        .union(Rights::GRANT);
+    let ramdisk = KObject::DeviceMemory {
+        base: ramdisk.start,
+        end: ramdisk.end,
+        cached: true,
+    };
+    caps.insert_root(at(root_slots::RAMDISK), ramdisk, ramdisk_rights)
+        .map_err(|_| "cannot fill the capability space")?;
     for gsi in crate::irq::user_lines() {
         caps.insert_root(
             at(root_slots::FIRST_IRQ + gsi),

@@ -277,6 +277,7 @@ fn frame_alloc_charged(me: &Caller, mem_slot: SlotAddr, dst: SlotAddr, want: u64
         mappings: Vec::new(),
         charged_to: me.id,
         device: false,
+        cached: true,
     };
     if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
         let _ = frames::free_frame(paddr);
@@ -299,16 +300,21 @@ fn user_page_table() -> Option<u64> {
 }
 
 /// The range of a device-memory capability (None for anything else).
-fn device_range(s: SlotAddr) -> Option<(u64, u64)> {
+fn device_range(s: SlotAddr) -> Option<(u64, u64, bool)> {
     match CAPS.lock().identify(s).ok()?.kind {
-        KObject::DeviceMemory { base, end } => Some((*base, *end)),
+        KObject::DeviceMemory { base, end, cached } => Some((*base, *end, *cached)),
         _ => None,
     }
 }
 
 /// `FrameAlloc` from device memory: the page `want`, once.
-fn device_frame(src: SlotAddr, dst: SlotAddr, want: u64, (base, end): (u64, u64)) -> Results {
-    if !want.is_multiple_of(PAGE_SIZE) || want < base || want >= end {
+fn device_frame(
+    src: SlotAddr,
+    dst: SlotAddr,
+    want: u64,
+    (base, end, cached): (u64, u64, bool),
+) -> Results {
+    if !want.is_multiple_of(PAGE_SIZE) || want < base & !(PAGE_SIZE - 1) || want >= end {
         return Err(Error::InvalidArgument);
     }
     let mut caps = CAPS.lock();
@@ -324,6 +330,7 @@ fn device_frame(src: SlotAddr, dst: SlotAddr, want: u64, (base, end): (u64, u64)
         mappings: Vec::new(),
         charged_to: u32::MAX,
         device: true,
+        cached,
     };
     if let Err(e) = caps.derive_object(src, dst, frame, rights) {
         cap::DEVICE_FRAMES.lock().remove(&want);
@@ -385,7 +392,13 @@ fn map_into(
     }
     let mut caps = CAPS.lock();
     let id = caps.identify(via).map_err(cap::error)?;
-    let KObject::Frame { paddr, device, .. } = *id.kind else {
+    let KObject::Frame {
+        paddr,
+        device,
+        cached,
+        ..
+    } = *id.kind
+    else {
         return Err(Error::WrongType);
     };
     if !id.rights.contains(needed) {
@@ -398,7 +411,7 @@ fn map_into(
         paddr,
         write,
         exec,
-        device,
+        device && !cached,
         &mut user_page_table,
     )
     .map_err(|e| match e {

@@ -378,6 +378,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("quota"),
     user_test!("sched"),
     user_test!("yield-block"),
+    user_test!("ramdisk"),
     QemuTest {
         // The map test at log=debug: every refusal the kernel answers is
         // logged by name (and the kernel goes on).

@@ -22,6 +22,7 @@ mod notify;
 mod panic;
 mod ports;
 mod quota;
+mod ramdisk;
 mod revoke;
 mod sched;
 mod upcall;
@@ -63,6 +64,7 @@ const TESTS: &[(&str, Test)] = &[
     ("quota", quota::run),
     ("sched", sched::run),
     ("yield-block", yield_block::run),
+    ("ramdisk", ramdisk::run),
     ("revoke", revoke::run),
     ("grant", grant::run),
 ];
