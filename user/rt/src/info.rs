@@ -9,11 +9,12 @@ use abi::info::{word, InfoPage, INFO_PAGE, REPOSSESSED_SLOTS};
 /// Word `i` of the page.
 fn read(i: usize) -> u64 {
     assert!(i < word::REPOSSESSED + REPOSSESSED_SLOTS);
-    // SAFETY: the kernel maps the info page readable at `INFO_PAGE` in
+    // The kernel maps the info page readable at `INFO_PAGE` in
     // every environment for its whole life, and no Rust object lives
     // there; `i` is inside the page's fields (checked above), so the
     // address is an aligned `u64` of a mapped page. The load is volatile
     // because the kernel changes the page behind the program's back.
+    // SAFETY: sound for the reasons just given.
     unsafe { core::ptr::read_volatile((INFO_PAGE as *const u64).add(i)) }
 }
 
@@ -84,10 +85,11 @@ pub fn ticks_to_ns(ticks: u64) -> u64 {
 /// the kernel overwrites it at its next update; no Rust object lives there.
 pub fn try_write(i: usize, value: u64) {
     assert!(i < word::REPOSSESSED + REPOSSESSED_SLOTS);
-    // SAFETY: the address is an aligned word of the info page (checked
+    // The address is an aligned word of the info page (checked
     // above), which holds no Rust object and is only ever read with
     // volatile loads here, so a write (if it does not fault) aliases
     // nothing the compiler relies on. On a read-only page the CPU faults
     // and the kernel handles it (upcall or termination).
+    // SAFETY: sound for the reasons just given.
     unsafe { core::ptr::write_volatile((INFO_PAGE as *mut u64).add(i), value) }
 }

@@ -145,10 +145,11 @@ fn check_scratch(vaddr: u64) {
 /// if unaligned). Unmapped memory faults, as the hardware decides.
 pub fn scratch_read(vaddr: u64) -> u64 {
     check_scratch(vaddr);
-    // SAFETY: `vaddr` is an aligned address in the scratch window, which
+    // `vaddr` is an aligned address in the scratch window, which
     // holds no Rust object (`layout_problem` is checked at start), so the
     // volatile read aliases nothing; if the page is not mapped the CPU
     // faults and the kernel handles it, no Rust value is produced.
+    // SAFETY: sound for the reasons just given.
     unsafe { core::ptr::read_volatile(vaddr as *const u64) }
 }
 

@@ -19,11 +19,12 @@
 /// for a range holding `port`; otherwise the CPU faults (`#GP`).
 pub fn inb(port: u16) -> u8 {
     let v: u8;
-    // SAFETY: `in` reads a device register into `al`; it touches no memory
+    // `in` reads a device register into `al`; it touches no memory
     // and no stack. With the port enabled by `ports_enable` it is allowed
     // at ring 3; without, the CPU raises #GP before anything happens and
     // the kernel handles the fault (upcall or termination), so no Rust
     // invariant can be broken either way.
+    // SAFETY: sound for the reasons just given.
     unsafe {
         core::arch::asm!("in al, dx", in("dx") port, out("al") v, options(nomem, nostack, preserves_flags));
     }

@@ -84,10 +84,11 @@ fn cmdline(addr: u64, len: u64) -> &'static [u8] {
     if len == 0 || !plausible {
         return &[];
     }
-    // SAFETY: the kernel's entry contract: `addr` points to `len` readable
+    // The kernel's entry contract: `addr` points to `len` readable
     // bytes of command line in user memory that stay mapped and unchanged
     // for the life of the program (the range was checked to be a user
     // range; the runtime never unmaps it, see `memory::is_program_memory`).
+    // SAFETY: sound for the reasons just given.
     unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) }
 }
 

@@ -27,7 +27,7 @@ pub fn syscall6(n: u64, a: [u64; 6]) -> (u64, [u64; 4]) {
 pub(crate) fn raw(n: u64, a: [u64; 6]) -> (u64, [u64; 4]) {
     let status: u64;
     let (r0, r1, r2, r3): (u64, u64, u64, u64);
-    // SAFETY: `syscall` enters the kernel, which checks every argument and
+    // `syscall` enters the kernel, which checks every argument and
     // returns with only the registers named here changed (rcx and r11 by
     // the instruction itself; r8 and r9 are marked clobbered too, to be safe
     // against a kernel that does not preserve them). The kernel does not
@@ -35,6 +35,7 @@ pub(crate) fn raw(n: u64, a: [u64; 6]) -> (u64, [u64; 4]) {
     // about cannot happen: mapping never replaces a mapped page, and
     // `syscall6` refuses to unmap the program's own memory. No `nomem`: the
     // kernel reads user buffers (debug_write).
+    // SAFETY: sound for the reasons just given.
     unsafe {
         core::arch::asm!(
             "syscall",

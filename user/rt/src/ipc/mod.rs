@@ -56,7 +56,7 @@ fn ipc_raw(call: Syscall, rdi: u64, msg: Msg, cap: u64) -> (u64, u64, Msg, u64) 
     let out_rdi: u64;
     let out_r13: u64;
     let mut m = msg;
-    // SAFETY: `syscall` enters the kernel, which returns (possibly after
+    // `syscall` enters the kernel, which returns (possibly after
     // running other environments, in their own address spaces, while this
     // one is blocked) with only the registers named here changed: rax,
     // rdi, the six message registers and r13 (the transfer slot; the
@@ -68,6 +68,7 @@ fn ipc_raw(call: Syscall, rdi: u64, msg: Msg, cap: u64) -> (u64, u64, Msg, u64) 
     // capability lands in a capability slot, not in memory), and memory
     // shared with other environments (a granted page) can only be mapped
     // in the scratch window, which holds no Rust object.
+    // SAFETY: sound for the reasons just given.
     unsafe {
         core::arch::asm!(
             "syscall",
@@ -213,11 +214,12 @@ fn image_word(addr: u64) -> u64 {
     if !(img.start..img.end).contains(&addr) || !addr.is_multiple_of(8) {
         panic!("exo-rt: {addr:#x} is not an aligned word of the program image");
     }
-    // SAFETY: `addr` is an aligned word inside the program image, which the
+    // `addr` is an aligned word inside the program image, which the
     // kernel mapped readable for the whole life of the program (the runtime
     // refuses to unmap it). The read is volatile and produces a plain `u64`,
     // valid for any bits; the program has one thread, so no write to a
     // static races with it.
+    // SAFETY: sound for the reasons just given.
     unsafe { core::ptr::read_volatile(addr as *const u64) }
 }
 
@@ -251,11 +253,12 @@ fn child_entry_address() -> u64 {
 
 /// Called by the trampoline in the child with the argument and the entry.
 extern "C" fn child_main(arg: u64, entry: u64) -> ! {
-    // SAFETY: `spawn` wrote `entry` from a value of type `fn(u64) -> !`
+    // `spawn` wrote `entry` from a value of type `fn(u64) -> !`
     // into the child's stack, and the child runs an exact copy of the
     // parent's image at the same addresses, so the word is that function
     // pointer, valid here (function and data pointers are 64-bit words on
     // x86_64).
+    // SAFETY: sound for the reasons just given.
     let f = unsafe { core::mem::transmute::<usize, fn(u64) -> !>(entry as usize) };
     f(arg)
 }

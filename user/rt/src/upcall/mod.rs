@@ -151,10 +151,11 @@ extern "C" fn dispatch(frame: *mut UpcallFrame) {
     // `Handler` in `set_handler`, so this turns it back into that function
     // pointer (fn and data pointers have the same size here).
     let handler = unsafe { core::mem::transmute::<*mut (), Handler>(raw) };
-    // SAFETY: the kernel wrote a whole, 16-byte-aligned `UpcallFrame` at
-    // `frame`, at the top of the runtime's upcall stack, and nothing else
-    // refers to it while the handler runs (upcalls do not nest; the stub
-    // reads it again only after this returns).
+    // The kernel wrote a whole, 16-byte-aligned `UpcallFrame` at `frame`,
+    // at the top of the runtime's upcall stack, and nothing else refers to
+    // it while the handler runs (upcalls do not nest; the stub reads it
+    // again only after this returns).
+    // SAFETY: sound for the reasons just given.
     let frame = unsafe { &mut *frame };
     handler(frame);
 }

@@ -16,12 +16,13 @@ pub const DIVIDE_INSN_LEN: u64 = 3;
 /// it left it alone).
 pub fn divide_error(rax: u64) -> u64 {
     let out: u64;
-    // SAFETY: the instruction only reads rax, rdx and rcx and writes rax
+    // The instruction only reads rax, rdx and rcx and writes rax
     // and rdx (all declared); with rcx = 0 it traps before writing, and
     // the trap either ends the program or resumes after the instruction
     // with registers the handler chose (rax and rdx are outputs, anything
     // else the handler changed is the handler's contract, see the module
     // `upcall`). The stack is not used.
+    // SAFETY: sound for the reasons just given.
     unsafe {
         core::arch::asm!(
             "xor edx, edx",
@@ -142,12 +143,13 @@ pub fn syscall_regs(regs: &mut SyscallRegs) {
             regs.rdi
         );
     }
-    // SAFETY: the stub saves and restores every register the C ABI makes
+    // The stub saves and restores every register the C ABI makes
     // callee-saved and uses only its own stack below `rsp`; `regs` is a
     // valid, exclusive pointer for the call. The kernel preserves every
     // register but rax, rcx, r11 and the result registers and touches no
     // user memory except what the call names (the same contract as
     // `syscall6`, including the refusal above); a reflected call resumes
     // with the registers its handler left.
+    // SAFETY: sound for the reasons just given.
     unsafe { exo_rt_syscall_regs(regs) }
 }
