@@ -7,7 +7,7 @@
 //! device registers live in an uncached window at 0xF000_0000..0xFF80_0000.
 
 mod cpu_regs;
-pub mod image;
+pub use super::x86::image;
 pub mod paging;
 mod rt;
 mod tables;

@@ -3,6 +3,7 @@
 //! the local APIC and the I/O APIC.
 
 pub mod cpu;
+pub mod image;
 pub mod io;
 pub mod ioapic;
 pub mod lapic;

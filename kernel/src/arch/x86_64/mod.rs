@@ -2,7 +2,7 @@
 //! descriptor tables, trap entry, page tables and the per-CPU base (GS).
 
 mod cpu_regs;
-pub mod image;
+pub use super::x86::image;
 pub mod paging;
 mod tables;
 mod trap;

@@ -1,7 +1,8 @@
-//! The x86_64 kernel image as the linker laid it out: section bounds from
+//! The kernel image as the linker laid it out (either x86 architecture:
+//! the symbols are the same, only `KERNEL_VMA` differs): section bounds from
 //! the linker script's symbols, and the patched-in symbol table.
 
-use super::paging::KERNEL_VMA;
+use super::super::imp::paging::KERNEL_VMA;
 use crate::arch::ImageLayout;
 
 extern "C" {
@@ -24,7 +25,7 @@ extern "C" {
 
 macro_rules! addr {
     ($sym:ident) => {
-        core::ptr::addr_of!($sym) as u64
+        core::ptr::addr_of!($sym) as usize as u64
     };
 }
 
@@ -49,5 +50,5 @@ pub fn ksyms() -> &'static [u8] {
     let end = addr!(__ksyms_end);
     // SAFETY: `.ksyms` is a read-only section of the loaded image between the
     // two linker symbols, mapped for the kernel's whole life.
-    unsafe { core::slice::from_raw_parts(start as *const u8, (end - start) as usize) }
+    unsafe { core::slice::from_raw_parts(start as usize as *const u8, (end - start) as usize) }
 }
