@@ -64,6 +64,15 @@ pub struct Env {
     pub pending_upcall: core::cell::Cell<Option<[u64; 4]>>,
 }
 
+impl Env {
+    /// Ends a blocking call of this environment's thread with `err` and
+    /// makes it ready to run.
+    fn wake_with(&mut self, err: Error) {
+        self.context.set_syscall_result(err as u64, [0; 4]);
+        self.state = State::Ready;
+    }
+}
+
 /// A request to give frames back by a deadline.
 #[derive(Clone, Copy, Debug)]
 pub struct Revocation {
@@ -415,9 +424,7 @@ pub fn notification_gone(ntf: u32) {
     };
     for id in n.waiters {
         if let Some(w) = envs.get_mut(&id) {
-            w.context
-                .set_syscall_result(Error::NoPartner as u64, [0; 4]);
-            w.state = State::Ready;
+            w.wake_with(Error::NoPartner);
         }
     }
 }
@@ -479,8 +486,7 @@ fn expire_waits() {
                 if let Some(n) = ntfs.get_mut(&ntf) {
                     n.waiters.retain(|w| w != id);
                 }
-                e.context.set_syscall_result(Error::TimedOut as u64, [0; 4]);
-                e.state = State::Ready;
+                e.wake_with(Error::TimedOut);
             }
         }
     }
@@ -544,7 +550,7 @@ pub fn deliver_upcall(
     error: u64,
     addr: u64,
 ) -> Result<(), NoUpcall> {
-    let id = percpu::this().current_env.load(Ordering::Relaxed);
+    let id = current();
     let envs = ENVS.lock();
     let e = envs.get(&id).ok_or(NoUpcall::NotRegistered)?;
     deliver_into(e, frame, kind, vector, error, addr)
@@ -613,7 +619,7 @@ pub struct Caller {
 
 /// The environment running on this CPU.
 pub fn caller() -> Option<Caller> {
-    let id = percpu::this().current_env.load(Ordering::Relaxed);
+    let id = current();
     ENVS.lock().get(&id).map(|e| Caller {
         id,
         aspace: e.aspace,
@@ -662,11 +668,6 @@ pub fn start(env: Env, shutdown_when_done: bool) -> ! {
     percpu::this().current_env.store(id, Ordering::Relaxed);
     paging::activate(aspace);
     crate::arch::enter_user_mode(&context)
-}
-
-/// A `syscall` from user mode.
-pub fn on_syscall(frame: &mut TrapFrame) {
-    crate::syscall::handle(frame);
 }
 
 /// An exception in user mode: delivered to the environment's upcall
@@ -795,7 +796,7 @@ fn run_next(frame: &mut TrapFrame) {
 
 /// Ends the running environment and continues with another.
 fn end_current(frame: &mut TrapFrame, how: Ending) {
-    let cur = percpu::this().current_env.load(Ordering::Relaxed);
+    let cur = current();
     destroy(cur, how);
     run_next(frame);
 }
@@ -815,9 +816,7 @@ pub fn endpoint_gone(ep: u32) {
     };
     for id in e.senders.iter().chain(e.receivers.iter()) {
         if let Some(w) = envs.get_mut(id) {
-            w.context
-                .set_syscall_result(Error::NoPartner as u64, [0; 4]);
-            w.state = State::Ready;
+            w.wake_with(Error::NoPartner);
         }
     }
 }
@@ -1047,9 +1046,7 @@ pub fn destroy(id: u32, how: Ending) {
         }
         for (cid, e) in envs.iter_mut() {
             if e.state == (State::BlockedReply { server: id }) {
-                e.context
-                    .set_syscall_result(Error::NoPartner as u64, [0; 4]);
-                e.state = State::Ready;
+                e.wake_with(Error::NoPartner);
             }
             if e.parent == Some(id) {
                 orphans.push(*cid);

@@ -255,19 +255,23 @@ fn finish_lost_syscall(frame: &mut TrapFrame, cr2: u64) -> bool {
 
 #[no_mangle]
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    let from_user = frame.is_user_mode();
+    // CR2 matters only for page faults; read it once, before anything else
+    // can fault.
+    let cr2 = if frame.vector == 14 {
+        cpu::read_cr2() as u64
+    } else {
+        0
+    };
     if frame.vector == SYSCALL_VECTOR
-        || (frame.vector == 14
-            && frame.is_user_mode()
-            && finish_lost_syscall(frame, cpu::read_cr2() as u64))
+        || (frame.vector == 14 && from_user && finish_lost_syscall(frame, cr2))
     {
-        crate::env::on_syscall(frame);
+        crate::syscall::handle(frame);
         return;
     }
     let vector = frame.vector as u8;
-    let from_user = frame.is_user_mode();
     match vector {
         0..=31 => {
-            let cr2 = cpu::read_cr2() as u64;
             if from_user {
                 crate::env::on_user_exception(
                     vector,
