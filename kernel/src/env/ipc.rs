@@ -1,0 +1,231 @@
+//! Protected control transfer: endpoints with their queues of callers,
+//! receivers and kernel notices; call, receive, reply and reply-and-wait
+//! switching straight between environments; capability transfer.
+
+use super::*;
+
+/// An endpoint's queues.
+#[derive(Default)]
+pub(super) struct Endpoint {
+    senders: VecDeque<u32>,
+    receivers: VecDeque<u32>,
+    notices: VecDeque<[u64; 6]>,
+}
+
+pub(super) static ENDPOINTS: Mutex<BTreeMap<u32, Endpoint>> = Mutex::new(BTreeMap::new());
+
+pub(super) static NEXT_ENDPOINT: AtomicU32 = AtomicU32::new(1);
+
+/// A new endpoint's id.
+pub fn endpoint_create() -> u32 {
+    let id = NEXT_ENDPOINT.fetch_add(1, Ordering::Relaxed);
+    ENDPOINTS.lock().insert(id, Endpoint::default());
+    id
+}
+
+/// The endpoint's object is gone: everyone queued on it fails.
+pub fn endpoint_gone(ep: u32) {
+    let mut envs = ENVS.lock();
+    let Some(e) = ENDPOINTS.lock().remove(&ep) else {
+        return;
+    };
+    for id in e.senders.iter().chain(e.receivers.iter()) {
+        if let Some(w) = envs.get_mut(id) {
+            w.wake_with(Error::NoPartner);
+        }
+    }
+}
+
+/// `Call`: deliver to a waiting receiver and switch straight to it, or
+/// queue the caller.
+pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
+    let me = current();
+    let msg = frame.ipc_message();
+    let mut envs = ENVS.lock();
+    let mut eps = ENDPOINTS.lock();
+    let Some(e) = eps.get_mut(&ep) else {
+        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
+        return;
+    };
+    let receiver = e.receivers.pop_front();
+    if receiver.is_none() {
+        e.senders.push_back(me);
+    }
+    drop(eps);
+    let cap = frame.ipc_cap();
+    let mut received = false;
+    if let Some(r) = receiver {
+        if let (Some(from), Some(State::BlockedRecv { cap_slot, .. })) = (
+            envs.get(&me).map(|e| e.cspace),
+            envs.get(&r).map(|e| e.state),
+        ) {
+            if let Some(to) = envs.get(&r).map(|e| e.cspace) {
+                received = transfer_cap(from, cap, to, cap_slot);
+            }
+        }
+    }
+    if let Some(caller) = envs.get_mut(&me) {
+        caller.context = *frame;
+        caller.state = match receiver {
+            Some(server) => State::BlockedReply { server },
+            None => State::BlockedSend {
+                ep,
+                badge,
+                msg,
+                cap,
+            },
+        };
+    }
+    match receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) {
+        Some((r, server)) => {
+            server.context.set_ipc_result(0, badge, msg);
+            server.context.set_ipc_cap_received(received);
+            server.state = State::Ready;
+            server.reply_to = Some(me);
+            load(&envs, r, frame);
+        }
+        None => {
+            drop(envs);
+            run_next(frame);
+        }
+    }
+}
+
+/// Copies the capability in slot `cap` of `from` (GRANT and DERIVE) into
+/// empty slot `slot` of `to`. False if either side declined or it failed.
+pub(super) fn transfer_cap(from: CSpaceId, cap: u64, to: CSpaceId, slot: u64) -> bool {
+    let (Ok(cap), Ok(slot)) = (u32::try_from(cap), u32::try_from(slot)) else {
+        return false;
+    };
+    let (src, dst) = (
+        captree::SlotAddr::new(from, cap),
+        captree::SlotAddr::new(to, slot),
+    );
+    let mut caps = CAPS.lock();
+    caps.lookup(src, captree::Rights::GRANT.union(captree::Rights::DERIVE))
+        .is_ok()
+        && caps.copy(src, dst).is_ok()
+}
+
+/// `Recv`: take a queued notice or call, or block until one comes.
+pub fn ipc_recv(frame: &mut TrapFrame, ep: u32) {
+    if !try_receive(frame, ep) {
+        block_on(frame, ep, None);
+    }
+}
+
+/// Takes what is queued on `ep` into `frame`; false if nothing is.
+pub(super) fn try_receive(frame: &mut TrapFrame, ep: u32) -> bool {
+    let me = current();
+    let mut envs = ENVS.lock();
+    let mut eps = ENDPOINTS.lock();
+    let Some(e) = eps.get_mut(&ep) else {
+        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
+        return true;
+    };
+    if let Some(n) = e.notices.pop_front() {
+        frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
+        frame.set_ipc_cap_received(false);
+        return true;
+    }
+    let Some(s) = e.senders.pop_front() else {
+        return false;
+    };
+    drop(eps);
+    let my_cspace = envs.get(&me).map(|e| e.cspace);
+    if let Some(sender) = envs.get_mut(&s) {
+        if let State::BlockedSend {
+            badge, msg, cap, ..
+        } = sender.state
+        {
+            sender.state = State::BlockedReply { server: me };
+            let received =
+                my_cspace.is_some_and(|to| transfer_cap(sender.cspace, cap, to, frame.ipc_cap()));
+            frame.set_ipc_result(0, badge, msg);
+            frame.set_ipc_cap_received(received);
+        }
+    }
+    if let Some(server) = envs.get_mut(&me) {
+        server.reply_to = Some(s);
+    }
+    true
+}
+
+/// Blocks the running environment on `ep`, switching to `prefer` if it is
+/// ready, else to the next ready environment.
+pub(super) fn block_on(frame: &mut TrapFrame, ep: u32, prefer: Option<u32>) {
+    let me = current();
+    let mut envs = ENVS.lock();
+    if let Some(e) = ENDPOINTS.lock().get_mut(&ep) {
+        e.receivers.push_back(me);
+    }
+    if let Some(e) = envs.get_mut(&me) {
+        e.context = *frame;
+        e.state = State::BlockedRecv {
+            ep,
+            cap_slot: frame.ipc_cap(),
+        };
+    }
+    match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state == State::Ready)) {
+        Some(p) => load(&envs, p, frame),
+        None => {
+            drop(envs);
+            run_next(frame);
+        }
+    }
+}
+
+/// Delivers `msg` as the reply to the running environment's pending
+/// caller. Returns the caller.
+pub(super) fn reply_to_caller(msg: [u64; 6]) -> Result<u32, Error> {
+    let me = current();
+    let mut envs = ENVS.lock();
+    let c = envs
+        .get_mut(&me)
+        .and_then(|e| e.reply_to.take())
+        .ok_or(Error::NoPartner)?;
+    let caller = envs.get_mut(&c).ok_or(Error::NoPartner)?;
+    if caller.state != (State::BlockedReply { server: me }) {
+        return Err(Error::NoPartner);
+    }
+    caller.context.set_ipc_result(0, 0, msg);
+    caller.state = State::Ready;
+    Ok(c)
+}
+
+/// `Reply`.
+pub fn ipc_reply(frame: &mut TrapFrame) -> Result<(), Error> {
+    reply_to_caller(frame.ipc_message()).map(|_| ())
+}
+
+/// `ReplyRecv`: reply if a call is pending, then receive; when nothing is
+/// queued, switch straight back to the caller just answered.
+pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: u32) {
+    let caller = reply_to_caller(frame.ipc_message()).ok();
+    if !try_receive(frame, ep) {
+        block_on(frame, ep, caller);
+    }
+}
+
+/// Takes environment `id` off every endpoint's queues (it is going away).
+pub(super) fn forget_env(id: u32) {
+    for e in ENDPOINTS.lock().values_mut() {
+        e.senders.retain(|s| *s != id);
+        e.receivers.retain(|r| *r != id);
+    }
+}
+
+/// A kernel notice on endpoint `ep`: to a waiting receiver at once, else
+/// queued for the next `Recv`.
+pub(super) fn send_notice(envs: &mut BTreeMap<u32, Env>, ep: u32, notice: [u64; 6]) {
+    let mut eps = ENDPOINTS.lock();
+    let Some(ep) = eps.get_mut(&ep) else { return };
+    match ep.receivers.pop_front().and_then(|r| envs.get_mut(&r)) {
+        Some(r) => {
+            r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
+            r.context.set_ipc_cap_received(false);
+            r.state = State::Ready;
+        }
+        None => ep.notices.push_back(notice),
+    }
+}

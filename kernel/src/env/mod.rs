@@ -1,0 +1,372 @@
+//! Environments: an address space, a capability space and one thread's
+//! saved user context. This module owns the table of environments, their
+//! mappings, entering user mode, exceptions and exits from user mode, and
+//! tearing an environment down; the submodules own scheduling (`schedule`),
+//! IPC (`ipc`), notifications (`notify`), upcalls (`upcall`) and quotas,
+//! the info page, revocation and I/O ports (`resources`).
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+
+use captree::{CSpaceId, ObjectId};
+use spin::Mutex;
+
+use crate::arch::{self, paging, TrapFrame, IOMAP_BYTES};
+use crate::cap::{self, KObject, CAPS};
+use crate::mem::frames;
+use crate::percpu::{self, NO_ENV};
+use crate::{console, fault, power, println};
+use abi::Error;
+
+mod ipc;
+mod notify;
+mod resources;
+mod schedule;
+mod upcall;
+
+pub use ipc::*;
+pub use notify::*;
+pub use resources::*;
+pub use schedule::*;
+pub use upcall::*;
+
+/// One environment.
+pub struct Env {
+    pub id: u32,
+    pub name: &'static str,
+    /// Physical address of its top-level page table.
+    pub aspace: u64,
+    pub cspace: CSpaceId,
+    /// Its thread's user registers while it is not running.
+    pub context: TrapFrame,
+    /// Mappings made with frame capabilities: virtual page -> frame object.
+    pub mappings: BTreeMap<u64, ObjectId>,
+    /// Frames the kernel gave it at creation (program image, stack), freed
+    /// with it.
+    pub owned_frames: Vec<u64>,
+    /// Its thread's upcall handler, if registered.
+    pub upcall: Option<Upcall>,
+    /// What its thread is doing.
+    pub state: State,
+    /// The caller waiting for this environment's reply.
+    pub reply_to: Option<u32>,
+    /// The environment that created it.
+    pub parent: Option<u32>,
+    /// The endpoint told when it ends.
+    pub death_ep: Option<u32>,
+    /// Its I/O permission bitmap (`None`: no port allowed) and the
+    /// capabilities the permissions came through.
+    pub io: Option<Box<[u8; IOMAP_BYTES]>>,
+    pub io_grants: Vec<(captree::SlotAddr, u32, u32)>,
+    /// Frames its quota allows, and frames charged to it.
+    pub quota_frames: u64,
+    pub used_frames: u64,
+    /// The frame of its info page (`abi::info`), owned by the kernel.
+    pub info_frame: u64,
+    /// Its proportional-share weight.
+    pub weight: u32,
+    /// A pending revocation request.
+    pub revoke: Option<Revocation>,
+    /// Frames taken from it by the abort protocol: total, and the last ones.
+    pub repossessed_count: u64,
+    pub repossessed: [u64; abi::info::REPOSSESSED_SLOTS],
+    /// An upcall to deliver the next time its thread is loaded:
+    /// (kind, vector, error, addr).
+    pub pending_upcall: core::cell::Cell<Option<[u64; 4]>>,
+}
+
+impl Env {
+    /// Ends a blocking call of this environment's thread with `err` and
+    /// makes it ready to run.
+    fn wake_with(&mut self, err: Error) {
+        self.context.set_syscall_result(err as u64, [0; 4]);
+        self.state = State::Ready;
+    }
+}
+
+/// A thread's scheduling state. The running thread is `Ready`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Created, not started yet.
+    NotStarted,
+    /// Runnable (or running).
+    Ready,
+    /// Calling endpoint `ep`, no receiver yet.
+    BlockedSend {
+        ep: u32,
+        badge: u64,
+        msg: [u64; 6],
+        cap: u64,
+    },
+    /// Waiting on endpoint `ep` for a call.
+    BlockedRecv { ep: u32, cap_slot: u64 },
+    /// Called `server` and waits for its reply.
+    BlockedReply { server: u32 },
+    /// Waiting on notification `ntf` until `deadline_us` (`u64::MAX`: none).
+    BlockedWait { ntf: u32, deadline_us: u64 },
+}
+
+/// How an environment ended, for its parent's notice.
+#[derive(Clone, Copy)]
+pub enum Ending {
+    Exit(u64),
+    Fault { vector: u8, addr: u64 },
+}
+
+static ENVS: Mutex<BTreeMap<u32, Env>> = Mutex::new(BTreeMap::new());
+
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// Power off when the last environment is gone (`shutdown`).
+static SHUTDOWN_WHEN_DONE: AtomicBool = AtomicBool::new(false);
+
+/// Free frames plus heap frames before the first environment was built,
+/// to check that tearing environments down returns every frame.
+static FRAMES_BEFORE: AtomicUsize = AtomicUsize::new(0);
+
+/// Frames the kernel accounts for: free ones plus those the heap took.
+fn frames_accounted() -> usize {
+    frames::free() + crate::mem::heap::size() / 4096
+}
+
+/// Records the frame count before the first environment is built.
+pub fn note_frames_before_start() {
+    FRAMES_BEFORE.store(frames_accounted(), Ordering::Relaxed);
+}
+
+/// A fresh environment id.
+pub fn next_id() -> u32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What a system call needs to know about the caller.
+#[derive(Clone, Copy)]
+pub struct Caller {
+    pub id: u32,
+    pub aspace: u64,
+    pub cspace: CSpaceId,
+    pub name: &'static str,
+}
+
+/// The environment running on this CPU.
+pub fn caller() -> Option<Caller> {
+    let id = current();
+    ENVS.lock().get(&id).map(|e| Caller {
+        id,
+        aspace: e.aspace,
+        cspace: e.cspace,
+        name: e.name,
+    })
+}
+
+/// Records a capability mapping in its environment.
+pub fn note_mapping(env: u32, vaddr: u64, frame: ObjectId) {
+    if let Some(e) = ENVS.lock().get_mut(&env) {
+        e.mappings.insert(vaddr, frame);
+    }
+}
+
+/// Removes a capability mapping (page table and record), if the
+/// environment still exists.
+pub fn forget_mapping(env: u32, vaddr: u64) {
+    let mut envs = ENVS.lock();
+    if let Some(e) = envs.get_mut(&env) {
+        e.mappings.remove(&vaddr);
+        let _ = paging::unmap_user(e.aspace, vaddr);
+    }
+}
+
+/// The frame object of a capability mapping.
+pub fn mapping_at(env: u32, vaddr: u64) -> Option<ObjectId> {
+    ENVS.lock().get(&env)?.mappings.get(&vaddr).copied()
+}
+
+/// Takes a capability mapping out of the record, returning the frame object.
+pub fn take_mapping(env: u32, vaddr: u64) -> Option<ObjectId> {
+    ENVS.lock().get_mut(&env)?.mappings.remove(&vaddr)
+}
+
+/// Starts `env` as the first environment on this CPU. Never returns.
+pub fn start(env: Env, shutdown_when_done: bool) -> ! {
+    SHUTDOWN_WHEN_DONE.store(shutdown_when_done, Ordering::Relaxed);
+    write_info(&env);
+    let (id, aspace, context) = (env.id, env.aspace, env.context);
+    {
+        let mut envs = ENVS.lock();
+        envs.insert(id, env);
+        rebuild_schedule(&envs);
+    }
+    percpu::this().current_env.store(id, Ordering::Relaxed);
+    paging::activate(aspace);
+    crate::arch::enter_user_mode(&context)
+}
+
+/// An exception in user mode: delivered to the environment's upcall
+/// handler if it has a working one; otherwise the environment is terminated
+/// and the next one runs.
+pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut TrapFrame) {
+    let why = match deliver_upcall(
+        frame,
+        abi::upcall::kind::EXCEPTION,
+        u64::from(vector),
+        error,
+        cr2.unwrap_or(0),
+    ) {
+        Ok(()) => return,
+        Err(NoUpcall::NotRegistered) => "no handler",
+        Err(NoUpcall::Broken(why)) => why,
+    };
+    let (mnemonic, what) = fault::exception_name(vector);
+    let name = caller().map_or("?", |c| c.name);
+    log::debug!("{name}: exception {vector} not delivered: {why}");
+    match cr2 {
+        Some(addr) => println!(
+            "{name}: killed by {mnemonic} {what} (vector {vector}) at rip={:#x}, address {addr:#x}, error {error:#x}",
+            frame.pc()
+        ),
+        None => println!(
+            "{name}: killed by {mnemonic} {what} (vector {vector}) at rip={:#x}, error {error:#x}",
+            frame.pc()
+        ),
+    }
+    end_current(
+        frame,
+        Ending::Fault {
+            vector,
+            addr: cr2.unwrap_or(0),
+        },
+    );
+}
+
+/// The calling environment exits with `code`.
+pub fn exit_current(code: u64, frame: &mut TrapFrame) {
+    let name = caller().map_or("?", |c| c.name);
+    println!("{name}: exited with code {}", code as i64);
+    end_current(frame, Ending::Exit(code));
+}
+
+/// Ends the running environment and continues with another.
+fn end_current(frame: &mut TrapFrame, how: Ending) {
+    let cur = current();
+    destroy(cur, how);
+    run_next(frame);
+}
+
+fn current() -> u32 {
+    percpu::this().current_env.load(Ordering::Relaxed)
+}
+
+/// Registers a new environment built by `EnvCreate`.
+pub fn add(env: Env) {
+    write_info(&env);
+    let mut envs = ENVS.lock();
+    envs.insert(env.id, env);
+    rebuild_schedule(&envs);
+}
+
+/// The address space of environment `id`.
+pub fn aspace_of(id: u32) -> Option<u64> {
+    ENVS.lock().get(&id).map(|e| e.aspace)
+}
+
+/// Starts environment `id`'s thread. Fails if it already started.
+pub fn start_thread(id: u32, context: TrapFrame) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    if e.state != State::NotStarted {
+        return Err(Error::AlreadyStarted);
+    }
+    e.context = context;
+    e.state = State::Ready;
+    Ok(())
+}
+
+/// Tears an environment down: its capabilities (releasing what only it
+/// held), its mappings, its frames and its page tables. Callers waiting for
+/// its reply fail with `NoPartner`; its parent's endpoint gets a notice;
+/// the environments it created end with it (an environment's lifetime is
+/// bounded by its creator's).
+pub fn destroy(id: u32, how: Ending) {
+    let Some(env) = ENVS.lock().remove(&id) else {
+        return;
+    };
+    crate::sched::forget(id);
+    rebuild_schedule(&ENVS.lock());
+    paging::activate(0);
+    let mut orphans = Vec::new();
+    {
+        let mut envs = ENVS.lock();
+        ipc::forget_env(id);
+        notify::forget_env(id);
+        for (cid, e) in envs.iter_mut() {
+            if e.state == (State::BlockedReply { server: id }) {
+                e.wake_with(Error::NoPartner);
+            }
+            if e.parent == Some(id) {
+                orphans.push(*cid);
+            }
+        }
+        if let Some(parent) = env.parent.and_then(|p| envs.get_mut(&p)) {
+            parent.quota_frames += env.quota_frames;
+            write_info(parent);
+        }
+        if let Some(ep) = env.death_ep {
+            let (kind, detail) = match how {
+                Ending::Exit(code) => (0, code),
+                Ending::Fault { vector, addr } => (u64::from(vector) + 1, addr),
+            };
+            let notice = [
+                abi::ipc::NOTICE_CHILD_ENDED,
+                u64::from(id),
+                kind,
+                detail,
+                0,
+                0,
+            ];
+            ipc::send_notice(&mut envs, ep, notice);
+        }
+    }
+    let mut removed = Vec::new();
+    let _ = CAPS.lock().destroy_cspace(env.cspace, |r| removed.push(r));
+    cap::settle(removed);
+    {
+        // Frames still held elsewhere forget this environment's mappings.
+        let mut caps = CAPS.lock();
+        for obj in env.mappings.values() {
+            if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(*obj) {
+                mappings.retain(|m| m.env != id);
+            }
+        }
+    }
+    for f in env.owned_frames.iter().copied().chain([env.info_frame]) {
+        let _ = frames::free_frame(f);
+    }
+    paging::destroy_address_space(env.aspace, &mut |t| {
+        let _ = frames::free_frame(t);
+    });
+    log::debug!(
+        "env {id} ({}) destroyed; {} frames free",
+        env.name,
+        frames::free()
+    );
+    for o in orphans {
+        println!("child: ended with its creator (env {id})");
+        destroy(o, Ending::Exit(0));
+    }
+}
+
+fn all_gone() -> ! {
+    println!("kernel: root task gone");
+    let (before, now) = (FRAMES_BEFORE.load(Ordering::Relaxed), frames_accounted());
+    if before == now {
+        println!("kernel: all {now} frames returned");
+    } else {
+        println!("kernel: frames not returned: {before} before the root task, {now} now");
+    }
+    if SHUTDOWN_WHEN_DONE.load(Ordering::Relaxed) {
+        power::exit(power::Status::Ok);
+    }
+    console::echo_forever()
+}

@@ -1,0 +1,265 @@
+//! What an environment holds besides its capabilities: its quota, its
+//! read-only info page, pending revocation requests (with the abort
+//! protocol) and its I/O-port permissions.
+
+use super::*;
+
+/// A request to give frames back by a deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct Revocation {
+    pub frames: u64,
+    pub deadline_us: u64,
+    pub used_at_request: u64,
+}
+
+/// Writes an environment's info page from its current figures.
+pub(super) fn write_info(e: &Env) {
+    use abi::info::word;
+    let mut words = [0u64; word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS];
+    words[word::MAGIC] = abi::info::MAGIC;
+    words[word::ENV_ID] = u64::from(e.id);
+    words[word::CPU_ID] = u64::from(percpu::this().index);
+    words[word::TSC_HZ] = crate::time::tsc_hz();
+    words[word::BOOT_TSC] = crate::time::boot_tsc();
+    words[word::TIMER_HZ] = u64::from(crate::time::TIMER_HZ);
+    words[word::QUOTA_FRAMES] = e.quota_frames;
+    words[word::USED_FRAMES] = e.used_frames;
+    words[word::REVOKE_FRAMES] = e.revoke.map_or(0, |r| r.frames);
+    words[word::REVOKE_DEADLINE_US] = e.revoke.map_or(0, |r| r.deadline_us);
+    words[word::REPOSSESSED_COUNT] = e.repossessed_count;
+    words[word::REPOSSESSED..].copy_from_slice(&e.repossessed);
+    let mut bytes = [0u8; 8 * (word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS)];
+    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    crate::mem::write_phys(e.info_frame, &bytes);
+}
+
+/// `RevokeRequest`: asks `target` for `frames` frames within `grace_us`.
+pub fn revoke_request(
+    frame: &mut TrapFrame,
+    target: u32,
+    frames: u64,
+    grace_us: u64,
+) -> Result<(), Error> {
+    let deadline_us = crate::time::now_us().saturating_add(grace_us);
+    let has_handler = {
+        let mut envs = ENVS.lock();
+        let e = envs.get_mut(&target).ok_or(Error::NoPartner)?;
+        if e.revoke.is_some() || frames == 0 || frames > e.quota_frames {
+            return Err(Error::InvalidArgument);
+        }
+        e.revoke = Some(Revocation {
+            frames,
+            deadline_us,
+            used_at_request: e.used_frames,
+        });
+        write_info(e);
+        let has = e.upcall.is_some();
+        if has && target != current() {
+            e.pending_upcall
+                .set(Some([abi::upcall::kind::REVOKE, 0, frames, deadline_us]));
+        }
+        has
+    };
+    frame.set_syscall_result(0, [0; 4]);
+    if has_handler && target == current() {
+        let _ = deliver_upcall(frame, abi::upcall::kind::REVOKE, 0, frames, deadline_us);
+    }
+    Ok(())
+}
+
+/// Enforces revocations whose deadline has passed: the quota shrinks (back
+/// to the creator), and frames not given back are taken (abort protocol).
+pub(super) fn expire_revocations() {
+    let now = crate::time::now_us();
+    let due: Vec<u32> = ENVS
+        .lock()
+        .values()
+        .filter(|e| e.revoke.is_some_and(|r| now >= r.deadline_us))
+        .map(|e| e.id)
+        .collect();
+    for id in due {
+        enforce_revocation(id);
+    }
+}
+
+pub(super) fn enforce_revocation(id: u32) {
+    let (shortfall, cspace) = {
+        let mut envs = ENVS.lock();
+        let Some(e) = envs.get_mut(&id) else { return };
+        let Some(r) = e.revoke.take() else { return };
+        let given = r.used_at_request.saturating_sub(e.used_frames);
+        e.quota_frames = e.quota_frames.saturating_sub(r.frames);
+        write_info(e);
+        let (shortfall, cspace, parent) = (r.frames.saturating_sub(given), e.cspace, e.parent);
+        if let Some(p) = parent.and_then(|p| envs.get_mut(&p)) {
+            p.quota_frames += r.frames;
+            write_info(p);
+        }
+        (shortfall, cspace)
+    };
+    if shortfall == 0 {
+        return;
+    }
+    let mut removed = Vec::new();
+    let mut taken = Vec::new();
+    {
+        let mut caps = CAPS.lock();
+        let size = caps.cspace_size(cspace).unwrap_or(0);
+        for i in 0..size {
+            if taken.len() as u64 == shortfall {
+                break;
+            }
+            let slot = captree::SlotAddr::new(cspace, i);
+            let Ok(idn) = caps.identify(slot) else {
+                continue;
+            };
+            let KObject::Frame {
+                paddr, charged_to, ..
+            } = *idn.kind
+            else {
+                continue;
+            };
+            if charged_to != id {
+                continue;
+            }
+            let gone = captree::DeletedCap {
+                slot,
+                object: idn.object,
+                rights: idn.rights,
+                badge: idn.badge,
+            };
+            if let Ok(released) = caps.delete(slot) {
+                removed.push(captree::Removed::Cap(gone));
+                removed.extend(released.map(captree::Removed::Object));
+                taken.push(paddr);
+            }
+        }
+    }
+    cap::settle(removed);
+    let mut envs = ENVS.lock();
+    if let Some(e) = envs.get_mut(&id) {
+        for paddr in &taken {
+            e.repossessed[(e.repossessed_count % abi::info::REPOSSESSED_SLOTS as u64) as usize] =
+                *paddr;
+            e.repossessed_count += 1;
+        }
+        write_info(e);
+    }
+    log::info!(
+        "env {id}: revocation deadline passed; {} frames repossessed",
+        taken.len()
+    );
+}
+
+/// Maps a fresh info page into `aspace`; returns its frame.
+pub fn make_info_page(aspace: u64) -> Result<u64, Error> {
+    let f = frames::alloc().map_err(|_| Error::OutOfMemory)?;
+    crate::mem::write_phys(f, &[0u8; 4096]);
+    if paging::map_user(
+        aspace,
+        abi::info::INFO_PAGE,
+        f,
+        false,
+        false,
+        false,
+        &mut || frames::alloc().ok(),
+    )
+    .is_err()
+    {
+        let _ = frames::free_frame(f);
+        return Err(Error::OutOfMemory);
+    }
+    Ok(f)
+}
+
+/// Charges `n` frames to environment `id`'s quota.
+pub fn charge(id: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    if e.used_frames + n > e.quota_frames {
+        return Err(Error::QuotaExceeded);
+    }
+    e.used_frames += n;
+    write_info(e);
+    Ok(())
+}
+
+/// Returns `n` frames to environment `id`'s quota (if it still exists).
+pub fn uncharge(id: u32, n: u64) {
+    if let Some(e) = ENVS.lock().get_mut(&id) {
+        e.used_frames = e.used_frames.saturating_sub(n);
+        write_info(e);
+    }
+}
+
+/// Moves `n` frames of quota from `from` to its child `to`.
+pub fn quota_give(from: u32, to: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let child = envs.get(&to).ok_or(Error::NoPartner)?;
+    if child.parent != Some(from) {
+        return Err(Error::NoRights);
+    }
+    let giver = envs.get_mut(&from).ok_or(Error::NoPartner)?;
+    if giver.quota_frames - giver.used_frames < n {
+        return Err(Error::QuotaExceeded);
+    }
+    giver.quota_frames -= n;
+    write_info(giver);
+    let child = envs.get_mut(&to).ok_or(Error::NoPartner)?;
+    child.quota_frames += n;
+    write_info(child);
+    Ok(())
+}
+
+/// Rebuilds an environment's I/O bitmap from its grants.
+pub(super) fn rebuild_io(e: &mut Env) {
+    if e.io_grants.is_empty() {
+        e.io = None;
+        return;
+    }
+    let map = e.io.get_or_insert_with(|| {
+        let v: Vec<u8> = alloc::vec![0xff; IOMAP_BYTES];
+        v.into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!())
+    });
+    map.fill(0xff);
+    for &(_, base, count) in &e.io_grants {
+        for port in base..base.saturating_add(count).min(0x1_0000) {
+            map[(port / 8) as usize] &= !(1 << (port % 8));
+        }
+    }
+}
+
+/// Lets environment `id` use ports `[base, base + count)`, through `via`.
+pub fn ports_enable(id: u32, via: captree::SlotAddr, base: u32, count: u32) {
+    let mut envs = ENVS.lock();
+    let Some(e) = envs.get_mut(&id) else { return };
+    e.io_grants.push((via, base, count));
+    rebuild_io(e);
+    if current() == id {
+        arch::load_io_bitmap(e.io.as_deref());
+    }
+}
+
+/// Port permissions granted through any of `slots` (deleted capabilities)
+/// are withdrawn.
+pub fn ports_caps_gone(slots: &[captree::SlotAddr]) {
+    if slots.is_empty() {
+        return;
+    }
+    let cur = current();
+    let mut envs = ENVS.lock();
+    for (id, e) in envs.iter_mut() {
+        let before = e.io_grants.len();
+        e.io_grants.retain(|(via, ..)| !slots.contains(via));
+        if e.io_grants.len() != before {
+            rebuild_io(e);
+            if *id == cur {
+                arch::load_io_bitmap(e.io.as_deref());
+            }
+        }
+    }
+}

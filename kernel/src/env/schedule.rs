@@ -1,0 +1,128 @@
+//! Choosing and switching: the slot scheduler's pick at ticks, yields and
+//! blocks, directed yield, and loading an environment onto the CPU.
+
+use super::*;
+
+/// Rebuilds the slot vector from the environments' weights.
+pub(super) fn rebuild_schedule(envs: &BTreeMap<u32, Env>) {
+    let weights: Vec<(u32, u32)> = envs.values().map(|e| (e.id, e.weight)).collect();
+    crate::sched::rebuild(&weights);
+}
+
+/// The scheduler's pick (at a tick, or after a yield or block), if ready.
+pub(super) fn scheduled(envs: &BTreeMap<u32, Env>, tick: bool) -> Option<u32> {
+    let states = envs.values().map(|e| (e.id, e.state == State::Ready));
+    crate::sched::decide(states, tick)
+        .filter(|id| envs.get(id).is_some_and(|e| e.state == State::Ready))
+}
+
+/// Directed yield: the rest of the slot goes to `to`, which must be ready.
+pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
+    let cur = current();
+    let mut envs = ENVS.lock();
+    if !envs.get(&to).is_some_and(|e| e.state == State::Ready) {
+        return Err(Error::NoPartner);
+    }
+    frame.set_syscall_result(0, [0; 4]);
+    if to == cur {
+        return Ok(());
+    }
+    crate::sched::donate(to);
+    if let Some(e) = envs.get_mut(&cur) {
+        e.context = *frame;
+    }
+    load(&envs, to, frame);
+    Ok(())
+}
+
+/// Sets an environment's weight and real-time reservation.
+pub fn set_schedule(id: u32, weight: u32, period: u32, budget: u32) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
+    e.weight = weight;
+    rebuild_schedule(&envs);
+    if period != 0 && !crate::sched::set_realtime(id, period, budget) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// The timer interrupted user mode: let the next runnable environment run.
+pub fn on_timer(frame: &mut TrapFrame) {
+    expire_waits();
+    expire_revocations();
+    reschedule(frame, true);
+}
+
+/// The caller gives up the rest of its slot.
+pub fn yield_current(frame: &mut TrapFrame) {
+    reschedule(frame, false);
+}
+
+/// The next `Ready` environment after `after` in id order (wrapping),
+/// other than `except`.
+pub(super) fn next_ready(envs: &BTreeMap<u32, Env>, after: u32, except: u32) -> Option<u32> {
+    let ready = |(id, e): (&u32, &Env)| (e.state == State::Ready && *id != except).then_some(*id);
+    envs.range(after.saturating_add(1)..)
+        .find_map(ready)
+        .or_else(|| envs.iter().find_map(ready))
+}
+
+/// Loads environment `id`'s saved context into `frame` and makes it current.
+pub(super) fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
+    if let Some(e) = envs.get(&id) {
+        *frame = e.context;
+        paging::activate(e.aspace);
+        arch::load_io_bitmap(e.io.as_deref());
+        if let Some([kind, vector, error, addr]) = e.pending_upcall.take() {
+            let _ = deliver_into(e, frame, kind, vector, error, addr);
+        }
+        percpu::this().current_env.store(id, Ordering::Relaxed);
+    }
+}
+
+/// Asks the scheduler who runs now (at a tick, or after a yield) and
+/// switches to it, saving the running environment's registers.
+pub(super) fn reschedule(frame: &mut TrapFrame, tick: bool) {
+    let cur = current();
+    let mut envs = ENVS.lock();
+    let picked = scheduled(&envs, tick);
+    let next = picked.or_else(|| next_ready(&envs, cur, cur));
+    log::trace!("sched: cur {cur} picked {picked:?} next {next:?} tick {tick}");
+    let Some(next) = next.filter(|n| *n != cur) else {
+        return;
+    };
+    if let Some(e) = envs.get_mut(&cur) {
+        e.context = *frame;
+    }
+    load(&envs, next, frame);
+}
+
+/// The running environment stopped running (it blocked or ended; its
+/// context is saved): run the next ready one, or, if none is left, stop.
+pub(super) fn run_next(frame: &mut TrapFrame) {
+    let cur = percpu::this().current_env.swap(NO_ENV, Ordering::Relaxed);
+    let mut envs = ENVS.lock();
+    // Nothing ready, but a deadline will pass: idle until then.
+    while next_ready(&envs, cur, NO_ENV).is_none() && has_timed_waiter(&envs) {
+        drop(envs);
+        crate::arch::cpu::wait_for_interrupt();
+        crate::arch::cpu::disable_interrupts();
+        expire_waits();
+        expire_revocations();
+        envs = ENVS.lock();
+    }
+    match scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {
+        Some(next) => load(&envs, next, frame),
+        None if envs.is_empty() => {
+            drop(envs);
+            all_gone()
+        }
+        None => {
+            let n = envs.len();
+            drop(envs);
+            println!("kernel: every environment is blocked ({n} left)");
+            all_gone()
+        }
+    }
+}
