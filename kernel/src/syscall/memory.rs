@@ -1,0 +1,276 @@
+//! Memory calls: frames from memory and device-memory capabilities, and
+//! mapping, unmapping and protecting them in address spaces.
+
+use super::*;
+
+/// Takes a free frame in `[base, end)`: `want` exactly, or the first free
+/// one from `cursor` on (wrapping).
+pub(super) fn take_frame(base: u64, end: u64, cursor: u64, want: u64) -> Result<u64, Error> {
+    if want != u64::MAX {
+        if !want.is_multiple_of(PAGE_SIZE) || want < base || want >= end {
+            return Err(Error::InvalidArgument);
+        }
+        return frames::alloc_at(want)
+            .map(|()| want)
+            .map_err(|_| Error::NotFree);
+    }
+    let start = cursor.clamp(base, end);
+    let mut p = start;
+    loop {
+        if p >= end {
+            p = base;
+        }
+        if frames::alloc_at(p).is_ok() {
+            return Ok(p);
+        }
+        p += PAGE_SIZE;
+        if p == start || (start == end && p >= end) {
+            return Err(Error::OutOfMemory);
+        }
+    }
+}
+
+pub(super) fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
+    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+    if let Some(range) = device_range(mem_slot) {
+        return device_frame(mem_slot, dst, want, range);
+    }
+    env::charge(me.id, 1)?;
+    let result = frame_alloc_charged(me, mem_slot, dst, want);
+    if result.is_err() {
+        env::uncharge(me.id, 1);
+    }
+    result
+}
+
+/// `FrameAlloc` once the frame is charged to the caller's quota.
+pub(super) fn frame_alloc_charged(
+    me: &Caller,
+    mem_slot: SlotAddr,
+    dst: SlotAddr,
+    want: u64,
+) -> Results {
+    let mut caps = CAPS.lock();
+    let id = caps.lookup(mem_slot, Rights::DERIVE).map_err(cap::error)?;
+    let (object, rights) = (id.object, id.rights);
+    let KObject::Memory { base, end, cursor } = *id.kind else {
+        return Err(Error::WrongType);
+    };
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    if frames::free() <= KERNEL_RESERVE_FRAMES {
+        return Err(Error::OutOfMemory);
+    }
+    let paddr = take_frame(base, end, cursor, want)?;
+    mem::write_phys(paddr, &[0u8; PAGE_SIZE as usize]);
+    let frame = KObject::Frame {
+        paddr,
+        mappings: Vec::new(),
+        charged_to: me.id,
+        device: false,
+        cached: true,
+    };
+    if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
+        let _ = frames::free_frame(paddr);
+        return Err(cap::error(e.error));
+    }
+    if let Ok(KObject::Memory { cursor, .. }) = caps.object_mut(object) {
+        *cursor = paddr + PAGE_SIZE;
+    }
+    Ok([paddr, 0, 0, 0])
+}
+
+/// A frame for a user page table. Page tables are not charged to quotas,
+/// so they may not eat into the second half of the kernel's reserve: the
+/// kernel heap can always grow.
+pub(super) fn user_page_table() -> Option<u64> {
+    if frames::free() <= KERNEL_RESERVE_FRAMES / 2 {
+        return None;
+    }
+    frames::alloc().ok()
+}
+
+/// The range of a device-memory capability (None for anything else).
+pub(super) fn device_range(s: SlotAddr) -> Option<(u64, u64, bool)> {
+    match CAPS.lock().identify(s).ok()?.kind {
+        KObject::DeviceMemory { base, end, cached } => Some((*base, *end, *cached)),
+        _ => None,
+    }
+}
+
+/// `FrameAlloc` from device memory: the page `want`, once.
+pub(super) fn device_frame(
+    src: SlotAddr,
+    dst: SlotAddr,
+    want: u64,
+    (base, end, cached): (u64, u64, bool),
+) -> Results {
+    if !want.is_multiple_of(PAGE_SIZE) || want < base & !(PAGE_SIZE - 1) || want >= end {
+        return Err(Error::InvalidArgument);
+    }
+    let mut caps = CAPS.lock();
+    let rights = caps.lookup(src, Rights::DERIVE).map_err(cap::error)?.rights;
+    if caps.identify(dst).is_ok() {
+        return Err(Error::SlotOccupied);
+    }
+    if !cap::DEVICE_FRAMES.lock().insert(want) {
+        return Err(Error::NotFree);
+    }
+    let frame = KObject::Frame {
+        paddr: want,
+        mappings: Vec::new(),
+        charged_to: u32::MAX,
+        device: true,
+        cached,
+    };
+    if let Err(e) = caps.derive_object(src, dst, frame, rights) {
+        cap::DEVICE_FRAMES.lock().remove(&want);
+        return Err(cap::error(e.error));
+    }
+    Ok([want, 0, 0, 0])
+}
+
+pub(super) fn user_page(vaddr: u64) -> Result<u64, Error> {
+    if !vaddr.is_multiple_of(PAGE_SIZE) || !(USER_MIN..USER_END).contains(&vaddr) {
+        return Err(Error::BadAddress);
+    }
+    Ok(vaddr)
+}
+
+pub(super) fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
+    map_into(me, me.id, me.aspace, frame_slot, vaddr, flags)
+}
+
+/// `MapInto`: the address-space capability names where.
+pub(super) fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
+    let target = {
+        let caps = CAPS.lock();
+        let id = caps
+            .lookup(slot(me, a[0])?, Rights::MAP)
+            .map_err(cap::error)?;
+        match *id.kind {
+            KObject::AddressSpace { env } => env,
+            _ => return Err(Error::WrongType),
+        }
+    };
+    let aspace = env::aspace_of(target).ok_or(Error::NoPartner)?;
+    map_into(me, target, aspace, a[1], a[2], a[3])
+}
+
+pub(super) fn map_into(
+    me: &Caller,
+    target: u32,
+    aspace: u64,
+    frame_slot: u64,
+    vaddr: u64,
+    flags: u64,
+) -> Results {
+    if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let vaddr = user_page(vaddr)?;
+    let via = slot(me, frame_slot)?;
+    let (write, exec) = (
+        flags & map_flags::WRITE != 0,
+        flags & map_flags::EXECUTE != 0,
+    );
+    let mut needed = Rights::MAP;
+    if write {
+        needed = needed.union(Rights::WRITE);
+    }
+    if exec {
+        needed = needed.union(Rights::EXECUTE);
+    }
+    let mut caps = CAPS.lock();
+    let id = caps.identify(via).map_err(cap::error)?;
+    let KObject::Frame {
+        paddr,
+        device,
+        cached,
+        ..
+    } = *id.kind
+    else {
+        return Err(Error::WrongType);
+    };
+    if !id.rights.contains(needed) {
+        return Err(Error::NoRights);
+    }
+    let object = id.object;
+    paging::map_user(
+        aspace,
+        vaddr,
+        paddr,
+        write,
+        exec,
+        device && !cached,
+        &mut user_page_table,
+    )
+    .map_err(|e| match e {
+        paging::MapError::AlreadyMapped => Error::AlreadyMapped,
+        paging::MapError::NotMapped => Error::NotMapped,
+        paging::MapError::OutOfMemory => Error::OutOfMemory,
+    })?;
+    if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(object) {
+        mappings.push(Mapping {
+            env: target,
+            vaddr,
+            via,
+        });
+    }
+    drop(caps);
+    env::note_mapping(target, vaddr, object);
+    Ok([0; 4])
+}
+
+pub(super) fn unmap(me: &Caller, vaddr: u64) -> Results {
+    let vaddr = user_page(vaddr)?;
+    let object = env::take_mapping(me.id, vaddr).ok_or(Error::NotMapped)?;
+    let paddr = paging::unmap_user(me.aspace, vaddr).map_err(|_| Error::NotMapped)?;
+    if let Ok(KObject::Frame { mappings, .. }) = CAPS.lock().object_mut(object) {
+        mappings.retain(|m| !(m.env == me.id && m.vaddr == vaddr));
+    }
+    Ok([paddr, 0, 0, 0])
+}
+
+pub(super) fn free_table(t: u64) {
+    if let Err(e) = frames::free_frame(t) {
+        log::error!("freeing page table {t:#x}: {e:?}");
+    }
+}
+
+pub(super) fn protect(me: &Caller, vaddr: u64, flags: u64) -> Results {
+    if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
+        return Err(Error::InvalidArgument);
+    }
+    let vaddr = user_page(vaddr)?;
+    let object = env::mapping_at(me.id, vaddr).ok_or(Error::NotMapped)?;
+    let (write, exec) = (
+        flags & map_flags::WRITE != 0,
+        flags & map_flags::EXECUTE != 0,
+    );
+    {
+        let caps = CAPS.lock();
+        let Ok(KObject::Frame { mappings, .. }) = caps.object(object) else {
+            return Err(Error::NotMapped);
+        };
+        let via = mappings
+            .iter()
+            .find(|m| m.env == me.id && m.vaddr == vaddr)
+            .map(|m| m.via)
+            .ok_or(Error::NotMapped)?;
+        let rights = caps.identify(via).map_err(cap::error)?.rights;
+        let mut needed = Rights::MAP;
+        if write {
+            needed = needed.union(Rights::WRITE);
+        }
+        if exec {
+            needed = needed.union(Rights::EXECUTE);
+        }
+        if !rights.contains(needed) {
+            return Err(Error::NoRights);
+        }
+    }
+    paging::protect_user(me.aspace, vaddr, write, exec).map_err(|_| Error::NotMapped)?;
+    Ok([0; 4])
+}
