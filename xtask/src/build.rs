@@ -65,26 +65,7 @@ pub fn kernel(arch: Arch, output: Output) -> Result<PathBuf> {
         "--target",
         arch.target(),
     ]);
-    match output {
-        Output::Show => {
-            let status = cmd
-                .stdin(Stdio::null())
-                .status()
-                .with_context(|| "starting cargo")?;
-            if !status.success() {
-                bail!("the {arch} kernel build failed ({status})");
-            }
-        }
-        Output::Capture => {
-            let (status, out) = proc::run_captured(cmd)?;
-            if !status.success() {
-                bail!(
-                    "the {arch} kernel build failed ({status}):\n{}",
-                    proc::tail(&out, 40).join("\n")
-                );
-            }
-        }
-    }
+    run_cargo(cmd, output, &format!("the {arch} kernel build"))?;
     Ok(paths::target_dir()
         .join(arch.target())
         .join("release")
@@ -147,4 +128,30 @@ impl Artifacts {
             paths::show(&self.initrd)
         )
     }
+}
+
+/// Runs a cargo build command, showing its output or capturing it (and
+/// printing its tail on failure); `what` names the build in errors.
+pub fn run_cargo(mut cmd: std::process::Command, output: Output, what: &str) -> Result<()> {
+    match output {
+        Output::Show => {
+            let status = cmd
+                .stdin(Stdio::null())
+                .status()
+                .with_context(|| "starting cargo")?;
+            if !status.success() {
+                bail!("{what} failed ({status})");
+            }
+        }
+        Output::Capture => {
+            let (status, out) = proc::run_captured(cmd)?;
+            if !status.success() {
+                bail!(
+                    "{what} failed ({status}):\n{}",
+                    proc::tail(&out, 40).join("\n")
+                );
+            }
+        }
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@
 //! builds never invalidate each other's caches.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::build::Output;
 use crate::cli::AddSpec;
@@ -70,27 +70,7 @@ pub fn build(output: Output) -> Result<Vec<AddSpec>> {
     for p in PROGRAMS {
         args.extend(["-p", p.package]);
     }
-    let mut cmd = cargo(&args);
-    match output {
-        Output::Show => {
-            let status = cmd
-                .stdin(Stdio::null())
-                .status()
-                .with_context(|| "starting cargo")?;
-            if !status.success() {
-                bail!("the user programs' build failed ({status})");
-            }
-        }
-        Output::Capture => {
-            let (status, out) = proc::run_captured(cmd)?;
-            if !status.success() {
-                bail!(
-                    "the user programs' build failed ({status}):\n{}",
-                    proc::tail(&out, 40).join("\n")
-                );
-            }
-        }
-    }
+    crate::build::run_cargo(cargo(&args), output, "the user programs' build")?;
     PROGRAMS
         .iter()
         .map(|p| {

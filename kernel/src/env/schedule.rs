@@ -86,9 +86,7 @@ pub(super) fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
 pub(super) fn reschedule(frame: &mut TrapFrame, tick: bool) {
     let cur = current();
     let mut envs = ENVS.lock();
-    let picked = scheduled(&envs, tick);
-    let next = picked.or_else(|| next_ready(&envs, cur, cur));
-    log::trace!("sched: cur {cur} picked {picked:?} next {next:?} tick {tick}");
+    let next = scheduled(&envs, tick).or_else(|| next_ready(&envs, cur, cur));
     let Some(next) = next.filter(|n| *n != cur) else {
         return;
     };
