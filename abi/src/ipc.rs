@@ -27,3 +27,7 @@ pub const NOTICE_BADGE: u64 = u64::MAX;
 /// word 2 is 0 for an exit and the exception vector + 1 for a fault, word 3
 /// the exit code or the fault address.
 pub const NOTICE_CHILD_ENDED: u64 = 1;
+
+/// Word 2 of a [`NOTICE_CHILD_ENDED`] notice when the child was ended by
+/// [`crate::Syscall::EnvKill`] (word 3 is the killer's code).
+pub const HOW_KILLED: u64 = 0x1_0000;

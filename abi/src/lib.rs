@@ -52,6 +52,12 @@ pub mod root_slots {
     pub const PORTS_LOW: u32 = 512;
     /// I/O ports 0x400..0x10000.
     pub const PORTS_HIGH: u32 = 513;
+    /// The console UART's ports (COM1, 0x3f8..0x400). The kernel keeps
+    /// writing its own log there; once user space binds the console's
+    /// interrupt line (`FIRST_IRQ + CONSOLE_IRQ`) input belongs to it.
+    pub const CONSOLE_PORTS: u32 = 514;
+    /// The console UART's interrupt line (ISA IRQ 4).
+    pub const CONSOLE_IRQ: u32 = 4;
     /// Interrupt line (GSI) `n` is in slot `FIRST_IRQ + n`, for every line
     /// of the I/O APIC except the kernel console's.
     pub const FIRST_IRQ: u32 = 520;
@@ -68,7 +74,15 @@ pub mod map_flags {
     pub const WRITE: u64 = 1;
     /// The page is executable.
     pub const EXECUTE: u64 = 2;
+    /// [`crate::Syscall::MapInto`] only: the frame slot names a capability
+    /// in the target environment's own capability space.
+    pub const TARGET_SLOT: u64 = 4;
 }
+
+/// Capability-space size of a child when `EnvCreate` is given 0.
+pub const DEFAULT_CHILD_SLOTS: u32 = 1024;
+/// The largest capability space `EnvCreate` makes.
+pub const MAX_CSPACE_SLOTS: u32 = 65536;
 
 /// Lowest user virtual address the kernel maps (page zero stays unmapped).
 pub const USER_MIN: u64 = 0x1000;

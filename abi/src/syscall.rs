@@ -58,10 +58,15 @@ pub enum Syscall {
     /// capabilities; `a2` = a slot whose capability (GRANT) is copied into
     /// the child's slot 3, or `u64::MAX`; `a3` = an endpoint (EXECUTE) that
     /// receives a death notice when the child ends, or `u64::MAX`. The child
-    /// holds capabilities to itself in slots 0, 1, 2. `r0` = its id.
+    /// holds capabilities to itself in slots 0, 1, 2. `a4` = the size of
+    /// its capability space in slots (0 for [`crate::DEFAULT_CHILD_SLOTS`],
+    /// at most [`crate::MAX_CSPACE_SLOTS`]). `r0` = its id.
     EnvCreate,
     /// Map the frame in slot `a1` at `a2` in the address space in slot `a0`
-    /// (MAP on both) with [`crate::map_flags`] `a3`.
+    /// (MAP on both) with [`crate::map_flags`] `a3`. With
+    /// [`crate::map_flags::TARGET_SLOT`] the frame slot is in the capability
+    /// space of the environment that owns the address space, and the
+    /// mapping belongs to that capability.
     MapInto,
     /// Start the thread in slot `a0` (WRITE) at `a1` with stack pointer
     /// `a2` and `a3` in `rdi`. A thread starts once.
@@ -134,11 +139,22 @@ pub enum Syscall {
     /// The kernel's own controls: power the machine off with exit status
     /// `a1` (0 to 255) through the control capability in `a0` (WRITE).
     PowerOff,
+    /// Derive slot `a0` (GRANT and DERIVE) into empty slot `a2` of the
+    /// capability space in slot `a1` (WRITE) with rights `a3` (a subset)
+    /// and badge `a4`, as [`Syscall::CapMint`] does within one space.
+    CapMintInto,
+    /// End the environment whose thread is in slot `a0` (WRITE), as if it
+    /// had faulted: its creator's endpoint gets a notice with `how` =
+    /// [`crate::ipc::HOW_KILLED`] and `detail` = `a1`.
+    EnvKill,
+    /// Set the calling thread's `FS` base (thread-local storage) to `a0`,
+    /// a canonical user address or 0. The kernel keeps it per thread.
+    FsBaseSet,
 }
 
 impl Syscall {
     /// Every call, in number order.
-    pub const ALL: [Syscall; 34] = [
+    pub const ALL: [Syscall; 37] = [
         Syscall::DebugWrite,
         Syscall::Exit,
         Syscall::Yield,
@@ -173,6 +189,9 @@ impl Syscall {
         Syscall::RevokeRequest,
         Syscall::Protect,
         Syscall::PowerOff,
+        Syscall::CapMintInto,
+        Syscall::EnvKill,
+        Syscall::FsBaseSet,
     ];
 
     /// The call for a number in `rax` (None if not a native call).
@@ -218,6 +237,9 @@ impl Syscall {
             Syscall::RevokeRequest => "revoke_request",
             Syscall::Protect => "protect",
             Syscall::PowerOff => "power_off",
+            Syscall::CapMintInto => "cap_mint_into",
+            Syscall::EnvKill => "env_kill",
+            Syscall::FsBaseSet => "fs_base_set",
         }
     }
 }

@@ -25,12 +25,21 @@ pub mod kind {
     /// A revocation request: give back `error` frames by `addr` (kernel
     /// microseconds since boot); see [`crate::Syscall::RevokeRequest`].
     pub const REVOKE: u64 = 3;
+    /// The timer ended the thread's time slice while it ran user code
+    /// outside its upcall handler; the frame is the interrupted state (see
+    /// [`super::flags::PREEMPT`]).
+    pub const PREEMPTED: u64 = 4;
 }
 
 /// Flags of [`crate::Syscall::SetUpcall`].
 pub mod flags {
     /// Deliver non-native system calls as upcalls.
     pub const REFLECT_SYSCALLS: u64 = 1;
+    /// When the timer takes the CPU from the thread while it runs user
+    /// code outside its upcall stack, resume it through an upcall of kind
+    /// [`super::kind::PREEMPTED`] (so a library OS can switch its own
+    /// threads and look for signals).
+    pub const PREEMPT: u64 = 2;
 }
 
 /// Number of 64-bit words in an [`UpcallFrame`].

@@ -20,6 +20,11 @@ pub struct PerCpu {
     pub ticks: AtomicU64,
     /// The environment running on this CPU (`NO_ENV` if none).
     pub current_env: AtomicU32,
+    /// The environment whose x87/SSE state and FS base are in this CPU's
+    /// registers (`NO_ENV` if none): saved into it when another one is
+    /// loaded.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub ext_owner: AtomicU32,
 }
 
 static BSP: PerCpu = PerCpu {
@@ -30,6 +35,7 @@ static BSP: PerCpu = PerCpu {
     apic_id: AtomicU32::new(0),
     ticks: AtomicU64::new(0),
     current_env: AtomicU32::new(NO_ENV),
+    ext_owner: AtomicU32::new(NO_ENV),
 };
 
 /// `current_env` when no environment runs on the CPU.

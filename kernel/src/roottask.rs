@@ -225,6 +225,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             repossessed_count: 0,
             repossessed: [0; abi::info::REPOSSESSED_SLOTS],
             pending_upcall: core::cell::Cell::new(None),
+            ext: crate::arch::ExtState::new(),
         },
         shutdown,
     )

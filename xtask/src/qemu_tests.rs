@@ -400,6 +400,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     user_test!("revoke"),
     user_test!("grant"),
+    user_test!("fpu"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

@@ -82,7 +82,7 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
             server.context.set_ipc_cap_received(received);
             server.state = State::Ready;
             server.reply_to = Some(me);
-            load(&envs, r, frame);
+            load(&mut envs, r, frame);
         }
         None => {
             drop(envs);
@@ -167,7 +167,7 @@ pub(super) fn block_on(frame: &mut TrapFrame, ep: u32, prefer: Option<u32>) {
         };
     }
     match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state == State::Ready)) {
-        Some(p) => load(&envs, p, frame),
+        Some(p) => load(&mut envs, p, frame),
         None => {
             drop(envs);
             run_next(frame);

@@ -75,6 +75,9 @@ pub struct Env {
     /// An upcall to deliver the next time its thread is loaded:
     /// (kind, vector, error, addr).
     pub pending_upcall: core::cell::Cell<Option<[u64; 4]>>,
+    /// Its thread's x87/SSE state and FS base, while another thread has
+    /// the CPU (see `arch::ExtState`).
+    pub ext: arch::ExtState,
 }
 
 impl Env {
@@ -199,6 +202,10 @@ pub fn start(env: Env, shutdown_when_done: bool) -> ! {
         rebuild_schedule(&envs);
     }
     percpu::this().current_env.store(id, Ordering::Relaxed);
+    if let Some(e) = ENVS.lock().get(&id) {
+        e.ext.load();
+        percpu::this().ext_owner.store(id, Ordering::Relaxed);
+    }
     paging::activate(aspace);
     crate::arch::enter_user_mode(&context)
 }

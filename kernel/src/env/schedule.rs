@@ -31,7 +31,7 @@ pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
     if let Some(e) = envs.get_mut(&cur) {
         e.context = *frame;
     }
-    load(&envs, to, frame);
+    load(&mut envs, to, frame);
     Ok(())
 }
 
@@ -69,7 +69,20 @@ pub(super) fn next_ready(envs: &BTreeMap<u32, Env>, after: u32, except: u32) -> 
 }
 
 /// Loads environment `id`'s saved context into `frame` and makes it current.
-pub(super) fn load(envs: &BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
+/// Its x87/SSE state and FS base replace those in the CPU, which are saved
+/// into the environment they belong to first.
+pub(super) fn load(envs: &mut BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
+    let cpu = percpu::this();
+    let owner = cpu.ext_owner.load(Ordering::Relaxed);
+    if owner != id && envs.contains_key(&id) {
+        if let Some(o) = envs.get_mut(&owner) {
+            o.ext.save();
+        }
+        if let Some(e) = envs.get(&id) {
+            e.ext.load();
+            cpu.ext_owner.store(id, Ordering::Relaxed);
+        }
+    }
     if let Some(e) = envs.get(&id) {
         *frame = e.context;
         paging::activate(e.aspace);
@@ -93,7 +106,7 @@ pub(super) fn reschedule(frame: &mut TrapFrame, tick: bool) {
     if let Some(e) = envs.get_mut(&cur) {
         e.context = *frame;
     }
-    load(&envs, next, frame);
+    load(&mut envs, next, frame);
 }
 
 /// The running environment stopped running (it blocked or ended; its
@@ -111,7 +124,7 @@ pub(super) fn run_next(frame: &mut TrapFrame) {
         envs = ENVS.lock();
     }
     match scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {
-        Some(next) => load(&envs, next, frame),
+        Some(next) => load(&mut envs, next, frame),
         None if envs.is_empty() => {
             drop(envs);
             all_gone()

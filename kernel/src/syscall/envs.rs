@@ -205,6 +205,7 @@ pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
         repossessed_count: 0,
         repossessed: [0; abi::info::REPOSSESSED_SLOTS],
         pending_upcall: core::cell::Cell::new(None),
+        ext: crate::arch::ExtState::new(),
     });
     Ok([u64::from(id), 0, 0, 0])
 }

@@ -110,6 +110,7 @@ pub fn handle(frame: &mut TrapFrame) {
             },
             Err(e) => Err(e),
         },
+        Syscall::CapMintInto | Syscall::EnvKill | Syscall::FsBaseSet => Err(Error::NoSuchCall),
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]

@@ -30,12 +30,13 @@
 //!
 //! `unsafe` code in user space lives only here, in the entry and
 //! system-call layer ([`start`], [`syscall`], [`memory`], [`upcall`],
-//! [`ipc`], [`info`], [`ports`], and [`tsc`] for `rdtsc`); every block
-//! says why it is sound.
+//! [`ipc`], [`info`], [`ports`], [`tsc`] for `rdtsc`, and [`fpu`] for the
+//! x87/SSE registers); every block says why it is sound.
 
 #![no_std]
 
 pub mod calls;
+pub mod fpu;
 pub mod info;
 pub mod ipc;
 pub mod memory;

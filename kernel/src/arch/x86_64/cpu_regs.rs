@@ -78,6 +78,39 @@ pub fn frame_pointer() -> u64 {
     fp
 }
 
+/// Lets user code use x87 and SSE: CR0.EM and CR0.TS clear (no
+/// emulation, no lazy-switch trap), CR0.MP and CR0.NE set (WAIT honours
+/// TS, x87 errors as #MF), CR4.OSFXSR (FXSAVE/FXRSTOR and SSE) and
+/// CR4.OSXMMEXCPT (SSE errors as #XM). The kernel itself stays soft-float;
+/// `ext_state` switches the state between threads.
+pub fn enable_sse() {
+    const CR0_MP: u64 = 1 << 1;
+    const CR0_EM: u64 = 1 << 2;
+    const CR0_TS: u64 = 1 << 3;
+    const CR0_NE: u64 = 1 << 5;
+    const CR4_OSFXSR: u64 = 1 << 9;
+    const CR4_OSXMMEXCPT: u64 = 1 << 10;
+    // SAFETY: every x86_64 CPU has FXSR and SSE2 (CPUID is not needed);
+    // the bits changed only enable x87/SSE instructions and their
+    // exception reporting, which the kernel never executes itself.
+    unsafe {
+        asm!(
+            "mov {t}, cr0",
+            "and {t}, {clear}",
+            "or {t}, {set}",
+            "mov cr0, {t}",
+            "mov {t}, cr4",
+            "or {t}, {set4}",
+            "mov cr4, {t}",
+            t = out(reg) _,
+            clear = in(reg) !(CR0_EM | CR0_TS),
+            set = in(reg) CR0_MP | CR0_NE,
+            set4 = in(reg) CR4_OSFXSR | CR4_OSXMMEXCPT,
+            options(nostack),
+        );
+    }
+}
+
 /// Sets the GS base to this CPU's per-CPU block.
 pub fn set_gs_base(v: u64) {
     super::super::x86::cpu::wrmsr(0xc000_0101, v);

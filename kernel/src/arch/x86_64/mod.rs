@@ -2,11 +2,13 @@
 //! descriptor tables, trap entry, page tables and the per-CPU base (GS).
 
 mod cpu_regs;
+mod ext_state;
 pub use super::x86::image;
 pub mod paging;
 mod tables;
 mod trap;
 
+pub use ext_state::ExtState;
 pub use paging::{phys_to_virt, FRAME_LIMIT};
 pub use tables::{load_io_bitmap, IOMAP_BYTES};
 pub use trap::{enter_user_mode, overflow_stack, touch_unmapped, TrapFrame};
@@ -39,6 +41,7 @@ pub fn early_init(cpu: &'static PerCpu) {
     tables::load(&tables::BSP_TABLES);
     cpu.set_kernel_stack_top(trap::trap_stack_top_addr() as usize);
     cpu_regs::set_gs_base(cpu as *const PerCpu as u64);
+    cpu_regs::enable_sse();
     trap::init_syscall();
 }
 

@@ -10,6 +10,7 @@ mod caps;
 mod child;
 mod exhaust;
 mod fault;
+mod fpu;
 mod fuzz;
 mod grant;
 mod hello;
@@ -67,6 +68,7 @@ const TESTS: &[(&str, Test)] = &[
     ("ramdisk", ramdisk::run),
     ("revoke", revoke::run),
     ("grant", grant::run),
+    ("fpu", fpu::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.
