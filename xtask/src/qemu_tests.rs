@@ -401,6 +401,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("revoke"),
     user_test!("grant"),
     user_test!("fpu"),
+    user_test!("fsbase"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

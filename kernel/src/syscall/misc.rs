@@ -1,5 +1,5 @@
-//! The remaining calls: the debug console, upcall registration and the
-//! kernel's own controls (power-off).
+//! The remaining calls: the debug console, upcall registration, the
+//! thread's FS base and the kernel's own controls (power-off).
 
 use super::*;
 
@@ -54,6 +54,16 @@ pub(super) fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
             reflect_syscalls,
         }),
     );
+    Ok([0; 4])
+}
+
+/// `FsBaseSet`: the calling thread's FS base, 0 or below `USER_END` (so
+/// always canonical); the kernel keeps it with the thread's other state.
+pub(super) fn fs_base_set(value: u64) -> Results {
+    if value >= USER_END {
+        return Err(Error::BadAddress);
+    }
+    crate::arch::set_fs_base(value);
     Ok([0; 4])
 }
 

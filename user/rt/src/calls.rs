@@ -249,3 +249,11 @@ pub fn revoke_request(thread: Slot, frames: u64, grace_us: u64) -> Result<(), Er
     )
     .map(|_| ())
 }
+
+/// Sets this thread's FS base (the thread-local-storage pointer `%fs`
+/// addresses) to `value`: 0 or a user address below [`abi::USER_END`]
+/// (else [`Error::BadAddress`]). The kernel keeps it per thread; a new
+/// thread starts with 0. [`crate::tls::fs_read`] reads through it.
+pub fn fs_base_set(value: u64) -> Result<(), Error> {
+    call(Syscall::FsBaseSet, [value, 0, 0, 0, 0, 0]).map(|_| ())
+}

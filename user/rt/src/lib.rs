@@ -30,8 +30,9 @@
 //!
 //! `unsafe` code in user space lives only here, in the entry and
 //! system-call layer ([`start`], [`syscall`], [`memory`], [`upcall`],
-//! [`ipc`], [`info`], [`ports`], [`tsc`] for `rdtsc`, and [`fpu`] for the
-//! x87/SSE registers); every block says why it is sound.
+//! [`ipc`], [`info`], [`ports`], [`tsc`] for `rdtsc`, [`fpu`] for the
+//! x87/SSE registers and [`tls`] for reads through FS); every block says
+//! why it is sound.
 
 #![no_std]
 
@@ -45,6 +46,7 @@ pub mod ports;
 pub mod print;
 pub mod start;
 pub mod syscall;
+pub mod tls;
 pub mod tsc;
 pub mod upcall;
 

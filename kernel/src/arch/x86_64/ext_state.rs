@@ -77,3 +77,11 @@ impl ExtState {
         cpu::wrmsr(FS_BASE_MSR, self.fs_base);
     }
 }
+
+/// Sets the running thread's FS base. The caller checked that `v` is 0 or
+/// a user address (canonical), so WRMSR cannot fault; the running thread
+/// owns the CPU's FS base, and it is saved with the rest of its
+/// [`ExtState`] when another thread is loaded.
+pub fn set_fs_base(v: u64) {
+    cpu::wrmsr(FS_BASE_MSR, v);
+}

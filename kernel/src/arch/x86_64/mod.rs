@@ -8,7 +8,7 @@ pub mod paging;
 mod tables;
 mod trap;
 
-pub use ext_state::ExtState;
+pub use ext_state::{set_fs_base, ExtState};
 pub use paging::{phys_to_virt, FRAME_LIMIT};
 pub use tables::{load_io_bitmap, IOMAP_BYTES};
 pub use trap::{enter_user_mode, overflow_stack, touch_unmapped, TrapFrame};

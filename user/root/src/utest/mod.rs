@@ -11,6 +11,7 @@ mod child;
 mod exhaust;
 mod fault;
 mod fpu;
+mod fsbase;
 mod fuzz;
 mod grant;
 mod hello;
@@ -69,6 +70,7 @@ const TESTS: &[(&str, Test)] = &[
     ("revoke", revoke::run),
     ("grant", grant::run),
     ("fpu", fpu::run),
+    ("fsbase", fsbase::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.
