@@ -402,6 +402,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("grant"),
     user_test!("fpu"),
     user_test!("fsbase"),
+    user_test!("mint-into"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

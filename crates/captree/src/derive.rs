@@ -1,6 +1,7 @@
 //! The operations that add or move capabilities: `insert_root` and
-//! `derive_object` (a new object with its first capability), `copy` and
-//! `mint` (a child capability naming the same object), and `move_cap`.
+//! `derive_object` (a new object with its first capability), `copy`,
+//! `mint` and `mint_granting` (a child capability naming the same object),
+//! and `move_cap`.
 //!
 //! Each checks everything first and only then changes state, so a refusal
 //! leaves the system exactly as it was.
@@ -93,6 +94,31 @@ impl<K> CapSystem<K> {
                 slot: dst,
             },
         )
+    }
+
+    /// [`mint`](Self::mint) for handing a capability to someone else: the
+    /// source also needs [`Rights::GRANT`] (besides [`Rights::DERIVE`]).
+    /// `dst` is usually in another capability space; the new capability is
+    /// a child of `src` like any mint, so revoking `src` (or an ancestor)
+    /// takes it back. A source lacking either right is refused with
+    /// [`CapError::NoRight`] naming every missing one, after the slot
+    /// checks and before the rights and badge checks.
+    pub fn mint_granting(
+        &mut self,
+        src: SlotAddr,
+        dst: SlotAddr,
+        rights: Rights,
+        badge: u64,
+    ) -> Result<(), CapError> {
+        let s = self.occupied(src)?;
+        self.vacant(dst)?;
+        let missing = Rights::GRANT
+            .union(Rights::DERIVE)
+            .difference(self.tree.get(s).cap.rights);
+        if !missing.is_empty() {
+            return Err(CapError::NoRight(missing));
+        }
+        self.mint(src, dst, rights, badge)
     }
 
     /// Moves the capability in `src` to the empty slot `dst`. It keeps its

@@ -16,7 +16,8 @@
 //!
 //! Operations: [`insert_root`](CapSystem::insert_root),
 //! [`derive_object`](CapSystem::derive_object), [`copy`](CapSystem::copy),
-//! [`mint`](CapSystem::mint), [`move_cap`](CapSystem::move_cap),
+//! [`mint`](CapSystem::mint), [`mint_granting`](CapSystem::mint_granting),
+//! [`move_cap`](CapSystem::move_cap),
 //! [`delete`](CapSystem::delete), [`revoke`](CapSystem::revoke) (and
 //! [`revoke_some`](CapSystem::revoke_some), in bounded steps),
 //! [`identify`](CapSystem::identify), [`lookup`](CapSystem::lookup),

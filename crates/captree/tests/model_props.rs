@@ -40,6 +40,7 @@ enum Op {
     DeriveObject(Pick, Pick, Rights),
     Copy(Pick, Pick),
     Mint(Pick, Pick, Rights, u64),
+    MintGranting(Pick, Pick, Rights, u64),
     Move(Pick, Pick),
     Delete(Pick),
     Revoke(Pick),
@@ -74,6 +75,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (slot(), slot(), rights()).prop_map(|(s, d, r)| Op::DeriveObject(s, d, r)),
         6 => (slot(), slot()).prop_map(|(s, d)| Op::Copy(s, d)),
         6 => (slot(), slot(), rights(), 0u64..3).prop_map(|(s, d, r, b)| Op::Mint(s, d, r, b)),
+        3 => (slot(), slot(), rights(), 0u64..3)
+            .prop_map(|(s, d, r, b)| Op::MintGranting(s, d, r, b)),
         3 => (slot(), slot()).prop_map(|(s, d)| Op::Move(s, d)),
         3 => slot().prop_map(Op::Delete),
         2 => slot().prop_map(Op::Revoke),
@@ -238,6 +241,12 @@ impl Pair {
                 let (s, d) = (self.src(s), self.dst(d));
                 let real = self.real.mint(self.addr(s), self.addr(d), r, b);
                 prop_assert_eq!(real, self.model.mint(s, d, r, b));
+                real.map(|()| Vec::new())
+            }
+            Op::MintGranting(s, d, r, b) => {
+                let (s, d) = (self.src(s), self.dst(d));
+                let real = self.real.mint_granting(self.addr(s), self.addr(d), r, b);
+                prop_assert_eq!(real, self.model.mint_granting(s, d, r, b));
                 real.map(|()| Vec::new())
             }
             Op::Move(s, d) => {

@@ -150,6 +150,66 @@ fn mint_cannot_escalate_or_rebadge() {
 }
 
 #[test]
+fn mint_granting_needs_grant_and_derive_and_is_a_child() {
+    let (mut s, a, b) = setup();
+    s.insert_root(at(a, 0), 1, Rights::READ | Rights::DERIVE)
+        .unwrap();
+    s.insert_root(at(a, 1), 2, Rights::READ | Rights::GRANT)
+        .unwrap();
+    s.insert_root(
+        at(a, 2),
+        3,
+        Rights::READ | Rights::GRANT | Rights::DERIVE | Rights::REVOKE,
+    )
+    .unwrap();
+    let before = s.clone();
+    assert_eq!(
+        s.mint_granting(at(a, 0), at(b, 0), Rights::READ, 0),
+        Err(CapError::NoRight(Rights::GRANT))
+    );
+    assert_eq!(
+        s.mint_granting(at(a, 1), at(b, 0), Rights::READ, 0),
+        Err(CapError::NoRight(Rights::DERIVE))
+    );
+    assert_eq!(
+        s.mint_granting(at(a, 2), at(b, 0), Rights::READ | Rights::WRITE, 0),
+        Err(CapError::RightsEscalation)
+    );
+    // Slot checks come first.
+    assert_eq!(
+        s.mint_granting(at(a, 9), at(b, 0), Rights::READ, 0),
+        Err(CapError::EmptySlot)
+    );
+    assert_eq!(
+        s.mint_granting(at(a, 0), at(a, 1), Rights::READ, 0),
+        Err(CapError::SlotOccupied)
+    );
+    assert_eq!(
+        s.mint_granting(at(a, 0), at(b, 16), Rights::READ, 0),
+        Err(CapError::BadSlot)
+    );
+    assert!(s == before, "refusals changed the state");
+    s.mint_granting(at(a, 2), at(b, 3), Rights::READ | Rights::GRANT, 7)
+        .unwrap();
+    let id = s.identify(at(b, 3)).unwrap();
+    assert_eq!(
+        (*id.kind, id.rights, id.badge),
+        (3, Rights::READ | Rights::GRANT, 7)
+    );
+    assert_eq!(s.parent_of(at(b, 3)), Ok(Some(at(a, 2))));
+    // The badge is fixed like any mint's; without DERIVE it goes no further.
+    assert_eq!(
+        s.mint_granting(at(b, 3), at(b, 4), Rights::READ, 7),
+        Err(CapError::NoRight(Rights::DERIVE))
+    );
+    // Revoking the source takes it back.
+    let mut removed = Vec::new();
+    assert_eq!(s.revoke(at(a, 2), |r| removed.push(r)), Ok(1));
+    assert_eq!(s.identify(at(b, 3)).unwrap_err(), CapError::EmptySlot);
+    ok(&s);
+}
+
+#[test]
 fn error_precedence_source_then_destination_then_rights() {
     let (mut s, a, _) = setup();
     s.insert_root(at(a, 0), 1, Rights::READ).unwrap();

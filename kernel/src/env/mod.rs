@@ -278,6 +278,11 @@ pub fn aspace_of(id: u32) -> Option<u64> {
     ENVS.lock().get(&id).map(|e| e.aspace)
 }
 
+/// The capability space of environment `id`.
+pub fn cspace_of(id: u32) -> Option<CSpaceId> {
+    ENVS.lock().get(&id).map(|e| e.cspace)
+}
+
 /// Starts environment `id`'s thread. Fails if it already started.
 pub fn start_thread(id: u32, context: TrapFrame) -> Result<(), Error> {
     let mut envs = ENVS.lock();

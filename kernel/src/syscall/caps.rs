@@ -1,4 +1,5 @@
-//! Capability-space calls: identify, copy, mint, move, delete, revoke.
+//! Capability-space calls: identify, copy, mint (also into another
+//! environment's space), move, delete, revoke.
 
 use super::*;
 
@@ -26,6 +27,29 @@ pub(super) fn mint(me: &Caller, a: [u64; 6]) -> Results {
     let rights = cap::rights_from_abi(a[2])?;
     CAPS.lock()
         .mint(src, dst, rights, a[3])
+        .map(|()| [0; 4])
+        .map_err(cap::error)
+}
+
+/// `CapMintInto`: `mint` from the caller's slot `a0` (GRANT and DERIVE)
+/// into slot `a2` of the capability space named by the capability in `a1`
+/// (WRITE).
+pub(super) fn mint_into(me: &Caller, a: [u64; 6]) -> Results {
+    let src = slot(me, a[0])?;
+    let space = slot(me, a[1])?;
+    let index = u32::try_from(a[2]).map_err(|_| Error::BadSlot)?;
+    let rights = cap::rights_from_abi(a[3])?;
+    let env = {
+        let caps = CAPS.lock();
+        let id = caps.lookup(space, Rights::WRITE).map_err(cap::error)?;
+        match *id.kind {
+            KObject::CSpace { env } => env,
+            _ => return Err(Error::WrongType),
+        }
+    };
+    let cspace = env::cspace_of(env).ok_or(Error::NoPartner)?;
+    CAPS.lock()
+        .mint_granting(src, SlotAddr::new(cspace, index), rights, a[4])
         .map(|()| [0; 4])
         .map_err(cap::error)
 }

@@ -111,7 +111,8 @@ pub fn handle(frame: &mut TrapFrame) {
             Err(e) => Err(e),
         },
         Syscall::FsBaseSet => fs_base_set(a[0]),
-        Syscall::CapMintInto | Syscall::EnvKill => Err(Error::NoSuchCall),
+        Syscall::CapMintInto => mint_into(&me, a),
+        Syscall::EnvKill => Err(Error::NoSuchCall),
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]

@@ -89,6 +89,25 @@ pub fn cap_mint(src: Slot, dst: Slot, rights: Rights, badge: u64) -> Result<(), 
     .map(|_| ())
 }
 
+/// Derives `src` (GRANT and DERIVE) into the empty slot `dst` of the
+/// capability space in `cspace` (WRITE; usually a child's) with `rights`
+/// (a subset of the source's) and `badge`, as [`cap_mint`] does within
+/// this program's own space. The new capability is a child of `src`:
+/// revoking `src` takes it back.
+pub fn cap_mint_into(
+    src: Slot,
+    cspace: Slot,
+    dst: Slot,
+    rights: Rights,
+    badge: u64,
+) -> Result<(), Error> {
+    call(
+        Syscall::CapMintInto,
+        [src.into(), cspace.into(), dst.into(), rights.0, badge, 0],
+    )
+    .map(|_| ())
+}
+
 /// Moves `src` into the empty slot `dst`.
 pub fn cap_move(src: Slot, dst: Slot) -> Result<(), Error> {
     call(Syscall::CapMove, [src.into(), dst.into(), 0, 0, 0, 0]).map(|_| ())

@@ -148,6 +148,22 @@ impl Model {
         Ok(())
     }
 
+    pub fn mint_granting(
+        &mut self,
+        src: MSlot,
+        dst: MSlot,
+        rights: Rights,
+        badge: u64,
+    ) -> Result<(), CapError> {
+        let s = self.src(src)?;
+        self.dst(dst)?;
+        let needed = Rights::GRANT | Rights::DERIVE;
+        if !s.rights.contains(needed) {
+            return Err(CapError::NoRight(needed - s.rights));
+        }
+        self.mint(src, dst, rights, badge)
+    }
+
     pub fn move_cap(&mut self, src: MSlot, dst: MSlot) -> Result<(), CapError> {
         let s = self.src(src)?;
         self.dst(dst)?;

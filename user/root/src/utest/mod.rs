@@ -18,6 +18,7 @@ mod hello;
 mod info;
 mod ipc;
 mod map;
+mod mint_into;
 mod mmio;
 mod nosys;
 mod notify;
@@ -71,6 +72,7 @@ const TESTS: &[(&str, Test)] = &[
     ("grant", grant::run),
     ("fpu", fpu::run),
     ("fsbase", fsbase::run),
+    ("mint-into", mint_into::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.
