@@ -403,6 +403,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("fpu"),
     user_test!("fsbase"),
     user_test!("mint-into"),
+    user_test!("map-target"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

@@ -139,10 +139,12 @@ pub(super) fn user_page(vaddr: u64) -> Result<u64, Error> {
 }
 
 pub(super) fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
-    map_into(me, me.id, me.aspace, frame_slot, vaddr, flags)
+    map_into(me.id, me.aspace, me.cspace, frame_slot, vaddr, flags)
 }
 
-/// `MapInto`: the address-space capability names where.
+/// `MapInto`: the address-space capability names where; with
+/// `map_flags::TARGET_SLOT` the frame slot is in the target's own
+/// capability space, and the mapping belongs to that capability.
 pub(super) fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
     let target = {
         let caps = CAPS.lock();
@@ -154,14 +156,32 @@ pub(super) fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
             _ => return Err(Error::WrongType),
         }
     };
+    let flags = a[3];
+    if flags & !(map_flags::WRITE | map_flags::EXECUTE | map_flags::TARGET_SLOT) != 0 {
+        return Err(Error::InvalidArgument);
+    }
     let aspace = env::aspace_of(target).ok_or(Error::NoPartner)?;
-    map_into(me, target, aspace, a[1], a[2], a[3])
+    let cspace = if flags & map_flags::TARGET_SLOT != 0 {
+        env::cspace_of(target).ok_or(Error::NoPartner)?
+    } else {
+        me.cspace
+    };
+    map_into(
+        target,
+        aspace,
+        cspace,
+        a[1],
+        a[2],
+        flags & !map_flags::TARGET_SLOT,
+    )
 }
 
+/// Maps the frame in slot `frame_slot` of `cspace` at `vaddr` in `target`'s
+/// address space `aspace`; the mapping is tied to that capability.
 pub(super) fn map_into(
-    me: &Caller,
     target: u32,
     aspace: u64,
+    cspace: captree::CSpaceId,
     frame_slot: u64,
     vaddr: u64,
     flags: u64,
@@ -170,7 +190,9 @@ pub(super) fn map_into(
         return Err(Error::InvalidArgument);
     }
     let vaddr = user_page(vaddr)?;
-    let via = slot(me, frame_slot)?;
+    let via = u32::try_from(frame_slot)
+        .map(|i| SlotAddr::new(cspace, i))
+        .map_err(|_| Error::BadSlot)?;
     let (write, exec) = (
         flags & map_flags::WRITE != 0,
         flags & map_flags::EXECUTE != 0,

@@ -149,6 +149,13 @@ pub fn unmap(vaddr: u64) -> Result<u64, Error> {
     call(Syscall::Unmap, [vaddr, 0, 0, 0, 0, 0]).map(|r| r[0])
 }
 
+/// Changes the rights of the capability mapping at `vaddr` to
+/// [`abi::map_flags`] `flags` (`WRITE`, `EXECUTE`; 0 = read-only), as far
+/// as the capability it was made through allows.
+pub fn protect(vaddr: u64, flags: u64) -> Result<(), Error> {
+    call(Syscall::Protect, [vaddr, flags, 0, 0, 0, 0]).map(|_| ())
+}
+
 /// Creates a notification (a word of bits) charged to the memory
 /// capability `mem` (DERIVE) in the empty slot `dst`; returns its id.
 pub fn notification_create(mem: Slot, dst: Slot) -> Result<u32, Error> {

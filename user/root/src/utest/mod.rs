@@ -18,6 +18,7 @@ mod hello;
 mod info;
 mod ipc;
 mod map;
+mod map_target;
 mod mint_into;
 mod mmio;
 mod nosys;
@@ -73,6 +74,7 @@ const TESTS: &[(&str, Test)] = &[
     ("fpu", fpu::run),
     ("fsbase", fsbase::run),
     ("mint-into", mint_into::run),
+    ("map-target", map_target::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

@@ -191,7 +191,12 @@ pub fn env_create(
 }
 
 /// Maps the frame in `frame` at `vaddr` in the address space in `aspace`
-/// (MAP on both) with [`abi::map_flags`] `flags`.
+/// (MAP on both) with [`abi::map_flags`] `flags`. With
+/// [`abi::map_flags::TARGET_SLOT`] in `flags`, `frame` is a slot of the
+/// target environment's own capability space (put there with, say,
+/// [`crate::cap_mint_into`]): the mapping then belongs to that
+/// capability, so the target can `unmap` or `protect` it, and deleting the
+/// capability there removes it.
 pub fn map_into(aspace: Slot, frame: Slot, vaddr: u64, flags: u64) -> Result<(), Error> {
     syscall(
         Syscall::MapInto,
