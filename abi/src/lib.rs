@@ -46,8 +46,10 @@ pub mod root_slots {
     pub const RAMDISK: u32 = 4;
     /// The first slot of the memory capabilities (one per free physical range).
     pub const FIRST_MEMORY: u32 = 16;
-    /// Number of slots in the root task's capability space.
-    pub const COUNT: u32 = 4096;
+    /// Number of slots in the root task's capability space (the kernel
+    /// backs only the part in use, so a large space costs nothing until
+    /// it is filled).
+    pub const COUNT: u32 = 65536;
     /// I/O ports 0..0x3f8 (everything below the kernel's console, COM1).
     pub const PORTS_LOW: u32 = 512;
     /// I/O ports 0x400..0x10000.
@@ -90,3 +92,19 @@ pub const USER_MIN: u64 = 0x1000;
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
 /// Size of a frame / page.
 pub const PAGE_SIZE: u64 = 4096;
+
+// The root task's slots fit its space and do not overlap (checked when
+// the crate compiles).
+const _: () = {
+    use root_slots::*;
+    assert!(COUNT <= MAX_CSPACE_SLOTS);
+    assert!(DEFAULT_CHILD_SLOTS <= MAX_CSPACE_SLOTS);
+    assert!(RAMDISK < FIRST_MEMORY && FIRST_MEMORY < PORTS_LOW);
+    assert!(PORTS_LOW < PORTS_HIGH && PORTS_HIGH < CONSOLE_PORTS);
+    assert!(CONSOLE_PORTS < FIRST_IRQ);
+    // 24 I/O APIC lines, then up to 64 device-memory ranges.
+    assert!(CONSOLE_IRQ < 24);
+    assert!(FIRST_IRQ + 24 <= FIRST_DEVICE_MEMORY);
+    assert!(FIRST_DEVICE_MEMORY + 64 <= FIRST_FREE);
+    assert!(FIRST_FREE < COUNT);
+};

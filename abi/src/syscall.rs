@@ -60,7 +60,7 @@ pub enum Syscall {
     /// receives a death notice when the child ends, or `u64::MAX`. The child
     /// holds capabilities to itself in slots 0, 1, 2. `a4` = the size of
     /// its capability space in slots (0 for [`crate::DEFAULT_CHILD_SLOTS`],
-    /// at most [`crate::MAX_CSPACE_SLOTS`]). `r0` = its id.
+    /// else 4 to [`crate::MAX_CSPACE_SLOTS`]). `r0` = its id.
     EnvCreate,
     /// Map the frame in slot `a1` at `a2` in the address space in slot `a0`
     /// (MAP on both) with [`crate::map_flags`] `a3`. With

@@ -404,6 +404,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("fsbase"),
     user_test!("mint-into"),
     user_test!("map-target"),
+    user_test!("cspace-size"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

@@ -4,7 +4,9 @@
 //! A [`CapSystem<K>`] owns three things:
 //!
 //! * **capability spaces** ([`CSpaceId`]): per-environment tables with a
-//!   fixed number of slots; a slot is addressed by [`SlotAddr`];
+//!   fixed number of slots, backed by memory only up to the highest slot
+//!   ever filled (a space of 65536 slots that uses ten costs ten); a slot
+//!   is addressed by [`SlotAddr`];
 //! * **the derivation tree**: every capability (object id, [`Rights`],
 //!   badge) is a node whose parent is the capability it was derived from;
 //! * **the object arena**: objects of type `K`, named by [`ObjectId`]

@@ -60,7 +60,9 @@ impl<K> CapSystem<K> {
     }
 
     /// Creates a capability space of `slots` empty slots
-    /// (`1..=MAX_CSPACE_SLOTS`, else [`CapError::BadSize`]).
+    /// (`1..=MAX_CSPACE_SLOTS`, else [`CapError::BadSize`]). Memory for
+    /// the slots is only taken as they are filled (see
+    /// [`cspace_backed`](Self::cspace_backed)).
     pub fn create_cspace(&mut self, slots: u32) -> Result<CSpaceId, CapError> {
         if slots == 0 || slots > MAX_CSPACE_SLOTS {
             return Err(CapError::BadSize);
@@ -75,6 +77,26 @@ impl<K> CapSystem<K> {
     /// The number of slots of a capability space.
     pub fn cspace_size(&self, cspace: CSpaceId) -> Result<u32, CapError> {
         Ok(self.space(cspace)?.size())
+    }
+
+    /// How many slots of a capability space are backed by memory: one
+    /// past the highest slot ever filled (0 for a space never used), never
+    /// more than its size. Slots from here on are empty and cost nothing.
+    pub fn cspace_backed(&self, cspace: CSpaceId) -> Result<u32, CapError> {
+        Ok(self.space(cspace)?.backed())
+    }
+
+    /// The indices of the occupied slots of a capability space, in order.
+    pub fn occupied_slots(
+        &self,
+        cspace: CSpaceId,
+    ) -> Result<impl Iterator<Item = u32> + '_, CapError> {
+        let space = self.space(cspace)?;
+        Ok(space
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.map(|_| i as u32)))
     }
 
     /// Number of live capability spaces.
@@ -176,12 +198,7 @@ impl<K> CapSystem<K> {
 
     /// The content of a valid slot (`BadCSpace`/`BadSlot` otherwise).
     pub(crate) fn slot_content(&self, slot: SlotAddr) -> Result<Option<NodeIdx>, CapError> {
-        let space = self.space(slot.cspace)?;
-        space
-            .slots
-            .get(slot.index as usize)
-            .copied()
-            .ok_or(CapError::BadSlot)
+        self.space(slot.cspace)?.get(slot.index)
     }
 
     /// The node in a slot that must be occupied (`EmptySlot` otherwise).
@@ -203,9 +220,7 @@ impl<K> CapSystem<K> {
             .cspaces
             .get_mut(slot.cspace.index(), slot.cspace.generation())
         {
-            if let Some(s) = space.slots.get_mut(slot.index as usize) {
-                *s = content;
-            }
+            space.set(slot.index, content);
         }
     }
 }

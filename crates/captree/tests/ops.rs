@@ -67,6 +67,32 @@ fn cspace_sizes() {
 }
 
 #[test]
+fn spaces_are_backed_only_as_far_as_they_are_used() {
+    let mut s = Sys::new();
+    let c = s.create_cspace(MAX_CSPACE_SLOTS).unwrap();
+    assert_eq!(s.cspace_backed(c), Ok(0));
+    s.insert_root(at(c, 5), 1, Rights::ALL).unwrap();
+    assert_eq!(s.cspace_backed(c), Ok(6));
+    assert_eq!(s.identify(at(c, 6)).unwrap_err(), CapError::EmptySlot);
+    assert_eq!(s.identify(at(c, 60_000)).unwrap_err(), CapError::EmptySlot);
+    // A refusal or an empty slot written never grows it.
+    assert_eq!(s.copy(at(c, 7), at(c, 60_000)), Err(CapError::EmptySlot));
+    s.move_cap(at(c, 5), at(c, 3)).unwrap();
+    assert_eq!(s.cspace_backed(c), Ok(6));
+    s.copy(at(c, 3), at(c, MAX_CSPACE_SLOTS - 1)).unwrap();
+    assert_eq!(s.cspace_backed(c), Ok(MAX_CSPACE_SLOTS));
+    assert_eq!(
+        s.occupied_slots(c).unwrap().collect::<Vec<_>>(),
+        [3, MAX_CSPACE_SLOTS - 1]
+    );
+    assert_eq!(
+        s.copy(at(c, 3), at(c, MAX_CSPACE_SLOTS)),
+        Err(CapError::BadSlot)
+    );
+    ok(&s);
+}
+
+#[test]
 fn insert_root_and_identify() {
     let (mut s, a, _) = setup();
     let id = s.insert_root(at(a, 1), 77, Rights::ALL).unwrap();

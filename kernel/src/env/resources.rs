@@ -106,8 +106,12 @@ pub(super) fn enforce_revocation(id: u32) {
     let mut taken = Vec::new();
     {
         let mut caps = CAPS.lock();
-        let size = caps.cspace_size(cspace).unwrap_or(0);
-        for i in 0..size {
+        // Only the slots that hold something (the space is backed lazily).
+        let occupied: Vec<u32> = caps
+            .occupied_slots(cspace)
+            .map(|it| it.collect())
+            .unwrap_or_default();
+        for i in occupied {
             if taken.len() as u64 == shortfall {
                 break;
             }

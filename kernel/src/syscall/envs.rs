@@ -89,8 +89,19 @@ pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &Ipc
     Ok([u64::from(id), 0, 0, 0])
 }
 
-/// Slots in a new environment's capability space.
-pub(super) const CHILD_SLOTS: u32 = 1024;
+// The ABI's limit is the capability system's.
+const _: () = assert!(abi::MAX_CSPACE_SLOTS == captree::MAX_CSPACE_SLOTS);
+
+/// The size of a new environment's capability space from `EnvCreate`'s
+/// `a4`: 0 for `abi::DEFAULT_CHILD_SLOTS`, else 4 (room for the slots
+/// `EnvCreate` fills) to `abi::MAX_CSPACE_SLOTS`.
+pub(super) fn child_slots(a4: u64) -> Result<u32, Error> {
+    match a4 {
+        0 => Ok(abi::DEFAULT_CHILD_SLOTS),
+        4.. if a4 <= u64::from(abi::MAX_CSPACE_SLOTS) => Ok(a4 as u32),
+        _ => Err(Error::InvalidArgument),
+    }
+}
 
 /// Frames an environment's creation costs its creator's quota (its
 /// top-level page table and its info page).
@@ -102,6 +113,7 @@ pub(super) fn env_create(me: &Caller, a: [u64; 6]) -> Results {
 
 pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
     let mem_slot = slot(me, a[0])?;
+    let slots = child_slots(a[4])?;
     let first = u32::try_from(a[1])
         .ok()
         .filter(|f| f.checked_add(2).is_some())
@@ -134,7 +146,7 @@ pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
             return Err(e);
         }
     };
-    let cspace = match caps.create_cspace(CHILD_SLOTS) {
+    let cspace = match caps.create_cspace(slots) {
         Ok(c) => c,
         Err(e) => {
             free_table(info_frame);

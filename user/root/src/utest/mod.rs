@@ -8,6 +8,7 @@
 mod badptr;
 mod caps;
 mod child;
+mod cspace_size;
 mod exhaust;
 mod fault;
 mod fpu;
@@ -75,6 +76,7 @@ const TESTS: &[(&str, Test)] = &[
     ("fsbase", fsbase::run),
     ("mint-into", mint_into::run),
     ("map-target", map_target::run),
+    ("cspace-size", cspace_size::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

@@ -171,16 +171,38 @@ pub struct EnvSlots {
 /// address space, capability space and thread go into the empty slots
 /// `dst`, `dst + 1`, `dst + 2`; `give` (GRANT and DERIVE) is copied into
 /// its slot 3; `death` (an endpoint, EXECUTE) gets a notice when it ends.
+/// Its capability space has [`abi::DEFAULT_CHILD_SLOTS`] slots.
 pub fn env_create(
     mem: Slot,
     dst: Slot,
     give: Option<Slot>,
     death: Option<Slot>,
 ) -> Result<EnvSlots, Error> {
+    env_create_sized(mem, dst, give, death, 0)
+}
+
+/// [`env_create`] with a capability space of `slots` slots (0 for
+/// [`abi::DEFAULT_CHILD_SLOTS`], else 4 to [`abi::MAX_CSPACE_SLOTS`];
+/// anything else is [`Error::InvalidArgument`]). The kernel backs only
+/// the slots in use, so a large space costs nothing until it is filled.
+pub fn env_create_sized(
+    mem: Slot,
+    dst: Slot,
+    give: Option<Slot>,
+    death: Option<Slot>,
+    slots: u32,
+) -> Result<EnvSlots, Error> {
     let opt = |s: Option<Slot>| s.map_or(u64::MAX, u64::from);
     let r = syscall(
         Syscall::EnvCreate,
-        [mem.into(), dst.into(), opt(give), opt(death), 0, 0],
+        [
+            mem.into(),
+            dst.into(),
+            opt(give),
+            opt(death),
+            slots.into(),
+            0,
+        ],
     )?;
     Ok(EnvSlots {
         id: r[0] as u32,
