@@ -405,6 +405,7 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("mint-into"),
     user_test!("map-target"),
     user_test!("cspace-size"),
+    user_test!("kill"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

@@ -115,7 +115,12 @@ pub enum State {
 #[derive(Clone, Copy)]
 pub enum Ending {
     Exit(u64),
-    Fault { vector: u8, addr: u64 },
+    Fault {
+        vector: u8,
+        addr: u64,
+    },
+    /// Ended by another environment's `EnvKill` with this code.
+    Killed(u64),
 }
 
 static ENVS: Mutex<BTreeMap<u32, Env>> = Mutex::new(BTreeMap::new());
@@ -254,6 +259,35 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     end_current(frame, Ending::Exit(code));
 }
 
+/// `EnvKill`: ends environment `target` as a fatal fault would (its
+/// creator's endpoint gets a notice with `HOW_KILLED` and `code`), whatever
+/// it is doing: ready or preempted, blocked in a call, receive or wait, or
+/// not started. The caller may not kill itself (`InvalidArgument`: that is
+/// `Exit`); `NoPartner` if the target has already ended. If the target was
+/// an ancestor of the caller, the caller ends with it and the next
+/// environment runs; otherwise the caller continues with status 0.
+pub fn kill(frame: &mut TrapFrame, target: u32, code: u64) -> Result<(), Error> {
+    let me = current();
+    if target == me {
+        return Err(Error::InvalidArgument);
+    }
+    let name = ENVS
+        .lock()
+        .get(&target)
+        .map(|e| e.name)
+        .ok_or(Error::NoPartner)?;
+    println!("{name}: killed by env {me} with code {}", code as i64);
+    frame.set_syscall_result(0, [0; 4]);
+    destroy(target, Ending::Killed(code));
+    let mine = ENVS.lock().get(&me).map(|e| e.aspace);
+    match mine {
+        // `destroy` left the kernel's page tables loaded.
+        Some(aspace) => paging::activate(aspace),
+        None => run_next(frame),
+    }
+    Ok(())
+}
+
 /// Ends the running environment and continues with another.
 fn end_current(frame: &mut TrapFrame, how: Ending) {
     let cur = current();
@@ -328,6 +362,7 @@ pub fn destroy(id: u32, how: Ending) {
             let (kind, detail) = match how {
                 Ending::Exit(code) => (0, code),
                 Ending::Fault { vector, addr } => (u64::from(vector) + 1, addr),
+                Ending::Killed(code) => (abi::ipc::HOW_KILLED, code),
             };
             let notice = [
                 abi::ipc::NOTICE_CHILD_ENDED,

@@ -112,7 +112,13 @@ pub fn handle(frame: &mut TrapFrame) {
         },
         Syscall::FsBaseSet => fs_base_set(a[0]),
         Syscall::CapMintInto => mint_into(&me, a),
-        Syscall::EnvKill => Err(Error::NoSuchCall),
+        Syscall::EnvKill => match thread_env(&me, a[0], Rights::WRITE) {
+            Ok(target) => match env::kill(frame, target, a[1]) {
+                Ok(()) => return,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
             crate::irq::ack(gsi);
             [0; 4]

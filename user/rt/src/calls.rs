@@ -265,6 +265,17 @@ pub fn sched_set(thread: Slot, weight: u32, rt: Option<Reservation>) -> Result<(
     .map(|_| ())
 }
 
+/// Ends the environment whose thread is in `thread` (WRITE), whatever it
+/// is doing, as a fatal fault would: its creator's death endpoint gets a
+/// notice with `how` = [`abi::ipc::HOW_KILLED`] and `detail` = `code`.
+/// [`Error::InvalidArgument`] for this program's own thread (use
+/// [`exit`]), [`Error::NoPartner`] if it has already ended. Killing an
+/// ancestor ends this program too (an environment ends with its creator),
+/// so that call does not return.
+pub fn env_kill(thread: Slot, code: u64) -> Result<(), Error> {
+    call(Syscall::EnvKill, [thread.into(), code, 0, 0, 0, 0]).map(|_| ())
+}
+
 /// Asks the environment whose thread is in `thread` (WRITE) to give back
 /// `frames` frames within `grace_us` microseconds (visible revocation; at
 /// the deadline the kernel takes what was not given back).

@@ -18,6 +18,7 @@ mod grant;
 mod hello;
 mod info;
 mod ipc;
+mod kill;
 mod map;
 mod map_target;
 mod mint_into;
@@ -77,6 +78,7 @@ const TESTS: &[(&str, Test)] = &[
     ("mint-into", mint_into::run),
     ("map-target", map_target::run),
     ("cspace-size", cspace_size::run),
+    ("kill", kill::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.
