@@ -18,6 +18,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "grub-common",
     "xorriso",
     "mtools",
+    "musl-tools",
+    "busybox-static",
 ];
 
 /// Something a boot needs from the host.
@@ -29,6 +31,8 @@ pub enum Need {
     IsoTools,
     /// An OVMF firmware image.
     Ovmf,
+    /// `musl-gcc`, which builds the C benchmark (`user/cbench`) static.
+    Musl,
 }
 
 /// Everything, for `cargo xtask test`.
@@ -37,6 +41,7 @@ pub const ALL: &[Need] = &[
     Need::Qemu(Arch::I386),
     Need::IsoTools,
     Need::Ovmf,
+    Need::Musl,
 ];
 
 impl Need {
@@ -56,6 +61,7 @@ impl Need {
             .into_iter()
             .flatten()
             .collect(),
+            Need::Musl => prog("musl-gcc").into_iter().collect(),
             Need::Ovmf => match qemu::ovmf() {
                 Some(_) => vec![],
                 None => vec!["OVMF firmware (/usr/share/ovmf/OVMF.fd)".into()],

@@ -10,11 +10,31 @@
 //! arguments are the words after `init=/sbin/root` on the kernel command
 //! line (the kernel hands its whole line to the root task).
 //!
-//! The results are per system (`"system": "exov6"` in the JSON), so the
-//! Linux side of issue 5 can be added beside them.
+//! Beside the native benchmarks it runs the C benchmark program
+//! (`user/cbench`, issue 5) on both systems under the same accelerator:
+//! on Linux (Debian's kernel in the same QEMU machine, [`linux`]; under
+//! KVM the host's Linux if the guest cannot boot) and on ExoV6 through
+//! its library OS ([`exov6_c`]), and prints the comparison ([`compare`]).
+//! A side that fails shows as `n/a (reason)`; it does not stop the rest.
+//!
+//! The results are per system (`"system"` in the JSON: `exov6`, `linux`,
+//! `host-linux`), and `target/bench/ratios.svg` charts the ratios.
 
+mod compare;
+mod cprog;
+mod exov6_c;
+mod initramfs;
+mod linux;
+mod linux_kernel;
 mod parse;
 mod report;
+mod side;
+mod watch;
+
+#[allow(unused_imports)] // for the LibOS's ramdisk and its tests (issue 4)
+pub use cprog::{build_guest_files, guest_files};
+#[allow(unused_imports)] // the ExoV6 side on its own (issue 4's figures)
+pub use exov6_c::run_exov6_cbench;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -325,12 +345,64 @@ fn skipped(accel: BenchAccel, why: String) -> Run {
     }
 }
 
+/// Builds the C programs and prepares the Linux boot, for the benchmarks
+/// `filter` selects. Returns (C programs built, Linux prepared), each an
+/// error message if it could not be done.
+fn prepare_c(
+    filter: Option<&str>,
+) -> (
+    std::result::Result<(), String>,
+    std::result::Result<linux::Prepared, String>,
+) {
+    if cprog::selected(filter).is_empty() {
+        let why = "no C benchmark matches --filter".to_string();
+        return (Err(why.clone()), Err(why));
+    }
+    let built = deps::ensure(&[deps::Need::Musl])
+        .and_then(|_| cprog::build())
+        .map_err(|e| e.to_string());
+    let linux = match &built {
+        Ok(()) => linux::prepare().map_err(|e| e.to_string()),
+        Err(e) => Err(e.clone()),
+    };
+    (built, linux)
+}
+
+/// The C benchmark on both systems under `accel`.
+fn compare_one(
+    p: &Prepared,
+    c_built: &std::result::Result<(), String>,
+    linux_prep: &std::result::Result<linux::Prepared, String>,
+    accel: BenchAccel,
+    quick: bool,
+    filter: Option<&str>,
+) -> compare::Comparison {
+    use side::{Side, System};
+    println!(
+        "\nbench: the C benchmark on Linux under {}...",
+        accel.name()
+    );
+    let linux = linux::run(linux_prep, accel, quick, filter);
+    println!("bench: the C benchmark on ExoV6 under {}...", accel.name());
+    let exov6 = match c_built {
+        Ok(()) => exov6_c::boot(&p.art, accel, quick, filter)
+            .unwrap_or_else(|e| Side::not_run(System::Exov6, accel, "failed", e.to_string())),
+        Err(why) => Side::not_run(System::Exov6, accel, "failed", why.clone()),
+    };
+    compare::Comparison {
+        accel,
+        exov6,
+        linux,
+    }
+}
+
 /// `cargo xtask bench`; returns the exit code.
 pub fn bench(opts: &BenchOpts) -> Result<u8> {
     let report = deps::ensure(&[deps::Need::Qemu(Arch::X86_64)])?;
     if report.starts_with("installed") {
         eprintln!("xtask: {report}");
     }
+    let filter = opts.filter.as_deref();
     let kvm_ok = accel::kvm_device_usable();
     let accels: Vec<BenchAccel> = if opts.accels.is_empty() {
         BenchAccel::ALL
@@ -340,10 +412,24 @@ pub fn bench(opts: &BenchOpts) -> Result<u8> {
     } else {
         opts.accels.clone()
     };
+    if opts.record && (opts.quick || opts.filter.is_some()) {
+        bail!("--record wants a full run: drop --quick and --filter");
+    }
     let prepared = prepare(Output::Show)?;
     println!("built {}", prepared.art.describe());
     println!("bench initrd {}", paths::show(&prepared.initrd));
+    let (c_built, linux_prep) = prepare_c(filter);
+    match &linux_prep {
+        Ok(l) => println!(
+            "linux  {} ({}), initramfs {}",
+            paths::show(&l.kernel.vmlinuz),
+            l.kernel.describe(),
+            paths::show(&l.initramfs)
+        ),
+        Err(why) => println!("linux  not prepared: {why}"),
+    }
     let mut runs = Vec::new();
+    let mut comparisons = Vec::new();
     for accel in accels {
         if accel == BenchAccel::Kvm && !kvm_ok {
             let run = skipped(accel, "/dev/kvm is not usable".into());
@@ -355,45 +441,103 @@ pub fn bench(opts: &BenchOpts) -> Result<u8> {
             "\nbench: booting under {} (this can take a while under KVM)...",
             accel.name()
         );
-        let run = run_one(&prepared, accel, opts.quick, opts.filter.as_deref())?;
+        let run = run_one(&prepared, accel, opts.quick, filter)?;
         print!("{}", report::table(&run));
+        if !cprog::selected(filter).is_empty() {
+            let c = compare_one(&prepared, &c_built, &linux_prep, accel, opts.quick, filter);
+            print!("{}", compare::table(&c, Some(&run), filter));
+            comparisons.push(c);
+        }
         runs.push(run);
     }
     let host = report::Host::probe();
-    let json = report::json(&host, opts.quick, &runs);
+    let json = report::json(&host, opts.quick, &runs, &comparisons);
     let dir = paths::target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let out = dir.join("results.json");
     std::fs::write(&out, json)?;
     println!("\nwrote {}", paths::show(&out));
+    if !comparisons.is_empty() {
+        let chart = dir.join("ratios.svg");
+        std::fs::write(&chart, compare::svg(&comparisons, &runs, filter))?;
+        println!("wrote {}", paths::show(&chart));
+    }
     if opts.record {
-        if opts.quick || opts.filter.is_some() {
-            bail!("--record wants a full run: drop --quick and --filter");
-        }
         let doc = paths::root().join("docs/benchmarks.md");
-        report::record(&doc, &host, &runs)?;
+        report::record(&doc, &host, &runs, &comparisons)?;
         println!("recorded the results in {}", paths::show(&doc));
     }
-    let failed = runs.iter().filter(|r| r.status == "failed").count();
+    let failed = runs.iter().filter(|r| r.status == "failed").count()
+        + comparisons
+            .iter()
+            .filter(|c| {
+                c.linux.status == "failed" || (exov6_c::REQUIRED && c.exov6.status == "failed")
+            })
+            .count();
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
-/// The `bench-smoke` step of `cargo xtask test`: `--quick` on TCG. Every
-/// benchmark must produce a number; no timing is judged. Uses the test
+/// The `bench-smoke` step of `cargo xtask test`: `--quick` on TCG, the
+/// native benchmarks and then the C benchmark on the Linux guest (and on
+/// ExoV6 once [`exov6_c::REQUIRED`]). Every benchmark must produce a
+/// number; no timing is judged. Uses the test
 /// run's build `art`. Returns a detail for the PASS line, or the reason
 /// and tail lines of a failure.
 pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String>)> {
     let p = prepare_from(art.clone()).map_err(|e| (e.to_string(), Vec::new()))?;
     let run = run_one(&p, BenchAccel::Tcg, true, None).map_err(|e| (e.to_string(), Vec::new()))?;
     let table: Vec<String> = report::table(&run).lines().map(String::from).collect();
-    match run.status {
-        "ok" => Ok(format!(
-            "{:.2} s, tcg, {} benchmarks",
-            run.wall.as_secs_f64(),
-            run.report.rows.len()
-        )),
-        _ => Err((run.note.unwrap_or_default(), table)),
+    if run.status != "ok" {
+        return Err((run.note.unwrap_or_default(), table));
     }
+    let native = format!(
+        "{:.2} s, tcg, {} native benchmarks",
+        run.wall.as_secs_f64(),
+        run.report.rows.len()
+    );
+    // The C benchmark on Linux: every benchmark must produce a number.
+    let linux = linux::prepare()
+        .and_then(|p| linux::run_guest(&p, BenchAccel::Tcg, true, None))
+        .map_err(|e| (format!("Linux side: {e}"), Vec::new()))?;
+    if linux.status != "ok" {
+        let c = compare::Comparison {
+            accel: BenchAccel::Tcg,
+            exov6: side::Side::not_run(
+                side::System::Exov6,
+                BenchAccel::Tcg,
+                "skipped",
+                "not run by bench-smoke".into(),
+            ),
+            linux: linux.clone(),
+        };
+        let mut table: Vec<String> = compare::table(&c, None, None)
+            .lines()
+            .map(String::from)
+            .collect();
+        // The guest's last serial lines.
+        let log = side::log_path(side::System::Linux, BenchAccel::Tcg);
+        if let Ok(text) = std::fs::read_to_string(&log) {
+            let lines: Vec<&str> = text.lines().collect();
+            let from = lines.len().saturating_sub(20);
+            table.extend(lines[from..].iter().map(|l| format!("[serial] {l}")));
+        }
+        return Err((
+            format!("Linux side: {}", linux.note.unwrap_or_default()),
+            table,
+        ));
+    }
+    let mut detail = format!(
+        "{native}; Linux {:.2} s, {} C benchmarks",
+        linux.wall.as_secs_f64(),
+        linux.report.rows.len()
+    );
+    // The ExoV6 side, once the LibOS runs the program.
+    if exov6_c::REQUIRED {
+        let rows = run_exov6_cbench(BenchAccel::Tcg, true, None)
+            .map_err(|e| (e.to_string(), Vec::new()))?;
+        detail.push_str(&format!("; ExoV6 {} C benchmarks", rows.len()));
+    }
+    Ok(detail)
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct Row {
     pub iters: u64,
     /// Timed batches.
     pub batches: u64,
+    /// Nanoseconds per operation by the monotonic clock, (median, min),
+    /// where the program measures them too (`ns-median=`, `ns-min=`).
+    pub ns: Option<(f64, f64)>,
 }
 
 /// What one boot of the benchmark program reported.
@@ -53,6 +56,9 @@ fn parse_row(name: &str, words: &[&str]) -> Option<Row> {
         min: field(words, "min")?.parse().ok()?,
         iters: field(words, "iters")?.parse().ok()?,
         batches: field(words, "batches")?.parse().ok()?,
+        ns: field(words, "ns-median")
+            .and_then(|m| m.parse().ok())
+            .zip(field(words, "ns-min").and_then(|m| m.parse().ok())),
     })
 }
 
@@ -145,7 +151,8 @@ mod tests {
                 median: 798.5,
                 min: 795.1,
                 iters: 200,
-                batches: 10
+                batches: 10,
+                ns: None
             }]
         );
         assert_eq!(

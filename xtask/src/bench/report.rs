@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
+use super::compare::{self, Comparison};
+use super::side::Side;
 use super::{Run, BENCHMARKS};
 use crate::error::{bail, Context, Result};
 
@@ -116,8 +118,101 @@ fn jopt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("null".into(), |v| v.to_string())
 }
 
-/// `target/bench/results.json`.
-pub fn json(host: &Host, quick: bool, runs: &[Run]) -> String {
+/// The `results` array of a run's rows.
+fn json_rows(s: &mut String, rows: &[super::parse::Row]) {
+    s.push_str("      \"results\": [");
+    for (j, row) in rows.iter().enumerate() {
+        s.push_str(if j == 0 { "\n" } else { ",\n" });
+        let _ = write!(
+            s,
+            "        {{\"name\": {}, \"median\": {:.1}, \"min\": {:.1}, \"iterations\": {}, \"batches\": {}",
+            jstr(&row.name),
+            row.median,
+            row.min,
+            row.iters,
+            row.batches
+        );
+        if let Some((med, min)) = row.ns {
+            let _ = write!(s, ", \"ns_median\": {med:.1}, \"ns_min\": {min:.1}");
+        }
+        s.push('}');
+    }
+    s.push_str(if rows.is_empty() {
+        "]\n"
+    } else {
+        "\n      ]\n"
+    });
+}
+
+/// One C-benchmark run (a side of a comparison) in `runs`.
+fn json_side(s: &mut String, side: &Side) {
+    let r = &side.report;
+    s.push_str("    {\n");
+    let _ = writeln!(s, "      \"system\": {},", jstr(side.system.name()));
+    let _ = writeln!(s, "      \"program\": \"cbench\",");
+    let _ = writeln!(s, "      \"accel\": {},", jstr(side.accel.name()));
+    let _ = writeln!(s, "      \"status\": {},", jstr(side.status));
+    let _ = writeln!(
+        s,
+        "      \"note\": {},",
+        side.note.as_deref().map_or("null".into(), jstr)
+    );
+    let _ = writeln!(s, "      \"command\": {},", jstr(&side.command));
+    let _ = writeln!(
+        s,
+        "      \"kernel\": {},",
+        side.kernel.as_deref().map_or("null".into(), jstr)
+    );
+    let _ = writeln!(s, "      \"tsc_mhz\": {},", jopt(r.tsc_mhz));
+    let _ = writeln!(s, "      \"wall_seconds\": {:.3},", side.wall.as_secs_f64());
+    let _ = writeln!(
+        s,
+        "      \"config\": {},",
+        r.config.as_deref().map_or("null".into(), jstr)
+    );
+    let _ = writeln!(
+        s,
+        "      \"rdtsc_pair\": {},",
+        r.overhead.map_or("null".into(), |(med, min)| format!(
+            "{{\"median\": {med}, \"min\": {min}}}"
+        ))
+    );
+    json_rows(s, &r.rows);
+    s.push_str("    }");
+}
+
+/// The `comparisons` array: per accelerator and C benchmark, both
+/// medians, the ratio Linux/ExoV6 and the native counterpart.
+fn json_comparisons(s: &mut String, runs: &[Run], comparisons: &[Comparison]) {
+    s.push_str("  \"comparisons\": [");
+    let mut first = true;
+    for c in comparisons {
+        let native = runs.iter().find(|r| r.accel == c.accel);
+        for l in c.lines(native, None) {
+            s.push_str(if first { "\n" } else { ",\n" });
+            first = false;
+            let f = |v: Option<f64>| v.map_or("null".into(), |v| format!("{v:.1}"));
+            let _ = write!(
+                s,
+                "    {{\"accel\": {}, \"operation\": {}, \"exov6\": {}, \"linux\": {}, \"linux_system\": {}, \"ratio_linux_exov6\": {}, \"native\": {}, \"native_median\": {}}}",
+                jstr(c.accel.name()),
+                jstr(l.name),
+                f(l.exov6),
+                f(l.linux),
+                jstr(c.linux.system.name()),
+                l.ratio.map_or("null".into(), |r| format!("{r:.3}")),
+                l.native.map_or("null".into(), |(n, _)| jstr(n)),
+                f(l.native.and_then(|(_, v)| v))
+            );
+        }
+    }
+    s.push_str(if first { "]\n" } else { "\n  ]\n" });
+}
+
+/// `target/bench/results.json`: the native runs (`"program": "bench"`),
+/// then both sides of every comparison (`"program": "cbench"`), then the
+/// comparisons. Every run carries `"system"`.
+pub fn json(host: &Host, quick: bool, runs: &[Run], comparisons: &[Comparison]) -> String {
     let mut s = String::from("{\n");
     let _ = writeln!(s, "  \"schema\": 1,");
     let _ = writeln!(s, "  \"unit\": \"tsc-cycles per operation\",");
@@ -134,6 +229,7 @@ pub fn json(host: &Host, quick: bool, runs: &[Run]) -> String {
         s.push_str(if i == 0 { "\n" } else { ",\n" });
         s.push_str("    {\n");
         let _ = writeln!(s, "      \"system\": \"exov6\",");
+        let _ = writeln!(s, "      \"program\": \"bench\",");
         let _ = writeln!(s, "      \"accel\": {},", jstr(run.accel.name()));
         let _ = writeln!(s, "      \"status\": {},", jstr(run.status));
         let _ = writeln!(
@@ -167,31 +263,25 @@ pub fn json(host: &Host, quick: bool, runs: &[Run]) -> String {
                 "{{\"median\": {med}, \"min\": {min}}}"
             ))
         );
-        s.push_str("      \"results\": [");
-        for (j, row) in r.rows.iter().enumerate() {
-            s.push_str(if j == 0 { "\n" } else { ",\n" });
-            let _ = write!(
-                s,
-                "        {{\"name\": {}, \"median\": {:.1}, \"min\": {:.1}, \"iterations\": {}, \"batches\": {}}}",
-                jstr(&row.name),
-                row.median,
-                row.min,
-                row.iters,
-                row.batches
-            );
-        }
-        s.push_str(if r.rows.is_empty() {
-            "]\n"
-        } else {
-            "\n      ]\n"
-        });
+        json_rows(&mut s, &r.rows);
         s.push_str("    }");
     }
-    s.push_str(if runs.is_empty() {
-        "]\n}\n"
+    let sides = comparisons.iter().flat_map(|c| [&c.exov6, &c.linux]);
+    for (i, side) in sides.enumerate() {
+        s.push_str(if i == 0 && runs.is_empty() {
+            "\n"
+        } else {
+            ",\n"
+        });
+        json_side(&mut s, side);
+    }
+    s.push_str(if runs.is_empty() && comparisons.is_empty() {
+        "],\n"
     } else {
-        "\n  ]\n}\n"
+        "\n  ],\n"
     });
+    json_comparisons(&mut s, runs, comparisons);
+    s.push_str("}\n");
     s
 }
 
@@ -289,24 +379,40 @@ pub fn section(host: &Host, runs: &[Run]) -> String {
     s
 }
 
-/// Replaces the text between the markers in `text`.
-pub fn splice(text: &str, body: &str) -> Result<String> {
-    let (Some(a), Some(b)) = (text.find(START), text.find(END)) else {
-        bail!("the results markers are missing (`{START}` ... `{END}`)");
+/// Replaces the text between the markers `start` and `end` in `text`.
+pub fn splice_between(text: &str, start: &str, end: &str, body: &str) -> Result<String> {
+    let (Some(a), Some(b)) = (text.find(start), text.find(end)) else {
+        bail!("the results markers are missing (`{start}` ... `{end}`)");
     };
     if b < a {
         bail!("the results markers are out of order");
     }
-    let head = &text[..a + START.len()];
+    let head = &text[..a + start.len()];
     let tail = &text[b..];
     Ok(format!("{head}\n{body}{tail}"))
 }
 
-/// Rewrites the results section of `doc`.
-pub fn record(doc: &Path, host: &Host, runs: &[Run]) -> Result<()> {
+/// Replaces the text between the native results markers in `text`.
+pub fn splice(text: &str, body: &str) -> Result<String> {
+    splice_between(text, START, END, body)
+}
+
+/// Rewrites the results sections of `doc`: the native benchmarks, and the
+/// comparison with Linux (if there is one).
+pub fn record(doc: &Path, host: &Host, runs: &[Run], comparisons: &[Comparison]) -> Result<()> {
     let text =
         std::fs::read_to_string(doc).with_context(|| format!("reading {}", doc.display()))?;
-    let new = splice(&text, &section(host, runs))?;
+    let mut new = splice(&text, &section(host, runs))?;
+    if !comparisons.is_empty() {
+        let body = format!(
+            "Recorded {} on a host with {}; {}.\n\n{}",
+            today(),
+            host.cpu,
+            host.qemu,
+            compare::section(comparisons, runs)
+        );
+        new = splice_between(&new, compare::START, compare::END, &body)?;
+    }
     std::fs::write(doc, new).with_context(|| format!("writing {}", doc.display()))
 }
 
@@ -330,6 +436,7 @@ mod tests {
                     min: 10.0,
                     iters: 10_000,
                     batches: 100,
+                    ns: None,
                 }],
                 tsc_mhz: Some(2708.8),
                 config: Some("batches=100 ops=100 warmup=10".into()),
@@ -346,13 +453,14 @@ mod tests {
         let t = table(&r);
         assert!(t.contains("bench under tcg (ok): TSC 2708.8 MHz"));
         assert!(t.contains("map-unmap") && t.contains("12.5") && t.contains("10000"));
-        let j = json(&Host::default(), false, &[r]);
+        let j = json(&Host::default(), false, &[r], &[]);
         assert!(j.contains("\"system\": \"exov6\""));
         assert!(j.contains(
             "{\"name\": \"map-unmap\", \"median\": 12.5, \"min\": 10.0, \"iterations\": 10000, \"batches\": 100}"
         ));
         assert_eq!(jstr("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
-        assert!(json(&Host::default(), true, &[]).ends_with("\"runs\": []\n}\n"));
+        assert!(json(&Host::default(), true, &[], &[])
+            .ends_with("\"runs\": [],\n  \"comparisons\": []\n}\n"));
     }
 
     #[test]

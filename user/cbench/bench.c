@@ -1,0 +1,890 @@
+/*
+ * cbench: the one C benchmark program of ExoV6 (issue 5). The same static
+ * binary (`musl-gcc -static -O2`) runs as /init of a Linux guest, natively
+ * on the host Linux, and on ExoV6 under its library OS, so the figures of
+ * the three can be set side by side. `cargo xtask bench` builds it, boots
+ * it and reads its lines; docs/benchmarks.md describes the method.
+ *
+ * Usage: bench [--quick] [--filter NAME] [--tiny PATH] [--batches N]
+ *              [--warmup N]
+ *
+ * Timing is batched: the TSC (`lfence; rdtsc`) and CLOCK_MONOTONIC are
+ * read only around a batch of many operations, never around one. Each
+ * benchmark runs its warm-up batches untimed, then at least 15 timed
+ * batches (`--quick`: 5 smaller ones, for smoke tests); for every batch
+ * the TSC ticks less the cost of two back-to-back TSC reads are divided
+ * by the operations in it, and the median and minimum over the batches
+ * are printed, with the same from the monotonic clock in nanoseconds.
+ *
+ * Every operation checks its own result (the byte the pipe carried, the
+ * exit status of the child, the number of times a handler ran, ...). A
+ * failed check prints `bench NAME: FAIL why` instead of a figure.
+ *
+ * Output, one line each:
+ *
+ *   bench config batches=N warmup=N ops=per-benchmark quick=0|1
+ *   bench-uname sysname=Linux release=6.1.0 machine=x86_64
+ *   bench-overhead rdtsc-pair median=N min=N unit=tsc-cycles per=batch
+ *   bench NAME median=X min=X iters=N batches=N unit=tsc-cycles ns-median=X ns-min=X
+ *   bench NAME: FAIL why
+ *   bench-tsc TSC X MHz (rdtsc against CLOCK_MONOTONIC over all batches)
+ *   bench done failed=N
+ *
+ * As PID 1 (Linux's /init) it opens the console itself if it has none,
+ * runs the benchmarks in a child (an ordinary process), and powers the
+ * machine off at the end, after the output has drained.
+ *
+ * Threads and processes wait only in blocking system calls (read, futex,
+ * waitpid, sched_yield), never in a spin loop: ExoV6's library OS
+ * schedules threads cooperatively.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096L
+#define MMAP_BYTES (1L << 20)
+#define MAX_BATCHES 1000
+
+/* From <linux/futex.h>, which musl-gcc does not see (no kernel headers). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_PRIVATE_FLAG 128
+
+/* ---- output ------------------------------------------------------------ */
+
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line straight to fd 1 with write(2): no stdio buffer to lose at
+ * power-off, and no lock shared with the threads. */
+static void out(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof buf - 2)
+        n = (int)sizeof buf - 2;
+    buf[n++] = '\n';
+    for (int off = 0; off < n;) {
+        ssize_t w = write(1, buf + off, (size_t)(n - off));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        off += (int)w;
+    }
+}
+
+/* Why the running benchmark failed (set by fail()). */
+static char why[256];
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- clocks ------------------------------------------------------------ */
+
+static inline uint64_t tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+static struct {
+    int batches;
+    int warmup;
+    int quick;
+    const char *filter;
+    const char *tiny;
+} cfg = {25, 3, 0, NULL, NULL};
+
+static pid_t mypid;
+
+static void __attribute__((noreturn)) power_off(void);
+
+/* ---- getpid ------------------------------------------------------------ */
+
+static int run_getpid(long n)
+{
+    for (long i = 0; i < n; i++) {
+        long r = syscall(SYS_getpid);
+        if (r != mypid)
+            return fail("getpid returned %ld, expected %d", r, (int)mypid);
+    }
+    return 0;
+}
+
+/* ---- clock_gettime ----------------------------------------------------- */
+
+static int run_clock(long n)
+{
+    struct timespec prev = {0, 0}, ts;
+    for (long i = 0; i < n; i++) {
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+            return fail("clock_gettime: %s", strerror(errno));
+        if (ts.tv_sec < prev.tv_sec ||
+            (ts.tv_sec == prev.tv_sec && ts.tv_nsec < prev.tv_nsec))
+            return fail("CLOCK_MONOTONIC went backwards");
+        prev = ts;
+    }
+    return 0;
+}
+
+/* ---- pipe round trip between two processes ------------------------------ */
+
+static struct {
+    int to_child, from_child;
+    pid_t child;
+    unsigned seq;
+} pp;
+
+static int setup_pipe(void)
+{
+    int down[2], up[2];
+    if (pipe(down) != 0 || pipe(up) != 0)
+        return fail("pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0)
+        return fail("fork: %s", strerror(errno));
+    if (pid == 0) {
+        /* Echo every byte back, changed, until EOF. */
+        close(down[1]);
+        close(up[0]);
+        unsigned char c;
+        for (;;) {
+            ssize_t r = read(down[0], &c, 1);
+            if (r == 0)
+                _exit(0);
+            if (r != 1)
+                _exit(3);
+            c ^= 0xa5;
+            if (write(up[1], &c, 1) != 1)
+                _exit(4);
+        }
+    }
+    close(down[0]);
+    close(up[1]);
+    pp.to_child = down[1];
+    pp.from_child = up[0];
+    pp.child = pid;
+    return 0;
+}
+
+static int run_pipe(long n)
+{
+    for (long i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)pp.seq++, r = 0;
+        if (write(pp.to_child, &b, 1) != 1)
+            return fail("write to the pipe: %s", strerror(errno));
+        if (read(pp.from_child, &r, 1) != 1)
+            return fail("read from the pipe: %s", strerror(errno));
+        if (r != (unsigned char)(b ^ 0xa5))
+            return fail("the pipe carried %#x, expected %#x", r, b ^ 0xa5);
+    }
+    return 0;
+}
+
+static int reap(pid_t pid, int want, const char *who)
+{
+    int st;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    if (w != pid)
+        return fail("waitpid(%s): %s", who, strerror(errno));
+    if (!WIFEXITED(st))
+        return fail("%s did not exit (wait status %#x)", who, st);
+    if (WEXITSTATUS(st) != want)
+        return fail("%s exited with %d, expected %d", who, WEXITSTATUS(st), want);
+    return 0;
+}
+
+static int teardown_pipe(void)
+{
+    close(pp.to_child); /* EOF: the child exits 0 */
+    int r = reap(pp.child, 0, "the echo child");
+    close(pp.from_child);
+    return r;
+}
+
+/* ---- futex ping-pong between two threads -------------------------------- */
+
+#define FUTEX_STOP (-2)
+
+static struct {
+    int seq; /* odd: the worker's turn; even: the main thread's */
+    long handled;
+    pthread_t worker;
+} fx;
+
+static long futex(int *addr, int op, int val)
+{
+    return syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
+}
+
+static void *futex_worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int v = __atomic_load_n(&fx.seq, __ATOMIC_ACQUIRE);
+        if (v == FUTEX_STOP)
+            return NULL;
+        if (v & 1) {
+            __atomic_store_n(&fx.seq, v + 1, __ATOMIC_RELEASE);
+            futex(&fx.seq, FUTEX_WAKE, 1);
+            fx.handled++;
+        } else {
+            futex(&fx.seq, FUTEX_WAIT, v);
+        }
+    }
+}
+
+static long futex_rounds;
+
+static int setup_futex(void)
+{
+    fx.seq = 0;
+    fx.handled = 0;
+    futex_rounds = 0;
+    int e = pthread_create(&fx.worker, NULL, futex_worker, NULL);
+    return e ? fail("pthread_create: %s", strerror(e)) : 0;
+}
+
+static int run_futex(long n)
+{
+    for (long i = 0; i < n; i++) {
+        int v = __atomic_load_n(&fx.seq, __ATOMIC_ACQUIRE);
+        if (v & 1)
+            return fail("sequence word %d is odd on the main thread's turn", v);
+        __atomic_store_n(&fx.seq, v + 1, __ATOMIC_RELEASE);
+        futex(&fx.seq, FUTEX_WAKE, 1);
+        int w;
+        while ((w = __atomic_load_n(&fx.seq, __ATOMIC_ACQUIRE)) == v + 1)
+            futex(&fx.seq, FUTEX_WAIT, v + 1);
+        if (w != v + 2)
+            return fail("sequence word %d after the worker's turn, expected %d", w, v + 2);
+        futex_rounds++;
+    }
+    return 0;
+}
+
+static int teardown_futex(void)
+{
+    __atomic_store_n(&fx.seq, FUTEX_STOP, __ATOMIC_RELEASE);
+    futex(&fx.seq, FUTEX_WAKE, 1);
+    int e = pthread_join(fx.worker, NULL);
+    if (e)
+        return fail("pthread_join: %s", strerror(e));
+    if (fx.handled != futex_rounds)
+        return fail("the worker answered %ld times for %ld rounds", fx.handled, futex_rounds);
+    return 0;
+}
+
+/* ---- sched_yield between two processes ---------------------------------- */
+
+static volatile sig_atomic_t yield_stop;
+static volatile long yield_count; /* the child's */
+static struct {
+    pid_t child;
+    int report;
+    long yields;
+} yd;
+
+static void on_yield_signal(int sig)
+{
+    if (sig == SIGUSR1)
+        yield_stop = 1;
+    else
+        yield_count = 0; /* SIGUSR2: the timed part begins */
+}
+
+static int setup_yield(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return fail("pipe: %s", strerror(errno));
+    /* The child's handler is installed before the fork, so the stop signal
+     * can never find it without one. */
+    struct sigaction sa, old1, old2;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_yield_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, &old1) != 0 || sigaction(SIGUSR2, &sa, &old2) != 0)
+        return fail("sigaction: %s", strerror(errno));
+    yield_stop = 0;
+    yield_count = 0;
+    pid_t pid = fork();
+    if (pid < 0)
+        return fail("fork: %s", strerror(errno));
+    if (pid == 0) {
+        close(fds[0]);
+        /* Say it runs (so both have been scheduled before the first
+         * batch), then yield until told to stop. */
+        char ready = 'r';
+        if (write(fds[1], &ready, 1) != 1)
+            _exit(5);
+        while (!yield_stop) {
+            sched_yield();
+            yield_count++;
+        }
+        long n = yield_count;
+        _exit(write(fds[1], &n, sizeof n) == sizeof n ? 0 : 4);
+    }
+    sigaction(SIGUSR1, &old1, NULL);
+    sigaction(SIGUSR2, &old2, NULL);
+    close(fds[1]);
+    yd.child = pid;
+    yd.report = fds[0];
+    yd.yields = 0;
+    char ready = 0;
+    ssize_t r;
+    while ((r = read(fds[0], &ready, 1)) < 0 && errno == EINTR)
+        ;
+    if (r != 1 || ready != 'r')
+        return fail("the yielding child did not start");
+    /* Yield for 30 ms before counting: Linux's fair scheduler starts a
+     * new process a slice ahead, and until the two are level a yield
+     * does not switch. Then the child starts counting afresh. */
+    int64_t until = mono_ns() + 30 * 1000000;
+    for (long i = 0; i < 10000000 && mono_ns() < until; i++)
+        sched_yield();
+    if (kill(pid, SIGUSR2) != 0)
+        return fail("kill: %s", strerror(errno));
+    return 0;
+}
+
+static int run_yield(long n)
+{
+    for (long i = 0; i < n; i++)
+        if (sched_yield() != 0)
+            return fail("sched_yield: %s", strerror(errno));
+    yd.yields += n;
+    return 0;
+}
+
+static int teardown_yield(void)
+{
+    if (kill(yd.child, SIGUSR1) != 0)
+        return fail("kill: %s", strerror(errno));
+    long n = -1;
+    ssize_t r;
+    while ((r = read(yd.report, &n, sizeof n)) < 0 && errno == EINTR)
+        ;
+    close(yd.report);
+    if (reap(yd.child, 0, "the yielding child") != 0)
+        return -1;
+    if (r != sizeof n)
+        return fail("no report from the yielding child");
+    /* On one CPU every yield of ours runs the child once; allow for
+     * slack, but a yield that never switches must not look fast. */
+    out("bench-note sched-yield: the other process ran %ld times for our %ld yields", n,
+        yd.yields);
+    if (n < yd.yields / 2)
+        return fail("the child ran %ld times for %ld yields: sched_yield did not switch", n,
+                    yd.yields);
+    return 0;
+}
+
+/* ---- fork+exit+wait, fork+execve+wait ----------------------------------- */
+
+static long forks;
+
+static int run_fork(long n)
+{
+    for (long i = 0; i < n; i++) {
+        int want = (int)(forks++ % 100) + 1;
+        pid_t pid = fork();
+        if (pid < 0)
+            return fail("fork: %s", strerror(errno));
+        if (pid == 0)
+            _exit(want);
+        if (reap(pid, want, "the child") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int setup_exec(void)
+{
+    if (access(cfg.tiny, X_OK) != 0)
+        return fail("cannot execute %s: %s", cfg.tiny, strerror(errno));
+    return 0;
+}
+
+static int run_exec(long n)
+{
+    char *const argv[] = {(char *)cfg.tiny, NULL};
+    char *const envp[] = {NULL};
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            return fail("fork: %s", strerror(errno));
+        if (pid == 0) {
+            execve(cfg.tiny, argv, envp);
+            _exit(127);
+        }
+        if (reap(pid, 0, cfg.tiny) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- signal round trip (kill self) ------------------------------------- */
+
+static volatile sig_atomic_t sig_count;
+
+static void on_sigusr2(int sig)
+{
+    if (sig == SIGUSR2)
+        sig_count++;
+}
+
+static struct sigaction saved_action;
+
+static int setup_signal(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigusr2;
+    sigemptyset(&sa.sa_mask);
+    sig_count = 0;
+    return sigaction(SIGUSR2, &sa, &saved_action) ? fail("sigaction: %s", strerror(errno)) : 0;
+}
+
+static int run_signal(long n)
+{
+    for (long i = 0; i < n; i++) {
+        sig_atomic_t before = sig_count;
+        if (kill(mypid, SIGUSR2) != 0)
+            return fail("kill: %s", strerror(errno));
+        if (sig_count != before + 1)
+            return fail("the handler ran %d times for one kill", (int)(sig_count - before));
+    }
+    return 0;
+}
+
+static int teardown_signal(void)
+{
+    sigaction(SIGUSR2, &saved_action, NULL);
+    return 0;
+}
+
+/* ---- SIGSEGV round trip ------------------------------------------------ */
+
+static volatile char *segv_page;
+static volatile sig_atomic_t segv_count;
+
+static void on_sigsegv(int sig, siginfo_t *info, void *ctx)
+{
+    (void)sig;
+    (void)ctx;
+    char *a = info->si_addr;
+    if (a < (char *)segv_page || a >= (char *)segv_page + PAGE ||
+        mprotect((void *)segv_page, PAGE, PROT_READ | PROT_WRITE) != 0) {
+        /* Not ours: let the retried access kill the program. */
+        signal(SIGSEGV, SIG_DFL);
+        return;
+    }
+    segv_count++;
+}
+
+static struct sigaction saved_segv;
+
+static int setup_segv(void)
+{
+    void *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return fail("mmap: %s", strerror(errno));
+    segv_page = p;
+    segv_count = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsegv;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGSEGV, &sa, &saved_segv) ? fail("sigaction: %s", strerror(errno)) : 0;
+}
+
+static int run_segv(long n)
+{
+    for (long i = 0; i < n; i++) {
+        if (mprotect((void *)segv_page, PAGE, PROT_READ) != 0)
+            return fail("mprotect(PROT_READ): %s", strerror(errno));
+        sig_atomic_t before = segv_count;
+        char v = (char)(i | 1);
+        segv_page[8] = v; /* faults; the handler makes the page writable */
+        if (segv_count != before + 1)
+            return fail("the handler ran %d times for one fault", (int)(segv_count - before));
+        if (segv_page[8] != v)
+            return fail("the retried write did not land");
+    }
+    return 0;
+}
+
+static int teardown_segv(void)
+{
+    sigaction(SIGSEGV, &saved_segv, NULL);
+    return munmap((void *)segv_page, PAGE) ? fail("munmap: %s", strerror(errno)) : 0;
+}
+
+/* ---- mmap 1 MiB, touch every page, munmap -------------------------------- */
+
+static int run_mmap(long n)
+{
+    for (long i = 0; i < n; i++) {
+        char *p = mmap(NULL, MMAP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (p == MAP_FAILED)
+            return fail("mmap: %s", strerror(errno));
+        char v = (char)(i | 1);
+        for (long off = 0; off < MMAP_BYTES; off += PAGE) {
+            ((volatile char *)p)[off] = v;
+            if (((volatile char *)p)[off + PAGE - 1] != 0)
+                return fail("fresh anonymous memory at +%#lx is not zero", off + PAGE - 1);
+        }
+        for (long off = 0; off < MMAP_BYTES; off += PAGE)
+            if (((volatile char *)p)[off] != v)
+                return fail("the write at +%#lx did not stick", off);
+        if (munmap(p, MMAP_BYTES) != 0)
+            return fail("munmap: %s", strerror(errno));
+    }
+    return 0;
+}
+
+/* ---- thread create+join -------------------------------------------------- */
+
+static void *thread_body(void *arg)
+{
+    return (void *)((intptr_t)arg + 1);
+}
+
+static int run_thread(long n)
+{
+    for (long i = 0; i < n; i++) {
+        pthread_t t;
+        void *ret = NULL;
+        int e = pthread_create(&t, NULL, thread_body, (void *)(intptr_t)i);
+        if (e)
+            return fail("pthread_create: %s", strerror(e));
+        e = pthread_join(t, &ret);
+        if (e)
+            return fail("pthread_join: %s", strerror(e));
+        if (ret != (void *)(intptr_t)(i + 1))
+            return fail("the thread returned %p, expected %p", ret, (void *)(intptr_t)(i + 1));
+    }
+    return 0;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+struct bench {
+    const char *name;
+    long ops;       /* per batch */
+    long quick_ops; /* per batch with --quick */
+    int (*setup)(void);
+    int (*run)(long n);
+    int (*teardown)(void);
+};
+
+static const struct bench BENCHES[] = {
+    {"getpid", 2000, 200, NULL, run_getpid, NULL},
+    {"clock-gettime", 2000, 200, NULL, run_clock, NULL},
+    {"pipe", 200, 20, setup_pipe, run_pipe, teardown_pipe},
+    {"futex", 200, 20, setup_futex, run_futex, teardown_futex},
+    {"sched-yield", 200, 20, setup_yield, run_yield, teardown_yield},
+    {"signal", 200, 20, setup_signal, run_signal, teardown_signal},
+    {"sigsegv", 200, 20, setup_segv, run_segv, teardown_segv},
+    {"mmap-1m", 10, 2, NULL, run_mmap, NULL},
+    {"thread", 50, 5, NULL, run_thread, NULL},
+    {"fork-exit-wait", 20, 3, NULL, run_fork, NULL},
+    {"fork-exec-wait", 20, 3, setup_exec, run_exec, NULL},
+};
+
+static uint64_t overhead_min;
+static double total_cycles, total_ns;
+
+/* Runs one benchmark; prints its line. Returns 0 or -1. */
+static int measure(const struct bench *b)
+{
+    static double cyc[MAX_BATCHES], ns[MAX_BATCHES];
+    long ops = cfg.quick ? b->quick_ops : b->ops;
+    why[0] = 0;
+    int rc = b->setup ? b->setup() : 0;
+    for (int i = 0; rc == 0 && i < cfg.warmup; i++)
+        rc = b->run(ops);
+    for (int i = 0; rc == 0 && i < cfg.batches; i++) {
+        int64_t c0 = mono_ns();
+        uint64_t t0 = tsc();
+        rc = b->run(ops);
+        uint64_t t1 = tsc();
+        int64_t c1 = mono_ns();
+        uint64_t ticks = t1 - t0;
+        ticks = ticks > overhead_min ? ticks - overhead_min : 0;
+        cyc[i] = (double)ticks / (double)ops;
+        ns[i] = (double)(c1 - c0) / (double)ops;
+        total_cycles += (double)(t1 - t0);
+        total_ns += (double)(c1 - c0);
+    }
+    /* Tear down even after a failure (children must not linger), but
+     * keep the first reason. */
+    if (b->teardown) {
+        char first[sizeof why];
+        memcpy(first, why, sizeof why);
+        int trc = b->teardown();
+        if (rc == 0)
+            rc = trc;
+        else
+            memcpy(why, first, sizeof why);
+    }
+    if (rc != 0) {
+        out("bench %s: FAIL %s", b->name, why[0] ? why : "failed");
+        return -1;
+    }
+    double cmin = cyc[0], nmin = ns[0];
+    for (int i = 1; i < cfg.batches; i++) {
+        cmin = cyc[i] < cmin ? cyc[i] : cmin;
+        nmin = ns[i] < nmin ? ns[i] : nmin;
+    }
+    double cmed = median(cyc, cfg.batches), nmed = median(ns, cfg.batches);
+    out("bench %s median=%.1f min=%.1f iters=%ld batches=%d unit=tsc-cycles ns-median=%.1f "
+        "ns-min=%.1f",
+        b->name, cmed, cmin, ops * cfg.batches, cfg.batches, nmed, nmin);
+    return 0;
+}
+
+/* The cost of two back-to-back TSC reads: median and minimum of 100. */
+static void overhead(void)
+{
+    double v[100];
+    uint64_t min = UINT64_MAX;
+    for (int i = 0; i < 100; i++) {
+        uint64_t a = tsc();
+        uint64_t b = tsc();
+        v[i] = (double)(b - a);
+        if (b - a < min)
+            min = b - a;
+    }
+    overhead_min = min;
+    out("bench-overhead rdtsc-pair median=%.0f min=%llu unit=tsc-cycles per=batch", median(v, 100),
+        (unsigned long long)min);
+}
+
+/* As PID 1 without a console (no /dev/console in the initramfs), make
+ * one and put it on fds 0-2. */
+static void console_for_init(void)
+{
+    if (fcntl(1, F_GETFD) >= 0)
+        return;
+    mkdir("/dev", 0755);
+    mknod("/dev/console", S_IFCHR | 0600, makedev(5, 1));
+    int fd = open("/dev/console", O_RDWR);
+    if (fd < 0)
+        return;
+    for (int i = 0; i < 3; i++)
+        if (fd != i)
+            dup2(fd, i);
+    if (fd > 2)
+        close(fd);
+}
+
+/* Runs everything on one CPU: the guests have one, and on the host it
+ * makes the two-party benchmarks switch instead of running in parallel.
+ * Returns the CPU, or -1 if the system cannot say. */
+static int pin_to_one_cpu(void)
+{
+    cpu_set_t set;
+    int cpu = sched_getcpu();
+    if (cpu < 0)
+        return -1;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+}
+
+static int parse_count(const char *opt, const char *v, int lo, int hi)
+{
+    char *end;
+    long n = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || n < lo || n > hi) {
+        out("bench: FAIL bad arguments: %s wants a number from %d to %d", opt, lo, hi);
+        if (mypid == 1)
+            power_off();
+        exit(2);
+    }
+    return (int)n;
+}
+
+/* The default /tiny: beside this program (`/init` -> `/tiny`,
+ * `/bin/cbench` -> `/bin/tiny`). */
+static const char *default_tiny(const char *argv0)
+{
+    static char path[4096];
+    const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+    if (!slash)
+        return "/bin/tiny";
+    snprintf(path, sizeof path, "%.*stiny", (int)(slash - argv0 + 1), argv0);
+    return path;
+}
+
+/* Runs the selected benchmarks; returns the number that failed. */
+static int run_all(void)
+{
+    int cpu = pin_to_one_cpu();
+    out("bench config batches=%d warmup=%d ops=per-benchmark quick=%d pid=%d cpu=%d", cfg.batches,
+        cfg.warmup, cfg.quick, (int)mypid, cpu);
+    struct utsname u;
+    if (uname(&u) == 0)
+        out("bench-uname sysname=%s release=%s machine=%s", u.sysname, u.release, u.machine);
+    overhead();
+
+    int failed = 0;
+    for (size_t i = 0; i < sizeof BENCHES / sizeof BENCHES[0]; i++) {
+        const struct bench *b = &BENCHES[i];
+        if (cfg.filter && !strstr(b->name, cfg.filter))
+            continue;
+        if (measure(b) != 0)
+            failed++;
+    }
+    if (total_ns > 0)
+        out("bench-tsc TSC %.1f MHz (rdtsc against CLOCK_MONOTONIC over all batches)",
+            total_cycles * 1000.0 / total_ns);
+    out("bench done failed=%d", failed);
+    return failed;
+}
+
+/* Powers the machine off (as PID 1) after the output has drained. */
+static void __attribute__((noreturn)) power_off(void)
+{
+    tcdrain(1);
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
+/* As Linux's /init: the benchmarks run in a child, an ordinary process
+ * (PID 1 is special: Linux logs every fault it takes, and it reaps
+ * orphans); init waits for it, then powers off. */
+static void __attribute__((noreturn)) init_main(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        mypid = getpid();
+        _exit(run_all() ? 1 : 0);
+    }
+    if (pid < 0) {
+        out("bench: FAIL fork: %s", strerror(errno));
+    } else {
+        for (;;) {
+            int st;
+            pid_t w = wait(&st);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                out("bench: FAIL wait: %s", strerror(errno));
+                break;
+            }
+            if (w != pid)
+                continue; /* an orphan */
+            if (WIFSIGNALED(st))
+                out("bench: FAIL the program died: killed by signal %d", WTERMSIG(st));
+            break;
+        }
+    }
+    power_off();
+}
+
+int main(int argc, char **argv)
+{
+    mypid = getpid();
+    if (mypid == 1)
+        console_for_init();
+    int batches = -1, warmup = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--quick")) {
+            cfg.quick = 1;
+        } else if (!strcmp(a, "--filter") && i + 1 < argc) {
+            cfg.filter = argv[++i];
+        } else if (!strcmp(a, "--tiny") && i + 1 < argc) {
+            cfg.tiny = argv[++i];
+        } else if (!strcmp(a, "--batches")) {
+            batches = parse_count(a, i + 1 < argc ? argv[++i] : NULL, 1, MAX_BATCHES);
+        } else if (!strcmp(a, "--warmup")) {
+            warmup = parse_count(a, i + 1 < argc ? argv[++i] : NULL, 0, 1000);
+        } else if (!strncmp(a, "--", 2)) {
+            out("bench: FAIL bad arguments: unknown option %s", a);
+            if (mypid == 1)
+                power_off();
+            return 2;
+        } else {
+            /* A word a boot loader passed through; not ours. */
+            out("bench-note ignored argument %s", a);
+        }
+    }
+    if (cfg.quick) {
+        cfg.batches = 5;
+        cfg.warmup = 1;
+    }
+    if (batches > 0)
+        cfg.batches = batches;
+    if (warmup >= 0)
+        cfg.warmup = warmup;
+    if (!cfg.tiny)
+        cfg.tiny = default_tiny(argv[0]);
+    if (mypid == 1)
+        init_main();
+    return run_all() ? 1 : 0;
+}
