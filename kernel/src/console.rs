@@ -1,6 +1,8 @@
 //! The serial console on COM1 (16550 UART): line output under a lock, a
 //! lock-free emergency path for fault and panic reports, and interrupt-driven
-//! input into a ring buffer.
+//! input into a ring buffer. Output is polled (transmit-holding-register
+//! empty), so it keeps working when user space owns the UART's receive
+//! side (it has the ports and has bound the line: `irq::bind`).
 
 use core::fmt::{self, Write};
 
@@ -8,7 +10,8 @@ use spin::Mutex;
 
 use crate::arch::{cpu, io};
 
-const COM1: u16 = 0x3f8;
+/// The UART's first port (it has eight).
+pub const COM1: u16 = 0x3f8;
 const LSR_DATA_READY: u8 = 1;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 

@@ -1,6 +1,9 @@
 //! Interrupt set-up and device-line dispatch: the 8259s off, the local APIC
 //! and its periodic timer on, the I/O APIC routing COM1's line to the
-//! console. Lines are named by GSI.
+//! console. Lines are named by GSI. User space may bind any line to a
+//! notification, the console's too: while the console's line is bound the
+//! kernel takes no serial input (user space reads the UART itself); when
+//! it is unbound again, input is the kernel's again.
 
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
@@ -70,11 +73,17 @@ pub fn kernel_mmio() -> [u64; 2] {
 
 static IOAPIC_ADDR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0xfec0_0000);
 
-/// The lines user space may have (every I/O APIC line but the console's).
+/// The lines user space may have: every I/O APIC line, the console's
+/// included (binding it hands serial input to user space).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn user_lines() -> impl Iterator<Item = u32> {
-    let console = CONSOLE_GSI.load(Ordering::Relaxed);
-    (0..ioapic::lines().min(LINES as u32)).filter(move |g| *g != console)
+    0..ioapic::lines().min(LINES as u32)
+}
+
+/// The console's line, if it has one.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn console_gsi() -> Option<u32> {
+    Some(CONSOLE_GSI.load(Ordering::Relaxed)).filter(|g| *g != u32::MAX)
 }
 
 /// Polarity and trigger of `gsi`: ISA lines per the MADT overrides (edge,
@@ -95,19 +104,33 @@ fn line_mode(gsi: u32) -> (bool, bool) {
 /// each interrupt. False if the line cannot be given out.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn bind(gsi: u32, ntf: u32, bits: u64) -> bool {
-    if gsi as usize >= LINES || gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
+    if gsi as usize >= LINES {
         return false;
     }
     let (low, level) = line_mode(gsi);
     BINDINGS.lock()[gsi as usize] = Some((ntf, bits, level));
+    if gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
+        // Serial input is user space's now; the kernel keeps writing.
+        HANDLERS[gsi as usize].store(Handler::None as u8, Ordering::Relaxed);
+    }
     ioapic::route(gsi, IRQ_BASE_VECTOR + gsi as u8, lapic::id(), low, level)
 }
 
-/// Masks `gsi` and forgets its binding.
+/// Masks `gsi` and forgets its binding. The console's line goes back to
+/// the kernel's own input handler instead.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn unbind(gsi: u32) {
     let was = BINDINGS.lock().get_mut(gsi as usize).and_then(|b| b.take());
-    if was.is_some() {
+    if was.is_none() {
+        return;
+    }
+    if gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
+        HANDLERS[gsi as usize].store(Handler::Console as u8, Ordering::Relaxed);
+        let (low, level) = line_mode(gsi);
+        ioapic::route(gsi, IRQ_BASE_VECTOR + gsi as u8, lapic::id(), low, level);
+        console::enable_rx_interrupts();
+        console::on_irq();
+    } else {
         ioapic::set_masked(gsi, true);
     }
 }

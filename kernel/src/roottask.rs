@@ -139,6 +139,13 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
                 count: 0x1_0000 - 0x400,
             },
         ),
+        (
+            root_slots::CONSOLE_PORTS,
+            KObject::IoPorts {
+                base: crate::console::COM1.into(),
+                count: 8,
+            },
+        ),
     ];
     for (slot, object) in devices {
         caps.insert_root(at(slot), object, Rights::ALL)
@@ -173,13 +180,19 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
     };
     caps.insert_root(at(root_slots::RAMDISK), ramdisk, ramdisk_rights)
         .map_err(|_| "cannot fill the capability space")?;
+    // Line n in FIRST_IRQ + n; the console's line in FIRST_IRQ +
+    // CONSOLE_IRQ (the same slot unless the MADT moved ISA IRQ 4).
+    let console = crate::irq::console_gsi();
     for gsi in crate::irq::user_lines() {
-        caps.insert_root(
-            at(root_slots::FIRST_IRQ + gsi),
-            KObject::Irq { gsi },
-            Rights::ALL,
-        )
-        .map_err(|_| "cannot fill the capability space")?;
+        let slot = if Some(gsi) == console {
+            root_slots::FIRST_IRQ + root_slots::CONSOLE_IRQ
+        } else if gsi == root_slots::CONSOLE_IRQ && console.is_some() {
+            continue;
+        } else {
+            root_slots::FIRST_IRQ + gsi
+        };
+        caps.insert_root(at(slot), KObject::Irq { gsi }, Rights::ALL)
+            .map_err(|_| "cannot fill the capability space")?;
     }
     drop(caps);
 

@@ -407,6 +407,12 @@ pub const TESTS: &[QemuTest] = &[
     user_test!("cspace-size"),
     user_test!("kill"),
     QemuTest {
+        // The harness types a line once the root task owns the UART's
+        // input (it bound the console's interrupt line).
+        input: &[("utest console: waiting for input", "hello user\r")],
+        ..user_test!("console")
+    },
+    QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],

@@ -8,6 +8,7 @@
 mod badptr;
 mod caps;
 mod child;
+mod console;
 mod cspace_size;
 mod exhaust;
 mod fault;
@@ -79,6 +80,7 @@ const TESTS: &[(&str, Test)] = &[
     ("map-target", map_target::run),
     ("cspace-size", cspace_size::run),
     ("kill", kill::run),
+    ("console", console::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

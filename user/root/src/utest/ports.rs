@@ -10,8 +10,9 @@
 //!   `WrongType`; `irq_bind` through a non-IRQ capability is `WrongType`;
 //!   a sub-range minted without WRITE cannot be enabled (`NoRights`).
 //! - `utest=ports-denied`: `in` from COM1's line-status port (0x3fd),
-//!   which no capability grants: the CPU raises `#GP` and the kernel kills
-//!   the task (`root: killed by #GP general protection fault`).
+//!   which `PORTS_LOW` does not cover (only `CONSOLE_PORTS`, never enabled
+//!   here, does): the CPU raises `#GP` and the kernel kills the task
+//!   (`root: killed by #GP general protection fault`).
 
 use abi::root_slots::{FIRST_IRQ, PORTS_LOW};
 use abi::{Error, Rights};
