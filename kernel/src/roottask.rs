@@ -18,6 +18,9 @@ use crate::env::{self, Env};
 use crate::initrd::Ramdisk;
 use crate::mem::{self, frames};
 
+/// The root task's name in the kernel's messages.
+pub const NAME: &str = "root";
+
 /// Where the root task's program lives in the ramdisk.
 pub const PATH: &str = "/sbin/root";
 /// Top of the root task's stack, and its size.
@@ -216,7 +219,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
     env::start(
         Env {
             id,
-            name: "root",
+            name: NAME,
             aspace,
             cspace,
             context,

@@ -93,7 +93,11 @@ pub fn all(arch: Arch, adds: &[AddSpec], output: Output) -> Result<Artifacts> {
     let ksyms = ksyms_patch::patch_file(&raw, &dst)?;
     let text = text_bytes(&std::fs::read(&dst)?)?;
     let programs = match arch {
-        Arch::X86_64 => user::build(output)?,
+        Arch::X86_64 => {
+            let mut v = user::build(output)?;
+            v.extend(crate::guest::files(output)?);
+            v
+        }
         Arch::I386 => Vec::new(),
     };
     let initrd = paths::initrd(arch);

@@ -67,7 +67,8 @@ pub const LINTS: &[Lint] = &[
     Lint {
         name: "lint-clippy-user",
         args: &[
-            "clippy", "-p", "root", "-p", "exo-rt", "-p", "bench", "--", "-D", "warnings",
+            "clippy", "-p", "root", "-p", "exo-rt", "-p", "bench", "-p", "libos", "--", "-D",
+            "warnings",
         ],
         user: true,
     },

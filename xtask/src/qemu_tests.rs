@@ -135,7 +135,7 @@ macro_rules! banner_lines {
     ($first:expr) => {
         &[
             $first,
-            "  cmdline: \"shutdown\"",
+            "  cmdline: \"shutdown",
             "  memory:*MiB usable",
             "  cpu:",
             "  kernel:*text",
@@ -151,21 +151,21 @@ pub const TESTS: &[QemuTest] = &[
     QemuTest {
         name: "boot-direct",
         accel: AccelPolicy::Both,
-        cmdline: "shutdown",
+        cmdline: "shutdown utest=hello",
         expect: banner_lines!("ExoV6 v* (x86_64) booted via pvh"),
         ..X86_64
     },
     QemuTest {
         name: "boot-iso-bios",
         boot: Boot::Iso,
-        cmdline: "shutdown",
+        cmdline: "shutdown utest=hello",
         expect: banner_lines!("ExoV6 v* (x86_64) booted via multiboot2"),
         ..X86_64
     },
     QemuTest {
         name: "boot-iso-uefi",
         boot: Boot::Uefi,
-        cmdline: "shutdown",
+        cmdline: "shutdown utest=hello",
         expect: banner_lines!("ExoV6 v* (x86_64) booted via multiboot2"),
         ..X86_64
     },
@@ -236,20 +236,15 @@ pub const TESTS: &[QemuTest] = &[
         // Both accelerators: under KVM this also covers system calls that
         // the development machines' hypervisor leaves in ring 3.
         accel: AccelPolicy::Both,
-        cmdline: "shutdown",
+        cmdline: "shutdown utest=hello",
         expect: &[
-            "root: hello from user space",
+            "utest hello: pass",
             "root: exited with code 0",
             "kernel: root task gone",
             FRAMES_RETURNED,
         ],
         reject: USER_CLEAN,
         ..X86_64
-    },
-    // `user-hello` is the greeting; this one runs the `hello` checks.
-    QemuTest {
-        name: "user-utest-hello",
-        ..user_test!("hello")
     },
     user_test!("caps"),
     user_test!("map"),
@@ -299,6 +294,8 @@ pub const TESTS: &[QemuTest] = &[
             "root: killed by",
             "kernel: frames not returned",
         ],
+        // The machine's status is the root task's exit code.
+        status: 101,
         ..X86_64
     },
     user_test!("upcall-pf"),

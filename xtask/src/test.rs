@@ -25,6 +25,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let selected = |name: &str| opts.filter.as_deref().is_none_or(|f| name.contains(f));
     let cases: Vec<_> = qemu_runner::expand(TESTS)
         .into_iter()
+        .chain(qemu_runner::expand(crate::libos_tests::TESTS))
         .filter(|c| selected(&c.name))
         .collect();
     let smoke = selected(BENCH_SMOKE);

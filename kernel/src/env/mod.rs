@@ -256,6 +256,9 @@ pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut T
 pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     let name = caller().map_or("?", |c| c.name);
     println!("{name}: exited with code {}", code as i64);
+    if name == crate::roottask::NAME {
+        ROOT_EXIT_CODE.store(code as u8, Ordering::Relaxed);
+    }
     end_current(frame, Ending::Exit(code));
 }
 
@@ -404,6 +407,9 @@ pub fn destroy(id: u32, how: Ending) {
     }
 }
 
+/// The root task's exit code, for the power-off status.
+static ROOT_EXIT_CODE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
 fn all_gone() -> ! {
     println!("kernel: root task gone");
     let (before, now) = (FRAMES_BEFORE.load(Ordering::Relaxed), frames_accounted());
@@ -413,7 +419,9 @@ fn all_gone() -> ! {
         println!("kernel: frames not returned: {before} before the root task, {now} now");
     }
     if SHUTDOWN_WHEN_DONE.load(Ordering::Relaxed) {
-        power::exit(power::Status::Ok);
+        // The machine's exit status is the root task's exit code (its low
+        // byte): `cargo xtask run` reports what the root task reported.
+        power::exit_with(ROOT_EXIT_CODE.load(Ordering::Relaxed));
     }
     console::echo_forever()
 }

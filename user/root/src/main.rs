@@ -1,26 +1,26 @@
 //! The ExoV6 root task: the first user program, started by the kernel
 //! from `/sbin/root` in the boot ramdisk with every free memory range as a
-//! capability. For now it is the kernel's user-space test program: with
-//! `utest=NAME` on the command line it runs that test (see [`utest`]),
-//! otherwise it greets and exits 0.
+//! capability. With `utest=NAME` on the command line it runs that test of
+//! the kernel (see [`utest`]); otherwise it is the system server
+//! ([`sysd`]), which starts `/sbin/init` and the program `init=` names.
 
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 mod check;
+mod sysd;
 mod utest;
 
-use exo_rt::{println, StartArgs};
+use exo_rt::StartArgs;
 
 exo_rt::entry!(main);
 
 fn main(args: &StartArgs) -> i32 {
     match args.option("utest") {
         Some(name) => utest::run(name, args),
-        None => {
-            println!("root: hello from user space");
-            0
-        }
+        None => sysd::run(args),
     }
 }

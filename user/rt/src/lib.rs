@@ -38,6 +38,8 @@
 
 pub mod calls;
 pub mod fpu;
+#[cfg(feature = "heap")]
+pub mod heap;
 pub mod info;
 pub mod ipc;
 pub mod memory;

@@ -161,3 +161,38 @@ pub fn scratch_write(vaddr: u64, value: u64) {
     // the volatile write changes nothing the compiler relies on.
     unsafe { core::ptr::write_volatile(vaddr as *mut u64, value) }
 }
+
+fn check_scratch_range(start: u64, len: u64) {
+    if !in_scratch(start, len) {
+        panic!("exo-rt: [{start:#x}, +{len:#x}) is not inside the scratch window");
+    }
+}
+
+/// Copies `out.len()` bytes from the scratch window at `vaddr` (panics if
+/// the range leaves the window). Unmapped memory faults.
+pub fn scratch_read_bytes(vaddr: u64, out: &mut [u8]) {
+    check_scratch_range(vaddr, out.len() as u64);
+    // SAFETY: the source range lies in the scratch window, which holds no
+    // Rust object (checked at start), so it cannot overlap `out`; the
+    // bytes are copied as plain data.
+    unsafe { core::ptr::copy_nonoverlapping(vaddr as *const u8, out.as_mut_ptr(), out.len()) }
+}
+
+/// Copies `bytes` into the scratch window at `vaddr` (panics if the range
+/// leaves the window). Unmapped or read-only memory faults.
+pub fn scratch_write_bytes(vaddr: u64, bytes: &[u8]) {
+    check_scratch_range(vaddr, bytes.len() as u64);
+    // SAFETY: as in `scratch_read_bytes`, the destination holds no Rust
+    // object and does not overlap `bytes`.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), vaddr as *mut u8, bytes.len()) }
+}
+
+/// Copies `len` bytes inside the scratch window from `src` to `dst` (the
+/// ranges may overlap; panics if either leaves the window).
+pub fn scratch_copy(dst: u64, src: u64, len: u64) {
+    check_scratch_range(dst, len);
+    check_scratch_range(src, len);
+    // SAFETY: both ranges lie in the scratch window, which holds no Rust
+    // object; `copy` allows overlap.
+    unsafe { core::ptr::copy(src as *const u8, dst as *mut u8, len as usize) }
+}

@@ -14,8 +14,9 @@ use crate::check::{Ctx, Outcome};
 
 /// What the build puts in `/etc/motd` (`xtask/src/initrd.rs`).
 const MOTD: &[u8] = b"Welcome to ExoV6, an exokernel in Rust.\n";
-/// Pages the test maps at most (the ramdisk holds the test programs).
-const MAX_PAGES: u32 = 1024;
+/// Pages the test maps at most (the ramdisk holds the test programs,
+/// the library OS and busybox).
+const MAX_PAGES: u32 = 16384;
 /// Slots for the ramdisk's frames.
 const FIRST_SLOT: u32 = 100;
 

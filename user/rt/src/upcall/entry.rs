@@ -6,20 +6,21 @@
 //! aligns the stack for a call, and calls [`super::dispatch`] (which calls
 //! the registered handler); `rbx` keeps the frame address across the call.
 //!
-//! Then it resumes from the frame, without entering the kernel:
+//! Then it resumes from the frame, without entering the kernel and
+//! without touching the interrupted stack (which may be unmapped, as when a
+//! thread has just unmapped its own stack before exiting):
 //!
-//! 1. store the frame's `rflags` and `rip` at `rsp - 144` and `rsp - 136`
-//!    of the interrupted stack (`rsp` being the frame's): below the
-//!    128-byte red zone, which the interrupted code may be using;
-//! 2. switch to that stack (`rsp - 144`) and load every general register
-//!    from the frame, `rbx` (the frame pointer) last;
-//! 3. `popfq` takes the flags, and `ret 128` takes `rip` and lifts `rsp`
-//!    over the red zone, back to the frame's `rsp` exactly.
+//! 1. `popfq` takes the frame's `rflags` (pushed on the upcall stack);
+//! 2. the frame's `rip` goes into the runtime's word `RESUME_RIP`;
+//! 3. every general register is loaded from the frame, `rsp` and then
+//!    `rdi` (the frame pointer) last, with `mov`s, which change no flag;
+//! 4. `jmp [RESUME_RIP]`.
 //!
-//! So the interrupted code sees every register as the frame holds it and
-//! nothing of its stack changed (the two words written lie below its
-//! `rsp - 128`). The frame offsets are `abi::UpcallFrame`'s, checked
-//! below at compile time.
+//! Between steps 3 and 4 the CPU runs the stub on the interrupted stack. A
+//! handler that switches between threads of its own must not do so for an
+//! upcall taken there ([`in_resume`] tells), or the word would be
+//! overwritten before the jump. The frame offsets are `abi::UpcallFrame`'s,
+//! checked below at compile time.
 
 use abi::UpcallFrame;
 use core::mem::offset_of;
@@ -52,40 +53,74 @@ core::arch::global_asm!(
     "    mov rbx, rdi",
     "    call {dispatch}",
     "    mov rdi, rbx",
-    // Resume from the frame at rdi.
-    "    mov rax, [rdi + 88]",
-    "    sub rax, 144",
-    "    mov rcx, [rdi + 168]",
-    "    mov [rax], rcx",
-    "    mov rcx, [rdi + 160]",
-    "    mov [rax + 8], rcx",
-    "    mov rsp, rax",
-    "    mov rbx, rdi",
-    "    mov rax, [rbx + 32]",
-    "    mov rcx, [rbx + 48]",
-    "    mov rdx, [rbx + 56]",
-    "    mov rsi, [rbx + 64]",
-    "    mov rdi, [rbx + 72]",
-    "    mov rbp, [rbx + 80]",
-    "    mov r8, [rbx + 96]",
-    "    mov r9, [rbx + 104]",
-    "    mov r10, [rbx + 112]",
-    "    mov r11, [rbx + 120]",
-    "    mov r12, [rbx + 128]",
-    "    mov r13, [rbx + 136]",
-    "    mov r14, [rbx + 144]",
-    "    mov r15, [rbx + 152]",
-    "    mov rbx, [rbx + 40]",
+    // Resume from the frame at rdi (also entered directly by `resume`).
+    ".globl exo_rt_resume",
+    "exo_rt_resume:",
+    "    push qword ptr [rdi + 168]",
     "    popfq",
-    "    ret 128",
+    "    mov rax, [rdi + 160]",
+    "    mov [rip + {resume_rip}], rax",
+    "    mov rax, [rdi + 32]",
+    "    mov rbx, [rdi + 40]",
+    "    mov rcx, [rdi + 48]",
+    "    mov rdx, [rdi + 56]",
+    "    mov rsi, [rdi + 64]",
+    "    mov rbp, [rdi + 80]",
+    "    mov r8, [rdi + 96]",
+    "    mov r9, [rdi + 104]",
+    "    mov r10, [rdi + 112]",
+    "    mov r11, [rdi + 120]",
+    "    mov r12, [rdi + 128]",
+    "    mov r13, [rdi + 136]",
+    "    mov r14, [rdi + 144]",
+    "    mov r15, [rdi + 152]",
+    "    mov rsp, [rdi + 88]",
+    ".globl exo_rt_resume_window",
+    "exo_rt_resume_window:",
+    "    mov rdi, [rdi + 72]",
+    "    jmp qword ptr [rip + {resume_rip}]",
+    ".globl exo_rt_resume_end",
+    "exo_rt_resume_end:",
     ".size exo_rt_upcall_entry, . - exo_rt_upcall_entry",
     ".popsection",
     dispatch = sym super::dispatch,
+    resume_rip = sym RESUME_RIP,
 );
+
+/// Where the resume path keeps the `rip` it jumps to.
+static RESUME_RIP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 extern "C" {
     /// The stub above; never called from Rust, only its address is used.
     fn exo_rt_upcall_entry();
+    /// Its resume half: loads every register from the frame in `rdi` and
+    /// jumps to the frame's `rip`.
+    fn exo_rt_resume(frame: *const UpcallFrame) -> !;
+    /// The part of the resume path that runs on the interrupted stack.
+    fn exo_rt_resume_window();
+    fn exo_rt_resume_end();
+}
+
+/// True if `rip` lies in the part of the resume path that already runs on
+/// the interrupted stack (an upcall taken there must resume it unchanged).
+pub fn in_resume(rip: u64) -> bool {
+    let start = exo_rt_resume_window as *const () as u64;
+    let end = exo_rt_resume_end as *const () as u64;
+    (start..end).contains(&rip)
+}
+
+/// Continues at the state in `frame` (every general register, `rflags`,
+/// `rsp`, `rip`), as the upcall entry does after its handler.
+///
+/// # Safety
+///
+/// The frame must describe user code that may run now (its `rip` is
+/// code; its stack is whatever that code expects). Whatever the current
+/// Rust code still owns is abandoned.
+pub unsafe fn resume(frame: &UpcallFrame) -> ! {
+    // SAFETY: the caller guarantees the frame is a state to continue at;
+    // the stub only reads the frame and writes the runtime's RESUME_RIP.
+    unsafe { exo_rt_resume(frame) }
 }
 
 /// The entry's address.

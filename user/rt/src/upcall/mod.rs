@@ -115,6 +115,31 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
     r.map(|_| ())
 }
 
+/// Registers `handler` as [`set_handler`] does, but on the caller's own
+/// upcall stack `stack` (page aligned, mapped writable for as long as the
+/// registration lasts) and with any [`abi::upcall::flags`]. A library OS
+/// whose handlers need more room than [`STACK_SIZE`] uses this.
+pub fn set_handler_on(handler: Handler, stack: Range<u64>, flags: u64) -> Result<(), Error> {
+    let previous = HANDLER.swap(handler as *mut (), Ordering::SeqCst);
+    let r = call(
+        Syscall::SetUpcall,
+        [
+            entry_address(),
+            stack.start,
+            stack.end.saturating_sub(stack.start),
+            flags,
+            0,
+            0,
+        ],
+    );
+    if r.is_err() {
+        HANDLER.store(previous, Ordering::SeqCst);
+    }
+    r.map(|_| ())
+}
+
+pub use entry::{in_resume, resume};
+
 /// Removes the handler: exceptions kill the program again and non-native
 /// system calls return `NoSuchCall`.
 pub fn clear_handler() -> Result<(), Error> {

@@ -1,0 +1,96 @@
+//! Memory calls: `brk`, anonymous and private file `mmap`, `munmap`,
+//! `mprotect`, `madvise`.
+
+use sysproto::{kind, Op, DATA_BYTES};
+
+use super::errno::*;
+use super::nr::*;
+use super::Ret;
+use crate::mm::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use crate::proc::Proc;
+use crate::server;
+
+const MAP_SHARED: u64 = 1;
+const MAP_PRIVATE: u64 = 2;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+
+pub fn call(p: &mut Proc, n: u64, a: [u64; 6]) -> Option<Ret> {
+    Some(match n {
+        BRK => Ret::Val(p.mm.set_brk(a[0]) as i64),
+        MMAP => mmap(p, a).into(),
+        MUNMAP => p.mm.munmap(a[0], a[1]).map(|()| 0).into(),
+        MPROTECT => {
+            if a[2] & !7 != 0 {
+                Ret::Val(-EINVAL)
+            } else {
+                p.mm.mprotect(a[0], a[1], a[2] as u32).map(|()| 0).into()
+            }
+        }
+        MADVISE => madvise(p, a[0], a[1], a[2]).into(),
+        MLOCK | MUNLOCK | MLOCKALL | MUNLOCKALL => Ret::Val(0),
+        _ => return None,
+    })
+}
+
+fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
+    let (addr, len, prot, flags, fd, off) = (a[0], a[1], a[2] as u32, a[3], a[4] as i32, a[5]);
+    if len == 0 || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & (MAP_SHARED | MAP_PRIVATE) == 0 || off & 0xfff != 0 {
+        return Err(EINVAL);
+    }
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    if flags & MAP_FIXED_NOREPLACE != 0 && p.mm.find(addr).is_some() {
+        return Err(EEXIST);
+    }
+    if flags & MAP_ANONYMOUS != 0 {
+        if flags & MAP_SHARED != 0 {
+            // Memory shared between processes is not built yet.
+            return Err(ENODEV);
+        }
+        return p.mm.mmap_anon(addr, len, prot, fixed).map(|v| v as i64);
+    }
+    // A private mapping of a file: a copy of its bytes.
+    let file = p.fds.file(i64::from(fd))?;
+    if file.kind != kind::FILE {
+        return Err(ENODEV);
+    }
+    if flags & MAP_SHARED != 0 && prot & PROT_WRITE != 0 {
+        return Err(EACCES);
+    }
+    let start = p.mm.mmap_anon(addr, len, prot | PROT_WRITE, fixed)?;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(DATA_BYTES as u64);
+        let (r, _) = server::request(Op::Read, [file.handle, want, off + done, 0, 0]);
+        if r < 0 {
+            let _ = p.mm.munmap(start, len);
+            return Err(-r);
+        }
+        if r == 0 {
+            break;
+        }
+        let mut tmp = alloc::vec![0u8; r as usize];
+        server::get(&mut tmp);
+        p.mm.write(start + done, &tmp)?;
+        done += r as u64;
+    }
+    if prot & PROT_WRITE == 0 {
+        p.mm.mprotect(start, len, prot)?;
+    }
+    Ok(start as i64)
+}
+
+fn madvise(p: &mut Proc, start: u64, len: u64, advice: u64) -> Result<i64, i64> {
+    if start & 0xfff != 0 {
+        return Err(EINVAL);
+    }
+    // MADV_DONTNEED: the pages read as zero afterwards.
+    if advice == 4 {
+        p.mm.discard(start, len);
+    }
+    Ok(0)
+}

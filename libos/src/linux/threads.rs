@@ -1,0 +1,169 @@
+//! Thread calls: `clone` (threads, or a fork when the memory is not
+//! shared), futexes, `set_tid_address`, `arch_prctl` (TLS), robust lists,
+//! `sched_yield`.
+
+use abi::UpcallFrame;
+
+use super::errno::*;
+use super::nr::*;
+use super::{read_timespec, Ret};
+use crate::proc::Proc;
+use crate::task::{Block, Task};
+use crate::{fork, kcall, time};
+
+const CLONE_VM: u64 = 0x100;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_THREAD: u64 = 0x1_0000;
+const CLONE_SETTLS: u64 = 0x8_0000;
+const CLONE_PARENT_SETTID: u64 = 0x10_0000;
+const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
+const CLONE_CHILD_SETTID: u64 = 0x100_0000;
+
+pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
+    Some(match n {
+        CLONE => clone(p, f, a),
+        SET_TID_ADDRESS => {
+            p.tasks[p.cur].clear_tid = a[0];
+            Ret::Val(p.tasks[p.cur].tid as i64)
+        }
+        ARCH_PRCTL => match a[0] {
+            0x1002 => {
+                // ARCH_SET_FS
+                p.tasks[p.cur].fs_base = a[1];
+                p.live_fs = a[1];
+                kcall::set_fs_base(a[1]);
+                Ret::Val(0)
+            }
+            0x1003 => {
+                let v = p.tasks[p.cur].fs_base;
+                p.mm.write_u64(a[1], v).map(|()| 0).into()
+            }
+            _ => Ret::Val(-EINVAL),
+        },
+        // Robust futex lists matter only when a thread dies holding a
+        // lock; the list is accepted and not walked (docs/linux-abi.md).
+        SET_ROBUST_LIST => Ret::Val(if a[1] == 24 { 0 } else { -EINVAL }),
+        FUTEX => futex(p, a),
+        SCHED_YIELD => {
+            f.rax = 0;
+            let before = p.cur;
+            p.yield_current(f);
+            if p.cur == before {
+                let _ = exo_rt::yield_now();
+            }
+            Ret::Resumed
+        }
+        _ => return None,
+    })
+}
+
+fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
+    let (flags, stack, ptid, ctid, tls) = (a[0], a[1], a[2], a[3], a[4]);
+    if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 && flags & CLONE_THREAD == 0 {
+        // A new process: fork (vfork's sharing is not needed for the child
+        // to run; it gets a copy-on-write copy).
+        let mut start = *f;
+        if stack != 0 {
+            start.rsp = stack;
+        }
+        let r = fork::fork(p, &start);
+        return r.map(|c| c as i64).into();
+    }
+    if flags & CLONE_THREAD == 0 {
+        return Ret::Val(-EINVAL);
+    }
+    let tid = p.new_tid();
+    let mut t = Task::new(tid);
+    t.frame = *f;
+    t.frame.rax = 0;
+    if stack != 0 {
+        t.frame.rsp = stack;
+    }
+    t.fs_base = if flags & CLONE_SETTLS != 0 {
+        tls
+    } else {
+        p.tasks[p.cur].fs_base
+    };
+    t.mask = p.tasks[p.cur].mask;
+    t.fx.save();
+    if flags & CLONE_PARENT_SETTID != 0 {
+        if let Err(e) = p.mm.write_u32(ptid, tid as u32) {
+            return Ret::Val(-e);
+        }
+    }
+    if flags & CLONE_CHILD_SETTID != 0 {
+        if let Err(e) = p.mm.write_u32(ctid, tid as u32) {
+            return Ret::Val(-e);
+        }
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        t.clear_tid = ctid;
+    }
+    p.tasks.push(t);
+    Ret::Val(tid as i64)
+}
+
+fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
+    let (addr, op, val) = (a[0], a[1] & 0x7f, a[2]);
+    let realtime = a[1] & 256 != 0;
+    if addr & 3 != 0 {
+        return Ret::Val(-EINVAL);
+    }
+    match op {
+        0 | 9 => {
+            // FUTEX_WAIT (relative timeout), FUTEX_WAIT_BITSET (absolute).
+            let bitset = if op == 9 { a[5] as u32 } else { u32::MAX };
+            if bitset == 0 {
+                return Ret::Val(-EINVAL);
+            }
+            let cur = match p.mm.read_u32(addr) {
+                Ok(v) => v,
+                Err(e) => return Ret::Val(-e),
+            };
+            if cur != val as u32 {
+                return Ret::Val(-EAGAIN);
+            }
+            let deadline = if a[3] == 0 {
+                None
+            } else {
+                let t = match read_timespec(p, a[3]) {
+                    Ok(t) => t,
+                    Err(e) => return Ret::Val(-e),
+                };
+                Some(if op == 9 {
+                    if realtime {
+                        t.saturating_sub(time::realtime_ns() - time::now_ns())
+                    } else {
+                        t
+                    }
+                } else {
+                    time::now_ns().saturating_add(t)
+                })
+            };
+            Ret::Block(Block::Futex {
+                addr,
+                bitset,
+                deadline,
+            })
+        }
+        1 | 10 => {
+            // FUTEX_WAKE, FUTEX_WAKE_BITSET
+            let bitset = if op == 10 { a[5] as u32 } else { u32::MAX };
+            Ret::Val(p.futex_wake(addr, val, bitset) as i64)
+        }
+        3 | 4 => {
+            // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
+            if op == 4 {
+                match p.mm.read_u32(addr) {
+                    Ok(v) if v == a[5] as u32 => {}
+                    Ok(_) => return Ret::Val(-EAGAIN),
+                    Err(e) => return Ret::Val(-e),
+                }
+            }
+            let woken = p.futex_wake(addr, val, u32::MAX);
+            let moved = p.futex_requeue(addr, a[4], a[3]);
+            Ret::Val((woken + moved) as i64)
+        }
+        _ => Ret::Val(-ENOSYS),
+    }
+}

@@ -1,0 +1,523 @@
+//! Virtual memory of the process, as the library OS manages it: the areas
+//! the program may use (`Vma`: ELF segments, brk, the stack, mmaps) with
+//! their protection, the pages actually backed by frames (one frame
+//! capability each), demand-zero filling and copy-on-write, all driven by
+//! page-fault upcalls; and the checked copies between the library OS and
+//! program memory (which must never fault inside the upcall handler).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use abi::map_flags;
+
+use crate::kcall;
+use crate::linux::errno::{EFAULT, EINVAL, ENOMEM};
+use sysproto::layout::{LIBOS_WINDOW, MMAP_TOP, STACK_MAX, STACK_TOP};
+
+pub const PAGE: u64 = 4096;
+pub const PROT_READ: u32 = 1;
+pub const PROT_WRITE: u32 = 2;
+pub const PROT_EXEC: u32 = 4;
+
+/// The first slot of program pages (after the heap's).
+const FIRST_SLOT: u32 = crate::HEAP_SLOTS + crate::HEAP_PAGES as u32;
+/// One past the last.
+const END_SLOT: u32 = sysproto::slots::COUNT;
+
+/// Why a fault could not be resolved (`si_code` of the SIGSEGV).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segv {
+    /// No area there (`SEGV_MAPERR`).
+    Unmapped,
+    /// The area forbids the access (`SEGV_ACCERR`).
+    Denied,
+    /// No memory left to back the page (the process gets SIGBUS... or dies).
+    NoMemory,
+}
+
+/// An area of the address space the program may use.
+#[derive(Clone, Copy, Debug)]
+pub struct Vma {
+    pub end: u64,
+    pub prot: u32,
+}
+
+/// A page backed by a frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub slot: u32,
+    /// Shared with another process since a fork: copy before writing.
+    pub cow: bool,
+    /// Mapped now (a page of a `PROT_NONE` area keeps its frame unmapped,
+    /// as the kernel's mappings are always readable).
+    pub mapped: bool,
+}
+
+/// The program's address space.
+pub struct Mm {
+    vmas: BTreeMap<u64, Vma>,
+    pub pages: BTreeMap<u64, Page>,
+    free_slots: Vec<u32>,
+    next_slot: u32,
+    pub brk_start: u64,
+    pub brk: u64,
+    mmap_next: u64,
+}
+
+fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+fn page_up(a: u64) -> Option<u64> {
+    a.checked_add(PAGE - 1).map(page_down)
+}
+
+/// The kernel map flags for a page of an area with `prot`.
+fn flags_for(prot: u32, cow: bool) -> u64 {
+    let mut f = 0;
+    if prot & PROT_WRITE != 0 && !cow {
+        f |= map_flags::WRITE;
+    }
+    if prot & PROT_EXEC != 0 {
+        f |= map_flags::EXECUTE;
+    }
+    f
+}
+
+impl Mm {
+    pub const fn new() -> Mm {
+        Mm {
+            vmas: BTreeMap::new(),
+            pages: BTreeMap::new(),
+            free_slots: Vec::new(),
+            next_slot: FIRST_SLOT,
+            brk_start: 0,
+            brk: 0,
+            mmap_next: MMAP_TOP,
+        }
+    }
+
+    /// A free capability slot for a program page.
+    pub fn alloc_slot(&mut self) -> Option<u32> {
+        if let Some(s) = self.free_slots.pop() {
+            return Some(s);
+        }
+        if self.next_slot >= END_SLOT {
+            return None;
+        }
+        self.next_slot += 1;
+        Some(self.next_slot - 1)
+    }
+
+    pub fn free_slot(&mut self, s: u32) {
+        self.free_slots.push(s);
+    }
+
+    /// The area holding `addr`, as (start, area).
+    pub fn find(&self, addr: u64) -> Option<(u64, Vma)> {
+        let (&s, &v) = self.vmas.range(..=addr).next_back()?;
+        (addr < v.end).then_some((s, v))
+    }
+
+    /// True if nothing of `[start, end)` is in an area.
+    fn is_free(&self, start: u64, end: u64) -> bool {
+        if let Some((_, v)) = self.vmas.range(..end).next_back() {
+            if v.end > start {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Removes `[start, end)` from the areas (splitting them), unmapping
+    /// and freeing its pages.
+    pub fn remove(&mut self, start: u64, end: u64) {
+        let cut: Vec<(u64, Vma)> = self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, &v)| (s, v))
+            .collect();
+        for (s, v) in cut {
+            self.vmas.remove(&s);
+            if s < start {
+                self.vmas.insert(s, Vma { end: start, ..v });
+            }
+            if v.end > end {
+                self.vmas.insert(end, v);
+            }
+        }
+        let gone: Vec<u64> = self.pages.range(start..end).map(|(&a, _)| a).collect();
+        for a in gone {
+            self.drop_page(a);
+        }
+    }
+
+    fn drop_page(&mut self, a: u64) {
+        if let Some(p) = self.pages.remove(&a) {
+            if p.mapped {
+                let _ = kcall::unmap(a);
+            }
+            let _ = kcall::cap_delete(p.slot);
+            self.free_slot(p.slot);
+        }
+    }
+
+    /// Drops the frames of `[start, start + len)` but keeps the areas: the
+    /// pages read as zero again (`MADV_DONTNEED`).
+    pub fn discard(&mut self, start: u64, len: u64) {
+        let end = page_up(start.saturating_add(len)).unwrap_or(u64::MAX);
+        let gone: Vec<u64> = self.pages.range(start..end).map(|(&a, _)| a).collect();
+        for a in gone {
+            self.drop_page(a);
+        }
+    }
+
+    /// Adds the area `[start, end)` with `prot` (the range must be free).
+    pub fn add(&mut self, start: u64, end: u64, prot: u32) {
+        self.vmas.insert(start, Vma { end, prot });
+    }
+
+    /// Removes every area and page (for exec).
+    pub fn clear(&mut self) {
+        let all: Vec<u64> = self.pages.keys().copied().collect();
+        for a in all {
+            self.drop_page(a);
+        }
+        self.vmas.clear();
+        self.brk_start = 0;
+        self.brk = 0;
+        self.mmap_next = MMAP_TOP;
+    }
+
+    /// Backs page `a` with a fresh zeroed frame mapped with `flags`.
+    fn populate(&mut self, a: u64, flags: u64) -> Result<u32, Segv> {
+        let slot = self.alloc_slot().ok_or(Segv::NoMemory)?;
+        if kcall::frame_alloc(slot).is_err() {
+            self.free_slot(slot);
+            return Err(Segv::NoMemory);
+        }
+        if kcall::map(slot, a, flags).is_err() {
+            let _ = kcall::cap_delete(slot);
+            self.free_slot(slot);
+            return Err(Segv::NoMemory);
+        }
+        self.pages.insert(
+            a,
+            Page {
+                slot,
+                cow: false,
+                mapped: true,
+            },
+        );
+        Ok(slot)
+    }
+
+    /// Gives page `a` (shared copy-on-write) a private copy.
+    fn break_cow(&mut self, a: u64, prot: u32) -> Result<(), Segv> {
+        let old = *self.pages.get(&a).ok_or(Segv::Unmapped)?;
+        let slot = self.alloc_slot().ok_or(Segv::NoMemory)?;
+        let fresh = kcall::frame_alloc(slot)
+            .and_then(|()| kcall::map(slot, LIBOS_WINDOW, map_flags::WRITE));
+        if fresh.is_err() {
+            let _ = kcall::cap_delete(slot);
+            self.free_slot(slot);
+            return Err(Segv::NoMemory);
+        }
+        // SAFETY: `a` is a mapped (readable) program page and the window
+        // a freshly mapped writable page; both are whole pages no Rust
+        // object lives in, and they are distinct.
+        unsafe {
+            core::ptr::copy_nonoverlapping(a as *const u8, LIBOS_WINDOW as *mut u8, PAGE as usize)
+        };
+        let _ = kcall::unmap(LIBOS_WINDOW);
+        let _ = kcall::unmap(a);
+        let _ = kcall::cap_delete(old.slot);
+        self.free_slot(old.slot);
+        if kcall::map(slot, a, flags_for(prot, false)).is_err() {
+            let _ = kcall::cap_delete(slot);
+            self.free_slot(slot);
+            self.pages.remove(&a);
+            return Err(Segv::NoMemory);
+        }
+        self.pages.insert(
+            a,
+            Page {
+                slot,
+                cow: false,
+                mapped: true,
+            },
+        );
+        Ok(())
+    }
+
+    /// Resolves a fault at `addr` (a write if `write`).
+    pub fn fault(&mut self, addr: u64, write: bool) -> Result<(), Segv> {
+        let a = page_down(addr);
+        let (_, vma) = self.find(addr).ok_or(Segv::Unmapped)?;
+        if (write && vma.prot & PROT_WRITE == 0) || vma.prot == 0 {
+            return Err(Segv::Denied);
+        }
+        match self.pages.get(&a).copied() {
+            None => self.populate(a, flags_for(vma.prot, false)).map(|_| ()),
+            Some(p) if write && p.cow => self.break_cow(a, vma.prot),
+            Some(_) => Err(Segv::Denied),
+        }
+    }
+
+    /// Makes `[addr, addr + len)` accessible to the library OS (for
+    /// writing if `write`), resolving faults ahead; `EFAULT` if any byte
+    /// is not program memory the access is allowed to.
+    pub fn prepare(&mut self, addr: u64, len: u64, write: bool) -> Result<(), i64> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr.checked_add(len).ok_or(EFAULT)?;
+        // Only areas count: none lies in the library OS's own region.
+        let mut a = page_down(addr);
+        while a < end {
+            let ok = match (self.pages.get(&a), self.find(a)) {
+                (_, None) => return Err(EFAULT),
+                (Some(p), Some((_, v))) => !(write && (p.cow || v.prot & PROT_WRITE == 0)),
+                (None, Some(_)) => false,
+            };
+            if !ok {
+                self.fault(a, write).map_err(|_| EFAULT)?;
+            }
+            a += PAGE;
+        }
+        Ok(())
+    }
+
+    /// Copies `len` bytes of program memory at `addr` out.
+    pub fn read(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, i64> {
+        self.prepare(addr, len as u64, false)?;
+        let mut v = Vec::with_capacity(len);
+        // SAFETY: `prepare` made every page of the range present and
+        // readable program memory (no Rust object lives there); the copy
+        // goes into the vector's own spare capacity, which it then covers.
+        unsafe {
+            core::ptr::copy_nonoverlapping(addr as *const u8, v.as_mut_ptr(), len);
+            v.set_len(len);
+        }
+        Ok(v)
+    }
+
+    /// Copies `bytes` into program memory at `addr`.
+    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), i64> {
+        self.prepare(addr, bytes.len() as u64, true)?;
+        // SAFETY: `prepare` made the range present, private and writable
+        // program memory, which holds no Rust object.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, bytes.len()) };
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes at `addr`.
+    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, i64> {
+        let mut out = Vec::new();
+        let mut a = addr;
+        loop {
+            let in_page = (PAGE - (a & (PAGE - 1))) as usize;
+            let chunk = self.read(a, in_page)?;
+            if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            out.extend_from_slice(&chunk);
+            if out.len() > max {
+                return Err(crate::linux::errno::ENAMETOOLONG);
+            }
+            a += in_page as u64;
+        }
+    }
+
+    /// Reads the `u64` at `addr`.
+    pub fn read_u64(&mut self, addr: u64) -> Result<u64, i64> {
+        let b = self.read(addr, 8)?;
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b);
+        Ok(u64::from_le_bytes(w))
+    }
+
+    /// Writes the `u64` at `addr`.
+    pub fn write_u64(&mut self, addr: u64, v: u64) -> Result<(), i64> {
+        self.write(addr, &v.to_le_bytes())
+    }
+
+    /// Reads the `u32` at `addr`.
+    pub fn read_u32(&mut self, addr: u64) -> Result<u32, i64> {
+        let b = self.read(addr, 4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Writes the `u32` at `addr`.
+    pub fn write_u32(&mut self, addr: u64, v: u32) -> Result<(), i64> {
+        self.write(addr, &v.to_le_bytes())
+    }
+
+    /// `brk`: moves the break (never below its start); the break.
+    pub fn set_brk(&mut self, want: u64) -> u64 {
+        if want < self.brk_start || want > self.brk_start + (1 << 30) {
+            return self.brk;
+        }
+        let old_end = page_up(self.brk).unwrap_or(self.brk);
+        let new_end = page_up(want).unwrap_or(want);
+        if new_end > old_end {
+            if !self.is_free(old_end, new_end) {
+                return self.brk;
+            }
+            // Extend the brk area (merging with the one below if any).
+            match self.find(old_end - 1) {
+                Some((s, v)) if v.end == old_end && old_end > self.brk_start => {
+                    self.vmas.insert(s, Vma { end: new_end, ..v });
+                }
+                _ => self.add(old_end, new_end, PROT_READ | PROT_WRITE),
+            }
+        } else if new_end < old_end {
+            self.remove(new_end, old_end);
+        }
+        self.brk = want;
+        self.brk
+    }
+
+    /// `mmap` of anonymous memory (`fixed`: exactly at `hint`). The address.
+    pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
+        let len = page_up(len).filter(|&l| l > 0).ok_or(EINVAL)?;
+        if fixed {
+            if hint & (PAGE - 1) != 0 || hint < abi::USER_MIN {
+                return Err(EINVAL);
+            }
+            let end = hint.checked_add(len).ok_or(ENOMEM)?;
+            if end > sysproto::layout::LIBOS_BASE {
+                return Err(ENOMEM);
+            }
+            self.remove(hint, end);
+            self.add(hint, end, prot);
+            return Ok(hint);
+        }
+        if hint != 0 && hint & (PAGE - 1) == 0 {
+            if let Some(end) = hint.checked_add(len) {
+                if hint >= abi::USER_MIN && end <= MMAP_TOP && self.is_free(hint, end) {
+                    self.add(hint, end, prot);
+                    return Ok(hint);
+                }
+            }
+        }
+        // Top down from the last placement, wrapping once.
+        let mut top = self.mmap_next;
+        for _ in 0..2 {
+            while top >= len + 0x1000_0000 {
+                let start = top - len;
+                if self.is_free(start, top) {
+                    self.add(start, top, prot);
+                    self.mmap_next = start;
+                    return Ok(start);
+                }
+                // Skip below the area in the way.
+                match self.vmas.range(..top).next_back() {
+                    Some((&s, _)) => top = s,
+                    None => break,
+                }
+            }
+            top = MMAP_TOP;
+        }
+        Err(ENOMEM)
+    }
+
+    /// `munmap`.
+    pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), i64> {
+        if start & (PAGE - 1) != 0 || len == 0 {
+            return Err(EINVAL);
+        }
+        let end = page_up(start.checked_add(len).ok_or(EINVAL)?).ok_or(EINVAL)?;
+        if end > sysproto::layout::LIBOS_BASE && start < STACK_TOP - STACK_MAX {
+            return Err(EINVAL);
+        }
+        self.remove(start, end);
+        Ok(())
+    }
+
+    /// `mprotect`: every byte must be in an area (`ENOMEM` otherwise).
+    pub fn mprotect(&mut self, start: u64, len: u64, prot: u32) -> Result<(), i64> {
+        if start & (PAGE - 1) != 0 {
+            return Err(EINVAL);
+        }
+        let end = page_up(start.checked_add(len).ok_or(ENOMEM)?).ok_or(ENOMEM)?;
+        let mut a = start;
+        while a < end {
+            let (_, v) = self.find(a).ok_or(ENOMEM)?;
+            a = v.end;
+        }
+        // Split at the edges, then change the areas inside.
+        let inside: Vec<(u64, Vma)> = self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, &v)| (s, v))
+            .collect();
+        for (s, v) in inside {
+            self.vmas.remove(&s);
+            if s < start {
+                self.vmas.insert(s, Vma { end: start, ..v });
+            }
+            if v.end > end {
+                self.vmas.insert(end, v);
+            }
+            let lo = s.max(start);
+            let hi = v.end.min(end);
+            self.vmas.insert(lo, Vma { end: hi, prot });
+        }
+        let present: Vec<(u64, Page)> = self
+            .pages
+            .range(start..end)
+            .map(|(&a, &p)| (a, p))
+            .collect();
+        for (a, mut p) in present {
+            if prot == 0 {
+                if p.mapped {
+                    let _ = kcall::unmap(a);
+                    p.mapped = false;
+                }
+            } else if !p.mapped {
+                p.mapped = kcall::map(p.slot, a, flags_for(prot, p.cow)).is_ok();
+            } else {
+                let _ = kcall::protect(a, flags_for(prot, p.cow));
+            }
+            self.pages.insert(a, p);
+        }
+        Ok(())
+    }
+
+    /// Sets up the main stack area (below `STACK_TOP`).
+    pub fn add_stack(&mut self) {
+        self.add(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE);
+    }
+
+    /// The kernel map flags page `a` should have now.
+    pub fn flags_of(&self, a: u64, p: &Page) -> u64 {
+        let prot = self.find(a).map_or(0, |(_, v)| v.prot);
+        flags_for(prot, p.cow)
+    }
+
+    /// Marks every writable private page copy-on-write (and maps it read
+    /// only), for a fork.
+    pub fn share_for_fork(&mut self) {
+        let all: Vec<(u64, Page)> = self.pages.iter().map(|(&a, &p)| (a, p)).collect();
+        for (a, mut p) in all {
+            let prot = self.find(a).map_or(0, |(_, v)| v.prot);
+            if prot & PROT_WRITE != 0 && !p.cow {
+                p.cow = true;
+                if p.mapped {
+                    let _ = kcall::protect(a, flags_for(prot, true));
+                }
+                self.pages.insert(a, p);
+            }
+        }
+    }
+}
+
+impl Default for Mm {
+    fn default() -> Mm {
+        Mm::new()
+    }
+}

@@ -1,0 +1,101 @@
+//! Threads of the process (Linux tasks), scheduled by the library OS
+//! itself inside the one kernel thread of the environment: each task's
+//! registers live in an upcall frame while it does not run; the kernel's
+//! preemption upcalls and blocking calls switch between them. Also the
+//! x87/SSE state of each task (`fxsave` areas), which the library OS (soft
+//! float) never touches itself.
+
+use abi::UpcallFrame;
+
+/// The 512-byte `fxsave` area of a task.
+#[repr(C, align(64))]
+#[derive(Clone)]
+pub struct Fx(pub [u8; 512]);
+
+impl Fx {
+    /// The state of a fresh task: FCW 0x37f, MXCSR 0x1f80.
+    pub fn clean() -> Fx {
+        let mut b = [0u8; 512];
+        b[0..2].copy_from_slice(&0x37fu16.to_le_bytes());
+        b[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        b[28..32].copy_from_slice(&0xffffu32.to_le_bytes());
+        Fx(b)
+    }
+
+    /// Saves the CPU's x87/SSE state here.
+    pub fn save(&mut self) {
+        // SAFETY: `fxsave64` writes exactly 512 bytes at a 16-byte aligned
+        // address; `self.0` is such a buffer (align 64) owned by us.
+        unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+    }
+
+    /// Loads the CPU's x87/SSE state from here.
+    pub fn load(&self) {
+        // SAFETY: `fxrstor64` reads 512 aligned bytes; the area holds a
+        // state made by `fxsave64` or `clean` (reserved MXCSR bits clear),
+        // so it cannot fault. The library OS itself uses no x87/SSE state.
+        unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack)) };
+    }
+}
+
+/// Why a task does not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Block {
+    /// Re-run its system call when something changes (or at `deadline`,
+    /// nanoseconds since boot, when it gives up with `on_timeout`).
+    Retry { deadline: Option<u64> },
+    /// In `futex` wait on `addr` until woken or `deadline`.
+    Futex {
+        addr: u64,
+        bitset: u32,
+        deadline: Option<u64>,
+    },
+    /// Sleeping until `deadline`.
+    Sleep { deadline: u64 },
+    /// Waiting for any signal (`pause`, `sigsuspend`).
+    Signal,
+}
+
+/// A task's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Ready,
+    Blocked(Block),
+}
+
+/// A thread.
+pub struct Task {
+    pub tid: u64,
+    /// Its registers while it does not run.
+    pub frame: UpcallFrame,
+    pub fx: alloc::boxed::Box<Fx>,
+    pub fs_base: u64,
+    pub state: State,
+    /// Blocked signals (bit `n - 1` for signal `n`).
+    pub mask: u64,
+    /// Signals sent to this thread alone.
+    pub pending: u64,
+    /// `set_tid_address` / `CLONE_CHILD_CLEARTID`: zeroed and woken at exit.
+    pub clear_tid: u64,
+    /// `sigaltstack`: (base, size, flags).
+    pub altstack: (u64, u64, u32),
+    /// A mask to restore after the next handler returns (`sigsuspend`).
+    pub saved_mask: Option<u64>,
+}
+
+impl Task {
+    pub fn new(tid: u64) -> Task {
+        Task {
+            tid,
+            frame: UpcallFrame::default(),
+            fx: alloc::boxed::Box::new(Fx::clean()),
+            fs_base: 0,
+            state: State::Ready,
+            mask: 0,
+            pending: 0,
+            clear_tid: 0,
+            altstack: (0, 0, 2),
+            saved_mask: None,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! `sysd`, the system server, run by the root task when no test is asked
+//! for. It holds what processes share (DESIGN.md section 4): the process
+//! table (pids, parents, process groups, exit statuses), the file tree
+//! (the boot ramdisk), open files and pipes, and the console. Each
+//! process's library OS reaches it by IPC on a badged endpoint
+//! (`sysproto`); bulk data goes through the process's mailbox pages,
+//! which the server maps too. It creates every process environment (so
+//! none dies with its parent) and gets their death notices.
+
+mod image;
+mod objects;
+mod procs;
+mod rtc;
+mod slots;
+mod vfs;
+
+use alloc::vec::Vec;
+
+use abi::root_slots;
+use exo_rt::ipc::{endpoint_create, recv, reply_recv};
+use exo_rt::memory::SCRATCH_BASE;
+use exo_rt::{frame_alloc, map, println, Slot, StartArgs};
+
+use procs::Server;
+
+/// Where the ramdisk is mapped in the server.
+const RAMDISK_AT: u64 = SCRATCH_BASE;
+/// The server heap (`exo_rt::heap`): its address and slots.
+const HEAP_BASE: u64 = 0x1_0000_0000;
+const HEAP_SLOTS: Slot = 40_000;
+const HEAP_PAGES: u64 = 16_384;
+
+/// Runs the system server: starts `/sbin/init` with the program named by
+/// `init=` (default `/bin/sh`) and serves until init ends.
+pub fn run(args: &StartArgs) -> i32 {
+    let Some(mem) = largest_memory(args) else {
+        println!("sysd: no memory capability");
+        return 1;
+    };
+    exo_rt::heap::init(exo_rt::heap::Config {
+        memory: mem,
+        first_slot: HEAP_SLOTS,
+        base: HEAP_BASE,
+        max_pages: HEAP_PAGES,
+        refill: None,
+    });
+    let mut pool = slots::SlotPool::new(root_slots::FIRST_FREE, HEAP_SLOTS);
+    let Some(ramdisk_len) = map_ramdisk(&mut pool) else {
+        println!("sysd: cannot map the ramdisk");
+        return 1;
+    };
+    let ramdisk_start = RAMDISK_AT + (ramdisk_phys() & 0xfff);
+    let vfs = vfs::Vfs::from_cpio(ramdisk_start, ramdisk_len);
+    let image = match image::load(&vfs, mem, &mut pool) {
+        Ok(i) => i,
+        Err(e) => {
+            println!("sysd: cannot load the library OS: {e}");
+            return 1;
+        }
+    };
+    let Some(ep) = pool.alloc() else {
+        return 1;
+    };
+    if endpoint_create(mem, ep).is_err() {
+        println!("sysd: cannot create the endpoint");
+        return 1;
+    }
+    let mut server = Server::new(vfs, image, pool, mem, ep);
+    let argv = init_argv(args.cmdline);
+    if let Err(e) = server.start_init(&argv) {
+        println!("sysd: cannot start init: {e}");
+        return 1;
+    }
+    serve(&mut server, ep)
+}
+
+/// `/sbin/init` and then the program and its arguments: the words after
+/// `init=` on the command line, or `/bin/sh`.
+fn init_argv(cmdline: &[u8]) -> Vec<Vec<u8>> {
+    let mut argv: Vec<Vec<u8>> = alloc::vec![b"/sbin/init".to_vec()];
+    let words = split_words(cmdline);
+    match words.iter().position(|w| w.starts_with(b"init=")) {
+        Some(i) => {
+            argv.push(words[i][5..].to_vec());
+            argv.extend(words[i + 1..].iter().cloned());
+        }
+        None => argv.push(b"/bin/sh".to_vec()),
+    }
+    argv
+}
+
+/// Splits a command line into words at blanks; single or double quotes
+/// make one word of what they enclose (`sh -c 'echo a; exit 3'`).
+fn split_words(line: &[u8]) -> Vec<Vec<u8>> {
+    let mut words = Vec::new();
+    let mut cur: Option<Vec<u8>> = None;
+    let mut quote = None;
+    for &b in line {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => cur.get_or_insert_with(Vec::new).push(b),
+            (None, b'\'' | b'"') => {
+                quote = Some(b);
+                cur.get_or_insert_with(Vec::new);
+            }
+            (None, _) if b.is_ascii_whitespace() => words.extend(cur.take()),
+            (None, _) => cur.get_or_insert_with(Vec::new).push(b),
+        }
+    }
+    words.extend(cur);
+    words
+}
+
+/// The memory capability with the most frames.
+fn largest_memory(args: &StartArgs) -> Option<Slot> {
+    let probe = root_slots::FIRST_FREE - 1;
+    args.memory.clone().max_by_key(|s| memory_frames(*s, probe))
+}
+
+/// Frames a memory capability covers: a binary search for its end, asking
+/// for frames at given addresses (outside the range is `InvalidArgument`).
+fn memory_frames(slot: Slot, probe: Slot) -> u64 {
+    let Ok(info) = exo_rt::cap_identify(slot) else {
+        return 0;
+    };
+    let inside = |page: u64| match frame_alloc(slot, probe, Some(info.phys + page * 4096)) {
+        Ok(_) => {
+            let _ = exo_rt::cap_delete(probe);
+            true
+        }
+        Err(abi::Error::InvalidArgument) => false,
+        Err(_) => true,
+    };
+    // Invariant: page `lo` is inside, page `hi` is not.
+    let (mut lo, mut hi) = (0u64, 1u64 << 26);
+    if !inside(0) {
+        return 0;
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if inside(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// The ramdisk's physical start.
+fn ramdisk_phys() -> u64 {
+    exo_rt::cap_identify(root_slots::RAMDISK).map_or(0, |i| i.phys)
+}
+
+/// Maps every page of the ramdisk read-only at `RAMDISK_AT`; its length.
+fn map_ramdisk(pool: &mut slots::SlotPool) -> Option<u64> {
+    let first = ramdisk_phys() & !0xfff;
+    let mut pages = 0u64;
+    loop {
+        let slot = pool.alloc()?;
+        match frame_alloc(root_slots::RAMDISK, slot, Some(first + pages * 4096)) {
+            Ok(_) => {}
+            Err(_) => {
+                pool.free(slot);
+                break;
+            }
+        }
+        map(slot, RAMDISK_AT + pages * 4096, 0).ok()?;
+        pages += 1;
+    }
+    (pages > 0).then(|| pages * 4096 - (ramdisk_phys() & 0xfff))
+}
+
+/// The loop: one request or notice at a time.
+fn serve(server: &mut Server, ep: Slot) -> i32 {
+    let mut next = recv(ep);
+    loop {
+        let Ok((badge, msg)) = next else {
+            println!("sysd: receive failed");
+            return 1;
+        };
+        let reply = if badge == abi::ipc::NOTICE_BADGE {
+            if msg[0] == abi::ipc::NOTICE_CHILD_ENDED {
+                if let Some(code) = server.ended(msg[1], msg[2], msg[3]) {
+                    return code;
+                }
+            }
+            // A notice needs no reply: wait for the next message.
+            next = recv(ep);
+            continue;
+        } else {
+            server.request(badge, msg)
+        };
+        next = reply_recv(ep, reply);
+    }
+}

@@ -1,0 +1,139 @@
+//! Open file descriptions and pipes. A process names an open file by a
+//! handle (an index into its own handle table); handles of several
+//! processes (after fork) and several handles of one (after dup at the
+//! server) may name the same description, which counts its references.
+//! When the last reference goes, it is released; a pipe end's release
+//! wakes the other end.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+/// Bytes a pipe holds (Linux's default capacity).
+pub const PIPE_CAPACITY: usize = 64 * 1024;
+
+/// What an open file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File { node: usize },
+    Dir { node: usize },
+    PipeRead(usize),
+    PipeWrite(usize),
+    Console,
+    Null,
+    Zero,
+}
+
+/// An open file description.
+#[derive(Debug)]
+pub struct Obj {
+    pub kind: Kind,
+    /// The position (files: byte offset; directories: entry index).
+    pub pos: u64,
+    pub refs: u32,
+}
+
+/// A pipe's buffer and the pids waiting for it to change.
+#[derive(Debug, Default)]
+pub struct Pipe {
+    pub buf: VecDeque<u8>,
+    pub readers: u32,
+    pub writers: u32,
+    pub waiters: Vec<u64>,
+}
+
+/// Every open file and pipe.
+#[derive(Default)]
+pub struct Objects {
+    pub objs: Vec<Option<Obj>>,
+    pub pipes: Vec<Option<Pipe>>,
+}
+
+impl Objects {
+    /// A new description with one reference.
+    pub fn open(&mut self, kind: Kind) -> usize {
+        match kind {
+            Kind::PipeRead(p) => self.pipe_mut(p).map(|p| p.readers += 1),
+            Kind::PipeWrite(p) => self.pipe_mut(p).map(|p| p.writers += 1),
+            _ => None,
+        };
+        let o = Obj {
+            kind,
+            pos: 0,
+            refs: 1,
+        };
+        match self.objs.iter().position(Option::is_none) {
+            Some(i) => {
+                self.objs[i] = Some(o);
+                i
+            }
+            None => {
+                self.objs.push(Some(o));
+                self.objs.len() - 1
+            }
+        }
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Obj> {
+        self.objs.get(i).and_then(Option::as_ref)
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut Obj> {
+        self.objs.get_mut(i).and_then(Option::as_mut)
+    }
+
+    /// One more reference.
+    pub fn add_ref(&mut self, i: usize) {
+        if let Some(o) = self.get_mut(i) {
+            o.refs += 1;
+        }
+    }
+
+    /// One reference fewer; the pids to wake if that released a pipe end.
+    pub fn drop_ref(&mut self, i: usize) -> Vec<u64> {
+        let Some(o) = self.get_mut(i) else {
+            return Vec::new();
+        };
+        o.refs -= 1;
+        if o.refs > 0 {
+            return Vec::new();
+        }
+        let kind = o.kind;
+        self.objs[i] = None;
+        let (p, reader) = match kind {
+            Kind::PipeRead(p) => (p, true),
+            Kind::PipeWrite(p) => (p, false),
+            _ => return Vec::new(),
+        };
+        let Some(pipe) = self.pipe_mut(p) else {
+            return Vec::new();
+        };
+        if reader {
+            pipe.readers -= 1;
+        } else {
+            pipe.writers -= 1;
+        }
+        let woken = core::mem::take(&mut pipe.waiters);
+        if pipe.readers == 0 && pipe.writers == 0 {
+            self.pipes[p] = None;
+        }
+        woken
+    }
+
+    /// A new pipe.
+    pub fn new_pipe(&mut self) -> usize {
+        match self.pipes.iter().position(Option::is_none) {
+            Some(i) => {
+                self.pipes[i] = Some(Pipe::default());
+                i
+            }
+            None => {
+                self.pipes.push(Some(Pipe::default()));
+                self.pipes.len() - 1
+            }
+        }
+    }
+
+    pub fn pipe_mut(&mut self, p: usize) -> Option<&mut Pipe> {
+        self.pipes.get_mut(p).and_then(Option::as_mut)
+    }
+}

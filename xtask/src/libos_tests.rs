@@ -1,0 +1,80 @@
+//! QEMU tests of the library OS: unmodified static Linux programs (Debian's
+//! glibc busybox, musl C programs) started by the system server's init
+//! from the kernel command line, with their output and exit status
+//! checked. (The C test suite, compared line by line with the same
+//! binaries on the host, runs as its own step: `xtask/src/ctests.rs`.)
+
+use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
+
+/// A command run as init's program: `NAME`, the words after `init=`, the
+/// lines it must print, the status init reports.
+macro_rules! linux_test {
+    ($name:literal, $cmd:literal, [$($line:literal),*], $status:literal) => {
+        QemuTest {
+            name: concat!("linux-", $name),
+            cmdline: concat!("shutdown init=", $cmd),
+            expect: &[
+                $($line,)*
+                concat!("init: * exited with status ", $status),
+                concat!("sysd: init ended with status ", $status),
+                concat!("root: exited with code ", $status),
+                FRAMES_RETURNED,
+            ],
+            reject: USER_CLEAN,
+            status: $status,
+            ..X86_64
+        }
+    };
+}
+
+/// Every library OS test.
+pub const TESTS: &[QemuTest] = &[
+    linux_test!(
+        "busybox-echo",
+        "/bin/busybox echo hello from busybox",
+        ["hello from busybox"],
+        0
+    ),
+    linux_test!(
+        "busybox-ls",
+        "/bin/busybox ls /",
+        ["bin*dev*etc*lib*proc*sbin*tmp"],
+        0
+    ),
+    linux_test!(
+        "busybox-sh-exit",
+        "/bin/busybox sh -c 'echo before-exit; exit 3'",
+        ["before-exit"],
+        3
+    ),
+    linux_test!(
+        "busybox-pipe",
+        "/bin/busybox sh -c 'echo hi | busybox wc -c'",
+        ["3"],
+        0
+    ),
+    linux_test!(
+        "busybox-cat-motd",
+        "/bin/busybox cat /etc/motd",
+        ["Welcome to ExoV6, an exokernel in Rust."],
+        0
+    ),
+    linux_test!(
+        "busybox-missing",
+        "/bin/busybox cat /no/such/file",
+        ["cat: can't open '/no/such/file': No such file or directory"],
+        1
+    ),
+    linux_test!(
+        "busybox-script",
+        "/bin/sh -c 'for i in 1 2 3; do echo loop-$i; done; test -d /etc && echo dir-ok'",
+        ["loop-1", "loop-2", "loop-3", "dir-ok"],
+        0
+    ),
+    linux_test!(
+        "init-missing-program",
+        "/bin/nonexistent",
+        ["init: cannot run /bin/nonexistent: No such file or directory"],
+        127
+    ),
+];
