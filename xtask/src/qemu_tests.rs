@@ -409,6 +409,7 @@ pub const TESTS: &[QemuTest] = &[
         input: &[("utest console: waiting for input", "hello user\r")],
         ..user_test!("console")
     },
+    user_test!("preempt"),
     QemuTest {
         name: "i386-fault-pagefault",
         cmdline: "ktest=pagefault",

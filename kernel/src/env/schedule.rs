@@ -48,10 +48,31 @@ pub fn set_schedule(id: u32, weight: u32, period: u32, budget: u32) -> Result<()
 }
 
 /// The timer interrupted user mode: let the next runnable environment run.
+///
+/// A thread registered with `abi::upcall::flags::PREEMPT` that was running
+/// its own code (not its handler) is resumed through a `PREEMPTED` upcall
+/// whose frame is the interrupted state: at once if the scheduler gives it
+/// the next slot too, else when it is next loaded (unless another upcall
+/// is already pending for it, which then carries the same state).
 pub fn on_timer(frame: &mut TrapFrame) {
     expire_waits();
     expire_revocations();
+    let cur = current();
+    let preempt = wants_preempt_upcall(&ENVS.lock(), cur, frame);
     reschedule(frame, true);
+    if !preempt {
+        return;
+    }
+    let kind = abi::upcall::kind::PREEMPTED;
+    if current() == cur {
+        if let Err(NoUpcall::Broken(why)) = deliver_upcall(frame, kind, 0, 0, 0) {
+            log::debug!("env {cur}: preemption upcall not delivered: {why}");
+        }
+    } else if let Some(e) = ENVS.lock().get(&cur) {
+        if e.pending_upcall.get().is_none() {
+            e.pending_upcall.set(Some([kind, 0, 0, 0]));
+        }
+    }
 }
 
 /// The caller gives up the rest of its slot.

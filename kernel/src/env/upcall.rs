@@ -1,5 +1,5 @@
 //! Upcalls: a thread's registered handler, and delivering an exception,
-//! a reflected system call or a revocation request to it.
+//! a reflected system call, a revocation request or a preemption to it.
 
 use super::*;
 
@@ -9,6 +9,9 @@ pub struct Upcall {
     pub entry: u64,
     pub stack: core::ops::Range<u64>,
     pub reflect_syscalls: bool,
+    /// Resume the thread through a `PREEMPTED` upcall after the timer
+    /// took the CPU from it (`abi::upcall::flags::PREEMPT`).
+    pub preempt: bool,
 }
 
 /// Why an upcall could not be delivered.
@@ -24,6 +27,15 @@ pub fn set_upcall(id: u32, upcall: Option<Upcall>) {
     if let Some(e) = ENVS.lock().get_mut(&id) {
         e.upcall = upcall;
     }
+}
+
+/// True if the running environment's thread, interrupted by the timer in
+/// user mode with the state in `frame`, asked for `PREEMPTED` upcalls and
+/// was not in its handler (its `rsp` outside the upcall stack).
+pub(super) fn wants_preempt_upcall(envs: &BTreeMap<u32, Env>, id: u32, frame: &TrapFrame) -> bool {
+    envs.get(&id)
+        .and_then(|e| e.upcall.as_ref())
+        .is_some_and(|up| up.preempt && !up.stack.contains(&frame.user_sp()))
 }
 
 /// Hands the interrupted state in `frame` to the running environment's

@@ -35,7 +35,8 @@ pub(super) fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
         env::set_upcall(me.id, None);
         return Ok([0; 4]);
     }
-    if flags & !abi::upcall::flags::REFLECT_SYSCALLS != 0 {
+    use abi::upcall::flags::{PREEMPT, REFLECT_SYSCALLS};
+    if flags & !(REFLECT_SYSCALLS | PREEMPT) != 0 {
         return Err(Error::InvalidArgument);
     }
     let end = base.checked_add(size).ok_or(Error::BadAddress)?;
@@ -45,13 +46,13 @@ pub(super) fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
     if size < 2 * core::mem::size_of::<abi::UpcallFrame>() as u64 {
         return Err(Error::InvalidArgument);
     }
-    let reflect_syscalls = flags & abi::upcall::flags::REFLECT_SYSCALLS != 0;
     env::set_upcall(
         me.id,
         Some(env::Upcall {
             entry,
             stack: base..end,
-            reflect_syscalls,
+            reflect_syscalls: flags & REFLECT_SYSCALLS != 0,
+            preempt: flags & PREEMPT != 0,
         }),
     );
     Ok([0; 4])

@@ -28,6 +28,7 @@ mod nosys;
 mod notify;
 mod panic;
 mod ports;
+mod preempt;
 mod quota;
 mod ramdisk;
 mod revoke;
@@ -81,6 +82,7 @@ const TESTS: &[(&str, Test)] = &[
     ("cspace-size", cspace_size::run),
     ("kill", kill::run),
     ("console", console::run),
+    ("preempt", preempt::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

@@ -115,6 +115,31 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
     r.map(|_| ())
 }
 
+/// Registers `handler` as [`set_handler`] does, on the runtime's upcall
+/// stack, with any [`abi::upcall::flags`]: `REFLECT_SYSCALLS`, and
+/// `PREEMPT` for an upcall of kind [`kind::PREEMPTED`] each time the timer
+/// takes the CPU from the program while it runs its own code (the frame
+/// is the interrupted state; returning from the handler resumes it).
+pub fn set_handler_flags(handler: Handler, flags: u64) -> Result<(), Error> {
+    let previous = HANDLER.swap(handler as *mut (), Ordering::SeqCst);
+    let range = stack();
+    let r = call(
+        Syscall::SetUpcall,
+        [
+            entry_address(),
+            range.start,
+            range.end - range.start,
+            flags,
+            0,
+            0,
+        ],
+    );
+    if r.is_err() {
+        HANDLER.store(previous, Ordering::SeqCst);
+    }
+    r.map(|_| ())
+}
+
 /// Registers `handler` as [`set_handler`] does, but on the caller's own
 /// upcall stack `stack` (page aligned, mapped writable for as long as the
 /// registration lasts) and with any [`abi::upcall::flags`]. A library OS

@@ -59,7 +59,7 @@ pub fn run_badstack(t: Ctx, _args: &StartArgs) -> Outcome {
             entry,
             UNMAPPED_STACK,
             size,
-            2,
+            1 << 2,
             Error::InvalidArgument,
             "unknown flags",
         ),
