@@ -334,107 +334,80 @@ static int teardown_futex(void)
 
 /* ---- sched_yield between two processes ---------------------------------- */
 
-static volatile sig_atomic_t yield_stop;
-static volatile long yield_count; /* the child's */
-static struct {
-    pid_t child;
-    int report;
-    long yields;
-} yd;
+/* A page both processes share (MAP_SHARED | MAP_ANONYMOUS, kept across
+ * fork): the child's count of its turns, and the stop word. */
+struct yield_page {
+    volatile long child_turns;
+    volatile int stop;
+};
 
-static void on_yield_signal(int sig)
-{
-    if (sig == SIGUSR1)
-        yield_stop = 1;
-    else
-        yield_count = 0; /* SIGUSR2: the timed part begins */
-}
+static struct {
+    struct yield_page *page;
+    pid_t child;
+    long rounds, extra;
+} yd;
 
 static int setup_yield(void)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return fail("pipe: %s", strerror(errno));
-    /* The child's handler is installed before the fork, so the stop signal
-     * can never find it without one. */
-    struct sigaction sa, old1, old2;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_yield_signal;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGUSR1, &sa, &old1) != 0 || sigaction(SIGUSR2, &sa, &old2) != 0)
-        return fail("sigaction: %s", strerror(errno));
-    yield_stop = 0;
-    yield_count = 0;
+    void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return fail("mmap(MAP_SHARED | MAP_ANONYMOUS): %s", strerror(errno));
+    yd.page = p;
+    yd.rounds = yd.extra = 0;
     pid_t pid = fork();
     if (pid < 0)
         return fail("fork: %s", strerror(errno));
     if (pid == 0) {
-        close(fds[0]);
-        /* Say it runs (so both have been scheduled before the first
-         * batch), then yield until told to stop. */
-        char ready = 'r';
-        if (write(fds[1], &ready, 1) != 1)
-            _exit(5);
-        while (!yield_stop) {
+        while (!yd.page->stop) {
+            yd.page->child_turns++;
             sched_yield();
-            yield_count++;
         }
-        long n = yield_count;
-        _exit(write(fds[1], &n, sizeof n) == sizeof n ? 0 : 4);
+        _exit(0);
     }
-    sigaction(SIGUSR1, &old1, NULL);
-    sigaction(SIGUSR2, &old2, NULL);
-    close(fds[1]);
     yd.child = pid;
-    yd.report = fds[0];
-    yd.yields = 0;
-    char ready = 0;
-    ssize_t r;
-    while ((r = read(fds[0], &ready, 1)) < 0 && errno == EINTR)
-        ;
-    if (r != 1 || ready != 'r')
-        return fail("the yielding child did not start");
-    /* Yield for 30 ms before counting: Linux's fair scheduler starts a
-     * new process a slice ahead, and until the two are level a yield
-     * does not switch. Then the child starts counting afresh. */
+    /* Wait (yielding) until the child runs, then go on yielding for
+     * 30 ms: Linux's fair scheduler starts a new process a slice ahead,
+     * and until the two are level a yield does not switch to it. */
+    for (long i = 0; yd.page->child_turns == 0; i++) {
+        if (i == 100000000)
+            return fail("the yielding child never ran");
+        sched_yield();
+    }
     int64_t until = mono_ns() + 30 * 1000000;
     for (long i = 0; i < 10000000 && mono_ns() < until; i++)
         sched_yield();
-    if (kill(pid, SIGUSR2) != 0)
-        return fail("kill: %s", strerror(errno));
     return 0;
 }
 
+/* One operation: yield until the other process has had a turn, so each
+ * is one round trip through the scheduler. A yield that finds nothing
+ * else to run (Linux's fair scheduler does not switch to a process too
+ * far ahead of the caller) is repeated and counted as extra. */
 static int run_yield(long n)
 {
-    for (long i = 0; i < n; i++)
-        if (sched_yield() != 0)
-            return fail("sched_yield: %s", strerror(errno));
-    yd.yields += n;
+    for (long i = 0; i < n; i++) {
+        long before = yd.page->child_turns;
+        for (;;) {
+            if (sched_yield() != 0)
+                return fail("sched_yield: %s", strerror(errno));
+            if (yd.page->child_turns != before)
+                break;
+            if (++yd.extra > 100000000)
+                return fail("the other process stopped running");
+        }
+        yd.rounds++;
+    }
     return 0;
 }
 
 static int teardown_yield(void)
 {
-    if (kill(yd.child, SIGUSR1) != 0)
-        return fail("kill: %s", strerror(errno));
-    long n = -1;
-    ssize_t r;
-    while ((r = read(yd.report, &n, sizeof n)) < 0 && errno == EINTR)
-        ;
-    close(yd.report);
-    if (reap(yd.child, 0, "the yielding child") != 0)
-        return -1;
-    if (r != sizeof n)
-        return fail("no report from the yielding child");
-    /* On one CPU every yield of ours runs the child once; allow for
-     * slack, but a yield that never switches must not look fast. */
-    out("bench-note sched-yield: the other process ran %ld times for our %ld yields", n,
-        yd.yields);
-    if (n < yd.yields / 2)
-        return fail("the child ran %ld times for %ld yields: sched_yield did not switch", n,
-                    yd.yields);
-    return 0;
+    yd.page->stop = 1;
+    int r = reap(yd.child, 0, "the yielding child");
+    out("bench-note sched-yield: %ld round trips, %ld extra yields that did not switch", yd.rounds,
+        yd.extra);
+    munmap(yd.page, PAGE);
+    return r;
 }
 
 /* ---- fork+exit+wait, fork+execve+wait ----------------------------------- */

@@ -26,7 +26,7 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
     ),
     (
         "sched-yield",
-        "`sched_yield` with a second process yielding in a loop on the same CPU",
+        "`sched_yield` until a second process, yielding in a loop on the same CPU, has had a turn (round trip)",
     ),
     (
         "signal",
