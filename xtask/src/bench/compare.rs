@@ -124,7 +124,6 @@ pub fn table(c: &Comparison, native: Option<&Run>, filter: Option<&str>) -> Stri
         let _ = writeln!(s, "  (no C benchmark matches the filter)");
         return s;
     }
-    let na = |side: &Side| side.unavailable().map(|_| "n/a".to_string());
     let _ = writeln!(
         s,
         "  {:<16} {:>12} {:>12} {:>12}   native ExoV6 counterpart",
@@ -138,8 +137,8 @@ pub fn table(c: &Comparison, native: Option<&Run>, filter: Option<&str>) -> Stri
             s,
             "  {:<16} {:>12} {:>12} {:>12}   {}",
             l.name,
-            na(&c.exov6).unwrap_or_else(|| fig(l.exov6)),
-            na(&c.linux).unwrap_or_else(|| fig(l.linux)),
+            fig(l.exov6),
+            fig(l.linux),
             l.ratio.map_or("—".into(), |r| format!("{r:.2}")),
             native_cell(l.native)
         );

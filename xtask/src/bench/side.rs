@@ -76,11 +76,9 @@ impl Side {
         }
     }
 
-    /// The figure (median) of a benchmark, if this side has one.
+    /// The figure (median) of a benchmark, if this side printed one (a
+    /// failed side keeps the figures it printed before it failed).
     pub fn median(&self, name: &str) -> Option<f64> {
-        if self.status != "ok" {
-            return None;
-        }
         self.report
             .rows
             .iter()
@@ -142,6 +140,9 @@ pub fn judge(
         .find(|l| l.contains("Kernel panic") || l.contains("kernel: frames not returned"))
     {
         problems.push(p.trim().to_string());
+    }
+    if let Some(k) = lines.iter().find(|l| l.contains("killed by signal")) {
+        problems.push(k.trim().to_string());
     }
     if let Some(k) = &report.killed {
         problems.push(format!("the program died: {k}"));
@@ -208,6 +209,13 @@ mod tests {
             Some("timed out; futex: the worker answered 3 times")
         );
 
+        let mut failed = Side::not_run(System::Exov6, BenchAccel::Tcg, "failed", "died".into());
+        failed.report = r;
+        assert_eq!(
+            failed.median("pipe"),
+            Some(10.0),
+            "figures before the failure"
+        );
         let s = Side::not_run(System::Exov6, BenchAccel::Tcg, "failed", "no LibOS".into());
         assert_eq!(s.unavailable().as_deref(), Some("n/a (no LibOS)"));
         assert_eq!(s.median("pipe"), None);
