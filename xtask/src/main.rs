@@ -6,6 +6,7 @@ mod arch;
 mod bench;
 mod build;
 mod cli;
+mod ctests;
 mod deps;
 mod error;
 mod fsutil;

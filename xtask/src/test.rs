@@ -42,7 +42,8 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .filter(|l| selected(l.name))
         .collect();
     let host = selected("host");
-    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host && !smoke {
+    let ctests = crate::ctests::any_selected(selected);
+    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host && !smoke && !ctests {
         println!(
             "no step matches --filter {:?}",
             opts.filter.as_deref().unwrap_or("")
@@ -54,7 +55,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if (!cases.is_empty() || smoke) && !opts.no_deps {
+    if (!cases.is_empty() || smoke || ctests) && !opts.no_deps {
         match deps::ensure(deps::ALL) {
             Ok(report) => println!("deps: {report}"),
             Err(e) => {
@@ -70,6 +71,11 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     }
     for lint in lints {
         host_checks::run_lint(lint, &mut tally);
+    }
+
+    // (c2) The C test suite (and rust-std) built and run on the host.
+    if ctests {
+        crate::ctests::run_step(selected, &mut tally);
     }
 
     // (d) Kernel builds, ISOs, QEMU tests.
