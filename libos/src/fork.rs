@@ -116,6 +116,7 @@ extern "C" fn child_entry() -> ! {
     if kcall::register_upcalls().is_err() {
         kcall::exit(127);
     }
+    crate::console::enable();
     // SAFETY: the frame is the forking task's state at its `fork` call,
     // in this child's copy of the parent's memory: its code and stack
     // are mapped here as they were there.

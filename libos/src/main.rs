@@ -21,6 +21,7 @@
 
 extern crate alloc;
 
+mod console;
 mod exec;
 mod fd;
 mod fork;
@@ -133,7 +134,16 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
         // Preempted while resuming a task: finish that resume untouched.
         return;
     }
-    let mut g = PROC.lock();
+    // A preemption of the library OS's own code outside its handler (start,
+    // a forked child's entry) finds the state busy or absent: it resumes.
+    let mut g = if frame.kind == kind::PREEMPTED {
+        match PROC.try_lock() {
+            Some(g) if g.is_some() => g,
+            _ => return,
+        }
+    } else {
+        PROC.lock()
+    };
     let Some(p) = g.as_mut() else {
         kcall::exit(126);
     };
@@ -199,6 +209,7 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
         exo_rt::println!("libos: cannot register upcalls: {:?}", e);
         return 127;
     }
+    console::enable();
     let mut p = Box::new(Proc::new(pid));
     // Standard input, output and error: the console.
     let (h, w) = server::request(Op::Console, [0; 5]);

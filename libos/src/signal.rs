@@ -161,6 +161,10 @@ pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
         p.pending &= !b;
     }
     let a = p.actions[(sig - 1) as usize];
+    if a.handler == SIG_DFL && crate::server::pid() == 1 {
+        // Init takes only the signals it has handlers for (as on Linux).
+        return;
+    }
     if a.handler == SIG_DFL {
         match default_of(sig) {
             Default::Terminate => p.exit_process(sysproto::status::signaled(sig as u8, false)),

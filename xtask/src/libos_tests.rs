@@ -71,6 +71,30 @@ pub const TESTS: &[QemuTest] = &[
         ["loop-1", "loop-2", "loop-3", "dir-ok"],
         0
     ),
+    // The console as a terminal: the shell reads what the harness types.
+    QemuTest {
+        input: &[
+            ("init: running /bin/sh", "echo typed-$((6*7))\r"),
+            ("typed-42", "exit 5\r"),
+        ],
+        ..linux_test!("tty-shell", "/bin/sh", ["typed-42"], 5)
+    },
+    // ^C: SIGINT to the foreground process group; init (pid 1) ignores it.
+    QemuTest {
+        input: &[("init: running /bin/sh", "\u{3}")],
+        expect: &[
+            "init: /bin/sh killed by signal 2",
+            "sysd: init ended with status 130",
+            FRAMES_RETURNED,
+        ],
+        status: 130,
+        ..linux_test!(
+            "tty-ctrl-c",
+            "/bin/sh -c 'sleep 20; echo not-interrupted'",
+            [],
+            130
+        )
+    },
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",

@@ -7,6 +7,7 @@ mod bench;
 mod build;
 mod cli;
 mod ctests;
+mod ctests_guest;
 mod deps;
 mod error;
 mod fsutil;

@@ -161,6 +161,26 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// isa-debug-exit carries only 7 bits of status (QEMU's exit code is
+    /// `(s << 1) | 1` in a byte); the kernel prints the root task's whole
+    /// exit code (`root: exited with code N`) before powering off with it,
+    /// so a status that agrees with the last such line in its low 7 bits is
+    /// that code (128 + N for a program killed by signal N).
+    pub fn widened(self, lines: &[String]) -> Exit {
+        let Exit::Guest(s) = self else {
+            return self;
+        };
+        let code = lines
+            .iter()
+            .rev()
+            .find_map(|l| l.strip_prefix("root: exited with code "))
+            .and_then(|c| c.trim().parse::<i64>().ok());
+        match code {
+            Some(c) if (0..=255).contains(&c) && (c as u8) & 0x7f == s => Exit::Guest(c as u8),
+            _ => self,
+        }
+    }
+
     /// Decodes QEMU's exit status.
     pub fn from_status(status: ExitStatus) -> Exit {
         match status.code() {
@@ -196,6 +216,27 @@ pub fn status_meaning(status: u8) -> &'static str {
         2 => "kernel panic",
         3 => "CPU exception",
         _ => "unknown status",
+    }
+}
+
+#[cfg(test)]
+mod widen_tests {
+    use super::Exit;
+
+    #[test]
+    fn root_exit_code_widens_the_seven_bit_status() {
+        let lines = |c: &str| {
+            vec![
+                format!("root: exited with code {c}"),
+                "kernel: root task gone".into(),
+            ]
+        };
+        assert_eq!(Exit::Guest(2).widened(&lines("130")), Exit::Guest(130));
+        assert_eq!(Exit::Guest(5).widened(&lines("5")), Exit::Guest(5));
+        // A status that does not agree with the line is left alone.
+        assert_eq!(Exit::Guest(3).widened(&lines("130")), Exit::Guest(3));
+        assert_eq!(Exit::Guest(0).widened(&[]), Exit::Guest(0));
+        assert_eq!(Exit::Signal.widened(&lines("1")), Exit::Signal);
     }
 }
 

@@ -241,9 +241,10 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
     let stderr = err_thread
         .map(|t| t.join().unwrap_or_default())
         .unwrap_or_default();
+    let exit = Exit::from_status(status).widened(&lines);
     Ok(Outcome {
         lines,
-        exit: Exit::from_status(status),
+        exit,
         ended,
         banner_after,
         stderr,

@@ -28,13 +28,15 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .chain(qemu_runner::expand(crate::libos_tests::TESTS))
         .filter(|c| selected(&c.name))
         .collect();
+    // The C test suite in ExoV6 (`linux-ctest-*`), made after the host runs.
+    let ctest_guests = crate::ctests_guest::any_selected(selected);
     let smoke = selected(BENCH_SMOKE);
     let arches: BTreeSet<Arch> = Arch::ALL
         .into_iter()
         .filter(|a| {
             selected(&format!("build-{a}"))
                 || cases.iter().any(|c| c.test.arch == *a)
-                || (smoke && *a == Arch::X86_64)
+                || ((smoke || ctest_guests) && *a == Arch::X86_64)
         })
         .collect();
     let lints: Vec<_> = host_checks::LINTS
@@ -43,7 +45,14 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .collect();
     let host = selected("host");
     let ctests = crate::ctests::any_selected(selected);
-    if cases.is_empty() && arches.is_empty() && lints.is_empty() && !host && !smoke && !ctests {
+    if cases.is_empty()
+        && arches.is_empty()
+        && lints.is_empty()
+        && !host
+        && !smoke
+        && !ctests
+        && !ctest_guests
+    {
         println!(
             "no step matches --filter {:?}",
             opts.filter.as_deref().unwrap_or("")
@@ -55,7 +64,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if (!cases.is_empty() || smoke || ctests) && !opts.no_deps {
+    if (!cases.is_empty() || smoke || ctests || ctest_guests) && !opts.no_deps {
         match deps::ensure(deps::ALL) {
             Ok(report) => println!("deps: {report}"),
             Err(e) => {
@@ -76,6 +85,12 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     // (c2) The C test suite (and rust-std) built and run on the host.
     if ctests {
         crate::ctests::run_step(selected, &mut tally);
+    }
+    let mut cases = cases;
+    if ctest_guests {
+        // Each program in ExoV6, against its host run (`host_output`
+        // reuses the runs just made).
+        cases.extend(qemu_runner::expand(crate::ctests_guest::cases(selected)));
     }
 
     // (d) Kernel builds, ISOs, QEMU tests.

@@ -28,8 +28,11 @@ pub mod slots {
     /// The process's wake-up notification (READ): the server signals it
     /// when something the process may be waiting for changed.
     pub const WAKE: u32 = 5;
-    /// The first of [`super::MAILBOX_PAGES`] mailbox frames.
+    /// The first of [`super::MAILBOX_PAGES`] mailbox frames (6 to 10).
     pub const MAILBOX: u32 = 6;
+    /// The console UART's ports (COM1): the library OS writes the console
+    /// itself (the server keeps reading it).
+    pub const CONSOLE: u32 = 11;
     /// During a fork: the child's address space (MAP).
     pub const CHILD_ASPACE: u32 = 16;
     /// During a fork: the child's capability space (WRITE).
@@ -106,6 +109,8 @@ pub mod control {
     pub const IMAGE_PAGES: usize = 6;
     /// At start: the first page of those.
     pub const IMAGE_START: usize = 7;
+    /// The console's output flags (`termios.c_oflag`), kept by the server.
+    pub const CONSOLE_OFLAG: usize = 8;
     /// The sender of the last instance of signal `n` is in word
     /// `SENDERS + n - 1` (written before the pending bit is set).
     pub const SENDERS: usize = 16;

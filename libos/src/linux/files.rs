@@ -41,7 +41,8 @@ pub fn call(
     Some(match n {
         READ => read(p, f, fd, a[1], a[2], None),
         PREAD64 => read(p, f, fd, a[1], a[2], Some(a[3])),
-        READV => readv(p, f, fd, a[1], a[2]),
+        READV => readv(p, f, fd, a[1], a[2], None),
+        PREADV => readv(p, f, fd, a[1], a[2], Some(a[3])),
         WRITE => write(p, f, fd, a[1], a[2]),
         WRITEV => writev(p, f, fd, a[1], a[2]),
         PWRITE64 => Ret::Val(-EROFS),
@@ -221,6 +222,18 @@ fn pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<i64, i64> {
 
 /// `read`/`pread` into user memory.
 fn read(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64, at: Option<u64>) -> Ret {
+    read_scatter(p, f, fd, &[(buf, len)], at)
+}
+
+/// Reads into the buffers `iov` in order (`read`, `pread`, `readv`):
+/// one server read of up to their total (at most a mailbox), scattered.
+fn read_scatter(
+    p: &mut Proc,
+    _f: &mut UpcallFrame,
+    fd: i64,
+    iov: &[(u64, u64)],
+    at: Option<u64>,
+) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
         Err(e) => return Ret::Val(-e),
@@ -234,14 +247,21 @@ fn read(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64, at: Opti
     if at.is_some() && !matches!(file.kind, kind::FILE) {
         return Ret::Val(-ESPIPE);
     }
-    if len == 0 {
+    let total: u64 = iov.iter().map(|(_, l)| *l).sum();
+    let want = total.min(DATA_BYTES as u64);
+    if want == 0 {
         return Ret::Val(0);
     }
-    if let Err(e) = p.mm.prepare(buf, len.min(DATA_BYTES as u64), true) {
-        return Ret::Val(-e);
+    // Check the buffers first, so a bad one loses no data.
+    let mut left = want;
+    for &(b, l) in iov {
+        let n = l.min(left);
+        if let Err(e) = p.mm.prepare(b, n, true) {
+            return Ret::Val(-e);
+        }
+        left -= n;
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
-    let want = len.min(DATA_BYTES as u64);
     let (r, _) = server::request(
         Op::Read,
         [
@@ -252,7 +272,6 @@ fn read(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64, at: Opti
             0,
         ],
     );
-    let _ = f;
     if r == WOULD_BLOCK {
         return if nonblock {
             Ret::Val(-EAGAIN)
@@ -263,13 +282,20 @@ fn read(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64, at: Opti
     if r <= 0 {
         return Ret::Val(r);
     }
-    let n = r as usize;
-    let mut tmp = alloc::vec![0u8; n];
+    let mut tmp = alloc::vec![0u8; r as usize];
     server::get(&mut tmp);
-    match p.mm.write(buf, &tmp) {
-        Ok(()) => Ret::Val(r),
-        Err(e) => Ret::Val(-e),
+    let mut done = 0;
+    for &(b, l) in iov {
+        if done >= tmp.len() {
+            break;
+        }
+        let n = (l as usize).min(tmp.len() - done);
+        if let Err(e) = p.mm.write(b, &tmp[done..done + n]) {
+            return Ret::Val(-e);
+        }
+        done += n;
     }
+    Ret::Val(r)
 }
 
 /// The `iovec`s at `iov`.
@@ -288,15 +314,10 @@ fn iovecs(p: &mut Proc, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i64> {
         .collect())
 }
 
-fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64) -> Ret {
-    let v = match iovecs(p, iov, cnt) {
-        Ok(v) => v,
-        Err(e) => return Ret::Val(-e),
-    };
-    // One read into the first non-empty buffer (short reads are allowed).
-    match v.iter().find(|(_, l)| *l > 0) {
-        Some(&(b, l)) => read(p, f, fd, b, l, None),
-        None => Ret::Val(0),
+fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64, at: Option<u64>) -> Ret {
+    match iovecs(p, iov, cnt) {
+        Ok(v) => read_scatter(p, f, fd, &v, at),
+        Err(e) => Ret::Val(-e),
     }
 }
 
@@ -312,16 +333,14 @@ fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret 
     }
     match file.kind {
         kind::CONSOLE => {
-            if let Err(e) = p.mm.prepare(buf, len, false) {
-                return Ret::Val(-e);
-            }
             let mut done = 0;
             while done < len {
-                let chunk = (len - done).min(1 << 20);
-                if exo_rt::debug_write_raw(buf + done, chunk).is_err() {
-                    return Ret::Val(-EFAULT);
+                let chunk = (len - done).min(DATA_BYTES as u64) as usize;
+                match p.mm.read(buf + done, chunk) {
+                    Ok(b) => crate::console::write(&b),
+                    Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
                 }
-                done += chunk;
+                done += chunk as u64;
             }
             Ret::Val(len as i64)
         }
@@ -398,7 +417,7 @@ fn write_bytes(p: &mut Proc, f: &mut UpcallFrame, fd: i64, all: &[u8]) -> Ret {
         Err(e) => return Ret::Val(-e),
     };
     if file.kind == kind::CONSOLE {
-        let _ = exo_rt::debug_write(all);
+        crate::console::write(all);
         return Ret::Val(all.len() as i64);
     }
     if file.kind == kind::FILE || file.kind == kind::DIR {

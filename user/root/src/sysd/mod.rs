@@ -7,6 +7,7 @@
 //! which the server maps too. It creates every process environment (so
 //! none dies with its parent) and gets their death notices.
 
+mod console;
 mod image;
 mod objects;
 mod procs;
@@ -64,6 +65,16 @@ pub fn run(args: &StartArgs) -> i32 {
     if endpoint_create(mem, ep).is_err() {
         println!("sysd: cannot create the endpoint");
         return 1;
+    }
+    // The console reader: its slots, then a badged endpoint for it.
+    let reader = pool.alloc_range(exo_rt::ipc::spawn::slots_needed() + 1);
+    let badged = pool.alloc();
+    let console = match (reader, badged) {
+        (Some(r), Some(b)) => console::start(mem, ep, r, b),
+        _ => Err("out of slots"),
+    };
+    if let Err(e) = console {
+        println!("sysd: no console input: {e}");
     }
     let mut server = Server::new(vfs, image, pool, mem, ep);
     let argv = init_argv(args.cmdline);
@@ -188,6 +199,8 @@ fn serve(server: &mut Server, ep: Slot) -> i32 {
             // A notice needs no reply: wait for the next message.
             next = recv(ep);
             continue;
+        } else if badge == console::BADGE {
+            server.console_request(msg)
         } else {
             server.request(badge, msg)
         };

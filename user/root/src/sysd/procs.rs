@@ -14,6 +14,7 @@ use sysproto::{
     control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK,
 };
 
+use super::console::Tty;
 use super::image::{fill_frame, Image};
 use super::objects::{Kind, Objects, PIPE_CAPACITY};
 use super::slots::SlotPool;
@@ -80,8 +81,7 @@ pub struct Server {
     next_pid: u64,
     free_mailboxes: Vec<u64>,
     next_mailbox: u64,
-    termios: [u8; 36],
-    console_pgrp: u64,
+    pub tty: Tty,
 }
 
 fn ok(v: i64) -> Msg {
@@ -94,15 +94,6 @@ fn err(e: i64) -> Msg {
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
-        // A cooked terminal (the kernel's 36-byte `struct termios`): ICRNL | OPOST|ONLCR | B38400 CS8 CREAD | ISIG
-        // ICANON ECHO ECHOE ECHOK IEXTEN, with the usual control characters.
-        let mut termios = [0u8; 36];
-        termios[0..4].copy_from_slice(&0x500u32.to_le_bytes());
-        termios[4..8].copy_from_slice(&0x5u32.to_le_bytes());
-        termios[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
-        termios[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
-        let cc = [3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22];
-        termios[17..17 + cc.len()].copy_from_slice(&cc);
         Server {
             vfs,
             image,
@@ -114,8 +105,7 @@ impl Server {
             next_pid: 1,
             free_mailboxes: Vec::new(),
             next_mailbox: 0,
-            termios,
-            console_pgrp: 1,
+            tty: Tty::new(),
         }
     }
 
@@ -190,6 +180,12 @@ impl Server {
         for &(va, slot, flags) in &self.image.shared {
             map_into(aspace, slot, va, flags).map_err(fail)?;
         }
+        // The console's ports: programs write the terminal themselves.
+        let console = abi::root_slots::CONSOLE_PORTS;
+        if exo_rt::cap_identify(console).is_ok() {
+            mint_into(console, cspace, slots::CONSOLE, Rights::ALL)?;
+        }
+        set_word(&p, control::CONSOLE_OFLAG, self.tty.oflag());
         set_word(&p, control::PID, pid);
         set_word(&p, control::PPID, ppid);
         set_word(&p, control::BOOT_EPOCH_NS, boot_epoch_ns());
@@ -806,7 +802,18 @@ impl Server {
                 self.put_data(pid, &alloc::vec![0u8; len]);
                 ok(len as i64)
             }
-            Kind::Console => ok(0),
+            Kind::Console => match self.tty.take(len) {
+                Some(bytes) => {
+                    self.put_data(pid, &bytes);
+                    ok(bytes.len() as i64)
+                }
+                None => {
+                    if !self.tty.waiters.contains(&pid) {
+                        self.tty.waiters.push(pid);
+                    }
+                    ok(WOULD_BLOCK)
+                }
+            },
             Kind::PipeWrite(_) => err(EBADF),
             Kind::PipeRead(pi) => {
                 let Some(pipe) = self.objs.pipe_mut(pi) else {
@@ -1116,13 +1123,17 @@ impl Server {
         }
         match a[1] {
             0x5401 => {
-                let t = self.termios;
+                let t = self.tty.termios;
                 self.put_data(pid, &t);
                 ok(0)
             }
             0x5402..=0x5404 => {
                 let d = self.get_data(pid, 36);
-                self.termios.copy_from_slice(&d[..36]);
+                self.tty.termios.copy_from_slice(&d[..36]);
+                let oflag = self.tty.oflag();
+                for p in self.procs.values().filter(|p| p.mailbox_at != 0) {
+                    set_word(p, control::CONSOLE_OFLAG, oflag);
+                }
                 ok(0)
             }
             0x5413 => {
@@ -1132,23 +1143,53 @@ impl Server {
                 self.put_data(pid, &w);
                 ok(0)
             }
-            0x5414 => ok(0),
+            0x5414 | 0x540e => ok(0), // TIOCSWINSZ, TIOCSCTTY
             0x540f => {
-                let g = (self.console_pgrp as u32).to_le_bytes();
+                let g = (self.tty.pgrp as u32).to_le_bytes();
                 self.put_data(pid, &g);
                 ok(0)
             }
             0x5410 => {
                 let d = self.get_data(pid, 4);
-                self.console_pgrp = u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]]));
+                self.tty.pgrp = u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]]));
                 ok(0)
             }
             0x541b => {
-                self.put_data(pid, &[0u8; 4]);
+                let n = (self.tty.ready.len() as u32).to_le_bytes();
+                self.put_data(pid, &n);
                 ok(0)
             }
             _ => err(EINVAL),
         }
+    }
+
+    /// A message from the console reader.
+    pub fn console_request(&mut self, msg: Msg) -> Msg {
+        if msg[0] == super::console::HELLO {
+            self.tty.live = true;
+            return ok(0);
+        }
+        let n = (msg[1] as usize).min(32);
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate().take(n) {
+            *b = (msg[2 + i / 8] >> ((i % 8) * 8)) as u8;
+        }
+        let signals = self.tty.input(&bytes[..n]);
+        let fg = self.tty.pgrp;
+        for sig in signals {
+            let members: Vec<u64> = self
+                .procs
+                .iter()
+                .filter(|(_, p)| p.zombie.is_none() && p.pgid == fg)
+                .map(|(k, _)| *k)
+                .collect();
+            for m in members {
+                self.signal(m, sig, 0);
+            }
+        }
+        let w = core::mem::take(&mut self.tty.waiters);
+        self.wake_all(&w);
+        ok(0)
     }
 
     fn poll(&mut self, pid: u64, h: u64, register: bool) -> Msg {
@@ -1186,7 +1227,17 @@ impl Server {
                 }
                 (r, n)
             }
-            Kind::Console => (ready::OUT, 0),
+            Kind::Console => {
+                let r = if self.tty.ready.is_empty() && self.tty.eofs == 0 && self.tty.live {
+                    ready::OUT
+                } else {
+                    ready::IN | ready::OUT
+                };
+                if register && r & ready::IN == 0 && !self.tty.waiters.contains(&pid) {
+                    self.tty.waiters.push(pid);
+                }
+                (r, self.tty.ready.len())
+            }
             _ => (ready::IN | ready::OUT, 0),
         };
         [r, n as u64, 0, 0, 0, 0]

@@ -34,11 +34,16 @@ impl SlotPool {
 
     /// Three consecutive slots (for `EnvCreate`).
     pub fn alloc3(&mut self) -> Option<Slot> {
-        if self.next + 3 > self.end {
+        self.alloc_range(3).map(|r| r.start)
+    }
+
+    /// `n` consecutive slots.
+    pub fn alloc_range(&mut self, n: u32) -> Option<core::ops::Range<Slot>> {
+        if self.next + n > self.end {
             return None;
         }
-        self.next += 3;
-        Some(self.next - 3)
+        self.next += n;
+        Some(self.next - n..self.next)
     }
 
     pub fn free(&mut self, s: Slot) {

@@ -10,16 +10,17 @@
 //! without touching the interrupted stack (which may be unmapped, as when a
 //! thread has just unmapped its own stack before exiting):
 //!
-//! 1. `popfq` takes the frame's `rflags` (pushed on the upcall stack);
-//! 2. the frame's `rip` goes into the runtime's word `RESUME_RIP`;
-//! 3. every general register is loaded from the frame, `rsp` and then
-//!    `rdi` (the frame pointer) last, with `mov`s, which change no flag;
-//! 4. `jmp [RESUME_RIP]`.
+//! 1. the frame's `rip` and `rdi` go into the runtime's words
+//!    `RESUME_RIP` and `RESUME_RDI`;
+//! 2. `popfq` takes the frame's `rflags` (pushed on the upcall stack);
+//! 3. every other general register is loaded from the frame with `mov`s
+//!    (which change no flag), `rsp` last;
+//! 4. in the *window*: `rdi` from `RESUME_RDI`, then `jmp [RESUME_RIP]`.
 //!
-//! Between steps 3 and 4 the CPU runs the stub on the interrupted stack. A
-//! handler that switches between threads of its own must not do so for an
-//! upcall taken there ([`in_resume`] tells), or the word would be
-//! overwritten before the jump. The frame offsets are `abi::UpcallFrame`'s,
+//! In the window the CPU runs the stub on the interrupted stack, so a
+//! preemption upcall can land there. Its handler must resume that frame
+//! unchanged (no thread switch: [`in_resume`] tells), and step 1 is then
+//! skipped, so the window runs again with the words it was given. The frame offsets are `abi::UpcallFrame`'s,
 //! checked below at compile time.
 
 use abi::UpcallFrame;
@@ -56,10 +57,24 @@ core::arch::global_asm!(
     // Resume from the frame at rdi (also entered directly by `resume`).
     ".globl exo_rt_resume",
     "exo_rt_resume:",
+    // The target rip and rdi go to RESUME_RIP / RESUME_RDI, unless the
+    // frame was taken inside the window below (a preemption there): then
+    // they already hold the interrupted resume's target, and the window
+    // runs again with them.
+    "    mov rax, [rdi + 160]",
+    "    lea rcx, [rip + exo_rt_resume_window]",
+    "    cmp rax, rcx",
+    "    jb 2f",
+    "    lea rcx, [rip + exo_rt_resume_end]",
+    "    cmp rax, rcx",
+    "    jb 3f",
+    "2:",
+    "    mov [rip + {resume_rip}], rax",
+    "    mov rax, [rdi + 72]",
+    "    mov [rip + {resume_rdi}], rax",
+    "3:",
     "    push qword ptr [rdi + 168]",
     "    popfq",
-    "    mov rax, [rdi + 160]",
-    "    mov [rip + {resume_rip}], rax",
     "    mov rax, [rdi + 32]",
     "    mov rbx, [rdi + 40]",
     "    mov rcx, [rdi + 48]",
@@ -77,7 +92,7 @@ core::arch::global_asm!(
     "    mov rsp, [rdi + 88]",
     ".globl exo_rt_resume_window",
     "exo_rt_resume_window:",
-    "    mov rdi, [rdi + 72]",
+    "    mov rdi, [rip + {resume_rdi}]",
     "    jmp qword ptr [rip + {resume_rip}]",
     ".globl exo_rt_resume_end",
     "exo_rt_resume_end:",
@@ -85,10 +100,13 @@ core::arch::global_asm!(
     ".popsection",
     dispatch = sym super::dispatch,
     resume_rip = sym RESUME_RIP,
+    resume_rdi = sym RESUME_RDI,
 );
 
 /// Where the resume path keeps the `rip` it jumps to.
 static RESUME_RIP: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// And the `rdi` it loads last (the frame pointer until then).
+static RESUME_RDI: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 extern "C" {
     /// The stub above; never called from Rust, only its address is used.

@@ -1,0 +1,269 @@
+//! The console terminal. A small reader environment (spawned from the
+//! root task's own image) owns the UART's interrupt: it waits for it,
+//! drains the receive buffer and hands the bytes to the server by IPC on
+//! an endpoint badged [`BADGE`]. The server runs the line discipline on
+//! them: canonical mode with erase, kill and end-of-file, echo, carriage
+//! return to newline, and the signal characters (^C SIGINT, ^\ SIGQUIT,
+//! ^Z SIGTSTP) sent to the foreground process group. Programs write the
+//! console themselves (the library OS has the ports); the server echoes.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use abi::root_slots::{CONSOLE_IRQ, CONSOLE_PORTS, FIRST_IRQ};
+use abi::Rights;
+use exo_rt::ipc::{call, spawn, Spawn};
+use exo_rt::ports::{inb, outb};
+use exo_rt::{irq_ack, irq_bind, ports_enable, wait, Slot};
+
+/// The badge of the reader's calls.
+pub const BADGE: u64 = 1 << 62;
+/// Reader requests: ready for its capabilities; bytes typed.
+pub const HELLO: u64 = 1;
+pub const INPUT: u64 = 2;
+
+const COM1: u16 = 0x3f8;
+const LSR: u16 = COM1 + 5;
+const IER: u16 = COM1 + 1;
+
+/// The reader's slots: its endpoint (EnvCreate's slot 3), the line, the
+/// ports, its notification.
+const R_EP: Slot = 3;
+const R_IRQ: Slot = 4;
+const R_PORTS: Slot = 5;
+const R_NTF: Slot = 6;
+
+/// Starts the reader. `slots`: empty slots of the server for it.
+pub fn start(
+    mem: Slot,
+    ep: Slot,
+    slots: core::ops::Range<Slot>,
+    badged: Slot,
+) -> Result<(), &'static str> {
+    exo_rt::cap_mint(
+        ep,
+        badged,
+        Rights::EXECUTE | Rights::GRANT | Rights::DERIVE,
+        BADGE,
+    )
+    .map_err(|_| "cannot mint the console endpoint")?;
+    let child = spawn(&Spawn {
+        mem,
+        slots: slots.clone(),
+        give: Some(badged),
+        death: None,
+        entry: reader,
+        arg: 0,
+    })
+    .map_err(|e| e.step)?;
+    let cspace = child.env.cspace;
+    let ntf = slots.end - 1;
+    exo_rt::notification_create(mem, ntf).map_err(|_| "no notification")?;
+    for (src, dst) in [
+        (FIRST_IRQ + CONSOLE_IRQ, R_IRQ),
+        (CONSOLE_PORTS, R_PORTS),
+        (ntf, R_NTF),
+    ] {
+        exo_rt::cap_mint_into(src, cspace, dst, Rights::ALL, 0)
+            .map_err(|_| "cannot lend the console")?;
+    }
+    ports_enable(CONSOLE_PORTS).map_err(|_| "cannot open the console ports")?;
+    Ok(())
+}
+
+/// The reader environment's body.
+fn reader(_: u64) -> ! {
+    // The server answers once it has lent the capabilities.
+    let _ = call(R_EP, [HELLO, 0, 0, 0, 0, 0]);
+    if irq_bind(R_IRQ, R_NTF, 1).is_err() || ports_enable(R_PORTS).is_err() {
+        exo_rt::exit(1);
+    }
+    outb(IER, 1);
+    loop {
+        let _ = wait(R_NTF, u64::MAX);
+        // No heap here (the reader's copy of the server's heap has no
+        // memory capability behind it): a fixed buffer.
+        let mut bytes = [0u8; 256];
+        let mut n = 0;
+        while inb(LSR) & 1 != 0 && n < bytes.len() {
+            bytes[n] = inb(COM1);
+            n += 1;
+        }
+        let _ = irq_ack(R_IRQ);
+        for chunk in bytes[..n].chunks(32) {
+            let mut w = [0u64; 4];
+            for (i, b) in chunk.iter().enumerate() {
+                w[i / 8] |= u64::from(*b) << ((i % 8) * 8);
+            }
+            let _ = call(R_EP, [INPUT, chunk.len() as u64, w[0], w[1], w[2], w[3]]);
+        }
+    }
+}
+
+/// Writes bytes to the UART (echo).
+fn put(bytes: &[u8], onlcr: bool) {
+    for &b in bytes {
+        if b == b'\n' && onlcr {
+            put_raw(b'\r');
+        }
+        put_raw(b);
+    }
+}
+
+fn put_raw(b: u8) {
+    for _ in 0..100_000 {
+        if inb(LSR) & (1 << 5) != 0 {
+            break;
+        }
+    }
+    outb(COM1, b);
+}
+
+/// The terminal: settings and the input queues.
+pub struct Tty {
+    /// The kernel's `struct termios` (36 bytes).
+    pub termios: [u8; 36],
+    /// The line being edited (canonical mode).
+    line: Vec<u8>,
+    /// Bytes ready for `read`.
+    pub ready: VecDeque<u8>,
+    /// End-of-file marks (^D on an empty line) not yet read.
+    pub eofs: usize,
+    /// Whether a reader exists (else reads see end of file).
+    pub live: bool,
+    /// Pids waiting for input.
+    pub waiters: Vec<u64>,
+    /// The foreground process group.
+    pub pgrp: u64,
+}
+
+fn word(t: &[u8; 36], i: usize) -> u32 {
+    u32::from_le_bytes([t[i * 4], t[i * 4 + 1], t[i * 4 + 2], t[i * 4 + 3]])
+}
+
+impl Tty {
+    pub fn new() -> Tty {
+        // A cooked terminal: ICRNL | OPOST ONLCR | B38400 CS8 CREAD |
+        // ISIG ICANON ECHO ECHOE ECHOK IEXTEN, the usual control characters.
+        let mut termios = [0u8; 36];
+        termios[0..4].copy_from_slice(&0x100u32.to_le_bytes());
+        termios[4..8].copy_from_slice(&0x5u32.to_le_bytes());
+        termios[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
+        termios[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
+        let cc = [3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22];
+        termios[17..17 + cc.len()].copy_from_slice(&cc);
+        Tty {
+            termios,
+            line: Vec::new(),
+            ready: VecDeque::new(),
+            eofs: 0,
+            live: false,
+            waiters: Vec::new(),
+            pgrp: 1,
+        }
+    }
+
+    pub fn oflag(&self) -> u64 {
+        u64::from(word(&self.termios, 1))
+    }
+
+    fn cc(&self, i: usize) -> u8 {
+        self.termios[17 + i]
+    }
+
+    /// Runs the line discipline on typed bytes; the signals to send to the
+    /// foreground group.
+    pub fn input(&mut self, bytes: &[u8]) -> Vec<u64> {
+        let iflag = word(&self.termios, 0);
+        let lflag = word(&self.termios, 3);
+        let onlcr = self.oflag() & 5 == 5;
+        let (isig, icanon, echo) = (lflag & 1 != 0, lflag & 2 != 0, lflag & 8 != 0);
+        let mut signals = Vec::new();
+        for &b0 in bytes {
+            let mut b = b0;
+            if b == b'\r' && iflag & 0x80 != 0 {
+                continue; // IGNCR
+            }
+            if b == b'\r' && iflag & 0x100 != 0 {
+                b = b'\n'; // ICRNL
+            }
+            if isig && b != 0 {
+                let sig = if b == self.cc(0) {
+                    Some(2)
+                } else if b == self.cc(1) {
+                    Some(3)
+                } else if b == self.cc(10) {
+                    Some(20)
+                } else {
+                    None
+                };
+                if let Some(sig) = sig {
+                    if echo {
+                        put(&[b'^', b ^ 0x40, b'\n'], onlcr);
+                    }
+                    self.line.clear();
+                    signals.push(sig);
+                    continue;
+                }
+            }
+            if !icanon {
+                self.ready.push_back(b);
+                if echo {
+                    put(&[b], onlcr);
+                }
+                continue;
+            }
+            if b == self.cc(2) || b == 8 {
+                if self.line.pop().is_some() && echo {
+                    put(b"\x08 \x08", onlcr);
+                }
+            } else if b == self.cc(3) {
+                if echo {
+                    for _ in 0..self.line.len() {
+                        put(b"\x08 \x08", onlcr);
+                    }
+                }
+                self.line.clear();
+            } else if b == self.cc(4) {
+                if self.line.is_empty() {
+                    self.eofs += 1;
+                } else {
+                    self.ready.extend(self.line.drain(..));
+                }
+            } else {
+                self.line.push(b);
+                if echo {
+                    put(&[b], onlcr);
+                }
+                if b == b'\n' {
+                    self.ready.extend(self.line.drain(..));
+                }
+            }
+        }
+        signals
+    }
+
+    /// Takes up to `len` bytes for a `read` (a canonical read stops after
+    /// a newline). `None`: nothing to read yet.
+    pub fn take(&mut self, len: usize) -> Option<Vec<u8>> {
+        if self.ready.is_empty() {
+            if self.eofs > 0 || !self.live {
+                self.eofs = self.eofs.saturating_sub(1);
+                return Some(Vec::new());
+            }
+            return None;
+        }
+        let canon = word(&self.termios, 3) & 2 != 0;
+        let mut out = Vec::new();
+        while out.len() < len {
+            let Some(b) = self.ready.pop_front() else {
+                break;
+            };
+            out.push(b);
+            if canon && b == b'\n' {
+                break;
+            }
+        }
+        Some(out)
+    }
+}
