@@ -16,7 +16,7 @@ NOTES = {
     "openat": "as open; relative to a directory descriptor",
     "pwrite64": "EROFS (read-only root file system)",
     "creat": "EROFS (read-only root file system)",
-    "mmap": "anonymous private, and private copies of files; MAP_SHARED anonymous memory is ENODEV",
+    "mmap": "anonymous private; anonymous MAP_SHARED (backed at once, shared with children across fork); private copies of files; writable shared file mappings EACCES",
     "madvise": "MADV_DONTNEED drops the pages (they read as zero); other advice is accepted and ignored",
     "mlock": "accepted: nothing is ever paged out",
     "mlockall": "accepted: nothing is ever paged out",

@@ -40,6 +40,9 @@ pub enum Segv {
 pub struct Vma {
     pub end: u64,
     pub prot: u32,
+    /// `MAP_SHARED`: its pages are backed at once and stay shared (not
+    /// copy-on-write) with children.
+    pub shared: bool,
 }
 
 /// A page backed by a frame.
@@ -175,7 +178,35 @@ impl Mm {
 
     /// Adds the area `[start, end)` with `prot` (the range must be free).
     pub fn add(&mut self, start: u64, end: u64, prot: u32) {
-        self.vmas.insert(start, Vma { end, prot });
+        self.vmas.insert(
+            start,
+            Vma {
+                end,
+                prot,
+                shared: false,
+            },
+        );
+    }
+
+    /// Adds a shared area and backs every page of it now.
+    pub fn add_shared(&mut self, start: u64, end: u64, prot: u32) -> Result<(), i64> {
+        self.vmas.insert(
+            start,
+            Vma {
+                end,
+                prot,
+                shared: true,
+            },
+        );
+        let mut a = start;
+        while a < end {
+            if self.populate(a, flags_for(prot, false)).is_err() {
+                self.remove(start, end);
+                return Err(ENOMEM);
+            }
+            a += PAGE;
+        }
+        Ok(())
     }
 
     /// Removes every area and page (for exec).
@@ -380,6 +411,16 @@ impl Mm {
         self.brk
     }
 
+    /// `mmap` of anonymous memory shared with children: placed as
+    /// [`Mm::mmap_anon`], then backed at once.
+    pub fn mmap_shared(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
+        let start = self.mmap_anon(hint, len, prot, fixed)?;
+        let end = page_up(start + len).ok_or(EINVAL)?;
+        self.vmas.remove(&start);
+        self.add_shared(start, end, prot)?;
+        Ok(start)
+    }
+
     /// `mmap` of anonymous memory (`fixed`: exactly at `hint`). The address.
     pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
         let len = page_up(len).filter(|&l| l > 0).ok_or(EINVAL)?;
@@ -465,7 +506,7 @@ impl Mm {
             }
             let lo = s.max(start);
             let hi = v.end.min(end);
-            self.vmas.insert(lo, Vma { end: hi, prot });
+            self.vmas.insert(lo, Vma { end: hi, prot, ..v });
         }
         let present: Vec<(u64, Page)> = self
             .pages
@@ -500,11 +541,17 @@ impl Mm {
     }
 
     /// Marks every writable private page copy-on-write (and maps it read
-    /// only), for a fork.
+    /// only), for a fork; pages of shared areas stay as they are.
     pub fn share_for_fork(&mut self) {
         let all: Vec<(u64, Page)> = self.pages.iter().map(|(&a, &p)| (a, p)).collect();
         for (a, mut p) in all {
-            let prot = self.find(a).map_or(0, |(_, v)| v.prot);
+            let Some((_, v)) = self.find(a) else {
+                continue;
+            };
+            if v.shared {
+                continue;
+            }
+            let prot = v.prot;
             if prot & PROT_WRITE != 0 && !p.cow {
                 p.cow = true;
                 if p.mapped {

@@ -255,9 +255,13 @@ pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut T
 /// The calling environment exits with `code`.
 pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     let name = caller().map_or("?", |c| c.name);
-    println!("{name}: exited with code {}", code as i64);
+    // The root task's exit is the system's; other environments' exits
+    // are routine (a library OS process each) and logged at debug level.
     if name == crate::roottask::NAME {
+        println!("{name}: exited with code {}", code as i64);
         ROOT_EXIT_CODE.store(code as u8, Ordering::Relaxed);
+    } else {
+        log::debug!("{name}: exited with code {}", code as i64);
     }
     end_current(frame, Ending::Exit(code));
 }
@@ -279,7 +283,7 @@ pub fn kill(frame: &mut TrapFrame, target: u32, code: u64) -> Result<(), Error> 
         .get(&target)
         .map(|e| e.name)
         .ok_or(Error::NoPartner)?;
-    println!("{name}: killed by env {me} with code {}", code as i64);
+    log::debug!("{name}: killed by env {me} with code {}", code as i64);
     frame.set_syscall_result(0, [0; 4]);
     destroy(target, Ending::Killed(code));
     let mine = ENVS.lock().get(&me).map(|e| e.aspace);
@@ -402,7 +406,7 @@ pub fn destroy(id: u32, how: Ending) {
         frames::free()
     );
     for o in orphans {
-        println!("child: ended with its creator (env {id})");
+        log::debug!("child: ended with its creator (env {id})");
         destroy(o, Ending::Exit(0));
     }
 }

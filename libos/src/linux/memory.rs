@@ -48,8 +48,7 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
     }
     if flags & MAP_ANONYMOUS != 0 {
         if flags & MAP_SHARED != 0 {
-            // Memory shared between processes is not built yet.
-            return Err(ENODEV);
+            return p.mm.mmap_shared(addr, len, prot, fixed).map(|v| v as i64);
         }
         return p.mm.mmap_anon(addr, len, prot, fixed).map(|v| v as i64);
     }

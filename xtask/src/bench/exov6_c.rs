@@ -4,10 +4,9 @@
 //! init=/bin/cbench ARGS`, issue 4); the lines it prints are read like
 //! the Linux side's.
 //!
-//! Until the LibOS can run static Linux programs this side fails (no
-//! `bench` lines appear), and the comparison shows `n/a (reason)` for it.
-//! [`REQUIRED`] says whether such a failure fails `cargo xtask bench` and
-//! the `bench-smoke` test step: turn it on once the LibOS runs the program.
+//! A side that fails (no `bench` lines, or a benchmark that reports
+//! `FAIL`) shows `n/a (reason)` in the comparison; [`REQUIRED`] makes
+//! such a failure fail `cargo xtask bench` and the `bench-smoke` step.
 
 use std::path::PathBuf;
 
@@ -24,8 +23,8 @@ use crate::session::{self, Ended, Input, Watch};
 use crate::{initrd, paths};
 
 /// Whether the ExoV6 side must succeed (in `cargo xtask bench`'s exit
-/// code and in `bench-smoke`). False until the LibOS runs the program.
-pub const REQUIRED: bool = false;
+/// code and in `bench-smoke`): the library OS runs the program.
+pub const REQUIRED: bool = true;
 
 /// The kernel command line: power off when the program exits, and start
 /// `/bin/cbench` with the program's arguments.
