@@ -117,6 +117,7 @@ extern "C" fn child_entry() -> ! {
         kcall::exit(127);
     }
     crate::console::enable();
+    crate::linked::publish();
     // SAFETY: the frame is the forking task's state at its `fork` call,
     // in this child's copy of the parent's memory: its code and stack
     // are mapped here as they were there.

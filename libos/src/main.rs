@@ -26,6 +26,7 @@ mod exec;
 mod fd;
 mod fork;
 mod kcall;
+mod linked;
 mod linux;
 mod mm;
 mod proc;
@@ -210,6 +211,7 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
         return 127;
     }
     console::enable();
+    linked::publish();
     let mut p = Box::new(Proc::new(pid));
     // Standard input, output and error: the console.
     let (h, w) = server::request(Op::Console, [0; 5]);

@@ -29,6 +29,12 @@ pub fn control(i: usize) -> u64 {
     control_word(i).load(Ordering::Acquire)
 }
 
+/// Writes control word `i` (only the words the library OS owns,
+/// `sysproto::control::LINKED_*`).
+pub fn set_control(i: usize, v: u64) {
+    control_word(i).store(v, Ordering::Release);
+}
+
 /// Takes the pending-signal word (and clears it).
 pub fn take_signals() -> u64 {
     let w = control_word(control::PENDING_SIGNALS);

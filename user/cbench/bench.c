@@ -34,6 +34,9 @@
  * runs the benchmarks in a child (an ordinary process), and powers the
  * machine off at the end, after the output has drained.
  *
+ * On ExoV6 it also measures `libos-getpid`: getpid called as a function
+ * of the library OS (the native counterpart of the getpid system call).
+ *
  * Threads and processes wait only in blocking system calls (read, futex,
  * waitpid, sched_yield), never in a spin loop: ExoV6's library OS
  * schedules threads cooperatively.
@@ -162,6 +165,40 @@ static int run_getpid(long n)
         long r = syscall(SYS_getpid);
         if (r != mypid)
             return fail("getpid returned %ld, expected %d", r, (int)mypid);
+    }
+    return 0;
+}
+
+/* ---- getpid through the linked library OS (ExoV6 only) -------------------
+ * ExoV6's library OS publishes its own getpid in the mailbox page every
+ * process shares with the system server (sysproto::control::LINKED_GETPID,
+ * word 100 of the page at 0x7e8000000000): a program that knows it runs
+ * there calls it as a function, with no system call at all. */
+
+#define EXOV6_MAILBOX 0x7e8000000000ull
+#define EXOV6_LINKED_GETPID 100
+static long (*linked_getpid)(void);
+
+static int on_exov6(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && strstr(u.release, "exov6") != NULL;
+}
+
+static int setup_linked(void)
+{
+    linked_getpid = (long (*)(void))((volatile uint64_t *)EXOV6_MAILBOX)[EXOV6_LINKED_GETPID];
+    if (!linked_getpid)
+        return fail("the library OS published no getpid");
+    return 0;
+}
+
+static int run_linked(long n)
+{
+    for (long i = 0; i < n; i++) {
+        long r = linked_getpid();
+        if (r != mypid)
+            return fail("linked getpid returned %ld, expected %d", r, (int)mypid);
     }
     return 0;
 }
@@ -770,6 +807,10 @@ static int run_all(void)
         if (measure(b) != 0)
             failed++;
     }
+    /* ExoV6's native counterpart of getpid: the library OS as a function. */
+    static const struct bench linked = {"libos-getpid", 2000, 200, setup_linked, run_linked, NULL};
+    if (on_exov6() && (!cfg.filter || strstr(linked.name, cfg.filter)) && measure(&linked) != 0)
+        failed++;
     if (total_ns > 0)
         out("bench-tsc TSC %.1f MHz (rdtsc against CLOCK_MONOTONIC over all batches)",
             total_cycles * 1000.0 / total_ns);

@@ -111,6 +111,13 @@ pub mod control {
     pub const IMAGE_START: usize = 7;
     /// The console's output flags (`termios.c_oflag`), kept by the server.
     pub const CONSOLE_OFLAG: usize = 8;
+    /// Written by the library OS itself: the address of its
+    /// `extern "C" fn() -> i64` returning the pid, for programs that call
+    /// the library OS directly instead of making the system call.
+    pub const LINKED_GETPID: usize = 100;
+    /// Likewise `extern "C" fn(clock: i64, ts: *mut [i64; 2]) -> i64`
+    /// (`clock_gettime`: 0 or `-EINVAL`).
+    pub const LINKED_CLOCK_GETTIME: usize = 101;
     /// The sender of the last instance of signal `n` is in word
     /// `SENDERS + n - 1` (written before the pending bit is set).
     pub const SENDERS: usize = 16;

@@ -53,8 +53,9 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
 
 /// The native ExoV6 benchmark (of `user/bench`) that does the same work
 /// on the exokernel's own interface, for the benchmarks that have one.
-/// `libos-getpid` (getpid through the linked LibOS) is still to come; a
-/// counterpart without a figure shows as `—`.
+/// `libos-getpid` (getpid called as a function of the library OS) is
+/// measured by the C program itself when it runs on ExoV6; a counterpart
+/// without a figure shows as `—`.
 pub const NATIVE_COUNTERPARTS: &[(&str, &str)] = &[
     ("getpid", "libos-getpid"),
     ("pipe", "ipc-call-reply"),
