@@ -1,0 +1,299 @@
+//! The server's state and its operations: processes (creation for init
+//! and fork, exit, wait, signals, groups), files and pipes through the
+//! per-process handle tables, and the console. This file holds the state
+//! and the dispatch of requests; the operations are in [`lifecycle`],
+//! [`files`] and [`terminal`].
+
+mod files;
+mod lifecycle;
+mod terminal;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use abi::{map_flags, Rights, Syscall, PAGE_SIZE};
+use exo_rt::ipc::{map_into, thread_start, Msg};
+use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
+use exo_rt::{cap_delete, cap_mint, frame_alloc, map, notification_create, println, signal, Slot};
+use sysproto::{
+    control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK,
+};
+
+use super::console::Tty;
+use super::image::{fill_frame, Image};
+use super::objects::{Kind, Objects, PIPE_CAPACITY};
+use super::slots::SlotPool;
+use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
+
+const EPERM: i64 = 1;
+const ENOENT: i64 = 2;
+const ESRCH: i64 = 3;
+const EBADF: i64 = 9;
+const ECHILD: i64 = 10;
+const ENOMEM: i64 = 12;
+const EACCES: i64 = 13;
+const EISDIR: i64 = 21;
+const ENOTDIR: i64 = 20;
+const EINVAL: i64 = 22;
+const ENOTTY: i64 = 25;
+const EROFS: i64 = 30;
+const EPIPE: i64 = 32;
+const ENOSYS: i64 = 38;
+
+/// The server's slot for the clock's ports.
+const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
+/// Frames each process may use at first; it asks for more (`Op::Quota`)
+/// when it runs out.
+const PROCESS_QUOTA: u64 = 2048;
+/// Most frames one `Op::Quota` grants.
+const QUOTA_STEP_MAX: u64 = 4096;
+/// Where the server maps process mailboxes (5 pages per process, by index).
+const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
+
+/// A process.
+struct Proc {
+    ppid: u64,
+    pgid: u64,
+    sid: u64,
+    env_id: u64,
+    /// The server's capabilities to its address space (and the two after:
+    /// capability space, thread).
+    env: Slot,
+    wake: Slot,
+    mailbox: [Slot; sysproto::MAILBOX_PAGES as usize],
+    mailbox_at: u64,
+    handles: Vec<Option<usize>>,
+    cwd: String,
+    exe: Vec<u8>,
+    /// The wait status it gave before ending (`Op::Exit`).
+    exit_status: Option<u64>,
+    /// Ended; the status its parent will collect.
+    zombie: Option<u64>,
+    /// A stop or continue its parent has not collected yet.
+    stop_event: Option<u64>,
+    started: bool,
+}
+
+/// The system server.
+pub struct Server {
+    vfs: Vfs,
+    image: Image,
+    pool: SlotPool,
+    mem: Slot,
+    ep: Slot,
+    procs: BTreeMap<u64, Proc>,
+    objs: Objects,
+    next_pid: u64,
+    free_mailboxes: Vec<u64>,
+    next_mailbox: u64,
+    pub tty: Tty,
+}
+
+fn ok(v: i64) -> Msg {
+    [v as u64, 0, 0, 0, 0, 0]
+}
+
+fn err(e: i64) -> Msg {
+    ok(-e)
+}
+
+impl Server {
+    pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
+        Server {
+            vfs,
+            image,
+            pool,
+            mem,
+            ep,
+            procs: BTreeMap::new(),
+            objs: Objects::default(),
+            next_pid: 1,
+            free_mailboxes: Vec::new(),
+            next_mailbox: 0,
+            tty: Tty::new(),
+        }
+    }
+
+    /// A request from process `pid`.
+    pub fn request(&mut self, pid: u64, msg: Msg) -> Msg {
+        if !self.procs.contains_key(&pid) {
+            return err(ESRCH);
+        }
+        let a = [msg[1], msg[2], msg[3], msg[4], msg[5]];
+        let Some(op) = Op::from_word(msg[0]) else {
+            return err(ENOSYS);
+        };
+        match op {
+            Op::Open => self.open(pid, a),
+            Op::Read => self.read(pid, a),
+            Op::Write => self.write(pid, a),
+            Op::Close => self.close(pid, a[0]),
+            Op::Fstat => self.fstat(pid, a[0]),
+            Op::Stat => self.stat(pid, a),
+            Op::Getdents => self.getdents(pid, a),
+            Op::Seek => self.seek(pid, a),
+            Op::Pipe => self.pipe(pid),
+            Op::Dup => match self.obj_of(pid, a[0]) {
+                Ok(o) => {
+                    self.objs.add_ref(o);
+                    ok(self.add_handle(pid, o) as i64)
+                }
+                Err(e) => err(e),
+            },
+            Op::Readlink => self.readlink(pid, a),
+            Op::Access => self.access(pid, a),
+            Op::Chdir => self.chdir(pid, a),
+            Op::Getcwd => {
+                let cwd = alloc::format!("/{}", self.procs[&pid].cwd);
+                self.put_data(pid, cwd.as_bytes());
+                ok(cwd.len() as i64)
+            }
+            Op::Fork => self.fork(pid),
+            Op::ForkStart => self.fork_start(pid, a),
+            Op::Exec => {
+                let path = self.path_arg(pid, a[0]);
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.exe = path;
+                }
+                ok(0)
+            }
+            Op::Exit => {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.exit_status = Some(a[0]);
+                }
+                ok(0)
+            }
+            Op::Wait => self.wait(pid, a[0] as i64, a[1]),
+            Op::Kill => self.kill(pid, a[0] as i64, a[1]),
+            Op::Setpgid => self.setpgid(pid, a[0], a[1]),
+            Op::Getpgid => {
+                let who = if a[0] == 0 { pid } else { a[0] };
+                self.procs
+                    .get(&who)
+                    .map_or(err(ESRCH), |p| ok(p.pgid as i64))
+            }
+            Op::Setsid => {
+                let p = self.procs.get_mut(&pid).expect("caller exists");
+                if p.pgid == pid {
+                    return err(EPERM);
+                }
+                p.sid = pid;
+                p.pgid = pid;
+                ok(pid as i64)
+            }
+            Op::Getsid => {
+                let who = if a[0] == 0 { pid } else { a[0] };
+                self.procs
+                    .get(&who)
+                    .map_or(err(ESRCH), |p| ok(p.sid as i64))
+            }
+            Op::Ioctl => self.ioctl(pid, a),
+            Op::Poll => self.poll(pid, a[0], a[1] != 0),
+            Op::Console => {
+                let o = self.objs.open(Kind::Console);
+                let h = self.add_handle(pid, o);
+                [h as u64, kind::CONSOLE, 0, 0, 0, 0]
+            }
+            Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
+            Op::Quota => {
+                let want = a[0].min(QUOTA_STEP_MAX);
+                let thread = self.procs[&pid].env + 2;
+                match exo_rt::quota_give(thread, want) {
+                    Ok(()) => ok(want as i64),
+                    Err(_) => err(ENOMEM),
+                }
+            }
+        }
+    }
+
+    fn wake(&self, pid: u64) {
+        if let Some(p) = self.procs.get(&pid) {
+            if p.wake != 0 {
+                let _ = signal(p.wake, 1);
+            }
+        }
+    }
+
+    fn wake_all(&self, pids: &[u64]) {
+        for &p in pids {
+            self.wake(p);
+        }
+    }
+
+    fn add_handle(&mut self, pid: u64, obj: usize) -> usize {
+        let p = self.procs.get_mut(&pid).expect("caller exists");
+        match p.handles.iter().position(Option::is_none) {
+            Some(i) => {
+                p.handles[i] = Some(obj);
+                i
+            }
+            None => {
+                p.handles.push(Some(obj));
+                p.handles.len() - 1
+            }
+        }
+    }
+
+    fn obj_of(&self, pid: u64, h: u64) -> Result<usize, i64> {
+        self.procs[&pid]
+            .handles
+            .get(h as usize)
+            .copied()
+            .flatten()
+            .ok_or(EBADF)
+    }
+
+    fn put_data(&self, pid: u64, bytes: &[u8]) {
+        let p = &self.procs[&pid];
+        let n = bytes.len().min(DATA_BYTES);
+        scratch_write_bytes(p.mailbox_at + sysproto::DATA_OFFSET, &bytes[..n]);
+    }
+
+    fn get_data(&self, pid: u64, len: u64) -> Vec<u8> {
+        let p = &self.procs[&pid];
+        let mut v = alloc::vec![0u8; (len as usize).min(DATA_BYTES)];
+        scratch_read_bytes(p.mailbox_at + sysproto::DATA_OFFSET, &mut v);
+        v
+    }
+
+    fn path_arg(&self, pid: u64, len: u64) -> Vec<u8> {
+        self.get_data(pid, len.min(4096))
+    }
+}
+
+/// Derives the server's `src` into `dst` of the capability space `cspace`.
+fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), i64> {
+    let r = exo_rt::syscall6(
+        Syscall::CapMintInto as u64,
+        [src.into(), cspace.into(), dst.into(), rights.0, 0, 0],
+    );
+    if r.0 == 0 {
+        Ok(())
+    } else {
+        Err(ENOMEM)
+    }
+}
+
+fn set_word(p: &Proc, i: usize, v: u64) {
+    scratch_write_bytes(p.mailbox_at + i as u64 * 8, &v.to_le_bytes());
+}
+
+fn get_word(p: &Proc, i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    scratch_read_bytes(p.mailbox_at + i as u64 * 8, &mut b);
+    u64::from_le_bytes(b)
+}
+
+/// Wall-clock time at boot, from the CMOS clock (read once).
+fn boot_epoch_ns() -> u64 {
+    static EPOCH: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+    let e = EPOCH.load(core::sync::atomic::Ordering::Relaxed);
+    if e != 0 {
+        return e;
+    }
+    let now = super::rtc::unix_seconds(RTC_PORTS).unwrap_or(0) * 1_000_000_000;
+    let e = now.saturating_sub(exo_rt::info::now_ns()).max(1);
+    EPOCH.store(e, core::sync::atomic::Ordering::Relaxed);
+    e
+}

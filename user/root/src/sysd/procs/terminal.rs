@@ -1,0 +1,138 @@
+//! The console terminal's requests: ioctl, typed input from the reader,
+//! and readiness for poll (shared with pipes).
+
+use alloc::vec::Vec;
+
+use super::*;
+
+impl Server {
+    pub(super) fn ioctl(&mut self, pid: u64, a: [u64; 5]) -> Msg {
+        let o = match self.obj_of(pid, a[0]) {
+            Ok(o) => o,
+            Err(e) => return err(e),
+        };
+        if self.objs.get(o).map(|o| o.kind) != Some(Kind::Console) {
+            return err(ENOTTY);
+        }
+        match a[1] {
+            0x5401 => {
+                let t = self.tty.termios;
+                self.put_data(pid, &t);
+                ok(0)
+            }
+            0x5402..=0x5404 => {
+                let d = self.get_data(pid, 36);
+                self.tty.termios.copy_from_slice(&d[..36]);
+                let oflag = self.tty.oflag();
+                for p in self.procs.values().filter(|p| p.mailbox_at != 0) {
+                    set_word(p, control::CONSOLE_OFLAG, oflag);
+                }
+                ok(0)
+            }
+            0x5413 => {
+                let mut w = [0u8; 8];
+                w[0..2].copy_from_slice(&24u16.to_le_bytes());
+                w[2..4].copy_from_slice(&80u16.to_le_bytes());
+                self.put_data(pid, &w);
+                ok(0)
+            }
+            0x5414 | 0x540e => ok(0), // TIOCSWINSZ, TIOCSCTTY
+            0x540f => {
+                let g = (self.tty.pgrp as u32).to_le_bytes();
+                self.put_data(pid, &g);
+                ok(0)
+            }
+            0x5410 => {
+                let d = self.get_data(pid, 4);
+                self.tty.pgrp = u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]]));
+                ok(0)
+            }
+            0x541b => {
+                let n = (self.tty.ready.len() as u32).to_le_bytes();
+                self.put_data(pid, &n);
+                ok(0)
+            }
+            _ => err(EINVAL),
+        }
+    }
+
+    /// A message from the console reader.
+    pub fn console_request(&mut self, msg: Msg) -> Msg {
+        if msg[0] == crate::sysd::console::HELLO {
+            self.tty.live = true;
+            return ok(0);
+        }
+        let n = (msg[1] as usize).min(32);
+        let mut bytes = [0u8; 32];
+        for (i, b) in bytes.iter_mut().enumerate().take(n) {
+            *b = (msg[2 + i / 8] >> ((i % 8) * 8)) as u8;
+        }
+        let signals = self.tty.input(&bytes[..n]);
+        let fg = self.tty.pgrp;
+        for sig in signals {
+            let members: Vec<u64> = self
+                .procs
+                .iter()
+                .filter(|(_, p)| p.zombie.is_none() && p.pgid == fg)
+                .map(|(k, _)| *k)
+                .collect();
+            for m in members {
+                self.signal(m, sig, 0);
+            }
+        }
+        let w = core::mem::take(&mut self.tty.waiters);
+        self.wake_all(&w);
+        ok(0)
+    }
+
+    pub(super) fn poll(&mut self, pid: u64, h: u64, register: bool) -> Msg {
+        let o = match self.obj_of(pid, h) {
+            Ok(o) => o,
+            Err(e) => return err(e),
+        };
+        let Some(kind) = self.objs.get(o).map(|o| o.kind) else {
+            return err(EBADF);
+        };
+        let (r, n) = match kind {
+            Kind::PipeRead(p) | Kind::PipeWrite(p) => {
+                let Some(pipe) = self.objs.pipe_mut(p) else {
+                    return ok(0);
+                };
+                let mut r = 0;
+                if let Kind::PipeRead(_) = kind {
+                    if !pipe.buf.is_empty() {
+                        r |= ready::IN;
+                    }
+                    if pipe.writers == 0 {
+                        r |= ready::HUP;
+                    }
+                } else {
+                    if pipe.buf.len() < PIPE_CAPACITY {
+                        r |= ready::OUT;
+                    }
+                    if pipe.readers == 0 {
+                        r |= ready::ERR;
+                    }
+                }
+                let n = pipe.buf.len();
+                if register && !pipe.waiters.contains(&pid) {
+                    pipe.waiters.push(pid);
+                }
+                (r, n)
+            }
+            Kind::Console => {
+                let r = if self.tty.ready.is_empty() && self.tty.eofs == 0 && self.tty.live {
+                    ready::OUT
+                } else {
+                    ready::IN | ready::OUT
+                };
+                if register && r & ready::IN == 0 && !self.tty.waiters.contains(&pid) {
+                    self.tty.waiters.push(pid);
+                }
+                (r, self.tty.ready.len())
+            }
+            _ => (ready::IN | ready::OUT, 0),
+        };
+        [r, n as u64, 0, 0, 0, 0]
+    }
+}
