@@ -80,6 +80,17 @@ pub const TESTS: &[QemuTest] = &[
         input: &[("init: running /bin/sh", "echo typed-$((6*7)); exit 5\r")],
         ..linux_test!("tty-shell", "/bin/sh", ["typed-42"], 5)
     },
+    // Canonical mode: the server's line discipline edits the line (DEL
+    // erases the `b`) before `read` gets it.
+    QemuTest {
+        input: &[("init: running /bin/sh", "ab\u{7f}c\r")],
+        ..linux_test!(
+            "tty-canonical",
+            "/bin/sh -c 'read x; echo got-$x'",
+            ["got-ac"],
+            0
+        )
+    },
     // ^C: SIGINT to the foreground process group; init (pid 1) ignores it.
     QemuTest {
         input: &[("init: running /bin/sh", "\u{3}")],

@@ -163,6 +163,15 @@ impl Tty {
         }
     }
 
+    /// New settings (TCSETS*). Leaving canonical mode makes a partly
+    /// typed line readable at once, as Linux does.
+    pub fn set_termios(&mut self, t: &[u8]) {
+        self.termios.copy_from_slice(t);
+        if word(&self.termios, 3) & 2 == 0 && !self.line.is_empty() {
+            self.ready.extend(self.line.drain(..));
+        }
+    }
+
     pub fn oflag(&self) -> u64 {
         u64::from(word(&self.termios, 1))
     }

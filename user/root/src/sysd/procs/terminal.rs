@@ -22,7 +22,7 @@ impl Server {
             }
             0x5402..=0x5404 => {
                 let d = self.get_data(pid, 36);
-                self.tty.termios.copy_from_slice(&d[..36]);
+                self.tty.set_termios(&d[..36]);
                 let oflag = self.tty.oflag();
                 for p in self.procs.values().filter(|p| p.mailbox_at != 0) {
                     set_word(p, control::CONSOLE_OFLAG, oflag);
