@@ -21,10 +21,11 @@ extern "C" fn libos_clock_gettime(clock: i64, ts: *mut [i64; 2]) -> i64 {
         _ => return -crate::linux::errno::EINVAL,
     };
     let v = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
-    // SAFETY: the caller passes its own `struct timespec`, as for the C
-    // library's `clock_gettime`; this runs in the caller's context (not in
-    // an upcall), so a bad pointer faults in the program, as it would in a
+    // The caller passes its own `struct timespec`, as for the C library's
+    // `clock_gettime`; this runs in the caller's context (not in an
+    // upcall), so a bad pointer faults in the program, as it would in a
     // library function.
+    // SAFETY: sound for the reasons just given.
     unsafe { ts.write(v) };
     0
 }

@@ -57,10 +57,11 @@ static PROC: OneThread<Option<Box<Proc>>> = OneThread(spin::Mutex::new(None));
 /// (so it may hold `Rc`s, which are not `Send`).
 struct OneThread<T>(spin::Mutex<T>);
 
-// SAFETY: a process is one environment with one kernel thread; its tasks
-// are the library OS's own, switched only inside upcalls. No second CPU
-// ever runs this code for the same memory, so the contents are never
-// shared between threads.
+// A process is one environment with one kernel thread; its tasks are the
+// library OS's own, switched only inside upcalls. No second CPU ever runs
+// this code for the same memory, so the contents are never shared
+// between threads.
+// SAFETY: sound for the reasons just given.
 unsafe impl<T> Sync for OneThread<T> {}
 
 impl<T> core::ops::Deref for OneThread<T> {

@@ -17,10 +17,11 @@ fn data_ptr() -> *mut u8 {
 /// Control word `i` of the mailbox.
 fn control_word(i: usize) -> &'static AtomicU64 {
     debug_assert!(i < 512);
-    // SAFETY: the control page is mapped writable at MAILBOX for the
-    // life of the process (the server maps it before the process starts
-    // and never unmaps it); `i` is within the page; the server and this
-    // process only ever access these words atomically.
+    // The control page is mapped writable at MAILBOX for the life of the
+    // process (the server maps it before the process starts and never
+    // unmaps it); `i` is within the page; the server and this process
+    // only ever access these words atomically.
+    // SAFETY: sound for the reasons just given.
     unsafe { &*((MAILBOX as *const AtomicU64).add(i)) }
 }
 
@@ -54,10 +55,11 @@ pub fn sender_of(sig: u64) -> u64 {
 /// cut). Returns the length copied.
 pub fn put(bytes: &[u8]) -> usize {
     let n = bytes.len().min(DATA_BYTES);
-    // SAFETY: the data area is DATA_BYTES of mapped, writable memory
-    // shared only with the server, which touches it only while this
-    // process is blocked in a call to it; `bytes` is a Rust slice, which
-    // cannot overlap the mailbox (no Rust object lives there).
+    // The data area is DATA_BYTES of mapped, writable memory shared only
+    // with the server, which touches it only while this process is
+    // blocked in a call to it; `bytes` is a Rust slice, which cannot
+    // overlap the mailbox (no Rust object lives there).
+    // SAFETY: sound for the reasons just given.
     unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), data_ptr(), n) };
     n
 }

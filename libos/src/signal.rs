@@ -268,10 +268,11 @@ fn setup_frame(
     }
     p.mm.write(sp, &buf)?;
     // The interrupted x87/SSE state goes into the frame's fpstate.
-    // SAFETY: `prepare` made [sp, fpstate + 512) present, private and
-    // writable program memory; fpstate is 64-byte aligned; `fxsave64`
-    // writes exactly 512 bytes there and the library OS (soft float) has
-    // not changed the CPU's x87/SSE state since the upcall began.
+    // `prepare` made [sp, fpstate + 512) present, private and writable
+    // program memory; fpstate is 64-byte aligned; `fxsave64` writes
+    // exactly 512 bytes there and the library OS (soft float) has not
+    // changed the CPU's x87/SSE state since the upcall began.
+    // SAFETY: sound for the reasons just given.
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) fpstate, options(nostack)) };
     let t = &mut p.tasks[cur];
     t.mask = old_mask | a.mask & !UNBLOCKABLE;

@@ -66,11 +66,12 @@ impl ExtState {
     /// Loads `self` into the CPU (the thread coming onto it).
     pub fn load(&self) {
         let area = self.fx.0.as_ptr();
-        // SAFETY: `area` points at 512 readable, 16-byte aligned bytes that
-        // hold either the clean image of `new` or what FXSAVE64 stored, so
-        // MXCSR has no reserved bit set and FXRSTOR64 cannot fault. The
-        // kernel keeps no floating-point or vector values of its own
-        // (soft-float), so replacing the registers disturbs nothing.
+        // `area` points at 512 readable, 16-byte aligned bytes that hold
+        // either the clean image of `new` or what FXSAVE64 stored, so MXCSR
+        // has no reserved bit set and FXRSTOR64 cannot fault. The kernel
+        // keeps no floating-point or vector values of its own (soft-float),
+        // so replacing the registers disturbs nothing.
+        // SAFETY: sound for the reasons just given.
         unsafe {
             core::arch::asm!("fxrstor64 [{}]", in(reg) area, options(nostack, preserves_flags, readonly));
         }
