@@ -47,6 +47,7 @@ impl Server {
             zombie: None,
             stop_event: None,
             started: false,
+            quota: PROCESS_QUOTA,
         };
         let fail = |_| ENOMEM;
         exo_rt::quota_give(thread, PROCESS_QUOTA).map_err(fail)?;
@@ -295,6 +296,7 @@ impl Server {
             zombie: Some(st),
             stop_event: None,
             started: true,
+            quota: 0,
         };
         self.procs.insert(pid, ghost);
         self.post(ppid, 17, pid);
@@ -383,6 +385,11 @@ impl Server {
 
     /// Delivers `sig` from process `from` to process `pid`.
     pub(super) fn signal(&mut self, pid: u64, sig: u64, from: u64) {
+        // Init takes only signals it handles (its library OS drops the
+        // rest); SIGKILL cannot be handled, so init never gets it.
+        if sig == 9 && pid == 1 {
+            return;
+        }
         if sig == 9 {
             if let Some(p) = self.procs.get_mut(&pid) {
                 p.exit_status = Some(status::signaled(9, false));

@@ -48,6 +48,9 @@ const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
 const PROCESS_QUOTA: u64 = 2048;
 /// Most frames one `Op::Quota` grants.
 const QUOTA_STEP_MAX: u64 = 4096;
+/// Most frames one process may hold (256 MiB, half the default machine),
+/// so that no process can take every frame from the others.
+const QUOTA_MAX: u64 = 65_536;
 /// Where the server maps process mailboxes (5 pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
 
@@ -73,6 +76,8 @@ struct Proc {
     /// A stop or continue its parent has not collected yet.
     stop_event: Option<u64>,
     started: bool,
+    /// Frames of quota it has been given.
+    quota: u64,
 }
 
 /// The system server.
@@ -197,10 +202,18 @@ impl Server {
             }
             Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
             Op::Quota => {
-                let want = a[0].min(QUOTA_STEP_MAX);
-                let thread = self.procs[&pid].env + 2;
-                match exo_rt::quota_give(thread, want) {
-                    Ok(()) => ok(want as i64),
+                let p = &self.procs[&pid];
+                let want = a[0].min(QUOTA_STEP_MAX).min(QUOTA_MAX.saturating_sub(p.quota));
+                if want == 0 {
+                    return err(ENOMEM);
+                }
+                match exo_rt::quota_give(p.env + 2, want) {
+                    Ok(()) => {
+                        if let Some(p) = self.procs.get_mut(&pid) {
+                            p.quota += want;
+                        }
+                        ok(want as i64)
+                    }
                     Err(_) => err(ENOMEM),
                 }
             }
