@@ -19,9 +19,17 @@ use crate::{kcall, server};
 pub static IMAGE: spin::Mutex<(u64, u64)> = spin::Mutex::new((0, 0));
 
 /// Gives the child a private copy of the library OS page at `vaddr`, in
-/// its slot `slot`.
+/// its slot `slot`; a page of the library OS's stacks gets a fresh zero
+/// frame instead (the child starts with empty stacks).
 fn copy_private(vaddr: u64, slot: u32) -> Result<(), abi::Error> {
     kcall::frame_alloc(slots::SCRATCH)?;
+    let stacks = [crate::upcall_stack(), crate::start_stack()];
+    if stacks.iter().any(|r| r.contains(&vaddr)) {
+        let done = kcall::give_to_child(slots::SCRATCH, slot)
+            .and_then(|()| kcall::map_in_child(slot, vaddr, abi::map_flags::WRITE));
+        let _ = kcall::cap_delete(slots::SCRATCH);
+        return done;
+    }
     let done = (|| {
         kcall::map(slots::SCRATCH, LIBOS_WINDOW, abi::map_flags::WRITE)?;
         // SAFETY: `vaddr` is a mapped page of the library OS's own memory

@@ -105,23 +105,36 @@ pub fn set_fs_base(value: u64) {
     let _ = kcall(Syscall::FsBaseSet, [value, 0, 0, 0, 0, 0]);
 }
 
-/// Registers the library OS's upcall handler with syscall reflection and
-/// preemption upcalls (without those where the kernel has none).
+/// Whether preemption upcalls are on for this process.
+static PREEMPTING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Registers the library OS's upcall handler with syscall reflection, and
+/// without preemption upcalls: the library OS's start code (and a forked
+/// child's) runs off the upcall stack and resumes the program itself, and
+/// a preemption there would land in the middle of that resume. The first
+/// upcall turns preemption on ([`enable_preemption`]).
 pub fn register_upcalls() -> Result<(), Error> {
+    PREEMPTING.store(false, core::sync::atomic::Ordering::Relaxed);
+    exo_rt::upcall::set_handler_on(
+        crate::on_upcall,
+        crate::upcall_stack(),
+        abi::upcall::flags::REFLECT_SYSCALLS,
+    )
+}
+
+/// Turns preemption upcalls on (once; from inside an upcall, where the
+/// library OS runs on its upcall stack). Without kernel support it stays
+/// off.
+pub fn enable_preemption() {
     use abi::upcall::flags::{PREEMPT, REFLECT_SYSCALLS};
-    let with = exo_rt::upcall::set_handler_on(
+    if PREEMPTING.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let _ = exo_rt::upcall::set_handler_on(
         crate::on_upcall,
         crate::upcall_stack(),
         REFLECT_SYSCALLS | PREEMPT,
     );
-    match with {
-        Err(Error::InvalidArgument) => exo_rt::upcall::set_handler_on(
-            crate::on_upcall,
-            crate::upcall_stack(),
-            REFLECT_SYSCALLS,
-        ),
-        r => r,
-    }
 }
 
 /// Ends the environment (the process) with `code`.

@@ -118,6 +118,12 @@ pub fn start_stack_top() -> u64 {
     START.0.get() as u64 + START_STACK as u64
 }
 
+/// The start stack's range.
+pub fn start_stack() -> Range<u64> {
+    let b = START.0.get() as u64;
+    b..b + START_STACK as u64
+}
+
 /// Runs `f` on the process state in a forked child, whose copy of the
 /// lock was taken while the parent held it.
 pub fn with_proc_after_fork<R>(f: impl FnOnce(&mut Proc) -> R) -> R {
@@ -136,8 +142,9 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
         // Preempted while resuming a task: finish that resume untouched.
         return;
     }
-    // A preemption of the library OS's own code outside its handler (start,
-    // a forked child's entry) finds the state busy or absent: it resumes.
+    // Preemption is turned on only from inside an upcall (kcall), so the
+    // start code never sees one; should one find the state busy or absent
+    // all the same, it resumes.
     let mut g = if frame.kind == kind::PREEMPTED {
         match PROC.try_lock() {
             Some(g) if g.is_some() => g,
@@ -149,6 +156,7 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
     let Some(p) = g.as_mut() else {
         kcall::exit(126);
     };
+    kcall::enable_preemption();
     match frame.kind {
         kind::SYSCALL => p.on_syscall(frame),
         kind::EXCEPTION => on_exception(p, frame),

@@ -103,7 +103,10 @@ pub fn restarts(p: &Proc, sig: u64) -> bool {
 /// Drops pending signals that would be ignored (POSIX: setting SIG_IGN
 /// discards pending instances).
 fn drop_ignored(p: &mut Proc) {
-    for sig in 1..=64u64 {
+    let mut all = p.pending | p.tasks.iter().fold(0, |m, t| m | t.pending);
+    while all != 0 {
+        let sig = u64::from(all.trailing_zeros()) + 1;
+        all &= all - 1;
         if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
             p.pending &= !bit(sig);
             for t in p.tasks.iter_mut() {
@@ -149,8 +152,11 @@ pub fn force(p: &mut Proc, frame: &mut UpcallFrame, sig: u64, code: i32, addr: u
 
 /// Delivers one pending signal to the current task, if it may take one.
 pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
-    drop_ignored(p);
     let cur = p.cur;
+    if p.pending | p.tasks[cur].pending == 0 {
+        return;
+    }
+    drop_ignored(p);
     let Some(sig) = next_for(p, cur) else {
         return;
     };
