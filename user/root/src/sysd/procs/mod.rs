@@ -203,7 +203,9 @@ impl Server {
             Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
             Op::Quota => {
                 let p = &self.procs[&pid];
-                let want = a[0].min(QUOTA_STEP_MAX).min(QUOTA_MAX.saturating_sub(p.quota));
+                let want = a[0]
+                    .min(QUOTA_STEP_MAX)
+                    .min(QUOTA_MAX.saturating_sub(p.quota));
                 if want == 0 {
                     return err(ENOMEM);
                 }
