@@ -80,16 +80,27 @@ fn reader(_: u64) -> ! {
     }
     outb(IER, 1);
     loop {
-        let _ = wait(R_NTF, u64::MAX);
+        // Wait for the interrupt unless bytes are already waiting.
+        if inb(LSR) & 1 == 0 {
+            let _ = wait(R_NTF, u64::MAX);
+        }
         // No heap here (the reader's copy of the server's heap has no
-        // memory capability behind it): a fixed buffer.
+        // memory capability behind it): a fixed buffer. Bytes that arrive
+        // after the drain but before the line is acknowledged raise no new
+        // edge, so the receive buffer is checked again after the
+        // acknowledgement.
         let mut bytes = [0u8; 256];
         let mut n = 0;
-        while inb(LSR) & 1 != 0 && n < bytes.len() {
-            bytes[n] = inb(COM1);
-            n += 1;
+        loop {
+            while inb(LSR) & 1 != 0 && n < bytes.len() {
+                bytes[n] = inb(COM1);
+                n += 1;
+            }
+            let _ = irq_ack(R_IRQ);
+            if inb(LSR) & 1 == 0 || n == bytes.len() {
+                break;
+            }
         }
-        let _ = irq_ack(R_IRQ);
         for chunk in bytes[..n].chunks(32) {
             let mut w = [0u64; 4];
             for (i, b) in chunk.iter().enumerate() {
