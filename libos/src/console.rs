@@ -4,12 +4,10 @@
 //! (`OPOST | ONLCR`: newline as carriage return and newline). Input stays
 //! with the server, which owns the line discipline.
 
-use exo_rt::ports::{inb, outb};
+use exo_rt::ports::uart_write;
 use sysproto::{control, slots};
 
 const COM1: u16 = 0x3f8;
-const LSR: u16 = COM1 + 5;
-const THR_EMPTY: u8 = 1 << 5;
 const OPOST: u64 = 1;
 const ONLCR: u64 = 4;
 
@@ -20,24 +18,8 @@ pub fn enable() -> bool {
     exo_rt::ports_enable(slots::CONSOLE).is_ok()
 }
 
-fn put(b: u8) {
-    // Bounded wait for the transmitter (the UART drains at line speed).
-    for _ in 0..100_000 {
-        if inb(LSR) & THR_EMPTY != 0 {
-            break;
-        }
-    }
-    outb(COM1, b);
-}
-
 /// Writes `bytes` to the console.
 pub fn write(bytes: &[u8]) {
     let oflag = crate::server::control(control::CONSOLE_OFLAG);
-    let onlcr = oflag & (OPOST | ONLCR) == OPOST | ONLCR;
-    for &b in bytes {
-        if b == b'\n' && onlcr {
-            put(b'\r');
-        }
-        put(b);
-    }
+    uart_write(COM1, bytes, oflag & (OPOST | ONLCR) == OPOST | ONLCR);
 }

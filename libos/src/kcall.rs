@@ -127,9 +127,10 @@ pub fn register_upcalls() -> Result<(), Error> {
 /// off.
 pub fn enable_preemption() {
     use abi::upcall::flags::{PREEMPT, REFLECT_SYSCALLS};
-    if PREEMPTING.swap(true, core::sync::atomic::Ordering::Relaxed) {
+    if PREEMPTING.load(core::sync::atomic::Ordering::Relaxed) {
         return;
     }
+    PREEMPTING.store(true, core::sync::atomic::Ordering::Relaxed);
     let _ = exo_rt::upcall::set_handler_on(
         crate::on_upcall,
         crate::upcall_stack(),

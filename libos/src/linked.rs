@@ -15,10 +15,8 @@ extern "C" fn libos_getpid() -> i64 {
 
 /// `clock_gettime(clock, ts)`: 0, or `-EINVAL` for an unknown clock.
 extern "C" fn libos_clock_gettime(clock: i64, ts: *mut [i64; 2]) -> i64 {
-    let ns = match clock {
-        0 | 5 | 8 => crate::time::realtime_ns(),
-        1 | 2 | 3 | 4 | 6 | 7 | 9 => crate::time::now_ns(),
-        _ => return -crate::linux::errno::EINVAL,
+    let Some(ns) = crate::time::clock_ns(clock) else {
+        return -crate::linux::errno::EINVAL;
     };
     let v = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
     // The caller passes its own `struct timespec`, as for the C library's

@@ -132,16 +132,17 @@ impl Mm {
         true
     }
 
-    /// Removes `[start, end)` from the areas (splitting them), unmapping
-    /// and freeing its pages.
-    pub fn remove(&mut self, start: u64, end: u64) {
-        let cut: Vec<(u64, Vma)> = self
+    /// Cuts `[start, end)` out of the areas, keeping the parts outside it;
+    /// returns the parts that were inside, as (start, area).
+    fn cut(&mut self, start: u64, end: u64) -> Vec<(u64, Vma)> {
+        let hit: Vec<(u64, Vma)> = self
             .vmas
             .range(..end)
             .filter(|(_, v)| v.end > start)
             .map(|(&s, &v)| (s, v))
             .collect();
-        for (s, v) in cut {
+        let mut inside = Vec::with_capacity(hit.len());
+        for (s, v) in hit {
             self.vmas.remove(&s);
             if s < start {
                 self.vmas.insert(s, Vma { end: start, ..v });
@@ -149,7 +150,22 @@ impl Mm {
             if v.end > end {
                 self.vmas.insert(end, v);
             }
+            let lo = s.max(start);
+            inside.push((
+                lo,
+                Vma {
+                    end: v.end.min(end),
+                    ..v
+                },
+            ));
         }
+        inside
+    }
+
+    /// Removes `[start, end)` from the areas (splitting them), unmapping
+    /// and freeing its pages.
+    pub fn remove(&mut self, start: u64, end: u64) {
+        self.cut(start, end);
         let gone: Vec<u64> = self.pages.range(start..end).map(|(&a, _)| a).collect();
         for a in gone {
             self.drop_page(a);
@@ -490,23 +506,8 @@ impl Mm {
             a = v.end;
         }
         // Split at the edges, then change the areas inside.
-        let inside: Vec<(u64, Vma)> = self
-            .vmas
-            .range(..end)
-            .filter(|(_, v)| v.end > start)
-            .map(|(&s, &v)| (s, v))
-            .collect();
-        for (s, v) in inside {
-            self.vmas.remove(&s);
-            if s < start {
-                self.vmas.insert(s, Vma { end: start, ..v });
-            }
-            if v.end > end {
-                self.vmas.insert(end, v);
-            }
-            let lo = s.max(start);
-            let hi = v.end.min(end);
-            self.vmas.insert(lo, Vma { end: hi, prot, ..v });
+        for (lo, v) in self.cut(start, end) {
+            self.vmas.insert(lo, Vma { prot, ..v });
         }
         let present: Vec<(u64, Page)> = self
             .pages

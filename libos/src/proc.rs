@@ -138,7 +138,6 @@ impl Proc {
     /// Finds a task to run and puts it in `frame`, sleeping in the kernel
     /// while none can run.
     pub fn schedule(&mut self, frame: &mut UpcallFrame) {
-        let mut retry_all = true;
         loop {
             self.poll_signals();
             let now = time::now_ns();
@@ -148,7 +147,7 @@ impl Proc {
             for step in 0..n {
                 let i = (start + step) % n;
                 let state = self.tasks[i].state;
-                let Some(ready) = self.try_wake(i, state, now, retry_all, frame) else {
+                let Some(ready) = self.try_wake(i, state, now, frame) else {
                     continue;
                 };
                 if ready {
@@ -174,7 +173,6 @@ impl Proc {
                     .max(1)
             };
             kcall::wait_wake(us);
-            retry_all = true;
         }
     }
 
@@ -186,7 +184,6 @@ impl Proc {
         i: usize,
         state: State,
         now: u64,
-        retry: bool,
         frame: &mut UpcallFrame,
     ) -> Option<bool> {
         match state {
@@ -225,7 +222,7 @@ impl Proc {
                         frame.rax = (-errno::ETIMEDOUT) as u64;
                         Some(true)
                     }
-                    Block::Retry { deadline } if retry => {
+                    Block::Retry { deadline } => {
                         let prev = self.cur;
                         self.switch_to(i, frame);
                         let timed_out = deadline.is_some_and(|d| now >= d);

@@ -15,6 +15,17 @@ pub fn realtime_ns() -> u64 {
     crate::server::control(control::BOOT_EPOCH_NS).saturating_add(now_ns())
 }
 
+/// The time on Linux clock `id` in nanoseconds (CPU-time clocks count
+/// time since boot), or None for an unknown clock.
+pub fn clock_ns(id: i64) -> Option<u64> {
+    match id {
+        0 | 5 | 8 => Some(realtime_ns()),    // REALTIME, _COARSE, _ALARM
+        1 | 4 | 6 | 7 | 9 => Some(now_ns()), // MONOTONIC, _RAW, _COARSE, BOOTTIME
+        2 | 3 => Some(now_ns()),             // process / thread CPU time
+        _ => None,
+    }
+}
+
 /// A 64-bit random value: `rdrand` where the CPU has it, else a mix of
 /// the TSC.
 pub fn random_u64() -> u64 {

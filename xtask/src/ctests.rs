@@ -28,6 +28,7 @@ pub use build::{build, guest_adds, guest_files};
 pub use host::host_output;
 #[allow(unused_imports)]
 pub use output::compare;
+pub use output::normalise;
 
 /// Where a program comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,11 +16,9 @@ fn keep(s: String) -> &'static str {
 
 /// The case for `test`, from its host run's output and status.
 pub fn case(test: &CTest, host_stdout: &str, status: i32) -> QemuTest {
-    let mut expect: Vec<&'static str> = host_stdout
-        .lines()
-        .map(|l| l.trim_end_matches(['\r', ' ', '\t']))
-        .filter(|l| !l.is_empty())
-        .map(|l| keep(l.to_string()))
+    let mut expect: Vec<&'static str> = ctests::normalise(host_stdout)
+        .into_iter()
+        .map(keep)
         .collect();
     let how = if status >= 128 {
         format!(

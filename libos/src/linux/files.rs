@@ -19,9 +19,6 @@ use crate::server;
 use crate::task::Block;
 
 const O_ACCMODE: u64 = 3;
-const O_CREAT: u64 = 0o100;
-const O_EXCL: u64 = 0o200;
-const O_TRUNC: u64 = 0o1000;
 const O_APPEND: u64 = 0o2000;
 const O_NONBLOCK: u64 = 0o4000;
 const O_DIRECTORY: u64 = 0o200000;
@@ -153,7 +150,6 @@ fn open(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<i64, i64> {
         server::request(Op::Close, [r as u64, 0, 0, 0, 0]);
         return Err(ENOTDIR);
     }
-    let _ = (O_CREAT, O_EXCL, O_TRUNC);
     let file = new_file(r as u64, w[0], flags);
     p.fds.install(
         Fd {
@@ -321,8 +317,7 @@ fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64, at: Opt
     }
 }
 
-/// `write` from user memory. Progress of a blocked write is kept in the
-/// task's saved registers (`reserved[1]`), so a retried call continues.
+/// `write` from user memory.
 fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
@@ -345,42 +340,52 @@ fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret 
             Ret::Val(len as i64)
         }
         kind::FILE | kind::DIR => Ret::Val(-EBADF),
-        _ => {
-            let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
-            let mut done = f.reserved[1];
-            while done < len {
-                let chunk = (len - done).min(DATA_BYTES as u64) as usize;
-                let bytes = match p.mm.read(buf + done, chunk) {
-                    Ok(b) => b,
-                    Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
-                };
-                server::put(&bytes);
-                let (r, _) = server::request(Op::Write, [file.handle, chunk as u64, 0, 0, 0]);
-                if r == WOULD_BLOCK {
-                    if nonblock {
-                        return Ret::Val(if done > 0 { done as i64 } else { -EAGAIN });
-                    }
-                    f.reserved[1] = done;
-                    return Ret::Block(Block::Retry { deadline: None });
-                }
-                if r == -EPIPE {
-                    f.reserved[1] = 0;
-                    if done == 0 {
-                        crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE);
-                        return Ret::Val(-EPIPE);
-                    }
-                    return Ret::Val(done as i64);
-                }
-                if r < 0 {
-                    f.reserved[1] = 0;
-                    return Ret::Val(if done > 0 { done as i64 } else { r });
-                }
-                done += r as u64;
-            }
-            f.reserved[1] = 0;
-            Ret::Val(done as i64)
-        }
+        _ => send(p, f, &file, len, &mut |p, off, n| p.mm.read(buf + off, n)),
     }
+}
+
+/// Where [`send`] takes the bytes at an offset from.
+type Fetch<'a> = dyn FnMut(&mut Proc, u64, usize) -> Result<Vec<u8>, i64> + 'a;
+
+/// Sends `len` bytes to the server's object behind `file` (a pipe or a
+/// device), a mailbox at a time, taking them from `fetch(offset, n)`.
+/// Progress of a blocked write is kept in the task's saved registers
+/// (`reserved[1]`), so the retried call continues where it stopped.
+fn send(
+    p: &mut Proc,
+    f: &mut UpcallFrame,
+    file: &OpenFile,
+    len: u64,
+    fetch: &mut Fetch<'_>,
+) -> Ret {
+    let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
+    let mut done = f.reserved[1];
+    while done < len {
+        let chunk = (len - done).min(DATA_BYTES as u64) as usize;
+        let bytes = match fetch(p, done, chunk) {
+            Ok(b) => b,
+            Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
+        };
+        server::put(&bytes);
+        let (r, _) = server::request(Op::Write, [file.handle, chunk as u64, 0, 0, 0]);
+        if r == WOULD_BLOCK {
+            if nonblock {
+                return Ret::Val(if done > 0 { done as i64 } else { -EAGAIN });
+            }
+            f.reserved[1] = done;
+            return Ret::Block(Block::Retry { deadline: None });
+        }
+        if r < 0 {
+            f.reserved[1] = 0;
+            if r == -EPIPE && done == 0 {
+                crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE);
+            }
+            return Ret::Val(if done > 0 { done as i64 } else { r });
+        }
+        done += r as u64;
+    }
+    f.reserved[1] = 0;
+    Ret::Val(done as i64)
 }
 
 fn writev(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64) -> Ret {
@@ -423,28 +428,10 @@ fn write_bytes(p: &mut Proc, f: &mut UpcallFrame, fd: i64, all: &[u8]) -> Ret {
     if file.kind == kind::FILE || file.kind == kind::DIR {
         return Ret::Val(-EBADF);
     }
-    let mut done = f.reserved[1] as usize;
-    while done < all.len() {
-        let n = server::put(&all[done..]);
-        let (r, _) = server::request(Op::Write, [file.handle, n as u64, 0, 0, 0]);
-        if r == WOULD_BLOCK {
-            if u64::from(file.flags.get()) & O_NONBLOCK != 0 {
-                return Ret::Val(if done > 0 { done as i64 } else { -EAGAIN });
-            }
-            f.reserved[1] = done as u64;
-            return Ret::Block(Block::Retry { deadline: None });
-        }
-        if r < 0 {
-            f.reserved[1] = 0;
-            if r == -EPIPE && done == 0 {
-                crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE);
-            }
-            return Ret::Val(if done > 0 { done as i64 } else { r });
-        }
-        done += r as usize;
-    }
-    f.reserved[1] = 0;
-    Ret::Val(done as i64)
+    send(p, f, &file, all.len() as u64, &mut |_, off, n| {
+        let off = off as usize;
+        Ok(all[off..off + n].to_vec())
+    })
 }
 
 fn lseek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<i64, i64> {

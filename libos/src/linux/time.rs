@@ -77,10 +77,5 @@ pub fn call(p: &mut Proc, _f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<R
 
 /// The time on clock `id` in nanoseconds.
 fn clock(id: u64) -> Option<u64> {
-    match id {
-        0 | 5 | 8 => Some(realtime_ns()),    // REALTIME, _COARSE, _ALARM
-        1 | 4 | 6 | 7 | 9 => Some(now_ns()), // MONOTONIC, _RAW, _COARSE, BOOTTIME
-        2 | 3 => Some(now_ns()),             // process / thread CPU time
-        _ => None,
-    }
+    crate::time::clock_ns(id as i64)
 }

@@ -41,3 +41,26 @@ pub fn outb(port: u16, value: u8) {
         core::arch::asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack, preserves_flags));
     }
 }
+
+/// Writes `bytes` to the 16550 UART at ports `base..base + 8` (opened
+/// with [`crate::ports_enable`]), each after a bounded wait for the
+/// transmitter; with `onlcr` a newline goes out as carriage return and
+/// newline (the terminal's `OPOST | ONLCR`).
+pub fn uart_write(base: u16, bytes: &[u8], onlcr: bool) {
+    const THR_EMPTY: u8 = 1 << 5;
+    let put = |b: u8| {
+        // The UART drains at line speed; do not wait forever on a dead one.
+        for _ in 0..100_000 {
+            if inb(base + 5) & THR_EMPTY != 0 {
+                break;
+            }
+        }
+        outb(base, b);
+    };
+    for &b in bytes {
+        if b == b'\n' && onlcr {
+            put(b'\r');
+        }
+        put(b);
+    }
+}

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use abi::root_slots::{CONSOLE_IRQ, CONSOLE_PORTS, FIRST_IRQ};
 use abi::Rights;
 use exo_rt::ipc::{call, spawn, Spawn};
-use exo_rt::ports::{inb, outb};
+use exo_rt::ports::{inb, outb, uart_write};
 use exo_rt::{irq_ack, irq_bind, ports_enable, wait, Slot};
 
 /// The badge of the reader's calls.
@@ -113,21 +113,7 @@ fn reader(_: u64) -> ! {
 
 /// Writes bytes to the UART (echo).
 fn put(bytes: &[u8], onlcr: bool) {
-    for &b in bytes {
-        if b == b'\n' && onlcr {
-            put_raw(b'\r');
-        }
-        put_raw(b);
-    }
-}
-
-fn put_raw(b: u8) {
-    for _ in 0..100_000 {
-        if inb(LSR) & (1 << 5) != 0 {
-            break;
-        }
-    }
-    outb(COM1, b);
+    uart_write(COM1, bytes, onlcr);
 }
 
 /// The terminal: settings and the input queues.

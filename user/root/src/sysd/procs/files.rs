@@ -189,9 +189,7 @@ impl Server {
             nlink: if n.is_dir() { 2 } else { 1 },
             size: n.len(),
             rdev: match n.body {
-                Body::Device(kind::NULL) => 0x103,
-                Body::Device(kind::ZERO) => 0x105,
-                Body::Device(_) => 0x501,
+                Body::Device(k) => device_number(k),
                 _ => 0,
             },
             mtime_ns: n.mtime * 1_000_000_000,
@@ -217,27 +215,20 @@ impl Server {
                 nlink: 1,
                 ..Stat::default()
             },
-            Some(Kind::Null) => Stat {
-                dev: 3,
-                mode: 0o020666,
-                rdev: 0x103,
-                nlink: 1,
-                ..Stat::default()
-            },
-            Some(Kind::Zero) => Stat {
-                dev: 3,
-                mode: 0o020666,
-                rdev: 0x105,
-                nlink: 1,
-                ..Stat::default()
-            },
-            Some(Kind::Console) => Stat {
-                dev: 3,
-                mode: 0o020620,
-                rdev: 0x501,
-                nlink: 1,
-                ..Stat::default()
-            },
+            Some(k @ (Kind::Null | Kind::Zero | Kind::Console)) => {
+                let (dev, perm) = match k {
+                    Kind::Null => (kind::NULL, 0o666),
+                    Kind::Zero => (kind::ZERO, 0o666),
+                    _ => (kind::CONSOLE, 0o620),
+                };
+                Stat {
+                    dev: 3,
+                    mode: 0o020000 | perm,
+                    rdev: device_number(dev),
+                    nlink: 1,
+                    ..Stat::default()
+                }
+            }
             None => return err(EBADF),
         };
         self.put_stat(pid, &s);
@@ -423,5 +414,15 @@ impl Server {
         let w = self.objs.drop_ref(o);
         self.wake_all(&w);
         ok(0)
+    }
+}
+
+/// The Linux device number (major << 8 | minor) of a device kind:
+/// `/dev/null` 1:3, `/dev/zero` 1:5, the console 5:1.
+fn device_number(k: u64) -> u64 {
+    match k {
+        kind::NULL => 0x103,
+        kind::ZERO => 0x105,
+        _ => 0x501,
     }
 }
