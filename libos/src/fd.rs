@@ -91,6 +91,16 @@ impl FdTable {
         Ok(fd)
     }
 
+    /// The size Linux's descriptor table would have now: 64 entries, then
+    /// the next power of two (at least 128) that holds the highest
+    /// descriptor ever opened; what `select` cuts its count to.
+    pub fn max_fds(&self) -> usize {
+        match self.fds.len() {
+            0..=64 => 64,
+            n => n.next_power_of_two().clamp(128, MAX_FDS),
+        }
+    }
+
     /// Closes `fd`.
     pub fn close(&mut self, fd: i64) -> Result<(), i64> {
         self.get(fd)?;

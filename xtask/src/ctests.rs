@@ -154,6 +154,7 @@ pub const TESTS: &[CTest] = &[
     c("brk", "brk.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
+    c("argcheck", "argcheck.c").args(&[Arg::Program("argcheck")]),
     c("fork-pie", "fork.c").pie(),
     c("exec-pie", "exec.c").pie().args(EXEC_TARGET),
     c("pthread-pie", "pthread.c").pie(),

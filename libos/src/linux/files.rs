@@ -1,5 +1,5 @@
 //! File calls: descriptors, reading and writing (files, directories,
-//! pipes, the console), `stat`, directories, paths, `poll` and `select`.
+//! pipes, the console), `stat`, directories, paths, `ioctl`.
 //! Files live at the system server; the boot ramdisk is the read-only
 //! root file system.
 
@@ -8,11 +8,11 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use abi::UpcallFrame;
-use sysproto::{kind, ready, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK};
+use sysproto::{kind, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK};
 
 use super::errno::*;
 use super::nr::*;
-use super::{read_timespec, Ret};
+use super::{access_ok, Ret};
 use crate::fd::{Fd, OpenFile};
 use crate::proc::Proc;
 use crate::server;
@@ -21,22 +21,19 @@ use crate::task::Block;
 const O_ACCMODE: u64 = 3;
 const O_APPEND: u64 = 0o2000;
 const O_NONBLOCK: u64 = 0o4000;
+const O_ASYNC: u64 = 0o20000;
 const O_DIRECTORY: u64 = 0o200000;
 const O_CLOEXEC: u64 = 0o2000000;
 const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const AT_EMPTY_PATH: u64 = 0x1000;
 
-pub fn call(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    n: u64,
-    a: [u64; 6],
-    timed_out: bool,
-) -> Option<Ret> {
-    let fd = a[0] as i64;
+pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
+    // Linux takes these calls' descriptors as `unsigned int`.
+    let fd = i64::from(a[0] as u32);
     Some(match n {
         READ => read(p, f, fd, a[1], a[2], None),
+        PREAD64 | PREADV if (a[3] as i64) < 0 => Ret::Val(-EINVAL),
         PREAD64 => read(p, f, fd, a[1], a[2], Some(a[3])),
         READV => readv(p, f, fd, a[1], a[2], None),
         PREADV => readv(p, f, fd, a[1], a[2], Some(a[3])),
@@ -47,32 +44,26 @@ pub fn call(
         OPENAT => open(p, a[0] as i32 as i64, a[1], a[2]).into(),
         CREAT => Ret::Val(-EROFS),
         CLOSE => p.fds.close(fd).map(|()| 0).into(),
-        CLOSE_RANGE => {
-            let hi = a[1].min(crate::fd::MAX_FDS as u64);
-            for i in a[0]..=hi {
-                let _ = p.fds.close(i as i64);
-            }
-            Ret::Val(0)
-        }
+        CLOSE_RANGE => close_range(p, a[0] as u32, a[1] as u32, a[2] as u32).into(),
         DUP => dup(p, fd, 0, false).into(),
         DUP2 => {
-            if a[0] == a[1] {
+            if a[0] as u32 == a[1] as u32 {
                 p.fds.get(fd).map(|_| fd).into()
             } else {
-                dup_to(p, fd, a[1] as i64, false).into()
+                dup_to(p, fd, i64::from(a[1] as u32), false).into()
             }
         }
         DUP3 => {
-            if a[0] == a[1] {
+            if a[2] as u32 as u64 & !O_CLOEXEC != 0 || a[0] as u32 == a[1] as u32 {
                 Ret::Val(-EINVAL)
             } else {
-                dup_to(p, fd, a[1] as i64, a[2] & O_CLOEXEC != 0).into()
+                dup_to(p, fd, i64::from(a[1] as u32), a[2] & O_CLOEXEC != 0).into()
             }
         }
-        FCNTL => fcntl(p, fd, a[1], a[2]).into(),
+        FCNTL => fcntl(p, fd, a[1] as u32, a[2]).into(),
         PIPE => pipe(p, a[0], 0).into(),
         PIPE2 => pipe(p, a[0], a[1]).into(),
-        LSEEK => lseek(p, fd, a[1], a[2]).into(),
+        LSEEK => lseek(p, fd, a[1], a[2] as u32 as u64).into(),
         FSTAT => fstat(p, fd, a[1]).into(),
         STAT => stat_path(p, AT_FDCWD, a[0], a[1], 0).into(),
         LSTAT => stat_path(p, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW).into(),
@@ -87,20 +78,6 @@ pub fn call(
         CHDIR => chdir(p, a[0]).into(),
         FCHDIR => fchdir(p, fd).into(),
         IOCTL => ioctl(p, fd, a[1], a[2]).into(),
-        POLL => poll(p, a[0], a[1], a[2] as i32 as i64, timed_out),
-        PPOLL => {
-            let t = if a[2] == 0 {
-                -1
-            } else {
-                match read_timespec(p, a[2]) {
-                    Ok(ns) => (ns / 1_000_000) as i64,
-                    Err(e) => return Some(Ret::Val(-e)),
-                }
-            };
-            poll(p, a[0], a[1], t, timed_out)
-        }
-        SELECT => select(p, a[0], [a[1], a[2], a[3]], a[4], false, timed_out),
-        PSELECT6 => select(p, a[0], [a[1], a[2], a[3]], a[4], true, timed_out),
         MKDIR | RMDIR | UNLINK | RENAME | LINK | SYMLINK | CHMOD | FCHMOD | CHOWN | FCHOWN
         | LCHOWN | TRUNCATE | FTRUNCATE | MKDIRAT | UNLINKAT | RENAMEAT | RENAMEAT2 | LINKAT
         | SYMLINKAT | FCHMODAT | FCHOWNAT | MKNOD | MKNODAT | UTIMENSAT | UTIMES | UTIME
@@ -170,21 +147,90 @@ fn dup_to(p: &mut Proc, fd: i64, to: i64, cloexec: bool) -> Result<i64, i64> {
     p.fds.install_at(to, Fd { file, cloexec })
 }
 
-fn fcntl(p: &mut Proc, fd: i64, cmd: u64, arg: u64) -> Result<i64, i64> {
+/// `close_range`: closes (or with `CLOSE_RANGE_CLOEXEC` marks
+/// close-on-exec) every open descriptor in `[lo, hi]`.
+fn close_range(p: &mut Proc, lo: u32, hi: u32, flags: u32) -> Result<i64, i64> {
+    const CLOSE_RANGE_UNSHARE: u32 = 2;
+    const CLOSE_RANGE_CLOEXEC: u32 = 4;
+    if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || lo > hi {
+        return Err(EINVAL);
+    }
+    let hi = hi.min(crate::fd::MAX_FDS as u32);
+    for i in lo..=hi {
+        if flags & CLOSE_RANGE_CLOEXEC != 0 {
+            let _ = p.fds.set_cloexec(i64::from(i), true);
+        } else {
+            let _ = p.fds.close(i64::from(i));
+        }
+    }
+    Ok(0)
+}
+
+/// `fcntl`. The descriptor is checked first, as in Linux; `arg` is an
+/// `int` for the commands that take a number.
+fn fcntl(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<i64, i64> {
+    const F_DUPFD: u32 = 0;
+    const F_GETFD: u32 = 1;
+    const F_SETFD: u32 = 2;
+    const F_GETFL: u32 = 3;
+    const F_SETFL: u32 = 4;
+    const F_GETLK: u32 = 5;
+    const F_SETLK: u32 = 6;
+    const F_SETLKW: u32 = 7;
+    const F_DUPFD_CLOEXEC: u32 = 1030;
+    let file = p.fds.file(fd)?;
+    let argi = arg as u32;
     match cmd {
-        0 => dup(p, fd, arg as usize, false),
-        1030 => dup(p, fd, arg as usize, true),
-        1 => p.fds.get(fd).map(|f| i64::from(f.cloexec)),
-        2 => p.fds.set_cloexec(fd, arg & 1 != 0).map(|()| 0),
-        3 => p.fds.file(fd).map(|f| i64::from(f.flags.get())),
-        4 => {
-            let f = p.fds.file(fd)?;
-            let keep = u64::from(f.flags.get()) & O_ACCMODE;
-            f.flags.set((keep | arg & (O_APPEND | O_NONBLOCK)) as u32);
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            if argi as usize >= crate::fd::MAX_FDS {
+                return Err(EINVAL);
+            }
+            dup(p, fd, argi as usize, cmd == F_DUPFD_CLOEXEC)
+        }
+        F_GETFD => p.fds.get(fd).map(|f| i64::from(f.cloexec)),
+        F_SETFD => p.fds.set_cloexec(fd, argi & 1 != 0).map(|()| 0),
+        F_GETFL => Ok(i64::from(file.flags.get())),
+        F_SETFL => {
+            let keep = u64::from(file.flags.get()) & O_ACCMODE;
+            file.flags
+                .set((keep | arg & (O_APPEND | O_NONBLOCK | O_ASYNC)) as u32);
             Ok(0)
         }
-        // Advisory locks on a read-only file system: nothing to lock against.
-        5..=7 => p.fds.get(fd).map(|_| 0),
+        F_GETLK | F_SETLK | F_SETLKW => record_lock(p, &file, cmd == F_GETLK, arg),
+        _ => Err(EINVAL),
+    }
+}
+
+/// `F_GETLK`, `F_SETLK`, `F_SETLKW` with the `struct flock` at `arg`.
+/// Every file of the read-only root is open for reading only, so the only
+/// locks anyone can hold are read locks, which never conflict: a lock is
+/// always granted and `F_GETLK` always answers `F_UNLCK`. The checks are
+/// Linux's: the structure must be readable (and writable for `F_GETLK`),
+/// the type and `whence` known, the start not negative, and the
+/// descriptor open for the access the lock type needs.
+fn record_lock(p: &mut Proc, file: &OpenFile, get: bool, arg: u64) -> Result<i64, i64> {
+    const F_RDLCK: u16 = 0;
+    const F_WRLCK: u16 = 1;
+    const F_UNLCK: u16 = 2;
+    let b = p.mm.read(arg, 32)?;
+    let ty = u16::from_le_bytes([b[0], b[1]]);
+    let whence = u16::from_le_bytes([b[2], b[3]]);
+    let start = i64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
+    if whence > 2 || (whence == 0 && start < 0) {
+        return Err(EINVAL);
+    }
+    let access = u64::from(file.flags.get()) & O_ACCMODE;
+    match ty {
+        F_RDLCK | F_WRLCK if get => {
+            let mut out = b.clone();
+            out[0..2].copy_from_slice(&F_UNLCK.to_le_bytes());
+            p.mm.write(arg, &out)?;
+            Ok(0)
+        }
+        F_RDLCK if access != 1 => Ok(0),
+        F_WRLCK if access != 0 => Ok(0),
+        F_RDLCK | F_WRLCK => Err(EBADF),
+        F_UNLCK if !get => Ok(0),
         _ => Err(EINVAL),
     }
 }
@@ -243,19 +289,31 @@ fn read_scatter(
     if at.is_some() && !matches!(file.kind, kind::FILE) {
         return Ret::Val(-ESPIPE);
     }
-    let total: u64 = iov.iter().map(|(_, l)| *l).sum();
-    let want = total.min(DATA_BYTES as u64);
+    for &(b, l) in iov {
+        if let Err(e) = access_ok(b, l) {
+            return Ret::Val(-e);
+        }
+    }
+    let total = iov.iter().fold(0u64, |t, (_, l)| t.saturating_add(*l));
+    let mut want = total.min(DATA_BYTES as u64);
     if want == 0 {
         return Ret::Val(0);
     }
-    // Check the buffers first, so a bad one loses no data.
+    // Check the buffers first, so a bad one loses no data: ask only for
+    // the bytes that fit before the first one the program cannot take
+    // (Linux copies up to the fault); none at all is EFAULT.
     let mut left = want;
     for &(b, l) in iov {
         let n = l.min(left);
-        if let Err(e) = p.mm.prepare(b, n, true) {
-            return Ret::Val(-e);
+        let ok = writable_prefix(p, b, n);
+        left -= ok;
+        if ok < n {
+            want -= left;
+            break;
         }
-        left -= n;
+    }
+    if want == 0 {
+        return Ret::Val(-EFAULT);
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let (r, _) = server::request(
@@ -294,23 +352,62 @@ fn read_scatter(
     Ret::Val(r)
 }
 
-/// The `iovec`s at `iov`.
+/// How many bytes at `addr` (of `len`) the program lets the library OS
+/// write, page by page from the start.
+fn writable_prefix(p: &mut Proc, addr: u64, len: u64) -> u64 {
+    let mut done = 0;
+    while done < len {
+        let n = (4096 - ((addr + done) & 4095)).min(len - done);
+        if p.mm.prepare(addr + done, n, true).is_err() {
+            break;
+        }
+        done += n;
+    }
+    done
+}
+
+/// Most bytes one read or write moves (Linux's `MAX_RW_COUNT`).
+const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
+/// The `iovec`s at `iov` (`cnt` is an `int`), with Linux's checks: at most
+/// `UIO_MAXIOV` of them, no length above `ssize_t`'s range (`EINVAL`),
+/// every buffer below the top of user memory (`EFAULT`); lengths past a
+/// total of `MAX_RW_COUNT` are cut, as in Linux.
 fn iovecs(p: &mut Proc, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i64> {
+    let cnt = u64::from(cnt as u32);
     if cnt > 1024 {
         return Err(EINVAL);
     }
     let raw = p.mm.read(iov, (cnt * 16) as usize)?;
-    Ok(raw
+    let mut v: Vec<(u64, u64)> = raw
         .chunks(16)
         .map(|c| {
             let base = u64::from_le_bytes(c[..8].try_into().unwrap_or([0; 8]));
             let len = u64::from_le_bytes(c[8..].try_into().unwrap_or([0; 8]));
             (base, len)
         })
-        .collect())
+        .collect();
+    if v.iter().any(|&(_, l)| (l as i64) < 0) {
+        return Err(EINVAL);
+    }
+    let mut total = 0u64;
+    let single = v.len() == 1;
+    for (b, l) in v.iter_mut() {
+        // Linux cuts a single buffer before it checks it.
+        if single {
+            *l = (*l).min(MAX_RW_COUNT);
+        }
+        access_ok(*b, *l)?;
+        *l = (*l).min(MAX_RW_COUNT - total);
+        total += *l;
+    }
+    Ok(v)
 }
 
 fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64, at: Option<u64>) -> Ret {
+    if let Err(e) = p.fds.get(fd) {
+        return Ret::Val(-e);
+    }
     match iovecs(p, iov, cnt) {
         Ok(v) => read_scatter(p, f, fd, &v, at),
         Err(e) => Ret::Val(-e),
@@ -319,6 +416,43 @@ fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64, at: Opt
 
 /// `write` from user memory.
 fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret {
+    write_gather(p, f, fd, &[(buf, len)])
+}
+
+/// `writev`: the buffers are written as one operation.
+fn writev(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64) -> Ret {
+    if let Err(e) = p.fds.get(fd) {
+        return Ret::Val(-e);
+    }
+    match iovecs(p, iov, cnt) {
+        Ok(v) => write_gather(p, f, fd, &v),
+        Err(e) => Ret::Val(-e),
+    }
+}
+
+/// The `n` bytes at offset `off` of the concatenation of the user
+/// buffers `iov`, copied out a piece at a time (never the whole).
+fn gather(p: &mut Proc, iov: &[(u64, u64)], off: u64, n: usize) -> Result<Vec<u8>, i64> {
+    let want_end = off + n as u64;
+    let mut out = Vec::with_capacity(n);
+    let mut base = 0u64;
+    for &(b, l) in iov {
+        let end = base + l;
+        if end > off && base < want_end {
+            let s = off.max(base);
+            let e = want_end.min(end);
+            out.extend_from_slice(&p.mm.read(b + (s - base), (e - s) as usize)?);
+        }
+        base = end;
+        if base >= want_end {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the user buffers `iov` in order to `fd`, a mailbox at a time.
+fn write_gather(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: &[(u64, u64)]) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
         Err(e) => return Ret::Val(-e),
@@ -326,12 +460,21 @@ fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret 
     if u64::from(file.flags.get()) & O_ACCMODE == 0 {
         return Ret::Val(-EBADF);
     }
+    for &(b, l) in iov {
+        if let Err(e) = access_ok(b, l) {
+            return Ret::Val(-e);
+        }
+    }
+    let len = iov
+        .iter()
+        .fold(0u64, |t, (_, l)| t.saturating_add(*l))
+        .min(MAX_RW_COUNT);
     match file.kind {
         kind::CONSOLE => {
             let mut done = 0;
             while done < len {
                 let chunk = (len - done).min(DATA_BYTES as u64) as usize;
-                match p.mm.read(buf + done, chunk) {
+                match gather(p, iov, done, chunk) {
                     Ok(b) => crate::console::write(&b),
                     Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
                 }
@@ -340,7 +483,7 @@ fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret 
             Ret::Val(len as i64)
         }
         kind::FILE | kind::DIR => Ret::Val(-EBADF),
-        _ => send(p, f, &file, len, &mut |p, off, n| p.mm.read(buf + off, n)),
+        _ => send(p, f, &file, len, &mut |p, off, n| gather(p, iov, off, n)),
     }
 }
 
@@ -388,51 +531,6 @@ fn send(
     Ret::Val(done as i64)
 }
 
-fn writev(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64) -> Ret {
-    let v = match iovecs(p, iov, cnt) {
-        Ok(v) => v,
-        Err(e) => return Ret::Val(-e),
-    };
-    // Gather into one buffer so the write is one operation.
-    let total: u64 = v.iter().map(|(_, l)| *l).sum();
-    if total == 0 {
-        return match p.fds.get(fd) {
-            Ok(_) => Ret::Val(0),
-            Err(e) => Ret::Val(-e),
-        };
-    }
-    if v.iter().filter(|(_, l)| *l > 0).count() == 1 {
-        let (b, l) = *v.iter().find(|(_, l)| *l > 0).unwrap_or(&(0, 0));
-        return write(p, f, fd, b, l);
-    }
-    let mut all = Vec::new();
-    for (b, l) in v {
-        match p.mm.read(b, l as usize) {
-            Ok(bytes) => all.extend_from_slice(&bytes),
-            Err(e) => return Ret::Val(-e),
-        }
-    }
-    write_bytes(p, f, fd, &all)
-}
-
-/// Writes bytes the library OS holds (a gathered `writev`).
-fn write_bytes(p: &mut Proc, f: &mut UpcallFrame, fd: i64, all: &[u8]) -> Ret {
-    let file = match p.fds.file(fd) {
-        Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
-    };
-    if file.kind == kind::CONSOLE {
-        crate::console::write(all);
-        return Ret::Val(all.len() as i64);
-    }
-    if file.kind == kind::FILE || file.kind == kind::DIR {
-        return Ret::Val(-EBADF);
-    }
-    send(p, f, &file, all.len() as u64, &mut |_, off, n| {
-        let off = off as usize;
-        Ok(all[off..off + n].to_vec())
-    })
-}
 
 fn lseek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<i64, i64> {
     let file = p.fds.file(fd)?;
@@ -663,13 +761,44 @@ fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
     }
 }
 
+/// `ioctl`. The generic requests Linux answers for every kind of
+/// descriptor come first (`FIOCLEX`, `FIONCLEX`, `FIONBIO`, `FIOASYNC`,
+/// `FIONREAD` of a regular file); the rest belong to the terminal, except
+/// `FIONREAD` of a pipe. Linux takes the request as a 32-bit number.
 fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
+    const FIONCLEX: u32 = 0x5450;
+    const FIOCLEX: u32 = 0x5451;
+    const FIONBIO: u32 = 0x5421;
+    const FIOASYNC: u32 = 0x5452;
+    const FIONREAD: u32 = 0x541b;
     let file = p.fds.file(fd)?;
+    let req = u64::from(req as u32);
+    match req as u32 {
+        FIOCLEX | FIONCLEX => return p.fds.set_cloexec(fd, req as u32 == FIOCLEX).map(|()| 0),
+        FIONBIO | FIOASYNC => {
+            let on = p.mm.read_u32(arg)? != 0;
+            let bit = if req as u32 == FIONBIO { O_NONBLOCK } else { O_ASYNC } as u32;
+            let flags = file.flags.get();
+            // Only pipes and terminals take signal-driven I/O in Linux;
+            // changing FASYNC on anything else is ENOTTY.
+            let fasync = matches!(file.kind, kind::PIPE_READ | kind::PIPE_WRITE | kind::CONSOLE);
+            if bit == O_ASYNC as u32 && (flags & bit != 0) != on && !fasync {
+                return Err(ENOTTY);
+            }
+            file.flags.set(if on { flags | bit } else { flags & !bit });
+            return Ok(0);
+        }
+        FIONREAD if file.kind == kind::FILE => {
+            let size = fstat_of(p, fd)?.size;
+            let (pos, _) = server::request(Op::Seek, [file.handle, 0, 1, 0, 0]);
+            let left = size.saturating_sub(pos.max(0) as u64).min(i32::MAX as u64);
+            return p.mm.write_u32(arg, left as u32).map(|()| 0);
+        }
+        _ => {}
+    }
     if file.kind != kind::CONSOLE {
-        if req == 0x541b && matches!(file.kind, kind::PIPE_READ) {
-            // FIONREAD on a pipe.
-            let (r, w) = server::request(Op::Poll, [file.handle, 0, 0, 0, 0]);
-            let _ = r;
+        if req == u64::from(FIONREAD) && matches!(file.kind, kind::PIPE_READ | kind::PIPE_WRITE) {
+            let (_, w) = server::request(Op::Poll, [file.handle, 0, 0, 0, 0]);
             return p.mm.write_u32(arg, w[0] as u32).map(|()| 0);
         }
         return Err(ENOTTY);
@@ -696,124 +825,4 @@ fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         p.mm.write(arg, &b)?;
     }
     Ok(r)
-}
-
-/// Readiness of one descriptor (`register`: ask to be woken on change).
-fn readiness(p: &Proc, fd: i64, register: bool) -> Option<u64> {
-    let file = p.fds.file(fd).ok()?;
-    match file.kind {
-        kind::FILE | kind::DIR | kind::NULL | kind::ZERO => Some(ready::IN | ready::OUT),
-        _ => {
-            let (r, _) = server::request(Op::Poll, [file.handle, u64::from(register), 0, 0, 0]);
-            Some(r.max(0) as u64)
-        }
-    }
-}
-
-fn poll(p: &mut Proc, fds: u64, nfds: u64, timeout_ms: i64, timed_out: bool) -> Ret {
-    if nfds > 4096 {
-        return Ret::Val(-EINVAL);
-    }
-    let raw = match p.mm.read(fds, (nfds * 8) as usize) {
-        Ok(r) => r,
-        Err(e) => return Ret::Val(-e),
-    };
-    let block = timeout_ms != 0 && !timed_out;
-    let mut out = raw.clone();
-    let mut count = 0;
-    for (i, c) in raw.chunks(8).enumerate() {
-        let fd = i32::from_le_bytes(c[..4].try_into().unwrap_or([0; 4]));
-        let events = u16::from_le_bytes([c[4], c[5]]) as u64;
-        let revents = if fd < 0 {
-            0
-        } else {
-            match readiness(p, i64::from(fd), block) {
-                None => 0x20, // POLLNVAL
-                Some(r) => r & (events | ready::ERR | ready::HUP),
-            }
-        };
-        out[i * 8 + 6..i * 8 + 8].copy_from_slice(&(revents as u16).to_le_bytes());
-        if revents != 0 {
-            count += 1;
-        }
-    }
-    if count == 0 && block {
-        let deadline =
-            (timeout_ms > 0).then(|| crate::time::now_ns() + timeout_ms as u64 * 1_000_000);
-        return Ret::Block(Block::Retry { deadline });
-    }
-    match p.mm.write(fds, &out) {
-        Ok(()) => Ret::Val(count),
-        Err(e) => Ret::Val(-e),
-    }
-}
-
-fn select(p: &mut Proc, nfds: u64, sets: [u64; 3], tv: u64, ts: bool, timed_out: bool) -> Ret {
-    if nfds > 1024 {
-        return Ret::Val(-EINVAL);
-    }
-    let words = nfds.div_ceil(64) as usize;
-    let mut inp = [
-        alloc::vec![0u64; words],
-        alloc::vec![0u64; words],
-        alloc::vec![0u64; words],
-    ];
-    for (k, &addr) in sets.iter().enumerate() {
-        if addr != 0 {
-            for (w, slot) in inp[k].iter_mut().enumerate() {
-                match p.mm.read_u64(addr + w as u64 * 8) {
-                    Ok(v) => *slot = v,
-                    Err(e) => return Ret::Val(-e),
-                }
-            }
-        }
-    }
-    let timeout_ns = if tv == 0 {
-        None
-    } else {
-        let sec = p.mm.read_u64(tv).unwrap_or(0);
-        let sub = p.mm.read_u64(tv + 8).unwrap_or(0);
-        Some(sec * 1_000_000_000 + if ts { sub } else { sub * 1000 })
-    };
-    let block = timeout_ns != Some(0) && !timed_out;
-    let mut outp = [
-        alloc::vec![0u64; words],
-        alloc::vec![0u64; words],
-        alloc::vec![0u64; words],
-    ];
-    let mut count = 0;
-    for fd in 0..nfds {
-        let (w, b) = ((fd / 64) as usize, 1u64 << (fd % 64));
-        if (inp[0][w] | inp[1][w] | inp[2][w]) & b == 0 {
-            continue;
-        }
-        let Some(r) = readiness(p, fd as i64, block) else {
-            return Ret::Val(-EBADF);
-        };
-        let hits = [
-            r & (ready::IN | ready::HUP) != 0,
-            r & (ready::OUT | ready::ERR) != 0,
-            false,
-        ];
-        for k in 0..3 {
-            if inp[k][w] & b != 0 && hits[k] {
-                outp[k][w] |= b;
-                count += 1;
-            }
-        }
-    }
-    if count == 0 && block {
-        let deadline = timeout_ns.map(|t| crate::time::now_ns() + t);
-        return Ret::Block(Block::Retry { deadline });
-    }
-    for (k, &addr) in sets.iter().enumerate() {
-        if addr != 0 {
-            for (w, v) in outp[k].iter().enumerate() {
-                if let Err(e) = p.mm.write_u64(addr + w as u64 * 8, *v) {
-                    return Ret::Val(-e);
-                }
-            }
-        }
-    }
-    Ret::Val(count)
 }

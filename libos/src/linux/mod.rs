@@ -9,6 +9,7 @@ pub mod errno;
 mod files;
 mod memory;
 pub mod nr;
+mod poll;
 mod process;
 mod signals;
 mod threads;
@@ -59,7 +60,10 @@ pub fn dispatch_retry(p: &mut Proc, frame: &mut UpcallFrame, timed_out: bool) ->
 fn run(p: &mut Proc, frame: &mut UpcallFrame, timed_out: bool) -> Ret {
     let a = args(frame);
     let n = frame.rax;
-    if let Some(r) = files::call(p, frame, n, a, timed_out) {
+    if let Some(r) = files::call(p, frame, n, a) {
+        return r;
+    }
+    if let Some(r) = poll::call(p, frame, n, a, timed_out) {
         return r;
     }
     if let Some(r) = process::call(p, frame, n, a, timed_out) {
@@ -79,6 +83,19 @@ fn run(p: &mut Proc, frame: &mut UpcallFrame, timed_out: bool) -> Ret {
     }
     p.log_enosys(n);
     Ret::Val(-ENOSYS)
+}
+
+/// One past the highest user address Linux accepts (`TASK_SIZE_MAX` of
+/// x86_64 with 4-level paging).
+pub const TASK_SIZE_MAX: u64 = (1 << 47) - 4096;
+
+/// Linux's `access_ok`: `[addr, addr + len)` lies below
+/// [`TASK_SIZE_MAX`] (whether it is mapped is checked at the copy).
+pub fn access_ok(addr: u64, len: u64) -> Result<(), i64> {
+    match addr.checked_add(len) {
+        Some(end) if end <= TASK_SIZE_MAX => Ok(()),
+        _ => Err(errno::EFAULT),
+    }
 }
 
 /// Reads a user array of string pointers (argv, envp), NULL-terminated.

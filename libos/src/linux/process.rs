@@ -12,6 +12,11 @@ use crate::task::Block;
 use crate::{exec, fork, server, signal};
 
 const WNOHANG: u64 = 1;
+const WUNTRACED: u64 = 2;
+const WCONTINUED: u64 = 8;
+const __WNOTHREAD: u64 = 0x2000_0000;
+const __WALL: u64 = 0x4000_0000;
+const __WCLONE: u64 = 0x8000_0000;
 
 pub fn call(
     p: &mut Proc,
@@ -45,17 +50,25 @@ pub fn call(
             Ret::Resumed
         }
         EXIT_GROUP => p.exit_process(sysproto::status::exited(a[0] as u8)),
-        WAIT4 => wait4(p, a[0] as i32 as i64, a[1], a[2]),
-        KILL => kill(p, a[0] as i32 as i64, a[1]).into(),
+        WAIT4 => wait4(p, a[0] as i32 as i64, a[1], a[2] as u32 as u64, a[3]),
+        KILL => kill(p, a[0] as i32 as i64, a[1] as i32).into(),
         SETPGID => server_val(Op::Setpgid, [a[0], a[1], 0, 0, 0]),
         GETPGID => server_val(Op::Getpgid, [a[0], 0, 0, 0, 0]),
         GETPGRP => server_val(Op::Getpgid, [0; 5]),
         SETSID => server_val(Op::Setsid, [0; 5]),
         GETSID => server_val(Op::Getsid, [a[0], 0, 0, 0, 0]),
         UNAME => uname(p, a[0]).into(),
-        GETRANDOM => getrandom(p, a[0], a[1]).into(),
+        GETRANDOM => getrandom(p, a[0], a[1], a[2] as u32).into(),
         PRCTL => prctl(p, a[0], a[1]).into(),
-        GETRLIMIT => rlimit(p, a[0], 0, a[1]).into(),
+        GETRLIMIT => {
+            // getrlimit always copies the limits out: NULL is EFAULT.
+            let resource = u64::from(a[0] as u32);
+            if a[1] == 0 && resource < 16 {
+                Ret::Val(-EFAULT)
+            } else {
+                rlimit(p, resource, 0, a[1]).into()
+            }
+        }
         SETRLIMIT => Ret::Val(-EPERM),
         PRLIMIT64 => {
             if a[0] != 0 && a[0] != server::pid() {
@@ -63,11 +76,18 @@ pub fn call(
             } else if a[2] != 0 {
                 Ret::Val(-EPERM)
             } else {
-                rlimit(p, a[1], 0, a[3]).into()
+                rlimit(p, u64::from(a[1] as u32), 0, a[3]).into()
             }
         }
         SYSINFO => sysinfo(p, a[0]).into(),
-        GETRUSAGE => p.mm.write(a[1], &[0u8; 144]).map(|()| 0).into(),
+        GETRUSAGE => {
+            // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD.
+            if !matches!(a[0] as i32, 0 | -1 | 1) {
+                Ret::Val(-EINVAL)
+            } else {
+                p.mm.write(a[1], &[0u8; RUSAGE_BYTES]).map(|()| 0).into()
+            }
+        }
         TIMES => {
             let ticks = (crate::time::now_ns() / 10_000_000) as i64;
             if a[0] != 0 {
@@ -120,12 +140,25 @@ fn execve(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     }
 }
 
-fn wait4(p: &mut Proc, pid: i64, status: u64, options: u64) -> Ret {
-    if status != 0 {
-        if let Err(e) = p.mm.prepare(status, 4, true) {
-            return Ret::Val(-e);
-        }
+/// `struct rusage`'s size.
+const RUSAGE_BYTES: usize = 144;
+
+/// `wait4`, with Linux's checks: unknown options are `EINVAL`, pid
+/// `INT_MIN` is `ESRCH`; a child found is collected before the status and
+/// the resource usage are copied out, so a bad pointer gives `EFAULT`
+/// after the child is gone, as in Linux. Every child of this library OS
+/// reports its end with SIGCHLD, so `__WCLONE` alone finds none.
+fn wait4(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) -> Ret {
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL) != 0 {
+        return Ret::Val(-EINVAL);
     }
+    if pid == i64::from(i32::MIN) {
+        return Ret::Val(-ESRCH);
+    }
+    if options & __WCLONE != 0 && options & __WALL == 0 {
+        return Ret::Val(-ECHILD);
+    }
+    let options = options & (WNOHANG | WUNTRACED | WCONTINUED);
     let (r, w) = server::request(Op::Wait, [pid as u64, options, 0, 0, 0]);
     if r == WOULD_BLOCK && options & WNOHANG == 0 {
         return Ret::Block(Block::Retry { deadline: None });
@@ -135,13 +168,22 @@ fn wait4(p: &mut Proc, pid: i64, status: u64, options: u64) -> Ret {
             return Ret::Val(-e);
         }
     }
+    if r > 0 && rusage != 0 {
+        if let Err(e) = p.mm.write(rusage, &[0u8; RUSAGE_BYTES]) {
+            return Ret::Val(-e);
+        }
+    }
     Ret::Val(r)
 }
 
-fn kill(p: &mut Proc, pid: i64, sig: u64) -> Result<i64, i64> {
-    if sig > 64 {
+fn kill(p: &mut Proc, pid: i64, sig: i32) -> Result<i64, i64> {
+    if !(0..=64).contains(&sig) {
         return Err(EINVAL);
     }
+    if pid == i64::from(i32::MIN) {
+        return Err(ESRCH);
+    }
+    let sig = sig as u64;
     if pid == server::pid() as i64 {
         if sig != 0 {
             signal::post_process(p, sig);
@@ -173,15 +215,40 @@ fn uname(p: &mut Proc, buf: u64) -> Result<i64, i64> {
     Ok(0)
 }
 
-fn getrandom(p: &mut Proc, buf: u64, len: u64) -> Result<i64, i64> {
-    let len = len.min(1 << 20) as usize;
-    let mut v = alloc::vec::Vec::with_capacity(len + 8);
-    while v.len() < len {
-        v.extend_from_slice(&crate::time::random_u64().to_le_bytes());
+/// `getrandom`, with Linux's checks: only `GRND_NONBLOCK`,
+/// `GRND_RANDOM` and `GRND_INSECURE`, not the last two together
+/// (`EINVAL`); the length is clamped to `MAX_RW_COUNT` and the buffer must
+/// lie in user memory (`EFAULT`). Bytes go out a page at a time: a fault
+/// after some were written ends the call with their count. One call gives
+/// at most 1 MiB (the interface allows short reads).
+fn getrandom(p: &mut Proc, buf: u64, len: u64, flags: u32) -> Result<i64, i64> {
+    const GRND_NONBLOCK: u32 = 1;
+    const GRND_RANDOM: u32 = 2;
+    const GRND_INSECURE: u32 = 4;
+    const MAX_RW_COUNT: u64 = 0x7fff_f000;
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE
+    {
+        return Err(EINVAL);
     }
-    v.truncate(len);
-    p.mm.write(buf, &v)?;
-    Ok(len as i64)
+    let len = len.min(MAX_RW_COUNT);
+    super::access_ok(buf, len)?;
+    let len = len.min(1 << 20);
+    let mut done = 0u64;
+    while done < len {
+        let in_page = 4096 - ((buf + done) & 4095);
+        let n = in_page.min(len - done) as usize;
+        let mut chunk = alloc::vec::Vec::with_capacity(n + 8);
+        while chunk.len() < n {
+            chunk.extend_from_slice(&crate::time::random_u64().to_le_bytes());
+        }
+        chunk.truncate(n);
+        if let Err(e) = p.mm.write(buf + done, &chunk) {
+            return if done > 0 { Ok(done as i64) } else { Err(e) };
+        }
+        done += n as u64;
+    }
+    Ok(done as i64)
 }
 
 fn prctl(p: &mut Proc, op: u64, arg: u64) -> Result<i64, i64> {

@@ -103,34 +103,69 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     Ret::Val(tid as i64)
 }
 
+/// `futex`, with Linux's checks in Linux's order: the timeout of a
+/// waiting operation is read first (`EFAULT`, `EINVAL`); an unknown
+/// operation, or `FUTEX_CLOCK_REALTIME` on one that takes no absolute
+/// time, is `ENOSYS`; a zero bitset or a negative count is `EINVAL`; an
+/// address not aligned to 4 is `EINVAL`, one past the top of user memory
+/// `EFAULT`; a shared (non-`FUTEX_PRIVATE_FLAG`) futex must be mapped
+/// (Linux looks up its page: `EFAULT` even for `FUTEX_WAKE`), a private
+/// one is only a number unless its value is read. Counts are `int`s: 0
+/// or less wakes one, as in Linux.
 fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
-    let (addr, op, val) = (a[0], a[1] & 0x7f, a[2]);
-    let realtime = a[1] & 256 != 0;
-    if addr & 3 != 0 {
-        return Ret::Val(-EINVAL);
+    const FUTEX_WAIT: u32 = 0;
+    const FUTEX_WAKE: u32 = 1;
+    const FUTEX_REQUEUE: u32 = 3;
+    const FUTEX_CMP_REQUEUE: u32 = 4;
+    const FUTEX_WAIT_BITSET: u32 = 9;
+    const FUTEX_WAKE_BITSET: u32 = 10;
+    const FUTEX_PRIVATE_FLAG: u32 = 128;
+    const FUTEX_CLOCK_REALTIME: u32 = 256;
+    let (addr, op, val) = (a[0], a[1] as u32, a[2] as u32);
+    let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    let shared = op & FUTEX_PRIVATE_FLAG == 0;
+    let realtime = op & FUTEX_CLOCK_REALTIME != 0;
+    let timeout = if matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) && a[3] != 0 {
+        match read_timespec(p, a[3]) {
+            Ok(t) => Some(t),
+            Err(e) => return Ret::Val(-e),
+        }
+    } else {
+        None
+    };
+    if realtime && cmd != FUTEX_WAIT_BITSET {
+        return Ret::Val(-ENOSYS);
     }
-    match op {
-        0 | 9 => {
-            // FUTEX_WAIT (relative timeout), FUTEX_WAIT_BITSET (absolute).
-            let bitset = if op == 9 { a[5] as u32 } else { u32::MAX };
+    // The futex word's key: alignment, range and (shared) its page.
+    let key = |p: &mut Proc, addr: u64| -> Result<(), i64> {
+        if addr & 3 != 0 {
+            return Err(EINVAL);
+        }
+        super::access_ok(addr, 4)?;
+        if shared {
+            p.mm.prepare(addr, 4, false)?;
+        }
+        Ok(())
+    };
+    let count = |n: u32| (n as i32).max(1) as u64;
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let bitset = if cmd == FUTEX_WAIT_BITSET { a[5] as u32 } else { u32::MAX };
             if bitset == 0 {
                 return Ret::Val(-EINVAL);
+            }
+            if let Err(e) = key(p, addr) {
+                return Ret::Val(-e);
             }
             let cur = match p.mm.read_u32(addr) {
                 Ok(v) => v,
                 Err(e) => return Ret::Val(-e),
             };
-            if cur != val as u32 {
+            if cur != val {
                 return Ret::Val(-EAGAIN);
             }
-            let deadline = if a[3] == 0 {
-                None
-            } else {
-                let t = match read_timespec(p, a[3]) {
-                    Ok(t) => t,
-                    Err(e) => return Ret::Val(-e),
-                };
-                Some(if op == 9 {
+            let deadline = timeout.map(|t| {
+                if cmd == FUTEX_WAIT_BITSET {
                     if realtime {
                         t.saturating_sub(time::realtime_ns() - time::now_ns())
                     } else {
@@ -138,30 +173,43 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
                     }
                 } else {
                     time::now_ns().saturating_add(t)
-                })
-            };
+                }
+            });
             Ret::Block(Block::Futex {
                 addr,
                 bitset,
                 deadline,
             })
         }
-        1 | 10 => {
-            // FUTEX_WAKE, FUTEX_WAKE_BITSET
-            let bitset = if op == 10 { a[5] as u32 } else { u32::MAX };
-            Ret::Val(p.futex_wake(addr, val, bitset) as i64)
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => {
+            let bitset = if cmd == FUTEX_WAKE_BITSET { a[5] as u32 } else { u32::MAX };
+            if bitset == 0 {
+                return Ret::Val(-EINVAL);
+            }
+            if let Err(e) = key(p, addr) {
+                return Ret::Val(-e);
+            }
+            Ret::Val(p.futex_wake(addr, count(val), bitset) as i64)
         }
-        3 | 4 => {
-            // FUTEX_REQUEUE, FUTEX_CMP_REQUEUE
-            if op == 4 {
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
+            // The second count travels in the timeout argument.
+            let (wake, requeue) = (val as i32, a[3] as u32 as i32);
+            if wake < 0 || requeue < 0 {
+                return Ret::Val(-EINVAL);
+            }
+            let to = a[4];
+            if let Err(e) = key(p, addr).and_then(|()| key(p, to)) {
+                return Ret::Val(-e);
+            }
+            if cmd == FUTEX_CMP_REQUEUE {
                 match p.mm.read_u32(addr) {
                     Ok(v) if v == a[5] as u32 => {}
                     Ok(_) => return Ret::Val(-EAGAIN),
                     Err(e) => return Ret::Val(-e),
                 }
             }
-            let woken = p.futex_wake(addr, val, u32::MAX);
-            let moved = p.futex_requeue(addr, a[4], a[3]);
+            let woken = p.futex_wake(addr, wake as u64, u32::MAX);
+            let moved = p.futex_requeue(addr, to, requeue as u64);
             Ret::Val((woken + moved) as i64)
         }
         _ => Ret::Val(-ENOSYS),

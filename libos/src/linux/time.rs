@@ -36,6 +36,12 @@ pub fn call(p: &mut Proc, _f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<R
                     return Some(Ret::Val(-e));
                 }
             }
+            // The timezone is UTC: `struct timezone` all zero.
+            if a[1] != 0 {
+                if let Err(e) = p.mm.write(a[1], &[0u8; 8]) {
+                    return Some(Ret::Val(-e));
+                }
+            }
             Ret::Val(0)
         }
         TIME => {
@@ -77,5 +83,5 @@ pub fn call(p: &mut Proc, _f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<R
 
 /// The time on clock `id` in nanoseconds.
 fn clock(id: u64) -> Option<u64> {
-    crate::time::clock_ns(id as i64)
+    crate::time::clock_ns(i64::from(id as i32))
 }

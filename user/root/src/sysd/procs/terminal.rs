@@ -52,7 +52,8 @@ impl Server {
                 self.put_data(pid, &n);
                 ok(0)
             }
-            _ => err(EINVAL),
+            // Linux's answer to a request the terminal does not know.
+            _ => err(ENOTTY),
         }
     }
 
