@@ -91,6 +91,13 @@ impl FdTable {
         Ok(fd)
     }
 
+    /// Closes `fd`.
+    pub fn close(&mut self, fd: i64) -> Result<(), i64> {
+        self.get(fd)?;
+        self.fds[fd as usize] = None;
+        Ok(())
+    }
+
     /// The size Linux's descriptor table would have now: 64 entries, then
     /// the next power of two (at least 128) that holds the highest
     /// descriptor ever opened; what `select` cuts its count to.
@@ -99,13 +106,6 @@ impl FdTable {
             0..=64 => 64,
             n => n.next_power_of_two().clamp(128, MAX_FDS),
         }
-    }
-
-    /// Closes `fd`.
-    pub fn close(&mut self, fd: i64) -> Result<(), i64> {
-        self.get(fd)?;
-        self.fds[fd as usize] = None;
-        Ok(())
     }
 
     /// Sets or clears close-on-exec.

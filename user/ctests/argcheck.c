@@ -5,7 +5,7 @@
  * wait4's options and its status and rusage pointers; getrandom's flags
  * and buffer; getrusage's `who`; gettimeofday's pointers; futex
  * (alignment, unmapped and kernel addresses, shared and private, bitsets,
- * counts, unknown operations); getrlimit with NULL; select, pselect6,
+ * counts, unknown operations); select, pselect6,
  * poll and ppoll (timeouts, counts, masks, the time left written back);
  * close_range; fcntl (the descriptor first, F_DUPFD's limit, record
  * locks); kill's signal and pid; read/write/readv/writev lengths and
@@ -314,17 +314,6 @@ static void futexes(void)
 	       syscall(SYS_futex, hole, FUTEX_REQUEUE_PRIVATE, 1, (void *)1, &word[1], 0), "0");
 }
 
-static void rlimits(void)
-{
-	struct rlimit rl;
-	expect("getrlimit RLIMIT_NOFILE", syscall(SYS_getrlimit, RLIMIT_NOFILE, &rl), "0");
-	expect("getrlimit RLIMIT_NOFILE NULL", syscall(SYS_getrlimit, RLIMIT_NOFILE, NULL), "EFAULT");
-	expect("getrlimit bad pointer", syscall(SYS_getrlimit, RLIMIT_STACK, (void *)16), "EFAULT");
-	expect("getrlimit resource 99", syscall(SYS_getrlimit, 99, &rl), "EINVAL");
-	expect("getrlimit resource 99 NULL", syscall(SYS_getrlimit, 99, NULL), "EINVAL");
-	expect("prlimit64 without old", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, NULL), "0");
-}
-
 static void selects(void)
 {
 	int pfd[2];
@@ -514,7 +503,6 @@ int main(int argc, char **argv)
 	rusages();
 	timeofday();
 	futexes();
-	rlimits();
 	selects();
 	fcntls(argv[1]);
 	kills();

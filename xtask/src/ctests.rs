@@ -162,6 +162,12 @@ pub const TESTS: &[CTest] = &[
         run: false,
         ..c("exec-target", "exec-target.c")
     },
+    // The Linux-ABI fuzzer: ExoV6 only (never on the host), run by the
+    // `linux-fuzz` QEMU test and `cargo xtask fuzz`.
+    CTest {
+        run: false,
+        ..c("fuzz", "fuzz.c")
+    },
     CTest {
         name: "rust-std",
         source: Source::RustStd,

@@ -60,15 +60,7 @@ pub fn call(
         UNAME => uname(p, a[0]).into(),
         GETRANDOM => getrandom(p, a[0], a[1], a[2] as u32).into(),
         PRCTL => prctl(p, a[0], a[1]).into(),
-        GETRLIMIT => {
-            // getrlimit always copies the limits out: NULL is EFAULT.
-            let resource = u64::from(a[0] as u32);
-            if a[1] == 0 && resource < 16 {
-                Ret::Val(-EFAULT)
-            } else {
-                rlimit(p, resource, 0, a[1]).into()
-            }
-        }
+        GETRLIMIT => rlimit(p, a[0], 0, a[1]).into(),
         SETRLIMIT => Ret::Val(-EPERM),
         PRLIMIT64 => {
             if a[0] != 0 && a[0] != server::pid() {
@@ -76,7 +68,7 @@ pub fn call(
             } else if a[2] != 0 {
                 Ret::Val(-EPERM)
             } else {
-                rlimit(p, u64::from(a[1] as u32), 0, a[3]).into()
+                rlimit(p, a[1], 0, a[3]).into()
             }
         }
         SYSINFO => sysinfo(p, a[0]).into(),
