@@ -325,7 +325,11 @@ impl Mm {
         while a < end {
             let ok = match (self.pages.get(&a), self.find(a)) {
                 (_, None) => return Err(EFAULT),
-                (Some(p), Some((_, v))) => !(write && (p.cow || v.prot & PROT_WRITE == 0)),
+                // A page of a PROT_NONE area keeps its frame unmapped:
+                // the library OS must not touch it (fault says EFAULT).
+                (Some(p), Some((_, v))) => {
+                    p.mapped && v.prot != 0 && !(write && (p.cow || v.prot & PROT_WRITE == 0))
+                }
                 (None, Some(_)) => false,
             };
             if !ok {

@@ -488,6 +488,24 @@ static void reads_writes(void)
 	expect("readv huge length, two buffers", syscall(SYS_readv, pfd[0], iov, 2), "EFAULT");
 	expect("readv huge length, one buffer", syscall(SYS_readv, pfd[0], iov, 1), "5");
 	expect("pread64 negative offset", syscall(SYS_pread64, pfd[0], buf, 1, -1L), "EINVAL");
+	/* A page made PROT_NONE (or read-only) after it was used. */
+	char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED, "mmap");
+	strcpy(m, "hello");
+	CHECK(mprotect(m, 4096, PROT_NONE) == 0, "mprotect PROT_NONE");
+	expect("write from a PROT_NONE page", syscall(SYS_write, pfd[1], m, 5), "EFAULT");
+	CHECK(write(pfd[1], "abc", 3) == 3, "write");
+	expect("read into a PROT_NONE page", syscall(SYS_read, pfd[0], m, 3), "EFAULT");
+	CHECK(mprotect(m, 4096, PROT_READ) == 0, "mprotect PROT_READ");
+	expect("read into a read-only page", syscall(SYS_read, pfd[0], m, 3), "EFAULT");
+	expect("the bytes are still there", syscall(SYS_read, pfd[0], buf, 3), "3");
+	say("they are abc: %s", yesno(memcmp(buf, "abc", 3) == 0));
+	CHECK(mprotect(m, 4096, PROT_NONE) == 0, "mprotect PROT_NONE");
+	struct timespec *ts = (struct timespec *)m;
+	expect("clock_gettime into a PROT_NONE page", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, ts),
+	       "EFAULT");
+	expect("nanosleep from a PROT_NONE page", syscall(SYS_nanosleep, ts, NULL), "EFAULT");
+	munmap(m, 4096);
 	close(pfd[0]);
 	close(pfd[1]);
 }

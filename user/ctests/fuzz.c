@@ -105,7 +105,27 @@ struct shared {
 	volatile long calls;
 	/* The call in progress (number), for the supervisor's report. */
 	volatile long last_nr;
+	/* Results by kind (enum result). */
+	volatile long results[6];
 };
+
+/* Kinds of result the summary counts. */
+enum result { RES_OK, RES_ENOSYS, RES_EFAULT, RES_EINVAL, RES_EBADF, RES_OTHER, N_RESULTS };
+static const char *const result_names[N_RESULTS] = { "success", "ENOSYS", "EFAULT",
+						     "EINVAL", "EBADF", "other errors" };
+
+static enum result classify(long r)
+{
+	if (r >= 0 || r < -4095)
+		return RES_OK;
+	switch (-r) {
+	case ENOSYS: return RES_ENOSYS;
+	case EFAULT: return RES_EFAULT;
+	case EINVAL: return RES_EINVAL;
+	case EBADF: return RES_EBADF;
+	default: return RES_OTHER;
+	}
+}
 
 /* ---- the child's world ---- */
 
@@ -236,8 +256,9 @@ static uint64_t pick_addr(void)
 	case 1:
 		return rnd() % 4096; /* NULL's page */
 	case 2:
-	case 3:
 		return (uint64_t)(buf + (rnd() % BUF_SIZE & ~7UL));
+	case 3:
+		return (uint64_t)(buf + 4096 * (rnd() % (BUF_SIZE / 4096))); /* a whole page */
 	case 4:
 		return (uint64_t)(buf + BUF_SIZE - 1 - rnd() % 64); /* runs off the end */
 	case 5:
@@ -402,6 +423,7 @@ static void fuzz_loop(struct shared *sh, long budget)
 		if (trace_fd >= 0)
 			trace(k, n, a);
 		long r = sc(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+		__atomic_fetch_add(&sh->results[classify(r)], 1, __ATOMIC_RELAXED);
 		if (n == SYS_fork || n == SYS_vfork || n == SYS_clone || n == SYS_clone3) {
 			if (r > 0 && nkids < MAX_KIDS) {
 				kids[nkids++] = r;
@@ -611,6 +633,7 @@ int main(int argc, char **argv)
 	    o.child_calls != 1000 ? " --child-calls ..." : "");
 	uint64_t t0 = now_ns();
 	long total = 0, children = 0, exited = 0, signalled = 0, stopped = 0;
+	long results[N_RESULTS] = { 0 };
 	for (long i = o.only >= 0 ? o.only : 0; total < o.calls; i++) {
 		struct shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		CHECK(sh != MAP_FAILED, "mmap shared page");
@@ -621,6 +644,8 @@ int main(int argc, char **argv)
 		enum end how = watch(pid, sh, &o, &st);
 		long calls = sh->calls;
 		total += calls;
+		for (int k = 0; k < N_RESULTS; k++)
+			results[k] += sh->results[k];
 		children++;
 		char what[64];
 		if (how == ENDED_EXIT) {
@@ -639,6 +664,12 @@ int main(int argc, char **argv)
 			break;
 	}
 	long ms = ms_since(t0);
+	char line[256];
+	int len = 0;
+	for (int k = 0; k < N_RESULTS; k++)
+		len += snprintf(line + len, sizeof line - len, "%s%ld %s", k ? ", " : "", results[k],
+				result_names[k]);
+	say("fuzz: results: %s (the rest never returned)", line);
 	still_works();
 	say("fuzz: done: %ld calls in %ld children (%ld exited, %ld killed by a signal, %ld stopped by the "
 	    "supervisor), %ld ms, %ld calls/s, seed %#llx",
