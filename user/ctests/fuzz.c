@@ -142,6 +142,10 @@ static int nkids;
 static int depth;
 static int trace_fd = -1;
 static long child_index;
+/* Numbers a child draws from (the table's 0-462), and how often each has
+ * answered ENOSYS in this process. */
+enum { N_NR = 463 };
+static unsigned char nosys[N_NR];
 
 /* Offsets in buf of the plausible structures. */
 enum {
@@ -383,13 +387,17 @@ static void fuzz_loop(struct shared *sh, long budget)
 		if (rnd() % 64 == 0)
 			n = (long)rnd(); /* far outside the table */
 		else
-			n = (long)(rnd() % 463);
+			n = (long)(rnd() % N_NR);
 		if (n == SYS_reboot)
 			continue;
 		/* The calls that end the process (or mostly do, as a
 		 * sigreturn to a garbage frame) come a tenth as often, so a
 		 * child lives long enough to build up some state. */
 		if ((n == SYS_exit || n == SYS_exit_group || n == SYS_rt_sigreturn) && rnd() % 10 != 0)
+			continue;
+		/* A number that keeps answering ENOSYS comes an eighth as
+		 * often, so most calls reach code that does something. */
+		if (n >= 0 && n < N_NR && nosys[n] >= 2 && rnd() % 8 != 0)
 			continue;
 		uint64_t a[6];
 		for (int i = 0; i < 6; i++)
@@ -424,6 +432,8 @@ static void fuzz_loop(struct shared *sh, long budget)
 			trace(k, n, a);
 		long r = sc(n, a[0], a[1], a[2], a[3], a[4], a[5]);
 		__atomic_fetch_add(&sh->results[classify(r)], 1, __ATOMIC_RELAXED);
+		if (r == -ENOSYS && n >= 0 && n < N_NR && nosys[n] < 255)
+			nosys[n]++;
 		if (n == SYS_fork || n == SYS_vfork || n == SYS_clone || n == SYS_clone3) {
 			if (r > 0 && nkids < MAX_KIDS) {
 				kids[nkids++] = r;

@@ -22,6 +22,9 @@ commands:
   bench   boot the native benchmark program (user/bench) under each
           accelerator, print a table per accelerator, write
           target/bench/results.json (docs/benchmarks.md)
+  fuzz    boot the Linux-ABI fuzzer (user/ctests/fuzz.c): random system
+          calls from forked children; passes if the system stays up and
+          returns every frame
   help    show this text
 
 build options:
@@ -58,6 +61,17 @@ bench options:
   --filter NAME          only benchmarks whose name contains NAME
   --record               rewrite the results section of docs/benchmarks.md
 
+fuzz options (docs/testing.md, `The Linux-ABI fuzzer`):
+  --calls N              calls to make in all (default 1000000)
+  --seed S               the run's seed, decimal or 0x hex (default: random;
+                         printed, so the run can be made again)
+  --child-calls K        calls per child process (default 1000)
+  --only I               replay child I of the run alone
+  --trace                print every call before it is made
+  --kvm                  run under KVM (default TCG)
+  --mem SIZE             guest memory (default 512M)
+  --timeout SECS         stop after SECS (default 120 + N / 200)
+
 environment:
   EXOV6_KERNEL_X86_64, EXOV6_KERNEL_I386   boot this prebuilt ELF instead
                                            of building the kernel
@@ -66,7 +80,8 @@ examples:
   cargo xtask run -- log=debug shutdown
   cargo xtask run --uefi --smp 2 --mem 1G
   cargo xtask test --filter fault
-  cargo xtask bench --quick --accel tcg";
+  cargo xtask bench --quick --accel tcg
+  cargo xtask fuzz --calls 1000000 --seed 0x5eed";
 
 /// A file to put into the initrd.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,6 +193,8 @@ pub enum Command {
     Test(TestOpts),
     /// `bench`
     Bench(BenchOpts),
+    /// `fuzz`
+    Fuzz(crate::fuzz::FuzzOpts),
     /// `help`
     Help,
 }
@@ -212,6 +229,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "gdb" => parse_run(rest, true).map(Command::Gdb),
         "test" => parse_test(rest).map(Command::Test),
         "bench" => parse_bench(rest).map(Command::Bench),
+        "fuzz" => crate::fuzz::parse(rest).map(Command::Fuzz),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }

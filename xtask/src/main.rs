@@ -11,6 +11,7 @@ mod ctests_guest;
 mod deps;
 mod error;
 mod fsutil;
+mod fuzz;
 mod gdb;
 mod guest;
 mod host_checks;
@@ -59,6 +60,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Gdb(opts) => gdb::gdb(&opts),
         Command::Test(opts) => test::test(&opts),
         Command::Bench(opts) => bench::bench(&opts),
+        Command::Fuzz(opts) => fuzz::fuzz(&opts),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(0)

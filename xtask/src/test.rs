@@ -26,6 +26,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let cases: Vec<_> = qemu_runner::expand(TESTS)
         .into_iter()
         .chain(qemu_runner::expand(crate::libos_tests::TESTS))
+        .chain(qemu_runner::expand(crate::fuzz::TESTS))
         .filter(|c| selected(&c.name))
         .collect();
     // The C test suite in ExoV6 (`linux-ctest-*`), made after the host runs.

@@ -531,7 +531,6 @@ fn send(
     Ret::Val(done as i64)
 }
 
-
 fn lseek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<i64, i64> {
     let file = p.fds.file(fd)?;
     if !matches!(file.kind, kind::FILE | kind::DIR) {
@@ -777,11 +776,18 @@ fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         FIOCLEX | FIONCLEX => return p.fds.set_cloexec(fd, req as u32 == FIOCLEX).map(|()| 0),
         FIONBIO | FIOASYNC => {
             let on = p.mm.read_u32(arg)? != 0;
-            let bit = if req as u32 == FIONBIO { O_NONBLOCK } else { O_ASYNC } as u32;
+            let bit = if req as u32 == FIONBIO {
+                O_NONBLOCK
+            } else {
+                O_ASYNC
+            } as u32;
             let flags = file.flags.get();
             // Only pipes and terminals take signal-driven I/O in Linux;
             // changing FASYNC on anything else is ENOTTY.
-            let fasync = matches!(file.kind, kind::PIPE_READ | kind::PIPE_WRITE | kind::CONSOLE);
+            let fasync = matches!(
+                file.kind,
+                kind::PIPE_READ | kind::PIPE_WRITE | kind::CONSOLE
+            );
             if bit == O_ASYNC as u32 && (flags & bit != 0) != on && !fasync {
                 return Err(ENOTTY);
             }

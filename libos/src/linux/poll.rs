@@ -107,7 +107,11 @@ fn timeval_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, i64> {
     if s < 0 || ns < 0 {
         return Err(EINVAL);
     }
-    Ok(Some((s as u64).saturating_mul(1_000_000_000).saturating_add(ns as u64)))
+    Ok(Some(
+        (s as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ns as u64),
+    ))
 }
 
 /// Installs the signal mask at `set` (of `size` bytes) for the wait,

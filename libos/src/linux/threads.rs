@@ -150,7 +150,11 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
     let count = |n: u32| (n as i32).max(1) as u64;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let bitset = if cmd == FUTEX_WAIT_BITSET { a[5] as u32 } else { u32::MAX };
+            let bitset = if cmd == FUTEX_WAIT_BITSET {
+                a[5] as u32
+            } else {
+                u32::MAX
+            };
             if bitset == 0 {
                 return Ret::Val(-EINVAL);
             }
@@ -182,7 +186,11 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
             })
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            let bitset = if cmd == FUTEX_WAKE_BITSET { a[5] as u32 } else { u32::MAX };
+            let bitset = if cmd == FUTEX_WAKE_BITSET {
+                a[5] as u32
+            } else {
+                u32::MAX
+            };
             if bitset == 0 {
                 return Ret::Val(-EINVAL);
             }
