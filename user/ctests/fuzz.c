@@ -584,15 +584,35 @@ static enum end watch(pid_t pid, struct shared *sh, const struct options *o, int
 }
 
 /* Forks, retrying a while when the system is short of something. */
+/* The highest pid a fork has returned. */
+static long max_pid;
+
+/* How many processes exist, as kill(pid, 0) finds them. */
+static long live_processes(void)
+{
+	long n = 0;
+	for (long p = 1; p <= max_pid + 64; p++)
+		if (kill((pid_t)p, 0) == 0 || errno == EPERM)
+			n++;
+	return n;
+}
+
 static pid_t fork_retrying(void)
 {
+	int e = 0;
 	for (int i = 0; i < 50; i++) {
 		fflush(NULL);
 		pid_t pid = fork();
-		if (pid >= 0)
+		if (pid >= 0) {
+			if (pid > max_pid)
+				max_pid = pid;
 			return pid;
+		}
+		e = errno;
 		sleep_ms(20);
 	}
+	say("fuzz: %ld processes are alive", live_processes());
+	errno = e;
 	CHECK(0, "fork keeps failing: something the children left behind was never freed");
 	return -1;
 }
@@ -652,6 +672,10 @@ int main(int argc, char **argv)
 			child_main(i, child_seed(o.seed, i), o.child_calls, sh);
 		int st = 0;
 		enum end how = watch(pid, sh, &o, &st);
+		/* What the child forked and left in its process group goes
+		 * with it (a process that made a session of its own escapes;
+		 * it ends when its few calls are done, or stays blocked). */
+		kill(-pid, SIGKILL);
 		long calls = sh->calls;
 		total += calls;
 		for (int k = 0; k < N_RESULTS; k++)
@@ -680,6 +704,8 @@ int main(int argc, char **argv)
 		len += snprintf(line + len, sizeof line - len, "%s%ld %s", k ? ", " : "", results[k],
 				result_names[k]);
 	say("fuzz: results: %s (the rest never returned)", line);
+	say("fuzz: %ld processes alive (init, this one, and children that escaped and still wait)",
+	    live_processes());
 	still_works();
 	say("fuzz: done: %ld calls in %ld children (%ld exited, %ld killed by a signal, %ld stopped by the "
 	    "supervisor), %ld ms, %ld calls/s, seed %#llx",
