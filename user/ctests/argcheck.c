@@ -56,6 +56,7 @@ static const char *ename(int e)
 	case ENOTTY: return "ENOTTY";
 	case ENOSYS: return "ENOSYS";
 	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINTR: return "EINTR";
 	default: return "other";
 	}
 }
@@ -403,6 +404,68 @@ static void selects(void)
 	close(pfd[1]);
 }
 
+static volatile sig_atomic_t usr1;
+
+static void got_usr1(int sig)
+{
+	(void)sig;
+	usr1++;
+}
+
+/* ppoll and pselect6 wait with the mask they are given: SIGUSR1, blocked
+ * otherwise, interrupts them (EINTR after its handler), and the caller's
+ * mask is back afterwards. */
+static void wait_masks(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = got_usr1;
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	sigset_t block, empty, cur;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigemptyset(&empty);
+	CHECK(sigprocmask(SIG_BLOCK, &block, NULL) == 0, "sigprocmask");
+	int pfd[2];
+	CHECK(pipe(pfd) == 0, "pipe");
+	for (int round = 0; round < 2; round++) {
+		usr1 = 0;
+		pid_t parent = getpid();
+		pid_t pid = xfork();
+		if (pid == 0) {
+			sleep_ms(50);
+			kill(parent, SIGUSR1);
+			_exit(0);
+		}
+		struct timespec ts = { 10, 0 };
+		long r;
+		if (round == 0) {
+			struct pollfd pf = { pfd[0], POLLIN, 0 };
+			r = syscall(SYS_ppoll, &pf, 1, &ts, &empty, 8);
+		} else {
+			fd_set rs;
+			FD_ZERO(&rs);
+			FD_SET(pfd[0], &rs);
+			struct {
+				void *set;
+				size_t size;
+			} sm = { &empty, 8 };
+			r = syscall(SYS_pselect6, pfd[0] + 1, &rs, NULL, NULL, &ts, &sm);
+		}
+		const char *name = round == 0 ? "ppoll" : "pselect6";
+		char what[64];
+		snprintf(what, sizeof what, "%s with SIGUSR1 unblocked, signalled", name);
+		expect(what, r, "EINTR");
+		say("%s: the handler ran once: %s", name, yesno(usr1 == 1));
+		CHECK(sigprocmask(SIG_BLOCK, NULL, &cur) == 0, "sigprocmask");
+		say("%s: SIGUSR1 blocked again: %s", name, yesno(sigismember(&cur, SIGUSR1)));
+		expect_exit(pid, 0, "the signalling child");
+	}
+	CHECK(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0, "sigprocmask");
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 static void fcntls(const char *file)
 {
 	int fd = open(file, O_RDONLY);
@@ -522,6 +585,7 @@ int main(int argc, char **argv)
 	timeofday();
 	futexes();
 	selects();
+	wait_masks();
 	fcntls(argv[1]);
 	kills();
 	reads_writes();
