@@ -57,6 +57,7 @@
  */
 #include "ctest.h"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -158,6 +159,8 @@ enum {
 	OFF_POLLFD = 384,     /* 4 pollfds */
 	OFF_SOCKADDR = 416,   /* AF_UNIX path */
 	OFF_ARGV = 512,       /* { path, NULL } */
+	OFF_SIGACT = 544,     /* a kernel struct sigaction: a handler that returns */
+	OFF_STACK_T = 608,    /* a stack_t: the upper half of buf */
 	OFF_RANDOM = 1024,    /* random bytes from here */
 };
 
@@ -197,6 +200,13 @@ static void setup_buffers(void)
 	}
 	*(unsigned short *)(buf + OFF_SOCKADDR) = 1; /* AF_UNIX */
 	strcpy(buf + OFF_SOCKADDR + 2, "/nonexistent-socket");
+	long *st = (long *)(buf + OFF_STACK_T);
+	st[0] = (long)(buf + BUF_SIZE / 2), st[1] = 0, st[2] = BUF_SIZE / 2;
+	/* The handler installed for SIGUSR1, as the kernel keeps it (with
+	 * the C library's restorer), with the flags of a random word. */
+	CHECK(sc(SYS_rt_sigaction, SIGUSR1, 0, (long)(buf + OFF_SIGACT), 8, 0, 0) == 0,
+	      "rt_sigaction read back");
+	((long *)(buf + OFF_SIGACT))[1] |= (long)(rnd() & 0x5c000000UL); /* ONSTACK, RESTART, NODEFER, RESETHAND */
 	long *argv = (long *)(buf + OFF_ARGV);
 	argv[0] = (long)(buf + OFF_PATHS);
 	argv[1] = 0;
@@ -274,8 +284,8 @@ static uint64_t pick_addr(void)
 	case 8:
 		return (uint64_t)(stack_scratch + (rnd() % 1024 & ~7UL));
 	case 9: {
-		static const int offs[] = { OFF_TIMESPEC, OFF_TIMEVAL, OFF_SIGSET, OFF_IOV,
-					    OFF_POLLFD, OFF_SOCKADDR, OFF_ARGV };
+		static const int offs[] = { OFF_TIMESPEC, OFF_TIMEVAL, OFF_SIGSET, OFF_IOV, OFF_POLLFD,
+					    OFF_SOCKADDR, OFF_ARGV, OFF_SIGACT, OFF_STACK_T };
 		return (uint64_t)(buf + offs[rnd() % (sizeof offs / sizeof offs[0])]);
 	}
 	case 10:
@@ -291,6 +301,10 @@ static uint64_t pick_arg(void)
 		0x7fffffffULL, 0x80000000ULL, 0xffffffffULL, 0x100000000ULL,
 		0x7fffffffffffffffULL, 0x8000000000000000ULL, 4096, 4095, 4097,
 		0x7ffff000ULL, 1ULL << 40, 1ULL << 62, 65536, 1024, 1023, 1025,
+		/* flag words calls take: MAP_PRIVATE|MAP_ANONYMOUS (|MAP_FIXED,
+		 * MAP_SHARED), PROT_READ|PROT_WRITE(|PROT_EXEC), O_NONBLOCK,
+		 * O_CLOEXEC, CLONE_VM, CLONE_VFORK, SA_SIGINFO|SA_RESTORER */
+		0x22, 0x32, 0x21, 3, 7, 0x800, 0x80000, 0x100, 0x4000, 0x4000004,
 	};
 	switch (rnd() % 16) {
 	case 0:
@@ -380,6 +394,39 @@ static void reap_kids(void)
 	nkids = 0;
 }
 
+static void fuzz_loop(struct shared *sh, long budget);
+
+enum { MAX_THREADS = 8, THREAD_CALLS = 40, THREAD_STACK = 64 * 1024 };
+static int nthreads;
+static struct shared *thread_shared;
+
+static int thread_main(void *arg)
+{
+	(void)arg;
+	fuzz_loop(thread_shared, THREAD_CALLS);
+	sc(SYS_exit, 0, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+/* A thread (clone with CLONE_VM|CLONE_THREAD, through the C library's
+ * clone, which only runs the function on the new stack) that makes a
+ * few calls and ends; the counters are shared, so it counts. */
+static void spawn_thread(struct shared *sh)
+{
+	if (nthreads >= MAX_THREADS)
+		return;
+	char *stack = (char *)sc(SYS_mmap, 0, THREAD_STACK, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if ((long)stack < 0 && (long)stack > -4096)
+		return;
+	nthreads++;
+	thread_shared = sh;
+	__atomic_fetch_add(&sh->calls, 1, __ATOMIC_RELAXED);
+	sh->last_nr = SYS_clone;
+	clone(thread_main, stack + THREAD_STACK,
+	      CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL);
+}
+
 static void fuzz_loop(struct shared *sh, long budget)
 {
 	for (long k = 0; k < budget; k++) {
@@ -397,8 +444,13 @@ static void fuzz_loop(struct shared *sh, long budget)
 			continue;
 		/* A number that keeps answering ENOSYS comes an eighth as
 		 * often, so most calls reach code that does something. */
-		if (n >= 0 && n < N_NR && nosys[n] >= 2 && rnd() % 8 != 0)
+		if (n >= 0 && n < N_NR && nosys[n] >= 1 && rnd() % 16 != 0)
 			continue;
+		/* Now and then a thread of its own that fuzzes too. */
+		if (rnd() % 256 == 0) {
+			spawn_thread(sh);
+			continue;
+		}
 		uint64_t a[6];
 		for (int i = 0; i < 6; i++)
 			a[i] = pick_arg();
@@ -441,6 +493,7 @@ static void fuzz_loop(struct shared *sh, long budget)
 				/* A new process: a few calls of its own. */
 				my_pid = sc(SYS_getpid, 0, 0, 0, 0, 0, 0);
 				nkids = 0;
+				nthreads = 0;
 				if (++depth > MAX_DEPTH)
 					break;
 				if (budget - k - 1 > FORKED_CALLS)
