@@ -108,6 +108,8 @@ struct shared {
 	volatile long last_nr;
 	/* Results by kind (enum result). */
 	volatile long results[6];
+	/* The probe's findings: numbers that answer ENOSYS (bit per number). */
+	volatile unsigned char probed_nosys[64];
 };
 
 /* Kinds of result the summary counts. */
@@ -147,6 +149,13 @@ static long child_index;
  * answered ENOSYS in this process. */
 enum { N_NR = 463 };
 static unsigned char nosys[N_NR];
+/* Numbers the probe found unimplemented (the same for every child). */
+static unsigned char known_nosys[64];
+
+static int is_known_nosys(long n)
+{
+	return n >= 0 && n < N_NR && (known_nosys[n / 8] >> (n % 8) & 1);
+}
 
 /* Offsets in buf of the plausible structures. */
 enum {
@@ -444,7 +453,7 @@ static void fuzz_loop(struct shared *sh, long budget)
 			continue;
 		/* A number that keeps answering ENOSYS comes an eighth as
 		 * often, so most calls reach code that does something. */
-		if (n >= 0 && n < N_NR && nosys[n] >= 1 && rnd() % 16 != 0)
+		if ((is_known_nosys(n) || (n >= 0 && n < N_NR && nosys[n] >= 1)) && rnd() % 16 != 0)
 			continue;
 		/* Now and then a thread of its own that fuzzes too. */
 		if (rnd() % 256 == 0) {
@@ -520,6 +529,38 @@ static void child_main(long index, uint64_t seed, long budget, struct shared *sh
 	setup_buffers();
 	fuzz_loop(sh, budget);
 	reap_kids();
+	sc(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
+/* The probe: every number once with all-zero arguments (except those that
+ * would end or block it), noting which answer ENOSYS. The children draw
+ * those a sixteenth as often. Every run (and every replay) probes first,
+ * so a child's calls still depend only on the seed and its index. */
+static void probe_main(struct shared *sh)
+{
+	setsid();
+	for (long n = 0; n < N_NR; n++) {
+		switch (n) {
+		case SYS_reboot:
+		case SYS_exit:
+		case SYS_exit_group:
+		case SYS_fork:
+		case SYS_vfork:
+		case SYS_clone:
+		case SYS_clone3:
+		case SYS_pause:
+		case SYS_rt_sigreturn:
+		case SYS_select:
+		case SYS_pselect6:
+		case SYS_ppoll:
+		case SYS_vhangup:
+			continue;
+		}
+		__atomic_fetch_add(&sh->calls, 1, __ATOMIC_RELAXED);
+		sh->last_nr = n;
+		if (sc(n, 0, 0, 0, 0, 0, 0) == -ENOSYS)
+			sh->probed_nosys[n / 8] |= (unsigned char)(1 << (n % 8));
+	}
 	sc(SYS_exit_group, 0, 0, 0, 0, 0, 0);
 }
 
@@ -716,6 +757,23 @@ int main(int argc, char **argv)
 	    o.child_calls != 1000 ? " --child-calls ..." : "");
 	uint64_t t0 = now_ns();
 	long total = 0, children = 0, exited = 0, signalled = 0, stopped = 0;
+	{
+		struct shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		CHECK(sh != MAP_FAILED, "mmap shared page");
+		pid_t pid = fork_retrying();
+		if (pid == 0)
+			probe_main(sh);
+		int st = 0;
+		watch(pid, sh, &o, &st);
+		kill(-pid, SIGKILL);
+		int unimplemented = 0;
+		for (int k = 0; k < 64; k++) {
+			known_nosys[k] = sh->probed_nosys[k];
+			unimplemented += __builtin_popcount(known_nosys[k]);
+		}
+		say("fuzz: probe: %d of %d numbers answer ENOSYS", unimplemented, N_NR);
+		munmap(sh, 4096);
+	}
 	long results[N_RESULTS] = { 0 };
 	for (long i = o.only >= 0 ? o.only : 0; total < o.calls; i++) {
 		struct shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
