@@ -590,7 +590,7 @@ static long parse_num(const char *s)
 
 static struct options parse(int argc, char **argv)
 {
-	struct options o = { 50000, 0, 1000, -1, 0, 100, 500 };
+	struct options o = { 50000, 0, 1000, -1, 0, 50, 250 };
 	int seeded = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
