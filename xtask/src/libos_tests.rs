@@ -4,6 +4,7 @@
 //! checked. (The C test suite, compared line by line with the same
 //! binaries on the host, runs as its own step: `xtask/src/ctests.rs`.)
 
+use crate::status::Status;
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
 
 /// A command run as init's program: `NAME`, the words after `init=`, the
@@ -21,7 +22,7 @@ macro_rules! linux_test {
                 FRAMES_RETURNED,
             ],
             reject: USER_CLEAN,
-            status: $status,
+            status: Status::Program($status),
             ..X86_64
         }
     };
@@ -99,7 +100,7 @@ pub const TESTS: &[QemuTest] = &[
             "sysd: init ended with status 130",
             FRAMES_RETURNED,
         ],
-        status: 130,
+        status: Status::Program(130),
         ..linux_test!(
             "tty-ctrl-c",
             "/bin/sh -c 'sleep 20; echo not-interrupted'",

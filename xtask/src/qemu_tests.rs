@@ -4,6 +4,7 @@
 
 use crate::arch::Arch;
 use crate::cli::Boot;
+use crate::status::{Kernel, Status};
 
 /// Which accelerators a test runs under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,8 +42,9 @@ pub struct QemuTest {
     pub expect: &'static [&'static str],
     /// Patterns that must match no serial line.
     pub reject: &'static [&'static str],
-    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
-    pub status: u8,
+    /// Expected guest status: a program's exit status or a kernel status
+    /// ([`Status::Ok`] also accepts a program status of 0).
+    pub status: Status,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -55,7 +57,7 @@ pub const X86_64: QemuTest = QemuTest {
     input: &[],
     expect: &[],
     reject: CLEAN,
-    status: 0,
+    status: Status::Ok,
 };
 
 /// What a test that expects a clean run must never print.
@@ -187,7 +189,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
         reject: &["FAULT:", "cmdline: unknown"],
-        status: 2,
+        status: Status::Kernel(Kernel::Panic),
         ..X86_64
     },
     QemuTest {
@@ -195,7 +197,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..X86_64
     },
     QemuTest {
@@ -203,7 +205,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..X86_64
     },
     QemuTest {
@@ -272,6 +274,7 @@ pub const TESTS: &[QemuTest] = &[
             "root: exited",
             "kernel: frames not returned",
         ],
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     QemuTest {
@@ -295,7 +298,7 @@ pub const TESTS: &[QemuTest] = &[
             "kernel: frames not returned",
         ],
         // The machine's status is the root task's exit code.
-        status: 101,
+        status: Status::Program(101),
         ..X86_64
     },
     user_test!("upcall-pf"),
@@ -313,6 +316,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     QemuTest {
@@ -327,6 +331,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("ipc"),
@@ -356,6 +361,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("mmio"),
@@ -370,6 +376,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("quota"),
@@ -415,7 +422,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..I386
     },
     QemuTest {
@@ -423,7 +430,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..I386
     },
     QemuTest {
@@ -443,7 +450,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
         reject: &["FAULT:", "cmdline: unknown"],
-        status: 2,
+        status: Status::Kernel(Kernel::Panic),
         ..I386
     },
     QemuTest {
@@ -541,7 +548,7 @@ mod tests {
                 t.name
             );
             assert!(
-                t.cmdline.contains("shutdown") || t.cmdline.contains("ktest=") || t.status != 0,
+                t.cmdline.contains("shutdown") || t.cmdline.contains("ktest=") || t.status != Status::Ok,
                 "{} would never power off",
                 t.name
             );

@@ -259,7 +259,6 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     // are routine (a library OS process each) and logged at debug level.
     if name == crate::roottask::NAME {
         println!("{name}: exited with code {}", code as i64);
-        ROOT_EXIT_CODE.store(code as u8, Ordering::Relaxed);
     } else {
         log::debug!("{name}: exited with code {}", code as i64);
     }
@@ -345,6 +344,13 @@ pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
+    if env.name == crate::roottask::NAME {
+        match how {
+            Ending::Exit(code) => power::root_exited(code),
+            Ending::Fault { .. } => power::root_ended(power::Status::RootFault),
+            Ending::Killed(_) => power::root_ended(power::Status::RootKilled),
+        }
+    }
     crate::sched::forget(id);
     rebuild_schedule(&ENVS.lock());
     paging::activate(0);
@@ -411,9 +417,6 @@ pub fn destroy(id: u32, how: Ending) {
     }
 }
 
-/// The root task's exit code, for the power-off status.
-static ROOT_EXIT_CODE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
-
 fn all_gone() -> ! {
     println!("kernel: root task gone");
     let (before, now) = (FRAMES_BEFORE.load(Ordering::Relaxed), frames_accounted());
@@ -423,9 +426,9 @@ fn all_gone() -> ! {
         println!("kernel: frames not returned: {before} before the root task, {now} now");
     }
     if SHUTDOWN_WHEN_DONE.load(Ordering::Relaxed) {
-        // The machine's exit status is the root task's exit code (its low
-        // byte): `cargo xtask run` reports what the root task reported.
-        power::exit_with(ROOT_EXIT_CODE.load(Ordering::Relaxed));
+        // The machine's exit status is the root task's: its exit code, or
+        // the kernel status of a root task killed (`power`).
+        power::exit_root();
     }
     console::echo_forever()
 }
