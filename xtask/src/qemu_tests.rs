@@ -45,6 +45,9 @@ pub struct QemuTest {
     /// Expected guest status: a program's exit status or a kernel status
     /// ([`Status::Ok`] also accepts a program status of 0).
     pub status: Status,
+    /// The run must end in the kernel's deadlock report (the harness then
+    /// stops QEMU; `status` is not checked).
+    pub deadlock: bool,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -58,6 +61,7 @@ pub const X86_64: QemuTest = QemuTest {
     expect: &[],
     reject: CLEAN,
     status: Status::Ok,
+    deadlock: false,
 };
 
 /// What a test that expects a clean run must never print.
@@ -246,6 +250,19 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_CLEAN,
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-deadlock",
+        cmdline: "shutdown utest=deadlock",
+        expect: &[
+            "utest deadlock: the timed wait ended; now waiting for ever",
+            "kernel: deadlock: nothing can wake the 2 environments left",
+            "kernel:   env * (*): waits on notification * (no deadline, no interrupt line)",
+            "kernel:   env * (*): receives on endpoint *",
+        ],
+        reject: USER_CLEAN,
+        deadlock: true,
         ..X86_64
     },
     user_test!("caps"),
@@ -567,7 +584,12 @@ mod tests {
         assert!(user.len() >= 9);
         for t in user {
             assert_eq!(t.arch, Arch::X86_64, "{}", t.name);
-            assert!(t.expect.contains(&"kernel: root task gone"), "{}", t.name);
+            // A deadlock report ends the run before the root task is gone.
+            assert!(
+                t.deadlock || t.expect.contains(&"kernel: root task gone"),
+                "{}",
+                t.name
+            );
             assert!(
                 t.reject.contains(&"kernel: frames not returned"),
                 "{}: no leak check",
@@ -587,6 +609,7 @@ mod tests {
                 let pass = format!("utest {name}: pass");
                 assert!(
                     t.expect.iter().any(|e| *e == pass)
+                        || t.deadlock
                         || [
                             "fault",
                             "panic",
