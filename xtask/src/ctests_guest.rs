@@ -6,8 +6,8 @@
 //! exit status, and every frame back.
 
 use crate::ctests::{self, CTest};
-use crate::status::Status;
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
+use crate::status::Status;
 
 /// Makes a string live for the rest of the run (the QEMU table wants
 /// `&'static` text; these cases are built once per `cargo xtask test`).

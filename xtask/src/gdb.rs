@@ -7,8 +7,8 @@ use crate::cli::RunOpts;
 use crate::error::{bail, Result};
 use crate::paths;
 use crate::run;
-use crate::term::TermGuard;
 use crate::session::{self, Input, Watch};
+use crate::term::TermGuard;
 
 /// The gdb command that loads the kernel's symbols and attaches.
 pub fn gdb_command(arch: Arch) -> String {

@@ -60,7 +60,10 @@ impl Finding {
     pub fn verdict(&self) -> Option<(Accel, String)> {
         match self {
             Finding::Slower(why) => Some((Accel::Tcg, format!("KVM is slower here: {why}"))),
-            Finding::Usable(k) => Some((Accel::Kvm, format!("KVM reached the banner in {}", secs(*k)))),
+            Finding::Usable(k) => Some((
+                Accel::Kvm,
+                format!("KVM reached the banner in {}", secs(*k)),
+            )),
             Finding::Unusable(why) => Some((Accel::Tcg, format!("KVM is unusable here: {why}"))),
             Finding::Inconclusive => None,
         }
@@ -187,9 +190,18 @@ mod tests {
         let slow = Finding::of(Some(ms(10_300)), Some(ms(120)));
         assert!(matches!(slow, Finding::Slower(_)));
         assert_eq!(slow.verdict().unwrap().0, Accel::Tcg);
-        assert_eq!(Finding::of(Some(ms(900)), Some(ms(120))), Finding::Usable(ms(900)));
-        assert_eq!(Finding::of(Some(ms(900)), None).verdict().unwrap().0, Accel::Kvm);
-        assert_eq!(Finding::of(None, Some(ms(120))).verdict().unwrap().0, Accel::Tcg);
+        assert_eq!(
+            Finding::of(Some(ms(900)), Some(ms(120))),
+            Finding::Usable(ms(900))
+        );
+        assert_eq!(
+            Finding::of(Some(ms(900)), None).verdict().unwrap().0,
+            Accel::Kvm
+        );
+        assert_eq!(
+            Finding::of(None, Some(ms(120))).verdict().unwrap().0,
+            Accel::Tcg
+        );
         assert_eq!(Finding::of(None, None).verdict(), None);
     }
 

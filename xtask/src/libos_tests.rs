@@ -4,8 +4,8 @@
 //! checked. (The C test suite, compared line by line with the same
 //! binaries on the host, runs as its own step: `xtask/src/ctests.rs`.)
 
-use crate::status::Status;
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
+use crate::status::Status;
 
 /// A command run as init's program: `NAME`, the words after `init=`, the
 /// lines it must print, the status init reports.

@@ -285,9 +285,18 @@ mod tests {
         assert_eq!(Exit::from_code(0), Exit::Guest(Status::Ok));
         assert_eq!(Exit::from_code(1), Exit::Guest(Status::Program(0)));
         assert_eq!(Exit::from_code(5), Exit::Guest(Status::Program(2)));
-        assert_eq!(Exit::from_code(0x85), Exit::Guest(Status::Kernel(Kernel::Panic)));
-        assert_eq!(Exit::from_code(0x87), Exit::Guest(Status::Kernel(Kernel::Fault)));
-        assert_eq!(Exit::from_code(0x89), Exit::Guest(Status::Kernel(Kernel::RootFault)));
+        assert_eq!(
+            Exit::from_code(0x85),
+            Exit::Guest(Status::Kernel(Kernel::Panic))
+        );
+        assert_eq!(
+            Exit::from_code(0x87),
+            Exit::Guest(Status::Kernel(Kernel::Fault))
+        );
+        assert_eq!(
+            Exit::from_code(0x89),
+            Exit::Guest(Status::Kernel(Kernel::RootFault))
+        );
         assert_eq!(Exit::from_code(2), Exit::QemuError(2));
         assert_eq!(Exit::from_code(256), Exit::QemuError(256));
         assert_eq!(Exit::from_code(-1), Exit::QemuError(-1));

@@ -391,7 +391,11 @@ mod tests {
         );
         assert_eq!(judge(&T, &ok, Accel::Tcg), Verdict::Pass);
 
-        let wrong = outcome(&["PANIC: boom"], Exit::Guest(Status::Program(2)), Ended::Exited);
+        let wrong = outcome(
+            &["PANIC: boom"],
+            Exit::Guest(Status::Program(2)),
+            Ended::Exited,
+        );
         let Verdict::Fail(why) = judge(&T, &wrong, Accel::Tcg) else {
             panic!()
         };

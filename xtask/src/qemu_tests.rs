@@ -565,7 +565,9 @@ mod tests {
                 t.name
             );
             assert!(
-                t.cmdline.contains("shutdown") || t.cmdline.contains("ktest=") || t.status != Status::Ok,
+                t.cmdline.contains("shutdown")
+                    || t.cmdline.contains("ktest=")
+                    || t.status != Status::Ok,
                 "{} would never power off",
                 t.name
             );

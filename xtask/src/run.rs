@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::accel::{self, Accel};
+use crate::accel_cache;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::{Boot, RunOpts};
 use crate::deps::{self, Need};
@@ -14,7 +15,6 @@ use crate::image;
 use crate::qemu::{Console, Exit, Machine};
 use crate::session::{self, Input, Watch};
 use crate::term::{self, TermGuard};
-use crate::accel_cache;
 
 /// Exit code of `cargo xtask run` when QEMU itself failed.
 pub const QEMU_ERROR_EXIT: u8 = 125;
@@ -108,7 +108,11 @@ pub const KEYS_NOTE: &str =
 pub fn exit_code(exit: Exit) -> u8 {
     match exit {
         Exit::Guest(s) => {
-            eprintln!("xtask: guest ended: {} (exit code {})", s.describe(), s.exit_code());
+            eprintln!(
+                "xtask: guest ended: {} (exit code {})",
+                s.describe(),
+                s.exit_code()
+            );
             s.exit_code()
         }
         Exit::QemuError(c) => {
@@ -190,7 +194,10 @@ mod tests {
 
     #[test]
     fn the_terminal_size_goes_before_init() {
-        let size = Some(term::Size { rows: 40, cols: 120 });
+        let size = Some(term::Size {
+            rows: 40,
+            cols: 120,
+        });
         assert_eq!(
             cmdline_with_size(&words("shutdown init=/bin/sh -c x"), size),
             "winsize=120x40 shutdown init=/bin/sh -c x"

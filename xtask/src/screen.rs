@@ -207,7 +207,11 @@ mod tests {
         assert_eq!(a, b"\x1b[2;5R");
         assert_eq!(s.queries, 1);
         s.feed(b"\r\n\r\n\r\n");
-        assert_eq!(s.feed(b"\x1b[6n"), b"\x1b[3;1R", "the bottom row once scrolled");
+        assert_eq!(
+            s.feed(b"\x1b[6n"),
+            b"\x1b[3;1R",
+            "the bottom row once scrolled"
+        );
         // A query split across reads.
         assert!(s.feed(b"ab\x1b[").is_empty());
         assert_eq!(s.feed(b"6n"), b"\x1b[3;3R");

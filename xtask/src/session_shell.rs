@@ -55,9 +55,12 @@ impl Shell<'_> {
     /// [`Shell::prompt_after`] with its own time limit.
     pub fn prompt_within(&self, mark: usize, what: &str, limit: Duration) -> Result<(), Failure> {
         self.t
-            .wait_until(&format!("prompt after {what}"), mark, limit, |lines, cur| {
-                !lines.is_empty() && cur == PROMPT
-            })
+            .wait_until(
+                &format!("prompt after {what}"),
+                mark,
+                limit,
+                |lines, cur| !lines.is_empty() && cur == PROMPT,
+            )
             .map_err(|f| self.context(what, f))
     }
 
@@ -76,9 +79,12 @@ impl Shell<'_> {
         self.t.key(b"\r")?;
         let echo = format!("{PROMPT}{line}");
         self.t
-            .wait_until(&format!("echo of {line:?}"), mark, self.patience, |lines, _| {
-                lines.iter().any(|l| l == &echo)
-            })
+            .wait_until(
+                &format!("echo of {line:?}"),
+                mark,
+                self.patience,
+                |lines, _| lines.iter().any(|l| l == &echo),
+            )
             .map_err(|f| self.context(line, f))?;
         Ok(mark)
     }
@@ -127,8 +133,14 @@ mod tests {
         assert!(whole_line("3", "3"));
         assert!(!whole_line("13", "3"));
         assert!(whole_line("[1] 12", "[1] *"));
-        assert!(whole_line("[1]+  Stopped                    sleep 4", "[1]+*Stopped*sleep 4"));
-        assert!(!whole_line("[1]+  Stopped   sleep 40", "[1]+*Stopped*sleep 4"));
+        assert!(whole_line(
+            "[1]+  Stopped                    sleep 4",
+            "[1]+*Stopped*sleep 4"
+        ));
+        assert!(!whole_line(
+            "[1]+  Stopped   sleep 40",
+            "[1]+*Stopped*sleep 4"
+        ));
         assert!(whole_line("ab", "a*b"));
         assert!(!whole_line("a", "a*a"));
     }

@@ -106,7 +106,12 @@ impl Status {
         let reported = lines.iter().rev().find_map(|l| {
             let code = match l.split_once("root: exited with code ") {
                 Some((_, c)) => c,
-                None => l.split_once("kernel: powered off by ")?.1.split_once(" with status ")?.1,
+                None => {
+                    l.split_once("kernel: powered off by ")?
+                        .1
+                        .split_once(" with status ")?
+                        .1
+                }
             };
             code.trim().parse::<i64>().ok()
         });
@@ -175,7 +180,10 @@ mod tests {
         );
         assert_eq!(Status::from_port(Some(2)), Status::Program(2));
         assert_eq!(Status::from_port(Some(3)), Status::Program(3));
-        assert_eq!(Status::from_port(Some(0x7f)), Status::Kernel(Kernel::Other(0x3f)));
+        assert_eq!(
+            Status::from_port(Some(0x7f)),
+            Status::Kernel(Kernel::Other(0x3f))
+        );
         assert_eq!(Status::Program(2).describe(), "program exit status 2");
         assert_eq!(
             Status::Kernel(Kernel::Panic).describe(),
@@ -185,8 +193,16 @@ mod tests {
 
     #[test]
     fn console_lines_widen_program_statuses_only() {
-        let root = |c: &str| lines(&[&format!("root: exited with code {c}"), "kernel: root task gone"]);
-        assert_eq!(Status::Program(2).widened(&root("130")), Status::Program(130));
+        let root = |c: &str| {
+            lines(&[
+                &format!("root: exited with code {c}"),
+                "kernel: root task gone",
+            ])
+        };
+        assert_eq!(
+            Status::Program(2).widened(&root("130")),
+            Status::Program(130)
+        );
         assert_eq!(Status::Program(5).widened(&root("5")), Status::Program(5));
         assert_eq!(Status::Ok.widened(&root("0")), Status::Program(0));
         assert_eq!(Status::Ok.widened(&root("64")), Status::Program(64));
@@ -206,7 +222,10 @@ mod tests {
         assert!(Status::Ok.satisfies(Status::Ok));
         assert!(!Status::Ok.satisfies(Status::Program(0)));
         assert!(!Status::Program(2).satisfies(Status::Kernel(Kernel::Panic)));
-        assert_eq!(Status::Program(139).describe(), "program exit status 139 (killed by signal 11)");
+        assert_eq!(
+            Status::Program(139).describe(),
+            "program exit status 139 (killed by signal 11)"
+        );
         assert_eq!(Status::Program(130).exit_code(), 130);
         assert_eq!(Status::Kernel(Kernel::Fault).exit_code(), 3);
     }

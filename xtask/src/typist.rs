@@ -14,6 +14,10 @@ use crate::error::{Context, Result};
 use crate::pty::Pty;
 use crate::qemu::Exit;
 use crate::screen::Screen;
+use crate::session::DEADLOCK_LINE;
+
+/// How long the rest of a deadlock report may take to arrive.
+const DEADLOCK_GRACE: Duration = Duration::from_millis(1500);
 
 /// Lines of the screen a failure report shows.
 pub const REPORT_LINES: usize = 40;
@@ -23,6 +27,8 @@ struct State {
     screen: Screen,
     /// QEMU's stdout has ended.
     closed: bool,
+    /// When the kernel's deadlock report began.
+    deadlock: Option<Instant>,
 }
 
 struct Shared {
@@ -62,8 +68,7 @@ impl Typist {
     /// Starts `cmd` (a QEMU command line with a terminal console) with the
     /// pseudo-terminal's terminal end as stdin.
     pub fn spawn(mut cmd: Command, pty: Pty) -> Result<Typist> {
-        let (rows, cols) = crate::term::size_of(&pty.slave)
-            .map_or((24, 80), |s| (s.rows, s.cols));
+        let (rows, cols) = crate::term::size_of(&pty.slave).map_or((24, 80), |s| (s.rows, s.cols));
         cmd.stdin(Stdio::from(pty.slave))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -76,6 +81,7 @@ impl Typist {
             state: Mutex::new(State {
                 screen: Screen::new(rows, cols),
                 closed: false,
+                deadlock: None,
             }),
             changed: Condvar::new(),
         });
@@ -162,6 +168,16 @@ impl Typist {
                 return Err(self.fail(format!("QEMU ended while waiting for {what}")));
             }
             let now = Instant::now();
+            if st.deadlock.is_some_and(|d| now >= d + DEADLOCK_GRACE) {
+                drop(st);
+                return Err(self.fail(format!(
+                    "the kernel reported a deadlock while waiting for {what}"
+                )));
+            }
+            let until = match st.deadlock {
+                Some(d) => until.min(d + DEADLOCK_GRACE),
+                None => until,
+            };
             if now >= until {
                 drop(st);
                 return Err(self.fail(format!(
@@ -303,7 +319,16 @@ fn read_screen(mut out: impl Read, mut answers: std::fs::File, shared: &Shared) 
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        let answer = shared.lock().screen.feed(&buf[..n]);
+        let mut st = shared.lock();
+        let before = st.screen.lines().len();
+        let answer = st.screen.feed(&buf[..n]);
+        let report = st.screen.lines()[before..]
+            .iter()
+            .any(|l| l.contains(DEADLOCK_LINE));
+        if report && st.deadlock.is_none() {
+            st.deadlock = Some(Instant::now());
+        }
+        drop(st);
         if !answer.is_empty() {
             let _ = answers.write_all(&answer).and_then(|()| answers.flush());
         }

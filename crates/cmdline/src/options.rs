@@ -236,10 +236,15 @@ mod tests {
     fn winsize_values() {
         assert_eq!(
             WinSize::from_value("120x40"),
-            Some(WinSize { cols: 120, rows: 40 })
+            Some(WinSize {
+                cols: 120,
+                rows: 40
+            })
         );
         assert_eq!(WinSize::from_value("80X24").map(|w| w.rows), Some(24));
-        for bad in ["", "80", "x24", "80x", "0x24", "80x0", "+80x24", "10000x1", "80x24x1"] {
+        for bad in [
+            "", "80", "x24", "80x", "0x24", "80x0", "+80x24", "10000x1", "80x24x1",
+        ] {
             assert_eq!(WinSize::from_value(bad), None, "{bad}");
         }
         let o = Options {

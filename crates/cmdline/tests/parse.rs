@@ -271,7 +271,10 @@ fn winsize_gives_the_console_size() {
     assert!(p.is_clean());
     assert_eq!(
         p.options.winsize,
-        Some(cmdline::WinSize { cols: 132, rows: 43 })
+        Some(cmdline::WinSize {
+            cols: 132,
+            rows: 43
+        })
     );
     assert_eq!(parse("shutdown").options.winsize, None);
     let p = parse("winsize=80 winsize=0x24 winsize=");
