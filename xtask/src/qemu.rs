@@ -174,6 +174,9 @@ pub fn shell_quote(word: &str) -> String {
     }
 }
 
+/// What QEMU prints when Ctrl-A X quits it.
+const QUIT_LINE: &str = "QEMU: Terminated";
+
 /// How QEMU ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -184,6 +187,8 @@ pub enum Exit {
     QemuError(i32),
     /// QEMU was killed by a signal (by us on a timeout, or by the user).
     Signal,
+    /// QEMU was quit from the keyboard (Ctrl-A X on a terminal console).
+    Quit,
 }
 
 impl Exit {
@@ -193,6 +198,16 @@ impl Exit {
         match self {
             Exit::Guest(s) => Exit::Guest(s.widened(lines)),
             other => other,
+        }
+    }
+
+    /// A clean exit whose last line is QEMU's own `QEMU: Terminated`
+    /// (printed when Ctrl-A X quits it) was a quit, not the guest's end.
+    pub fn quit_by_keys(self, lines: &[String]) -> Exit {
+        let last = lines.iter().rev().find(|l| !l.trim().is_empty());
+        match (self, last) {
+            (Exit::Guest(Status::Ok), Some(l)) if l.trim_end().ends_with(QUIT_LINE) => Exit::Quit,
+            _ => self,
         }
     }
 
@@ -226,6 +241,7 @@ impl Exit {
             Exit::Guest(s) => s.describe(),
             Exit::QemuError(c) => format!("QEMU error (exit code {c})"),
             Exit::Signal => "QEMU killed by a signal".into(),
+            Exit::Quit => "QEMU quit from the keyboard (Ctrl-A X)".into(),
         }
     }
 }
@@ -300,6 +316,19 @@ mod tests {
         assert_eq!(Exit::from_code(2), Exit::QemuError(2));
         assert_eq!(Exit::from_code(256), Exit::QemuError(256));
         assert_eq!(Exit::from_code(-1), Exit::QemuError(-1));
+    }
+
+    #[test]
+    fn a_keyboard_quit_is_not_a_power_off() {
+        let lines = |l: &str| vec!["/ # ".to_string(), l.to_string()];
+        let off = Exit::Guest(Status::Ok);
+        assert_eq!(off.quit_by_keys(&lines("/ # QEMU: Terminated")), Exit::Quit);
+        assert_eq!(
+            off.quit_by_keys(&lines("kernel: all 5 frames returned")),
+            off
+        );
+        let five = Exit::Guest(Status::Program(5));
+        assert_eq!(five.quit_by_keys(&lines("QEMU: Terminated")), five);
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub fn exit_code(exit: Exit) -> u8 {
             eprintln!("xtask: QEMU was stopped by a signal");
             130
         }
+        Exit::Quit => {
+            eprintln!("\nxtask: QEMU quit from the keyboard (Ctrl-A X)");
+            0
+        }
     }
 }
 

@@ -260,7 +260,9 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
     let stderr = err_thread
         .map(|t| t.join().unwrap_or_default())
         .unwrap_or_default();
-    let exit = Exit::from_status(status).widened(&lines);
+    let exit = Exit::from_status(status)
+        .widened(&lines)
+        .quit_by_keys(&lines);
     Ok(Outcome {
         lines,
         exit,

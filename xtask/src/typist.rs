@@ -279,7 +279,7 @@ impl Typist {
             .unwrap_or_default();
         let lines = self.all_lines();
         let exit = match status {
-            Ok(s) if !timed_out => Exit::from_status(s).widened(&lines),
+            Ok(s) if !timed_out => Exit::from_status(s).widened(&lines).quit_by_keys(&lines),
             _ => Exit::Signal,
         };
         End {
