@@ -181,7 +181,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "cmdline-unknown",
-        cmdline: "shutdown bogus=1",
+        cmdline: "shutdown bogus=1 utest=hello",
         expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
         reject: &["PANIC:", "FAULT:"],
         ..X86_64
@@ -251,7 +251,7 @@ pub const TESTS: &[QemuTest] = &[
         ..X86_64
     },
     QemuTest {
-        name: "user-deadlock",
+        name: "deadlock-report",
         cmdline: "shutdown utest=deadlock",
         expect: &[
             "utest deadlock: the timed wait ended; now waiting for ever",
