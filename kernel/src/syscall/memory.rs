@@ -219,6 +219,14 @@ pub(super) fn map_into(
         return Err(Error::NoRights);
     }
     let object = id.object;
+    // Room for the mapping's record first, so that a refusal changes
+    // nothing.
+    match caps.object_mut(object) {
+        Ok(KObject::Frame { mappings, .. }) => mappings
+            .try_reserve(1)
+            .map_err(|_| Error::OutOfMemory)?,
+        _ => return Err(Error::WrongType),
+    }
     paging::map_user(
         aspace,
         vaddr,

@@ -4,7 +4,6 @@
 //! a great many) and returned as an `abi::Error`; nothing a program passes
 //! can make the kernel fault or panic.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::{map_flags, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
@@ -45,6 +44,11 @@ pub fn handle(frame: &mut TrapFrame) {
         }
         return;
     };
+    if may_allocate(call) && !mem::heap::headroom(KERNEL_RESERVE_FRAMES / 2) {
+        log::debug!("{}: {} refused: no kernel memory", me.name, call.name());
+        frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
+        return;
+    }
     let result = match call {
         Syscall::Exit => return env::exit_current(a[0], frame),
         Syscall::Yield => {
@@ -131,6 +135,28 @@ pub fn handle(frame: &mut TrapFrame) {
             frame.set_syscall_result(e as u64, [0; 4]);
         }
     }
+}
+
+/// Whether a call may take kernel heap memory. Those that only free,
+/// read or switch never need any, so an environment can always give
+/// memory back and end, whatever the state of the heap.
+fn may_allocate(call: Syscall) -> bool {
+    !matches!(
+        call,
+        Syscall::Exit
+            | Syscall::Yield
+            | Syscall::DebugWrite
+            | Syscall::CapIdentify
+            | Syscall::CapDelete
+            | Syscall::CapRevoke
+            | Syscall::Unmap
+            | Syscall::Protect
+            | Syscall::EnvKill
+            | Syscall::PowerOff
+            | Syscall::FsBaseSet
+            | Syscall::YieldTo
+            | Syscall::IrqAck
+    )
 }
 
 fn slot(me: &Caller, index: u64) -> Result<SlotAddr, Error> {
