@@ -59,7 +59,7 @@ pub(super) fn frame_alloc_charged(
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
-    if frames::free() <= KERNEL_RESERVE_FRAMES {
+    if frames::free() <= kernel_reserve_frames() {
         return Err(Error::OutOfMemory);
     }
     let paddr = take_frame(base, end, cursor, want)?;
@@ -85,7 +85,7 @@ pub(super) fn frame_alloc_charged(
 /// so they may not eat into the second half of the kernel's reserve: the
 /// kernel heap can always grow.
 pub(super) fn user_page_table() -> Option<u64> {
-    if frames::free() <= KERNEL_RESERVE_FRAMES / 2 {
+    if frames::free() <= kernel_reserve_frames() / 2 {
         return None;
     }
     frames::alloc().ok()

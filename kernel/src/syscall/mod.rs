@@ -28,8 +28,11 @@ use memory::*;
 use misc::*;
 
 /// Frames the kernel keeps back from user allocation, so its own heap and
-/// page tables can always grow.
-pub const KERNEL_RESERVE_FRAMES: usize = 2048;
+/// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
+/// frames on a small machine, but at least 512 (2 MiB).
+pub fn kernel_reserve_frames() -> usize {
+    (frames::managed() / 16).clamp(512, 2048)
+}
 
 type Results = Result<[u64; 4], Error>;
 
@@ -44,7 +47,7 @@ pub fn handle(frame: &mut TrapFrame) {
         }
         return;
     };
-    if may_allocate(call) && !mem::heap::headroom(KERNEL_RESERVE_FRAMES / 2) {
+    if may_allocate(call) && !mem::heap::headroom(kernel_reserve_frames() / 2) {
         log::debug!("{}: {} refused: no kernel memory", me.name, call.name());
         frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
         return;

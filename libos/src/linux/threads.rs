@@ -11,6 +11,9 @@ use crate::proc::Proc;
 use crate::task::{Block, Task};
 use crate::{fork, kcall, time};
 
+/// Heap a new thread may take (its saved state and extended state, with
+/// room to spare); `clone` checks it can be had before making one.
+const THREAD_BYTES: usize = 4096;
 const CLONE_VM: u64 = 0x100;
 const CLONE_VFORK: u64 = 0x4000;
 const CLONE_THREAD: u64 = 0x1_0000;
@@ -71,6 +74,13 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     }
     if flags & CLONE_THREAD == 0 {
         return Ret::Val(-EINVAL);
+    }
+    // Room for the thread first (its slot in the table, its state): with
+    // the library OS's memory used up the caller gets EAGAIN, as from
+    // Linux's clone, instead of the allocator aborting the process.
+    let probe = alloc::vec::Vec::<u8>::new().try_reserve_exact(THREAD_BYTES);
+    if p.tasks.try_reserve(1).is_err() || probe.is_err() {
+        return Ret::Val(-EAGAIN);
     }
     let tid = p.new_tid();
     let mut t = Task::new(tid);
