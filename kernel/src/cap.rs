@@ -209,12 +209,21 @@ pub fn settle_batch(mut batch: Batch) {
         _ => None,
     });
     let Some(first) = first else {
-        batch.items.iter_mut().filter_map(Option::take).for_each(settle_one);
+        batch
+            .items
+            .iter_mut()
+            .filter_map(Option::take)
+            .for_each(settle_one);
         return;
     };
     let mut slots = [first; 2 * BATCH_CAPS];
     let mut n = 0;
-    for r in batch.items.iter_mut().take(batch.len).filter_map(Option::take) {
+    for r in batch
+        .items
+        .iter_mut()
+        .take(batch.len)
+        .filter_map(Option::take)
+    {
         if let Removed::Cap(d) = &r {
             slots[n] = d.slot;
             n += 1;

@@ -43,7 +43,10 @@ const DEFAULTS: [Rlimit; RLIM_NLIMITS] = {
         cur: sysproto::layout::STACK_MAX,
         max: INFINITY,
     };
-    l[4] = Rlimit { cur: 0, max: INFINITY }; // RLIMIT_CORE
+    l[4] = Rlimit {
+        cur: 0,
+        max: INFINITY,
+    }; // RLIMIT_CORE
     l[RLIMIT_NOFILE] = Rlimit {
         cur: crate::fd::MAX_FDS as u64,
         max: crate::fd::MAX_FDS as u64,

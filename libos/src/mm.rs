@@ -132,7 +132,7 @@ impl Mm {
     }
 
     fn is_stack(&self, start: u64) -> bool {
-        start >= STACK_TOP - STACK_MAX && start < STACK_TOP
+        (STACK_TOP - STACK_MAX..STACK_TOP).contains(&start)
     }
 
     /// Whether `[start, start + len)` may become an area with `prot`

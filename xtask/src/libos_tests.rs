@@ -107,6 +107,41 @@ pub const TESTS: &[QemuTest] = &[
             130
         )
     },
+    // `free` shows the machine's memory (about 490 of 512 MiB), not the
+    // process's quota.
+    linux_test!(
+        "free",
+        "/bin/busybox sh -c '/bin/busybox free -m | /bin/busybox grep -E \"^Mem: +4[0-9]{2} \" && echo free-shows-the-machine'",
+        ["free-shows-the-machine"],
+        0
+    ),
+    // Memory runs out at page faults (dd's 60 MiB buffer on a 96 MiB
+    // machine, past the heuristic overcommit's check): the server's
+    // out-of-memory policy kills the biggest process with SIGKILL and
+    // names it; the shell goes on.
+    QemuTest {
+        mem: "96M",
+        ..linux_test!(
+            "oom-kill",
+            "/bin/busybox sh -c '/bin/busybox dd if=/dev/zero of=/dev/null bs=60M count=1 iflag=fullblock; echo dd-status-$?'",
+            [
+                "sysd: out of memory: killed process * (busybox) holding * MiB",
+                "dd-status-137"
+            ],
+            0
+        )
+    },
+    // A machine too small to boot says so in one line and powers off
+    // with status 4.
+    QemuTest {
+        name: "linux-mem-16m",
+        cmdline: "shutdown",
+        mem: "16M",
+        expect: &["kernel: not enough memory: * MiB free of * MiB after the kernel and * MiB of ramdisk; ExoV6 needs 16 MiB free*"],
+        reject: &["PANIC:", "FAULT:", "kernel: boot complete"],
+        status: 4,
+        ..X86_64
+    },
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",

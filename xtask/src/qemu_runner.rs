@@ -144,7 +144,7 @@ pub(crate) fn boot_once(
         boot: test.boot,
         accel,
         smp: 1,
-        mem: "512M",
+        mem: test.mem,
         kernel: &art.kernel,
         initrd: &art.initrd,
         iso: iso.map(PathBuf::as_path),

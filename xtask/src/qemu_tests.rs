@@ -41,8 +41,11 @@ pub struct QemuTest {
     pub expect: &'static [&'static str],
     /// Patterns that must match no serial line.
     pub reject: &'static [&'static str],
-    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
+    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault,
+    /// 4 not enough memory to boot).
     pub status: u8,
+    /// Guest memory in QEMU syntax.
+    pub mem: &'static str,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -56,6 +59,7 @@ pub const X86_64: QemuTest = QemuTest {
     expect: &[],
     reject: CLEAN,
     status: 0,
+    mem: "512M",
 };
 
 /// What a test that expects a clean run must never print.

@@ -71,11 +71,13 @@ pub fn init() -> Result<usize, &'static str> {
 }
 
 /// Free heap bytes a system call may count on (see [`headroom`]).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const HEADROOM_BYTES: usize = 256 << 10;
 
 /// True if the heap has [`HEADROOM_BYTES`] free, growing it if needed
 /// (only while `frames_left` frames stay free for page tables). A system
 /// call that may allocate is refused (`OutOfMemory`) when this is false.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn headroom(frames_left: usize) -> bool {
     let mut talc = HEAP.lock();
     if talc.counters().available_bytes >= HEADROOM_BYTES {

@@ -222,9 +222,9 @@ pub(super) fn map_into(
     // Room for the mapping's record first, so that a refusal changes
     // nothing.
     match caps.object_mut(object) {
-        Ok(KObject::Frame { mappings, .. }) => mappings
-            .try_reserve(1)
-            .map_err(|_| Error::OutOfMemory)?,
+        Ok(KObject::Frame { mappings, .. }) => {
+            mappings.try_reserve(1).map_err(|_| Error::OutOfMemory)?
+        }
         _ => return Err(Error::WrongType),
     }
     paging::map_user(

@@ -208,7 +208,11 @@ fn sysinfo(p: &mut Proc, buf: u64) -> Result<i64, i64> {
     b[0..8].copy_from_slice(&up.to_le_bytes());
     // The machine's memory, as the server shares it out.
     let (r, w) = server::request(Op::Meminfo, [0; 5]);
-    let (total, free) = if r >= 0 { (w[0] * 4096, w[1] * 4096) } else { (0, 0) };
+    let (total, free) = if r >= 0 {
+        (w[0] * 4096, w[1] * 4096)
+    } else {
+        (0, 0)
+    };
     b[32..40].copy_from_slice(&total.to_le_bytes());
     b[40..48].copy_from_slice(&free.to_le_bytes());
     b[80..82].copy_from_slice(&1u16.to_le_bytes());

@@ -74,7 +74,7 @@ impl Server {
             println!(
                 "sysd: out of memory: killed process {victim} ({}) holding {} MiB",
                 command(&v.exe),
-                v.quota * 4096 >> 20
+                v.quota / 256
             );
             self.signal(victim, 9, 0);
             if let Some(v) = self.procs.get_mut(&victim) {
