@@ -187,7 +187,7 @@ fn on_exception(p: &mut Proc, frame: &mut UpcallFrame) {
 /// No frame could be had for a page the program touched, even after the
 /// server's out-of-memory policy ran: the process ends as if killed by
 /// SIGKILL, as Linux's OOM killer ends it, and says so.
-fn out_of_memory(p: &mut Proc) -> ! {
+pub(crate) fn out_of_memory(p: &mut Proc) -> ! {
     let name = p.exe.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
     exo_rt::println!(
         "libos: out of memory: killed process {} ({})",
@@ -218,7 +218,7 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
         first_slot: HEAP_SLOTS,
         base: sysproto::layout::LIBOS_HEAP,
         max_pages: HEAP_PAGES,
-        refill: Some(kcall::more_quota),
+        refill: Some(kcall::more_memory),
     });
     let pid = server::pid();
     mm::learn_machine_memory();

@@ -82,6 +82,11 @@ pub fn learn_machine_memory() {
     }
 }
 
+/// The machine's memory in bytes (0 if the server did not say).
+pub fn machine_bytes() -> u64 {
+    MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 fn page_down(a: u64) -> u64 {
     a & !(PAGE - 1)
 }

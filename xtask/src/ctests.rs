@@ -162,6 +162,11 @@ pub const TESTS: &[CTest] = &[
         run: false,
         ..c("exec-target", "exec-target.c")
     },
+    // ExoV6 only (its count follows the machine): `linux-threads-max`.
+    CTest {
+        run: false,
+        ..c("threads-max", "threads-max.c")
+    },
     CTest {
         name: "rust-std",
         source: Source::RustStd,

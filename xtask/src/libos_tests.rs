@@ -131,6 +131,31 @@ pub const TESTS: &[QemuTest] = &[
             0
         )
     },
+    // A 100 MB ramdisk file on a 128 MiB machine (18 MiB left): the
+    // system boots and reads the file; tearing down the server, which
+    // held a capability per ramdisk page, needs no fresh kernel memory.
+    QemuTest {
+        mem: "128M",
+        add_zeros: Some(("/bin/zeros", 100_000_000)),
+        ..linux_test!(
+            "big-initrd-128m",
+            "/bin/busybox md5sum /bin/zeros",
+            ["0f86d7c5a6180cf9584c1d21144d85b0  /bin/zeros"],
+            0
+        )
+    },
+    // Thread exhaustion: pthread_create until EAGAIN (threads-max, a
+    // thread per 32 pages, about 300 on a 64 MiB machine), never a crash
+    // of the library OS.
+    QemuTest {
+        mem: "64M",
+        ..linux_test!(
+            "threads-max",
+            "/ctests/threads-max",
+            ["pthread_create stops with EAGAIN", "threads-max: ok"],
+            0
+        )
+    },
     // A machine too small to boot says so in one line and powers off
     // with status 4.
     QemuTest {

@@ -46,6 +46,9 @@ pub struct QemuTest {
     pub status: u8,
     /// Guest memory in QEMU syntax.
     pub mem: &'static str,
+    /// A file of this many zero bytes put in the initrd at this guest
+    /// path (a test's own initrd, `target/exov6/<arch>/initrd-zeros-N.cpio`).
+    pub add_zeros: Option<(&'static str, u64)>,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -60,6 +63,7 @@ pub const X86_64: QemuTest = QemuTest {
     reject: CLEAN,
     status: 0,
     mem: "512M",
+    add_zeros: None,
 };
 
 /// What a test that expects a clean run must never print.

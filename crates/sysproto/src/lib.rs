@@ -220,6 +220,8 @@ ops! {
     /// library OS asks when the kernel says `QuotaExceeded`). Result: the
     /// frames granted. With no memory left the server's out-of-memory
     /// policy kills the process holding the most (maybe the asker) first.
+    /// `a2` = 1: the kernel had no frame although the quota allowed one;
+    /// the policy runs at once (result 0: try again).
     Quota = 29,
     /// The machine's memory for programs: `r1` = total frames, `r2` =
     /// free frames (for `sysinfo`).

@@ -15,6 +15,15 @@ use crate::{fork, kcall, time};
 /// room to spare); `clone` checks it can be had before making one.
 const THREAD_BYTES: usize = 4096;
 const CLONE_VM: u64 = 0x100;
+
+/// Linux's `kernel.threads-max`: a thread per 32 pages of memory (eight
+/// 16 KiB kernel stacks' worth), at least 20; here per process, and at
+/// most 16383 (thread ids are the pid plus the thread's number << 16,
+/// within the futex word's 30 bits).
+fn threads_max() -> usize {
+    let pages = crate::mm::machine_bytes() / 4096;
+    (pages / 32).clamp(20, (1 << 14) - 1) as usize
+}
 const CLONE_VFORK: u64 = 0x4000;
 const CLONE_THREAD: u64 = 0x1_0000;
 const CLONE_SETTLS: u64 = 0x8_0000;
@@ -79,7 +88,7 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     // the library OS's memory used up the caller gets EAGAIN, as from
     // Linux's clone, instead of the allocator aborting the process.
     let probe = alloc::vec::Vec::<u8>::new().try_reserve_exact(THREAD_BYTES);
-    if p.tasks.try_reserve(1).is_err() || probe.is_err() {
+    if p.tasks.len() >= threads_max() || p.tasks.try_reserve(1).is_err() || probe.is_err() {
         return Ret::Val(-EAGAIN);
     }
     let tid = p.new_tid();

@@ -53,8 +53,16 @@ fn command(exe: &[u8]) -> &str {
 impl Server {
     /// `Op::Quota`: up to `want` more frames for `pid`; when the machine
     /// has none left, the out-of-memory policy kills the biggest process
-    /// (maybe the asker) and the request is tried again.
-    pub(super) fn quota(&mut self, pid: u64, want: u64) -> Msg {
+    /// (maybe the asker) and the request is tried again. With `short`
+    /// the asker had quota but the kernel had no frame left for it: the
+    /// policy runs at once (0 frames granted, the asker tries again).
+    pub(super) fn quota(&mut self, pid: u64, want: u64, short: bool) -> Msg {
+        if short {
+            return match self.oom_kill() {
+                Some(v) if v != pid => ok(0),
+                _ => err(ENOMEM),
+            };
+        }
         let want = want.clamp(1, QUOTA_STEP_MAX);
         loop {
             let give = want.min(unassigned().saturating_sub(server_reserve()));
@@ -67,23 +75,28 @@ impl Server {
                 }
                 return ok(give as i64);
             }
-            let Some(victim) = self.oom_victim() else {
-                return err(ENOMEM);
-            };
-            let v = &self.procs[&victim];
-            println!(
-                "sysd: out of memory: killed process {victim} ({}) holding {} MiB",
-                command(&v.exe),
-                v.quota / 256
-            );
-            self.signal(victim, 9, 0);
-            if let Some(v) = self.procs.get_mut(&victim) {
-                v.quota = 0;
-            }
-            if victim == pid {
-                return err(ENOMEM);
+            match self.oom_kill() {
+                Some(v) if v != pid => {}
+                _ => return err(ENOMEM),
             }
         }
+    }
+
+    /// The out-of-memory policy: kills the biggest process with SIGKILL
+    /// and says so; the victim, if there was one.
+    fn oom_kill(&mut self) -> Option<u64> {
+        let victim = self.oom_victim()?;
+        let v = &self.procs[&victim];
+        println!(
+            "sysd: out of memory: killed process {victim} ({}) holding {} MiB",
+            command(&v.exe),
+            v.quota / 256
+        );
+        self.signal(victim, 9, 0);
+        if let Some(v) = self.procs.get_mut(&victim) {
+            v.quota = 0;
+        }
+        Some(victim)
     }
 
     /// The running process holding the most memory, never init.

@@ -198,7 +198,7 @@ impl Server {
                 [h as u64, kind::CONSOLE, 0, 0, 0, 0]
             }
             Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
-            Op::Quota => self.quota(pid, a[0]),
+            Op::Quota => self.quota(pid, a[0], a[1] != 0),
             Op::Meminfo => {
                 let (total, free) = self.memory();
                 [0, total, free, 0, 0, 0]
