@@ -86,7 +86,10 @@ pub fn headroom(frames_left: usize) -> bool {
     if frames::free() < frames_left + HEADROOM_BYTES / 4096 {
         return false;
     }
-    claim_frames(&mut talc, HEADROOM_BYTES).is_ok()
+    // Scattered free frames still do: a few pages at a time.
+    claim_frames(&mut talc, HEADROOM_BYTES)
+        .or_else(|()| claim_frames(&mut talc, 4 * 4096))
+        .is_ok()
 }
 
 /// Bytes of memory the heap owns.
