@@ -115,6 +115,14 @@ pub const TESTS: &[QemuTest] = &[
         ["free-shows-the-machine"],
         0
     ),
+    // One process uses 300 MiB of the 512 MiB machine (the old per-process
+    // cap was 192 MiB): its memory follows the machine's.
+    linux_test!(
+        "big-alloc",
+        "/bin/busybox sh -c '/bin/busybox dd if=/dev/zero of=/dev/null bs=300M count=1 iflag=fullblock && echo dd-300m-ok'",
+        ["1+0 records in", "dd-300m-ok"],
+        0
+    ),
     // Memory runs out at page faults (dd's 60 MiB buffer on a 96 MiB
     // machine, past the heuristic overcommit's check): the server's
     // out-of-memory policy kills the biggest process with SIGKILL and
