@@ -11,6 +11,8 @@ pub enum Status {
     TestFailed = 1,
     Panic = 2,
     Fault = 3,
+    /// The machine has too little memory to boot.
+    NoMemory = 4,
 }
 
 /// QEMU's isa-debug-exit device (xtask always adds it): writing `s` makes

@@ -215,6 +215,7 @@ pub fn status_meaning(status: u8) -> &'static str {
         1 => "self-test failed",
         2 => "kernel panic",
         3 => "CPU exception",
+        4 => "not enough memory to boot",
         _ => "unknown status",
     }
 }

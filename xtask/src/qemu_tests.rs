@@ -41,11 +41,17 @@ pub struct QemuTest {
     pub expect: &'static [&'static str],
     /// Patterns that must match no serial line.
     pub reject: &'static [&'static str],
-    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
+    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault,
+    /// 4 not enough memory to boot).
     pub status: u8,
     /// The run must end in the kernel's deadlock report (the harness then
     /// stops QEMU; `status` is not checked).
     pub deadlock: bool,
+    /// Guest memory in QEMU syntax.
+    pub mem: &'static str,
+    /// A file of this many zero bytes put in the initrd at this guest
+    /// path (a test's own initrd, `target/exov6/<arch>/initrd-zeros-N.cpio`).
+    pub add_zeros: Option<(&'static str, u64)>,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -60,6 +66,8 @@ pub const X86_64: QemuTest = QemuTest {
     reject: CLEAN,
     status: 0,
     deadlock: false,
+    mem: "512M",
+    add_zeros: None,
 };
 
 /// What a test that expects a clean run must never print.
