@@ -23,12 +23,14 @@ pub enum Status {
     Panic = 2,
     /// A CPU exception in the kernel.
     Fault = 3,
+    /// The machine has too little memory to boot.
+    NoMemory = 4,
     /// The root task was killed by a CPU exception it did not handle.
     #[cfg(target_arch = "x86_64")]
-    RootFault = 4,
+    RootFault = 5,
     /// The root task was ended by another environment's `EnvKill`.
     #[cfg(target_arch = "x86_64")]
-    RootKilled = 5,
+    RootKilled = 6,
 }
 
 /// The bit that marks a kernel status on the debug-exit port.

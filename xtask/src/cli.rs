@@ -16,7 +16,8 @@ commands:
           (raw: Ctrl-C, Ctrl-Z, Ctrl-\\ go to ExoV6; Ctrl-A X quits QEMU);
           exits with the program's status, or for a kernel status
           1 self-test failed, 2 panic, 3 CPU exception in the kernel,
-          4 root task killed by a CPU exception (the last line says which)
+          4 not enough memory, 5 root task killed by a CPU exception
+          (the last line says which)
   gdb     build and boot paused with QEMU's gdb stub on :1234, and print
           the gdb command that attaches with symbols
   test    check host packages, run host tests, lints and every QEMU test;

@@ -152,6 +152,7 @@ pub const TESTS: &[CTest] = &[
     c("dup", "dup.c").args(EXEC_TARGET),
     c("mmap", "mmap.c"),
     c("brk", "brk.c"),
+    c("rlimit", "rlimit.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
     c("fork-pie", "fork.c").pie(),
@@ -160,6 +161,11 @@ pub const TESTS: &[CTest] = &[
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
+    },
+    // ExoV6 only (its count follows the machine): `linux-threads-max`.
+    CTest {
+        run: false,
+        ..c("threads-max", "threads-max.c")
     },
     CTest {
         name: "rust-std",

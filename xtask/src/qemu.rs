@@ -310,7 +310,7 @@ mod tests {
             Exit::Guest(Status::Kernel(Kernel::Fault))
         );
         assert_eq!(
-            Exit::from_code(0x89),
+            Exit::from_code(0x8b),
             Exit::Guest(Status::Kernel(Kernel::RootFault))
         );
         assert_eq!(Exit::from_code(2), Exit::QemuError(2));

@@ -11,7 +11,7 @@ use crate::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
 use crate::arch::Arch;
 use crate::build::Artifacts;
 use crate::cli::Boot;
-use crate::error::Result;
+use crate::error::{Context, Result};
 use crate::qemu::{Exit, Machine};
 use crate::qemu_tests::{missing, present, AccelPolicy, QemuTest};
 use crate::report::secs;
@@ -139,14 +139,18 @@ pub(crate) fn boot_once(
     accel: Accel,
     banner_timeout: Option<Duration>,
 ) -> Result<Outcome> {
+    let padded = match test.add_zeros {
+        Some((guest, bytes)) => Some(initrd_with_zeros(art, guest, bytes)?),
+        None => None,
+    };
     let m = Machine {
         arch: test.arch,
         boot: test.boot,
         accel,
         smp: 1,
-        mem: "512M",
+        mem: test.mem,
         kernel: &art.kernel,
-        initrd: &art.initrd,
+        initrd: padded.as_ref().unwrap_or(&art.initrd),
         iso: iso.map(PathBuf::as_path),
         cmdline: test.cmdline,
         gdb: false,
@@ -168,6 +172,27 @@ pub(crate) fn boot_once(
         capture_stderr: true,
     };
     session::run(m.command()?, &watch)
+}
+
+/// The artifacts' initrd plus a file of `bytes` zero bytes at `guest`
+/// (for tests of big ramdisks); made once, rebuilt when it changed.
+fn initrd_with_zeros(art: &Artifacts, guest: &str, bytes: u64) -> Result<PathBuf> {
+    let dir = crate::paths::out_dir(art.arch);
+    let zeros = dir.join(format!("zeros-{bytes}.bin"));
+    if std::fs::metadata(&zeros).map(|m| m.len()).ok() != Some(bytes) {
+        let f = std::fs::File::create(&zeros)
+            .with_context(|| format!("creating {}", zeros.display()))?;
+        f.set_len(bytes)
+            .with_context(|| format!("sizing {}", zeros.display()))?;
+    }
+    let mut adds = art.programs.clone();
+    adds.push(crate::cli::AddSpec {
+        host: zeros,
+        guest: guest.into(),
+    });
+    let out = dir.join(format!("initrd-zeros-{bytes}.cpio"));
+    crate::initrd::write(art.arch, &adds, &out)?;
+    Ok(out)
 }
 
 /// True if a KVM attempt looks like KVM's fault rather than the kernel's:

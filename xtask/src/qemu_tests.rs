@@ -48,6 +48,11 @@ pub struct QemuTest {
     /// The run must end in the kernel's deadlock report (the harness then
     /// stops QEMU; `status` is not checked).
     pub deadlock: bool,
+    /// Guest memory in QEMU syntax.
+    pub mem: &'static str,
+    /// A file of this many zero bytes put in the initrd at this guest
+    /// path (a test's own initrd, `target/exov6/<arch>/initrd-zeros-N.cpio`).
+    pub add_zeros: Option<(&'static str, u64)>,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -62,6 +67,8 @@ pub const X86_64: QemuTest = QemuTest {
     reject: CLEAN,
     status: Status::Ok,
     deadlock: false,
+    mem: "512M",
+    add_zeros: None,
 };
 
 /// What a test that expects a clean run must never print.
@@ -183,7 +190,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "cmdline-unknown",
-        cmdline: "shutdown bogus=1",
+        cmdline: "shutdown bogus=1 utest=hello",
         expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
         reject: &["PANIC:", "FAULT:"],
         ..X86_64
@@ -253,7 +260,7 @@ pub const TESTS: &[QemuTest] = &[
         ..X86_64
     },
     QemuTest {
-        name: "user-deadlock",
+        name: "deadlock-report",
         cmdline: "shutdown utest=deadlock",
         expect: &[
             "utest deadlock: the timed wait ended; now waiting for ever",

@@ -17,6 +17,8 @@ pub enum Kernel {
     Panic,
     /// A CPU exception in the kernel.
     Fault,
+    /// The machine has too little memory to boot.
+    NoMemory,
     /// The root task was killed by a CPU exception it did not handle.
     RootFault,
     /// The root task was ended by another environment.
@@ -32,8 +34,9 @@ impl Kernel {
             1 => Kernel::TestFailed,
             2 => Kernel::Panic,
             3 => Kernel::Fault,
-            4 => Kernel::RootFault,
-            5 => Kernel::RootKilled,
+            4 => Kernel::NoMemory,
+            5 => Kernel::RootFault,
+            6 => Kernel::RootKilled,
             n => Kernel::Other(n),
         }
     }
@@ -44,6 +47,7 @@ impl Kernel {
             Kernel::TestFailed => "kernel self-test failed".into(),
             Kernel::Panic => "kernel panic".into(),
             Kernel::Fault => "CPU exception in the kernel".into(),
+            Kernel::NoMemory => "not enough memory to boot".into(),
             Kernel::RootFault => "root task killed by a CPU exception".into(),
             Kernel::RootKilled => "root task killed by another environment".into(),
             Kernel::Other(n) => format!("unknown kernel status {n}"),
@@ -56,9 +60,10 @@ impl Kernel {
             Kernel::TestFailed => 1,
             Kernel::Panic => 2,
             Kernel::Fault => 3,
-            Kernel::RootFault => 4,
-            Kernel::RootKilled => 5,
-            Kernel::Other(_) => 6,
+            Kernel::NoMemory => 4,
+            Kernel::RootFault => 5,
+            Kernel::RootKilled => 6,
+            Kernel::Other(_) => 7,
         }
     }
 }
@@ -176,6 +181,10 @@ mod tests {
         assert_eq!(Status::from_port(Some(0x43)), Status::Kernel(Kernel::Fault));
         assert_eq!(
             Status::from_port(Some(0x44)),
+            Status::Kernel(Kernel::NoMemory)
+        );
+        assert_eq!(
+            Status::from_port(Some(0x45)),
             Status::Kernel(Kernel::RootFault)
         );
         assert_eq!(Status::from_port(Some(2)), Status::Program(2));

@@ -354,17 +354,13 @@ pub fn destroy(id: u32, how: Ending) {
     crate::sched::forget(id);
     rebuild_schedule(&ENVS.lock());
     paging::activate(0);
-    let mut orphans = Vec::new();
     {
         let mut envs = ENVS.lock();
         ipc::forget_env(id);
         notify::forget_env(id);
-        for (cid, e) in envs.iter_mut() {
+        for e in envs.values_mut() {
             if e.state == (State::BlockedReply { server: id }) {
                 e.wake_with(Error::NoPartner);
-            }
-            if e.parent == Some(id) {
-                orphans.push(*cid);
             }
         }
         if let Some(parent) = env.parent.and_then(|p| envs.get_mut(&p)) {
@@ -388,9 +384,9 @@ pub fn destroy(id: u32, how: Ending) {
             ipc::send_notice(&mut envs, ep, notice);
         }
     }
-    let mut removed = Vec::new();
-    let _ = CAPS.lock().destroy_cspace(env.cspace, |r| removed.push(r));
-    cap::settle(removed);
+    // In bounded steps with the reports on the stack: a teardown never
+    // needs fresh memory, however many capabilities the space held.
+    cap::destroy_cspace(env.cspace);
     {
         // Frames still held elsewhere forget this environment's mappings.
         let mut caps = CAPS.lock();
@@ -411,7 +407,15 @@ pub fn destroy(id: u32, how: Ending) {
         env.name,
         frames::free()
     );
-    for o in orphans {
+    // The environments it created end with it (found one at a time, so
+    // that nothing is collected).
+    loop {
+        let orphan = ENVS
+            .lock()
+            .iter()
+            .find(|(_, e)| e.parent == Some(id))
+            .map(|(cid, _)| *cid);
+        let Some(o) = orphan else { break };
         log::debug!("child: ended with its creator (env {id})");
         destroy(o, Ending::Exit(0));
     }
