@@ -191,6 +191,18 @@ pub const TESTS: &[QemuTest] = &[
         status: Status::Kernel(Kernel::NoMemory),
         ..X86_64
     },
+    // The console's size: 80x24 unless the command line gives the host
+    // terminal's (`cargo xtask run` passes `winsize=COLSxROWS`).
+    linux_test!(
+        "tty-size-default",
+        "/bin/busybox stty size",
+        ["24 80"],
+        0
+    ),
+    QemuTest {
+        cmdline: "winsize=132x43 shutdown init=/bin/busybox stty size",
+        ..linux_test!("tty-size", "/bin/busybox stty size", ["43 132"], 0)
+    },
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",
