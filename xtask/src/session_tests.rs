@@ -5,8 +5,8 @@
 //!
 //! - `session-shell`: waits idle at the shell's prompt, then types
 //!   commands with pauses and checks each answer (applets by plain name, a
-//!   pipeline, a loop, a background job with `jobs` and `wait`, ^C, ^Z and
-//!   `fg`, history, tab completion, the window size and SIGWINCH) and ends
+//!   pipeline, a loop, a background job with `jobs` and `wait`, ^C, ^\,
+//!   ^Z and `fg`, history, tab completion, the window size and SIGWINCH) and ends
 //!   with `exit 5`, which must be the machine's status.
 //! - `session-idle-read`: a program reading the console gets nothing for
 //!   30 s; then a line is typed, it answers, and the system goes on.
@@ -132,6 +132,14 @@ fn shell_session(t: &mut Typist) -> Result<String, Failure> {
     sh.t.key(b"\x03")?;
     sh.prompt_within(mark, "^C of sleep 100", Duration::from_secs(10))?;
     sh.run("echo status-$?", &["status-130"])?;
+
+    // ^\ quits it (SIGQUIT; the shell says `Quit`), status 131.
+    let mark = sh.start("sleep 100")?;
+    std::thread::sleep(Duration::from_millis(1500));
+    sh.t.key(b"\x1c")?;
+    sh.prompt_within(mark, "^\\ of sleep 100", Duration::from_secs(10))?;
+    sh.check(mark, "^\\ of sleep 100", &["*Quit*"])?;
+    sh.run("echo status-$?", &["status-131"])?;
 
     // ^Z stops it, `jobs` shows it, `fg` resumes it to its end.
     let mark = sh.start("sleep 4")?;
