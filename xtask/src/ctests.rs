@@ -153,6 +153,7 @@ pub const TESTS: &[CTest] = &[
     c("mmap", "mmap.c"),
     c("brk", "brk.c"),
     c("rlimit", "rlimit.c"),
+    c("threadids", "threadids.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
     c("fork-pie", "fork.c").pie(),
