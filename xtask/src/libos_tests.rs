@@ -96,6 +96,12 @@ pub const TESTS: &[QemuTest] = &[
         input: &[("init: running /bin/sh", "echo typed-$((6*7)); exit 5\r")],
         ..linux_test!("tty-shell", "/bin/sh", ["typed-42"], 5)
     },
+    // Type-ahead: a line typed while the kernel boots waits in the UART
+    // for the console reader and reaches the shell whole.
+    QemuTest {
+        input: &[("booted via", "echo ahead-$((6*7)); exit 4\r")],
+        ..linux_test!("tty-type-ahead", "/bin/sh", ["ahead-42"], 4)
+    },
     // Canonical mode: the server's line discipline edits the line (DEL
     // erases the `b`) before `read` gets it.
     QemuTest {
