@@ -152,6 +152,8 @@ pub const TESTS: &[CTest] = &[
     c("dup", "dup.c").args(EXEC_TARGET),
     c("mmap", "mmap.c"),
     c("brk", "brk.c"),
+    c("rlimit", "rlimit.c"),
+    c("threadids", "threadids.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
     c("argcheck", "argcheck.c").args(&[Arg::Program("argcheck")]),
@@ -167,6 +169,11 @@ pub const TESTS: &[CTest] = &[
     CTest {
         run: false,
         ..c("fuzz", "fuzz.c")
+    },
+    // ExoV6 only (its count follows the machine): `linux-threads-max`.
+    CTest {
+        run: false,
+        ..c("threads-max", "threads-max.c")
     },
     CTest {
         name: "rust-std",

@@ -1,7 +1,7 @@
 //! The root file system: the boot ramdisk (a cpio archive) mapped
 //! read-only into the server, indexed once at start, plus the few device
 //! nodes every Unix has (`/dev/null`, `/dev/zero`, `/dev/console`,
-//! `/dev/tty`). Paths are resolved here: `.`, `..`, repeated slashes and
+//! `/dev/tty`) and the generated `/proc/meminfo`. Paths are resolved here: `.`, `..`, repeated slashes and
 //! symbolic links (at most eight in a row).
 
 use alloc::string::String;
@@ -23,6 +23,9 @@ pub enum Body {
     Data { at: u64, len: u64 },
     /// A device (`sysproto::kind` of its handles).
     Device(u64),
+    /// `/proc/meminfo`: a regular file whose text the server makes when
+    /// it is read (size 0 in `stat`, as on Linux).
+    MemInfo,
 }
 
 /// One file, directory, link or device.
@@ -42,7 +45,7 @@ impl Node {
     pub fn len(&self) -> u64 {
         match self.body {
             Body::Data { len, .. } => len,
-            Body::Device(_) => 0,
+            Body::Device(_) | Body::MemInfo => 0,
         }
     }
     /// Its bytes `[off, off + out.len())` (clipped at its end); how many.
@@ -76,6 +79,29 @@ fn hex(b: &[u8]) -> Option<u64> {
     b.iter().try_fold(0u64, |v, c| {
         Some(v * 16 + u64::from((*c as char).to_digit(16)?))
     })
+}
+
+/// The per-process link to the running program (see [`Vfs::resolve_as`]).
+const SELF_EXE: &str = "proc/self/exe";
+
+/// True if `path`, taken from the directory `cwd`, names `/proc/self/exe`
+/// (`.` and `..` taken lexically: nothing on the way is a link).
+pub fn names_self_exe(cwd: &str, path: &[u8]) -> bool {
+    let Ok(path) = core::str::from_utf8(path) else {
+        return false;
+    };
+    let mut cur: Vec<&str> = Vec::new();
+    let start = if path.starts_with('/') { "" } else { cwd };
+    for c in start.split('/').chain(path.split('/')) {
+        match c {
+            "" | "." => {}
+            ".." => {
+                cur.pop();
+            }
+            c => cur.push(c),
+        }
+    }
+    cur == ["proc", "self", "exe"]
 }
 
 impl Vfs {
@@ -142,6 +168,14 @@ impl Vfs {
                 });
             }
         }
+        if vfs.find_exact("proc/meminfo").is_none() {
+            vfs.nodes.push(Node {
+                path: "proc/meminfo".into(),
+                mode: S_IFREG | 0o444,
+                mtime: 0,
+                body: Body::MemInfo,
+            });
+        }
         // Every parent directory of every entry exists.
         let mut parents = Vec::new();
         for n in &vfs.nodes {
@@ -177,6 +211,20 @@ impl Vfs {
     /// process); `follow`: follow a final symbolic link. The node index and
     /// its normalised path.
     pub fn resolve(&self, cwd: &str, path: &[u8], follow: bool) -> Result<usize, Errno> {
+        self.resolve_as(cwd, "", path, follow)
+    }
+
+    /// [`Vfs::resolve`] for a process whose program is the file at `exe`
+    /// (normalised, no leading slash; "" if none): `/proc/self/exe` is then
+    /// a symbolic link to it, as on Linux, so the program can run itself
+    /// again by that name (busybox's shell runs applets so).
+    pub fn resolve_as(
+        &self,
+        cwd: &str,
+        exe: &str,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<usize, Errno> {
         if path.len() > 4096 {
             return Err(ENAMETOOLONG);
         }
@@ -211,16 +259,30 @@ impl Vfs {
             }
             cur.push(c);
             let here = cur.join("/");
-            let i = self.find_exact(&here).ok_or(ENOENT)?;
             let last = todo.iter().all(|t| t.is_empty() || t == ".");
-            if self.nodes[i].mode & S_IFMT == S_IFLNK && (follow || !last) {
+            let magic = here == SELF_EXE && !exe.is_empty();
+            let i = if magic {
+                None
+            } else {
+                Some(self.find_exact(&here).ok_or(ENOENT)?)
+            };
+            let link = match i {
+                Some(i) => self.nodes[i].mode & S_IFMT == S_IFLNK,
+                None => true,
+            };
+            if link && (follow || !last) {
                 links += 1;
                 if links > 8 {
                     return Err(ELOOP);
                 }
-                let mut target = alloc::vec![0u8; self.nodes[i].len() as usize];
-                self.nodes[i].read(0, &mut target);
-                let target = String::from_utf8_lossy(&target).into_owned();
+                let target = match i {
+                    Some(i) => {
+                        let mut t = alloc::vec![0u8; self.nodes[i].len() as usize];
+                        self.nodes[i].read(0, &mut t);
+                        String::from_utf8_lossy(&t).into_owned()
+                    }
+                    None => alloc::format!("/{exe}"),
+                };
                 cur.pop();
                 if target.starts_with('/') {
                     cur.clear();

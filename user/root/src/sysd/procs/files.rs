@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::*;
+use crate::sysd::vfs::names_self_exe;
 
 impl Server {
     /// Resolves a path of `pid`, relative to its directory or to the
@@ -26,7 +27,8 @@ impl Server {
         } else {
             self.procs[&pid].cwd.clone()
         };
-        self.vfs.resolve(&base, path, follow)
+        let exe = core::str::from_utf8(&self.procs[&pid].exe).unwrap_or("");
+        self.vfs.resolve_as(&base, exe, path, follow)
     }
 
     pub(super) fn open(&mut self, pid: u64, a: [u64; 5]) -> Msg {
@@ -45,6 +47,8 @@ impl Server {
                 kind::ZERO => Kind::Zero,
                 _ => Kind::Console,
             },
+            Body::MemInfo if writing => return err(EROFS),
+            Body::MemInfo => Kind::File { node },
             Body::Data { .. } if n.is_dir() => {
                 if writing {
                     return err(EISDIR);
@@ -87,7 +91,16 @@ impl Server {
             Kind::File { node } => {
                 let pos = if at == u64::MAX { obj.pos } else { at };
                 let mut buf = alloc::vec![0u8; len];
-                let n = self.vfs.nodes[node].read(pos, &mut buf);
+                let n = match self.vfs.nodes[node].body {
+                    Body::MemInfo => {
+                        let text = self.meminfo();
+                        let rest = text.as_bytes().get(pos as usize..).unwrap_or(&[]);
+                        let n = rest.len().min(len);
+                        buf[..n].copy_from_slice(&rest[..n]);
+                        n
+                    }
+                    _ => self.vfs.nodes[node].read(pos, &mut buf),
+                };
                 self.put_data(pid, &buf[..n]);
                 if at == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {
@@ -359,6 +372,13 @@ impl Server {
             };
         }
         let path = self.path_arg(pid, a[0]);
+        let p = &self.procs[&pid];
+        if !p.exe.is_empty() && names_self_exe(&p.cwd, &path) {
+            let mut t = alloc::vec![b'/'];
+            t.extend_from_slice(&p.exe);
+            self.put_data(pid, &t);
+            return ok(t.len() as i64);
+        }
         let node = match self.resolve(pid, &path, NO_HANDLE, false) {
             Ok(n) => n,
             Err(e) => return err(e),

@@ -6,6 +6,7 @@
 
 mod files;
 mod lifecycle;
+mod memory;
 mod terminal;
 
 use alloc::collections::BTreeMap;
@@ -45,12 +46,7 @@ const ENOSYS: i64 = 38;
 const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
 /// Frames each process may use at first; it asks for more (`Op::Quota`)
 /// when it runs out.
-const PROCESS_QUOTA: u64 = 2048;
-/// Most frames one `Op::Quota` grants.
-const QUOTA_STEP_MAX: u64 = 4096;
-/// Most frames one process may hold (256 MiB, half the default machine),
-/// so that no process can take every frame from the others.
-const QUOTA_MAX: u64 = 65_536;
+const PROCESS_QUOTA: u64 = 512;
 /// Where the server maps process mailboxes (5 pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
 
@@ -105,6 +101,7 @@ fn err(e: i64) -> Msg {
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
+        memory::note_total();
         Server {
             vfs,
             image,
@@ -157,9 +154,15 @@ impl Server {
             Op::Fork => self.fork(pid),
             Op::ForkStart => self.fork_start(pid, a),
             Op::Exec => {
+                // The program as the file it is (links followed, normalised),
+                // as Linux's /proc/self/exe names it.
                 let path = self.path_arg(pid, a[0]);
+                let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
+                    Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
+                    Err(_) => path,
+                };
                 if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exe = path;
+                    p.exe = exe;
                 }
                 ok(0)
             }
@@ -201,23 +204,10 @@ impl Server {
                 [h as u64, kind::CONSOLE, 0, 0, 0, 0]
             }
             Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
-            Op::Quota => {
-                let p = &self.procs[&pid];
-                let want = a[0]
-                    .min(QUOTA_STEP_MAX)
-                    .min(QUOTA_MAX.saturating_sub(p.quota));
-                if want == 0 {
-                    return err(ENOMEM);
-                }
-                match exo_rt::quota_give(p.env + 2, want) {
-                    Ok(()) => {
-                        if let Some(p) = self.procs.get_mut(&pid) {
-                            p.quota += want;
-                        }
-                        ok(want as i64)
-                    }
-                    Err(_) => err(ENOMEM),
-                }
+            Op::Quota => self.quota(pid, a[0], a[1] != 0),
+            Op::Meminfo => {
+                let (total, free) = self.memory();
+                [0, total, free, 0, 0, 0]
             }
         }
     }

@@ -5,6 +5,9 @@ use alloc::vec::Vec;
 
 use super::*;
 
+/// The signal a window-size change sends to the foreground group.
+const SIGWINCH: u64 = 28;
+
 impl Server {
     pub(super) fn ioctl(&mut self, pid: u64, a: [u64; 5]) -> Msg {
         let o = match self.obj_of(pid, a[0]) {
@@ -30,13 +33,21 @@ impl Server {
                 ok(0)
             }
             0x5413 => {
-                let mut w = [0u8; 8];
-                w[0..2].copy_from_slice(&24u16.to_le_bytes());
-                w[2..4].copy_from_slice(&80u16.to_le_bytes());
+                let w = self.tty.winsize;
                 self.put_data(pid, &w);
                 ok(0)
             }
-            0x5414 | 0x540e => ok(0), // TIOCSWINSZ, TIOCSCTTY
+            0x5414 => {
+                // TIOCSWINSZ: a new size is kept and the foreground group
+                // gets SIGWINCH, as on Linux; the same size changes nothing.
+                let d = self.get_data(pid, 8);
+                if d[..8] != self.tty.winsize {
+                    self.tty.winsize.copy_from_slice(&d[..8]);
+                    self.signal_group(self.tty.pgrp, SIGWINCH);
+                }
+                ok(0)
+            }
+            0x540e => ok(0), // TIOCSCTTY
             0x540f => {
                 let g = (self.tty.pgrp as u32).to_le_bytes();
                 self.put_data(pid, &g);
@@ -69,21 +80,25 @@ impl Server {
             *b = (msg[2 + i / 8] >> ((i % 8) * 8)) as u8;
         }
         let signals = self.tty.input(&bytes[..n]);
-        let fg = self.tty.pgrp;
         for sig in signals {
-            let members: Vec<u64> = self
-                .procs
-                .iter()
-                .filter(|(_, p)| p.zombie.is_none() && p.pgid == fg)
-                .map(|(k, _)| *k)
-                .collect();
-            for m in members {
-                self.signal(m, sig, 0);
-            }
+            self.signal_group(self.tty.pgrp, sig);
         }
         let w = core::mem::take(&mut self.tty.waiters);
         self.wake_all(&w);
         ok(0)
+    }
+
+    /// Sends `sig` from the terminal to every live process of group `pgid`.
+    fn signal_group(&mut self, pgid: u64, sig: u64) {
+        let members: Vec<u64> = self
+            .procs
+            .iter()
+            .filter(|(_, p)| p.zombie.is_none() && p.pgid == pgid)
+            .map(|(k, _)| *k)
+            .collect();
+        for m in members {
+            self.signal(m, sig, 0);
+        }
     }
 
     pub(super) fn poll(&mut self, pid: u64, h: u64, register: bool) -> Msg {
