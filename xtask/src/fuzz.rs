@@ -14,10 +14,11 @@ use crate::accel::Accel;
 use crate::build::{self, Output};
 use crate::cli::Boot;
 use crate::error::Result;
-use crate::qemu::Machine;
+use crate::qemu::{Console, Machine};
 use crate::qemu_runner::{judge, Verdict};
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, X86_64};
 use crate::session::{self, Input, Watch};
+use crate::status::Status;
 
 /// The lines every passing run prints.
 const EXPECT: &[&str] = &[
@@ -42,7 +43,7 @@ const REJECT: &[&str] = &[
     "root: killed by",
     "root: cannot start",
     "kernel: frames not returned",
-    "kernel: every environment is blocked",
+    "kernel: deadlock:",
     "FAIL:",
 ];
 
@@ -53,7 +54,7 @@ pub const TESTS: &[QemuTest] = &[QemuTest {
     cmdline: "shutdown init=/ctests/fuzz --calls 50000 --seed 0x5eed",
     expect: EXPECT,
     reject: REJECT,
-    status: 0,
+    status: Status::Program(0),
     ..X86_64
 }];
 
@@ -176,6 +177,7 @@ pub fn fuzz(o: &FuzzOpts) -> Result<u8> {
         iso: None,
         cmdline: &cmdline,
         gdb: false,
+        console: Console::Plain,
     };
     let timeout = o
         .timeout
