@@ -8,8 +8,9 @@
  * counts, unknown operations); select, pselect6,
  * poll and ppoll (timeouts, counts, masks, the time left written back);
  * close_range; fcntl (the descriptor first, F_DUPFD's limit, record
- * locks); kill's signal and pid; read/write/readv/writev lengths and
- * buffers. Every bad pointer must give EFAULT, never success and never a
+ * locks); kill's signal and pid; sched_{get,set}affinity; readlink's
+ * size; clone's flag rules; read/write/readv/writev lengths and buffers
+ * (and pages made PROT_NONE or read-only after use). Every bad pointer must give EFAULT, never success and never a
  * crash.
  *
  * argv[1]: a regular file to open (this program itself will do). */
@@ -515,6 +516,30 @@ static void kills(void)
 	expect("kill self, signal 0", syscall(SYS_kill, getpid(), 0), "0");
 }
 
+/* sched_getaffinity/sched_setaffinity lengths and masks, readlink's size,
+ * clone's flag rules. */
+static void odds(void)
+{
+	uint64_t mask[2] = { 0, 0 };
+	expect("sched_getaffinity length 4", syscall(SYS_sched_getaffinity, 0, 4, mask), "EINVAL");
+	expect("sched_getaffinity length 12", syscall(SYS_sched_getaffinity, 0, 12, mask), "EINVAL");
+	expect("sched_getaffinity bad pointer", syscall(SYS_sched_getaffinity, 0, 16, (void *)16), "EFAULT");
+	long r = syscall(SYS_sched_getaffinity, 0, 16, mask);
+	say("sched_getaffinity gives whole longs: %s", yesno(r > 0 && r % 8 == 0));
+	expect("sched_setaffinity the same mask", syscall(SYS_sched_setaffinity, 0, 16, mask), "0");
+	uint64_t none[2] = { 0, 0 };
+	expect("sched_setaffinity no CPU", syscall(SYS_sched_setaffinity, 0, 16, none), "EINVAL");
+	expect("sched_setaffinity bad pointer", syscall(SYS_sched_setaffinity, 0, 8, (void *)16), "EFAULT");
+	char b[8];
+	expect("readlink size 0, bad path", syscall(SYS_readlink, (void *)16, b, 0), "EINVAL");
+	expect("readlink negative size", syscall(SYS_readlink, "/proc/self/exe", b, -1), "EINVAL");
+	expect("readlink bad path", syscall(SYS_readlink, (void *)16, b, 8), "EFAULT");
+	expect("clone CLONE_THREAD without CLONE_SIGHAND",
+	       syscall(SYS_clone, 0x100 | 0x10000, 0, 0, 0, 0), "EINVAL");
+	expect("clone CLONE_SIGHAND without CLONE_VM", syscall(SYS_clone, 0x800, 0, 0, 0, 0), "EINVAL");
+	expect("clone CLONE_NEWNS with CLONE_FS", syscall(SYS_clone, 0x20000 | 0x200, 0, 0, 0, 0), "EINVAL");
+}
+
 static void reads_writes(void)
 {
 	int pfd[2];
@@ -588,6 +613,7 @@ int main(int argc, char **argv)
 	wait_masks();
 	fcntls(argv[1]);
 	kills();
+	odds();
 	reads_writes();
 	return ctest_ok();
 }

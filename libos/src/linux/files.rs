@@ -685,6 +685,11 @@ fn access(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<i64, i64> {
 }
 
 fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
+    // The size is an `int`, checked before the path (as Linux does).
+    if size as i32 <= 0 {
+        return Err(EINVAL);
+    }
+    let size = u64::from(size as u32);
     let path = p.mm.read_cstr(path, 4096)?;
     let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
     if r < 0 {
@@ -692,9 +697,6 @@ fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
     }
     let mut target = alloc::vec![0u8; r as usize];
     server::get(&mut target);
-    if size == 0 {
-        return Err(EINVAL);
-    }
     let n = target.len().min(size as usize);
     p.mm.write(buf, &target[..n])?;
     Ok(n as i64)

@@ -90,17 +90,24 @@ pub fn call(
         }
         GETPRIORITY => Ret::Val(20),
         SETPRIORITY => Ret::Val(0),
+        // One CPU (CPU 0). Linux wants a length of whole longs that holds
+        // every CPU, and answers the bytes it wrote.
         SCHED_GETAFFINITY => {
-            let len = a[1].min(8);
-            if len == 0 {
+            if a[1] < 8 || a[1] % 8 != 0 {
                 Ret::Val(-EINVAL)
             } else {
-                p.mm.write(a[2], &1u64.to_le_bytes()[..len as usize])
-                    .map(|()| len as i64)
-                    .into()
+                p.mm.write(a[2], &1u64.to_le_bytes()).map(|()| 8).into()
             }
         }
-        SCHED_SETAFFINITY => Ret::Val(0),
+        // The mask (as much of it as is given) must allow CPU 0.
+        SCHED_SETAFFINITY => {
+            let len = a[1].min(8) as usize;
+            match p.mm.read(a[2], len) {
+                Ok(b) if b.first().is_some_and(|m| m & 1 != 0) => Ret::Val(0),
+                Ok(_) => Ret::Val(-EINVAL),
+                Err(e) => Ret::Val(-e),
+            }
+        }
         _ => return None,
     })
 }

@@ -71,6 +71,18 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
 
 fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     let (flags, stack, ptid, ctid, tls) = (a[0], a[1], a[2], a[3], a[4]);
+    // Linux's rules: threads share the signal handlers, which needs the
+    // memory shared; a new mount namespace cannot share the file system
+    // information.
+    const CLONE_FS: u64 = 0x200;
+    const CLONE_SIGHAND: u64 = 0x800;
+    const CLONE_NEWNS: u64 = 0x2_0000;
+    if flags & (CLONE_NEWNS | CLONE_FS) == CLONE_NEWNS | CLONE_FS
+        || flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0
+        || flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0
+    {
+        return Ret::Val(-EINVAL);
+    }
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 && flags & CLONE_THREAD == 0 {
         // A new process: fork (vfork's sharing is not needed for the child
         // to run; it gets a copy-on-write copy).
