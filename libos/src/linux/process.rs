@@ -73,7 +73,7 @@ pub fn call(
         SYSINFO => sysinfo(p, a[0]).into(),
         GETRUSAGE => {
             // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD.
-            if !matches!(a[0] as i32, 0 | -1 | 1) {
+            if !matches!(a[0] as i32, -1..=1) {
                 Ret::Val(-EINVAL)
             } else {
                 p.mm.write(a[1], &[0u8; RUSAGE_BYTES]).map(|()| 0).into()
@@ -93,7 +93,7 @@ pub fn call(
         // One CPU (CPU 0). Linux wants a length of whole longs that holds
         // every CPU, and answers the bytes it wrote.
         SCHED_GETAFFINITY => {
-            if a[1] < 8 || a[1] % 8 != 0 {
+            if a[1] < 8 || !a[1].is_multiple_of(8) {
                 Ret::Val(-EINVAL)
             } else {
                 p.mm.write(a[2], &1u64.to_le_bytes()).map(|()| 8).into()
