@@ -58,6 +58,7 @@
 #include "ctest.h"
 
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -144,6 +145,8 @@ static long kids[MAX_KIDS];
 static int nkids;
 static int depth;
 static int trace_fd = -1;
+/* --tty: children get the console as descriptor 10 too. */
+static int with_tty;
 static long child_index;
 /* Numbers a child draws from (the table's 0-462), and how often each has
  * answered ENOSYS in this process. */
@@ -242,6 +245,12 @@ static void setup_fds(void)
 	CHECK(open("/", O_RDONLY | O_DIRECTORY) >= 0, "open /");
 	CHECK(open("/dev/zero", O_RDONLY) >= 0, "open /dev/zero");
 	CHECK(write(4, "fuzz", 4) == 4, "fill pipe");
+	if (with_tty) {
+		int t = open("/dev/console", O_RDWR | O_NOCTTY);
+		CHECK(t >= 0 && dup2(t, 10) == 10, "open /dev/console");
+		if (t != 10)
+			close(t);
+	}
 }
 
 static void poked(int sig)
@@ -595,6 +604,10 @@ static struct options parse(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--tty")) {
+			with_tty = 1;
+			continue;
+		}
 		if (!strcmp(a, "--trace")) {
 			o.trace = 1;
 			continue;
@@ -745,6 +758,14 @@ int main(int argc, char **argv)
 	struct options o = parse(argc, argv);
 	if (o.trace)
 		trace_fd = 100;
+	/* With --tty the children change the terminal: the supervisor keeps
+	 * its settings to put back after each child, and writes on whatever
+	 * group a child made the foreground one. */
+	struct termios_raw {
+		unsigned char b[60];
+	} saved_tty;
+	int tty_saved = with_tty && ioctl(1, TCGETS, &saved_tty) == 0;
+	signal(SIGTTOU, SIG_IGN);
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
 	/* A child's end interrupts the supervisor's short sleeps. */
@@ -787,6 +808,8 @@ int main(int argc, char **argv)
 		 * with it (a process that made a session of its own escapes;
 		 * it ends when its few calls are done, or stays blocked). */
 		kill(-pid, SIGKILL);
+		if (tty_saved)
+			ioctl(1, TCSETS, &saved_tty);
 		long calls = sh->calls;
 		total += calls;
 		for (int k = 0; k < N_RESULTS; k++)

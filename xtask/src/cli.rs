@@ -72,6 +72,8 @@ fuzz options (docs/testing.md, `The Linux-ABI fuzzer`):
   --child-calls K        calls per child process (default 1000)
   --only I               replay child I of the run alone
   --trace                print every call before it is made
+  --tty                  the children get the console too (its settings
+                         are put back after each child)
   --kvm                  run under KVM (default TCG)
   --mem SIZE             guest memory (default 512M)
   --timeout SECS         stop after SECS (default 120 + N / 200)

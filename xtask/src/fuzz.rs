@@ -71,6 +71,8 @@ pub struct FuzzOpts {
     pub only: Option<u64>,
     /// Print every call.
     pub trace: bool,
+    /// Give the children the console too.
+    pub tty: bool,
     /// Use KVM instead of TCG.
     pub kvm: bool,
     /// Guest memory (QEMU syntax).
@@ -95,6 +97,7 @@ pub fn parse(rest: &[String]) -> std::result::Result<FuzzOpts, String> {
         child_calls: None,
         only: None,
         trace: false,
+        tty: false,
         kvm: false,
         mem: "512M".into(),
         timeout: None,
@@ -119,6 +122,7 @@ pub fn parse(rest: &[String]) -> std::result::Result<FuzzOpts, String> {
             "--timeout" => o.timeout = Some(Duration::from_secs(number(flag, &value()?)?)),
             "--mem" => o.mem = value()?,
             "--trace" => o.trace = true,
+            "--tty" => o.tty = true,
             "--kvm" => o.kvm = true,
             _ => return Err(format!("fuzz: unknown option `{arg}`")),
         }
@@ -152,6 +156,9 @@ pub fn fuzz_args(o: &FuzzOpts, seed: u64) -> String {
     }
     if o.trace {
         a += " --trace";
+    }
+    if o.tty {
+        a += " --tty";
     }
     a
 }
