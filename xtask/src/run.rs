@@ -61,16 +61,41 @@ pub fn console_for_stdin() -> Console {
 /// The kernel command line of a boot: the user's words, after the
 /// terminal's size (`winsize=COLSxROWS`) when it is known and the words
 /// set none before `init=` (whose words are the program's).
+/// The words of the init program (after `init=`) are quoted where they
+/// need it, so each reaches the program as the one word it was here
+/// (`cargo xtask run -- init=/bin/sh -c 'a; b'`).
 pub fn cmdline_with_size(words: &[String], size: Option<term::Size>) -> String {
     let options = words.iter().take_while(|w| !w.starts_with("init="));
     let given = options.clone().any(|w| w.starts_with("winsize="));
-    match size {
-        Some(size) if !given => {
-            let mut all = vec![size.cmdline_word()];
-            all.extend(words.iter().cloned());
-            all.join(" ")
-        }
-        _ => words.join(" "),
+    let n = options.count();
+    let mut all: Vec<String> = match size {
+        Some(size) if !given => vec![size.cmdline_word()],
+        _ => Vec::new(),
+    };
+    all.extend(words[..n].iter().cloned());
+    if let Some((init, args)) = words[n..].split_first() {
+        all.push(init.clone());
+        all.extend(args.iter().map(|w| quote_init_word(w)));
+    }
+    all.join(" ")
+}
+
+/// One argument of the init program as the system server splits them
+/// (blanks separate words; `'...'` and `"..."` keep them together): as
+/// it is when it needs no quotes, else in single quotes, or in double
+/// quotes when it holds a single quote. (A word with both kinds cannot
+/// be written; it goes in single quotes and splits at them.)
+fn quote_init_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && !w
+            .chars()
+            .any(|c| c.is_ascii_whitespace() || c == '\'' || c == '"');
+    if plain {
+        w.to_string()
+    } else if w.contains('\'') && !w.contains('"') {
+        format!("\"{w}\"")
+    } else {
+        format!("'{w}'")
     }
 }
 
@@ -217,5 +242,18 @@ mod tests {
             "winsize=120x40 init=/bin/echo winsize=1x1"
         );
         assert_eq!(cmdline_with_size(&words("shutdown"), None), "shutdown");
+        let argv: Vec<String> = ["shutdown", "init=/bin/sh", "-c", "echo a; echo 'b'", ""]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(
+            cmdline_with_size(&argv, None),
+            "shutdown init=/bin/sh -c \"echo a; echo 'b'\" ''"
+        );
+        let argv: Vec<String> = ["init=/bin/echo", "x y", "z"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(cmdline_with_size(&argv, None), "init=/bin/echo 'x y' z");
     }
 }

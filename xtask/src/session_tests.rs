@@ -67,7 +67,7 @@ pub const TESTS: &[SessionTest] = &[
             "shutdown",
             "init=/bin/sh",
             "-c",
-            "'/bin/busybox head -n 1; echo still-up'",
+            "/bin/busybox head -n 1; echo still-up",
         ],
         script: idle_read,
         status: Status::Program(0),
