@@ -508,7 +508,9 @@ static void fuzz_loop(struct shared *sh, long budget)
 			if (r > 0 && nkids < MAX_KIDS) {
 				kids[nkids++] = r;
 			} else if (r == 0 && sc(SYS_getpid, 0, 0, 0, 0, 0, 0) != my_pid) {
-				/* A new process: a few calls of its own. */
+				/* A new process: a few calls of its own, drawn
+				 * apart from its parent's (deterministically). */
+				rng = mix(rng ^ (0x632be59bd9b4e019ULL * (uint64_t)(k + 1)));
 				my_pid = sc(SYS_getpid, 0, 0, 0, 0, 0, 0);
 				nkids = 0;
 				nthreads = 0;
