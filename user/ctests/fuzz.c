@@ -3,7 +3,7 @@
  * Linux, least of all as root: it makes every system call with random
  * arguments).
  *
- *   fuzz [--calls N] [--seed S] [--child-calls K] [--only I] [--trace]
+ *   fuzz [--calls N] [--seed S] [--child-calls K] [--only I] [--trace] [--tty]
  *
  * The supervisor (this process) makes no random call itself. It forks
  * children one after another; child I takes its own seed from S and I, so
@@ -19,8 +19,13 @@
  * stack, the library OS's own image, heap, window and mailbox, the
  * kernel's info page, non-canonical and kernel-half addresses) or
  * pointers to plausible structures (paths, iovecs, short timeouts, empty
- * signal masks, pollfds). Calls are raw `syscall` instructions, so no C
- * library state is needed once the loop runs.
+ * signal masks, pollfds, a sigaction whose handler returns, a stack_t).
+ * Calls are raw `syscall` instructions, so no C library state is needed
+ * once the loop runs. A probe child first makes every call once with
+ * zero arguments; the numbers that answer ENOSYS then come a sixteenth
+ * as often (the probe runs in every replay too). Now and then a child
+ * starts a thread that fuzzes for a few calls. With --tty the children
+ * also get the console (descriptor 10).
  *
  * A process a child forks (fork, vfork, clone, clone3) fuzzes on for a
  * few calls and exits; every process kills and collects its own children
