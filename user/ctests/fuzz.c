@@ -620,7 +620,7 @@ static struct options parse(int argc, char **argv)
 			continue;
 		}
 		if (!v) {
-			say("usage: fuzz [--calls N] [--seed S] [--child-calls K] [--only I] [--trace]");
+			say("usage: fuzz [--calls N] [--seed S] [--child-calls K] [--only I] [--trace] [--tty]");
 			exit(2);
 		}
 		i++;
