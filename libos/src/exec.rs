@@ -135,6 +135,11 @@ fn open(path: &[u8]) -> Result<File, i64> {
     Ok(f)
 }
 
+/// Whether `path` names a file `execve` can open (its error if not).
+pub fn openable(path: &[u8]) -> Result<(), i64> {
+    open(path).map(|_| ())
+}
+
 /// Reads up to `len` bytes at `offset` into the mailbox; how many came.
 fn read_at(f: &File, offset: u64, len: usize) -> Result<usize, i64> {
     let (r, _) = server::request(Op::Read, [f.0, len.min(DATA_BYTES) as u64, offset, 0, 0]);

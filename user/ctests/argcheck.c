@@ -9,7 +9,8 @@
  * poll and ppoll (timeouts, counts, masks, the time left written back);
  * close_range; fcntl (the descriptor first, F_DUPFD's limit, record
  * locks); kill's signal and pid; sched_{get,set}affinity; readlink's
- * size; clone's flag rules; read/write/readv/writev lengths and buffers
+ * size; clone's flag rules; execve's argument limits;
+ * read/write/readv/writev lengths and buffers
  * (and pages made PROT_NONE or read-only after use). Every bad pointer must give EFAULT, never success and never a
  * crash.
  *
@@ -58,6 +59,8 @@ static const char *ename(int e)
 	case ENOSYS: return "ENOSYS";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case EINTR: return "EINTR";
+	case E2BIG: return "E2BIG";
+	case EACCES: return "EACCES";
 	default: return "other";
 	}
 }
@@ -540,6 +543,28 @@ static void odds(void)
 	expect("clone CLONE_NEWNS with CLONE_FS", syscall(SYS_clone, 0x20000 | 0x200, 0, 0, 0, 0), "EINVAL");
 }
 
+/* execve's argument limits: a program that cannot run is reported first
+ * (EACCES), then E2BIG for too many argument bytes or one argument past
+ * MAX_ARG_STRLEN; a bad array is EFAULT. `file` is this program. */
+static void execs(const char *file)
+{
+	static char big[100 * 1024];
+	static char huge[140 * 1024];
+	static char *many[4001];
+	memset(big, 'a', sizeof big - 1);
+	memset(huge, 'b', sizeof huge - 1);
+	for (int i = 0; i < 4000; i++)
+		many[i] = big;
+	char *one[] = { huge, NULL };
+	expect("execve 400 MB of arguments", syscall(SYS_execve, file, many, NULL), "E2BIG");
+	expect("execve 400 MB of environment", syscall(SYS_execve, file, one + 1, many), "E2BIG");
+	expect("execve one 140 KiB argument", syscall(SYS_execve, file, one, NULL), "E2BIG");
+	expect("execve a directory, huge arguments", syscall(SYS_execve, "/", many, NULL), "EACCES");
+	expect("execve bad argv", syscall(SYS_execve, file, (void *)16, NULL), "EFAULT");
+	char *bad[] = { (char *)16, NULL };
+	expect("execve bad argument", syscall(SYS_execve, file, bad, NULL), "EFAULT");
+}
+
 static void reads_writes(void)
 {
 	int pfd[2];
@@ -614,6 +639,7 @@ int main(int argc, char **argv)
 	fcntls(argv[1]);
 	kills();
 	odds();
+	execs(argv[1]);
 	reads_writes();
 	return ctest_ok();
 }

@@ -98,20 +98,45 @@ pub fn access_ok(addr: u64, len: u64) -> Result<(), i64> {
     }
 }
 
-/// Reads a user array of string pointers (argv, envp), NULL-terminated.
-pub fn read_strv(p: &mut Proc, addr: u64) -> Result<alloc::vec::Vec<alloc::vec::Vec<u8>>, i64> {
+/// The most bytes of argument and environment strings (each with its
+/// pointer) an `execve` accepts; `exec::execve` refuses more with E2BIG.
+pub const ARG_BYTES: usize = 256 * 1024;
+
+/// Linux's `MAX_ARG_STRLEN`: the longest single argument.
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+/// Reads a user array of string pointers (argv, envp), NULL-terminated,
+/// taking each string and its pointer from `budget`: past it, or for a
+/// string longer than `MAX_ARG_STRLEN`, the call is E2BIG, so a huge
+/// array is never copied whole.
+pub fn read_strv(
+    p: &mut Proc,
+    addr: u64,
+    budget: &mut usize,
+) -> Result<alloc::vec::Vec<alloc::vec::Vec<u8>>, i64> {
     let mut v = alloc::vec::Vec::new();
     if addr == 0 {
         return Ok(v);
     }
-    for i in 0..4096u64 {
-        let ptr = p.mm.read_u64(addr + i * 8)?;
+    for i in 0u64.. {
+        let ptr =
+            p.mm.read_u64(addr.checked_add(i * 8).ok_or(errno::EFAULT)?)?;
         if ptr == 0 {
-            return Ok(v);
+            break;
         }
-        v.push(p.mm.read_cstr(ptr, 128 * 1024)?);
+        *budget = budget.checked_sub(8).ok_or(errno::E2BIG)?;
+        let max = MAX_ARG_STRLEN.min(*budget);
+        let s = p.mm.read_cstr(ptr, max).map_err(|e| {
+            if e == errno::ENAMETOOLONG {
+                errno::E2BIG
+            } else {
+                e
+            }
+        })?;
+        *budget = budget.checked_sub(s.len() + 1).ok_or(errno::E2BIG)?;
+        v.push(s);
     }
-    Err(errno::E2BIG)
+    Ok(v)
 }
 
 /// A relative timeout `struct timespec` at `addr` as nanoseconds.

@@ -121,11 +121,17 @@ fn execve(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
         Ok(x) => x,
         Err(e) => return Ret::Val(-e),
     };
-    let argv = match read_strv(p, a[1]) {
+    // Linux opens the program before it copies the arguments: a path
+    // that cannot be run is reported first.
+    if let Err(e) = exec::openable(&path) {
+        return Ret::Val(-e);
+    }
+    let mut budget = super::ARG_BYTES;
+    let argv = match read_strv(p, a[1], &mut budget) {
         Ok(x) => x,
         Err(e) => return Ret::Val(-e),
     };
-    let envp = match read_strv(p, a[2]) {
+    let envp = match read_strv(p, a[2], &mut budget) {
         Ok(x) => x,
         Err(e) => return Ret::Val(-e),
     };
