@@ -81,6 +81,10 @@ fn sigaction(p: &mut Proc, sig: u64, act: u64, old: u64) -> Result<i64, i64> {
     }
     if let Some(a) = new {
         p.actions[i] = a;
+        signal::discard_if_ignored(p, sig);
+        if sig == signal::SIGCHLD {
+            signal::publish_chld(p);
+        }
     }
     Ok(0)
 }
@@ -145,7 +149,7 @@ fn tkill(p: &mut Proc, tid: u64, sig: u64) -> Result<i64, i64> {
         return Err(ESRCH);
     };
     if sig != 0 {
-        signal::post_task(p, i, sig);
+        signal::post_task(p, i, sig, signal::SI_TKILL);
     }
     Ok(0)
 }

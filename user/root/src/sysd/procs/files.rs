@@ -102,17 +102,9 @@ impl Server {
                 self.put_data(pid, &alloc::vec![0u8; len]);
                 ok(len as i64)
             }
-            Kind::Console => match self.tty.take(len) {
-                Some(bytes) => {
-                    self.put_data(pid, &bytes);
-                    ok(bytes.len() as i64)
-                }
-                None => {
-                    if !self.tty.waiters.contains(&pid) {
-                        self.tty.waiters.push(pid);
-                    }
-                    ok(WOULD_BLOCK)
-                }
+            Kind::Console => match self.job_check(pid, false, a[4] != 0) {
+                Err(e) => ok(e),
+                Ok(()) => self.console_read(pid, len),
             },
             Kind::PipeWrite(_) => err(EBADF),
             Kind::PipeRead(pi) => {
@@ -134,6 +126,22 @@ impl Server {
                 self.put_data(pid, &bytes);
                 self.wake_all(&woken);
                 ok(n as i64)
+            }
+        }
+    }
+
+    /// A read of the console by a process allowed to read it.
+    fn console_read(&mut self, pid: u64, len: usize) -> Msg {
+        match self.tty.take(len) {
+            Some(bytes) => {
+                self.put_data(pid, &bytes);
+                ok(bytes.len() as i64)
+            }
+            None => {
+                if !self.tty.waiters.contains(&pid) {
+                    self.tty.waiters.push(pid);
+                }
+                ok(WOULD_BLOCK)
             }
         }
     }

@@ -1,8 +1,6 @@
 //! The console terminal's requests: ioctl, typed input from the reader,
 //! and readiness for poll (shared with pipes).
 
-use alloc::vec::Vec;
-
 use super::*;
 
 impl Server {
@@ -14,6 +12,20 @@ impl Server {
         if self.objs.get(o).map(|o| o.kind) != Some(Kind::Console) {
             return err(ENOTTY);
         }
+        // A background process that changes the terminal: SIGTTOU first
+        // (`a[3]`: the caller ignores or blocks it).
+        let ttou_ignored = a[3] != 0;
+        if matches!(a[1], 0x5402..=0x5404 | 0x5410) {
+            if a[1] == 0x5410 && !self.controls(pid) {
+                return err(ENOTTY);
+            }
+            match self.job_check(pid, true, ttou_ignored) {
+                Ok(()) => {}
+                // TIOCSPGRP from an orphaned group: ENOTTY (Linux).
+                Err(e) if e == -EIO && a[1] == 0x5410 => return err(ENOTTY),
+                Err(e) => return ok(e),
+            }
+        }
         match a[1] {
             0x5401 => {
                 let t = self.tty.termios;
@@ -24,9 +36,10 @@ impl Server {
                 let d = self.get_data(pid, 36);
                 self.tty.set_termios(&d[..36]);
                 let oflag = self.tty.oflag();
-                for p in self.procs.values().filter(|p| p.mailbox_at != 0) {
+                for p in self.procs.values() {
                     set_word(p, control::CONSOLE_OFLAG, oflag);
                 }
+                self.publish_job_words();
                 ok(0)
             }
             0x5413 => {
@@ -36,16 +49,24 @@ impl Server {
                 self.put_data(pid, &w);
                 ok(0)
             }
-            0x5414 | 0x540e => ok(0), // TIOCSWINSZ, TIOCSCTTY
-            0x540f => {
-                let g = (self.tty.pgrp as u32).to_le_bytes();
-                self.put_data(pid, &g);
+            0x5414 => ok(0), // TIOCSWINSZ
+            0x540e => self.take_terminal(pid, a[2] == 1),
+            0x540f | 0x5429 => {
+                // TIOCGPGRP, TIOCGSID: of the caller's controlling terminal.
+                if !self.controls(pid) {
+                    return err(ENOTTY);
+                }
+                let v = if a[1] == 0x540f {
+                    self.tty.pgrp
+                } else {
+                    self.tty.session
+                };
+                self.put_data(pid, &(v as u32).to_le_bytes());
                 ok(0)
             }
             0x5410 => {
                 let d = self.get_data(pid, 4);
-                self.tty.pgrp = u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]]));
-                ok(0)
+                self.set_foreground(pid, i32::from_le_bytes([d[0], d[1], d[2], d[3]]))
             }
             0x541b => {
                 let n = (self.tty.ready.len() as u32).to_le_bytes();
@@ -69,15 +90,9 @@ impl Server {
         }
         let signals = self.tty.input(&bytes[..n]);
         let fg = self.tty.pgrp;
-        for sig in signals {
-            let members: Vec<u64> = self
-                .procs
-                .iter()
-                .filter(|(_, p)| p.zombie.is_none() && p.pgid == fg)
-                .map(|(k, _)| *k)
-                .collect();
-            for m in members {
-                self.signal(m, sig, 0);
+        if fg != 0 {
+            for sig in signals {
+                self.signal_group(fg, sig);
             }
         }
         let w = core::mem::take(&mut self.tty.waiters);
