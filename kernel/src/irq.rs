@@ -146,6 +146,13 @@ pub fn unbind_notification(ntf: u32) {
     }
 }
 
+/// True if some line is bound to notification `ntf` (an interrupt can
+/// still signal it).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn notification_bound(ntf: u32) -> bool {
+    BINDINGS.lock().iter().flatten().any(|(n, ..)| *n == ntf)
+}
+
 /// Unmasks `gsi` after its handler ran.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub fn ack(gsi: u32) {

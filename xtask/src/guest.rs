@@ -1,8 +1,8 @@
 //! What the x86_64 ramdisk carries for the library OS: the library OS
 //! image (`/lib/libos`, built position independent and linked at its fixed
 //! address, in its own target directory), `/sbin/init` (static C, built
-//! with `musl-gcc`), Debian's static busybox as `/bin/busybox` and
-//! `/bin/sh`, and the C test suite as `/ctests/NAME` (`crate::ctests`).
+//! with `musl-gcc`), Debian's static busybox as `/bin/busybox` (with
+//! its applet links, `/bin/sh` among them: `crate::initrd`), and the C test suite as `/ctests/NAME` (`crate::ctests`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,8 +82,7 @@ pub fn files(output: Output) -> Result<Vec<AddSpec>> {
     let mut files = vec![
         add(libos, "/lib/libos"),
         add(init, "/sbin/init"),
-        add(busybox.clone(), "/bin/busybox"),
-        add(busybox, "/bin/sh"),
+        add(busybox, BUSYBOX),
     ];
     // The C test suite and the Rust std program, as /ctests/NAME.
     files.extend(crate::ctests::guest_adds(output)?);

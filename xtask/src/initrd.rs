@@ -1,6 +1,10 @@
 //! The boot ramdisk: a newc cpio archive with `/etc/motd`, `/etc/version`,
 //! the user programs (x86_64: `/sbin/root`, passed in by `build::all` like
-//! an `--add`) and every `--add` file, parent directories included.
+//! an `--add`) and every `--add` file, parent directories included. When
+//! it carries `/bin/busybox`, it also carries the applet links a
+//! distribution installs (`busybox --list-full`: `/bin/cat`, `/usr/bin/wc`,
+//! `/bin/sh`, ... each a symbolic link to `/bin/busybox`), except where a
+//! file of the same name is already there.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
@@ -39,10 +43,24 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
         files.retain(|f| cpio::normalize_path(&f.0) != cpio::normalize_path(&add.guest));
         files.push((add.guest.clone(), meta.permissions().mode() & 0o7777, data));
     }
+    let links = match adds
+        .iter()
+        .rev()
+        .find(|a| cpio::normalize_path(&a.guest) == cpio::normalize_path(BUSYBOX))
+    {
+        Some(bb) => applet_links(&bb.host)?
+            .into_iter()
+            .filter(|l| {
+                let l = cpio::normalize_path(l);
+                !files.iter().any(|f| cpio::normalize_path(&f.0) == l)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
 
     // Every parent directory, shortest first, so each exists before use.
     let mut dirs: BTreeSet<(usize, String)> = BTreeSet::new();
-    for (path, _, _) in &files {
+    for path in files.iter().map(|f| &f.0).chain(&links) {
         let path = cpio::normalize_path(path);
         let mut prefix = String::new();
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
@@ -63,7 +81,37 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
     for (path, mode, data) in &files {
         b.add_file(path, *mode, data).map_err(err)?;
     }
+    for link in &links {
+        b.add_symlink(link, BUSYBOX).map_err(err)?;
+    }
     Ok(b.finish())
+}
+
+/// Where busybox lives in the guest.
+const BUSYBOX: &str = "/bin/busybox";
+
+/// The applets of the busybox at `host` as the paths a distribution links
+/// them at (`busybox --list-full`, e.g. `/usr/bin/wc`), sorted. The binary
+/// is the guest's own static one, so it runs on the host too.
+fn applet_links(host: &Path) -> Result<Vec<String>> {
+    let out = std::process::Command::new(host)
+        .arg("--list-full")
+        .output()
+        .with_context(|| format!("running {} --list-full", host.display()))?;
+    if !out.status.success() {
+        bail!("{} --list-full failed ({})", host.display(), out.status);
+    }
+    let mut links: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        // Top-level names (`linuxrc`) are for busybox as an initrd's init.
+        .filter(|l| l.contains('/') && !l.contains(".."))
+        .map(|l| format!("/{}", l.trim_start_matches('/')))
+        .filter(|l| cpio::normalize_path(l) != cpio::normalize_path(BUSYBOX))
+        .collect();
+    links.sort();
+    links.dedup();
+    Ok(links)
 }
 
 /// Writes the initrd to `out` (only if its contents changed).
@@ -119,6 +167,36 @@ mod tests {
         let names: Vec<&str> = a.entries().map(|e| e.unwrap().name).collect();
         let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
         assert!(pos("usr") < pos("usr/local") && pos("usr/local/share") < pos("usr/local/share/t"));
+    }
+
+    #[test]
+    fn busybox_brings_its_applet_links() {
+        let dir = std::env::temp_dir().join(format!("xtask-initrd-bb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fake = dir.join("busybox");
+        std::fs::write(
+            &fake,
+            b"#!/bin/sh\nprintf 'usr/bin/wc\\nbin/cat\\nbin/sh\\nsbin/init\\nbin/busybox\\n'\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let init = dir.join("init");
+        std::fs::write(&init, b"INIT").unwrap();
+        let adds = [
+            parse_add(&format!("{}=/bin/busybox", fake.display())).unwrap(),
+            parse_add(&format!("{}=/sbin/init", init.display())).unwrap(),
+        ];
+        let bytes = build_archive(Arch::X86_64, &adds).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let a = cpio::Archive::new(&bytes);
+        for l in ["/usr/bin/wc", "/bin/cat", "/bin/sh"] {
+            let e = a.find(l).unwrap();
+            assert_eq!(e.symlink_target(), Some("/bin/busybox"), "{l}");
+        }
+        assert!(a.find("/usr").unwrap().is_dir());
+        assert_eq!(a.find("/sbin/init").unwrap().data, b"INIT", "a file wins");
+        assert!(a.find("/bin/busybox").unwrap().is_file());
     }
 
     #[test]

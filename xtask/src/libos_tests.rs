@@ -41,8 +41,8 @@ pub const TESTS: &[QemuTest] = &[
     ),
     linux_test!(
         "busybox-ls",
-        "/bin/busybox ls /",
-        ["bin*dev*etc*lib*proc*sbin*tmp"],
+        "/bin/busybox sh -c 'echo $(ls /)'",
+        ["bin ctests dev etc lib proc sbin tmp usr"],
         0
     ),
     linux_test!(
@@ -73,6 +73,21 @@ pub const TESTS: &[QemuTest] = &[
         "busybox-script",
         "/bin/sh -c 'for i in 1 2 3; do echo loop-$i; done; test -d /etc && echo dir-ok'",
         ["loop-1", "loop-2", "loop-3", "dir-ok"],
+        0
+    ),
+    // Applets by their plain names: the ramdisk's links to /bin/busybox.
+    linux_test!(
+        "busybox-applets",
+        "/bin/sh -c 'cat /etc/motd | wc -l; grep -c ExoV6 /etc/motd; sleep 0 && echo applets-ok'",
+        ["1", "applets-ok"],
+        0
+    ),
+    // busybox's shell runs an applet without a link through /proc/self/exe,
+    // a link to the running program (the file, links followed).
+    linux_test!(
+        "proc-self-exe",
+        "/bin/sh -c 'readlink /proc/self/exe; PATH=/none; wc -c < /etc/motd; exec -a echo /proc/self/exe ran-itself'",
+        ["/bin/busybox", "40", "ran-itself"],
         0
     ),
     // The console as a terminal: the shell reads what the harness types.

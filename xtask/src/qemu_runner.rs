@@ -180,6 +180,8 @@ pub fn judge(test: &QemuTest, o: &Outcome, accel: Accel) -> Verdict {
     let mut problems = Vec::new();
     match o.ended {
         Ended::Exited => {}
+        Ended::Deadlock if test.deadlock => {}
+        Ended::Deadlock => problems.push("the kernel reported a deadlock".into()),
         Ended::TimedOut => problems.push(format!(
             "timed out after {} s",
             o.elapsed.as_secs_f64().round()
@@ -189,6 +191,9 @@ pub fn judge(test: &QemuTest, o: &Outcome, accel: Accel) -> Verdict {
             KVM_BANNER_TIMEOUT.as_secs(),
             accel.name()
         )),
+    }
+    if test.deadlock && o.ended != Ended::Deadlock {
+        problems.push("no deadlock was reported".into());
     }
     if o.ended == Ended::Exited {
         match o.exit {

@@ -43,6 +43,9 @@ pub struct QemuTest {
     pub reject: &'static [&'static str],
     /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
     pub status: u8,
+    /// The run must end in the kernel's deadlock report (the harness then
+    /// stops QEMU; `status` is not checked).
+    pub deadlock: bool,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -56,6 +59,7 @@ pub const X86_64: QemuTest = QemuTest {
     expect: &[],
     reject: CLEAN,
     status: 0,
+    deadlock: false,
 };
 
 /// What a test that expects a clean run must never print.
@@ -244,6 +248,19 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_CLEAN,
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-deadlock",
+        cmdline: "shutdown utest=deadlock",
+        expect: &[
+            "utest deadlock: the timed wait ended; now waiting for ever",
+            "kernel: deadlock: nothing can wake the 2 environments left",
+            "kernel:   env * (*): waits on notification * (no deadline, no interrupt line)",
+            "kernel:   env * (*): receives on endpoint *",
+        ],
+        reject: USER_CLEAN,
+        deadlock: true,
         ..X86_64
     },
     user_test!("caps"),

@@ -44,7 +44,17 @@ pub enum Ended {
     TimedOut,
     /// [`Watch::banner_timeout`] passed without a banner.
     NoBanner,
+    /// The kernel reported a deadlock ([`DEADLOCK_LINE`]): nothing in the
+    /// guest can run again, so the run was stopped after the report.
+    Deadlock,
 }
+
+/// How the kernel's deadlock report begins; the lines that follow name
+/// each environment and what it waits on.
+pub const DEADLOCK_LINE: &str = "kernel: deadlock:";
+
+/// How long the rest of a deadlock report may take to arrive.
+const DEADLOCK_GRACE: Duration = Duration::from_millis(1500);
 
 /// The result of a run.
 #[derive(Clone, Debug)]
@@ -183,6 +193,7 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
     let mut lines = Vec::new();
     let mut banner_after = None;
     let mut ended = Ended::Exited;
+    let mut deadlock_at: Option<Instant> = None;
     let mut feed = |text: &str, stdin: &mut Option<std::process::ChildStdin>| {
         if let (Some((trigger, send)), Some(pipe)) = (script.last(), stdin.as_mut()) {
             if text.contains(trigger.as_str()) {
@@ -200,6 +211,11 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
             let banner_deadline = start + bt;
             if deadline.is_none_or(|(d, _)| banner_deadline < d) {
                 deadline = Some((banner_deadline, Ended::NoBanner));
+            }
+        }
+        if let Some(d) = deadlock_at.map(|t| t + DEADLOCK_GRACE) {
+            if deadline.is_none_or(|(other, _)| d < other) {
+                deadline = Some((d, Ended::Deadlock));
             }
         }
         let event = match deadline {
@@ -220,6 +236,9 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
             Event::Line(line) => {
                 if banner_after.is_none() && is_banner(&line) {
                     banner_after = Some(start.elapsed());
+                }
+                if deadlock_at.is_none() && line.contains(DEADLOCK_LINE) {
+                    deadlock_at = Some(Instant::now());
                 }
                 feed(&line, &mut stdin);
                 lines.push(line);
@@ -330,5 +349,21 @@ mod tests {
         let out = run(sh("exec sleep 30"), &w).unwrap();
         assert_eq!(out.ended, Ended::NoBanner);
         assert_eq!(out.exit, Exit::Signal);
+    }
+
+    #[test]
+    fn a_deadlock_report_stops_the_run_after_its_lines() {
+        let w = watch(Input::Script(vec![]));
+        let out = run(
+            sh(
+                "echo 'kernel: deadlock: nothing can wake the 1 environments left'; \
+                echo 'kernel:   env 1 (root): waits'; exec sleep 30",
+            ),
+            &w,
+        )
+        .unwrap();
+        assert_eq!(out.ended, Ended::Deadlock);
+        assert_eq!(out.lines.len(), 2);
+        assert!(out.elapsed < Duration::from_secs(10));
     }
 }

@@ -97,13 +97,6 @@ pub(super) fn expire_waits() {
     }
 }
 
-/// True if some environment waits with a deadline (time can still wake it).
-pub(super) fn has_timed_waiter(envs: &BTreeMap<u32, Env>) -> bool {
-    envs.values().any(
-        |e| matches!(e.state, State::BlockedWait { deadline_us, .. } if deadline_us != u64::MAX),
-    )
-}
-
 /// Takes environment `id` off every notification's waiters (it is going away).
 pub(super) fn forget_env(id: u32) {
     for n in NOTIFICATIONS.lock().values_mut() {

@@ -131,12 +131,32 @@ pub(super) fn reschedule(frame: &mut TrapFrame, tick: bool) {
 }
 
 /// The running environment stopped running (it blocked or ended; its
-/// context is saved): run the next ready one, or, if none is left, stop.
+/// context is saved): run the next ready one. With nothing ready the CPU
+/// halts until an interrupt for as long as something can still make an
+/// environment ready (see [`can_wake`]); only when nothing can is it a
+/// deadlock, reported by [`report_deadlock`].
 pub(super) fn run_next(frame: &mut TrapFrame) {
     let cur = percpu::this().current_env.swap(NO_ENV, Ordering::Relaxed);
     let mut envs = ENVS.lock();
-    // Nothing ready, but a deadline will pass: idle until then.
-    while next_ready(&envs, cur, NO_ENV).is_none() && has_timed_waiter(&envs) {
+    loop {
+        if let Some(next) = scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {
+            load(&mut envs, next, frame);
+            return;
+        }
+        if envs.is_empty() {
+            drop(envs);
+            all_gone()
+        }
+        if !can_wake(&envs) {
+            report_deadlock(&envs);
+            drop(envs);
+            // The harness (or the person at the console) decides what
+            // happens next; nothing here can change any more.
+            loop {
+                crate::arch::cpu::wait_for_interrupt();
+                crate::arch::cpu::disable_interrupts();
+            }
+        }
         drop(envs);
         crate::arch::cpu::wait_for_interrupt();
         crate::arch::cpu::disable_interrupts();
@@ -144,17 +164,42 @@ pub(super) fn run_next(frame: &mut TrapFrame) {
         expire_revocations();
         envs = ENVS.lock();
     }
-    match scheduled(&envs, false).or_else(|| next_ready(&envs, cur, NO_ENV)) {
-        Some(next) => load(&mut envs, next, frame),
-        None if envs.is_empty() => {
-            drop(envs);
-            all_gone()
-        }
-        None => {
-            let n = envs.len();
-            drop(envs);
-            println!("kernel: every environment is blocked ({n} left)");
-            all_gone()
+}
+
+/// True if something can still make a blocked environment ready without
+/// any environment running: a timed wait's deadline, a wait on a
+/// notification bound to an interrupt line, or a revocation's deadline.
+pub(super) fn can_wake(envs: &BTreeMap<u32, Env>) -> bool {
+    envs.values().any(|e| {
+        e.revoke.is_some()
+            || matches!(e.state, State::BlockedWait { ntf, deadline_us }
+                if deadline_us != u64::MAX || crate::irq::notification_bound(ntf))
+    })
+}
+
+/// Prints the deadlock: every environment left and what it waits on.
+fn report_deadlock(envs: &BTreeMap<u32, Env>) {
+    println!(
+        "kernel: deadlock: nothing can wake the {} environments left",
+        envs.len()
+    );
+    for e in envs.values() {
+        let (id, name) = (e.id, e.name);
+        match e.state {
+            State::NotStarted => println!("kernel:   env {id} ({name}): not started"),
+            State::Ready => println!("kernel:   env {id} ({name}): ready"),
+            State::BlockedSend { ep, .. } => {
+                println!("kernel:   env {id} ({name}): calls endpoint {ep}, nobody receives")
+            }
+            State::BlockedRecv { ep, .. } => {
+                println!("kernel:   env {id} ({name}): receives on endpoint {ep}")
+            }
+            State::BlockedReply { server } => {
+                println!("kernel:   env {id} ({name}): awaits the reply of env {server}")
+            }
+            State::BlockedWait { ntf, .. } => println!(
+                "kernel:   env {id} ({name}): waits on notification {ntf} (no deadline, no interrupt line)"
+            ),
         }
     }
 }

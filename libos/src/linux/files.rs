@@ -618,28 +618,12 @@ fn access(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<i64, i64> {
 
 fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
     let path = p.mm.read_cstr(path, 4096)?;
-    let target: Vec<u8> = if path == b"/proc/self/exe" {
-        let mut exe = p.exe.clone();
-        if exe.first() != Some(&b'/') {
-            let (r, _) = server::request(Op::Getcwd, [0; 5]);
-            let mut cwd = alloc::vec![0u8; r.max(0) as usize];
-            server::get(&mut cwd);
-            if cwd.last() != Some(&b'/') {
-                cwd.push(b'/');
-            }
-            cwd.extend_from_slice(&exe);
-            exe = cwd;
-        }
-        exe
-    } else {
-        let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
-        if r < 0 {
-            return Err(-r);
-        }
-        let mut t = alloc::vec![0u8; r as usize];
-        server::get(&mut t);
-        t
-    };
+    let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
+    if r < 0 {
+        return Err(-r);
+    }
+    let mut target = alloc::vec![0u8; r as usize];
+    server::get(&mut target);
     if size == 0 {
         return Err(EINVAL);
     }

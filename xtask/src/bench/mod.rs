@@ -283,6 +283,7 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
             "no banner within {} s",
             KVM_BANNER_TIMEOUT.as_secs()
         )),
+        Ended::Deadlock => problems.push("the kernel reported a deadlock".into()),
     }
     if o.ended == Ended::Exited && o.exit != Exit::Guest(0) {
         problems.push(o.exit.describe());

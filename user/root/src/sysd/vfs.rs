@@ -78,6 +78,29 @@ fn hex(b: &[u8]) -> Option<u64> {
     })
 }
 
+/// The per-process link to the running program (see [`Vfs::resolve_as`]).
+const SELF_EXE: &str = "proc/self/exe";
+
+/// True if `path`, taken from the directory `cwd`, names `/proc/self/exe`
+/// (`.` and `..` taken lexically: nothing on the way is a link).
+pub fn names_self_exe(cwd: &str, path: &[u8]) -> bool {
+    let Ok(path) = core::str::from_utf8(path) else {
+        return false;
+    };
+    let mut cur: Vec<&str> = Vec::new();
+    let start = if path.starts_with('/') { "" } else { cwd };
+    for c in start.split('/').chain(path.split('/')) {
+        match c {
+            "" | "." => {}
+            ".." => {
+                cur.pop();
+            }
+            c => cur.push(c),
+        }
+    }
+    cur == ["proc", "self", "exe"]
+}
+
 impl Vfs {
     /// Indexes the cpio "newc" archive mapped at `[start, start + len)`.
     pub fn from_cpio(start: u64, len: u64) -> Vfs {
@@ -177,6 +200,20 @@ impl Vfs {
     /// process); `follow`: follow a final symbolic link. The node index and
     /// its normalised path.
     pub fn resolve(&self, cwd: &str, path: &[u8], follow: bool) -> Result<usize, Errno> {
+        self.resolve_as(cwd, "", path, follow)
+    }
+
+    /// [`Vfs::resolve`] for a process whose program is the file at `exe`
+    /// (normalised, no leading slash; "" if none): `/proc/self/exe` is then
+    /// a symbolic link to it, as on Linux, so the program can run itself
+    /// again by that name (busybox's shell runs applets so).
+    pub fn resolve_as(
+        &self,
+        cwd: &str,
+        exe: &str,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<usize, Errno> {
         if path.len() > 4096 {
             return Err(ENAMETOOLONG);
         }
@@ -211,16 +248,30 @@ impl Vfs {
             }
             cur.push(c);
             let here = cur.join("/");
-            let i = self.find_exact(&here).ok_or(ENOENT)?;
             let last = todo.iter().all(|t| t.is_empty() || t == ".");
-            if self.nodes[i].mode & S_IFMT == S_IFLNK && (follow || !last) {
+            let magic = here == SELF_EXE && !exe.is_empty();
+            let i = if magic {
+                None
+            } else {
+                Some(self.find_exact(&here).ok_or(ENOENT)?)
+            };
+            let link = match i {
+                Some(i) => self.nodes[i].mode & S_IFMT == S_IFLNK,
+                None => true,
+            };
+            if link && (follow || !last) {
                 links += 1;
                 if links > 8 {
                     return Err(ELOOP);
                 }
-                let mut target = alloc::vec![0u8; self.nodes[i].len() as usize];
-                self.nodes[i].read(0, &mut target);
-                let target = String::from_utf8_lossy(&target).into_owned();
+                let target = match i {
+                    Some(i) => {
+                        let mut t = alloc::vec![0u8; self.nodes[i].len() as usize];
+                        self.nodes[i].read(0, &mut t);
+                        String::from_utf8_lossy(&t).into_owned()
+                    }
+                    None => alloc::format!("/{exe}"),
+                };
                 cur.pop();
                 if target.starts_with('/') {
                     cur.clear();

@@ -10,6 +10,7 @@ mod caps;
 mod child;
 mod console;
 mod cspace_size;
+mod deadlock;
 mod exhaust;
 mod fault;
 mod fpu;
@@ -83,6 +84,7 @@ const TESTS: &[(&str, Test)] = &[
     ("kill", kill::run),
     ("console", console::run),
     ("preempt", preempt::run),
+    ("deadlock", deadlock::run),
 ];
 
 /// A free slot for tests to use: `abi::root_slots::FIRST_FREE + i`.

@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::*;
+use crate::sysd::vfs::names_self_exe;
 
 impl Server {
     /// Resolves a path of `pid`, relative to its directory or to the
@@ -26,7 +27,8 @@ impl Server {
         } else {
             self.procs[&pid].cwd.clone()
         };
-        self.vfs.resolve(&base, path, follow)
+        let exe = core::str::from_utf8(&self.procs[&pid].exe).unwrap_or("");
+        self.vfs.resolve_as(&base, exe, path, follow)
     }
 
     pub(super) fn open(&mut self, pid: u64, a: [u64; 5]) -> Msg {
@@ -367,6 +369,13 @@ impl Server {
             };
         }
         let path = self.path_arg(pid, a[0]);
+        let p = &self.procs[&pid];
+        if !p.exe.is_empty() && names_self_exe(&p.cwd, &path) {
+            let mut t = alloc::vec![b'/'];
+            t.extend_from_slice(&p.exe);
+            self.put_data(pid, &t);
+            return ok(t.len() as i64);
+        }
         let node = match self.resolve(pid, &path, NO_HANDLE, false) {
             Ok(n) => n,
             Err(e) => return err(e),

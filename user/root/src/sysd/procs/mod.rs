@@ -210,9 +210,15 @@ impl Server {
             Op::Fork => self.fork(pid),
             Op::ForkStart => self.fork_start(pid, a),
             Op::Exec => {
+                // The program as the file it is (links followed, normalised),
+                // as Linux's /proc/self/exe names it.
                 let path = self.path_arg(pid, a[0]);
+                let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
+                    Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
+                    Err(_) => path,
+                };
                 if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exe = path;
+                    p.exe = exe;
                     p.execed = true;
                 }
                 ok(0)
