@@ -41,6 +41,8 @@ pub struct Proc {
     /// Who sent each pending signal and how (`si_pid`, `si_code`,
     /// `si_status`).
     pub origins: [signal::Origin; 64],
+    /// A SIGCONT arrived (what a stopped process waits for).
+    pub continued: bool,
 }
 
 impl Proc {
@@ -61,6 +63,7 @@ impl Proc {
             fork_point: None,
             comm: [0; 16],
             origins: [signal::Origin::default(); 64],
+            continued: false,
         }
     }
 

@@ -180,6 +180,7 @@ fn cancel_opposites(p: &mut Proc, incoming: u64) {
     let mut gone = 0;
     if incoming & bit(SIGCONT) != 0 {
         gone |= STOPS;
+        p.continued = true;
     }
     if incoming & STOPS != 0 {
         gone |= bit(SIGCONT);
@@ -302,7 +303,9 @@ fn default_action(p: &mut Proc, sig: u64) {
     }
     match default_of(sig) {
         Default::Terminate => p.exit_process(sysproto::status::signaled(sig as u8, false)),
-        Default::Core => p.exit_process(sysproto::status::signaled(sig as u8, true)),
+        // No core file is ever written, so the wait status never says one
+        // was (as on Linux with RLIMIT_CORE 0).
+        Default::Core => p.exit_process(sysproto::status::signaled(sig as u8, false)),
         Default::Stop => stop(p, sig),
         Default::Ignore | Default::Continue => {}
     }
@@ -319,10 +322,10 @@ pub fn force(p: &mut Proc, frame: &mut UpcallFrame, sig: u64, code: i32, addr: u
     }
     let a = p.actions[idx];
     if a.handler == SIG_DFL {
-        p.exit_process(sysproto::status::signaled(sig as u8, true));
+        p.exit_process(sysproto::status::signaled(sig as u8, false));
     }
     if setup_frame(p, frame, sig, &a, Info::Fault { code, addr }).is_err() {
-        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, true));
+        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, false));
     }
 }
 
@@ -349,7 +352,7 @@ pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
     }
     let origin = p.origins[(sig - 1) as usize];
     if setup_frame(p, frame, sig, &a, Info::Sent(origin)).is_err() {
-        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, true));
+        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, false));
     }
 }
 
@@ -360,14 +363,12 @@ fn stop(p: &mut Proc, sig: u64) {
     if crate::server::request(sysproto::Op::Stopped, [1, sig, 0, 0, 0]).0 < 0 {
         return;
     }
-    loop {
+    // SIGCONT continues whatever its disposition or mask (it stays
+    // pending for a handler, or goes if ignored).
+    p.continued = false;
+    while !p.continued {
         crate::kcall::wait_wake(u64::MAX);
         p.poll_signals();
-        // SIGCONT continues whatever its disposition or mask; it stays
-        // pending for its handler (or is dropped if ignored).
-        if p.pending & bit(SIGCONT) != 0 {
-            break;
-        }
     }
     crate::server::request(sysproto::Op::Stopped, [0, 0, 0, 0, 0]);
     drop_ignored(p);

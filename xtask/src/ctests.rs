@@ -157,9 +157,19 @@ pub const TESTS: &[CTest] = &[
     c("fork-pie", "fork.c").pie(),
     c("exec-pie", "exec.c").pie().args(EXEC_TARGET),
     c("pthread-pie", "pthread.c").pie(),
+    c("sigdisp-self", "sigdisp.c").args(&[Arg::Lit("self")]),
+    c("sigdisp-child", "sigdisp.c").args(&[Arg::Lit("child")]),
+    c("sigdisp-stopped", "sigdisp.c").args(&[Arg::Lit("stopped")]),
+    c("sigdisp-group", "sigdisp.c").args(&[Arg::Lit("group")]),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
+    },
+    // ExoV6 only (a native call to the system server): run by the
+    // `linux-raw-fork-abandoned` case of `libos_tests`, not on the host.
+    CTest {
+        run: false,
+        ..c("rawfork", "rawfork.c")
     },
     CTest {
         name: "rust-std",

@@ -122,6 +122,26 @@ pub const TESTS: &[QemuTest] = &[
             130
         )
     },
+    // A process ends while its child is an unreaped zombie: the zombie
+    // goes to init (the server once wrote to the zombie's gone mailbox).
+    linux_test!(
+        "zombie-reparented",
+        "/bin/busybox sh -c 'true & exec /bin/busybox sleep 1'",
+        [],
+        0
+    ),
+    // Processes that send the server a raw Fork and die before starting
+    // the child: the children go with them, and forks still work.
+    linux_test!(
+        "raw-fork-abandoned",
+        "/ctests/rawfork",
+        [
+            "raw forks abandoned: 150 of 150",
+            "fork afterwards: works",
+            "rawfork: ok"
+        ],
+        0
+    ),
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",

@@ -19,7 +19,7 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
         RT_SIGPROCMASK => sigprocmask(p, a[0], a[1], a[2]).into(),
         RT_SIGRETURN => match signal::sigreturn(p, f) {
             Ok(()) => Ret::Resumed,
-            Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, true)),
+            Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, false)),
         },
         SIGALTSTACK => sigaltstack(p, f, a[0], a[1]).into(),
         RT_SIGSUSPEND => match p.mm.read_u64(a[0]) {

@@ -298,7 +298,7 @@ impl Server {
                     6 => 4,
                     _ => 11,
                 };
-                status::signaled(sig, true)
+                status::signaled(sig, false)
             }
         });
         let (ppid, pgid, sid) = (p.ppid, p.pgid, p.sid);

@@ -55,6 +55,7 @@ const SIGKILL: u64 = 9;
 const SIGCHLD: u64 = 17;
 const SIGCONT: u64 = 18;
 const SIGSTOP: u64 = 19;
+const SIGTSTP: u64 = 20;
 const SIGTTIN: u64 = 21;
 const SIGTTOU: u64 = 22;
 

@@ -101,8 +101,18 @@ impl Server {
         let i = sig as usize - 1;
         set_word(p, control::SENDERS + i, from);
         set_word(p, control::SIGINFO + i, u64::from(code) | value << 32);
-        let w = get_word(p, control::PENDING_SIGNALS) | 1 << i;
-        set_word(p, control::PENDING_SIGNALS, w);
+        // As Linux does when a signal is sent: SIGCONT discards pending
+        // stop signals, a stop signal discards a pending SIGCONT.
+        let stops = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]
+            .iter()
+            .fold(0u64, |m, s| m | 1 << (s - 1));
+        let mut w = get_word(p, control::PENDING_SIGNALS);
+        if sig == SIGCONT {
+            w &= !stops;
+        } else if stops & 1 << i != 0 {
+            w &= !(1 << (SIGCONT - 1));
+        }
+        set_word(p, control::PENDING_SIGNALS, w | 1 << i);
         let _ = signal(p.wake, 1);
     }
 
