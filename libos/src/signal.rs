@@ -481,7 +481,12 @@ fn setup_frame(
         t.mask |= bit(sig);
     }
     if a.flags & SA_RESETHAND != 0 {
-        p.actions[(sig - 1) as usize] = Action::default();
+        // Linux resets only the handler; the flags (SA_SIGINFO too) and
+        // the mask stay, as `sigaction` then reports them.
+        p.actions[(sig - 1) as usize].handler = SIG_DFL;
+        if sig == SIGCHLD {
+            publish_chld(p);
+        }
     }
     frame.rsp = sp;
     frame.rip = a.handler;

@@ -161,6 +161,7 @@ pub const TESTS: &[CTest] = &[
     c("sigdisp-child", "sigdisp.c").args(&[Arg::Lit("child")]),
     c("sigdisp-stopped", "sigdisp.c").args(&[Arg::Lit("stopped")]),
     c("sigdisp-group", "sigdisp.c").args(&[Arg::Lit("group")]),
+    c("sessions", "sessions.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
