@@ -142,6 +142,47 @@ pub const TESTS: &[QemuTest] = &[
         ],
         0
     ),
+    // Job control through busybox's shell at the console: ^Z stops the
+    // foreground job (SIGTSTP to its group), `jobs`, `bg`, `wait`, `fg`;
+    // a background reader stops on SIGTTIN; ^C ends a foreground job. (The
+    // triggers are what the commands print, never their echo: `$((...))`
+    // is typed, its value printed.)
+    QemuTest {
+        input: &[
+            (
+                "init: running /bin/sh",
+                "sh -c 'echo job-$((1*11)); sleep 2; echo job-$((1*12))'\r",
+            ),
+            ("job-11", "\u{1a}"),
+            ("Stopped", "jobs\r"),
+            ("Stopped", "bg\r"),
+            ("[1] sh -c", "wait; echo waited-$?\r"),
+            (
+                "waited-0",
+                "sh -c 'echo job-$((2*11)); sleep 2; echo job-$((2*12))'\r",
+            ),
+            ("job-22", "\u{1a}"),
+            ("Stopped", "fg\r"),
+            ("job-24", "sh -c 'echo reader-$((4*11)); exec cat' &\r"),
+            ("reader-44", "sleep 2; jobs\r"),
+            ("Stopped (tty input)", "kill -9 %1; wait; jobs\r"),
+            ("Killed", "sh -c 'echo job-$((3*11)); sleep 30'\r"),
+            ("job-33", "\u{3}"),
+            ("^C", "echo status-$?; exit 5\r"),
+        ],
+        ..linux_test!(
+            "tty-job-control",
+            "/bin/sh",
+            [
+                "job-12",
+                "waited-0",
+                "job-24",
+                "[1]+  Stopped (tty input)*exec cat",
+                "status-130"
+            ],
+            5
+        )
+    },
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",
