@@ -143,7 +143,11 @@ impl Server {
 
     /// Whether the console is `pid`'s controlling terminal.
     pub(super) fn controls(&self, pid: u64) -> bool {
-        self.tty.session != 0 && self.procs.get(&pid).is_some_and(|p| p.sid == self.tty.session)
+        self.tty.session != 0
+            && self
+                .procs
+                .get(&pid)
+                .is_some_and(|p| p.sid == self.tty.session)
     }
 
     /// Linux's check before a process reads (`write` false) or writes or

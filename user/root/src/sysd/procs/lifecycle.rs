@@ -325,7 +325,10 @@ impl Server {
             s if st & 0x80 != 0 => (sysproto::si::CLD_DUMPED, s),
             s => (sysproto::si::CLD_KILLED, s),
         };
-        let flags = self.procs.get(&ppid).map_or(0, |pp| get_word(pp, control::CHLD_FLAGS));
+        let flags = self
+            .procs
+            .get(&ppid)
+            .map_or(0, |pp| get_word(pp, control::CHLD_FLAGS));
         if flags & control::CHLD_NOCLDWAIT == 0 {
             self.procs.insert(pid, Proc::zombie(ppid, pgid, sid, st));
         }
@@ -349,7 +352,10 @@ impl Server {
             .filter(|(_, c)| c.ppid == pid)
             .map(|(k, _)| *k)
             .collect();
-        let init_flags = self.procs.get(&1).map_or(0, |i| get_word(i, control::CHLD_FLAGS));
+        let init_flags = self
+            .procs
+            .get(&1)
+            .map_or(0, |i| get_word(i, control::CHLD_FLAGS));
         let mut init_has_zombie = false;
         let mut groups = Vec::new();
         for o in orphans {
