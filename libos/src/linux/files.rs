@@ -86,7 +86,7 @@ pub fn call(
         GETCWD => getcwd(p, a[0], a[1]).into(),
         CHDIR => chdir(p, a[0]).into(),
         FCHDIR => fchdir(p, fd).into(),
-        IOCTL => ioctl(p, fd, a[1], a[2]).into(),
+        IOCTL => ioctl(p, fd, a[1], a[2]),
         POLL => poll(p, a[0], a[1], a[2] as i32 as i64, timed_out),
         PPOLL => {
             let t = if a[2] == 0 {
