@@ -84,7 +84,7 @@ pub mod map_flags {
 /// Capability-space size of a child when `EnvCreate` is given 0.
 pub const DEFAULT_CHILD_SLOTS: u32 = 1024;
 /// The largest capability space `EnvCreate` makes.
-pub const MAX_CSPACE_SLOTS: u32 = 65536;
+pub const MAX_CSPACE_SLOTS: u32 = 1 << 20;
 
 /// Lowest user virtual address the kernel maps (page zero stays unmapped).
 pub const USER_MIN: u64 = 0x1000;

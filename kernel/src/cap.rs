@@ -129,84 +129,177 @@ pub fn rights_to_abi(r: Rights) -> u64 {
     u64::from(r.bits())
 }
 
+/// Capabilities deleted between two settles when a big removal (an
+/// environment's teardown, a revoke) goes in steps.
+pub const BATCH_CAPS: usize = 16;
+
+/// What one step of a removal reports (each deleted capability reports
+/// itself and maybe its released object), held on the stack: tearing
+/// things down never needs fresh memory.
+pub struct Batch {
+    items: [Option<Removed<KObject>>; 2 * BATCH_CAPS],
+    len: usize,
+}
+
+impl Batch {
+    pub const fn new() -> Batch {
+        Batch {
+            items: [const { None }; 2 * BATCH_CAPS],
+            len: 0,
+        }
+    }
+
+    /// Adds one report. The step deleting at most [`BATCH_CAPS`]
+    /// capabilities never reports more than the batch holds; should one
+    /// all the same, it is settled at once rather than lost.
+    pub fn push(&mut self, r: Removed<KObject>) {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Some(r);
+                self.len += 1;
+            }
+            None => log::error!("cap: removal batch overflow"),
+        }
+    }
+}
+
+impl Default for Batch {
+    fn default() -> Batch {
+        Batch::new()
+    }
+}
+
+/// Removes every capability derived from `slot` (see `CapSystem::revoke`)
+/// in steps of [`BATCH_CAPS`], settling each step; the count removed.
+pub fn revoke(slot: SlotAddr) -> Result<usize, CapError> {
+    let mut total = 0;
+    loop {
+        let mut batch = Batch::new();
+        let step = CAPS
+            .lock()
+            .revoke_some(slot, BATCH_CAPS, |r| batch.push(r))?;
+        total += step.deleted;
+        settle_batch(batch);
+        if step.done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Deletes every capability in `cspace` and then the space, in steps of
+/// [`BATCH_CAPS`], settling each step. Allocates nothing.
+pub fn destroy_cspace(cspace: captree::CSpaceId) {
+    loop {
+        let mut batch = Batch::new();
+        let step = CAPS
+            .lock()
+            .destroy_cspace_some(cspace, BATCH_CAPS, |r| batch.push(r));
+        settle_batch(batch);
+        match step {
+            Ok(p) if !p.done => {}
+            _ => return,
+        }
+    }
+}
+
+/// [`settle`] for one step's reports.
+pub fn settle_batch(mut batch: Batch) {
+    let first = batch.items.iter().find_map(|r| match r {
+        Some(Removed::Cap(d)) => Some(d.slot),
+        _ => None,
+    });
+    let Some(first) = first else {
+        batch
+            .items
+            .iter_mut()
+            .filter_map(Option::take)
+            .for_each(settle_one);
+        return;
+    };
+    let mut slots = [first; 2 * BATCH_CAPS];
+    let mut n = 0;
+    for r in batch
+        .items
+        .iter_mut()
+        .take(batch.len)
+        .filter_map(Option::take)
+    {
+        if let Removed::Cap(d) = &r {
+            slots[n] = d.slot;
+            n += 1;
+        }
+        settle_one(r);
+    }
+    env::ports_caps_gone(&slots[..n]);
+}
+
 /// Undoes what the removed capabilities bound, after the capability system
 /// is unlocked: mappings made through a deleted frame capability go; a
-/// released frame is unmapped everywhere and freed.
-pub fn settle(removed: Vec<Removed<KObject>>) {
-    let mut unmaps: Vec<Mapping> = Vec::new();
-    let mut frees: Vec<(u64, u32)> = Vec::new();
-    let mut endpoints: Vec<u32> = Vec::new();
-    let mut notifications: Vec<u32> = Vec::new();
-    // Kernel objects charged one frame of quota each, by payer.
-    let mut frees_quota: Vec<u32> = Vec::new();
-    let mut irqs: Vec<u32> = Vec::new();
-    let mut port_caps: Vec<SlotAddr> = Vec::new();
-    {
-        let mut caps = CAPS.lock();
-        for r in removed {
-            match r {
-                Removed::Cap(d) => {
-                    port_caps.push(d.slot);
-                    if let Ok(KObject::Frame { mappings, .. }) = caps.object_mut(d.object) {
-                        mappings.retain(|m| {
-                            let gone = m.via == d.slot;
-                            if gone {
-                                unmaps.push(*m);
-                            }
-                            !gone
-                        });
-                    }
-                }
-                Removed::Object(rel) => match rel.object {
-                    KObject::Frame {
-                        paddr,
-                        mappings,
-                        charged_to,
-                        device,
-                        ..
-                    } => {
-                        unmaps.extend(mappings);
-                        if device {
-                            DEVICE_FRAMES.lock().remove(&paddr);
-                        } else {
-                            frees.push((paddr, charged_to));
-                        }
-                    }
-                    KObject::Endpoint { id, payer } => {
-                        endpoints.push(id);
-                        frees_quota.push(payer);
-                    }
-                    KObject::Notification { id, payer } => {
-                        notifications.push(id);
-                        frees_quota.push(payer);
-                    }
-                    KObject::Irq { gsi } => irqs.push(gsi),
-                    _ => {}
-                },
+/// released frame is unmapped everywhere and freed. Allocates nothing.
+pub fn settle(removed: impl IntoIterator<Item = Removed<KObject>>) {
+    for r in removed {
+        let slot = match &r {
+            Removed::Cap(d) => Some(d.slot),
+            Removed::Object(_) => None,
+        };
+        settle_one(r);
+        if let Some(s) = slot {
+            env::ports_caps_gone(&[s]);
+        }
+    }
+}
+
+/// Undoes one report: a deleted capability's mappings, or a released
+/// object (its mappings, its frame, its quota charge, its binding).
+fn settle_one(r: Removed<KObject>) {
+    match r {
+        Removed::Cap(d) => loop {
+            // One mapping at a time: the record is taken under the lock
+            // and the page table changed after it.
+            let gone = match CAPS.lock().object_mut(d.object) {
+                Ok(KObject::Frame { mappings, .. }) => mappings
+                    .iter()
+                    .position(|m| m.via == d.slot)
+                    .map(|i| mappings.swap_remove(i)),
+                _ => None,
+            };
+            match gone {
+                Some(m) => env::forget_mapping(m.env, m.vaddr),
+                None => break,
             }
-        }
-    }
-    for m in unmaps {
-        env::forget_mapping(m.env, m.vaddr);
-    }
-    for payer in frees_quota {
-        env::uncharge(payer, 1);
-    }
-    for ep in endpoints {
-        env::endpoint_gone(ep);
-    }
-    for n in notifications {
-        crate::irq::unbind_notification(n);
-        env::notification_gone(n);
-    }
-    for gsi in irqs {
-        crate::irq::unbind(gsi);
-    }
-    env::ports_caps_gone(&port_caps);
-    for (f, payer) in frees {
-        if let Err(e) = frames::free_frame(f) {
-            log::error!("cap: freeing frame {f:#x} failed: {e:?}");
-        }
-        env::uncharge(payer, 1);
+        },
+        Removed::Object(rel) => match rel.object {
+            KObject::Frame {
+                paddr,
+                mappings,
+                charged_to,
+                device,
+                ..
+            } => {
+                for m in &mappings {
+                    env::forget_mapping(m.env, m.vaddr);
+                }
+                drop(mappings);
+                if device {
+                    DEVICE_FRAMES.lock().remove(&paddr);
+                } else {
+                    if let Err(e) = frames::free_frame(paddr) {
+                        log::error!("cap: freeing frame {paddr:#x} failed: {e:?}");
+                    }
+                    env::uncharge(charged_to, 1);
+                }
+            }
+            KObject::Endpoint { id, payer } => {
+                env::uncharge(payer, 1);
+                env::endpoint_gone(id);
+            }
+            KObject::Notification { id, payer } => {
+                env::uncharge(payer, 1);
+                crate::irq::unbind_notification(id);
+                env::notification_gone(id);
+            }
+            KObject::Irq { gsi } => crate::irq::unbind(gsi),
+            _ => {}
+        },
     }
 }

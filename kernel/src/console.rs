@@ -1,6 +1,10 @@
 //! The serial console on COM1 (16550 UART): line output under a lock, a
 //! lock-free emergency path for fault and panic reports, and interrupt-driven
-//! input into a ring buffer. Output is polled (transmit-holding-register
+//! input into a ring buffer. Receive interrupts stay off until the kernel
+//! itself reads input ([`read_line`]): until then typed bytes wait in the
+//! UART (and QEMU's queue behind it) for whoever reads them first, the
+//! system server's console reader as a rule, so type-ahead during boot
+//! is never lost. Output is polled (transmit-holding-register
 //! empty), so it keeps working when user space owns the UART's receive
 //! side (it has the ports and has bound the line: `irq::bind`).
 
@@ -47,20 +51,29 @@ impl Ring {
     }
 }
 
-/// Programs COM1 for 115200 8N1 with FIFOs, receive interrupts off.
+/// Programs COM1 for 115200 8N1, receive interrupts off. The FIFOs stay
+/// off (16450 mode): turning them on empties the receive side, and a byte
+/// typed (or piped in) before the boot got here would be lost.
 pub fn init() {
     io::outb(COM1 + 1, 0x00);
     io::outb(COM1 + 3, 0x80);
     io::outb(COM1, 0x01);
     io::outb(COM1 + 1, 0x00);
     io::outb(COM1 + 3, 0x03);
-    io::outb(COM1 + 2, 0xc7);
     io::outb(COM1 + 4, 0x0b);
 }
 
 /// Lets the UART raise IRQ 4 when bytes arrive.
 pub fn enable_rx_interrupts() {
     io::outb(COM1 + 1, 0x01);
+}
+
+/// Drains what arrived before the interrupt was enabled, with interrupts
+/// off (the lock is also taken by the interrupt handler), as `try_read`.
+fn on_irq_masked() {
+    cpu::disable_interrupts();
+    on_irq();
+    cpu::enable_interrupts();
 }
 
 /// The serial interrupt: drains the receive FIFO into the input ring.
@@ -126,6 +139,8 @@ pub fn try_read() -> Option<u8> {
 /// handling backspace, waiting for
 /// interrupts in between. Gives up after `timeout_us`. Returns the length.
 pub fn read_line(buf: &mut [u8], timeout_us: u64) -> Option<usize> {
+    enable_rx_interrupts();
+    on_irq_masked();
     let deadline = crate::time::now_us() + timeout_us;
     let mut len = 0;
     loop {

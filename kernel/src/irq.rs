@@ -213,7 +213,6 @@ pub fn init(acpi: Option<&AcpiInfo>) -> InterruptSummary {
                 {
                     HANDLERS[gsi as usize].store(Handler::Console as u8, Ordering::Relaxed);
                     CONSOLE_GSI.store(gsi, Ordering::Relaxed);
-                    console::enable_rx_interrupts();
                     summary.console_gsi = Some(gsi);
                 }
             }

@@ -69,7 +69,21 @@ pub fn kmain(handoff: Handoff) -> ! {
     log::debug!("boot: tsc calibrated at {} us", time::now_us());
     let memory = match mem::init(&info) {
         Ok(m) => m,
-        Err(e) => panic!("memory initialisation failed: {e}"),
+        Err(mem::InitError::TooSmall {
+            ram_bytes,
+            free_bytes,
+            module_bytes,
+        }) => {
+            println!(
+                "kernel: not enough memory: {} MiB free of {} MiB after the kernel and {} MiB of ramdisk; ExoV6 needs {} MiB free (give QEMU more with --mem)",
+                free_bytes >> 20,
+                ram_bytes >> 20,
+                module_bytes >> 20,
+                mem::MIN_FREE_BYTES >> 20
+            );
+            power::exit(power::Status::NoMemory);
+        }
+        Err(mem::InitError::Broken(e)) => panic!("memory initialisation failed: {e}"),
     };
     log::debug!("boot: memory ready at {} us", time::now_us());
     let acpi = acpi::init(info.rsdp);

@@ -233,7 +233,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
             io: None,
             io_grants: Vec::new(),
             quota_frames: (frames::free() as u64)
-                .saturating_sub(crate::syscall::KERNEL_RESERVE_FRAMES as u64),
+                .saturating_sub(crate::syscall::kernel_reserve_frames() as u64),
             used_frames: 0,
             info_frame,
             weight: 1,

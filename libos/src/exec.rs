@@ -242,6 +242,9 @@ pub fn execve(
             crate::task::Fx::clean().load();
             Ok(frame)
         }
+        // Past the point of no return: memory ran out (the end Linux's
+        // OOM killer gives), or the program cannot be loaded (SIGSEGV).
+        Err(crate::linux::errno::ENOMEM) => crate::out_of_memory(p),
         Err(_) => p.exit_process(sysproto::status::signaled(
             crate::signal::SIGSEGV as u8,
             false,

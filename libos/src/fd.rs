@@ -62,13 +62,14 @@ impl FdTable {
         self.get(fd).map(|f| f.file.clone())
     }
 
-    /// Installs `f` at the lowest free descriptor at or above `min`.
+    /// Installs `f` at the lowest free descriptor at or above `min` (below
+    /// `RLIMIT_NOFILE`).
     pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, i64> {
         let mut i = min;
         while i < self.fds.len() && self.fds[i].is_some() {
             i += 1;
         }
-        if i >= MAX_FDS {
+        if i >= open_max() {
             return Err(EMFILE);
         }
         if i >= self.fds.len() {
@@ -82,7 +83,7 @@ impl FdTable {
     pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, i64> {
         let i = usize::try_from(fd)
             .ok()
-            .filter(|&i| i < MAX_FDS)
+            .filter(|&i| i < open_max())
             .ok_or(EBADF)?;
         if i >= self.fds.len() {
             self.fds.resize(i + 1, None);
@@ -123,4 +124,11 @@ impl FdTable {
             .enumerate()
             .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
     }
+}
+
+/// One past the highest descriptor a new file may get: `RLIMIT_NOFILE`,
+/// at most the table's size.
+fn open_max() -> usize {
+    let limit = crate::limits::cur(crate::limits::RLIMIT_NOFILE);
+    usize::try_from(limit).map_or(MAX_FDS, |l| l.min(MAX_FDS))
 }

@@ -25,9 +25,19 @@ pub fn frame_alloc(slot: u32) -> Result<(), Error> {
         .map(|_| ())
     };
     match alloc() {
-        Err(Error::QuotaExceeded) if more_quota() => alloc(),
+        Err(Error::QuotaExceeded | Error::OutOfMemory) if more_memory() => alloc(),
         r => r,
     }
+}
+
+/// After the kernel refused a frame: more quota from the server if the
+/// quota is used up, else (the machine itself has no frame left) the
+/// server's out-of-memory policy; true if trying again may work.
+pub fn more_memory() -> bool {
+    if exo_rt::info::used_frames() >= exo_rt::info::quota_frames() {
+        return more_quota();
+    }
+    crate::server::request(sysproto::Op::Quota, [0, 1, 0, 0, 0]).0 >= 0
 }
 
 /// Frames asked of the server at a time when the quota runs out.

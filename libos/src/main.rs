@@ -26,6 +26,7 @@ mod exec;
 mod fd;
 mod fork;
 mod kcall;
+mod limits;
 mod linked;
 mod linux;
 mod mm;
@@ -171,6 +172,7 @@ fn on_exception(p: &mut Proc, frame: &mut UpcallFrame) {
         let write = frame.error & 2 != 0;
         match p.mm.fault(frame.addr, write) {
             Ok(()) => return,
+            Err(mm::Segv::NoMemory) => out_of_memory(p),
             Err(e) => {
                 let code = if e == mm::Segv::Denied { 2 } else { 1 };
                 signal::force(p, frame, signal::SIGSEGV, code, frame.addr);
@@ -180,6 +182,19 @@ fn on_exception(p: &mut Proc, frame: &mut UpcallFrame) {
     }
     let (sig, code) = signal::for_exception(frame.vector);
     signal::force(p, frame, sig, code, frame.rip);
+}
+
+/// No frame could be had for a page the program touched, even after the
+/// server's out-of-memory policy ran: the process ends as if killed by
+/// SIGKILL, as Linux's OOM killer ends it, and says so.
+pub(crate) fn out_of_memory(p: &mut Proc) -> ! {
+    let name = p.exe.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
+    exo_rt::println!(
+        "libos: out of memory: killed process {} ({})",
+        server::pid(),
+        core::str::from_utf8(name).unwrap_or("?")
+    );
+    p.exit_process(sysproto::status::signaled(9, false))
 }
 
 /// The strings the server put in the data area: `argc` arguments then
@@ -203,9 +218,10 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
         first_slot: HEAP_SLOTS,
         base: sysproto::layout::LIBOS_HEAP,
         max_pages: HEAP_PAGES,
-        refill: Some(kcall::more_quota),
+        refill: Some(kcall::more_memory),
     });
     let pid = server::pid();
+    mm::learn_machine_memory();
     *fork::IMAGE.lock() = (
         server::control(control::IMAGE_START),
         server::control(control::IMAGE_PAGES),

@@ -2,7 +2,9 @@
 //! the program may use (`Vma`: ELF segments, brk, the stack, mmaps) with
 //! their protection, the pages actually backed by frames (one frame
 //! capability each), demand-zero filling and copy-on-write, all driven by
-//! page-fault upcalls; and the checked copies between the library OS and
+//! page-fault upcalls; the commit checks (`RLIMIT_AS`, `RLIMIT_DATA`, and
+//! Linux's heuristic overcommit: no single request larger than the
+//! machine's memory); and the checked copies between the library OS and
 //! program memory (which must never fault inside the upcall handler).
 
 use alloc::collections::BTreeMap;
@@ -11,6 +13,7 @@ use alloc::vec::Vec;
 use abi::map_flags;
 
 use crate::kcall;
+use crate::limits::{self, RLIMIT_AS, RLIMIT_DATA};
 use crate::linux::errno::{EFAULT, EINVAL, ENOMEM};
 use sysproto::layout::{LIBOS_WINDOW, MMAP_TOP, STACK_MAX, STACK_TOP};
 
@@ -67,6 +70,23 @@ pub struct Mm {
     mmap_next: u64,
 }
 
+/// The machine's memory in bytes (from the server at start; 0: unknown),
+/// for the overcommit heuristic.
+static MACHINE_BYTES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Learns the machine's memory from the server.
+pub fn learn_machine_memory() {
+    let (r, w) = crate::server::request(sysproto::Op::Meminfo, [0; 5]);
+    if r >= 0 {
+        MACHINE_BYTES.store(w[0] * PAGE, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The machine's memory in bytes (0 if the server did not say).
+pub fn machine_bytes() -> u64 {
+    MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 fn page_down(a: u64) -> u64 {
     a & !(PAGE - 1)
 }
@@ -98,6 +118,51 @@ impl Mm {
             brk: 0,
             mmap_next: MMAP_TOP,
         }
+    }
+
+    /// Bytes of areas in `[start, end)`: (all, private writable).
+    fn sizes_in(&self, start: u64, end: u64) -> (u64, u64) {
+        let (mut all, mut data) = (0, 0);
+        for (&s, v) in self.vmas.range(..end) {
+            let (lo, hi) = (s.max(start), v.end.min(end));
+            if hi <= lo {
+                continue;
+            }
+            all += hi - lo;
+            if v.prot & PROT_WRITE != 0 && !v.shared && !self.is_stack(s) {
+                data += hi - lo;
+            }
+        }
+        (all, data)
+    }
+
+    fn is_stack(&self, start: u64) -> bool {
+        (STACK_TOP - STACK_MAX..STACK_TOP).contains(&start)
+    }
+
+    /// Whether `[start, start + len)` may become an area with `prot`
+    /// (replacing what is there): Linux's checks, `ENOMEM` if not. A
+    /// single request larger than the machine's memory is refused (the
+    /// heuristic overcommit of `vm.overcommit_memory` = 0), the address
+    /// space may not outgrow `RLIMIT_AS`, nor private writable memory
+    /// `RLIMIT_DATA`.
+    pub fn may_map(&self, start: u64, len: u64, prot: u32, shared: bool) -> Result<(), i64> {
+        let machine = MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed);
+        let writable_private = prot & PROT_WRITE != 0 && !shared;
+        if machine != 0 && writable_private && len > machine {
+            return Err(ENOMEM);
+        }
+        let end = start.saturating_add(len);
+        let (all, data) = self.sizes_in(0, u64::MAX);
+        let (old_all, old_data) = self.sizes_in(start, end);
+        let new_all = all - old_all + len;
+        if new_all > limits::cur(RLIMIT_AS) {
+            return Err(ENOMEM);
+        }
+        if writable_private && data - old_data + len > limits::cur(RLIMIT_DATA) {
+            return Err(ENOMEM);
+        }
+        Ok(())
     }
 
     /// A free capability slot for a program page.
@@ -404,13 +469,22 @@ impl Mm {
 
     /// `brk`: moves the break (never below its start); the break.
     pub fn set_brk(&mut self, want: u64) -> u64 {
-        if want < self.brk_start || want > self.brk_start + (1 << 30) {
+        if want < self.brk_start || want >= sysproto::layout::MMAP_TOP {
             return self.brk;
         }
         let old_end = page_up(self.brk).unwrap_or(self.brk);
         let new_end = page_up(want).unwrap_or(want);
         if new_end > old_end {
             if !self.is_free(old_end, new_end) {
+                return self.brk;
+            }
+            // Linux: the whole break (not only the growth) counts against
+            // RLIMIT_DATA, with the other private writable memory.
+            if self
+                .may_map(old_end, new_end - old_end, PROT_READ | PROT_WRITE, false)
+                .is_err()
+                || want - self.brk_start > limits::cur(RLIMIT_DATA)
+            {
                 return self.brk;
             }
             // Extend the brk area (merging with the one below if any).
@@ -430,7 +504,7 @@ impl Mm {
     /// `mmap` of anonymous memory shared with children: placed as
     /// [`Mm::mmap_anon`], then backed at once.
     pub fn mmap_shared(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
-        let start = self.mmap_anon(hint, len, prot, fixed)?;
+        let start = self.mmap_area(hint, len, prot, fixed, true)?;
         let end = page_up(start + len).ok_or(EINVAL)?;
         self.vmas.remove(&start);
         self.add_shared(start, end, prot)?;
@@ -439,7 +513,20 @@ impl Mm {
 
     /// `mmap` of anonymous memory (`fixed`: exactly at `hint`). The address.
     pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
-        let len = page_up(len).filter(|&l| l > 0).ok_or(EINVAL)?;
+        self.mmap_area(hint, len, prot, fixed, false)
+    }
+
+    /// Places an area of `len` bytes (see [`Mm::mmap_anon`]); `shared`
+    /// only changes how it counts against the limits.
+    fn mmap_area(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: u32,
+        fixed: bool,
+        shared: bool,
+    ) -> Result<u64, i64> {
+        let len = page_up(len).filter(|&l| l > 0).ok_or(ENOMEM)?;
         if fixed {
             if hint & (PAGE - 1) != 0 || hint < abi::USER_MIN {
                 return Err(EINVAL);
@@ -448,10 +535,13 @@ impl Mm {
             if end > sysproto::layout::LIBOS_BASE {
                 return Err(ENOMEM);
             }
+            self.may_map(hint, len, prot, shared)?;
             self.remove(hint, end);
             self.add(hint, end, prot);
             return Ok(hint);
         }
+        // A new area replaces nothing.
+        self.may_map(0, len, prot, shared)?;
         if hint != 0 && hint & (PAGE - 1) == 0 {
             if let Some(end) = hint.checked_add(len) {
                 if hint >= abi::USER_MIN && end <= MMAP_TOP && self.is_free(hint, end) {
@@ -531,8 +621,11 @@ impl Mm {
     }
 
     /// Sets up the main stack area (below `STACK_TOP`).
+    /// Its size is `RLIMIT_STACK` (at least 128 KiB, at most the 8 MiB
+    /// the layout leaves), read now, as Linux does at exec.
     pub fn add_stack(&mut self) {
-        self.add(STACK_TOP - STACK_MAX, STACK_TOP, PROT_READ | PROT_WRITE);
+        let size = page_down(limits::cur(limits::RLIMIT_STACK).clamp(128 << 10, STACK_MAX));
+        self.add(STACK_TOP - size, STACK_TOP, PROT_READ | PROT_WRITE);
     }
 
     /// The kernel map flags page `a` should have now.

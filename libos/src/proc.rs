@@ -346,12 +346,21 @@ impl Proc {
         self.schedule(frame);
     }
 
-    /// A new thread's id.
+    /// A new thread's id: the pid plus a thread number << 16, numbers
+    /// 1..2^14 taken in turn and skipping those of live threads (so ids
+    /// fit the futex word's 30 bits and recycle, as Linux's pids do, only
+    /// after a whole round; `threads_max` leaves a number free).
     pub fn new_tid(&mut self) -> u64 {
+        const NUMBERS: u64 = 1 << 14;
         let pid = server::pid();
-        let t = pid + (self.next_thread << 16);
-        self.next_thread += 1;
-        t
+        loop {
+            let n = self.next_thread.clamp(1, NUMBERS - 1);
+            self.next_thread = if n + 1 >= NUMBERS { 1 } else { n + 1 };
+            let t = pid + (n << 16);
+            if !self.tasks.iter().any(|k| k.tid == t) {
+                return t;
+            }
+        }
     }
 
     /// Logs an unimplemented call once by name.

@@ -12,9 +12,12 @@ usage: cargo xtask <command> [options]
 commands:
   build   build the kernel, patch in its symbol table, build the user
           programs (x86_64: /sbin/root, the root task), make the initrd
-  run     build and boot ExoV6 in QEMU, serial console on this terminal;
-          exits with the guest's status (0 ok, 1 self-test failed,
-          2 panic, 3 CPU exception). Ctrl-C quits QEMU.
+  run     build and boot ExoV6 in QEMU, serial console on this terminal
+          (raw: Ctrl-C, Ctrl-Z, Ctrl-\\ go to ExoV6; Ctrl-A X quits QEMU);
+          exits with the program's status, or for a kernel status
+          1 self-test failed, 2 panic, 3 CPU exception in the kernel,
+          4 not enough memory, 5 root task killed by a CPU exception
+          (the last line says which)
   gdb     build and boot paused with QEMU's gdb stub on :1234, and print
           the gdb command that attaches with symbols
   test    check host packages, run host tests, lints and every QEMU test;
@@ -32,9 +35,10 @@ build options:
 
 run and gdb options (words after `--` are the kernel command line):
   --arch x86_64|i386     architecture (default x86_64; i386 boots Multiboot1)
-  --tcg                  force software emulation (default: KVM if usable,
-                         falling back to TCG if no banner within 15 s)
-  --kvm                  gdb only: use KVM (gdb defaults to TCG)
+  --tcg                  force software emulation
+  --kvm                  force KVM (run default: what the KVM probe of
+                         `cargo xtask test` picked, cached in
+                         target/exov6/kvm-probe; gdb default: TCG)
   --iso                  boot through GRUB from an ISO on SeaBIOS (x86_64)
   --uefi                 boot the same ISO on OVMF (UEFI) (x86_64)
   --smp N                number of CPUs (default 1)
@@ -129,13 +133,6 @@ pub struct RunOpts {
     pub adds: Vec<AddSpec>,
     /// Kernel command line words.
     pub cmdline: Vec<String>,
-}
-
-impl RunOpts {
-    /// The kernel command line as one string.
-    pub fn cmdline(&self) -> String {
-        self.cmdline.join(" ")
-    }
 }
 
 /// Options of `test`.
@@ -318,7 +315,7 @@ fn parse_run(rest: &[String], gdb: bool) -> Result<RunOpts, String> {
             "--smp" => opts.smp = parse_count(flag, args.value(flag, inline)?, 255)?,
             "--mem" => opts.mem = parse_mem(args.value(flag, inline)?)?,
             "--tcg" => opts.tcg = true,
-            "--kvm" if gdb => opts.kvm = true,
+            "--kvm" => opts.kvm = true,
             "--iso" => iso = true,
             "--uefi" => uefi = true,
             _ => {
@@ -439,10 +436,11 @@ mod tests {
         assert_eq!(o.smp, 2);
         assert_eq!(o.mem, "1G");
         assert_eq!(o.boot, Boot::Uefi);
-        assert_eq!(o.cmdline(), "log=debug shutdown --tcg");
+        assert_eq!(o.cmdline.join(" "), "log=debug shutdown --tcg");
         assert_eq!(run("run --iso").boot, Boot::Iso);
         assert_eq!(run("run --arch=i386").arch, Arch::I386);
         assert!(run("gdb --kvm").kvm);
+        assert!(run("run --kvm").kvm);
     }
 
     #[test]
@@ -455,7 +453,7 @@ mod tests {
             "run --arch arm",
             "run --arch",
             "run --arch i386 --iso",
-            "run --kvm",
+            "run --kvm --tcg",
             "run shutdown",
             "frobnicate",
         ] {

@@ -156,6 +156,8 @@ pub const TESTS: &[CTest] = &[
     c("dup", "dup.c").args(EXEC_TARGET),
     c("mmap", "mmap.c"),
     c("brk", "brk.c"),
+    c("rlimit", "rlimit.c"),
+    c("threadids", "threadids.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
     c("fork-pie", "fork.c").pie(),
@@ -176,6 +178,11 @@ pub const TESTS: &[CTest] = &[
     CTest {
         run: false,
         ..c("rawfork", "rawfork.c")
+    },
+    // ExoV6 only (its count follows the machine): `linux-threads-max`.
+    CTest {
+        run: false,
+        ..c("threads-max", "threads-max.c")
     },
     CTest {
         name: "rust-std",

@@ -7,6 +7,7 @@
 
 use crate::ctests::{self, CTest};
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
+use crate::status::Status;
 
 /// Makes a string live for the rest of the run (the QEMU table wants
 /// `&'static` text; these cases are built once per `cargo xtask test`).
@@ -38,7 +39,7 @@ pub fn case(test: &CTest, host_stdout: &str, status: i32) -> QemuTest {
         cmdline: keep(format!("shutdown {}", ctests::guest_cmdline(test))),
         expect: Vec::leak(expect),
         reject: Vec::leak(reject),
-        status: status as u8,
+        status: Status::Program(status as u8),
         ..X86_64
     }
 }
@@ -83,6 +84,6 @@ mod tests {
         assert!(c.reject.contains(&"FAIL"));
         let k = case(t, "x\n", 131);
         assert!(k.expect.contains(&"init: /ctests/fork killed by signal 3"));
-        assert_eq!(k.status, 131);
+        assert_eq!(k.status, Status::Program(131));
     }
 }

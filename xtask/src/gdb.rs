@@ -6,8 +6,9 @@ use crate::arch::Arch;
 use crate::cli::RunOpts;
 use crate::error::{bail, Result};
 use crate::paths;
-use crate::run::{self, TermGuard};
+use crate::run;
 use crate::session::{self, Input, Watch};
+use crate::term::TermGuard;
 
 /// The gdb command that loads the kernel's symbols and attaches.
 pub fn gdb_command(arch: Arch) -> String {
@@ -21,8 +22,8 @@ pub fn gdb_command(arch: Arch) -> String {
 
 /// `cargo xtask gdb`.
 pub fn gdb(opts: &RunOpts) -> Result<u8> {
-    let (art, iso) = run::prepare(opts)?;
-    let cmdline = opts.cmdline();
+    let cmdline = run::cmdline_with_size(&opts.cmdline, crate::term::host_size());
+    let (art, iso) = run::prepare(opts, &cmdline)?;
     // TCG by default: breakpoints and single-stepping behave predictably,
     // and there is no banner watchdog to fall back with while paused.
     let accel = if opts.kvm {
@@ -33,7 +34,8 @@ pub fn gdb(opts: &RunOpts) -> Result<u8> {
     } else {
         Accel::Tcg
     };
-    let m = run::machine(opts, &art, iso.as_ref(), &cmdline, accel, true);
+    let console = run::console_for_stdin();
+    let m = run::machine(opts, &art, iso.as_ref(), &cmdline, accel, true, console);
     eprintln!(
         "xtask: QEMU ({}, {}) is paused with its gdb stub on localhost:1234.\n\
          xtask: attach from the repository root in another terminal with:\n\n    {}\n",
@@ -41,6 +43,9 @@ pub fn gdb(opts: &RunOpts) -> Result<u8> {
         accel.name(),
         gdb_command(opts.arch)
     );
+    if console == crate::qemu::Console::Terminal {
+        eprintln!("xtask: {}", run::KEYS_NOTE);
+    }
     let watch = Watch {
         echo: true,
         input: Input::Inherit,

@@ -25,6 +25,62 @@ pub fn kvm_slower(kvm: Duration, tcg: Duration) -> bool {
     kvm > tcg * SLOW_FACTOR + SLOW_SLACK
 }
 
+/// What two probe boots (their times to the banner) say about KVM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// KVM works but is much slower than TCG (the reason).
+    Slower(String),
+    /// KVM works (banner after this long).
+    Usable(Duration),
+    /// KVM showed no banner but TCG did (the reason).
+    Unusable(String),
+    /// Neither showed a banner.
+    Inconclusive,
+}
+
+impl Finding {
+    /// Classifies the two boots' banner times.
+    pub fn of(kvm: Option<Duration>, tcg: Option<Duration>) -> Finding {
+        match (kvm, tcg) {
+            (Some(k), Some(t)) if kvm_slower(k, t) => Finding::Slower(format!(
+                "KVM reached the banner in {}, TCG in {}",
+                secs(k),
+                secs(t)
+            )),
+            (Some(k), _) => Finding::Usable(k),
+            (None, Some(_)) => Finding::Unusable(format!(
+                "a direct boot showed no banner within {} s under KVM but did under TCG",
+                KVM_BANNER_TIMEOUT.as_secs()
+            )),
+            (None, None) => Finding::Inconclusive,
+        }
+    }
+
+    /// The accelerator it recommends, and why (`None`: no verdict).
+    pub fn verdict(&self) -> Option<(Accel, String)> {
+        match self {
+            Finding::Slower(why) => Some((Accel::Tcg, format!("KVM is slower here: {why}"))),
+            Finding::Usable(k) => Some((
+                Accel::Kvm,
+                format!("KVM reached the banner in {}", secs(*k)),
+            )),
+            Finding::Unusable(why) => Some((Accel::Tcg, format!("KVM is unusable here: {why}"))),
+            Finding::Inconclusive => None,
+        }
+    }
+}
+
+/// The boot the probe makes when no `boot-direct` case serves: the
+/// smallest user-space test, which powers off by itself.
+pub fn probe_test(arch: Arch) -> QemuTest {
+    QemuTest {
+        name: "kvm-probe",
+        arch,
+        cmdline: "shutdown utest=hello",
+        ..crate::qemu_tests::X86_64
+    }
+}
+
 /// The KVM probe, run before the other cases.
 ///
 /// A direct boot runs under KVM (banner within [`KVM_BANNER_TIMEOUT`]) and
@@ -68,12 +124,7 @@ pub fn probe(
             let art = Arch::ALL
                 .iter()
                 .find_map(|a| prepared.artifacts.get(a).and_then(|r| r.as_ref().ok()));
-            fallback_test = QemuTest {
-                name: "kvm-probe",
-                arch: art.map_or(Arch::X86_64, |a| a.arch),
-                cmdline: "shutdown",
-                ..crate::qemu_tests::X86_64
-            };
+            fallback_test = probe_test(art.map_or(Arch::X86_64, |a| a.arch));
             (&fallback_test, art)
         }
     };
@@ -99,9 +150,10 @@ pub fn probe(
                 });
             }
         };
-    let line = match (banner(&on_kvm), banner(&on_tcg)) {
-        (Some(k), Some(t)) if kvm_slower(k, t) => {
-            let why = format!("KVM reached the banner in {}, TCG in {}", secs(k), secs(t));
+    let finding = Finding::of(banner(&on_kvm), banner(&on_tcg));
+    crate::accel_cache::store(&finding);
+    let line = match &finding {
+        Finding::Slower(why) => {
             let policy = if kvm.prefer_tcg(why.clone()) {
                 "automatic tests use TCG"
             } else {
@@ -110,20 +162,16 @@ pub fn probe(
             report(&kvm_case, &on_kvm, Accel::Kvm, None);
             format!("kvm: usable but slower than TCG here ({why}); {policy}")
         }
-        (Some(k), _) => {
+        Finding::Usable(k) => {
             report(&kvm_case, &on_kvm, Accel::Kvm, None);
-            format!("kvm: usable (banner after {})", secs(k))
+            format!("kvm: usable (banner after {})", secs(*k))
         }
-        (None, Some(_)) => {
-            let why = format!(
-                "a direct boot showed no banner within {} s under KVM but did under TCG",
-                KVM_BANNER_TIMEOUT.as_secs()
-            );
+        Finding::Unusable(why) => {
             kvm.mark_unusable(why.clone());
-            report(&kvm_case, &on_kvm, Accel::Kvm, Some(&why));
+            report(&kvm_case, &on_kvm, Accel::Kvm, Some(why));
             format!("kvm: unusable ({why}); using TCG")
         }
-        (None, None) => {
+        Finding::Inconclusive => {
             report(&kvm_case, &on_kvm, Accel::Kvm, None);
             "kvm: probe inconclusive (no banner under TCG either); trying KVM per test".into()
         }
@@ -135,6 +183,27 @@ pub fn probe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_and_verdicts() {
+        let ms = Duration::from_millis;
+        let slow = Finding::of(Some(ms(10_300)), Some(ms(120)));
+        assert!(matches!(slow, Finding::Slower(_)));
+        assert_eq!(slow.verdict().unwrap().0, Accel::Tcg);
+        assert_eq!(
+            Finding::of(Some(ms(900)), Some(ms(120))),
+            Finding::Usable(ms(900))
+        );
+        assert_eq!(
+            Finding::of(Some(ms(900)), None).verdict().unwrap().0,
+            Accel::Kvm
+        );
+        assert_eq!(
+            Finding::of(None, Some(ms(120))).verdict().unwrap().0,
+            Accel::Tcg
+        );
+        assert_eq!(Finding::of(None, None).verdict(), None);
+    }
 
     #[test]
     fn slowness_threshold() {

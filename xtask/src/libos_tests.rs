@@ -5,6 +5,7 @@
 //! binaries on the host, runs as its own step: `xtask/src/ctests.rs`.)
 
 use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
+use crate::status::{Kernel, Status};
 
 /// A command run as init's program: `NAME`, the words after `init=`, the
 /// lines it must print, the status init reports.
@@ -21,7 +22,7 @@ macro_rules! linux_test {
                 FRAMES_RETURNED,
             ],
             reject: USER_CLEAN,
-            status: $status,
+            status: Status::Program($status),
             ..X86_64
         }
     };
@@ -95,6 +96,12 @@ pub const TESTS: &[QemuTest] = &[
         input: &[("init: running /bin/sh", "echo typed-$((6*7)); exit 5\r")],
         ..linux_test!("tty-shell", "/bin/sh", ["typed-42"], 5)
     },
+    // Type-ahead: a line typed while the kernel boots waits in the UART
+    // for the console reader and reaches the shell whole.
+    QemuTest {
+        input: &[("booted via", "echo ahead-$((6*7)); exit 4\r")],
+        ..linux_test!("tty-type-ahead", "/bin/sh", ["ahead-42"], 4)
+    },
     // Canonical mode: the server's line discipline edits the line (DEL
     // erases the `b`) before `read` gets it.
     QemuTest {
@@ -114,7 +121,7 @@ pub const TESTS: &[QemuTest] = &[
             "sysd: init ended with status 130",
             FRAMES_RETURNED,
         ],
-        status: 130,
+        status: Status::Program(130),
         ..linux_test!(
             "tty-ctrl-c",
             "/bin/sh -c 'sleep 20; echo not-interrupted'",
@@ -182,6 +189,86 @@ pub const TESTS: &[QemuTest] = &[
             ],
             5
         )
+    },
+    // `free` shows the machine's memory (about 490 of 512 MiB), not the
+    // process's quota.
+    linux_test!(
+        "free",
+        "/bin/busybox sh -c '/bin/busybox free -m | /bin/busybox grep -E \"^Mem: +4[0-9]{2} \" && echo free-shows-the-machine'",
+        ["free-shows-the-machine"],
+        0
+    ),
+    // One process uses 300 MiB of the 512 MiB machine (the old per-process
+    // cap was 192 MiB): its memory follows the machine's.
+    linux_test!(
+        "big-alloc",
+        "/bin/busybox sh -c '/bin/busybox dd if=/dev/zero of=/dev/null bs=300M count=1 iflag=fullblock && echo dd-300m-ok'",
+        ["1+0 records in", "dd-300m-ok"],
+        0
+    ),
+    // Memory runs out at page faults (dd's 60 MiB buffer on a 96 MiB
+    // machine, past the heuristic overcommit's check): the server's
+    // out-of-memory policy kills the biggest process with SIGKILL and
+    // names it; the shell goes on.
+    QemuTest {
+        mem: "96M",
+        ..linux_test!(
+            "oom-kill",
+            "/bin/busybox sh -c '/bin/busybox dd if=/dev/zero of=/dev/null bs=60M count=1 iflag=fullblock; echo dd-status-$?'",
+            [
+                "sysd: out of memory: killed process * (busybox) holding * MiB",
+                "dd-status-137"
+            ],
+            0
+        )
+    },
+    // A 100 MB ramdisk file on a 128 MiB machine (18 MiB left): the
+    // system boots and reads the file; tearing down the server, which
+    // held a capability per ramdisk page, needs no fresh kernel memory.
+    QemuTest {
+        mem: "128M",
+        add_zeros: Some(("/bin/zeros", 100_000_000)),
+        ..linux_test!(
+            "big-initrd-128m",
+            "/bin/busybox md5sum /bin/zeros",
+            ["0f86d7c5a6180cf9584c1d21144d85b0  /bin/zeros"],
+            0
+        )
+    },
+    // Thread exhaustion: pthread_create until EAGAIN (threads-max, a
+    // thread per 32 pages, about 300 on a 64 MiB machine), never a crash
+    // of the library OS.
+    QemuTest {
+        mem: "64M",
+        ..linux_test!(
+            "threads-max",
+            "/ctests/threads-max",
+            ["pthread_create stops with EAGAIN", "threads-max: ok"],
+            0
+        )
+    },
+    // A machine too small to boot says so in one line and powers off
+    // with the kernel status "not enough memory to boot".
+    QemuTest {
+        name: "linux-mem-16m",
+        cmdline: "shutdown",
+        mem: "16M",
+        expect: &["kernel: not enough memory: * MiB free of * MiB after the kernel and * MiB of ramdisk; ExoV6 needs 16 MiB free*"],
+        reject: &["PANIC:", "FAULT:", "kernel: boot complete"],
+        status: Status::Kernel(Kernel::NoMemory),
+        ..X86_64
+    },
+    // The console's size: 80x24 unless the command line gives the host
+    // terminal's (`cargo xtask run` passes `winsize=COLSxROWS`).
+    linux_test!(
+        "tty-size-default",
+        "/bin/busybox stty size",
+        ["24 80"],
+        0
+    ),
+    QemuTest {
+        cmdline: "winsize=132x43 shutdown init=/bin/busybox stty size",
+        ..linux_test!("tty-size", "/bin/busybox stty size", ["43 132"], 0)
     },
     linux_test!(
         "init-missing-program",

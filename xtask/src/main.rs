@@ -2,6 +2,7 @@
 //! file parses the command line and dispatches to the subcommands.
 
 mod accel;
+mod accel_cache;
 mod arch;
 mod bench;
 mod build;
@@ -22,15 +23,22 @@ mod libos_tests;
 mod linux_abi_doc;
 mod paths;
 mod proc;
+mod pty;
 mod qemu;
 mod qemu_runner;
 mod qemu_tests;
 mod report;
 mod run;
+mod screen;
 mod session;
+mod session_shell;
+mod session_tests;
+mod status;
+mod term;
 mod test;
 #[cfg(test)]
 mod testelf;
+mod typist;
 mod user;
 
 use std::process::ExitCode;

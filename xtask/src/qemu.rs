@@ -9,6 +9,7 @@ use crate::accel::Accel;
 use crate::arch::Arch;
 use crate::cli::Boot;
 use crate::error::{bail, Result};
+use crate::status::Status;
 
 /// Candidate OVMF images: (path, loaded as `-bios` rather than pflash).
 const OVMF_CANDIDATES: &[(&str, bool)] = &[
@@ -41,6 +42,37 @@ pub fn ovmf() -> Option<Firmware> {
         })
 }
 
+/// How the guest's serial console meets QEMU's stdin and stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Console {
+    /// `-serial stdio -monitor none`: bytes pass unchanged both ways (a
+    /// pipe, a script's input).
+    Plain,
+    /// A person's terminal: `-chardev stdio,mux=on,signal=off` carries
+    /// the serial port and the monitor. QEMU puts the terminal in raw mode
+    /// without signals, so Ctrl-C, Ctrl-Z and Ctrl-\ reach the guest as
+    /// bytes; Ctrl-A X quits QEMU, Ctrl-A C switches to the monitor and
+    /// back, Ctrl-A Ctrl-A types a Ctrl-A.
+    Terminal,
+}
+
+impl Console {
+    /// The QEMU arguments.
+    pub fn qemu_args(self) -> &'static [&'static str] {
+        match self {
+            Console::Plain => &["-serial", "stdio", "-monitor", "none"],
+            Console::Terminal => &[
+                "-chardev",
+                "stdio,id=console,mux=on,signal=off",
+                "-serial",
+                "chardev:console",
+                "-mon",
+                "chardev=console,mode=readline",
+            ],
+        }
+    }
+}
+
 /// One QEMU boot.
 #[derive(Clone, Debug)]
 pub struct Machine<'a> {
@@ -64,31 +96,25 @@ pub struct Machine<'a> {
     pub cmdline: &'a str,
     /// Start paused with the gdb stub on :1234 (`-s -S`).
     pub gdb: bool,
+    /// The serial console's connection to stdin and stdout.
+    pub console: Console,
 }
 
 impl Machine<'_> {
     /// The arguments after the program name.
     pub fn args(&self) -> Result<Vec<String>> {
-        let mut a: Vec<String> = [
-            "-machine",
-            "q35",
-            "-m",
-            self.mem,
-            "-smp",
-            &self.smp.to_string(),
-            "-display",
-            "none",
-            "-serial",
-            "stdio",
-            "-monitor",
-            "none",
-            "-no-reboot",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let smp = self.smp.to_string();
+        let mut a: Vec<String> = ["-machine", "q35", "-m", self.mem, "-smp", &smp]
+            .iter()
+            .chain(&["-display", "none"])
+            .chain(self.console.qemu_args())
+            .chain(&[
+                "-no-reboot",
+                "-device",
+                "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            ])
+            .map(|s| s.to_string())
+            .collect();
         a.extend(self.accel.qemu_args().iter().map(|s| s.to_string()));
         let path = |p: &Path| p.display().to_string();
         match self.boot {
@@ -148,35 +174,39 @@ pub fn shell_quote(word: &str) -> String {
     }
 }
 
+/// What QEMU prints when Ctrl-A X quits it.
+const QUIT_LINE: &str = "QEMU: Terminated";
+
 /// How QEMU ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
-    /// The guest powered off (status 0) or wrote status `s` to
-    /// isa-debug-exit (QEMU exit code `(s << 1) | 1`).
-    Guest(u8),
+    /// The guest powered off (QEMU exit code 0) or wrote to isa-debug-exit
+    /// (QEMU exit code `(v << 1) | 1`); see [`crate::status`].
+    Guest(Status),
     /// An exit code no guest can produce: QEMU itself failed.
     QemuError(i32),
     /// QEMU was killed by a signal (by us on a timeout, or by the user).
     Signal,
+    /// QEMU was quit from the keyboard (Ctrl-A X on a terminal console).
+    Quit,
 }
 
 impl Exit {
-    /// isa-debug-exit carries only 7 bits of status (QEMU's exit code is
-    /// `(s << 1) | 1` in a byte); the kernel prints the root task's whole
-    /// exit code (`root: exited with code N`) before powering off with it,
-    /// so a status that agrees with the last such line in its low 7 bits is
-    /// that code (128 + N for a program killed by signal N).
+    /// Widens a program status with the console's report of the whole
+    /// exit code ([`Status::widened`]).
     pub fn widened(self, lines: &[String]) -> Exit {
-        let Exit::Guest(s) = self else {
-            return self;
-        };
-        let code = lines
-            .iter()
-            .rev()
-            .find_map(|l| l.strip_prefix("root: exited with code "))
-            .and_then(|c| c.trim().parse::<i64>().ok());
-        match code {
-            Some(c) if (0..=255).contains(&c) && (c as u8) & 0x7f == s => Exit::Guest(c as u8),
+        match self {
+            Exit::Guest(s) => Exit::Guest(s.widened(lines)),
+            other => other,
+        }
+    }
+
+    /// A clean exit whose last line is QEMU's own `QEMU: Terminated`
+    /// (printed when Ctrl-A X quits it) was a quit, not the guest's end.
+    pub fn quit_by_keys(self, lines: &[String]) -> Exit {
+        let last = lines.iter().rev().find(|l| !l.trim().is_empty());
+        match (self, last) {
+            (Exit::Guest(Status::Ok), Some(l)) if l.trim_end().ends_with(QUIT_LINE) => Exit::Quit,
             _ => self,
         }
     }
@@ -192,51 +222,27 @@ impl Exit {
     /// Decodes QEMU's exit code.
     pub fn from_code(code: i32) -> Exit {
         match code {
-            0 => Exit::Guest(0),
-            c if (1..=255).contains(&c) && c & 1 == 1 => Exit::Guest((c >> 1) as u8),
+            0 => Exit::Guest(Status::from_port(None)),
+            c if (1..=255).contains(&c) && c & 1 == 1 => {
+                Exit::Guest(Status::from_port(Some((c >> 1) as u8)))
+            }
             c => Exit::QemuError(c),
         }
+    }
+
+    /// True if the guest ended cleanly ([`Status::is_ok`]).
+    pub fn is_ok(self) -> bool {
+        matches!(self, Exit::Guest(s) if s.is_ok())
     }
 
     /// Human-readable description.
     pub fn describe(self) -> String {
         match self {
-            Exit::Guest(s) => format!("status {s} ({})", status_meaning(s)),
+            Exit::Guest(s) => s.describe(),
             Exit::QemuError(c) => format!("QEMU error (exit code {c})"),
             Exit::Signal => "QEMU killed by a signal".into(),
+            Exit::Quit => "QEMU quit from the keyboard (Ctrl-A X)".into(),
         }
-    }
-}
-
-/// What a guest status means.
-pub fn status_meaning(status: u8) -> &'static str {
-    match status {
-        0 => "ok",
-        1 => "self-test failed",
-        2 => "kernel panic",
-        3 => "CPU exception",
-        _ => "unknown status",
-    }
-}
-
-#[cfg(test)]
-mod widen_tests {
-    use super::Exit;
-
-    #[test]
-    fn root_exit_code_widens_the_seven_bit_status() {
-        let lines = |c: &str| {
-            vec![
-                format!("root: exited with code {c}"),
-                "kernel: root task gone".into(),
-            ]
-        };
-        assert_eq!(Exit::Guest(2).widened(&lines("130")), Exit::Guest(130));
-        assert_eq!(Exit::Guest(5).widened(&lines("5")), Exit::Guest(5));
-        // A status that does not agree with the line is left alone.
-        assert_eq!(Exit::Guest(3).widened(&lines("130")), Exit::Guest(3));
-        assert_eq!(Exit::Guest(0).widened(&[]), Exit::Guest(0));
-        assert_eq!(Exit::Signal.widened(&lines("1")), Exit::Signal);
     }
 }
 
@@ -256,6 +262,7 @@ mod tests {
             iso: Some(Path::new("/x.iso")),
             cmdline: "shutdown log=debug",
             gdb: false,
+            console: Console::Plain,
         }
     }
 
@@ -266,6 +273,12 @@ mod tests {
         assert!(args.contains("-accel tcg -cpu max"));
         assert!(args.ends_with("-kernel /k.elf -initrd /i.cpio -append shutdown log=debug"));
         assert!(!args.contains("-cdrom"));
+        let mut m = machine(Boot::Direct);
+        m.console = Console::Terminal;
+        let args = m.args().unwrap().join(" ");
+        assert!(args.contains(
+            "-display none -chardev stdio,id=console,mux=on,signal=off -serial chardev:console -mon chardev=console,mode=readline -no-reboot"
+        ));
     }
 
     #[test]
@@ -284,14 +297,38 @@ mod tests {
 
     #[test]
     fn exit_codes_decode_to_guest_status() {
-        assert_eq!(Exit::from_code(0), Exit::Guest(0));
-        assert_eq!(Exit::from_code(1), Exit::Guest(0));
-        assert_eq!(Exit::from_code(3), Exit::Guest(1));
-        assert_eq!(Exit::from_code(5), Exit::Guest(2));
-        assert_eq!(Exit::from_code(7), Exit::Guest(3));
+        use crate::status::Kernel;
+        assert_eq!(Exit::from_code(0), Exit::Guest(Status::Ok));
+        assert_eq!(Exit::from_code(1), Exit::Guest(Status::Program(0)));
+        assert_eq!(Exit::from_code(5), Exit::Guest(Status::Program(2)));
+        assert_eq!(
+            Exit::from_code(0x85),
+            Exit::Guest(Status::Kernel(Kernel::Panic))
+        );
+        assert_eq!(
+            Exit::from_code(0x87),
+            Exit::Guest(Status::Kernel(Kernel::Fault))
+        );
+        assert_eq!(
+            Exit::from_code(0x8b),
+            Exit::Guest(Status::Kernel(Kernel::RootFault))
+        );
         assert_eq!(Exit::from_code(2), Exit::QemuError(2));
         assert_eq!(Exit::from_code(256), Exit::QemuError(256));
         assert_eq!(Exit::from_code(-1), Exit::QemuError(-1));
+    }
+
+    #[test]
+    fn a_keyboard_quit_is_not_a_power_off() {
+        let lines = |l: &str| vec!["/ # ".to_string(), l.to_string()];
+        let off = Exit::Guest(Status::Ok);
+        assert_eq!(off.quit_by_keys(&lines("/ # QEMU: Terminated")), Exit::Quit);
+        assert_eq!(
+            off.quit_by_keys(&lines("kernel: all 5 frames returned")),
+            off
+        );
+        let five = Exit::Guest(Status::Program(5));
+        assert_eq!(five.quit_by_keys(&lines("QEMU: Terminated")), five);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
 use crate::arch::Arch;
 use crate::build::Artifacts;
 use crate::cli::Boot;
-use crate::error::Result;
-use crate::qemu::{status_meaning, Exit, Machine};
+use crate::error::{Context, Result};
+use crate::qemu::{Exit, Machine};
 use crate::qemu_tests::{missing, present, AccelPolicy, QemuTest};
 use crate::report::secs;
 use crate::session::{self, Ended, Input, Outcome, Watch};
@@ -139,17 +139,22 @@ pub(crate) fn boot_once(
     accel: Accel,
     banner_timeout: Option<Duration>,
 ) -> Result<Outcome> {
+    let padded = match test.add_zeros {
+        Some((guest, bytes)) => Some(initrd_with_zeros(art, guest, bytes)?),
+        None => None,
+    };
     let m = Machine {
         arch: test.arch,
         boot: test.boot,
         accel,
         smp: 1,
-        mem: "512M",
+        mem: test.mem,
         kernel: &art.kernel,
-        initrd: &art.initrd,
+        initrd: padded.as_ref().unwrap_or(&art.initrd),
         iso: iso.map(PathBuf::as_path),
         cmdline: test.cmdline,
         gdb: false,
+        console: crate::qemu::Console::Plain,
     };
     let input = test
         .input
@@ -169,10 +174,31 @@ pub(crate) fn boot_once(
     session::run(m.command()?, &watch)
 }
 
+/// The artifacts' initrd plus a file of `bytes` zero bytes at `guest`
+/// (for tests of big ramdisks); made once, rebuilt when it changed.
+fn initrd_with_zeros(art: &Artifacts, guest: &str, bytes: u64) -> Result<PathBuf> {
+    let dir = crate::paths::out_dir(art.arch);
+    let zeros = dir.join(format!("zeros-{bytes}.bin"));
+    if std::fs::metadata(&zeros).map(|m| m.len()).ok() != Some(bytes) {
+        let f = std::fs::File::create(&zeros)
+            .with_context(|| format!("creating {}", zeros.display()))?;
+        f.set_len(bytes)
+            .with_context(|| format!("sizing {}", zeros.display()))?;
+    }
+    let mut adds = art.programs.clone();
+    adds.push(crate::cli::AddSpec {
+        host: zeros,
+        guest: guest.into(),
+    });
+    let out = dir.join(format!("initrd-zeros-{bytes}.cpio"));
+    crate::initrd::write(art.arch, &adds, &out)?;
+    Ok(out)
+}
+
 /// True if a KVM attempt looks like KVM's fault rather than the kernel's:
 /// no banner, and no failure status reported by the guest.
 fn kvm_suspect(o: &Outcome) -> bool {
-    o.banner_after.is_none() && !matches!(o.exit, Exit::Guest(s) if s != 0)
+    o.banner_after.is_none() && !matches!(o.exit, Exit::Guest(s) if !s.is_ok())
 }
 
 /// Judges an outcome against the test's expectations.
@@ -197,12 +223,11 @@ pub fn judge(test: &QemuTest, o: &Outcome, accel: Accel) -> Verdict {
     }
     if o.ended == Ended::Exited {
         match o.exit {
-            Exit::Guest(s) if s == test.status => {}
+            Exit::Guest(s) if s.satisfies(test.status) => {}
             Exit::Guest(s) => problems.push(format!(
-                "status {s} ({}), expected {} ({})",
-                status_meaning(s),
-                test.status,
-                status_meaning(test.status)
+                "{}, expected {}",
+                s.describe(),
+                test.status.describe()
             )),
             other => problems.push(other.describe()),
         }
@@ -352,6 +377,7 @@ pub fn run_all(
 mod tests {
     use super::*;
     use crate::qemu_tests::{TESTS, X86_64};
+    use crate::status::{Kernel, Status};
 
     fn outcome(lines: &[&str], exit: Exit, ended: Ended) -> Outcome {
         Outcome {
@@ -380,29 +406,33 @@ mod tests {
             name: "t",
             expect: &["PANIC:", "backtrace:"],
             reject: &[],
-            status: 2,
+            status: Status::Kernel(Kernel::Panic),
             ..X86_64
         };
         let ok = outcome(
             &["PANIC: boom", "backtrace:"],
-            Exit::Guest(2),
+            Exit::Guest(Status::Kernel(Kernel::Panic)),
             Ended::Exited,
         );
         assert_eq!(judge(&T, &ok, Accel::Tcg), Verdict::Pass);
 
-        let wrong = outcome(&["PANIC: boom"], Exit::Guest(3), Ended::Exited);
+        let wrong = outcome(
+            &["PANIC: boom"],
+            Exit::Guest(Status::Program(2)),
+            Ended::Exited,
+        );
         let Verdict::Fail(why) = judge(&T, &wrong, Accel::Tcg) else {
             panic!()
         };
         assert!(
-            why.contains("status 3 (CPU exception), expected 2 (kernel panic)"),
+            why.contains("program exit status 2, expected kernel status: kernel panic"),
             "{why}"
         );
         assert!(why.contains("missing \"backtrace:\""), "{why}");
 
         let faulted = outcome(
             &["PANIC: boom", "backtrace:", "FAULT: #GP"],
-            Exit::Guest(2),
+            Exit::Guest(Status::Kernel(Kernel::Panic)),
             Ended::Exited,
         );
         let with_reject = QemuTest {
@@ -431,9 +461,9 @@ mod tests {
     fn kvm_suspicion() {
         let mut o = outcome(&[], Exit::Signal, Ended::NoBanner);
         assert!(kvm_suspect(&o));
-        o.exit = Exit::Guest(3);
+        o.exit = Exit::Guest(Status::Kernel(Kernel::Fault));
         assert!(!kvm_suspect(&o), "a guest-reported fault is the kernel's");
-        o.exit = Exit::Guest(0);
+        o.exit = Exit::Guest(Status::Ok);
         o.banner_after = Some(Duration::from_millis(5));
         assert!(!kvm_suspect(&o));
     }

@@ -4,6 +4,7 @@
 
 use crate::arch::Arch;
 use crate::cli::Boot;
+use crate::status::{Kernel, Status};
 
 /// Which accelerators a test runs under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,11 +42,17 @@ pub struct QemuTest {
     pub expect: &'static [&'static str],
     /// Patterns that must match no serial line.
     pub reject: &'static [&'static str],
-    /// Expected guest status (0 ok, 1 self-test failed, 2 panic, 3 fault).
-    pub status: u8,
+    /// Expected guest status: a program's exit status or a kernel status
+    /// ([`Status::Ok`] also accepts a program status of 0).
+    pub status: Status,
     /// The run must end in the kernel's deadlock report (the harness then
     /// stops QEMU; `status` is not checked).
     pub deadlock: bool,
+    /// Guest memory in QEMU syntax.
+    pub mem: &'static str,
+    /// A file of this many zero bytes put in the initrd at this guest
+    /// path (a test's own initrd, `target/exov6/<arch>/initrd-zeros-N.cpio`).
+    pub add_zeros: Option<(&'static str, u64)>,
 }
 
 /// Defaults for an x86_64 direct-boot test.
@@ -58,8 +65,10 @@ pub const X86_64: QemuTest = QemuTest {
     input: &[],
     expect: &[],
     reject: CLEAN,
-    status: 0,
+    status: Status::Ok,
     deadlock: false,
+    mem: "512M",
+    add_zeros: None,
 };
 
 /// What a test that expects a clean run must never print.
@@ -181,7 +190,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "cmdline-unknown",
-        cmdline: "shutdown bogus=1",
+        cmdline: "shutdown bogus=1 utest=hello",
         expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
         reject: &["PANIC:", "FAULT:"],
         ..X86_64
@@ -191,7 +200,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
         reject: &["FAULT:", "cmdline: unknown"],
-        status: 2,
+        status: Status::Kernel(Kernel::Panic),
         ..X86_64
     },
     QemuTest {
@@ -199,7 +208,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..X86_64
     },
     QemuTest {
@@ -207,7 +216,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..X86_64
     },
     QemuTest {
@@ -251,7 +260,7 @@ pub const TESTS: &[QemuTest] = &[
         ..X86_64
     },
     QemuTest {
-        name: "user-deadlock",
+        name: "deadlock-report",
         cmdline: "shutdown utest=deadlock",
         expect: &[
             "utest deadlock: the timed wait ended; now waiting for ever",
@@ -289,6 +298,7 @@ pub const TESTS: &[QemuTest] = &[
             "root: exited",
             "kernel: frames not returned",
         ],
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     QemuTest {
@@ -312,7 +322,7 @@ pub const TESTS: &[QemuTest] = &[
             "kernel: frames not returned",
         ],
         // The machine's status is the root task's exit code.
-        status: 101,
+        status: Status::Program(101),
         ..X86_64
     },
     user_test!("upcall-pf"),
@@ -330,6 +340,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     QemuTest {
@@ -344,6 +355,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("ipc"),
@@ -373,6 +385,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("mmio"),
@@ -387,6 +400,7 @@ pub const TESTS: &[QemuTest] = &[
             FRAMES_RETURNED,
         ],
         reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
     user_test!("quota"),
@@ -432,7 +446,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..I386
     },
     QemuTest {
@@ -440,7 +454,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
-        status: 3,
+        status: Status::Kernel(Kernel::Fault),
         ..I386
     },
     QemuTest {
@@ -460,7 +474,7 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
         reject: &["FAULT:", "cmdline: unknown"],
-        status: 2,
+        status: Status::Kernel(Kernel::Panic),
         ..I386
     },
     QemuTest {
@@ -558,7 +572,9 @@ mod tests {
                 t.name
             );
             assert!(
-                t.cmdline.contains("shutdown") || t.cmdline.contains("ktest=") || t.status != 0,
+                t.cmdline.contains("shutdown")
+                    || t.cmdline.contains("ktest=")
+                    || t.status != Status::Ok,
                 "{} would never power off",
                 t.name
             );
@@ -577,7 +593,12 @@ mod tests {
         assert!(user.len() >= 9);
         for t in user {
             assert_eq!(t.arch, Arch::X86_64, "{}", t.name);
-            assert!(t.expect.contains(&"kernel: root task gone"), "{}", t.name);
+            // A deadlock report ends the run before the root task is gone.
+            assert!(
+                t.deadlock || t.expect.contains(&"kernel: root task gone"),
+                "{}",
+                t.name
+            );
             assert!(
                 t.reject.contains(&"kernel: frames not returned"),
                 "{}: no leak check",
@@ -597,6 +618,7 @@ mod tests {
                 let pass = format!("utest {name}: pass");
                 assert!(
                     t.expect.iter().any(|e| *e == pass)
+                        || t.deadlock
                         || [
                             "fault",
                             "panic",

@@ -260,7 +260,9 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
     let stderr = err_thread
         .map(|t| t.join().unwrap_or_default())
         .unwrap_or_default();
-    let exit = Exit::from_status(status).widened(&lines);
+    let exit = Exit::from_status(status)
+        .widened(&lines)
+        .quit_by_keys(&lines);
     Ok(Outcome {
         lines,
         exit,
@@ -316,7 +318,7 @@ mod tests {
             out.lines,
             ["noise", "ExoV6 v0 (x86_64) booted via pvh", "last"]
         );
-        assert_eq!(out.exit, Exit::Guest(2));
+        assert_eq!(out.exit, Exit::Guest(crate::status::Status::Program(2)));
         assert_eq!(out.ended, Ended::Exited);
         assert!(out.banner_after.is_some());
         assert_eq!(out.stderr, "oops\n");

@@ -31,12 +31,13 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     // The C test suite in ExoV6 (`linux-ctest-*`), made after the host runs.
     let ctest_guests = crate::ctests_guest::any_selected(selected);
     let smoke = selected(BENCH_SMOKE);
+    let sessions = crate::session_tests::selected(selected);
     let arches: BTreeSet<Arch> = Arch::ALL
         .into_iter()
         .filter(|a| {
             selected(&format!("build-{a}"))
                 || cases.iter().any(|c| c.test.arch == *a)
-                || ((smoke || ctest_guests) && *a == Arch::X86_64)
+                || ((smoke || ctest_guests || !sessions.is_empty()) && *a == Arch::X86_64)
         })
         .collect();
     let lints: Vec<_> = host_checks::LINTS
@@ -52,6 +53,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         && !smoke
         && !ctests
         && !ctest_guests
+        && sessions.is_empty()
     {
         println!(
             "no step matches --filter {:?}",
@@ -64,7 +66,9 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if (!cases.is_empty() || smoke || ctests || ctest_guests) && !opts.no_deps {
+    if (!cases.is_empty() || smoke || ctests || ctest_guests || !sessions.is_empty())
+        && !opts.no_deps
+    {
         match deps::ensure(deps::ALL) {
             Ok(report) => println!("deps: {report}"),
             Err(e) => {
@@ -164,6 +168,12 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         }
     }
 
+    // (d2) The session tests: ExoV6 on a pseudo-terminal, used as a
+    // person uses `cargo xtask run`.
+    if !sessions.is_empty() {
+        run_sessions(&sessions, &prepared, opts, &mut tally);
+    }
+
     // (e) The benchmarks run and produce numbers (no timing is judged).
     if smoke {
         match prepared.artifacts.get(&Arch::X86_64) {
@@ -179,4 +189,66 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     println!("total time {}", secs(started.elapsed()));
     println!("{}", tally.closing_line());
     Ok(if tally.failed > 0 { 1 } else { 0 })
+}
+
+/// Runs the session tests (in parallel when `--jobs` allows) under the
+/// accelerator `cargo xtask run` would use, and records them.
+fn run_sessions(
+    tests: &[&'static crate::session_tests::SessionTest],
+    prepared: &Prepared,
+    opts: &TestOpts,
+    tally: &mut Tally,
+) {
+    let art = match prepared.artifacts.get(&Arch::X86_64) {
+        Some(Ok(art)) => art,
+        _ => {
+            for t in tests {
+                tally.fail(t.name, "the x86_64 build failed", &[] as &[&str]);
+            }
+            return;
+        }
+    };
+    let choice = match crate::accel_cache::choose(opts.accel, art) {
+        Ok(c) => c,
+        Err(e) => {
+            for t in tests {
+                tally.fail(t.name, &e.to_string(), &[] as &[&str]);
+            }
+            return;
+        }
+    };
+    println!(
+        "session tests: accelerator {} ({})",
+        choice.accel.name(),
+        choice.why
+    );
+    let outcomes: Vec<_> = if opts.jobs >= 2 {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = tests
+                .iter()
+                .map(|t| s.spawn(|| crate::session_tests::run(t, art, &choice)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a session test thread panicked"))
+                .collect()
+        })
+    } else {
+        tests
+            .iter()
+            .map(|t| crate::session_tests::run(t, art, &choice))
+            .collect()
+    };
+    for (t, o) in tests.iter().zip(outcomes) {
+        match o.verdict {
+            Ok(note) => {
+                let sep = if note.is_empty() { "" } else { "; " };
+                tally.pass(
+                    t.name,
+                    &format!("{}, {}{sep}{note}", secs(o.elapsed), o.accel.name()),
+                );
+            }
+            Err(why) => tally.fail(t.name, &why, &o.tail),
+        }
+    }
 }

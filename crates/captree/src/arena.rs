@@ -6,19 +6,34 @@
 //! An index whose generation would wrap is retired (never put back on the
 //! free list), so a stale address can never match again. Indices are
 //! `u32`: when no index is left, [`GenArena::insert`] refuses.
+//!
+//! The free list is threaded through the free entries themselves, so
+//! removing never allocates (tearing things down must never need memory);
+//! inserting may grow the vector, fallibly.
 
 use alloc::vec::Vec;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 enum Entry<T> {
-    Live { generation: u32, value: T },
-    Free { generation: u32 },
+    Live {
+        generation: u32,
+        value: T,
+    },
+    /// `next`: the next free entry's index ([`NONE`] ends the list).
+    Free {
+        generation: u32,
+        next: u32,
+    },
 }
+
+/// The end of the free list.
+const NONE: u32 = u32::MAX;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct GenArena<T> {
     entries: Vec<Entry<T>>,
-    free: Vec<u32>,
+    /// The first free entry, or [`NONE`].
+    free: u32,
     live: usize,
 }
 
@@ -26,7 +41,7 @@ impl<T> GenArena<T> {
     pub(crate) const fn new() -> Self {
         GenArena {
             entries: Vec::new(),
-            free: Vec::new(),
+            free: NONE,
             live: 0,
         }
     }
@@ -36,31 +51,35 @@ impl<T> GenArena<T> {
         self.live
     }
 
-    /// True if [`insert`](Self::insert) would succeed.
-    pub(crate) fn has_room(&self) -> bool {
-        !self.free.is_empty() || self.entries.len() < u32::MAX as usize
+    /// Makes sure [`insert`](Self::insert) succeeds without allocating:
+    /// false if no index or no memory is left.
+    pub(crate) fn reserve(&mut self) -> bool {
+        if self.free != NONE {
+            return true;
+        }
+        self.entries.len() < (u32::MAX - 1) as usize && self.entries.try_reserve(1).is_ok()
     }
 
     /// Stores `value`, returning its `(index, generation)`, or gives the
-    /// value back if no index is left.
+    /// value back if no index or no memory is left.
     pub(crate) fn insert(&mut self, value: T) -> Result<(u32, u32), T> {
-        if let Some(index) = self.free.pop() {
+        if self.free != NONE {
+            let index = self.free;
             let slot = &mut self.entries[index as usize];
-            let generation = match slot {
-                Entry::Free { generation } => *generation,
+            let (generation, next) = match slot {
+                Entry::Free { generation, next } => (*generation, *next),
                 // The free list only holds free entries.
-                Entry::Live { generation, .. } => *generation,
+                Entry::Live { .. } => return Err(value),
             };
             *slot = Entry::Live { generation, value };
+            self.free = next;
             self.live += 1;
             return Ok((index, generation));
         }
-        let Ok(index) = u32::try_from(self.entries.len()) else {
-            return Err(value);
-        };
-        if index == u32::MAX {
+        if !self.reserve() {
             return Err(value);
         }
+        let index = self.entries.len() as u32;
         self.entries.push(Entry::Live {
             generation: 0,
             value,
@@ -96,16 +115,17 @@ impl<T> GenArena<T> {
             Entry::Live { generation: g, .. } if *g == generation => {}
             _ => return None,
         }
-        let next = generation.checked_add(1);
+        let bumped = generation.checked_add(1);
         let old = core::mem::replace(
             slot,
             Entry::Free {
-                generation: next.unwrap_or(u32::MAX),
+                generation: bumped.unwrap_or(u32::MAX),
+                next: if bumped.is_some() { self.free } else { NONE },
             },
         );
         self.live -= 1;
-        if next.is_some() {
-            self.free.push(index);
+        if bumped.is_some() {
+            self.free = index;
         }
         match old {
             Entry::Live { value, .. } => Some(value),

@@ -23,13 +23,20 @@ impl<K> CapSystem<K> {
         let mut referenced = 0usize;
         for (ci, cg, space) in self.cspaces.iter() {
             let cspace = CSpaceId::new(ci, cg);
-            for (i, content) in space.slots.iter().enumerate() {
-                let Some(n) = *content else { continue };
+            let mut used = 0;
+            for (i, n) in space.occupied() {
+                used += 1;
                 let node = self.tree.try_get(n).ok_or("slot names a free node")?;
-                if node.cap.slot != SlotAddr::new(cspace, i as u32) {
+                if node.cap.slot != SlotAddr::new(cspace, i) {
                     return Err("node's slot address does not point back");
                 }
+                if i >= space.backed() {
+                    return Err("a filled slot lies past the high mark");
+                }
                 referenced += 1;
+            }
+            if used != space.used() {
+                return Err("a space's count of capabilities is wrong");
             }
         }
         if referenced != self.tree.len() {

@@ -2,26 +2,41 @@
 //! when it is created. A slot holds nothing or the tree node of one
 //! capability.
 //!
-//! The table is backed lazily: its vector only reaches as far as the
-//! highest slot ever filled. A slot beyond the vector's end is empty, and
-//! filling one grows the vector to it, so a space of
-//! [`MAX_CSPACE_SLOTS`] slots that uses the first few costs memory for
-//! those few.
+//! The table is backed lazily, in chunks of [`CHUNK`] slots: a directory
+//! of chunks, each allocated when a slot in it is first filled. A space of
+//! [`MAX_CSPACE_SLOTS`] slots that uses the first few costs one chunk, and
+//! no allocation is ever larger than a chunk or the directory (a few KiB),
+//! so a big space never needs a big contiguous run of memory. Filling a
+//! slot may need memory: [`CSpace::reserve`] gets it first, fallibly, so
+//! [`CSpace::set`] never allocates and emptying slots never does.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::tree::NodeIdx;
 use crate::CapError;
 
 /// The most slots one capability space may have.
-pub const MAX_CSPACE_SLOTS: u32 = 1 << 16;
+pub const MAX_CSPACE_SLOTS: u32 = 1 << 20;
+
+/// Slots per chunk of the table.
+const CHUNK: usize = 1024;
+
+/// The content of an empty slot in a chunk.
+const EMPTY: NodeIdx = NodeIdx::MAX;
 
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct CSpace {
     /// The number of slots (indices `0..size` are valid).
     size: u32,
-    /// Slots `0..slots.len()`; every slot past the end is empty.
-    pub slots: Vec<Option<NodeIdx>>,
+    /// One past the highest slot ever filled.
+    high: u32,
+    /// Capabilities in it.
+    used: u32,
+    /// Being destroyed: nothing new may be put in it.
+    closed: bool,
+    /// Chunk `i` holds slots `i * CHUNK ..`; a missing chunk is empty.
+    chunks: Vec<Option<Box<[NodeIdx]>>>,
 }
 
 impl CSpace {
@@ -30,7 +45,10 @@ impl CSpace {
     pub(crate) fn new(size: u32) -> Self {
         CSpace {
             size,
-            slots: Vec::new(),
+            high: 0,
+            used: 0,
+            closed: false,
+            chunks: Vec::new(),
         }
     }
 
@@ -38,11 +56,20 @@ impl CSpace {
         self.size
     }
 
-    /// The number of slots backed by memory (one past the highest slot
-    /// ever filled, at most).
+    /// One past the highest slot ever filled (memory is held, a chunk at
+    /// a time, only for the chunks slots below it were filled in).
     pub(crate) fn backed(&self) -> u32 {
-        // Never more than `size`, so it fits.
-        self.slots.len() as u32
+        self.high
+    }
+
+    /// Capabilities in the space.
+    pub(crate) fn used(&self) -> u32 {
+        self.used
+    }
+
+    /// Refuses every later fill (the space is being torn down).
+    pub(crate) fn close(&mut self) {
+        self.closed = true;
     }
 
     /// The content of slot `index` (`BadSlot` unless `index < size`).
@@ -50,22 +77,92 @@ impl CSpace {
         if index >= self.size {
             return Err(CapError::BadSlot);
         }
-        Ok(self.slots.get(index as usize).copied().flatten())
+        let (c, i) = (index as usize / CHUNK, index as usize % CHUNK);
+        let n = match self.chunks.get(c) {
+            Some(Some(chunk)) => chunk[i],
+            _ => EMPTY,
+        };
+        Ok((n != EMPTY).then_some(n))
     }
 
-    /// Writes slot `index` (ignored unless `index < size`), growing the
-    /// vector to reach it when something is put there.
+    /// Makes sure slot `index` can be filled without allocating:
+    /// `BadCSpace` if the space is closed, `Exhausted` if there is no
+    /// memory for its chunk (nothing changes then but spare capacity).
+    pub(crate) fn reserve(&mut self, index: u32) -> Result<(), CapError> {
+        if self.closed {
+            return Err(CapError::BadCSpace);
+        }
+        if index >= self.size {
+            return Err(CapError::BadSlot);
+        }
+        let c = index as usize / CHUNK;
+        if c >= self.chunks.len() {
+            self.chunks
+                .try_reserve_exact(c + 1 - self.chunks.len())
+                .map_err(|_| CapError::Exhausted)?;
+            self.chunks.resize_with(c + 1, || None);
+        }
+        if self.chunks[c].is_none() {
+            let mut v: Vec<NodeIdx> = Vec::new();
+            v.try_reserve_exact(CHUNK)
+                .map_err(|_| CapError::Exhausted)?;
+            v.resize(CHUNK, EMPTY);
+            self.chunks[c] = Some(v.into_boxed_slice());
+        }
+        Ok(())
+    }
+
+    /// Writes slot `index` (ignored unless `index < size`). Putting
+    /// something in a slot needs its chunk, which [`reserve`](Self::reserve)
+    /// made; emptying one never allocates.
     pub(crate) fn set(&mut self, index: u32, content: Option<NodeIdx>) {
         if index >= self.size {
             return;
         }
-        let i = index as usize;
-        if i >= self.slots.len() {
-            if content.is_none() {
-                return;
-            }
-            self.slots.resize(i + 1, None);
+        let (c, i) = (index as usize / CHUNK, index as usize % CHUNK);
+        let Some(Some(chunk)) = self.chunks.get_mut(c) else {
+            // Not reserved: only emptying an empty slot can land here.
+            return;
+        };
+        let old = core::mem::replace(&mut chunk[i], content.unwrap_or(EMPTY));
+        match (old != EMPTY, content.is_some()) {
+            (false, true) => self.used += 1,
+            (true, false) => self.used -= 1,
+            _ => {}
         }
-        self.slots[i] = content;
+        if content.is_some() {
+            self.high = self.high.max(index + 1);
+        }
+    }
+
+    /// The occupied slots with their nodes, in slot order.
+    pub(crate) fn occupied(&self) -> impl Iterator<Item = (u32, NodeIdx)> + '_ {
+        self.chunks
+            .iter()
+            .enumerate()
+            .filter_map(|(c, chunk)| chunk.as_ref().map(|chunk| (c, chunk)))
+            .flat_map(|(c, chunk)| {
+                chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &n)| n != EMPTY)
+                    .map(move |(i, &n)| ((c * CHUNK + i) as u32, n))
+            })
+    }
+
+    /// The occupied slot with the highest index, if any, dropping the
+    /// empty chunks past it (for tearing a closed space down: it frees
+    /// memory and never takes any).
+    pub(crate) fn last_occupied(&mut self) -> Option<(u32, NodeIdx)> {
+        while let Some(last) = self.chunks.last() {
+            let c = self.chunks.len() - 1;
+            if let Some(chunk) = last {
+                if let Some(i) = chunk.iter().rposition(|&n| n != EMPTY) {
+                    return Some(((c * CHUNK + i) as u32, chunk[i]));
+                }
+            }
+            self.chunks.pop();
+        }
+        None
     }
 }

@@ -127,6 +127,7 @@ impl<K> CapSystem<K> {
     pub fn move_cap(&mut self, src: SlotAddr, dst: SlotAddr) -> Result<(), CapError> {
         let n = self.occupied(src)?;
         self.vacant(dst)?;
+        self.reserve_slot(dst)?;
         self.set_slot(src, None);
         self.set_slot(dst, Some(n));
         self.tree.set_slot(n, dst);
@@ -135,7 +136,8 @@ impl<K> CapSystem<K> {
 
     /// Adds a child capability naming an existing object; checks done.
     fn add_child(&mut self, parent: NodeIdx, cap: CapData) -> Result<(), CapError> {
-        if !self.tree.has_room() {
+        self.reserve_slot(cap.slot)?;
+        if !self.tree.reserve() {
             return Err(CapError::Exhausted);
         }
         let n = self.tree.add(cap, Some(parent));
@@ -157,7 +159,10 @@ impl<K> CapSystem<K> {
         object: K,
         rights: Rights,
     ) -> Result<ObjectId, RootError<K>> {
-        if !self.tree.has_room() || !self.objects.has_room() {
+        if let Err(error) = self.reserve_slot(dst) {
+            return Err(RootError { error, object });
+        }
+        if !self.tree.reserve() || !self.objects.reserve() {
             return Err(RootError {
                 error: CapError::Exhausted,
                 object,

@@ -76,25 +76,67 @@ impl<K> CapSystem<K> {
         })
     }
 
-    /// Deletes every capability in the space, in slot order and by the
-    /// deletion rule, then the space itself (its id becomes stale). Reports
-    /// to `on_removed` like [`revoke`](Self::revoke). Returns how many
-    /// capabilities were deleted.
+    /// Deletes every capability in the space, by the deletion rule, then
+    /// the space itself (its id becomes stale). Reports to `on_removed`
+    /// like [`revoke`](Self::revoke). Returns how many capabilities were
+    /// deleted. Never allocates.
     pub fn destroy_cspace(
         &mut self,
         cspace: CSpaceId,
         mut on_removed: impl FnMut(Removed<K>),
     ) -> Result<usize, CapError> {
+        let mut deleted = 0;
+        loop {
+            let step = self.destroy_cspace_some(cspace, usize::MAX, &mut on_removed)?;
+            deleted += step.deleted;
+            if step.done {
+                return Ok(deleted);
+            }
+        }
+    }
+
+    /// [`destroy_cspace`](Self::destroy_cspace) in bounded steps: closes
+    /// the space (nothing can be put in it any more), deletes at most
+    /// `max` of its capabilities (highest slot first), and once it is
+    /// empty removes it ([`RevokeProgress::done`]). Between steps the
+    /// state is an ordinary consistent one, so the caller may unlock and
+    /// deal with what was reported (in a buffer of its own, bounded by
+    /// `max`: each deleted capability reports at most two items). Never
+    /// allocates.
+    pub fn destroy_cspace_some(
+        &mut self,
+        cspace: CSpaceId,
+        max: usize,
+        mut on_removed: impl FnMut(Removed<K>),
+    ) -> Result<RevokeProgress, CapError> {
+        let (index, generation) = (cspace.index(), cspace.generation());
         let space = self
             .cspaces
-            .remove(cspace.index(), cspace.generation())
+            .get_mut(index, generation)
             .ok_or(CapError::BadCSpace)?;
+        space.close();
         let mut deleted = 0;
-        for n in space.slots.into_iter().flatten() {
+        while deleted < max {
+            let Some(space) = self.cspaces.get_mut(index, generation) else {
+                break;
+            };
+            let Some((_, n)) = space.last_occupied() else {
+                break;
+            };
             self.remove_reporting(n, &mut on_removed);
             deleted += 1;
         }
-        Ok(deleted)
+        let empty = self
+            .cspaces
+            .get(index, generation)
+            .is_none_or(|s| s.used() == 0);
+        if empty {
+            self.cspaces.remove(index, generation);
+        }
+        Ok(RevokeProgress {
+            deleted,
+            done: empty,
+        })
     }
 
     fn remove_reporting(&mut self, n: NodeIdx, on_removed: &mut impl FnMut(Removed<K>)) {

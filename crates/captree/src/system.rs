@@ -91,12 +91,7 @@ impl<K> CapSystem<K> {
         &self,
         cspace: CSpaceId,
     ) -> Result<impl Iterator<Item = u32> + '_, CapError> {
-        let space = self.space(cspace)?;
-        Ok(space
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| s.map(|_| i as u32)))
+        Ok(self.space(cspace)?.occupied().map(|(i, _)| i))
     }
 
     /// Number of live capability spaces.
@@ -212,6 +207,21 @@ impl<K> CapSystem<K> {
             None => Ok(()),
             Some(_) => Err(CapError::SlotOccupied),
         }
+    }
+
+    /// Capabilities in a capability space.
+    pub fn cspace_used(&self, cspace: CSpaceId) -> Result<u32, CapError> {
+        Ok(self.space(cspace)?.used())
+    }
+
+    /// Gets memory for filling a slot already checked to exist and be
+    /// empty (`Exhausted` if there is none; `BadCSpace` if the space is
+    /// being destroyed). Only spare capacity changes on refusal.
+    pub(crate) fn reserve_slot(&mut self, slot: SlotAddr) -> Result<(), CapError> {
+        self.cspaces
+            .get_mut(slot.cspace.index(), slot.cspace.generation())
+            .ok_or(CapError::BadCSpace)?
+            .reserve(slot.index)
     }
 
     /// Writes a slot already checked to exist.

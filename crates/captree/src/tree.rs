@@ -34,18 +34,45 @@ pub(crate) struct CapNode {
     pub next: Option<NodeIdx>,
 }
 
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
+/// A place in the pool.
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum Place {
+    Live(CapNode),
+    /// Free; the next free place ([`NONE`] ends the list).
+    Free(NodeIdx),
+}
+
+/// The end of the free list.
+const NONE: NodeIdx = NodeIdx::MAX;
+
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Tree {
-    nodes: Vec<Option<CapNode>>,
-    free: Vec<NodeIdx>,
+    nodes: Vec<Place>,
+    /// The first free place, or [`NONE`].
+    free: NodeIdx,
     live: usize,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree::new()
+    }
+}
+
+impl Place {
+    fn live(&self) -> Option<&CapNode> {
+        match self {
+            Place::Live(n) => Some(n),
+            Place::Free(_) => None,
+        }
+    }
 }
 
 impl Tree {
     pub(crate) const fn new() -> Self {
         Tree {
             nodes: Vec::new(),
-            free: Vec::new(),
+            free: NONE,
             live: 0,
         }
     }
@@ -54,28 +81,33 @@ impl Tree {
         self.live
     }
 
-    /// True if [`add`](Self::add) has an index to give.
-    pub(crate) fn has_room(&self) -> bool {
-        !self.free.is_empty() || self.nodes.len() < u32::MAX as usize
+    /// Makes sure [`add`](Self::add) needs no allocation: false if no
+    /// index or no memory is left.
+    pub(crate) fn reserve(&mut self) -> bool {
+        if self.free != NONE {
+            return true;
+        }
+        self.nodes.len() < (NONE - 1) as usize && self.nodes.try_reserve(1).is_ok()
     }
 
     /// The node `n`. Indices reach here only from slots and tree links,
     /// which always name live nodes (see `consistency`).
     pub(crate) fn get(&self, n: NodeIdx) -> &CapNode {
         self.nodes[n as usize]
-            .as_ref()
+            .live()
             .expect("tree link names a free node")
     }
 
     fn get_mut(&mut self, n: NodeIdx) -> &mut CapNode {
-        self.nodes[n as usize]
-            .as_mut()
-            .expect("tree link names a free node")
+        match &mut self.nodes[n as usize] {
+            Place::Live(node) => node,
+            Place::Free(_) => panic!("tree link names a free node"),
+        }
     }
 
     /// The node `n` if it is live (for the consistency checker).
     pub(crate) fn try_get(&self, n: NodeIdx) -> Option<&CapNode> {
-        self.nodes.get(n as usize)?.as_ref()
+        self.nodes.get(n as usize)?.live()
     }
 
     /// Every live node with its index.
@@ -83,7 +115,7 @@ impl Tree {
         self.nodes
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| n.as_ref().map(|n| (i as NodeIdx, n)))
+            .filter_map(|(i, n)| n.live().map(|n| (i as NodeIdx, n)))
     }
 
     pub(crate) fn set_slot(&mut self, n: NodeIdx, slot: SlotAddr) {
@@ -91,7 +123,7 @@ impl Tree {
     }
 
     /// Adds a node, as the first child of `parent` or as a root. The
-    /// caller checked [`has_room`](Self::has_room).
+    /// caller made room with [`reserve`](Self::reserve).
     pub(crate) fn add(&mut self, cap: CapData, parent: Option<NodeIdx>) -> NodeIdx {
         let next = parent.and_then(|p| self.get(p).first_child);
         let node = CapNode {
@@ -101,17 +133,18 @@ impl Tree {
             prev: None,
             next,
         };
-        let n = match self.free.pop() {
-            Some(n) => {
-                self.nodes[n as usize] = Some(node);
-                n
+        let n = if self.free != NONE {
+            let n = self.free;
+            if let Place::Free(next) = self.nodes[n as usize] {
+                self.free = next;
             }
-            None => {
-                // Below u32::MAX by the caller's has_room() check.
-                let n = self.nodes.len() as NodeIdx;
-                self.nodes.push(Some(node));
-                n
-            }
+            self.nodes[n as usize] = Place::Live(node);
+            n
+        } else {
+            // Below NONE, and with capacity, by the caller's reserve().
+            let n = self.nodes.len() as NodeIdx;
+            self.nodes.push(Place::Live(node));
+            n
         };
         self.live += 1;
         if let Some(old_first) = next {
@@ -127,8 +160,11 @@ impl Tree {
     /// of `n`'s parent, in `n`'s position among its siblings, or roots if
     /// `n` was a root. Costs O(number of children of `n`).
     pub(crate) fn remove(&mut self, n: NodeIdx) -> CapData {
-        let node = self.nodes[n as usize].take().expect("removing a free node");
-        self.free.push(n);
+        let node = match core::mem::replace(&mut self.nodes[n as usize], Place::Free(self.free)) {
+            Place::Live(node) => node,
+            Place::Free(_) => panic!("removing a free node"),
+        };
+        self.free = n;
         self.live -= 1;
 
         // Re-parent the children, finding the last one.

@@ -411,6 +411,66 @@ fn destroy_cspace_deletes_everything_in_it() {
 }
 
 #[test]
+fn destroy_cspace_in_steps_closes_the_space_first() {
+    let (mut s, a, b) = setup();
+    for i in 0..5 {
+        s.insert_root(at(b, i * 3), i, Rights::ALL).unwrap();
+    }
+    s.insert_root(at(a, 0), 9, Rights::ALL).unwrap();
+    let mut removed = Vec::new();
+    let step = s.destroy_cspace_some(b, 2, |r| removed.push(r)).unwrap();
+    assert_eq!(
+        step,
+        RevokeProgress {
+            deleted: 2,
+            done: false
+        }
+    );
+    // Highest slots first; each deleted capability reports the cap and
+    // its released object.
+    assert_eq!(deleted_slots(&removed), vec![at(b, 9), at(b, 12)]);
+    assert_eq!(removed.len(), 4);
+    ok(&s);
+    // A closed space takes nothing new, from inside or out.
+    assert_eq!(
+        s.insert_root(at(b, 1), 7, Rights::ALL).unwrap_err().error,
+        CapError::BadCSpace
+    );
+    assert_eq!(s.copy(at(a, 0), at(b, 1)), Err(CapError::BadCSpace));
+    assert_eq!(s.move_cap(at(a, 0), at(b, 1)), Err(CapError::BadCSpace));
+    assert!(s.identify(at(b, 0)).is_ok());
+    let step = s.destroy_cspace_some(b, 10, |_| {}).unwrap();
+    assert_eq!(
+        step,
+        RevokeProgress {
+            deleted: 3,
+            done: true
+        }
+    );
+    assert_eq!(s.cspace_size(b), Err(CapError::BadCSpace));
+    assert_eq!(s.cspace_count(), 1);
+    ok(&s);
+}
+
+#[test]
+fn big_spaces_fill_far_slots() {
+    let mut s = Sys::new();
+    let c = s.create_cspace(MAX_CSPACE_SLOTS).unwrap();
+    for i in [0, 1023, 1024, 500_000, MAX_CSPACE_SLOTS - 1] {
+        s.insert_root(at(c, i), i, Rights::ALL).unwrap();
+    }
+    assert_eq!(s.cspace_used(c), Ok(5));
+    assert_eq!(s.cspace_backed(c), Ok(MAX_CSPACE_SLOTS));
+    assert_eq!(
+        s.occupied_slots(c).unwrap().collect::<Vec<_>>(),
+        [0, 1023, 1024, 500_000, MAX_CSPACE_SLOTS - 1]
+    );
+    ok(&s);
+    assert_eq!(s.destroy_cspace(c, |_| {}), Ok(5));
+    assert_eq!(s.object_count(), 0);
+}
+
+#[test]
 fn lookup_reports_missing_rights() {
     let (mut s, a, _) = setup();
     s.insert_root(at(a, 0), 1, Rights::READ | Rights::MAP)

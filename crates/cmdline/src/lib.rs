@@ -44,7 +44,7 @@ mod selftest;
 mod words;
 
 pub use level::LogLevel;
-pub use options::{InitArgs, Options};
+pub use options::{InitArgs, Options, WinSize};
 pub use parse::parse;
 pub use parsed::{Parsed, MAX_PROBLEMS};
 pub use problem::Problem;

@@ -22,6 +22,9 @@ pub struct Options<'a> {
     /// `utest=NAME`: a user-space test the root task runs (the kernel
     /// passes its whole command line to the root task).
     pub utest: Option<&'a str>,
+    /// `winsize=COLSxROWS`: the console terminal's size, as the host's
+    /// terminal has it (`cargo xtask run` passes it); `None`: unknown.
+    pub winsize: Option<WinSize>,
     /// `init=PATH`: the first program to run. Every word after it on the
     /// line is one of its arguments (`argv[1..]`), see [`Options::init_args`].
     pub init: Option<&'a str>,
@@ -37,6 +40,7 @@ impl<'a> Options<'a> {
         panic: false,
         ktest: None,
         utest: None,
+        winsize: None,
         init: None,
         init_rest: "",
     };
@@ -77,6 +81,7 @@ impl PartialEq for Options<'_> {
             && self.panic == other.panic
             && self.ktest == other.ktest
             && self.utest == other.utest
+            && self.winsize == other.winsize
             && self.init == other.init
             && self.init_args().eq(other.init_args())
     }
@@ -86,7 +91,7 @@ impl Eq for Options<'_> {}
 
 /// Renders the options as a canonical command line that [`crate::parse`]
 /// reads back to equal options: only settings that differ from the default,
-/// in the order `log= shutdown panic ktest= utest= init= args…`, separated by single
+/// in the order `log= shutdown panic ktest= utest= winsize= init= args…`, separated by single
 /// spaces. An init path that is empty or contains whitespace (and no `"`) is
 /// quoted; init arguments are written exactly as they appeared on the line.
 impl fmt::Display for Options<'_> {
@@ -112,6 +117,9 @@ impl fmt::Display for Options<'_> {
         if let Some(test) = self.utest {
             word(f, format_args!("utest={test}"))?;
         }
+        if let Some(size) = self.winsize {
+            word(f, format_args!("winsize={size}"))?;
+        }
         if let Some(path) = self.init {
             let needs_quotes = path.is_empty()
                 || (path.contains(|c: char| c.is_ascii_whitespace()) && !path.contains('"'));
@@ -125,6 +133,39 @@ impl fmt::Display for Options<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A terminal's size in characters (`winsize=COLSxROWS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WinSize {
+    /// Columns, 1 to 9999.
+    pub cols: u16,
+    /// Rows, 1 to 9999.
+    pub rows: u16,
+}
+
+impl WinSize {
+    /// What a `winsize=` value should look like.
+    pub const EXPECTED: &'static str = "COLSxROWS, each 1 to 9999, e.g. 80x24";
+
+    /// Parses `COLSxROWS`.
+    pub fn from_value(v: &str) -> Option<WinSize> {
+        let (cols, rows) = v.split_once(['x', 'X'])?;
+        let number = |s: &str| {
+            let n: u16 = s.parse().ok()?;
+            (s.bytes().all(|b| b.is_ascii_digit()) && (1..=9999).contains(&n)).then_some(n)
+        };
+        Some(WinSize {
+            cols: number(cols)?,
+            rows: number(rows)?,
+        })
+    }
+}
+
+impl fmt::Display for WinSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.cols, self.rows)
     }
 }
 
@@ -189,6 +230,29 @@ mod tests {
             format!("{o}"),
             "log=trace shutdown panic ktest=heap init=\"/bin/my prog\" a \"b c\""
         );
+    }
+
+    #[test]
+    fn winsize_values() {
+        assert_eq!(
+            WinSize::from_value("120x40"),
+            Some(WinSize {
+                cols: 120,
+                rows: 40
+            })
+        );
+        assert_eq!(WinSize::from_value("80X24").map(|w| w.rows), Some(24));
+        for bad in [
+            "", "80", "x24", "80x", "0x24", "80x0", "+80x24", "10000x1", "80x24x1",
+        ] {
+            assert_eq!(WinSize::from_value(bad), None, "{bad}");
+        }
+        let o = Options {
+            winsize: WinSize::from_value("100x30"),
+            shutdown: true,
+            ..Options::DEFAULT
+        };
+        assert_eq!(format!("{o}"), "shutdown winsize=100x30");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! unknown, malformed and repeated options as [`Problem`]s.
 
 use crate::words::{unquote, words};
-use crate::{LogLevel, Parsed, Problem, SelfTest};
+use crate::{LogLevel, Parsed, Problem, SelfTest, WinSize};
 
 /// Which options have been set so far, to catch repeats.
 #[derive(Default)]
@@ -12,6 +12,7 @@ struct Seen {
     panic: bool,
     ktest: bool,
     utest: bool,
+    winsize: bool,
 }
 
 /// Parses a kernel command line. Never panics, whatever `line` holds.
@@ -25,6 +26,7 @@ struct Seen {
 /// | `panic` | [`crate::Options::panic`] |
 /// | `ktest=NAME` | [`crate::Options::ktest`], see [`SelfTest`] |
 /// | `utest=NAME` | [`crate::Options::utest`]: a test for the root task |
+/// | `winsize=COLSxROWS` | [`crate::Options::winsize`]: the console's size |
 /// | `init=PATH ARGS…` | [`crate::Options::init`]; ends option parsing |
 ///
 /// Every other word is a [`Problem::Unknown`]. A word with a problem is not
@@ -74,6 +76,9 @@ pub fn parse(line: &str) -> Parsed<'_> {
             "utest" => set_value(&mut seen.utest, name, value, "a test name", |v| {
                 options.utest = Some(v);
                 Some(())
+            }),
+            "winsize" => set_value(&mut seen.winsize, name, value, WinSize::EXPECTED, |v| {
+                WinSize::from_value(v).map(|size| options.winsize = Some(size))
             }),
             "shutdown" => set_flag(&mut seen.shutdown, name, value, &mut options.shutdown),
             "panic" => set_flag(&mut seen.panic, name, value, &mut options.panic),

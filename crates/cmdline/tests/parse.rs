@@ -264,3 +264,31 @@ fn utest_names_a_root_task_test() {
     assert_eq!(p.options.utest, Some("a"));
     assert_eq!(problems.len(), 2, "{problems:?}");
 }
+
+#[test]
+fn winsize_gives_the_console_size() {
+    let p = cmdline::parse("winsize=132x43 shutdown init=/bin/sh");
+    assert!(p.is_clean());
+    assert_eq!(
+        p.options.winsize,
+        Some(cmdline::WinSize {
+            cols: 132,
+            rows: 43
+        })
+    );
+    assert_eq!(parse("shutdown").options.winsize, None);
+    let p = parse("winsize=80 winsize=0x24 winsize=");
+    let problems: Vec<String> = p.problems().map(|x| x.to_string()).collect();
+    assert_eq!(p.options.winsize, None);
+    assert_eq!(
+        problems,
+        [
+            "bad value \"80\" for winsize= (expected COLSxROWS, each 1 to 9999, e.g. 80x24)",
+            "bad value \"0x24\" for winsize= (expected COLSxROWS, each 1 to 9999, e.g. 80x24)",
+            "missing value for winsize=",
+        ]
+    );
+    let p = parse("winsize=100x30 winsize=90x20");
+    assert_eq!(p.options.winsize.map(|w| w.cols), Some(100));
+    assert_eq!(p.options.to_string(), "winsize=100x30");
+}

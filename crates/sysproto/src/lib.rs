@@ -44,8 +44,9 @@ pub mod slots {
     pub const FIRST_IMAGE: u32 = 32;
     /// The first slot the library OS allocates itself.
     pub const FIRST_DYNAMIC: u32 = 1024;
-    /// Slots in a process's capability space.
-    pub const COUNT: u32 = 65536;
+    /// Slots in a process's capability space (one per page it holds, so
+    /// a process may use up to 4 GiB).
+    pub const COUNT: u32 = 1 << 20;
 }
 
 /// Virtual addresses every process shares.
@@ -55,7 +56,7 @@ pub mod layout {
     /// The library OS heap (grown by mapping, never by faults).
     pub const LIBOS_HEAP: u64 = 0x7e40_0000_0000;
     /// Most heap the library OS may grow to.
-    pub const LIBOS_HEAP_MAX: u64 = 32 << 20;
+    pub const LIBOS_HEAP_MAX: u64 = 256 << 20;
     /// A page-sized window the library OS maps frames at to fill them.
     pub const LIBOS_WINDOW: u64 = 0x7e7f_0000_0000;
     /// The mailbox: [`super::MAILBOX_PAGES`] pages shared with the server.
@@ -273,13 +274,19 @@ ops! {
     Stopped = 28,
     /// `a1` = frames: raise the process's memory quota by that much (the
     /// library OS asks when the kernel says `QuotaExceeded`). Result: the
-    /// frames granted.
+    /// frames granted. With no memory left the server's out-of-memory
+    /// policy kills the process holding the most (maybe the asker) first.
+    /// `a2` = 1: the kernel had no frame although the quota allowed one;
+    /// the policy runs at once (result 0: try again).
     Quota = 29,
+    /// The machine's memory for programs: `r1` = total frames, `r2` =
+    /// free frames (for `sysinfo`).
+    Meminfo = 30,
     /// `a1` = 1 if the caller ignores or blocks SIGTTOU: a write to the
     /// console by a background process while `TOSTOP` is set (the library
     /// OS asks only then, [`control::TTY_JOB`]). Result 0 (write),
     /// `-EIO` (an orphaned process group) or [`JOB_SIGNALLED`].
-    TtyWrite = 30,
+    TtyWrite = 31,
 }
 
 /// A handle number that names nothing.

@@ -259,7 +259,6 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
     // are routine (a library OS process each) and logged at debug level.
     if name == crate::roottask::NAME {
         println!("{name}: exited with code {}", code as i64);
-        ROOT_EXIT_CODE.store(code as u8, Ordering::Relaxed);
     } else {
         log::debug!("{name}: exited with code {}", code as i64);
     }
@@ -345,20 +344,23 @@ pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
+    if env.name == crate::roottask::NAME {
+        match how {
+            Ending::Exit(code) => power::root_exited(code),
+            Ending::Fault { .. } => power::root_ended(power::Status::RootFault),
+            Ending::Killed(_) => power::root_ended(power::Status::RootKilled),
+        }
+    }
     crate::sched::forget(id);
     rebuild_schedule(&ENVS.lock());
     paging::activate(0);
-    let mut orphans = Vec::new();
     {
         let mut envs = ENVS.lock();
         ipc::forget_env(id);
         notify::forget_env(id);
-        for (cid, e) in envs.iter_mut() {
+        for e in envs.values_mut() {
             if e.state == (State::BlockedReply { server: id }) {
                 e.wake_with(Error::NoPartner);
-            }
-            if e.parent == Some(id) {
-                orphans.push(*cid);
             }
         }
         if let Some(parent) = env.parent.and_then(|p| envs.get_mut(&p)) {
@@ -382,9 +384,9 @@ pub fn destroy(id: u32, how: Ending) {
             ipc::send_notice(&mut envs, ep, notice);
         }
     }
-    let mut removed = Vec::new();
-    let _ = CAPS.lock().destroy_cspace(env.cspace, |r| removed.push(r));
-    cap::settle(removed);
+    // In bounded steps with the reports on the stack: a teardown never
+    // needs fresh memory, however many capabilities the space held.
+    cap::destroy_cspace(env.cspace);
     {
         // Frames still held elsewhere forget this environment's mappings.
         let mut caps = CAPS.lock();
@@ -405,14 +407,19 @@ pub fn destroy(id: u32, how: Ending) {
         env.name,
         frames::free()
     );
-    for o in orphans {
+    // The environments it created end with it (found one at a time, so
+    // that nothing is collected).
+    loop {
+        let orphan = ENVS
+            .lock()
+            .iter()
+            .find(|(_, e)| e.parent == Some(id))
+            .map(|(cid, _)| *cid);
+        let Some(o) = orphan else { break };
         log::debug!("child: ended with its creator (env {id})");
         destroy(o, Ending::Exit(0));
     }
 }
-
-/// The root task's exit code, for the power-off status.
-static ROOT_EXIT_CODE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
 
 fn all_gone() -> ! {
     println!("kernel: root task gone");
@@ -423,9 +430,9 @@ fn all_gone() -> ! {
         println!("kernel: frames not returned: {before} before the root task, {now} now");
     }
     if SHUTDOWN_WHEN_DONE.load(Ordering::Relaxed) {
-        // The machine's exit status is the root task's exit code (its low
-        // byte): `cargo xtask run` reports what the root task reported.
-        power::exit_with(ROOT_EXIT_CODE.load(Ordering::Relaxed));
+        // The machine's exit status is the root task's: its exit code, or
+        // the kernel status of a root task killed (`power`).
+        power::exit_root();
     }
     console::echo_forever()
 }

@@ -102,59 +102,78 @@ pub(super) fn enforce_revocation(id: u32) {
     if shortfall == 0 {
         return;
     }
-    let mut removed = Vec::new();
-    let mut taken = Vec::new();
-    {
-        let mut caps = CAPS.lock();
-        // Only the slots that hold something (the space is backed lazily).
-        let occupied: Vec<u32> = caps
-            .occupied_slots(cspace)
-            .map(|it| it.collect())
-            .unwrap_or_default();
-        for i in occupied {
-            if taken.len() as u64 == shortfall {
+    // In steps: a few occupied slots at a time are looked at under the
+    // lock, and what was taken is settled after it (nothing collected).
+    let mut taken = 0u64;
+    let mut next = 0u32;
+    while taken < shortfall {
+        let mut batch = cap::Batch::new();
+        let mut found = 0;
+        let mut paddrs = [0u64; cap::BATCH_CAPS];
+        {
+            let mut caps = CAPS.lock();
+            let mut at = [0u32; cap::BATCH_CAPS];
+            let mut n = 0;
+            if let Ok(it) = caps.occupied_slots(cspace) {
+                for i in it.skip_while(|&i| i < next).take(cap::BATCH_CAPS) {
+                    at[n] = i;
+                    n += 1;
+                }
+            }
+            if n == 0 {
                 break;
             }
-            let slot = captree::SlotAddr::new(cspace, i);
-            let Ok(idn) = caps.identify(slot) else {
-                continue;
-            };
-            let KObject::Frame {
-                paddr, charged_to, ..
-            } = *idn.kind
-            else {
-                continue;
-            };
-            if charged_to != id {
-                continue;
-            }
-            let gone = captree::DeletedCap {
-                slot,
-                object: idn.object,
-                rights: idn.rights,
-                badge: idn.badge,
-            };
-            if let Ok(released) = caps.delete(slot) {
-                removed.push(captree::Removed::Cap(gone));
-                removed.extend(released.map(captree::Removed::Object));
-                taken.push(paddr);
+            next = at[n - 1] + 1;
+            for &i in &at[..n] {
+                if taken + found == shortfall {
+                    break;
+                }
+                let slot = captree::SlotAddr::new(cspace, i);
+                let Ok(idn) = caps.identify(slot) else {
+                    continue;
+                };
+                let KObject::Frame {
+                    paddr, charged_to, ..
+                } = *idn.kind
+                else {
+                    continue;
+                };
+                if charged_to != id {
+                    continue;
+                }
+                let gone = captree::DeletedCap {
+                    slot,
+                    object: idn.object,
+                    rights: idn.rights,
+                    badge: idn.badge,
+                };
+                if let Ok(released) = caps.delete(slot) {
+                    batch.push(captree::Removed::Cap(gone));
+                    if let Some(r) = released {
+                        batch.push(captree::Removed::Object(r));
+                    }
+                    paddrs[found as usize] = paddr;
+                    found += 1;
+                }
             }
         }
+        cap::settle_batch(batch);
+        for &paddr in &paddrs[..found as usize] {
+            note_repossessed(id, paddr);
+        }
+        taken += found;
     }
-    cap::settle(removed);
-    let mut envs = ENVS.lock();
-    if let Some(e) = envs.get_mut(&id) {
-        for paddr in &taken {
-            e.repossessed[(e.repossessed_count % abi::info::REPOSSESSED_SLOTS as u64) as usize] =
-                *paddr;
-            e.repossessed_count += 1;
-        }
+    log::info!("env {id}: revocation deadline passed; {taken} frames repossessed");
+}
+
+/// Records a frame the abort protocol took from `id` in its
+/// repossession vector.
+fn note_repossessed(id: u32, paddr: u64) {
+    if let Some(e) = ENVS.lock().get_mut(&id) {
+        e.repossessed[(e.repossessed_count % abi::info::REPOSSESSED_SLOTS as u64) as usize] = paddr;
+        e.repossessed_count += 1;
         write_info(e);
     }
-    log::info!(
-        "env {id}: revocation deadline passed; {} frames repossessed",
-        taken.len()
-    );
 }
 
 /// Maps a fresh info page into `aspace`; returns its frame.

@@ -1,5 +1,13 @@
 //! The kernel heap: `talc` as the global allocator, fed with physically
 //! contiguous runs of frames (through the direct map) when it runs out.
+//!
+//! The heap grows by 1 MiB at a time, or by just what an allocation needs
+//! when no 1 MiB run is free. Before a system call that may allocate,
+//! [`headroom`] makes sure some memory is free in the heap or can be had,
+//! so that the call fails with an error code instead of the allocator
+//! failing inside it; the few big allocations user space can cause
+//! (capability-space chunks, the capability tree and object arena) are
+//! fallible (`try_reserve`).
 
 use core::alloc::Layout;
 
@@ -46,8 +54,10 @@ static HEAP_BYTES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicU
 // from this heap) and claims memory nothing else owns.
 unsafe impl Source for FrameSource {
     fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
-        let want = (layout.size() + layout.align() + 4096).max(GROW_BYTES);
-        claim_frames(talc, want)
+        let need = layout.size() + layout.align() + 4096;
+        // A big run when there is one; else only what is needed (the free
+        // frames may be scattered).
+        claim_frames(talc, need.max(GROW_BYTES)).or_else(|()| claim_frames(talc, need))
     }
 }
 
@@ -58,6 +68,28 @@ static HEAP: TalcLock<spin::Mutex<()>, FrameSource, DefaultBinning> = TalcLock::
 pub fn init() -> Result<usize, &'static str> {
     claim_frames(&mut HEAP.lock(), INITIAL_BYTES).map_err(|_| "no memory for the kernel heap")?;
     Ok(size())
+}
+
+/// Free heap bytes a system call may count on (see [`headroom`]).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const HEADROOM_BYTES: usize = 256 << 10;
+
+/// True if the heap has [`HEADROOM_BYTES`] free, growing it if needed
+/// (only while `frames_left` frames stay free for page tables). A system
+/// call that may allocate is refused (`OutOfMemory`) when this is false.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn headroom(frames_left: usize) -> bool {
+    let mut talc = HEAP.lock();
+    if talc.counters().available_bytes >= HEADROOM_BYTES {
+        return true;
+    }
+    if frames::free() < frames_left + HEADROOM_BYTES / 4096 {
+        return false;
+    }
+    // Scattered free frames still do: a few pages at a time.
+    claim_frames(&mut talc, HEADROOM_BYTES)
+        .or_else(|()| claim_frames(&mut talc, 4 * 4096))
+        .is_ok()
 }
 
 /// Bytes of memory the heap owns.

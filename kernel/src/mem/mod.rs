@@ -28,6 +28,32 @@ pub struct MemorySummary {
     pub heap_bytes: usize,
 }
 
+/// Free memory (after the kernel, the ramdisk and the boot structures)
+/// below which the system cannot run: the kernel's reserve of 2048
+/// frames, its first heap, and room for the root task and a process.
+pub const MIN_FREE_BYTES: u64 = 16 << 20;
+
+/// Why memory could not be set up.
+pub enum InitError {
+    /// The boot information or memory map is unusable.
+    Broken(&'static str),
+    /// Too little memory is left after the kernel and the boot modules.
+    TooSmall {
+        /// RAM the machine has (every range that holds RAM).
+        ram_bytes: u64,
+        /// What is free of it once the kernel and its modules are loaded.
+        free_bytes: u64,
+        /// Bytes of boot modules (the ramdisk).
+        module_bytes: u64,
+    },
+}
+
+impl From<&'static str> for InitError {
+    fn from(e: &'static str) -> InitError {
+        InitError::Broken(e)
+    }
+}
+
 /// The usable physical ranges of the boot memory map (page aligned).
 static USABLE: spin::Mutex<alloc::vec::Vec<(u64, u64)>> = spin::Mutex::new(alloc::vec::Vec::new());
 
@@ -97,7 +123,7 @@ fn kind_of(k: MemKind) -> RegionKind {
 }
 
 /// Builds the memory map, the frame allocator, the page tables and the heap.
-pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
+pub fn init(info: &BootInfo) -> Result<MemorySummary, InitError> {
     let image = arch::image::layout();
     let mut map: MemoryMap<MAP_REGIONS> = MemoryMap::new();
     for r in info.regions() {
@@ -105,7 +131,7 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
             .map_err(|_| "too many memory-map entries")?;
     }
     if map.usable_bytes() == 0 {
-        return Err("the boot loader reported no usable memory");
+        return Err("the boot loader reported no usable memory".into());
     }
     let carve = |map: &mut MemoryMap<MAP_REGIONS>, s: u64, e: u64, k: RegionKind| {
         map.reserve(s, e, k)
@@ -143,6 +169,19 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
     }
 
     frames::init(&map)?;
+    let free_bytes = frames::free() as u64 * 4096;
+    if free_bytes < MIN_FREE_BYTES {
+        return Err(InitError::TooSmall {
+            ram_bytes: map
+                .regions()
+                .iter()
+                .filter(|r| !matches!(r.kind, RegionKind::Reserved | RegionKind::Bad))
+                .map(|r| r.end - r.start)
+                .sum(),
+            free_bytes,
+            module_bytes: info.modules().iter().map(|m| m.end - m.start).sum(),
+        });
+    }
     log::debug!(
         "memory: frame allocator ready at {} us",
         crate::time::now_us()
@@ -158,9 +197,10 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, &'static str> {
     }
     let paging = arch::paging::init(&ram[..n], &image, &arch::guard_pages(), &mut || {
         frames::alloc().ok()
-    })?;
+    })
+    .map_err(InitError::Broken)?;
     log::debug!("memory: page tables loaded at {} us", crate::time::now_us());
-    let heap_bytes = heap::init()?;
+    let heap_bytes = heap::init().map_err(InitError::Broken)?;
     *USABLE.lock() = map.usable_frames().collect();
     let mut regions: alloc::vec::Vec<(u64, u64)> =
         map.regions().iter().map(|r| (r.start, r.end)).collect();

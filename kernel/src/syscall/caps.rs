@@ -80,21 +80,19 @@ pub(super) fn delete(me: &Caller, s: u64) -> Results {
             badge: id.badge,
         };
         let released = caps.delete(s).map_err(cap::error)?;
-        let mut removed = vec![Removed::Cap(gone)];
-        removed.extend(released.map(Removed::Object));
+        let mut removed = cap::Batch::new();
+        removed.push(Removed::Cap(gone));
+        if let Some(r) = released {
+            removed.push(Removed::Object(r));
+        }
         removed
     };
-    cap::settle(removed);
+    cap::settle_batch(removed);
     Ok([0; 4])
 }
 
 pub(super) fn revoke(me: &Caller, s: u64) -> Results {
     let s = slot(me, s)?;
-    let mut removed = Vec::new();
-    let n = CAPS
-        .lock()
-        .revoke(s, |r| removed.push(r))
-        .map_err(cap::error)?;
-    cap::settle(removed);
+    let n = cap::revoke(s).map_err(cap::error)?;
     Ok([n as u64, 0, 0, 0])
 }

@@ -20,7 +20,7 @@ pub(super) fn charge(caps: &captree::CapSystem<KObject>, s: SlotAddr) -> Result<
     if !matches!(id.kind, KObject::Memory { .. }) {
         return Err(Error::WrongType);
     }
-    if frames::free() <= KERNEL_RESERVE_FRAMES {
+    if frames::free() <= kernel_reserve_frames() {
         return Err(Error::OutOfMemory);
     }
     Ok(id.rights)

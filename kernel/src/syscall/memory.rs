@@ -59,7 +59,7 @@ pub(super) fn frame_alloc_charged(
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
-    if frames::free() <= KERNEL_RESERVE_FRAMES {
+    if frames::free() <= kernel_reserve_frames() {
         return Err(Error::OutOfMemory);
     }
     let paddr = take_frame(base, end, cursor, want)?;
@@ -85,7 +85,7 @@ pub(super) fn frame_alloc_charged(
 /// so they may not eat into the second half of the kernel's reserve: the
 /// kernel heap can always grow.
 pub(super) fn user_page_table() -> Option<u64> {
-    if frames::free() <= KERNEL_RESERVE_FRAMES / 2 {
+    if frames::free() <= kernel_reserve_frames() / 2 {
         return None;
     }
     frames::alloc().ok()
@@ -219,6 +219,14 @@ pub(super) fn map_into(
         return Err(Error::NoRights);
     }
     let object = id.object;
+    // Room for the mapping's record first, so that a refusal changes
+    // nothing.
+    match caps.object_mut(object) {
+        Ok(KObject::Frame { mappings, .. }) => {
+            mappings.try_reserve(1).map_err(|_| Error::OutOfMemory)?
+        }
+        _ => return Err(Error::WrongType),
+    }
     paging::map_user(
         aspace,
         vaddr,

@@ -80,5 +80,5 @@ pub(super) fn power_off(me: &Caller, control: u64, status: u64) -> Results {
     }
     let status = u8::try_from(status).map_err(|_| Error::InvalidArgument)?;
     crate::println!("kernel: powered off by {} with status {status}", me.name);
-    crate::power::exit_with(status)
+    crate::power::exit_program(u64::from(status))
 }

@@ -4,7 +4,6 @@
 //! a great many) and returned as an `abi::Error`; nothing a program passes
 //! can make the kernel fault or panic.
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use abi::{map_flags, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
@@ -29,8 +28,11 @@ use memory::*;
 use misc::*;
 
 /// Frames the kernel keeps back from user allocation, so its own heap and
-/// page tables can always grow.
-pub const KERNEL_RESERVE_FRAMES: usize = 2048;
+/// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
+/// frames on a small machine, but at least 512 (2 MiB).
+pub fn kernel_reserve_frames() -> usize {
+    (frames::managed() / 16).clamp(512, 2048)
+}
 
 type Results = Result<[u64; 4], Error>;
 
@@ -45,6 +47,11 @@ pub fn handle(frame: &mut TrapFrame) {
         }
         return;
     };
+    if may_allocate(call) && !mem::heap::headroom(kernel_reserve_frames() / 2) {
+        log::debug!("{}: {} refused: no kernel memory", me.name, call.name());
+        frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
+        return;
+    }
     let result = match call {
         Syscall::Exit => return env::exit_current(a[0], frame),
         Syscall::Yield => {
@@ -131,6 +138,28 @@ pub fn handle(frame: &mut TrapFrame) {
             frame.set_syscall_result(e as u64, [0; 4]);
         }
     }
+}
+
+/// Whether a call may take kernel heap memory. Those that only free,
+/// read or switch never need any, so an environment can always give
+/// memory back and end, whatever the state of the heap.
+fn may_allocate(call: Syscall) -> bool {
+    !matches!(
+        call,
+        Syscall::Exit
+            | Syscall::Yield
+            | Syscall::DebugWrite
+            | Syscall::CapIdentify
+            | Syscall::CapDelete
+            | Syscall::CapRevoke
+            | Syscall::Unmap
+            | Syscall::Protect
+            | Syscall::EnvKill
+            | Syscall::PowerOff
+            | Syscall::FsBaseSet
+            | Syscall::YieldTo
+            | Syscall::IrqAck
+    )
 }
 
 fn slot(me: &Caller, index: u64) -> Result<SlotAddr, Error> {

@@ -1,5 +1,6 @@
 //! Process calls: fork, exec, exit, wait, kill, ids, process groups and
-//! sessions, and the small queries (uname, limits, sysinfo, getrandom).
+//! sessions, and the small queries (uname, sysinfo, getrandom; limits are
+//! `crate::limits`).
 
 use abi::UpcallFrame;
 use sysproto::{Op, WOULD_BLOCK};
@@ -55,15 +56,13 @@ pub fn call(
         UNAME => uname(p, a[0]).into(),
         GETRANDOM => getrandom(p, a[0], a[1]).into(),
         PRCTL => prctl(p, a[0], a[1]).into(),
-        GETRLIMIT => rlimit(p, a[0], 0, a[1]).into(),
-        SETRLIMIT => Ret::Val(-EPERM),
+        GETRLIMIT => crate::limits::getrlimit(p, a[0], a[1]).into(),
+        SETRLIMIT => crate::limits::setrlimit(p, a[0], a[1]).into(),
         PRLIMIT64 => {
             if a[0] != 0 && a[0] != server::pid() {
                 Ret::Val(-ESRCH)
-            } else if a[2] != 0 {
-                Ret::Val(-EPERM)
             } else {
-                rlimit(p, a[1], 0, a[3]).into()
+                crate::limits::prlimit(p, a[1], a[2], a[3]).into()
             }
         }
         SYSINFO => sysinfo(p, a[0]).into(),
@@ -203,29 +202,19 @@ fn prctl(p: &mut Proc, op: u64, arg: u64) -> Result<i64, i64> {
     }
 }
 
-fn rlimit(p: &mut Proc, resource: u64, _new: u64, old: u64) -> Result<i64, i64> {
-    const INF: u64 = u64::MAX;
-    let (cur, max) = match resource {
-        3 => (sysproto::layout::STACK_MAX, sysproto::layout::STACK_MAX), // RLIMIT_STACK
-        7 => (crate::fd::MAX_FDS as u64, crate::fd::MAX_FDS as u64),     // RLIMIT_NOFILE
-        0..=15 => (INF, INF),
-        _ => return Err(EINVAL),
-    };
-    if old != 0 {
-        p.mm.write_u64(old, cur)?;
-        p.mm.write_u64(old + 8, max)?;
-    }
-    Ok(0)
-}
-
 fn sysinfo(p: &mut Proc, buf: u64) -> Result<i64, i64> {
     let mut b = [0u8; 112];
     let up = crate::time::now_ns() / 1_000_000_000;
     b[0..8].copy_from_slice(&up.to_le_bytes());
-    let quota = exo_rt::info::quota_frames() * 4096;
-    let used = exo_rt::info::used_frames() * 4096;
-    b[32..40].copy_from_slice(&quota.to_le_bytes());
-    b[40..48].copy_from_slice(&quota.saturating_sub(used).to_le_bytes());
+    // The machine's memory, as the server shares it out.
+    let (r, w) = server::request(Op::Meminfo, [0; 5]);
+    let (total, free) = if r >= 0 {
+        (w[0] * 4096, w[1] * 4096)
+    } else {
+        (0, 0)
+    };
+    b[32..40].copy_from_slice(&total.to_le_bytes());
+    b[40..48].copy_from_slice(&free.to_le_bytes());
     b[80..82].copy_from_slice(&1u16.to_le_bytes());
     b[104..108].copy_from_slice(&1u32.to_le_bytes());
     p.mm.write(buf, &b)?;

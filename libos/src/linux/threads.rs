@@ -11,7 +11,19 @@ use crate::proc::Proc;
 use crate::task::{Block, Task};
 use crate::{fork, kcall, time};
 
+/// Heap a new thread may take (its saved state and extended state, with
+/// room to spare); `clone` checks it can be had before making one.
+const THREAD_BYTES: usize = 4096;
 const CLONE_VM: u64 = 0x100;
+
+/// Linux's `kernel.threads-max`: a thread per 32 pages of memory (eight
+/// 16 KiB kernel stacks' worth), at least 20; here per process, and at
+/// most 16383 (thread ids are the pid plus the thread's number << 16,
+/// within the futex word's 30 bits).
+fn threads_max() -> usize {
+    let pages = crate::mm::machine_bytes() / 4096;
+    (pages / 32).clamp(20, (1 << 14) - 1) as usize
+}
 const CLONE_VFORK: u64 = 0x4000;
 const CLONE_THREAD: u64 = 0x1_0000;
 const CLONE_SETTLS: u64 = 0x8_0000;
@@ -71,6 +83,13 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     }
     if flags & CLONE_THREAD == 0 {
         return Ret::Val(-EINVAL);
+    }
+    // Room for the thread first (its slot in the table, its state): with
+    // the library OS's memory used up the caller gets EAGAIN, as from
+    // Linux's clone, instead of the allocator aborting the process.
+    let probe = alloc::vec::Vec::<u8>::new().try_reserve_exact(THREAD_BYTES);
+    if p.tasks.len() >= threads_max() || p.tasks.try_reserve(1).is_err() || probe.is_err() {
+        return Ret::Val(-EAGAIN);
     }
     let tid = p.new_tid();
     let mut t = Task::new(tid);

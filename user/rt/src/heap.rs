@@ -28,8 +28,8 @@ pub struct Config {
     pub base: u64,
     /// Most pages it may grow to.
     pub max_pages: u64,
-    /// Called when the kernel refuses a frame for the quota; true if it
-    /// raised the quota (the allocation is then tried again).
+    /// Called when the kernel refuses a frame (quota used up, or no frame
+    /// left); true if the allocation may be tried again.
     pub refill: Option<fn() -> bool>,
 }
 
@@ -83,7 +83,8 @@ fn grow<B: Binning>(talc: &mut Talc<PageSource, B>, bytes: usize) -> Result<(), 
         let slot = first + i as Slot;
         if let Err(e) = frame_alloc(memory, slot, None) {
             let refill = *REFILL.lock();
-            let again = e == abi::Error::QuotaExceeded && refill.is_some_and(|f| f());
+            let short = matches!(e, abi::Error::QuotaExceeded | abi::Error::OutOfMemory);
+            let again = short && refill.is_some_and(|f| f());
             if !again || frame_alloc(memory, slot, None).is_err() {
                 return Err(());
             }

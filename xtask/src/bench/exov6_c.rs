@@ -18,7 +18,7 @@ use crate::arch::Arch;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::{AddSpec, Boot};
 use crate::error::{bail, Result};
-use crate::qemu::{Exit, Machine};
+use crate::qemu::Machine;
 use crate::session::{self, Ended, Input, Watch};
 use crate::{initrd, paths};
 
@@ -66,6 +66,7 @@ pub fn boot(art: &Artifacts, accel: BenchAccel, quick: bool, filter: Option<&str
         iso: None,
         cmdline: &line,
         gdb: false,
+        console: crate::qemu::Console::Plain,
     };
     let mut command = m
         .shell_line()?
@@ -95,7 +96,7 @@ pub fn boot(art: &Artifacts, accel: BenchAccel, quick: bool, filter: Option<&str
         )),
         Ended::Deadlock => problems.push("the kernel reported a deadlock".into()),
     }
-    if o.ended == Ended::Exited && o.exit != Exit::Guest(0) {
+    if o.ended == Ended::Exited && !o.exit.is_ok() {
         problems.push(o.exit.describe());
     }
     let (report, status, mut note) = side::judge(&o.lines, filter, problems);

@@ -69,6 +69,7 @@ fn machine<'a>(p: &'a Prepared, accel: BenchAccel, cmdline: &'a str) -> Machine<
         iso: None,
         cmdline,
         gdb: false,
+        console: crate::qemu::Console::Plain,
     }
 }
 

@@ -44,7 +44,7 @@ use crate::arch::Arch;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::{AddSpec, BenchOpts, Boot};
 use crate::error::{bail, Result};
-use crate::qemu::{Exit, Machine};
+use crate::qemu::Machine;
 use crate::session::{self, Ended, Input, Watch};
 use crate::{deps, initrd, paths, user};
 
@@ -255,6 +255,7 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
         iso: None,
         cmdline: &line,
         gdb: false,
+        console: crate::qemu::Console::Plain,
     };
     // Paths relative to the repository root (where `cargo xtask` runs).
     let mut qemu_command = m
@@ -285,7 +286,7 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
         )),
         Ended::Deadlock => problems.push("the kernel reported a deadlock".into()),
     }
-    if o.ended == Ended::Exited && o.exit != Exit::Guest(0) {
+    if o.ended == Ended::Exited && !o.exit.is_ok() {
         problems.push(o.exit.describe());
     }
     if let Some(k) = &report.killed {

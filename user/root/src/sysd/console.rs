@@ -135,6 +135,17 @@ pub struct Tty {
     /// The session whose controlling terminal the console is (0: none).
     /// At boot init's, session 1.
     pub session: u64,
+    /// The window size (`struct winsize`: rows, columns, pixel width and
+    /// height), for TIOCGWINSZ and TIOCSWINSZ.
+    pub winsize: [u8; 8],
+}
+
+/// A `struct winsize` of `rows` by `cols` characters.
+fn winsize(rows: u16, cols: u16) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w[0..2].copy_from_slice(&rows.to_le_bytes());
+    w[2..4].copy_from_slice(&cols.to_le_bytes());
+    w
 }
 
 fn word(t: &[u8; 36], i: usize) -> u32 {
@@ -161,6 +172,16 @@ impl Tty {
             waiters: Vec::new(),
             pgrp: 1,
             session: 1,
+            winsize: winsize(24, 80),
+        }
+    }
+
+    /// The size `winsize=COLSxROWS` on the command line gives (what the
+    /// host's terminal has), or 80x24 as a serial console has on Linux.
+    pub fn set_size_from(&mut self, cmdline: &[u8]) {
+        let line = core::str::from_utf8(cmdline).unwrap_or("");
+        if let Some(size) = cmdline::parse(line).options.winsize {
+            self.winsize = winsize(size.rows, size.cols);
         }
     }
 

@@ -77,6 +77,7 @@ pub fn run(args: &StartArgs) -> i32 {
         println!("sysd: no console input: {e}");
     }
     let mut server = Server::new(vfs, image, pool, mem, ep);
+    server.tty.set_size_from(args.cmdline);
     let argv = init_argv(args.cmdline);
     if let Err(e) = server.start_init(&argv) {
         println!("sysd: cannot start init: {e}");

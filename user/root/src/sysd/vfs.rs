@@ -1,7 +1,7 @@
 //! The root file system: the boot ramdisk (a cpio archive) mapped
 //! read-only into the server, indexed once at start, plus the few device
 //! nodes every Unix has (`/dev/null`, `/dev/zero`, `/dev/console`,
-//! `/dev/tty`). Paths are resolved here: `.`, `..`, repeated slashes and
+//! `/dev/tty`) and the generated `/proc/meminfo`. Paths are resolved here: `.`, `..`, repeated slashes and
 //! symbolic links (at most eight in a row).
 
 use alloc::string::String;
@@ -23,6 +23,9 @@ pub enum Body {
     Data { at: u64, len: u64 },
     /// A device (`sysproto::kind` of its handles).
     Device(u64),
+    /// `/proc/meminfo`: a regular file whose text the server makes when
+    /// it is read (size 0 in `stat`, as on Linux).
+    MemInfo,
 }
 
 /// One file, directory, link or device.
@@ -42,7 +45,7 @@ impl Node {
     pub fn len(&self) -> u64 {
         match self.body {
             Body::Data { len, .. } => len,
-            Body::Device(_) => 0,
+            Body::Device(_) | Body::MemInfo => 0,
         }
     }
     /// Its bytes `[off, off + out.len())` (clipped at its end); how many.
@@ -164,6 +167,14 @@ impl Vfs {
                     body: Body::Device(kind),
                 });
             }
+        }
+        if vfs.find_exact("proc/meminfo").is_none() {
+            vfs.nodes.push(Node {
+                path: "proc/meminfo".into(),
+                mode: S_IFREG | 0o444,
+                mtime: 0,
+                body: Body::MemInfo,
+            });
         }
         // Every parent directory of every entry exists.
         let mut parents = Vec::new();

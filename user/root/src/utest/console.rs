@@ -3,7 +3,8 @@
 //! The root task finds COM1's eight ports in `root_slots::CONSOLE_PORTS`
 //! and the console's interrupt line in `FIRST_IRQ + CONSOLE_IRQ`. It binds
 //! the line to a notification (from then on the kernel takes no serial
-//! input), enables the ports, and prints `utest console: waiting for
+//! input), enables the ports, turns the UART's receive interrupt on, and
+//! prints `utest console: waiting for
 //! input`; the test harness then types `hello user` and a carriage
 //! return. Each interrupt the root task reads every byte the UART holds
 //! (line-status bit 0, receive buffer) and acknowledges the line, until
@@ -15,7 +16,7 @@
 
 use abi::root_slots::{CONSOLE_IRQ, CONSOLE_PORTS, FIRST_IRQ, PORTS_LOW};
 use abi::{CapType, Error};
-use exo_rt::ports::inb;
+use exo_rt::ports::{inb, outb};
 use exo_rt::{
     cap_delete, cap_identify, irq_ack, irq_bind, notification_create, ports_enable, ports_mint,
     wait, StartArgs,
@@ -27,6 +28,8 @@ use crate::check::{Ctx, Outcome};
 /// COM1's receive buffer and line-status register.
 const COM1: u16 = 0x3f8;
 const LSR: u16 = COM1 + 5;
+/// Interrupt enable register: bit 0, a byte was received.
+const IER: u16 = COM1 + 1;
 /// Line status: a received byte is waiting.
 const DATA_READY: u8 = 1;
 /// What the harness types (then a carriage return).
@@ -73,6 +76,9 @@ pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
     )?;
     t.ok("irq_bind (console)", irq_bind(irq, ntf, IRQ_BITS))?;
     t.ok("ports_enable (CONSOLE_PORTS)", ports_enable(CONSOLE_PORTS))?;
+    // The receive side is ours: we turn its interrupt on (the kernel
+    // leaves it off until it reads input itself).
+    outb(IER, 1);
     // Anything that arrived before the binding is not this test's.
     while inb(LSR) & DATA_READY != 0 {
         let _ = inb(COM1);

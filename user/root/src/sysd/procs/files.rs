@@ -47,6 +47,8 @@ impl Server {
                 kind::ZERO => Kind::Zero,
                 _ => Kind::Console,
             },
+            Body::MemInfo if writing => return err(EROFS),
+            Body::MemInfo => Kind::File { node },
             Body::Data { .. } if n.is_dir() => {
                 if writing {
                     return err(EISDIR);
@@ -89,7 +91,16 @@ impl Server {
             Kind::File { node } => {
                 let pos = if at == u64::MAX { obj.pos } else { at };
                 let mut buf = alloc::vec![0u8; len];
-                let n = self.vfs.nodes[node].read(pos, &mut buf);
+                let n = match self.vfs.nodes[node].body {
+                    Body::MemInfo => {
+                        let text = self.meminfo();
+                        let rest = text.as_bytes().get(pos as usize..).unwrap_or(&[]);
+                        let n = rest.len().min(len);
+                        buf[..n].copy_from_slice(&rest[..n]);
+                        n
+                    }
+                    _ => self.vfs.nodes[node].read(pos, &mut buf),
+                };
                 self.put_data(pid, &buf[..n]);
                 if at == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {

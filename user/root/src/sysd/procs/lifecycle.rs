@@ -10,6 +10,9 @@ impl Server {
     /// Creates the environment of process `pid` with the library OS's
     /// shared pages and a mailbox, not started.
     pub(super) fn create(&mut self, pid: u64, ppid: u64) -> Result<Proc, i64> {
+        if !super::memory::can_give(PROCESS_QUOTA) {
+            return Err(ENOMEM);
+        }
         let env = self.pool.alloc3().ok_or(ENOMEM)?;
         let Some(badged) = self.pool.alloc() else {
             self.pool.free3(env);

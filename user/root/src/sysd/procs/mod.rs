@@ -12,6 +12,7 @@
 mod files;
 mod groups;
 mod lifecycle;
+mod memory;
 mod signals;
 mod terminal;
 
@@ -63,12 +64,7 @@ const SIGTTOU: u64 = 22;
 const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
 /// Frames each process may use at first; it asks for more (`Op::Quota`)
 /// when it runs out.
-const PROCESS_QUOTA: u64 = 2048;
-/// Most frames one `Op::Quota` grants.
-const QUOTA_STEP_MAX: u64 = 4096;
-/// Most frames one process may hold (256 MiB, half the default machine),
-/// so that no process can take every frame from the others.
-const QUOTA_MAX: u64 = 65_536;
+const PROCESS_QUOTA: u64 = 512;
 /// Where the server maps process mailboxes (5 pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
 
@@ -159,6 +155,7 @@ fn err(e: i64) -> Msg {
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
+        memory::note_total();
         Server {
             vfs,
             image,
@@ -258,23 +255,10 @@ impl Server {
                 Ok(()) => ok(0),
                 Err(e) => ok(e),
             },
-            Op::Quota => {
-                let p = &self.procs[&pid];
-                let want = a[0]
-                    .min(QUOTA_STEP_MAX)
-                    .min(QUOTA_MAX.saturating_sub(p.quota));
-                if want == 0 {
-                    return err(ENOMEM);
-                }
-                match exo_rt::quota_give(p.env + 2, want) {
-                    Ok(()) => {
-                        if let Some(p) = self.procs.get_mut(&pid) {
-                            p.quota += want;
-                        }
-                        ok(want as i64)
-                    }
-                    Err(_) => err(ENOMEM),
-                }
+            Op::Quota => self.quota(pid, a[0], a[1] != 0),
+            Op::Meminfo => {
+                let (total, free) = self.memory();
+                [0, total, free, 0, 0, 0]
             }
         }
     }

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The signal a window-size change sends to the foreground group.
+const SIGWINCH: u64 = 28;
+
 impl Server {
     pub(super) fn ioctl(&mut self, pid: u64, a: [u64; 5]) -> Msg {
         let o = match self.obj_of(pid, a[0]) {
@@ -43,13 +46,22 @@ impl Server {
                 ok(0)
             }
             0x5413 => {
-                let mut w = [0u8; 8];
-                w[0..2].copy_from_slice(&24u16.to_le_bytes());
-                w[2..4].copy_from_slice(&80u16.to_le_bytes());
+                let w = self.tty.winsize;
                 self.put_data(pid, &w);
                 ok(0)
             }
-            0x5414 => ok(0), // TIOCSWINSZ
+            0x5414 => {
+                // TIOCSWINSZ: a new size is kept and the foreground group
+                // gets SIGWINCH, as on Linux; the same size changes nothing.
+                let d = self.get_data(pid, 8);
+                if d[..8] != self.tty.winsize {
+                    self.tty.winsize.copy_from_slice(&d[..8]);
+                    if self.tty.pgrp != 0 {
+                        self.signal_group(self.tty.pgrp, SIGWINCH);
+                    }
+                }
+                ok(0)
+            }
             0x540e => self.take_terminal(pid, a[2] == 1),
             0x540f | 0x5429 => {
                 // TIOCGPGRP, TIOCGSID: of the caller's controlling terminal.

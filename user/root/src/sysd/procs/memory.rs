@@ -1,0 +1,145 @@
+//! The machine's memory as the server shares it out: every frame not used
+//! by the server itself is quota it can give, and a process asks for more
+//! (`Op::Quota`) when the kernel refuses it a frame, with no cap but the
+//! machine's memory. When nothing is left the out-of-memory policy picks
+//! the process holding the most (as Linux's badness does, roughly: its
+//! quota is what it took) and kills it with SIGKILL, naming it in the log,
+//! so that the others go on. Also what `sysinfo` and `/proc/meminfo`
+//! report: the machine's total and free memory.
+
+use alloc::string::String;
+use core::fmt::Write;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use exo_rt::println;
+use sysproto::status;
+
+use super::{err, ok, Msg, Server, ENOMEM};
+
+/// Most frames one `Op::Quota` grants.
+const QUOTA_STEP_MAX: u64 = 4096;
+
+/// Frames the kernel gave user space (the server's quota before it gave
+/// any away): the machine's memory as programs see it.
+static TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// The server's quota not given to anyone, in frames.
+fn unassigned() -> u64 {
+    exo_rt::info::quota_frames().saturating_sub(exo_rt::info::used_frames())
+}
+
+/// Frames the server keeps for itself (an eighth of the machine, at most
+/// 4 MiB): a process's demand never stops the server from serving.
+fn server_reserve() -> u64 {
+    (TOTAL.load(Ordering::Relaxed) / 8).min(1024)
+}
+
+/// Notes the machine's memory, before the first process is made.
+pub(super) fn note_total() {
+    TOTAL.store(exo_rt::info::quota_frames(), Ordering::Relaxed);
+}
+
+/// The frames a new process may be given now (for fork and init).
+pub(super) fn can_give(frames: u64) -> bool {
+    unassigned() >= frames + server_reserve()
+}
+
+/// The last word of a path (the command name Linux shows).
+fn command(exe: &[u8]) -> &str {
+    let name = exe.rsplit(|&b| b == b'/').next().unwrap_or(exe);
+    core::str::from_utf8(name).unwrap_or("?")
+}
+
+impl Server {
+    /// `Op::Quota`: up to `want` more frames for `pid`; when the machine
+    /// has none left, the out-of-memory policy kills the biggest process
+    /// (maybe the asker) and the request is tried again. With `short`
+    /// the asker had quota but the kernel had no frame left for it: the
+    /// policy runs at once (0 frames granted, the asker tries again).
+    pub(super) fn quota(&mut self, pid: u64, want: u64, short: bool) -> Msg {
+        if short {
+            return match self.oom_kill() {
+                Some(v) if v != pid => ok(0),
+                _ => err(ENOMEM),
+            };
+        }
+        let want = want.clamp(1, QUOTA_STEP_MAX);
+        loop {
+            let give = want.min(unassigned().saturating_sub(server_reserve()));
+            let Some(p) = self.procs.get(&pid) else {
+                return err(ENOMEM);
+            };
+            if give > 0 && exo_rt::quota_give(p.env + 2, give).is_ok() {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.quota += give;
+                }
+                return ok(give as i64);
+            }
+            match self.oom_kill() {
+                Some(v) if v != pid => {}
+                _ => return err(ENOMEM),
+            }
+        }
+    }
+
+    /// The out-of-memory policy: kills the biggest process with SIGKILL
+    /// and says so; the victim, if there was one.
+    fn oom_kill(&mut self) -> Option<u64> {
+        let victim = self.oom_victim()?;
+        let v = &self.procs[&victim];
+        println!(
+            "sysd: out of memory: killed process {victim} ({}) holding {} MiB",
+            command(&v.exe),
+            v.quota / 256
+        );
+        self.signal(victim, super::SIGKILL, 0, sysproto::si::KERNEL);
+        if let Some(v) = self.procs.get_mut(&victim) {
+            v.quota = 0;
+        }
+        Some(victim)
+    }
+
+    /// The running process holding the most memory, never init.
+    fn oom_victim(&self) -> Option<u64> {
+        self.procs
+            .iter()
+            .filter(|(&pid, p)| {
+                pid != 1
+                    && p.zombie.is_none()
+                    && p.started
+                    && p.exit_status != Some(status::signaled(9, false))
+                    && p.quota > 0
+            })
+            .max_by_key(|(&pid, p)| (p.quota, pid))
+            .map(|(&pid, _)| pid)
+    }
+
+    /// The machine's memory for processes, in frames: (total, free).
+    pub(super) fn memory(&self) -> (u64, u64) {
+        let total = TOTAL.load(Ordering::Relaxed);
+        (total, unassigned().min(total))
+    }
+
+    /// The text of `/proc/meminfo` (Linux's format; no swap, no caches).
+    pub(super) fn meminfo(&self) -> String {
+        let (total, free) = self.memory();
+        let kib = |frames: u64| frames * 4;
+        let mut s = String::new();
+        for (name, v) in [
+            ("MemTotal", kib(total)),
+            ("MemFree", kib(free)),
+            ("MemAvailable", kib(free)),
+            ("Buffers", 0),
+            ("Cached", 0),
+            ("SwapCached", 0),
+            ("Shmem", 0),
+            ("SReclaimable", 0),
+            ("SwapTotal", 0),
+            ("SwapFree", 0),
+            ("CommitLimit", kib(total)),
+        ] {
+            let _ = writeln!(s, "{:<16}{:>8} kB", alloc::format!("{name}:"), v);
+        }
+        s
+    }
+}
