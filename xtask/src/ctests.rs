@@ -169,15 +169,16 @@ pub const TESTS: &[CTest] = &[
     c("sigdisp-group", "sigdisp.c").args(&[Arg::Lit("group")]),
     c("sessions", "sessions.c"),
     c("jobctl", "jobctl.c").args(&[Arg::Terminal]),
+    c("pipefill", "pipefill.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
     },
-    // ExoV6 only (a native call to the system server): run by the
-    // `linux-raw-fork-abandoned` case of `libos_tests`, not on the host.
+    // ExoV6 only (native calls to the system server): run by the
+    // `linux-raw-*` cases of `libos_tests`, not on the host.
     CTest {
         run: false,
-        ..c("rawfork", "rawfork.c")
+        ..c("rawreq", "rawreq.c")
     },
     // ExoV6 only (its count follows the machine): `linux-threads-max`.
     CTest {

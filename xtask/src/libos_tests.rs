@@ -141,11 +141,25 @@ pub const TESTS: &[QemuTest] = &[
     // the child: the children go with them, and forks still work.
     linux_test!(
         "raw-fork-abandoned",
-        "/ctests/rawfork",
+        "/ctests/rawreq fork",
         [
             "raw forks abandoned: 150 of 150",
             "fork afterwards: works",
-            "rawfork: ok"
+            "rawreq: ok"
+        ],
+        0
+    ),
+    // A process takes pipes at the server until it refuses (EMFILE at the
+    // per-process handle limit, never a server out of memory), three
+    // times; each time its handles go with it.
+    linux_test!(
+        "raw-handles-capped",
+        "/ctests/rawreq handles",
+        [
+            "raw pipes until refused: EMFILE, after 4000 to 4096: yes",
+            "pipe afterwards: works",
+            "fork afterwards: works",
+            "rawreq: ok"
         ],
         0
     ),

@@ -133,9 +133,9 @@ impl Server {
                     }
                     return ok(WOULD_BLOCK);
                 }
-                let n = len.min(pipe.buf.len());
-                let bytes: Vec<u8> = pipe.buf.drain(..n).collect();
                 let woken = core::mem::take(&mut pipe.waiters);
+                let bytes = self.objs.pipe_take(pi, len);
+                let n = bytes.len();
                 self.put_data(pid, &bytes);
                 self.wake_all(&woken);
                 ok(n as i64)
@@ -177,13 +177,13 @@ impl Server {
             }
             Kind::PipeWrite(pi) => {
                 let data = self.get_data(pid, len as u64);
+                let room = self.objs.pipe_room(pi);
                 let Some(pipe) = self.objs.pipe_mut(pi) else {
                     return err(EPIPE);
                 };
                 if pipe.readers == 0 {
                     return err(EPIPE);
                 }
-                let room = PIPE_CAPACITY - pipe.buf.len();
                 // Writes of up to a page are atomic: all or wait.
                 if room == 0 || (len <= 4096 && room < len) {
                     if !pipe.waiters.contains(&pid) {
@@ -192,8 +192,8 @@ impl Server {
                     return ok(WOULD_BLOCK);
                 }
                 let n = room.min(len);
-                pipe.buf.extend(&data[..n]);
                 let woken = core::mem::take(&mut pipe.waiters);
+                self.objs.pipe_put(pi, &data[..n]);
                 self.wake_all(&woken);
                 ok(n as i64)
             }

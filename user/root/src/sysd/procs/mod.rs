@@ -31,7 +31,7 @@ use sysproto::{
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
-use super::objects::{Kind, Objects, PIPE_CAPACITY};
+use super::objects::{Kind, Objects};
 use super::slots::SlotPool;
 use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
 
@@ -47,6 +47,7 @@ const EISDIR: i64 = 21;
 const ENOTDIR: i64 = 20;
 const EINVAL: i64 = 22;
 const ENOTTY: i64 = 25;
+const EMFILE: i64 = 24;
 const EROFS: i64 = 30;
 const EPIPE: i64 = 32;
 const ENOSYS: i64 = 38;
@@ -65,6 +66,10 @@ const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
 /// Frames each process may use at first; it asks for more (`Op::Quota`)
 /// when it runs out.
 const PROCESS_QUOTA: u64 = 512;
+/// Most open handles one process may hold at the server (its library OS
+/// keeps far fewer descriptors): a client cannot fill the server's heap
+/// with open files.
+const HANDLES_MAX: usize = 8192;
 /// Where the server maps process mailboxes (5 pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
 
@@ -180,6 +185,14 @@ impl Server {
         let Some(op) = Op::from_word(msg[0]) else {
             return err(ENOSYS);
         };
+        let new_handles = match op {
+            Op::Open | Op::Dup | Op::Console => 1,
+            Op::Pipe => 2,
+            _ => 0,
+        };
+        if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
+            return err(EMFILE);
+        }
         match op {
             Op::Open => self.open(pid, a),
             Op::Read => self.read(pid, a),
@@ -275,6 +288,13 @@ impl Server {
         for &p in pids {
             self.wake(p);
         }
+    }
+
+    /// How many handles `pid` holds.
+    fn open_handles(&self, pid: u64) -> usize {
+        self.procs
+            .get(&pid)
+            .map_or(0, |p| p.handles.iter().flatten().count())
     }
 
     fn add_handle(&mut self, pid: u64, obj: usize) -> usize {

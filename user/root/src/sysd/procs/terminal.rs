@@ -122,6 +122,7 @@ impl Server {
         };
         let (r, n) = match kind {
             Kind::PipeRead(p) | Kind::PipeWrite(p) => {
+                let room = self.objs.pipe_room(p);
                 let Some(pipe) = self.objs.pipe_mut(p) else {
                     return ok(0);
                 };
@@ -134,7 +135,7 @@ impl Server {
                         r |= ready::HUP;
                     }
                 } else {
-                    if pipe.buf.len() < PIPE_CAPACITY {
+                    if room > 0 {
                         r |= ready::OUT;
                     }
                     if pipe.readers == 0 {
