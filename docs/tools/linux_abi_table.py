@@ -23,7 +23,7 @@ NOTES = {
     "munlock": "accepted: nothing is ever paged out",
     "munlockall": "accepted: nothing is ever paged out",
     "readv": "reads into the first non-empty buffer (a short read)",
-    "ioctl": "terminal requests on the console (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ with SIGWINCH to the foreground group on a change, TIOCGPGRP, TIOCSPGRP, FIONREAD); FIONREAD on pipes; ENOTTY elsewhere",
+    "ioctl": "terminal requests on the console (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ with SIGWINCH to the foreground group on a change, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY, FIONREAD; SIGTTOU for a background process changing the terminal); FIONREAD on pipes; ENOTTY elsewhere",
     "fcntl": "F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL (O_NONBLOCK, O_APPEND); locks succeed trivially on the read-only file system",
     "clone": "threads (CLONE_VM|CLONE_THREAD with SETTLS, PARENT_SETTID, CHILD_SETTID, CHILD_CLEARTID) and processes (as fork); threads are scheduled by the library OS inside the process",
     "vfork": "as fork (the child gets a copy-on-write copy; the parent is not suspended)",
@@ -53,7 +53,6 @@ NOTES = {
     "select": "as poll", "pselect6": "as poll; the signal mask argument is ignored",
     "wait4": "exit, signal, stop (WUNTRACED) and continue (WCONTINUED) statuses; rusage not filled",
     "kill": "processes, process groups, -1; SIGKILL ends the environment at once",
-    "rt_sigaction": "all flags but SA_NOCLDSTOP/SA_NOCLDWAIT",
     "statx": "the basic fields",
 }
 for n in ["mkdir","rmdir","unlink","rename","link","symlink","chmod","fchmod","chown","fchown","lchown","truncate","ftruncate","mkdirat","unlinkat","renameat","renameat2","linkat","symlinkat","fchmodat","fchownat","mknod","mknodat","utimensat","utimes","utime","futimesat"]:
