@@ -260,5 +260,7 @@ mod tests {
             None
         );
         assert_eq!(Syscall::from_number(u64::MAX), None);
+        // user/ctests/rawreq.c makes this call by number.
+        assert_eq!(Syscall::Call as u64, 0x4558_0011);
     }
 }

@@ -213,11 +213,20 @@ pub fn execve(
     // The point of no return.
     p.mm.clear();
     p.fds.close_on_exec();
+    // Handlers go back to the default; ignored signals stay ignored;
+    // flags and masks are cleared (Linux's flush_signal_handlers).
     for a in p.actions.iter_mut() {
-        if a.handler > crate::signal::SIG_IGN {
-            *a = crate::signal::Action::default();
-        }
+        let handler = if a.handler == crate::signal::SIG_IGN {
+            a.handler
+        } else {
+            crate::signal::SIG_DFL
+        };
+        *a = crate::signal::Action {
+            handler,
+            ..crate::signal::Action::default()
+        };
     }
+    crate::signal::publish_chld(p);
     let cur = p.cur;
     let keep = p.tasks.swap_remove(cur);
     p.tasks.clear();

@@ -117,8 +117,14 @@ extern "C" fn child_entry() -> ! {
         p.fpu_owner = 0;
         p.tasks[0].tid = server::pid();
         p.tasks[0].state = crate::task::State::Ready;
+        // A new process has no signal pending.
+        p.tasks[0].pending = 0;
+        p.pending = 0;
         p.live_fs = p.tasks[0].fs_base;
         kcall::set_fs_base(p.live_fs);
+        // The child's mailbox is new: tell the server how its children
+        // are to be reported (the dispositions came with the fork).
+        crate::signal::publish_chld(p);
         frame
     });
     if kcall::register_upcalls().is_err() {

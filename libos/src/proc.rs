@@ -38,8 +38,11 @@ pub struct Proc {
     pub fork_point: Option<(usize, UpcallFrame)>,
     /// The name `prctl(PR_SET_NAME)` gave.
     pub comm: [u8; 16],
-    /// The pid that sent each pending signal (`si_pid`).
-    pub senders: [u64; 64],
+    /// Who sent each pending signal and how (`si_pid`, `si_code`,
+    /// `si_status`).
+    pub origins: [signal::Origin; 64],
+    /// A SIGCONT arrived (what a stopped process waits for).
+    pub continued: bool,
 }
 
 impl Proc {
@@ -59,7 +62,8 @@ impl Proc {
             logged: [0; 8],
             fork_point: None,
             comm: [0; 16],
-            senders: [0; 64],
+            origins: [signal::Origin::default(); 64],
+            continued: false,
         }
     }
 
@@ -126,13 +130,17 @@ impl Proc {
     /// Takes the signals the server posted; interrupts blocked tasks that
     /// now have a signal to take.
     pub fn poll_signals(&mut self) {
-        let mut s = server::take_signals();
-        self.pending |= s;
-        while s != 0 {
-            let sig = u64::from(s.trailing_zeros()) + 1;
-            self.senders[(sig - 1) as usize] = server::sender_of(sig);
-            s &= s - 1;
+        let s = server::take_signals();
+        if s == 0 {
+            return;
         }
+        let mut left = s;
+        while left != 0 {
+            let sig = u64::from(left.trailing_zeros()) + 1;
+            self.origins[(sig - 1) as usize] = server::origin_of(sig);
+            left &= left - 1;
+        }
+        signal::arrive(self, s);
     }
 
     /// Finds a task to run and puts it in `frame`, sleeping in the kernel
@@ -140,6 +148,7 @@ impl Proc {
     pub fn schedule(&mut self, frame: &mut UpcallFrame) {
         loop {
             self.poll_signals();
+            signal::act_on_defaults(self);
             let now = time::now_ns();
             let mut next_deadline = u64::MAX;
             let n = self.tasks.len();

@@ -46,9 +46,13 @@ pub fn take_signals() -> u64 {
     }
 }
 
-/// Who sent the last instance of signal `sig` (a pid).
-pub fn sender_of(sig: u64) -> u64 {
-    control(control::SENDERS + sig as usize - 1)
+/// Who sent the last instance of signal `sig` (a pid) and how.
+pub fn origin_of(sig: u64) -> crate::signal::Origin {
+    let i = sig as usize - 1;
+    crate::signal::Origin {
+        pid: control(control::SENDERS + i),
+        info: control(control::SIGINFO + i),
+    }
 }
 
 /// Copies `bytes` into the data area (at most `DATA_BYTES`; the rest is

@@ -29,6 +29,8 @@ pub const SIGSYS: u64 = 31;
 
 pub const SIG_DFL: u64 = 0;
 pub const SIG_IGN: u64 = 1;
+pub const SA_NOCLDSTOP: u64 = 1;
+pub const SA_NOCLDWAIT: u64 = 2;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
@@ -43,6 +45,35 @@ pub fn bit(sig: u64) -> u64 {
 
 /// Signals that can be neither caught nor blocked.
 pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+
+/// The stop signals: one arriving discards a pending SIGCONT, and SIGCONT
+/// discards them.
+const STOPS: u64 =
+    (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
+
+/// `si_code` of a signal sent by `kill` or the process itself.
+pub const SI_USER: u32 = 0;
+/// `si_code` of a signal sent by `tkill`/`tgkill` (`raise`).
+pub const SI_TKILL: u32 = -6i32 as u32;
+
+/// What `siginfo_t` says of a signal not raised by a fault: the sender's
+/// pid, and `si_code` and `si_status` as [`sysproto::control::SIGINFO`]
+/// packs them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub pid: u64,
+    pub info: u64,
+}
+
+impl Origin {
+    fn code(&self) -> i32 {
+        self.info as u32 as i32
+    }
+
+    fn status(&self) -> i32 {
+        (self.info >> 32) as u32 as i32
+    }
+}
 
 /// A disposition (Linux `struct kernel_sigaction`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,35 +131,183 @@ pub fn restarts(p: &Proc, sig: u64) -> bool {
     a.handler > SIG_IGN && a.flags & SA_RESTART != 0
 }
 
-/// Drops pending signals that would be ignored (POSIX: setting SIG_IGN
-/// discards pending instances).
+/// Drops pending signals that would be ignored and are not blocked (a
+/// blocked signal stays pending even if ignored: its disposition may
+/// change before it is unblocked, as Linux has it).
 fn drop_ignored(p: &mut Proc) {
+    let all_block = p.tasks.iter().fold(u64::MAX, |m, t| m & t.mask);
     let mut all = p.pending | p.tasks.iter().fold(0, |m, t| m | t.pending);
     while all != 0 {
         let sig = u64::from(all.trailing_zeros()) + 1;
         all &= all - 1;
-        if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+        if !is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+            continue;
+        }
+        if all_block & bit(sig) == 0 {
             p.pending &= !bit(sig);
-            for t in p.tasks.iter_mut() {
+        }
+        for t in p.tasks.iter_mut() {
+            if t.mask & bit(sig) == 0 {
                 t.pending &= !bit(sig);
             }
         }
     }
 }
 
-/// The process sends `sig` to itself.
-pub fn post_process(p: &mut Proc, sig: u64) {
-    if (1..=64).contains(&sig) {
-        p.pending |= bit(sig);
-        p.senders[(sig - 1) as usize] = crate::server::pid();
+/// A new disposition for `sig`: if it ignores the signal, pending
+/// instances go, blocked or not (POSIX).
+pub fn discard_if_ignored(p: &mut Proc, sig: u64) {
+    if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+        p.pending &= !bit(sig);
+        for t in p.tasks.iter_mut() {
+            t.pending &= !bit(sig);
+        }
     }
 }
 
-/// Sends `sig` to task `i` alone (from this process).
-pub fn post_task(p: &mut Proc, i: usize, sig: u64) {
+/// Signals arrived (`incoming`, process-wide): SIGCONT discards pending
+/// stop signals and a stop signal a pending SIGCONT; the new ones are
+/// pending unless ignored and not blocked.
+pub fn arrive(p: &mut Proc, incoming: u64) {
+    cancel_opposites(p, incoming);
+    p.pending |= incoming;
+    drop_ignored(p);
+}
+
+/// SIGCONT among `incoming` discards pending stop signals; a stop signal
+/// discards a pending SIGCONT.
+fn cancel_opposites(p: &mut Proc, incoming: u64) {
+    let mut gone = 0;
+    if incoming & bit(SIGCONT) != 0 {
+        gone |= STOPS;
+        p.continued = true;
+    }
+    if incoming & STOPS != 0 {
+        gone |= bit(SIGCONT);
+    }
+    p.pending &= !gone;
+    for t in p.tasks.iter_mut() {
+        t.pending &= !gone;
+    }
+}
+
+/// Records who sent `sig` and how.
+fn note_origin(p: &mut Proc, sig: u64, code: u32) {
+    p.origins[(sig - 1) as usize] = Origin {
+        pid: crate::server::pid(),
+        info: u64::from(code),
+    };
+}
+
+/// The process sends `sig` to itself (`kill`).
+pub fn post_process(p: &mut Proc, sig: u64) {
     if (1..=64).contains(&sig) {
+        note_origin(p, sig, SI_USER);
+        arrive(p, bit(sig));
+    }
+}
+
+/// Sends `sig` to task `i` alone (from this process), with `si_code`
+/// `code` ([`SI_USER`], or [`SI_TKILL`] for `tkill`).
+pub fn post_task(p: &mut Proc, i: usize, sig: u64, code: u32) {
+    if (1..=64).contains(&sig) {
+        note_origin(p, sig, code);
+        cancel_opposites(p, bit(sig));
         p.tasks[i].pending |= bit(sig);
-        p.senders[(sig - 1) as usize] = crate::server::pid();
+        drop_ignored(p);
+    }
+}
+
+/// Whether the current task blocks `sig` or the process ignores it
+/// (`SIG_IGN`): what the terminal's job control asks of SIGTTIN and
+/// SIGTTOU.
+pub fn ignores_or_blocks(p: &Proc, sig: u64) -> bool {
+    p.tasks[p.cur].mask & bit(sig) != 0 || p.actions[(sig - 1) as usize].handler == SIG_IGN
+}
+
+/// Tells the server how this process's children are to be reported
+/// (`sysproto::control::CHLD_FLAGS`), from SIGCHLD's disposition.
+pub fn publish_chld(p: &Proc) {
+    use sysproto::control;
+    let a = &p.actions[(SIGCHLD - 1) as usize];
+    let mut f = 0;
+    if a.handler == SIG_IGN {
+        f |= control::CHLD_IGNORED | control::CHLD_NOCLDWAIT;
+    }
+    if a.flags & SA_NOCLDWAIT != 0 {
+        f |= control::CHLD_NOCLDWAIT;
+    }
+    if a.flags & SA_NOCLDSTOP != 0 {
+        f |= control::CHLD_NOCLDSTOP;
+    }
+    crate::server::set_control(control::CHLD_FLAGS, f);
+}
+
+/// Takes the default action of pending signals that have one that does
+/// something (terminate, dump core, stop) and that some task would take:
+/// a task blocked in a call is not disturbed by them (the call goes on
+/// after a stop, as Linux restarts it).
+pub fn act_on_defaults(p: &mut Proc) {
+    loop {
+        let mut found = None;
+        let mut want = p.pending;
+        while want != 0 {
+            let sig = u64::from(want.trailing_zeros()) + 1;
+            want &= want - 1;
+            if p.tasks.iter().any(|t| t.mask & bit(sig) == 0) && acts(p, sig) {
+                found = Some((sig, None));
+                break;
+            }
+        }
+        if found.is_none() {
+            for (i, t) in p.tasks.iter().enumerate() {
+                let mut want = t.pending & !t.mask;
+                while want != 0 {
+                    let sig = u64::from(want.trailing_zeros()) + 1;
+                    want &= want - 1;
+                    if acts(p, sig) {
+                        found = Some((sig, Some(i)));
+                        break;
+                    }
+                }
+                if found.is_some() {
+                    break;
+                }
+            }
+        }
+        let Some((sig, task)) = found else {
+            return;
+        };
+        match task {
+            Some(i) => p.tasks[i].pending &= !bit(sig),
+            None => p.pending &= !bit(sig),
+        }
+        default_action(p, sig);
+    }
+}
+
+/// Whether `sig`'s disposition is a default action that does something.
+fn acts(p: &Proc, sig: u64) -> bool {
+    p.actions[(sig - 1) as usize].handler == SIG_DFL
+        && matches!(
+            default_of(sig),
+            Default::Terminate | Default::Core | Default::Stop
+        )
+}
+
+/// Carries out the default action of `sig` (init takes none).
+fn default_action(p: &mut Proc, sig: u64) {
+    if crate::server::pid() == 1 {
+        // Init takes only the signals it has handlers for (as on Linux).
+        return;
+    }
+    match default_of(sig) {
+        Default::Terminate => p.exit_process(sysproto::status::signaled(sig as u8, false)),
+        // No core file is ever written, so the wait status never says one
+        // was (as on Linux with RLIMIT_CORE 0).
+        Default::Core => p.exit_process(sysproto::status::signaled(sig as u8, false)),
+        Default::Stop => stop(p, sig),
+        Default::Ignore | Default::Continue => {}
     }
 }
 
@@ -143,10 +322,10 @@ pub fn force(p: &mut Proc, frame: &mut UpcallFrame, sig: u64, code: i32, addr: u
     }
     let a = p.actions[idx];
     if a.handler == SIG_DFL {
-        p.exit_process(sysproto::status::signaled(sig as u8, true));
+        p.exit_process(sysproto::status::signaled(sig as u8, false));
     }
-    if setup_frame(p, frame, sig, &a, code, addr, 0).is_err() {
-        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, true));
+    if setup_frame(p, frame, sig, &a, Info::Fault { code, addr }).is_err() {
+        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, false));
     }
 }
 
@@ -167,37 +346,41 @@ pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
         p.pending &= !b;
     }
     let a = p.actions[(sig - 1) as usize];
-    if a.handler == SIG_DFL && crate::server::pid() == 1 {
-        // Init takes only the signals it has handlers for (as on Linux).
-        return;
-    }
     if a.handler == SIG_DFL {
-        match default_of(sig) {
-            Default::Terminate => p.exit_process(sysproto::status::signaled(sig as u8, false)),
-            Default::Core => p.exit_process(sysproto::status::signaled(sig as u8, true)),
-            Default::Stop => stop(p, sig),
-            Default::Ignore | Default::Continue => {}
-        }
+        default_action(p, sig);
         return;
     }
-    let sender = p.senders[(sig - 1) as usize];
-    if setup_frame(p, frame, sig, &a, 0, 0, sender).is_err() {
-        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, true));
+    let origin = p.origins[(sig - 1) as usize];
+    if setup_frame(p, frame, sig, &a, Info::Sent(origin)).is_err() {
+        p.exit_process(sysproto::status::signaled(SIGSEGV as u8, false));
     }
 }
 
-/// Stops the process until SIGCONT (or a kill) arrives.
+/// Stops the process until SIGCONT (or a kill) arrives. The server
+/// refuses a stop by SIGTSTP, SIGTTIN or SIGTTOU in an orphaned process
+/// group: the signal is then discarded.
 fn stop(p: &mut Proc, sig: u64) {
-    crate::server::request(sysproto::Op::Stopped, [1, sig, 0, 0, 0]);
-    loop {
+    if crate::server::request(sysproto::Op::Stopped, [1, sig, 0, 0, 0]).0 < 0 {
+        return;
+    }
+    // SIGCONT continues whatever its disposition or mask (it stays
+    // pending for a handler, or goes if ignored).
+    p.continued = false;
+    while !p.continued {
         crate::kcall::wait_wake(u64::MAX);
         p.poll_signals();
-        if p.pending & bit(SIGCONT) != 0 {
-            p.pending &= !bit(SIGCONT);
-            break;
-        }
     }
     crate::server::request(sysproto::Op::Stopped, [0, 0, 0, 0, 0]);
+    drop_ignored(p);
+}
+
+/// What the `siginfo_t` of a delivered signal says.
+#[derive(Clone, Copy, Debug)]
+enum Info {
+    /// Raised by a fault of the task: `si_code`, `si_addr`.
+    Fault { code: i32, addr: u64 },
+    /// Sent: by whom and how.
+    Sent(Origin),
 }
 
 /// Offsets in the signal frame (Linux x86_64 `rt_sigframe`).
@@ -223,10 +406,12 @@ fn setup_frame(
     frame: &mut UpcallFrame,
     sig: u64,
     a: &Action,
-    code: i32,
-    addr: u64,
-    sender: u64,
+    info: Info,
 ) -> Result<(), i64> {
+    let addr = match info {
+        Info::Fault { addr, .. } => addr,
+        Info::Sent(_) => 0,
+    };
     let cur = p.cur;
     let (alt_sp, alt_size, alt_flags) = p.tasks[cur].altstack;
     let on_alt =
@@ -263,14 +448,24 @@ fn setup_frame(
     put(&mut buf, MCTX + 22 * 8, addr);
     put(&mut buf, MCTX + 23 * 8, fpstate);
     put(&mut buf, UC_MASK, old_mask);
-    // siginfo: signo, errno, code, then the union.
-    buf[INFO as usize..INFO as usize + 4].copy_from_slice(&(sig as u32).to_le_bytes());
-    let si_code: i32 = if code != 0 { code } else { 0 };
-    buf[INFO as usize + 8..INFO as usize + 12].copy_from_slice(&si_code.to_le_bytes());
-    if code != 0 {
-        put(&mut buf, INFO + 16, addr);
-    } else {
-        buf[INFO as usize + 16..INFO as usize + 20].copy_from_slice(&(sender as u32).to_le_bytes());
+    // siginfo: signo, errno, code, then the union: the fault address, or
+    // the sender's pid and uid (and for SIGCHLD the child's status).
+    let put32 = |b: &mut [u8], off: u64, v: i32| {
+        b[off as usize..off as usize + 4].copy_from_slice(&v.to_le_bytes())
+    };
+    put32(&mut buf, INFO, sig as i32);
+    match info {
+        Info::Fault { code, addr } => {
+            put32(&mut buf, INFO + 8, code);
+            put(&mut buf, INFO + 16, addr);
+        }
+        Info::Sent(o) => {
+            put32(&mut buf, INFO + 8, o.code());
+            put32(&mut buf, INFO + 16, o.pid as i32);
+            if sig == SIGCHLD {
+                put32(&mut buf, INFO + 24, o.status());
+            }
+        }
     }
     p.mm.write(sp, &buf)?;
     // The interrupted x87/SSE state goes into the frame's fpstate.
@@ -286,7 +481,12 @@ fn setup_frame(
         t.mask |= bit(sig);
     }
     if a.flags & SA_RESETHAND != 0 {
-        p.actions[(sig - 1) as usize] = Action::default();
+        // Linux resets only the handler; the flags (SA_SIGINFO too) and
+        // the mask stay, as `sigaction` then reports them.
+        p.actions[(sig - 1) as usize].handler = SIG_DFL;
+        if sig == SIGCHLD {
+            publish_chld(p);
+        }
     }
     frame.rsp = sp;
     frame.rip = a.handler;

@@ -1,7 +1,8 @@
 /* signals: handlers (plain and SA_SIGINFO with si_signo/si_code/si_pid),
  * SIG_IGN, the handler's mask (sa_mask and the signal itself),
  * sigprocmask blocking, sigpending, delivery on unblock, coalescing of a
- * standard signal, SA_RESETHAND, sigaltstack (SA_ONSTACK, SS_ONSTACK),
+ * standard signal, SA_RESETHAND (and what stays of the disposition after
+ * it, with SA_SIGINFO), sigaltstack (SA_ONSTACK, SS_ONSTACK),
  * sigsuspend, and a blocking read interrupted by a signal: EINTR without
  * SA_RESTART, restarted with it. */
 #include "ctest.h"
@@ -22,6 +23,18 @@ static void on_info(int sig, siginfo_t *si, void *uc)
 	count++;
 	info_ok = si->si_signo == sig && si->si_code == SI_USER &&
 		  si->si_pid == getpid();
+}
+
+static volatile sig_atomic_t reset_blocked;
+
+static void on_reset_info(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	sigset_t cur;
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	count++;
+	reset_blocked = sigismember(&cur, sig);
+	info_ok = si->si_signo == sig;
 }
 
 static void on_masked(int sig)
@@ -169,6 +182,26 @@ int main(void)
 	say("SA_RESETHAND: second signal kills: %s",
 	    yesno(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1));
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1, "SA_RESETHAND");
+
+	/* SA_RESETHAND with SA_SIGINFO: what the disposition is after one
+	 * delivery (the handler, the flags and the mask that stay), and
+	 * whether the signal was blocked inside the handler. */
+	struct sigaction once = { .sa_sigaction = on_reset_info };
+	sigemptyset(&once.sa_mask);
+	sigaddset(&once.sa_mask, SIGUSR2);
+	once.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	CHECK(sigaction(SIGUSR1, &once, NULL) == 0, "sigaction SA_RESETHAND|SA_SIGINFO");
+	count = 0;
+	raise(SIGUSR1);
+	struct sigaction after;
+	CHECK(sigaction(SIGUSR1, NULL, &after) == 0, "sigaction query");
+	say("SA_RESETHAND|SA_SIGINFO: handler ran %d, blocked inside: %s, signo right: %s",
+	    (int)count, yesno(reset_blocked), yesno(info_ok));
+	say("after it: handler is SIG_DFL: %s, SA_SIGINFO kept: %s, SA_RESETHAND kept: %s, "
+	    "mask kept: %s",
+	    yesno(after.sa_handler == SIG_DFL), yesno(after.sa_flags & SA_SIGINFO),
+	    yesno(after.sa_flags & SA_RESETHAND), yesno(sigismember(&after.sa_mask, SIGUSR2)));
+	CHECK(count == 1 && after.sa_handler == SIG_DFL, "SA_RESETHAND resets the handler");
 
 	/* sigaltstack. */
 	alt_size = 64 * 1024;

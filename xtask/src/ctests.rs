@@ -75,6 +75,10 @@ pub enum Arg {
     /// the read-only `/`; on the host, where the tests may run as root,
     /// a name under `/proc`.
     Uncreatable,
+    /// A terminal the program may make its controlling terminal: in the
+    /// guest the console, on the host (where the run has no terminal)
+    /// `pty`, asking the program for a new pseudo-terminal.
+    Terminal,
 }
 
 /// One program of the suite.
@@ -160,6 +164,13 @@ pub const TESTS: &[CTest] = &[
     c("fork-pie", "fork.c").pie(),
     c("exec-pie", "exec.c").pie().args(EXEC_TARGET),
     c("pthread-pie", "pthread.c").pie(),
+    c("sigdisp-self", "sigdisp.c").args(&[Arg::Lit("self")]),
+    c("sigdisp-child", "sigdisp.c").args(&[Arg::Lit("child")]),
+    c("sigdisp-stopped", "sigdisp.c").args(&[Arg::Lit("stopped")]),
+    c("sigdisp-group", "sigdisp.c").args(&[Arg::Lit("group")]),
+    c("sessions", "sessions.c"),
+    c("jobctl", "jobctl.c").args(&[Arg::Terminal]),
+    c("pipefill", "pipefill.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
@@ -169,6 +180,12 @@ pub const TESTS: &[CTest] = &[
     CTest {
         run: false,
         ..c("fuzz", "fuzz.c")
+    },
+    // ExoV6 only (native calls to the system server): run by the
+    // `linux-raw-*` cases of `libos_tests`, not on the host.
+    CTest {
+        run: false,
+        ..c("rawreq", "rawreq.c")
     },
     // ExoV6 only (its count follows the machine): `linux-threads-max`.
     CTest {
@@ -204,6 +221,8 @@ pub const GUEST_DIR: &str = "/ctests";
 pub const GUEST_MOTD: &str = "/etc/motd";
 /// The uncreatable path in the guest (under the read-only root).
 pub const GUEST_UNCREATABLE: &str = "/exov6-ctest-create";
+/// The terminal in the guest.
+pub const GUEST_TERMINAL: &str = "/dev/console";
 /// The uncreatable path on the host.
 pub const HOST_UNCREATABLE: &str = "/proc/exov6-ctest-create";
 
@@ -227,6 +246,7 @@ pub fn guest_argv(test: &CTest) -> Vec<String> {
         Arg::Motd => GUEST_MOTD.to_string(),
         Arg::Dir => GUEST_DIR.to_string(),
         Arg::Uncreatable => GUEST_UNCREATABLE.to_string(),
+        Arg::Terminal => GUEST_TERMINAL.to_string(),
     }));
     argv
 }

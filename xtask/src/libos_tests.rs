@@ -114,8 +114,10 @@ pub const TESTS: &[QemuTest] = &[
         )
     },
     // ^C: SIGINT to the foreground process group; init (pid 1) ignores it.
+    // It is typed once the shell runs (what it prints first): a ^C while
+    // init is still forking reaches only init, as on Linux.
     QemuTest {
-        input: &[("init: running /bin/sh", "\u{3}")],
+        input: &[("sleeping-42", "\u{3}")],
         expect: &[
             "init: /bin/sh killed by signal 2",
             "sysd: init ended with status 130",
@@ -124,9 +126,84 @@ pub const TESTS: &[QemuTest] = &[
         status: Status::Program(130),
         ..linux_test!(
             "tty-ctrl-c",
-            "/bin/sh -c 'sleep 20; echo not-interrupted'",
+            "/bin/sh -c 'echo sleeping-$((6*7)); sleep 20; echo not-interrupted'",
             [],
             130
+        )
+    },
+    // A process ends while its child is an unreaped zombie: the zombie
+    // goes to init (the server once wrote to the zombie's gone mailbox).
+    linux_test!(
+        "zombie-reparented",
+        "/bin/busybox sh -c 'true & exec /bin/busybox sleep 1'",
+        [],
+        0
+    ),
+    // Processes that send the server a raw Fork and die before starting
+    // the child: the children go with them, and forks still work.
+    linux_test!(
+        "raw-fork-abandoned",
+        "/ctests/rawreq fork",
+        [
+            "raw forks abandoned: 150 of 150",
+            "fork afterwards: works",
+            "rawreq: ok"
+        ],
+        0
+    ),
+    // A process takes pipes at the server until it refuses (EMFILE at the
+    // per-process handle limit, never a server out of memory), three
+    // times; each time its handles go with it.
+    linux_test!(
+        "raw-handles-capped",
+        "/ctests/rawreq handles",
+        [
+            "raw pipes until refused: EMFILE, after 4000 to 4096: yes",
+            "pipe afterwards: works",
+            "fork afterwards: works",
+            "rawreq: ok"
+        ],
+        0
+    ),
+    // Job control through busybox's shell at the console: ^Z stops the
+    // foreground job (SIGTSTP to its group), `jobs`, `bg`, `wait`, `fg`;
+    // a background reader stops on SIGTTIN; ^C ends a foreground job. (The
+    // triggers are what the commands print, never their echo: `$((...))`
+    // is typed, its value printed.)
+    QemuTest {
+        input: &[
+            (
+                "init: running /bin/sh",
+                "sh -c 'echo job-$((1*11)); sleep 2; echo job-$((1*12))'\r",
+            ),
+            ("job-11", "\u{1a}"),
+            ("Stopped", "jobs\r"),
+            ("Stopped", "bg\r"),
+            ("[1] sh -c", "wait; echo waited-$?\r"),
+            (
+                "waited-0",
+                "sh -c 'echo job-$((2*11)); sleep 2; echo job-$((2*12))'\r",
+            ),
+            ("job-22", "\u{1a}"),
+            ("Stopped", "fg\r"),
+            ("job-24", "sh -c 'echo reader-$((4*11)); exec cat' &\r"),
+            ("reader-44", "sleep 2; jobs\r"),
+            ("Stopped (tty input)", "kill -9 %1; wait; jobs\r"),
+            ("Killed", "sh -c 'echo job-$((3*11)); sleep 30'\r"),
+            ("job-33", "\u{3}"),
+            ("^C", "echo status-$?; exit 5\r"),
+        ],
+        ..linux_test!(
+            "tty-job-control",
+            "/bin/sh",
+            [
+                "job-12",
+                "waited-0",
+                "job-24",
+                "[1]+  Stopped (tty input)*exec cat",
+                "status-130"
+            ],
+            5
         )
     },
     // `free` shows the machine's memory (about 490 of 512 MiB), not the

@@ -122,10 +122,60 @@ pub mod control {
     /// The sender of the last instance of signal `n` is in word
     /// `SENDERS + n - 1` (written before the pending bit is set).
     pub const SENDERS: usize = 16;
+    /// How the last instance of signal `n` came about, in word
+    /// `SIGINFO + n - 1` (written before the pending bit is set): the low
+    /// 32 bits are its `si_code` (`SI_USER` 0, `SI_KERNEL` 0x80, for
+    /// SIGCHLD `CLD_EXITED` 1 .. `CLD_CONTINUED` 6), the high 32 bits its
+    /// `si_status` (SIGCHLD: the exit code or the signal).
+    pub const SIGINFO: usize = 128;
+    /// The console as this process's terminal (kept by the server):
+    /// [`TTY_BACKGROUND`] and [`TTY_TOSTOP`].
+    pub const TTY_JOB: usize = 9;
+    /// Bit of [`TTY_JOB`]: the console is the process's controlling
+    /// terminal and its process group is not the foreground one.
+    pub const TTY_BACKGROUND: u64 = 1;
+    /// Bit of [`TTY_JOB`]: `TOSTOP` is set (background writes stop).
+    pub const TTY_TOSTOP: u64 = 2;
+    /// Written by the library OS itself: how its children's ends and
+    /// stops are to be reported ([`CHLD_NOCLDSTOP`], [`CHLD_NOCLDWAIT`],
+    /// [`CHLD_IGNORED`]), from its SIGCHLD disposition.
+    pub const CHLD_FLAGS: usize = 102;
+    /// Bit of [`CHLD_FLAGS`]: `SA_NOCLDSTOP` (no SIGCHLD for stops and
+    /// continues).
+    pub const CHLD_NOCLDSTOP: u64 = 1;
+    /// Bit of [`CHLD_FLAGS`]: children are reaped when they end, never
+    /// zombies (`SA_NOCLDWAIT`, or SIGCHLD set to `SIG_IGN`).
+    pub const CHLD_NOCLDWAIT: u64 = 2;
+    /// Bit of [`CHLD_FLAGS`]: SIGCHLD is `SIG_IGN` (none is sent).
+    pub const CHLD_IGNORED: u64 = 4;
+}
+
+/// `si_code` values the server writes in [`control::SIGINFO`].
+pub mod si {
+    /// Sent by `kill`.
+    pub const USER: u32 = 0;
+    /// Sent by the system (the terminal, orphaned process groups).
+    pub const KERNEL: u32 = 0x80;
+    /// SIGCHLD: the child exited.
+    pub const CLD_EXITED: u32 = 1;
+    /// SIGCHLD: the child was killed by a signal.
+    pub const CLD_KILLED: u32 = 2;
+    /// SIGCHLD: the child was killed by a signal and dumped core.
+    pub const CLD_DUMPED: u32 = 3;
+    /// SIGCHLD: the child stopped.
+    pub const CLD_STOPPED: u32 = 5;
+    /// SIGCHLD: the child continued.
+    pub const CLD_CONTINUED: u32 = 6;
 }
 
 /// The answer of an operation that cannot complete yet.
 pub const WOULD_BLOCK: i64 = -11;
+/// The answer of a terminal operation by a background process: the
+/// server sent SIGTTIN or SIGTTOU to its process group; once that signal
+/// is dealt with (the group stopped and continued, or a handler ran) the
+/// call is made again, or fails with `EINTR` after a handler without
+/// `SA_RESTART` (Linux's `ERESTARTSYS`).
+pub const JOB_SIGNALLED: i64 = -512;
 
 macro_rules! ops {
     ($($(#[$doc:meta])* $name:ident = $n:expr,)*) => {
@@ -150,7 +200,9 @@ ops! {
     Open = 1,
     /// `a1` = handle, `a2` = bytes wanted (≤ [`DATA_BYTES`]), `a3` = offset
     /// or `u64::MAX` for the handle's own position, `a4` = 1 for
-    /// non-blocking. Result: bytes placed in data (0 = end of file).
+    /// non-blocking, `a5` = 1 if the caller ignores or blocks SIGTTIN (a
+    /// background read of the terminal then fails with `EIO`). Result:
+    /// bytes placed in data (0 = end of file), or [`JOB_SIGNALLED`].
     Read = 2,
     /// `a1` = handle, `a2` = bytes in data. Result: bytes taken.
     Write = 3,
@@ -205,16 +257,20 @@ ops! {
     Setsid = 23,
     /// `a1` = pid (0: self). Result: its session.
     Getsid = 24,
-    /// `a1` = handle, `a2` = ioctl request, `a3` = argument word. Terminal
-    /// requests on the console; `termios` travels in data. Result as
-    /// `ioctl`.
+    /// `a1` = handle, `a2` = ioctl request, `a3` = argument word, `a4` = 1
+    /// if the caller ignores or blocks SIGTTOU. Terminal requests on the
+    /// console; `termios` travels in data. Result as `ioctl`, or
+    /// [`JOB_SIGNALLED`] for a background process changing the terminal.
     Ioctl = 25,
     /// `a1` = handle. Result: readiness bits ([`ready`]) now; `a2` = 1
     /// registers the caller to be woken when that changes.
     Poll = 26,
     /// The stdio handles of the first process (console).
     Console = 27,
-    /// `a1` = stopped (1) or continued (0): for the parent's `wait`.
+    /// `a1` = stopped (1) or continued (0), `a2` = the stop signal: for
+    /// the parent's `wait` and SIGCHLD. A stop by SIGTSTP, SIGTTIN or
+    /// SIGTTOU in an orphaned process group is refused (`EIO`): the
+    /// signal is then discarded, as Linux does.
     Stopped = 28,
     /// `a1` = frames: raise the process's memory quota by that much (the
     /// library OS asks when the kernel says `QuotaExceeded`). Result: the
@@ -226,6 +282,11 @@ ops! {
     /// The machine's memory for programs: `r1` = total frames, `r2` =
     /// free frames (for `sysinfo`).
     Meminfo = 30,
+    /// `a1` = 1 if the caller ignores or blocks SIGTTOU: a write to the
+    /// console by a background process while `TOSTOP` is set (the library
+    /// OS asks only then, [`control::TTY_JOB`]). Result 0 (write),
+    /// `-EIO` (an orphaned process group) or [`JOB_SIGNALLED`].
+    TtyWrite = 31,
 }
 
 /// A handle number that names nothing.

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use abi::UpcallFrame;
-use sysproto::{kind, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK};
+use sysproto::{kind, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE, WOULD_BLOCK};
 
 use super::errno::*;
 use super::nr::*;
@@ -77,7 +77,7 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
         GETCWD => getcwd(p, a[0], a[1]).into(),
         CHDIR => chdir(p, a[0]).into(),
         FCHDIR => fchdir(p, fd).into(),
-        IOCTL => ioctl(p, fd, a[1], a[2]).into(),
+        IOCTL => ioctl(p, fd, a[1], a[2]),
         MKDIR | RMDIR | UNLINK | RENAME | LINK | SYMLINK | CHMOD | FCHMOD | CHOWN | FCHOWN
         | LCHOWN | TRUNCATE | FTRUNCATE | MKDIRAT | UNLINKAT | RENAMEAT | RENAMEAT2 | LINKAT
         | SYMLINKAT | FCHMODAT | FCHOWNAT | MKNOD | MKNODAT | UTIMENSAT | UTIMES | UTIME
@@ -316,6 +316,7 @@ fn read_scatter(
         return Ret::Val(-EFAULT);
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
+    let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
     let (r, _) = server::request(
         Op::Read,
         [
@@ -323,9 +324,14 @@ fn read_scatter(
             want,
             at.unwrap_or(u64::MAX),
             u64::from(nonblock),
-            0,
+            u64::from(ttin),
         ],
     );
+    if r == JOB_SIGNALLED {
+        // SIGTTIN went to this background process's group: made again
+        // once that is dealt with.
+        return Ret::Block(Block::Retry { deadline: None });
+    }
     if r == WOULD_BLOCK {
         return if nonblock {
             Ret::Val(-EAGAIN)
@@ -471,6 +477,9 @@ fn write_gather(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: &[(u64, u64)]) 
         .min(MAX_RW_COUNT);
     match file.kind {
         kind::CONSOLE => {
+            if let Err(r) = console_write_allowed(p) {
+                return r;
+            }
             let mut done = 0;
             while done < len {
                 let chunk = (len - done).min(DATA_BYTES as u64) as usize;
@@ -484,6 +493,23 @@ fn write_gather(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: &[(u64, u64)]) 
         }
         kind::FILE | kind::DIR => Ret::Val(-EBADF),
         _ => send(p, f, &file, len, &mut |p, off, n| gather(p, iov, off, n)),
+    }
+}
+
+/// Whether this process may write the console now: with `TOSTOP` set a
+/// background process asks the server, which may send SIGTTOU to its
+/// group (then the call is made again later) or refuse (`EIO`).
+fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
+    use sysproto::control::{TTY_BACKGROUND, TTY_JOB, TTY_TOSTOP};
+    let job = server::control(TTY_JOB);
+    if job & (TTY_BACKGROUND | TTY_TOSTOP) != TTY_BACKGROUND | TTY_TOSTOP {
+        return Ok(());
+    }
+    let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
+    match server::request(Op::TtyWrite, [u64::from(ttou), 0, 0, 0, 0]).0 {
+        0 => Ok(()),
+        JOB_SIGNALLED => Err(Ret::Block(Block::Retry { deadline: None })),
+        r => Err(Ret::Val(r)),
     }
 }
 
@@ -521,7 +547,7 @@ fn send(
         if r < 0 {
             f.reserved[1] = 0;
             if r == -EPIPE && done == 0 {
-                crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE);
+                crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE, crate::signal::SI_USER);
             }
             return Ret::Val(if done > 0 { done as i64 } else { r });
         }
@@ -750,7 +776,14 @@ fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
 /// descriptor come first (`FIOCLEX`, `FIONCLEX`, `FIONBIO`, `FIOASYNC`,
 /// `FIONREAD` of a regular file); the rest belong to the terminal, except
 /// `FIONREAD` of a pipe. Linux takes the request as a 32-bit number.
-fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
+fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Ret {
+    match ioctl_call(p, fd, req, arg) {
+        Err(e) if -e == JOB_SIGNALLED => Ret::Block(Block::Retry { deadline: None }),
+        r => r.into(),
+    }
+}
+
+fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
     const FIONCLEX: u32 = 0x5450;
     const FIOCLEX: u32 = 0x5451;
     const FIONBIO: u32 = 0x5421;
@@ -800,6 +833,7 @@ fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         0x5401..=0x5404 => 36, // TCGETS, TCSETS* (kernel termios)
         0x5413 | 0x5414 => 8,  // TIOCGWINSZ, TIOCSWINSZ
         0x540f | 0x5410 => 4,  // TIOCGPGRP, TIOCSPGRP
+        0x5429 => 4,           // TIOCGSID
         0x541b => 4,           // FIONREAD
         _ => 0,
     };
@@ -807,11 +841,12 @@ fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         let b = p.mm.read(arg, size)?;
         server::put(&b);
     }
-    let (r, _) = server::request(Op::Ioctl, [file.handle, req, arg, 0, 0]);
+    let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
+    let (r, _) = server::request(Op::Ioctl, [file.handle, req, arg, u64::from(ttou), 0]);
     if r < 0 {
         return Err(-r);
     }
-    if size > 0 && matches!(req, 0x5401 | 0x5413 | 0x540f | 0x541b) {
+    if size > 0 && matches!(req, 0x5401 | 0x5413 | 0x540f | 0x541b | 0x5429) {
         let mut b = alloc::vec![0u8; size];
         server::get(&mut b);
         p.mm.write(arg, &b)?;

@@ -19,7 +19,7 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
         RT_SIGPROCMASK => sigprocmask(p, a[0], a[1], a[2]).into(),
         RT_SIGRETURN => match signal::sigreturn(p, f) {
             Ok(()) => Ret::Resumed,
-            Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, true)),
+            Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, false)),
         },
         SIGALTSTACK => sigaltstack(p, f, a[0], a[1]).into(),
         RT_SIGSUSPEND => match p.mm.read_u64(a[0]) {
@@ -81,6 +81,10 @@ fn sigaction(p: &mut Proc, sig: u64, act: u64, old: u64) -> Result<i64, i64> {
     }
     if let Some(a) = new {
         p.actions[i] = a;
+        signal::discard_if_ignored(p, sig);
+        if sig == signal::SIGCHLD {
+            signal::publish_chld(p);
+        }
     }
     Ok(0)
 }
@@ -145,7 +149,7 @@ fn tkill(p: &mut Proc, tid: u64, sig: u64) -> Result<i64, i64> {
         return Err(ESRCH);
     };
     if sig != 0 {
-        signal::post_task(p, i, sig);
+        signal::post_task(p, i, sig, signal::SI_TKILL);
     }
     Ok(0)
 }

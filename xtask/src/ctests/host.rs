@@ -81,6 +81,7 @@ fn host_args(test: &CTest) -> Result<Vec<PathBuf>> {
                 }
                 Arg::Dir => bin_dir(),
                 Arg::Uncreatable => PathBuf::from(HOST_UNCREATABLE),
+                Arg::Terminal => PathBuf::from("pty"),
             })
         })
         .collect()

@@ -130,8 +130,11 @@ pub struct Tty {
     pub live: bool,
     /// Pids waiting for input.
     pub waiters: Vec<u64>,
-    /// The foreground process group.
+    /// The foreground process group (0: none).
     pub pgrp: u64,
+    /// The session whose controlling terminal the console is (0: none).
+    /// At boot init's, session 1.
+    pub session: u64,
     /// The window size (`struct winsize`: rows, columns, pixel width and
     /// height), for TIOCGWINSZ and TIOCSWINSZ.
     pub winsize: [u8; 8],
@@ -168,6 +171,7 @@ impl Tty {
             live: false,
             waiters: Vec::new(),
             pgrp: 1,
+            session: 1,
             winsize: winsize(24, 80),
         }
     }
@@ -192,6 +196,11 @@ impl Tty {
 
     pub fn oflag(&self) -> u64 {
         u64::from(word(&self.termios, 1))
+    }
+
+    /// Whether `TOSTOP` is set: background processes may not write.
+    pub fn tostop(&self) -> bool {
+        word(&self.termios, 3) & 0o400 != 0
     }
 
     fn cc(&self, i: usize) -> u8 {

@@ -10,6 +10,12 @@ use alloc::vec::Vec;
 
 /// Bytes a pipe holds (Linux's default capacity).
 pub const PIPE_CAPACITY: usize = 64 * 1024;
+/// Bytes all pipes together may hold before each holds only a page more
+/// (as Linux's `pipe-user-pages-soft` shrinks new pipes): clients cannot
+/// fill the server's heap with pipe data.
+pub const PIPE_BUDGET: usize = 16 << 20;
+/// A pipe's capacity once the budget is spent.
+const PIPE_SMALL: usize = 4096;
 
 /// What an open file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +52,8 @@ pub struct Pipe {
 pub struct Objects {
     pub objs: Vec<Option<Obj>>,
     pub pipes: Vec<Option<Pipe>>,
+    /// Bytes in all pipes.
+    buffered: usize,
 }
 
 impl Objects {
@@ -114,9 +122,42 @@ impl Objects {
         }
         let woken = core::mem::take(&mut pipe.waiters);
         if pipe.readers == 0 && pipe.writers == 0 {
+            self.buffered -= pipe.buf.len();
             self.pipes[p] = None;
         }
         woken
+    }
+
+    /// Room for more bytes in pipe `p`: up to its capacity, or up to a
+    /// page while all pipes together hold more than [`PIPE_BUDGET`].
+    pub fn pipe_room(&self, p: usize) -> usize {
+        let Some(pipe) = self.pipes.get(p).and_then(Option::as_ref) else {
+            return 0;
+        };
+        let cap = if self.buffered > PIPE_BUDGET {
+            PIPE_SMALL
+        } else {
+            PIPE_CAPACITY
+        };
+        cap.saturating_sub(pipe.buf.len())
+    }
+
+    /// Appends `data` to pipe `p` (the caller checked the room).
+    pub fn pipe_put(&mut self, p: usize, data: &[u8]) {
+        if let Some(pipe) = self.pipes.get_mut(p).and_then(Option::as_mut) {
+            pipe.buf.extend(data);
+            self.buffered += data.len();
+        }
+    }
+
+    /// Takes up to `n` bytes from pipe `p`.
+    pub fn pipe_take(&mut self, p: usize, n: usize) -> Vec<u8> {
+        let Some(pipe) = self.pipes.get_mut(p).and_then(Option::as_mut) else {
+            return Vec::new();
+        };
+        let n = n.min(pipe.buf.len());
+        self.buffered -= n;
+        pipe.buf.drain(..n).collect()
     }
 
     /// A new pipe.

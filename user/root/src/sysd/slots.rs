@@ -8,6 +8,8 @@ use exo_rt::Slot;
 /// Free slots.
 pub struct SlotPool {
     free: Vec<Slot>,
+    /// Freed runs of three (an ended environment's), for [`Self::alloc3`].
+    free3: Vec<Slot>,
     next: Slot,
     end: Slot,
 }
@@ -16,6 +18,7 @@ impl SlotPool {
     pub fn new(first: Slot, end: Slot) -> SlotPool {
         SlotPool {
             free: Vec::new(),
+            free3: Vec::new(),
             next: first,
             end,
         }
@@ -34,7 +37,14 @@ impl SlotPool {
 
     /// Three consecutive slots (for `EnvCreate`).
     pub fn alloc3(&mut self) -> Option<Slot> {
-        self.alloc_range(3).map(|r| r.start)
+        self.free3
+            .pop()
+            .or_else(|| self.alloc_range(3).map(|r| r.start))
+    }
+
+    /// Gives back three slots [`Self::alloc3`] handed out.
+    pub fn free3(&mut self, first: Slot) {
+        self.free3.push(first);
     }
 
     /// `n` consecutive slots.

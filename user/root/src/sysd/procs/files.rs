@@ -115,17 +115,9 @@ impl Server {
                 self.put_data(pid, &alloc::vec![0u8; len]);
                 ok(len as i64)
             }
-            Kind::Console => match self.tty.take(len) {
-                Some(bytes) => {
-                    self.put_data(pid, &bytes);
-                    ok(bytes.len() as i64)
-                }
-                None => {
-                    if !self.tty.waiters.contains(&pid) {
-                        self.tty.waiters.push(pid);
-                    }
-                    ok(WOULD_BLOCK)
-                }
+            Kind::Console => match self.job_check(pid, false, a[4] != 0) {
+                Err(e) => ok(e),
+                Ok(()) => self.console_read(pid, len),
             },
             Kind::PipeWrite(_) => err(EBADF),
             Kind::PipeRead(pi) => {
@@ -141,12 +133,28 @@ impl Server {
                     }
                     return ok(WOULD_BLOCK);
                 }
-                let n = len.min(pipe.buf.len());
-                let bytes: Vec<u8> = pipe.buf.drain(..n).collect();
                 let woken = core::mem::take(&mut pipe.waiters);
+                let bytes = self.objs.pipe_take(pi, len);
+                let n = bytes.len();
                 self.put_data(pid, &bytes);
                 self.wake_all(&woken);
                 ok(n as i64)
+            }
+        }
+    }
+
+    /// A read of the console by a process allowed to read it.
+    fn console_read(&mut self, pid: u64, len: usize) -> Msg {
+        match self.tty.take(len) {
+            Some(bytes) => {
+                self.put_data(pid, &bytes);
+                ok(bytes.len() as i64)
+            }
+            None => {
+                if !self.tty.waiters.contains(&pid) {
+                    self.tty.waiters.push(pid);
+                }
+                ok(WOULD_BLOCK)
             }
         }
     }
@@ -169,13 +177,13 @@ impl Server {
             }
             Kind::PipeWrite(pi) => {
                 let data = self.get_data(pid, len as u64);
+                let room = self.objs.pipe_room(pi);
                 let Some(pipe) = self.objs.pipe_mut(pi) else {
                     return err(EPIPE);
                 };
                 if pipe.readers == 0 {
                     return err(EPIPE);
                 }
-                let room = PIPE_CAPACITY - pipe.buf.len();
                 // Writes of up to a page are atomic: all or wait.
                 if room == 0 || (len <= 4096 && room < len) {
                     if !pipe.waiters.contains(&pid) {
@@ -184,8 +192,8 @@ impl Server {
                     return ok(WOULD_BLOCK);
                 }
                 let n = room.min(len);
-                pipe.buf.extend(&data[..n]);
                 let woken = core::mem::take(&mut pipe.waiters);
+                self.objs.pipe_put(pi, &data[..n]);
                 self.wake_all(&woken);
                 ok(n as i64)
             }

@@ -1,6 +1,6 @@
 //! Processes: creating their environments (init and fork children),
-//! starting them, their end (death notices, zombies, orphans to init),
-//! `wait`, signals between processes, process groups.
+//! starting them, their end (death notices, zombies, orphans to init,
+//! what a dead process leaves behind), and `wait`.
 
 use alloc::vec::Vec;
 
@@ -14,7 +14,10 @@ impl Server {
             return Err(ENOMEM);
         }
         let env = self.pool.alloc3().ok_or(ENOMEM)?;
-        let badged = self.pool.alloc().ok_or(ENOMEM)?;
+        let Some(badged) = self.pool.alloc() else {
+            self.pool.free3(env);
+            return Err(ENOMEM);
+        };
         let rights = Rights::EXECUTE | Rights::GRANT | Rights::DERIVE;
         cap_mint(self.ep, badged, rights, pid).map_err(|_| ENOMEM)?;
         let r = exo_rt::syscall6(
@@ -31,9 +34,9 @@ impl Server {
         let _ = cap_delete(badged);
         self.pool.free(badged);
         if r.0 != 0 {
+            self.pool.free3(env);
             return Err(ENOMEM);
         }
-        let (aspace, cspace, thread) = (env, env + 1, env + 2);
         let mut p = Proc {
             ppid,
             pgid: 1,
@@ -42,31 +45,49 @@ impl Server {
             env,
             wake: 0,
             mailbox: [0; 5],
-            mailbox_at: 0,
+            mailbox_at: None,
             handles: Vec::new(),
             cwd: String::new(),
             exe: Vec::new(),
             exit_status: None,
             zombie: None,
             stop_event: None,
+            stopped: false,
             started: false,
+            execed: false,
             quota: PROCESS_QUOTA,
         };
+        match self.furnish(&mut p, pid, ppid) {
+            Ok(()) => Ok(p),
+            Err(e) => {
+                // Nothing of a half-made process stays: its environment
+                // (never started) and everything the server took for it.
+                self.discard(p);
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives the new environment of `p` its quota, memory, wake-up
+    /// notification, mailbox and the library OS's shared pages.
+    fn furnish(&mut self, p: &mut Proc, pid: u64, ppid: u64) -> Result<(), i64> {
+        let (aspace, cspace, thread) = (p.env, p.env + 1, p.env + 2);
         let fail = |_| ENOMEM;
         exo_rt::quota_give(thread, PROCESS_QUOTA).map_err(fail)?;
         mint_into(self.mem, cspace, slots::MEMORY, Rights::ALL)?;
         p.wake = self.pool.alloc().ok_or(ENOMEM)?;
         notification_create(self.mem, p.wake).map_err(fail)?;
         mint_into(p.wake, cspace, slots::WAKE, Rights::ALL)?;
-        p.mailbox_at = self.free_mailboxes.pop().unwrap_or_else(|| {
+        let at = self.free_mailboxes.pop().unwrap_or_else(|| {
             self.next_mailbox += 1;
             MAILBOXES + (self.next_mailbox - 1) * sysproto::MAILBOX_PAGES * PAGE_SIZE
         });
+        p.mailbox_at = Some(at);
         for i in 0..sysproto::MAILBOX_PAGES {
             let f = self.pool.alloc().ok_or(ENOMEM)?;
             p.mailbox[i as usize] = f;
             frame_alloc(self.mem, f, None).map_err(fail)?;
-            map(f, p.mailbox_at + i * PAGE_SIZE, map_flags::WRITE).map_err(fail)?;
+            map(f, at + i * PAGE_SIZE, map_flags::WRITE).map_err(fail)?;
             let dst = slots::MAILBOX + i as u32;
             mint_into(f, cspace, dst, Rights::ALL)?;
             map_into(
@@ -85,11 +106,11 @@ impl Server {
         if exo_rt::cap_identify(console).is_ok() {
             mint_into(console, cspace, slots::CONSOLE, Rights::ALL)?;
         }
-        set_word(&p, control::CONSOLE_OFLAG, self.tty.oflag());
-        set_word(&p, control::PID, pid);
-        set_word(&p, control::PPID, ppid);
-        set_word(&p, control::BOOT_EPOCH_NS, boot_epoch_ns());
-        Ok(p)
+        set_word(p, control::CONSOLE_OFLAG, self.tty.oflag());
+        set_word(p, control::PID, pid);
+        set_word(p, control::PPID, ppid);
+        set_word(p, control::BOOT_EPOCH_NS, boot_epoch_ns());
+        Ok(())
     }
 
     /// Starts `/sbin/init` (pid 1) with `argv`.
@@ -129,7 +150,8 @@ impl Server {
         if data.len() > DATA_BYTES {
             return Err("the init command line is too long");
         }
-        scratch_write_bytes(p.mailbox_at + sysproto::DATA_OFFSET, &data);
+        let at = p.mailbox_at.ok_or("no mailbox")?;
+        scratch_write_bytes(at + sysproto::DATA_OFFSET, &data);
         set_word(&p, control::ARGC, argv.len() as u64);
         set_word(&p, control::ENVC, env.len() as u64);
         p.cwd = String::new();
@@ -140,10 +162,15 @@ impl Server {
         p.started = true;
         self.procs.insert(1, p);
         self.next_pid = 2;
+        self.publish_job_words();
         Ok(())
     }
 
     pub(super) fn fork(&mut self, parent: u64) -> Msg {
+        // A process forks one child at a time (its library OS starts or
+        // abandons each before the next): a child still unstarted from an
+        // earlier `Fork` was abandoned, and goes now.
+        self.discard_unstarted(parent);
         let pid = self.next_pid;
         let mut child = match self.create(pid, parent) {
             Ok(c) => c,
@@ -168,6 +195,7 @@ impl Server {
         }
         self.next_pid += 1;
         self.procs.insert(pid, child);
+        self.publish_job_words();
         ok(pid as i64)
     }
 
@@ -180,11 +208,10 @@ impl Server {
             return err(EINVAL);
         }
         if a[1] == 0 {
-            // The parent gave up on the fork.
-            let _ = exo_rt::syscall6(
-                Syscall::EnvKill as u64,
-                [u64::from(c.env + 2), 0, 0, 0, 0, 0],
-            );
+            // The parent gave up on the fork: the child goes at once.
+            if let Some(c) = self.procs.remove(&pid) {
+                self.discard(c);
+            }
             return ok(0);
         }
         match thread_start(c.env + 2, a[1], a[2], a[3]) {
@@ -198,7 +225,8 @@ impl Server {
         }
     }
 
-    /// Releases a process that never ran.
+    /// Releases a process that never ran (its death notice, if the kernel
+    /// sends one, then names no process).
     pub(super) fn discard(&mut self, p: Proc) {
         let _ = exo_rt::syscall6(
             Syscall::EnvKill as u64,
@@ -207,13 +235,31 @@ impl Server {
         self.release(p);
     }
 
-    /// Frees the server's resources of an ended process.
+    /// Discards the children `parent` made with `Fork` and never started.
+    fn discard_unstarted(&mut self, parent: u64) {
+        let unstarted: Vec<u64> = self
+            .procs
+            .iter()
+            .filter(|(_, c)| c.ppid == parent && !c.started)
+            .map(|(k, _)| *k)
+            .collect();
+        for c in unstarted {
+            if let Some(c) = self.procs.remove(&c) {
+                self.discard(c);
+            }
+        }
+    }
+
+    /// Frees the server's resources of an ended process: its mailbox,
+    /// notification, environment slots and open files.
     pub(super) fn release(&mut self, p: Proc) {
         for s in p.mailbox.iter().filter(|s| **s != 0) {
             let _ = cap_delete(*s);
             self.pool.free(*s);
         }
-        self.free_mailboxes.push(p.mailbox_at);
+        if let Some(at) = p.mailbox_at {
+            self.free_mailboxes.push(at);
+        }
         if p.wake != 0 {
             let _ = cap_delete(p.wake);
             self.pool.free(p.wake);
@@ -221,11 +267,20 @@ impl Server {
         for s in p.env..p.env + 3 {
             let _ = cap_delete(s);
         }
+        self.pool.free3(p.env);
         let mut wake = Vec::new();
         for o in p.handles.iter().flatten() {
             wake.extend(self.objs.drop_ref(*o));
         }
         self.wake_all(&wake);
+    }
+
+    /// Forgets `pid` wherever it waited (pipes, the console).
+    fn forget_waiter(&mut self, pid: u64) {
+        self.tty.waiters.retain(|w| *w != pid);
+        for pipe in self.objs.pipes.iter_mut().flatten() {
+            pipe.waiters.retain(|w| *w != pid);
+        }
     }
 
     /// A death notice: environment `env_id` ended (`how`, `detail` as the
@@ -234,9 +289,9 @@ impl Server {
         let pid = self
             .procs
             .iter()
-            .find(|(_, p)| p.env_id == env_id)
+            .find(|(_, p)| p.env_id == env_id && p.mailbox_at.is_some())
             .map(|(k, _)| *k)?;
-        let mut p = self.procs.remove(&pid)?;
+        let p = self.procs.remove(&pid)?;
         let st = p.exit_status.unwrap_or_else(|| match how {
             0 => status::exited(detail as u8),
             abi::ipc::HOW_KILLED => status::signaled(detail as u8, false),
@@ -246,35 +301,14 @@ impl Server {
                     6 => 4,
                     _ => 11,
                 };
-                status::signaled(sig, true)
+                status::signaled(sig, false)
             }
         });
-        let ppid = p.ppid;
-        let handles = core::mem::take(&mut p.handles);
-        let mut wake = Vec::new();
-        for o in handles.iter().flatten() {
-            wake.extend(self.objs.drop_ref(*o));
-        }
-        self.wake_all(&wake);
+        let (ppid, pgid, sid) = (p.ppid, p.pgid, p.sid);
         self.release(p);
-        // Orphans go to init.
-        let orphans: Vec<u64> = self
-            .procs
-            .iter()
-            .filter(|(_, c)| c.ppid == pid)
-            .map(|(k, _)| *k)
-            .collect();
-        let mut init_has_zombie = false;
-        for o in orphans {
-            if let Some(c) = self.procs.get_mut(&o) {
-                c.ppid = 1;
-                init_has_zombie |= c.zombie.is_some();
-                set_word(c, control::PPID, 1);
-            }
-        }
-        if init_has_zombie {
-            self.post(1, 17, pid);
-        }
+        self.forget_waiter(pid);
+        // Children it was still forking never ran: they go with it.
+        self.discard_unstarted(pid);
         if pid == 1 {
             let code = status::shell_code(st);
             // The server ends with init's status; its processes end with
@@ -282,28 +316,73 @@ impl Server {
             println!("sysd: init ended with status {code}");
             return Some(i32::from(code));
         }
-        // A zombie for the parent to collect.
-        let ghost = Proc {
-            ppid,
-            pgid: 0,
-            sid: 0,
-            env_id: u64::MAX,
-            env: 0,
-            wake: 0,
-            mailbox: [0; 5],
-            mailbox_at: 0,
-            handles: Vec::new(),
-            cwd: String::new(),
-            exe: Vec::new(),
-            exit_status: None,
-            zombie: Some(st),
-            stop_event: None,
-            started: true,
-            quota: 0,
+        self.reparent_children(pid, pgid, sid);
+        self.orphan_check_own_group(ppid, pgid, sid);
+        if sid == pid && self.tty.session == sid {
+            self.controlling_process_gone();
+        }
+        self.publish_job_words();
+        // A zombie for the parent to collect, unless it reaps nothing.
+        let (code, value) = match st & 0x7f {
+            0 => (sysproto::si::CLD_EXITED, (st >> 8) & 0xff),
+            s if st & 0x80 != 0 => (sysproto::si::CLD_DUMPED, s),
+            s => (sysproto::si::CLD_KILLED, s),
         };
-        self.procs.insert(pid, ghost);
-        self.post(ppid, 17, pid);
+        let flags = self
+            .procs
+            .get(&ppid)
+            .map_or(0, |pp| get_word(pp, control::CHLD_FLAGS));
+        if flags & control::CHLD_NOCLDWAIT == 0 {
+            self.procs.insert(pid, Proc::zombie(ppid, pgid, sid, st));
+        }
+        if flags & control::CHLD_IGNORED == 0 {
+            self.post(ppid, SIGCHLD, pid, code, value);
+        }
+        // A parent blocked in `wait` looks again (and may see ECHILD).
+        self.wake(ppid);
         None
+    }
+
+    /// Hands the children of `pid` (which ended, in group `pgid` of
+    /// session `sid`) to init; a zombie among them is collected by init
+    /// (or at once if init reaps nothing). Each child group this leaves
+    /// orphaned with stopped members gets SIGHUP and SIGCONT (Linux's
+    /// `exit_notify`).
+    fn reparent_children(&mut self, pid: u64, pgid: u64, sid: u64) {
+        let orphans: Vec<u64> = self
+            .procs
+            .iter()
+            .filter(|(_, c)| c.ppid == pid)
+            .map(|(k, _)| *k)
+            .collect();
+        let init_flags = self
+            .procs
+            .get(&1)
+            .map_or(0, |i| get_word(i, control::CHLD_FLAGS));
+        let mut init_has_zombie = false;
+        let mut groups = Vec::new();
+        for o in orphans {
+            let Some(c) = self.procs.get_mut(&o) else {
+                continue;
+            };
+            c.ppid = 1;
+            set_word(c, control::PPID, 1);
+            if c.zombie.is_some() {
+                if init_flags & control::CHLD_NOCLDWAIT != 0 {
+                    self.procs.remove(&o);
+                } else {
+                    init_has_zombie = true;
+                }
+            } else if c.pgid != pgid && c.sid == sid && !groups.contains(&c.pgid) {
+                groups.push(c.pgid);
+            }
+        }
+        if init_has_zombie && init_flags & control::CHLD_IGNORED == 0 {
+            self.post(1, SIGCHLD, pid, sysproto::si::CLD_EXITED, 0);
+        }
+        for g in groups {
+            self.hangup_if_orphaned(g);
+        }
     }
 
     pub(super) fn wait(&mut self, pid: u64, sel: i64, options: u64) -> Msg {
@@ -315,7 +394,7 @@ impl Server {
             c.ppid == pid
                 && match sel {
                     -1 => true,
-                    0 => c.pgid == my_pgid || c.zombie.is_some() && c.pgid == 0,
+                    0 => c.pgid == my_pgid,
                     s if s > 0 => k == s as u64,
                     s => c.pgid == (-s) as u64,
                 }
@@ -356,103 +435,5 @@ impl Server {
             None if options & WNOHANG != 0 => ok(0),
             None => ok(WOULD_BLOCK),
         }
-    }
-
-    pub(super) fn kill(&mut self, from: u64, sel: i64, sig: u64) -> Msg {
-        if sig > 64 {
-            return err(EINVAL);
-        }
-        let my_pgid = self.procs[&from].pgid;
-        let targets: Vec<u64> = self
-            .procs
-            .iter()
-            .filter(|(_, p)| p.zombie.is_none())
-            .filter(|(&k, p)| match sel {
-                -1 => k != 1 && k != from,
-                0 => p.pgid == my_pgid,
-                s if s > 0 => k == s as u64,
-                s => p.pgid == (-s) as u64,
-            })
-            .map(|(k, _)| *k)
-            .collect();
-        if targets.is_empty() {
-            return err(ESRCH);
-        }
-        if sig != 0 {
-            for t in targets {
-                self.signal(t, sig, from);
-            }
-        }
-        ok(0)
-    }
-
-    /// Delivers `sig` from process `from` to process `pid`.
-    pub(super) fn signal(&mut self, pid: u64, sig: u64, from: u64) {
-        // Init takes only signals it handles (its library OS drops the
-        // rest); SIGKILL cannot be handled, so init never gets it.
-        if sig == 9 && pid == 1 {
-            return;
-        }
-        if sig == 9 {
-            if let Some(p) = self.procs.get_mut(&pid) {
-                p.exit_status = Some(status::signaled(9, false));
-                let thread = p.env + 2;
-                let _ =
-                    exo_rt::syscall6(Syscall::EnvKill as u64, [u64::from(thread), 9, 0, 0, 0, 0]);
-            }
-            return;
-        }
-        if sig == 18 {
-            if let Some(p) = self.procs.get_mut(&pid) {
-                if p.stop_event.is_some_and(|e| e != status::CONTINUED) {
-                    p.stop_event = Some(status::CONTINUED);
-                }
-            }
-        }
-        self.post(pid, sig, from);
-    }
-
-    /// Sets the signal's bit (and its sender) in the process's mailbox and
-    /// wakes it.
-    pub(super) fn post(&mut self, pid: u64, sig: u64, from: u64) {
-        let Some(p) = self.procs.get(&pid) else {
-            return;
-        };
-        if p.zombie.is_some() || p.mailbox_at == 0 {
-            return;
-        }
-        set_word(p, control::SENDERS + sig as usize - 1, from);
-        let w = get_word(p, control::PENDING_SIGNALS) | 1 << (sig - 1);
-        set_word(p, control::PENDING_SIGNALS, w);
-        let _ = signal(p.wake, 1);
-    }
-
-    pub(super) fn stopped(&mut self, pid: u64, stopped: bool, sig: u64) -> Msg {
-        let ppid = {
-            let Some(p) = self.procs.get_mut(&pid) else {
-                return err(ESRCH);
-            };
-            p.stop_event = Some(if stopped {
-                status::stopped(sig as u8)
-            } else {
-                status::CONTINUED
-            });
-            p.ppid
-        };
-        self.post(ppid, 17, pid);
-        ok(0)
-    }
-
-    pub(super) fn setpgid(&mut self, pid: u64, who: u64, pgid: u64) -> Msg {
-        let who = if who == 0 { pid } else { who };
-        let pgid = if pgid == 0 { who } else { pgid };
-        let Some(p) = self.procs.get_mut(&who) else {
-            return err(ESRCH);
-        };
-        if who != pid && p.ppid != pid {
-            return err(ESRCH);
-        }
-        p.pgid = pgid;
-        ok(0)
     }
 }

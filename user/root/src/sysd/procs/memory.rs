@@ -92,7 +92,7 @@ impl Server {
             command(&v.exe),
             v.quota / 256
         );
-        self.signal(victim, 9, 0);
+        self.signal(victim, super::SIGKILL, 0, sysproto::si::KERNEL);
         if let Some(v) = self.procs.get_mut(&victim) {
             v.quota = 0;
         }
@@ -106,6 +106,7 @@ impl Server {
             .filter(|(&pid, p)| {
                 pid != 1
                     && p.zombie.is_none()
+                    && p.started
                     && p.exit_status != Some(status::signaled(9, false))
                     && p.quota > 0
             })

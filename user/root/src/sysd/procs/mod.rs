@@ -2,11 +2,18 @@
 //! and fork, exit, wait, signals, groups), files and pipes through the
 //! per-process handle tables, and the console. This file holds the state
 //! and the dispatch of requests; the operations are in [`lifecycle`],
-//! [`files`] and [`terminal`].
+//! [`signals`], [`groups`], [`files`] and [`terminal`].
+//!
+//! Nothing a client sends or does can end the server: every request's
+//! arguments are checked, and a process that has ended keeps no mailbox
+//! (a zombie is only its status), so nothing is written to memory that is
+//! gone.
 
 mod files;
+mod groups;
 mod lifecycle;
 mod memory;
+mod signals;
 mod terminal;
 
 use alloc::collections::BTreeMap;
@@ -18,18 +25,20 @@ use exo_rt::ipc::{map_into, thread_start, Msg};
 use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
 use exo_rt::{cap_delete, cap_mint, frame_alloc, map, notification_create, println, signal, Slot};
 use sysproto::{
-    control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, NO_HANDLE, WOULD_BLOCK,
+    control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE,
+    WOULD_BLOCK,
 };
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
-use super::objects::{Kind, Objects, PIPE_CAPACITY};
+use super::objects::{Kind, Objects};
 use super::slots::SlotPool;
 use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
 
 const EPERM: i64 = 1;
 const ENOENT: i64 = 2;
 const ESRCH: i64 = 3;
+const EIO: i64 = 5;
 const EBADF: i64 = 9;
 const ECHILD: i64 = 10;
 const ENOMEM: i64 = 12;
@@ -38,15 +47,29 @@ const EISDIR: i64 = 21;
 const ENOTDIR: i64 = 20;
 const EINVAL: i64 = 22;
 const ENOTTY: i64 = 25;
+const EMFILE: i64 = 24;
 const EROFS: i64 = 30;
 const EPIPE: i64 = 32;
 const ENOSYS: i64 = 38;
+
+const SIGHUP: u64 = 1;
+const SIGKILL: u64 = 9;
+const SIGCHLD: u64 = 17;
+const SIGCONT: u64 = 18;
+const SIGSTOP: u64 = 19;
+const SIGTSTP: u64 = 20;
+const SIGTTIN: u64 = 21;
+const SIGTTOU: u64 = 22;
 
 /// The server's slot for the clock's ports.
 const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
 /// Frames each process may use at first; it asks for more (`Op::Quota`)
 /// when it runs out.
 const PROCESS_QUOTA: u64 = 512;
+/// Most open handles one process may hold at the server (its library OS
+/// keeps far fewer descriptors): a client cannot fill the server's heap
+/// with open files.
+const HANDLES_MAX: usize = 8192;
 /// Where the server maps process mailboxes (5 pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
 
@@ -61,7 +84,9 @@ struct Proc {
     env: Slot,
     wake: Slot,
     mailbox: [Slot; sysproto::MAILBOX_PAGES as usize],
-    mailbox_at: u64,
+    /// Where the server maps its mailbox; `None` once it has ended (a
+    /// zombie has no mailbox, and nothing may write one it had).
+    mailbox_at: Option<u64>,
     handles: Vec<Option<usize>>,
     cwd: String,
     exe: Vec<u8>,
@@ -71,9 +96,43 @@ struct Proc {
     zombie: Option<u64>,
     /// A stop or continue its parent has not collected yet.
     stop_event: Option<u64>,
+    /// Stopped by a signal now (job control).
+    stopped: bool,
+    /// Started (a fork child is not until its parent's `ForkStart`).
     started: bool,
+    /// Has run `execve` since it was forked (its parent may no longer
+    /// change its process group).
+    execed: bool,
     /// Frames of quota it has been given.
     quota: u64,
+}
+
+impl Proc {
+    /// What stays of a process that ended until its parent collects it:
+    /// its parent, group, session and wait status; no environment, no
+    /// mailbox.
+    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64) -> Proc {
+        Proc {
+            ppid,
+            pgid,
+            sid,
+            env_id: u64::MAX,
+            env: 0,
+            wake: 0,
+            mailbox: [0; 5],
+            mailbox_at: None,
+            handles: Vec::new(),
+            cwd: String::new(),
+            exe: Vec::new(),
+            exit_status: None,
+            zombie: Some(st),
+            stop_event: None,
+            stopped: false,
+            started: true,
+            execed: true,
+            quota: 0,
+        }
+    }
 }
 
 /// The system server.
@@ -126,6 +185,14 @@ impl Server {
         let Some(op) = Op::from_word(msg[0]) else {
             return err(ENOSYS);
         };
+        let new_handles = match op {
+            Op::Open | Op::Dup | Op::Console => 1,
+            Op::Pipe => 2,
+            _ => 0,
+        };
+        if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
+            return err(EMFILE);
+        }
         match op {
             Op::Open => self.open(pid, a),
             Op::Read => self.read(pid, a),
@@ -163,6 +230,7 @@ impl Server {
                 };
                 if let Some(p) = self.procs.get_mut(&pid) {
                     p.exe = exe;
+                    p.execed = true;
                 }
                 ok(0)
             }
@@ -181,15 +249,7 @@ impl Server {
                     .get(&who)
                     .map_or(err(ESRCH), |p| ok(p.pgid as i64))
             }
-            Op::Setsid => {
-                let p = self.procs.get_mut(&pid).expect("caller exists");
-                if p.pgid == pid {
-                    return err(EPERM);
-                }
-                p.sid = pid;
-                p.pgid = pid;
-                ok(pid as i64)
-            }
+            Op::Setsid => self.setsid(pid),
             Op::Getsid => {
                 let who = if a[0] == 0 { pid } else { a[0] };
                 self.procs
@@ -204,6 +264,10 @@ impl Server {
                 [h as u64, kind::CONSOLE, 0, 0, 0, 0]
             }
             Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
+            Op::TtyWrite => match self.job_check(pid, true, a[0] != 0) {
+                Ok(()) => ok(0),
+                Err(e) => ok(e),
+            },
             Op::Quota => self.quota(pid, a[0], a[1] != 0),
             Op::Meminfo => {
                 let (total, free) = self.memory();
@@ -224,6 +288,13 @@ impl Server {
         for &p in pids {
             self.wake(p);
         }
+    }
+
+    /// How many handles `pid` holds.
+    fn open_handles(&self, pid: u64) -> usize {
+        self.procs
+            .get(&pid)
+            .map_or(0, |p| p.handles.iter().flatten().count())
     }
 
     fn add_handle(&mut self, pid: u64, obj: usize) -> usize {
@@ -249,16 +320,23 @@ impl Server {
             .ok_or(EBADF)
     }
 
+    /// Copies `bytes` (at most `DATA_BYTES`) into the data area of `pid`'s
+    /// mailbox; nothing if it has none.
     fn put_data(&self, pid: u64, bytes: &[u8]) {
-        let p = &self.procs[&pid];
+        let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) else {
+            return;
+        };
         let n = bytes.len().min(DATA_BYTES);
-        scratch_write_bytes(p.mailbox_at + sysproto::DATA_OFFSET, &bytes[..n]);
+        scratch_write_bytes(at + sysproto::DATA_OFFSET, &bytes[..n]);
     }
 
+    /// `len` bytes (at most `DATA_BYTES`) from the data area of `pid`'s
+    /// mailbox; zeros if it has none.
     fn get_data(&self, pid: u64, len: u64) -> Vec<u8> {
-        let p = &self.procs[&pid];
         let mut v = alloc::vec![0u8; (len as usize).min(DATA_BYTES)];
-        scratch_read_bytes(p.mailbox_at + sysproto::DATA_OFFSET, &mut v);
+        if let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) {
+            scratch_read_bytes(at + sysproto::DATA_OFFSET, &mut v);
+        }
         v
     }
 
@@ -280,13 +358,20 @@ fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), i6
     }
 }
 
+/// Writes control word `i` of `p`'s mailbox (nothing for a process that
+/// has ended: its mailbox is gone).
 fn set_word(p: &Proc, i: usize, v: u64) {
-    scratch_write_bytes(p.mailbox_at + i as u64 * 8, &v.to_le_bytes());
+    if let Some(at) = p.mailbox_at {
+        scratch_write_bytes(at + i as u64 * 8, &v.to_le_bytes());
+    }
 }
 
+/// Reads control word `i` of `p`'s mailbox (0 for an ended process).
 fn get_word(p: &Proc, i: usize) -> u64 {
     let mut b = [0u8; 8];
-    scratch_read_bytes(p.mailbox_at + i as u64 * 8, &mut b);
+    if let Some(at) = p.mailbox_at {
+        scratch_read_bytes(at + i as u64 * 8, &mut b);
+    }
     u64::from_le_bytes(b)
 }
 

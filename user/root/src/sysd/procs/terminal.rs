@@ -1,8 +1,6 @@
 //! The console terminal's requests: ioctl, typed input from the reader,
 //! and readiness for poll (shared with pipes).
 
-use alloc::vec::Vec;
-
 use super::*;
 
 /// The signal a window-size change sends to the foreground group.
@@ -17,6 +15,20 @@ impl Server {
         if self.objs.get(o).map(|o| o.kind) != Some(Kind::Console) {
             return err(ENOTTY);
         }
+        // A background process that changes the terminal: SIGTTOU first
+        // (`a[3]`: the caller ignores or blocks it).
+        let ttou_ignored = a[3] != 0;
+        if matches!(a[1], 0x5402..=0x5404 | 0x5410) {
+            if a[1] == 0x5410 && !self.controls(pid) {
+                return err(ENOTTY);
+            }
+            match self.job_check(pid, true, ttou_ignored) {
+                Ok(()) => {}
+                // TIOCSPGRP from an orphaned group: ENOTTY (Linux).
+                Err(e) if e == -EIO && a[1] == 0x5410 => return err(ENOTTY),
+                Err(e) => return ok(e),
+            }
+        }
         match a[1] {
             0x5401 => {
                 let t = self.tty.termios;
@@ -27,9 +39,10 @@ impl Server {
                 let d = self.get_data(pid, 36);
                 self.tty.set_termios(&d[..36]);
                 let oflag = self.tty.oflag();
-                for p in self.procs.values().filter(|p| p.mailbox_at != 0) {
+                for p in self.procs.values() {
                     set_word(p, control::CONSOLE_OFLAG, oflag);
                 }
+                self.publish_job_words();
                 ok(0)
             }
             0x5413 => {
@@ -43,20 +56,29 @@ impl Server {
                 let d = self.get_data(pid, 8);
                 if d[..8] != self.tty.winsize {
                     self.tty.winsize.copy_from_slice(&d[..8]);
-                    self.signal_group(self.tty.pgrp, SIGWINCH);
+                    if self.tty.pgrp != 0 {
+                        self.signal_group(self.tty.pgrp, SIGWINCH);
+                    }
                 }
                 ok(0)
             }
-            0x540e => ok(0), // TIOCSCTTY
-            0x540f => {
-                let g = (self.tty.pgrp as u32).to_le_bytes();
-                self.put_data(pid, &g);
+            0x540e => self.take_terminal(pid, a[2] == 1),
+            0x540f | 0x5429 => {
+                // TIOCGPGRP, TIOCGSID: of the caller's controlling terminal.
+                if !self.controls(pid) {
+                    return err(ENOTTY);
+                }
+                let v = if a[1] == 0x540f {
+                    self.tty.pgrp
+                } else {
+                    self.tty.session
+                };
+                self.put_data(pid, &(v as u32).to_le_bytes());
                 ok(0)
             }
             0x5410 => {
                 let d = self.get_data(pid, 4);
-                self.tty.pgrp = u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]]));
-                ok(0)
+                self.set_foreground(pid, i32::from_le_bytes([d[0], d[1], d[2], d[3]]))
             }
             0x541b => {
                 let n = (self.tty.ready.len() as u32).to_le_bytes();
@@ -80,25 +102,15 @@ impl Server {
             *b = (msg[2 + i / 8] >> ((i % 8) * 8)) as u8;
         }
         let signals = self.tty.input(&bytes[..n]);
-        for sig in signals {
-            self.signal_group(self.tty.pgrp, sig);
+        let fg = self.tty.pgrp;
+        if fg != 0 {
+            for sig in signals {
+                self.signal_group(fg, sig);
+            }
         }
         let w = core::mem::take(&mut self.tty.waiters);
         self.wake_all(&w);
         ok(0)
-    }
-
-    /// Sends `sig` from the terminal to every live process of group `pgid`.
-    fn signal_group(&mut self, pgid: u64, sig: u64) {
-        let members: Vec<u64> = self
-            .procs
-            .iter()
-            .filter(|(_, p)| p.zombie.is_none() && p.pgid == pgid)
-            .map(|(k, _)| *k)
-            .collect();
-        for m in members {
-            self.signal(m, sig, 0);
-        }
     }
 
     pub(super) fn poll(&mut self, pid: u64, h: u64, register: bool) -> Msg {
@@ -111,6 +123,7 @@ impl Server {
         };
         let (r, n) = match kind {
             Kind::PipeRead(p) | Kind::PipeWrite(p) => {
+                let room = self.objs.pipe_room(p);
                 let Some(pipe) = self.objs.pipe_mut(p) else {
                     return ok(0);
                 };
@@ -123,7 +136,7 @@ impl Server {
                         r |= ready::HUP;
                     }
                 } else {
-                    if pipe.buf.len() < PIPE_CAPACITY {
+                    if room > 0 {
                         r |= ready::OUT;
                     }
                     if pipe.readers == 0 {
