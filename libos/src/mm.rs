@@ -142,14 +142,16 @@ impl Mm {
 
     /// Whether `[start, start + len)` may become an area with `prot`
     /// (replacing what is there): Linux's checks, `ENOMEM` if not. A
-    /// single request larger than the machine's memory is refused (the
-    /// heuristic overcommit of `vm.overcommit_memory` = 0), the address
+    /// single request larger than the machine's memory, private writable
+    /// or shared, is refused (the heuristic overcommit of `vm.overcommit_memory` = 0), the address
     /// space may not outgrow `RLIMIT_AS`, nor private writable memory
     /// `RLIMIT_DATA`.
     pub fn may_map(&self, start: u64, len: u64, prot: u32, shared: bool) -> Result<(), i64> {
         let machine = MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed);
         let writable_private = prot & PROT_WRITE != 0 && !shared;
-        if machine != 0 && writable_private && len > machine {
+        // Shared memory is backed at once (whatever its protection), so it
+        // counts as committed too.
+        if machine != 0 && (writable_private || shared) && len > machine {
             return Err(ENOMEM);
         }
         let end = start.saturating_add(len);

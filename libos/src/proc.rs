@@ -208,7 +208,8 @@ impl Proc {
                     self.switch_to(i, frame);
                     let restart =
                         matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
-                            && signal::restarts(self, sig);
+                            && signal::restarts(self, sig)
+                            && !linux::nr::never_restarted(frame.rax);
                     if restart {
                         frame.rip -= 2;
                     } else {

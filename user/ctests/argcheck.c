@@ -521,6 +521,58 @@ static void kills(void)
 
 /* sched_getaffinity/sched_setaffinity lengths and masks, readlink's size,
  * clone's flag rules. */
+/* A handler with SA_RESTART restarts a blocking read, but never poll,
+ * select or nanosleep: those fail with EINTR (signal(7)). */
+static void restarts(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = got_usr1;
+	sa.sa_flags = SA_RESTART;
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	int pfd[2];
+	CHECK(pipe(pfd) == 0, "pipe");
+	const char *names[] = { "read", "poll", "select", "nanosleep" };
+	for (int round = 0; round < 4; round++) {
+		usr1 = 0;
+		pid_t parent = getpid();
+		pid_t pid = xfork();
+		if (pid == 0) {
+			sleep_ms(50);
+			kill(parent, SIGUSR1);
+			if (round == 0) {
+				sleep_ms(50);
+				CHECK(write(pfd[1], "x", 1) == 1, "write");
+			}
+			_exit(0);
+		}
+		long r;
+		char c;
+		struct pollfd pf = { pfd[0], POLLIN, 0 };
+		fd_set rs;
+		struct timeval tv = { 5, 0 };
+		struct timespec ts = { 5, 0 };
+		switch (round) {
+		case 0: r = syscall(SYS_read, pfd[0], &c, 1); break;
+		case 1: r = syscall(SYS_poll, &pf, 1, 5000); break;
+		case 2:
+			FD_ZERO(&rs);
+			FD_SET(pfd[0], &rs);
+			r = syscall(SYS_select, pfd[0] + 1, &rs, NULL, NULL, &tv);
+			break;
+		default: r = syscall(SYS_nanosleep, &ts, &ts); break;
+		}
+		char what[64];
+		snprintf(what, sizeof what, "%s interrupted by a SA_RESTART handler", names[round]);
+		expect(what, r, round == 0 ? "1" : "EINTR");
+		say("%s: the handler ran once: %s", names[round], yesno(usr1 == 1));
+		expect_exit(pid, 0, "the signalling child");
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 static void odds(void)
 {
 	uint64_t mask[2] = { 0, 0 };
@@ -541,6 +593,19 @@ static void odds(void)
 	       syscall(SYS_clone, 0x100 | 0x10000, 0, 0, 0, 0), "EINVAL");
 	expect("clone CLONE_SIGHAND without CLONE_VM", syscall(SYS_clone, 0x800, 0, 0, 0, 0), "EINVAL");
 	expect("clone CLONE_NEWNS with CLONE_FS", syscall(SYS_clone, 0x20000 | 0x200, 0, 0, 0, 0), "EINVAL");
+	uint64_t set = 0, old = 0;
+	expect("rt_sigprocmask sigsetsize 4", syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 4), "EINVAL");
+	expect("rt_sigprocmask sigsetsize 16", syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 16), "EINVAL");
+	expect("rt_sigaction sigsetsize 4", syscall(SYS_rt_sigaction, SIGUSR2, NULL, mask, 4), "EINVAL");
+	expect("rt_sigpending sigsetsize 16", syscall(SYS_rt_sigpending, &set, 16), "EINVAL");
+	expect("rt_sigpending sigsetsize 4", syscall(SYS_rt_sigpending, &set, 4), "0");
+	expect("rt_sigsuspend sigsetsize 4", syscall(SYS_rt_sigsuspend, &set, 4), "EINVAL");
+	void *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(pg != MAP_FAILED, "mmap");
+	expect("madvise unknown advice 7", syscall(SYS_madvise, pg, 4096, 7), "EINVAL");
+	expect("madvise unknown advice 999", syscall(SYS_madvise, pg, 4096, 999), "EINVAL");
+	expect("madvise MADV_WILLNEED", syscall(SYS_madvise, pg, 4096, 3), "0");
+	munmap(pg, 4096);
 }
 
 /* execve's argument limits: a program that cannot run is reported first
@@ -636,6 +701,7 @@ int main(int argc, char **argv)
 	futexes();
 	selects();
 	wait_masks();
+	restarts();
 	fcntls(argv[1]);
 	kills();
 	odds();

@@ -73,6 +73,9 @@ static void huge_mmap(void)
 	p = mmap(NULL, ~0UL - 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p == MAP_FAILED && errno == ENOMEM, "an mmap of nearly 2^64 is ENOMEM");
 	errno = 0;
+	p = mmap(NULL, 1UL << 45, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(p == MAP_FAILED && errno == ENOMEM, "a 32 TiB shared PROT_NONE mmap is ENOMEM");
+	errno = 0;
 	CHECK(malloc(1UL << 45) == NULL && errno == ENOMEM, "malloc of 32 TiB is ENOMEM");
 	say("huge mmap: ENOMEM");
 }

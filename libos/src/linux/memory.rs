@@ -83,8 +83,17 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
     Ok(start as i64)
 }
 
+/// The advice values Linux 6.1 knows (others are EINVAL): NORMAL, RANDOM,
+/// SEQUENTIAL, WILLNEED, DONTNEED (0-4), FREE (8), REMOVE, DONTFORK,
+/// DOFORK (9-11), MERGEABLE, UNMERGEABLE, HUGEPAGE, NOHUGEPAGE, DONTDUMP,
+/// DODUMP, WIPEONFORK, KEEPONFORK, COLD, PAGEOUT, POPULATE_READ,
+/// POPULATE_WRITE, DONTNEED_LOCKED, COLLAPSE (12-25), HWPOISON (100).
+fn known_advice(advice: u64) -> bool {
+    matches!(advice, 0..=4 | 8..=25 | 100)
+}
+
 fn madvise(p: &mut Proc, start: u64, len: u64, advice: u64) -> Result<i64, i64> {
-    if start & 0xfff != 0 {
+    if start & 0xfff != 0 || !known_advice(advice) {
         return Err(EINVAL);
     }
     // MADV_DONTNEED: the pages read as zero afterwards.

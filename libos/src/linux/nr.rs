@@ -737,3 +737,22 @@ pub const NAMES: [(u64, &str); 362] = [
     (449, "futex_waitv"),
     (450, "set_mempolicy_home_node"),
 ];
+
+/// The calls Linux never restarts after a signal handler, `SA_RESTART` or
+/// not (signal(7), "Interruption of system calls"): waits for readiness or
+/// for signals, and sleeps. They fail with EINTR.
+pub fn never_restarted(nr: u64) -> bool {
+    matches!(
+        nr,
+        POLL | PPOLL
+            | SELECT
+            | PSELECT6
+            | EPOLL_WAIT
+            | EPOLL_PWAIT
+            | NANOSLEEP
+            | CLOCK_NANOSLEEP
+            | RT_SIGTIMEDWAIT
+            | RT_SIGSUSPEND
+            | PAUSE
+    )
+}

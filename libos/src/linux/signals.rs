@@ -15,6 +15,14 @@ use crate::task::Block;
 
 pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
     Some(match n {
+        // The kernel's sigset_t is 8 bytes; Linux refuses any other size
+        // (rt_sigpending takes a shorter one too) before anything else.
+        RT_SIGACTION | RT_SIGPROCMASK | RT_SIGSUSPEND
+            if a[if n == RT_SIGSUSPEND { 1 } else { 3 }] != 8 =>
+        {
+            Ret::Val(-EINVAL)
+        }
+        RT_SIGPENDING if a[1] > 8 => Ret::Val(-EINVAL),
         RT_SIGACTION => sigaction(p, a[0], a[1], a[2]).into(),
         RT_SIGPROCMASK => sigprocmask(p, a[0], a[1], a[2]).into(),
         RT_SIGRETURN => match signal::sigreturn(p, f) {
@@ -35,7 +43,8 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
         RT_SIGPENDING => {
             let t = &p.tasks[p.cur];
             let v = (t.pending | p.pending) & t.mask;
-            p.mm.write_u64(a[0], v).map(|()| 0).into()
+            let n = a[1] as usize;
+            p.mm.write(a[0], &v.to_le_bytes()[..n]).map(|()| 0).into()
         }
         TKILL => tkill(p, a[0], a[1]).into(),
         TGKILL => {
