@@ -155,7 +155,8 @@ fn word(t: &[u8; 36], i: usize) -> u32 {
 impl Tty {
     pub fn new() -> Tty {
         // A cooked terminal: ICRNL | OPOST ONLCR | B38400 CS8 CREAD |
-        // ISIG ICANON ECHO ECHOE ECHOK IEXTEN, the usual control characters.
+        // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN (Linux's `stty sane`),
+        // the usual control characters.
         let mut termios = [0u8; 36];
         termios[0..4].copy_from_slice(&0x100u32.to_le_bytes());
         termios[4..8].copy_from_slice(&0x5u32.to_le_bytes());
@@ -234,10 +235,20 @@ impl Tty {
                     None
                 };
                 if let Some(sig) = sig {
+                    // As Linux: echoed as `^C` with ECHOCTL (no newline: the
+                    // shell starts its own line), and the queued input is
+                    // flushed unless NOFLSH.
                     if echo {
-                        put(&[b'^', b ^ 0x40, b'\n'], onlcr);
+                        if lflag & 0o1000 != 0 {
+                            put(&[b'^', b ^ 0x40], onlcr);
+                        } else {
+                            put(&[b], onlcr);
+                        }
                     }
-                    self.line.clear();
+                    if lflag & 0o200 == 0 {
+                        self.line.clear();
+                        self.ready.clear();
+                    }
                     signals.push(sig);
                     continue;
                 }
