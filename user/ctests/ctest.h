@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -171,6 +172,61 @@ static inline pid_t xfork(void)
 	pid_t pid = fork();
 	CHECK(pid >= 0, "fork");
 	return pid;
+}
+
+/* A crowd of threads that each wait until released: made with
+ * ctest_crowd_fill until pthread_create fails, then released and joined
+ * with ctest_crowd_release, which checks that every one ran. */
+struct ctest_crowd {
+	pthread_mutex_t lock;
+	pthread_cond_t go;
+	int released, ran;
+};
+
+static inline struct ctest_crowd *ctest_crowd(void)
+{
+	static struct ctest_crowd c = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+	return &c;
+}
+
+static inline void *ctest_crowd_member(void *arg)
+{
+	struct ctest_crowd *c = ctest_crowd();
+	(void)arg;
+	pthread_mutex_lock(&c->lock);
+	while (!c->released)
+		pthread_cond_wait(&c->go, &c->lock);
+	c->ran++;
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Makes members with `stack`-byte stacks into t[0..max) until
+ * pthread_create fails; returns how many, its error in *err (0 if max
+ * was reached). */
+static inline int ctest_crowd_fill(pthread_t *t, int max, size_t stack, int *err)
+{
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, stack);
+	int n = 0;
+	*err = 0;
+	while (n < max && (*err = pthread_create(&t[n], &a, ctest_crowd_member, NULL)) == 0)
+		n++;
+	pthread_attr_destroy(&a);
+	return n;
+}
+
+static inline void ctest_crowd_release(pthread_t *t, int n)
+{
+	struct ctest_crowd *c = ctest_crowd();
+	pthread_mutex_lock(&c->lock);
+	c->released = 1;
+	pthread_cond_broadcast(&c->go);
+	pthread_mutex_unlock(&c->lock);
+	for (int i = 0; i < n; i++)
+		CHECK(pthread_join(t[i], NULL) == 0, "pthread_join");
+	CHECK(c->ran == n, "every thread ran");
 }
 
 #endif

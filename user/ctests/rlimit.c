@@ -121,21 +121,6 @@ static void nofile_limit(void)
 	say("nofile limit: ok");
 }
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t go = PTHREAD_COND_INITIALIZER;
-static int released, ran;
-
-static void *waiter(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&lock);
-	while (!released)
-		pthread_cond_wait(&go, &lock);
-	ran++;
-	pthread_mutex_unlock(&lock);
-	return NULL;
-}
-
 #define MAX_THREADS 4000
 
 static void as_limit_and_threads(void)
@@ -156,22 +141,12 @@ static void as_limit_and_threads(void)
 	r.rlim_cur = 48 * MIB;
 	CHECK(setrlimit(RLIMIT_AS, &r) == 0, "setrlimit AS 48 MiB");
 	static pthread_t t[MAX_THREADS];
-	pthread_attr_t a;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 64 * 1024);
-	int n = 0, e = 0;
-	while (n < MAX_THREADS && (e = pthread_create(&t[n], &a, waiter, NULL)) == 0)
-		n++;
+	int e;
+	int n = ctest_crowd_fill(t, MAX_THREADS, 64 * 1024, &e);
 	say("pthread_create stops with %s", e == EAGAIN ? "EAGAIN" : "something else");
 	CHECK(e == EAGAIN, "pthread_create is EAGAIN");
 	CHECK(n >= 50, "some threads were made");
-	pthread_mutex_lock(&lock);
-	released = 1;
-	pthread_cond_broadcast(&go);
-	pthread_mutex_unlock(&lock);
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_join(t[i], NULL) == 0, "pthread_join");
-	CHECK(ran == n, "every thread ran");
+	ctest_crowd_release(t, n);
 	r.rlim_cur = RLIM_INFINITY;
 	CHECK(setrlimit(RLIMIT_AS, &r) == 0, "RLIMIT_AS back");
 	say("threads until EAGAIN: ok");

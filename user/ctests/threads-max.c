@@ -8,44 +8,20 @@
 
 #define MAX 20000
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t go = PTHREAD_COND_INITIALIZER;
-static int released, ran;
-
-static void *waiter(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&lock);
-	while (!released)
-		pthread_cond_wait(&go, &lock);
-	ran++;
-	pthread_mutex_unlock(&lock);
-	return NULL;
-}
-
 static pthread_t t[MAX];
 
 int main(void)
 {
 	ctest_start("threads-max");
-	pthread_attr_t a;
-	pthread_attr_init(&a);
-	pthread_attr_setstacksize(&a, 16 * 1024);
-	int n = 0, e = 0;
-	while (n < MAX && (e = pthread_create(&t[n], &a, waiter, NULL)) == 0)
-		n++;
+	int e;
+	int n = ctest_crowd_fill(t, MAX, 16 * 1024, &e);
 	say("pthread_create stops with %s", e == EAGAIN ? "EAGAIN" : strerror(e));
 	CHECK(e == EAGAIN, "pthread_create is EAGAIN");
 	CHECK(n >= 19, "at least threads-max's minimum was made");
-	pthread_mutex_lock(&lock);
-	released = 1;
-	pthread_cond_broadcast(&go);
-	pthread_mutex_unlock(&lock);
-	for (int i = 0; i < n; i++)
-		CHECK(pthread_join(t[i], NULL) == 0, "pthread_join");
-	CHECK(ran == n, "every thread ran");
+	ctest_crowd_release(t, n);
 	pthread_t again;
-	CHECK(pthread_create(&again, &a, waiter, NULL) == 0, "a thread after the others ended");
+	CHECK(pthread_create(&again, NULL, ctest_crowd_member, NULL) == 0,
+	      "a thread after the others ended");
 	CHECK(pthread_join(again, NULL) == 0, "join it");
 	say("threads-max: ok");
 	return 0;

@@ -179,19 +179,26 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
         Ok(())
     };
     let count = |n: u32| (n as i32).max(1) as u64;
+    // The bitset of a wait or wake (all ones unless `cmd` is the BITSET
+    // form, whose bitset may not be 0), after checking the address.
+    let bitset_and_key = |p: &mut Proc, bitset_cmd: u32| -> Result<u32, i64> {
+        let bitset = if cmd == bitset_cmd {
+            a[5] as u32
+        } else {
+            u32::MAX
+        };
+        if bitset == 0 {
+            return Err(EINVAL);
+        }
+        key(p, addr)?;
+        Ok(bitset)
+    };
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let bitset = if cmd == FUTEX_WAIT_BITSET {
-                a[5] as u32
-            } else {
-                u32::MAX
+            let bitset = match bitset_and_key(p, FUTEX_WAIT_BITSET) {
+                Ok(b) => b,
+                Err(e) => return Ret::Val(-e),
             };
-            if bitset == 0 {
-                return Ret::Val(-EINVAL);
-            }
-            if let Err(e) = key(p, addr) {
-                return Ret::Val(-e);
-            }
             let cur = match p.mm.read_u32(addr) {
                 Ok(v) => v,
                 Err(e) => return Ret::Val(-e),
@@ -217,17 +224,10 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
             })
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            let bitset = if cmd == FUTEX_WAKE_BITSET {
-                a[5] as u32
-            } else {
-                u32::MAX
+            let bitset = match bitset_and_key(p, FUTEX_WAKE_BITSET) {
+                Ok(b) => b,
+                Err(e) => return Ret::Val(-e),
             };
-            if bitset == 0 {
-                return Ret::Val(-EINVAL);
-            }
-            if let Err(e) = key(p, addr) {
-                return Ret::Val(-e);
-            }
             Ret::Val(p.futex_wake(addr, count(val), bitset) as i64)
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {

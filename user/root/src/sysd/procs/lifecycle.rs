@@ -38,24 +38,8 @@ impl Server {
             return Err(ENOMEM);
         }
         let mut p = Proc {
-            ppid,
-            pgid: 1,
-            sid: 1,
-            env_id: r.1[0],
-            env,
-            wake: 0,
-            mailbox: [0; 5],
-            mailbox_at: None,
-            handles: Vec::new(),
-            cwd: String::new(),
-            exe: Vec::new(),
-            exit_status: None,
-            zombie: None,
-            stop_event: None,
-            stopped: false,
-            started: false,
-            execed: false,
             quota: PROCESS_QUOTA,
+            ..Proc::new(ppid, r.1[0], env)
         };
         match self.furnish(&mut p, pid, ppid) {
             Ok(()) => Ok(p),

@@ -108,16 +108,16 @@ struct Proc {
 }
 
 impl Proc {
-    /// What stays of a process that ended until its parent collects it:
-    /// its parent, group, session and wait status; no environment, no
-    /// mailbox.
-    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64) -> Proc {
+    /// A process of parent `ppid` in environment `env_id` (its three
+    /// capabilities from slot `env`), in init's group and session, not
+    /// started, with nothing else yet.
+    fn new(ppid: u64, env_id: u64, env: Slot) -> Proc {
         Proc {
             ppid,
-            pgid,
-            sid,
-            env_id: u64::MAX,
-            env: 0,
+            pgid: 1,
+            sid: 1,
+            env_id,
+            env,
             wake: 0,
             mailbox: [0; 5],
             mailbox_at: None,
@@ -125,12 +125,26 @@ impl Proc {
             cwd: String::new(),
             exe: Vec::new(),
             exit_status: None,
-            zombie: Some(st),
+            zombie: None,
             stop_event: None,
             stopped: false,
+            started: false,
+            execed: false,
+            quota: 0,
+        }
+    }
+
+    /// What stays of a process that ended until its parent collects it:
+    /// its parent, group, session and wait status; no environment, no
+    /// mailbox.
+    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64) -> Proc {
+        Proc {
+            pgid,
+            sid,
+            zombie: Some(st),
             started: true,
             execed: true,
-            quota: 0,
+            ..Proc::new(ppid, u64::MAX, 0)
         }
     }
 }
