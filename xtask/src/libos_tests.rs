@@ -191,7 +191,9 @@ pub const TESTS: &[QemuTest] = &[
             ("Stopped", "fg\r"),
             ("job-24", "sh -c 'echo reader-$((4*11)); exec cat' &\r"),
             ("reader-44", "sleep 2; jobs\r"),
-            ("Stopped (tty input)", "kill -9 %1; wait; jobs\r"),
+            // The end of `jobs`'s line (typing earlier would interleave
+            // the echo with it).
+            ("exec cat\"", "kill -9 %1; wait; jobs\r"),
             ("Killed", "sh -c 'echo job-$((3*11)); sleep 30'\r"),
             ("job-33", "\u{3}"),
             ("^C", "echo status-$?; exit 5\r"),
