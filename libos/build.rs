@@ -5,7 +5,7 @@
 use std::path::Path;
 
 fn main() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../user/rt/user.ld");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/user.ld");
     println!("cargo:rerun-if-changed={}", script.display());
     println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     println!("cargo:rustc-link-arg-bins=--no-pie");

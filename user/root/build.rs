@@ -1,10 +1,10 @@
 //! Links the root task with the user linker script of `exo-rt`
-//! (`user/rt/user.ld`: static, non-PIE, at 0x400000, R / RX / RW segments).
+//! (`runtime/user.ld`: static, non-PIE, at 0x400000, R / RX / RW segments).
 
 use std::path::Path;
 
 fn main() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rt/user.ld");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runtime/user.ld");
     println!("cargo:rerun-if-changed={}", script.display());
     println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     println!("cargo:rustc-link-arg-bins=--no-pie");

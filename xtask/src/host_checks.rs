@@ -67,8 +67,8 @@ pub const LINTS: &[Lint] = &[
     Lint {
         name: "lint-clippy-user",
         args: &[
-            "clippy", "-p", "root", "-p", "exo-rt", "-p", "bench", "-p", "libos", "--", "-D",
-            "warnings",
+            "clippy", "-p", "root", "-p", "sysd", "-p", "ktests", "-p", "exo-rt", "-p", "bench",
+            "-p", "libos", "--", "-D", "warnings",
         ],
         user: true,
     },

@@ -1,18 +1,12 @@
 //! The ExoV6 root task: the first user program, started by the kernel
 //! from `/sbin/root` in the boot ramdisk with every free memory range as a
 //! capability. With `utest=NAME` on the command line it runs that test of
-//! the kernel (see [`utest`]); otherwise it is the system server
-//! ([`sysd`]), which starts `/sbin/init` and the program `init=` names.
+//! the kernel (`ktests`); otherwise it is the system server (`sysd`),
+//! which starts `/sbin/init` and the program `init=` names.
 
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
-
-extern crate alloc;
-
-mod check;
-mod sysd;
-mod utest;
 
 use exo_rt::StartArgs;
 
@@ -20,7 +14,7 @@ exo_rt::entry!(main);
 
 fn main(args: &StartArgs) -> i32 {
     match args.option("utest") {
-        Some(name) => utest::run(name, args),
+        Some(name) => ktests::run(name, args),
         None => sysd::run(args),
     }
 }

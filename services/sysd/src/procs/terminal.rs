@@ -92,7 +92,7 @@ impl Server {
 
     /// A message from the console reader.
     pub fn console_request(&mut self, msg: Msg) -> Msg {
-        if msg[0] == crate::sysd::console::HELLO {
+        if msg[0] == crate::console::HELLO {
             self.tty.live = true;
             return ok(0);
         }

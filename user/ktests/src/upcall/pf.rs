@@ -17,7 +17,7 @@ use exo_rt::{cap_delete, frame_alloc, map, unmap, StartArgs};
 
 use super::{handler_fail, on_upcall_stack};
 use crate::check::{Ctx, Outcome};
-use crate::utest::free;
+use crate::free;
 
 const NAME: &str = "upcall-pf";
 /// The pages the test faults on.

@@ -5,7 +5,7 @@
 //!
 //! | range | what |
 //! |---|---|
-//! | `[__image_start, __image_end)` | the program image (from `user/rt/user.ld`, at 0x400000) |
+//! | `[__image_start, __image_end)` | the program image (from `runtime/user.ld`, at 0x400000) |
 //! | `[stack_top - STACK_RESERVE, stack_top)` | the stack the kernel gave (its size is not reported; this much is assumed) |
 //! | the command-line bytes | wherever the kernel put them |
 //! | `[SCRATCH_BASE, SCRATCH_END)` | nothing of the program's: free for frames it maps itself |
@@ -63,7 +63,7 @@ pub struct Segment {
 }
 
 /// The image's three segments, in address order: text (R+X), rodata (R),
-/// data and bss (R+W), as `user/rt/user.ld` lays them out (each starts on a
+/// data and bss (R+W), as `runtime/user.ld` lays them out (each starts on a
 /// page boundary, so no page belongs to two).
 pub fn segments() -> [Segment; 3] {
     // Only the symbols' addresses are taken; nothing is read through them.

@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::*;
-use crate::sysd::vfs::names_self_exe;
+use crate::vfs::names_self_exe;
 
 impl Server {
     /// Resolves a path of `pid`, relative to its directory or to the

@@ -5,8 +5,12 @@
 //! the runtime panics). `cargo xtask test` runs each
 //! as a QEMU test `user-NAME` (`xtask/src/qemu_tests.rs`).
 
+#![no_std]
+#![forbid(unsafe_code)]
+
 mod badptr;
 mod caps;
+mod check;
 mod child;
 mod console;
 mod cspace_size;

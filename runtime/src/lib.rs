@@ -12,7 +12,7 @@
 //! [`ipc::spawn`], which runs a function of the program in a child
 //! environment built from a copy of the program's own image.
 //!
-//! A program looks like this (its `build.rs` passes `user/rt/user.ld` to
+//! A program looks like this (its `build.rs` passes `runtime/user.ld` to
 //! the linker, see `user/root/build.rs`):
 //!
 //! ```ignore

@@ -7,6 +7,11 @@
 //! which the server maps too. It creates every process environment (so
 //! none dies with its parent) and gets their death notices.
 
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
 mod console;
 mod image;
 mod objects;
