@@ -14,7 +14,7 @@
 macro_rules! errnos {
     ($($name:ident = $n:expr,)*) => {
         /// A Linux error number.
-        #[allow(clippy::upper_case_acronyms)]
+        #[allow(clippy::upper_case_acronyms, non_camel_case_types)]
         #[repr(u16)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Errno { $($name = $n,)* }
