@@ -1,5 +1,5 @@
 /*
- * cbench: the one C benchmark program of ExoV6 (issue 5). The same static
+ * cbench: the one C benchmark program of ExoV6. The same static
  * binary (`musl-gcc -static -O2`) runs as /init of a Linux guest, natively
  * on the host Linux, and on ExoV6 under its library OS, so the figures of
  * the three can be set side by side. `cargo xtask bench` builds it, boots

@@ -24,6 +24,14 @@ impl Arch {
         }
     }
 
+    /// A slice holding just this architecture.
+    pub fn only(self) -> &'static [Arch] {
+        match self {
+            Arch::X86_64 => &[Arch::X86_64],
+            Arch::I386 => &[Arch::I386],
+        }
+    }
+
     /// The short name used in paths and output (`x86_64`, `i386`).
     pub fn name(self) -> &'static str {
         match self {

@@ -20,14 +20,9 @@ use std::path::PathBuf;
 use crate::paths;
 
 pub use host::{any_selected, run_step};
-// The interface for the QEMU cases of issue 4 (ramdisk contents, the
-// host's output, the comparison).
-#[allow(unused_imports)]
-pub use build::{build, guest_adds, guest_files};
-#[allow(unused_imports)]
+// What the QEMU cases use: the ramdisk's contents and the host's output.
+pub use build::guest_adds;
 pub use host::host_output;
-#[allow(unused_imports)]
-pub use output::compare;
 pub use output::normalise;
 
 /// Where a program comes from.
@@ -254,7 +249,6 @@ pub fn guest_argv(test: &CTest) -> Vec<String> {
 /// The kernel command-line words that start `test` as the program init
 /// runs: `init=/ctests/NAME ARGS...` (add `shutdown` to power off when it
 /// exits; the guest's exit status should then be `test.status`).
-#[allow(dead_code)] // for the QEMU cases of issue 4
 pub fn guest_cmdline(test: &CTest) -> String {
     let mut argv = guest_argv(test);
     argv[0] = format!("init={}", argv[0]);

@@ -75,7 +75,7 @@ impl Finding {
 pub fn probe_test(arch: Arch) -> QemuTest {
     QemuTest {
         name: "kvm-probe",
-        arch,
+        arches: arch.only(),
         cmdline: "shutdown utest=hello",
         ..crate::qemu_tests::X86_64
     }
@@ -104,7 +104,7 @@ pub fn probe(
     {
         return ("kvm: not needed".into(), Vec::new());
     }
-    let built = |c: &Case| matches!(prepared.artifacts.get(&c.test.arch), Some(Ok(_)));
+    let built = |c: &Case| matches!(prepared.artifacts.get(&c.test.arch()), Some(Ok(_)));
     let kvm_case = cases
         .iter()
         .position(|c| {

@@ -47,7 +47,7 @@ pub struct Case {
 /// Expands the table entries into cases.
 pub fn expand(tests: &'static [QemuTest]) -> Vec<Case> {
     let mut cases = Vec::new();
-    for test in tests {
+    for test in tests.iter().flat_map(on_each_arch) {
         let mut push = |name: String, accel| cases.push(Case { name, test, accel });
         match test.accel {
             AccelPolicy::Auto => push(test.name.to_string(), CaseAccel::Auto),
@@ -59,6 +59,18 @@ pub fn expand(tests: &'static [QemuTest]) -> Vec<Case> {
         }
     }
     cases
+}
+
+/// The cases of a table entry, one per architecture it names (an entry
+/// for one architecture is its own case).
+fn on_each_arch(test: &'static QemuTest) -> Vec<&'static QemuTest> {
+    if test.arches.len() == 1 {
+        return vec![test];
+    }
+    test.arches
+        .iter()
+        .map(|a| &*Box::leak(Box::new(test.on(*a))))
+        .collect()
 }
 
 /// Built artifacts per architecture and ISOs per command line; a failure to
@@ -144,7 +156,7 @@ pub(crate) fn boot_once(
         None => None,
     };
     let m = Machine {
-        arch: test.arch,
+        arch: test.arch(),
         boot: test.boot,
         accel,
         smp: 1,
@@ -262,12 +274,12 @@ pub(crate) fn inputs<'p>(
     prepared: &'p Prepared,
 ) -> Result<(&'p Artifacts, Option<&'p PathBuf>), Verdict> {
     let test = case.test;
-    let art = match prepared.artifacts.get(&test.arch) {
+    let art = match prepared.artifacts.get(&test.arch()) {
         Some(Ok(art)) => art,
         Some(Err(_)) => {
             return Err(Verdict::Fail(format!(
                 "the {} kernel did not build",
-                test.arch
+                test.arch()
             )))
         }
         None => return Err(Verdict::Fail("internal error: not built".into())),
@@ -317,7 +329,7 @@ pub fn run_case(case: &Case, prepared: &Prepared, kvm: &KvmCache) -> CaseResult 
             None => Accel::Kvm,
         },
         CaseAccel::Fixed(Accel::Tcg) => Accel::Tcg,
-        CaseAccel::Auto => kvm.pick(test.arch, test.boot),
+        CaseAccel::Auto => kvm.pick(test.arch(), test.boot),
     };
     let mut fell_back = false;
     loop {
@@ -330,7 +342,7 @@ pub fn run_case(case: &Case, prepared: &Prepared, kvm: &KvmCache) -> CaseResult 
             Err(e) => return CaseResult::early(case, Verdict::Fail(e.to_string())),
         };
         if auto_kvm && kvm_suspect(&o) {
-            kvm.mark_hung(test.arch, test.boot);
+            kvm.mark_hung(test.arch(), test.boot);
             accel = Accel::Tcg;
             fell_back = true;
             continue;

@@ -1,6 +1,8 @@
 //! The QEMU test table: one [`QemuTest`] per boot scenario, with the serial
 //! strings and guest status each must produce. To add a test, add an entry
-//! to [`TESTS`] (start from [`X86_64`] or [`I386`] and override fields).
+//! to [`TESTS`] (start from [`X86_64`] or [`I386`] and override fields); a
+//! test that runs on both architectures says so in `arches`
+//! ([`BOTH_ARCHES`]) and runs as `NAME` on x86_64 and `i386-NAME` on i386.
 
 use crate::arch::Arch;
 use crate::cli::Boot;
@@ -28,8 +30,9 @@ pub enum AccelPolicy {
 pub struct QemuTest {
     /// Test name (printed, and matched by `--filter`).
     pub name: &'static str,
-    /// Architecture.
-    pub arch: Arch,
+    /// The architectures it runs on, x86_64 first (the table's entries; a
+    /// case made from one by [`crate::qemu_runner::expand`] has one).
+    pub arches: &'static [Arch],
     /// Boot path.
     pub boot: Boot,
     /// Accelerator policy.
@@ -58,7 +61,7 @@ pub struct QemuTest {
 /// Defaults for an x86_64 direct-boot test.
 pub const X86_64: QemuTest = QemuTest {
     name: "",
-    arch: Arch::X86_64,
+    arches: &[Arch::X86_64],
     boot: Boot::Direct,
     accel: AccelPolicy::Auto,
     cmdline: "",
@@ -139,9 +142,34 @@ macro_rules! user_test {
 
 /// Defaults for an i386 (Multiboot1 direct boot) test.
 pub const I386: QemuTest = QemuTest {
-    arch: Arch::I386,
+    arches: &[Arch::I386],
     ..X86_64
 };
+
+/// `arches` of a test that runs on both architectures.
+pub const BOTH_ARCHES: &[Arch] = &Arch::ALL;
+
+impl QemuTest {
+    /// The (first) architecture it runs on.
+    pub fn arch(&self) -> Arch {
+        self.arches[0]
+    }
+
+    /// The case of this test on `arch` alone: named `NAME` on x86_64 (or
+    /// when it runs on `arch` only), `ARCH-NAME` otherwise.
+    pub fn on(&self, arch: Arch) -> QemuTest {
+        let name = if self.arches.len() == 1 || arch == Arch::X86_64 {
+            self.name
+        } else {
+            String::leak(format!("{}-{}", arch.name(), self.name))
+        };
+        QemuTest {
+            name,
+            arches: arch.only(),
+            ..*self
+        }
+    }
+}
 
 /// The banner lines every boot test checks after the first line.
 macro_rules! banner_lines {
@@ -197,6 +225,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "panic-hook",
+        arches: BOTH_ARCHES,
         cmdline: "panic",
         expect: &["PANIC:", "backtrace:"],
         reject: &["FAULT:", "cmdline: unknown"],
@@ -205,6 +234,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "fault-pagefault",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=pagefault",
         expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
@@ -213,6 +243,7 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "fault-doublefault",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=doublefault",
         expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
         reject: &["PANIC:", "cmdline: unknown"],
@@ -221,24 +252,28 @@ pub const TESTS: &[QemuTest] = &[
     },
     QemuTest {
         name: "timer",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=timer",
         expect: &["ktest timer: pass"],
         ..X86_64
     },
     QemuTest {
         name: "heap",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=heap",
         expect: &["ktest heap: pass"],
         ..X86_64
     },
     QemuTest {
         name: "frames",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=frames",
         expect: &["ktest frames: pass"],
         ..X86_64
     },
     QemuTest {
         name: "serial",
+        arches: BOTH_ARCHES,
         cmdline: "ktest=serial",
         input: &[("ktest serial: waiting for input", "hello exo\r")],
         expect: &["serial: got \"hello exo\"", "ktest serial: pass"],
@@ -442,59 +477,10 @@ pub const TESTS: &[QemuTest] = &[
     },
     user_test!("preempt"),
     QemuTest {
-        name: "i386-fault-pagefault",
-        cmdline: "ktest=pagefault",
-        expect: &["FAULT: #PF page fault (vector 14)", "backtrace:"],
-        reject: &["PANIC:", "cmdline: unknown"],
-        status: Status::Kernel(Kernel::Fault),
-        ..I386
-    },
-    QemuTest {
-        name: "i386-fault-doublefault",
-        cmdline: "ktest=doublefault",
-        expect: &["FAULT: #DF double fault (vector 8)", "backtrace:"],
-        reject: &["PANIC:", "cmdline: unknown"],
-        status: Status::Kernel(Kernel::Fault),
-        ..I386
-    },
-    QemuTest {
-        name: "i386-timer",
-        cmdline: "ktest=timer",
-        expect: &["ktest timer: pass"],
-        ..I386
-    },
-    QemuTest {
-        name: "i386-heap",
-        cmdline: "ktest=heap",
-        expect: &["ktest heap: pass"],
-        ..I386
-    },
-    QemuTest {
-        name: "i386-panic-hook",
-        cmdline: "panic",
-        expect: &["PANIC:", "backtrace:"],
-        reject: &["FAULT:", "cmdline: unknown"],
-        status: Status::Kernel(Kernel::Panic),
-        ..I386
-    },
-    QemuTest {
         name: "i386-cmdline-unknown",
         cmdline: "shutdown bogus=1",
         expect: &["cmdline: unknown option \"bogus\"", "kernel: boot complete"],
         reject: &["PANIC:", "FAULT:", "kernel.elf"],
-        ..I386
-    },
-    QemuTest {
-        name: "i386-serial",
-        cmdline: "ktest=serial",
-        input: &[("ktest serial: waiting for input", "hello exo\r")],
-        expect: &["serial: got \"hello exo\"", "ktest serial: pass"],
-        ..I386
-    },
-    QemuTest {
-        name: "i386-frames",
-        cmdline: "ktest=frames",
-        expect: &["ktest frames: pass"],
         ..I386
     },
 ];
@@ -567,7 +553,7 @@ mod tests {
         for t in TESTS {
             assert!(!t.name.is_empty() && !t.expect.is_empty(), "{}", t.name);
             assert!(
-                t.arch == Arch::X86_64 || t.boot == Boot::Direct,
+                t.arch() == Arch::X86_64 || t.boot == Boot::Direct,
                 "{}",
                 t.name
             );
@@ -592,7 +578,7 @@ mod tests {
             .collect();
         assert!(user.len() >= 9);
         for t in user {
-            assert_eq!(t.arch, Arch::X86_64, "{}", t.name);
+            assert_eq!(t.arches, &[Arch::X86_64], "{}", t.name);
             // A deadlock report ends the run before the root task is gone.
             assert!(
                 t.deadlock || t.expect.contains(&"kernel: root task gone"),

@@ -37,7 +37,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .into_iter()
         .filter(|a| {
             selected(&format!("build-{a}"))
-                || cases.iter().any(|c| c.test.arch == *a)
+                || cases.iter().any(|c| c.test.arch() == *a)
                 || ((smoke || ctest_guests || !sessions.is_empty()) && *a == Arch::X86_64)
         })
         .collect();
@@ -120,7 +120,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         if case.test.boot == Boot::Direct || prepared.isos.contains_key(case.test.cmdline) {
             continue;
         }
-        let iso = match prepared.artifacts.get(&case.test.arch) {
+        let iso = match prepared.artifacts.get(&case.test.arch()) {
             Some(Ok(art)) => image::iso(art, case.test.cmdline).map_err(|e| e.to_string()),
             _ => Err("kernel not built".to_string()),
         };

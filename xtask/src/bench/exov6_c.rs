@@ -1,7 +1,7 @@
 //! The ExoV6 side of the C benchmark: the same static program, run by
 //! the library OS. The ordinary root task starts init, and init starts
 //! the program named on the kernel command line (`shutdown
-//! init=/bin/cbench ARGS`, issue 4); the lines it prints are read like
+//! init=/bin/cbench ARGS`); the lines it prints are read like
 //! the Linux side's.
 //!
 //! A side that fails (no `bench` lines, or a benchmark that reports

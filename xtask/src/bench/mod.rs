@@ -11,7 +11,7 @@
 //! line (the kernel hands its whole line to the root task).
 //!
 //! Beside the native benchmarks it runs the C benchmark program
-//! (`user/cbench`, issue 5) on both systems under the same accelerator:
+//! (`user/cbench`) on both systems under the same accelerator:
 //! on Linux (Debian's kernel in the same QEMU machine, [`linux`]; under
 //! KVM the host's Linux if the guest cannot boot) and on ExoV6 through
 //! its library OS ([`exov6_c`]), and prints the comparison ([`compare`]).
@@ -31,9 +31,6 @@ mod report;
 mod side;
 mod watch;
 
-#[allow(unused_imports)] // for the LibOS's ramdisk and its tests (issue 4)
-pub use cprog::{build_guest_files, guest_files};
-#[allow(unused_imports)] // the ExoV6 side on its own (issue 4's figures)
 pub use exov6_c::run_exov6_cbench;
 
 use std::path::PathBuf;

@@ -62,7 +62,6 @@ pub fn guest_files() -> Vec<(PathBuf, String)> {
 }
 
 /// Builds the suite and returns [`guest_files`] as initrd entries.
-#[allow(dead_code)] // for the ramdisk of issue 4
 pub fn guest_adds(output: Output) -> Result<Vec<AddSpec>> {
     build(output)?;
     Ok(guest_files()

@@ -49,7 +49,6 @@ fn runs() -> &'static Mutex<HashMap<&'static str, HostRun>> {
 /// The host's output of the program called `name`: its stdout and exit
 /// status. Builds the suite if this xtask run has not, and reuses the
 /// `ctest-NAME` step's run if there was one.
-#[allow(dead_code)] // for the QEMU cases of issue 4
 pub fn host_output(name: &str) -> Result<(String, i32)> {
     let test = find(name).ok_or_else(|| Error::msg(format!("no C test called {name:?}")))?;
     if let Some(run) = runs().lock().ok().and_then(|r| r.get(test.name).cloned()) {

@@ -46,42 +46,6 @@ pub fn describe(status: i32) -> String {
     }
 }
 
-/// Compares a guest's console output with the host's output of the same
-/// program: every host line must appear in the guest's lines, in the same
-/// order (other lines, such as kernel or library OS log lines, may come
-/// between them), and the guest may print no `FAIL` line. Returns the
-/// number of host lines matched.
-#[allow(dead_code)] // for the QEMU cases of issue 4
-pub fn compare(host: &str, guest: &str) -> Result<usize, String> {
-    let host = normalise(host);
-    let guest = normalise(guest);
-    if let Some(fail) = guest.iter().find(|l| is_fail_line(l)) {
-        return Err(format!("the guest printed {:?}", fail.trim()));
-    }
-    let mut at = 0;
-    for (i, want) in host.iter().enumerate() {
-        match guest[at..].iter().position(|g| g == want) {
-            Some(off) => at += off + 1,
-            None => {
-                let after = if i == 0 {
-                    "at the start".to_string()
-                } else {
-                    format!("after {:?}", host[i - 1])
-                };
-                let instead = guest
-                    .get(at)
-                    .map_or("nothing more".to_string(), |g| format!("{g:?}"));
-                return Err(format!(
-                    "line {} of the host output, {want:?}, is missing from the guest's \
-                     output {after} (there the guest printed {instead})",
-                    i + 1
-                ));
-            }
-        }
-    }
-    Ok(host.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,35 +77,6 @@ mod tests {
         assert_eq!(verdict("rust-std: ok", 3, "rust-std: ok\n", 3), Ok(1));
         let err = verdict("x: ok", 0, "x: ok\n", 139).unwrap_err();
         assert!(err.contains("139 (signal 11)"), "{err}");
-    }
-
-    #[test]
-    fn compare_allows_interleaved_log_lines() {
-        let host = "a: yes\nb: 3\nt: ok\n";
-        let guest = "kernel: boot\r\na: yes\r\nlibos: note\r\nb: 3\r\nt: ok\r\nkernel: off\r\n";
-        assert_eq!(compare(host, guest), Ok(3));
-    }
-
-    #[test]
-    fn compare_reports_the_first_missing_line() {
-        let host = "a: yes\nb: 3\nt: ok\n";
-        let err = compare(host, "a: yes\nb: 4\nt: ok\n").unwrap_err();
-        assert!(err.contains("line 2"), "{err}");
-        assert!(err.contains("\"b: 3\""), "{err}");
-        assert!(err.contains("after \"a: yes\""), "{err}");
-        assert!(err.contains("\"b: 4\""), "{err}");
-        let err = compare(host, "").unwrap_err();
-        assert!(err.contains("at the start") && err.contains("nothing more"));
-    }
-
-    #[test]
-    fn compare_demands_order_and_no_fail_lines() {
-        assert!(compare("a\nb\n", "b\na\n").is_err());
-        // A repeated host line needs two guest lines.
-        assert!(compare("a\na\n", "a\n").is_err());
-        assert_eq!(compare("a\na\n", "a\nx\na\n"), Ok(2));
-        let err = compare("a\n", "a\nFAIL: late\n").unwrap_err();
-        assert!(err.contains("FAIL: late"), "{err}");
     }
 
     #[test]
