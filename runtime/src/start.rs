@@ -27,18 +27,25 @@ pub struct StartArgs {
 }
 
 impl StartArgs {
-    /// The value of the first `name=VALUE` word on the command line.
+    /// The command line's words, split as the kernel splits them (the
+    /// `cmdline` crate's one rule); a line that is not UTF-8 has none.
+    fn words(&self) -> impl Iterator<Item = &'static str> {
+        let line = core::str::from_utf8(self.cmdline).unwrap_or("");
+        cmdline::words(line).filter_map(Result::ok)
+    }
+
+    /// The value of the first `name=VALUE` word on the command line (one
+    /// enclosing pair of quotes removed).
     pub fn option(&self, name: &str) -> Option<&'static [u8]> {
-        self.cmdline
-            .split(|b| b.is_ascii_whitespace())
-            .find_map(|word| word.strip_prefix(name.as_bytes())?.strip_prefix(b"="))
+        self.words().find_map(|word| {
+            let value = word.strip_prefix(name)?.strip_prefix('=')?;
+            Some(cmdline::unquote(value).as_bytes())
+        })
     }
 
     /// True if the bare word `name` is on the command line.
     pub fn flag(&self, name: &str) -> bool {
-        self.cmdline
-            .split(|b| b.is_ascii_whitespace())
-            .any(|word| word == name.as_bytes())
+        self.words().any(|word| word == name)
     }
 }
 

@@ -18,9 +18,11 @@
 //!
 //! * Words are separated by runs of ASCII whitespace (space, tab, newline,
 //!   carriage return, form feed).
-//! * A `"` opens a quoted stretch that runs to the next `"`; whitespace inside
-//!   it does not end the word. A `"` with no partner is
-//!   [`Problem::UnterminatedQuote`] and the rest of the line is not applied.
+//! * A `"` or `'` opens a quoted stretch that runs to the next quote of the
+//!   same kind; whitespace inside it does not end the word, and the other
+//!   kind of quote is an ordinary character there. A quote with no partner
+//!   is [`Problem::UnterminatedQuote`] and the rest of the line is not
+//!   applied.
 //! * A word `name=value` splits at its first `=`. A value (and an argument of
 //!   the init program) wholly enclosed in one pair of quotes loses them:
 //!   `init="/bin/my prog"` names `/bin/my prog`. Quotes anywhere else are

@@ -1,9 +1,12 @@
 //! The tokenizer: splits a line into words at ASCII whitespace, keeping
-//! double-quoted stretches together, and strips one enclosing pair of quotes.
+//! quoted stretches (`"…"` or `'…'`) together, and strips one enclosing
+//! pair of quotes. It is the one tokenizer of the command line: the
+//! kernel, the runtime's `StartArgs` and the system server (for the init
+//! program's words) all use it.
 
 use core::iter::FusedIterator;
 
-/// A word whose opening `"` is never closed. Such a word runs to the end of
+/// A word whose opening quote is never closed. Such a word runs to the end of
 /// the line, so it is always the last item [`Words`] yields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnterminatedQuote<'a> {
@@ -44,16 +47,23 @@ impl<'a> Iterator for Words<'a> {
             self.rest = "";
             return None;
         };
-        let mut in_quote = false;
+        // The quote character of the stretch we are in, if any: a `"`
+        // inside `'…'` is an ordinary byte, and the reverse.
+        let mut quote: Option<u8> = None;
         let mut end = bytes.len();
         for (i, &b) in bytes.iter().enumerate().skip(start) {
-            if b == b'"' {
-                in_quote = !in_quote;
-            } else if !in_quote && b.is_ascii_whitespace() {
-                end = i;
-                break;
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b.is_ascii_whitespace() => {
+                    end = i;
+                    break;
+                }
+                None => {}
             }
         }
+        let in_quote = quote.is_some();
         // `start` and `end` sit on ASCII bytes (or the end), which are always
         // char boundaries in UTF-8, so these slices cannot fail.
         let word = &self.rest[start..end];
@@ -68,20 +78,26 @@ impl<'a> Iterator for Words<'a> {
 
 impl FusedIterator for Words<'_> {}
 
-/// Removes one pair of quotes enclosing the whole of `text`, if that is the
-/// only pair in it; otherwise returns `text` unchanged.
+/// Removes one pair of quotes (`"` or `'`) enclosing the whole of `text`,
+/// if that quote character appears nowhere else in it; otherwise returns
+/// `text` unchanged.
 ///
 /// ```
 /// assert_eq!(cmdline::unquote("\"a b\""), "a b");
+/// assert_eq!(cmdline::unquote("'echo \"hi\"; exit 3'"), "echo \"hi\"; exit 3");
 /// assert_eq!(cmdline::unquote("\"\""), "");
 /// assert_eq!(cmdline::unquote("x=\"a b\""), "x=\"a b\"");
 /// assert_eq!(cmdline::unquote("plain"), "plain");
 /// ```
 pub fn unquote(text: &str) -> &str {
-    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(inner) if !inner.contains('"') => inner,
-        _ => text,
+    for q in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(q).and_then(|t| t.strip_suffix(q)) {
+            if !inner.contains(q) {
+                return inner;
+            }
+        }
     }
+    text
 }
 
 #[cfg(test)]
@@ -112,6 +128,27 @@ mod tests {
         assert_eq!(
             all("x=\"a b\" \"c\td\"e"),
             [Ok("x=\"a b\""), Ok("\"c\td\"e")]
+        );
+    }
+
+    #[test]
+    fn single_quotes_group_too_and_each_kind_hides_the_other() {
+        assert_eq!(
+            all("init=/bin/sh -c 'echo a; exit 3' x"),
+            [
+                Ok("init=/bin/sh"),
+                Ok("-c"),
+                Ok("'echo a; exit 3'"),
+                Ok("x")
+            ]
+        );
+        assert_eq!(all("'a \"b' c"), [Ok("'a \"b'"), Ok("c")]);
+        assert_eq!(all("\"it's here\" d"), [Ok("\"it's here\""), Ok("d")]);
+        assert_eq!(unquote("'a \"b'"), "a \"b");
+        assert_eq!(unquote("'a'b'"), "'a'b'");
+        assert_eq!(
+            all("x 'open"),
+            [Ok("x"), Err(UnterminatedQuote { text: "'open" })]
         );
     }
 

@@ -91,41 +91,20 @@ pub fn run(args: &StartArgs) -> i32 {
     serve(&mut server, ep)
 }
 
-/// `/sbin/init` and then the program and its arguments: the words after
-/// `init=` on the command line, or `/bin/sh`.
-fn init_argv(cmdline: &[u8]) -> Vec<Vec<u8>> {
+/// `/sbin/init` and then the program and its arguments: `init=` and the
+/// words after it on the command line (split and unquoted as the kernel
+/// does, by the `cmdline` crate), or `/bin/sh`.
+fn init_argv(line: &[u8]) -> Vec<Vec<u8>> {
     let mut argv: Vec<Vec<u8>> = alloc::vec![b"/sbin/init".to_vec()];
-    let words = split_words(cmdline);
-    match words.iter().position(|w| w.starts_with(b"init=")) {
-        Some(i) => {
-            argv.push(words[i][5..].to_vec());
-            argv.extend(words[i + 1..].iter().cloned());
+    let parsed = cmdline::parse(core::str::from_utf8(line).unwrap_or(""));
+    match parsed.options.init {
+        Some(path) => {
+            argv.push(path.as_bytes().to_vec());
+            argv.extend(parsed.options.init_args().map(|a| a.as_bytes().to_vec()));
         }
         None => argv.push(b"/bin/sh".to_vec()),
     }
     argv
-}
-
-/// Splits a command line into words at blanks; single or double quotes
-/// make one word of what they enclose (`sh -c 'echo a; exit 3'`).
-fn split_words(line: &[u8]) -> Vec<Vec<u8>> {
-    let mut words = Vec::new();
-    let mut cur: Option<Vec<u8>> = None;
-    let mut quote = None;
-    for &b in line {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => cur.get_or_insert_with(Vec::new).push(b),
-            (None, b'\'' | b'"') => {
-                quote = Some(b);
-                cur.get_or_insert_with(Vec::new);
-            }
-            (None, _) if b.is_ascii_whitespace() => words.extend(cur.take()),
-            (None, _) => cur.get_or_insert_with(Vec::new).push(b),
-        }
-    }
-    words.extend(cur);
-    words
 }
 
 /// The memory capability with the most frames.
