@@ -1,6 +1,8 @@
 //! `cargo xtask`: the ExoV6 build, image, run, test, bench and gdb driver. This
 //! file parses the command line and dispatches to the subcommands.
 
+#![forbid(unsafe_code)]
+
 mod accel;
 mod accel_cache;
 mod arch;
