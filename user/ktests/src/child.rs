@@ -2,9 +2,11 @@
 //! (`exo_rt::ipc::spawn`): slot ranges that do not collide, and waiting
 //! for a child to end.
 
+use abi::Error;
 use exo_rt::calls::Slot;
 use exo_rt::ipc::spawn::slots_needed;
 use exo_rt::ipc::{recv, spawn, Child, Spawn};
+use exo_rt::yield_to;
 use exo_rt::StartArgs;
 
 use abi::ipc::{NOTICE_BADGE, NOTICE_CHILD_ENDED};
@@ -64,4 +66,57 @@ pub fn expect_exit(t: Ctx, ep: Slot, child: &Child, code: u64) -> Outcome {
         format_args!("child ended with how {how} detail {detail:#x}, expected exit code {code}"),
     )?;
     t.ok("release the child", child.release())
+}
+
+/// Burns a little time (for timer ticks to land mid-round).
+pub fn spin(n: u64) -> u64 {
+    let mut x = n;
+    for i in 0..2_000 {
+        x = core::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    x
+}
+
+/// Starts `entry` as child 0 with its death notice on `ep`, then yields to
+/// it (spinning a little before each switch) until it ends, calling
+/// `between(round)` after each switch; `rounds` is how many switches the
+/// child needs. Checks that it exited with code 0 (`meaning` names any
+/// other), releases it, and checks it took at least `rounds / 2` switches.
+/// Returns the number of switches.
+pub fn yield_until_ended(
+    t: Ctx,
+    args: &StartArgs,
+    ep: Slot,
+    entry: fn(u64) -> !,
+    rounds: u32,
+    meaning: fn(u64) -> &'static str,
+    mut between: impl FnMut(u32) -> Outcome,
+) -> Result<u32, Failed> {
+    let c = start(t, args, 0, None, Some(ep), entry, 0)?;
+    let mut done = 0u32;
+    loop {
+        spin(u64::from(done));
+        match yield_to(c.env.thread) {
+            Ok(()) => {}
+            Err(Error::NoPartner) => break,
+            Err(e) => return Err(t.fail(format_args!("yield_to: {e:?}"))),
+        }
+        done += 1;
+        between(done)?;
+        t.check(done <= 100 * rounds, format_args!("the child never ended"))?;
+    }
+    let (how, code) = ended(t, ep, &c)?;
+    t.check(
+        how == 0 && code == 0,
+        format_args!(
+            "the child ended with how {how} code {code}: {}",
+            meaning(code)
+        ),
+    )?;
+    t.ok("release the child", c.release())?;
+    t.check(
+        done >= rounds / 2,
+        format_args!("only {done} switches to the child"),
+    )?;
+    Ok(done)
 }

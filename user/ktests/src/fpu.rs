@@ -11,10 +11,9 @@
 //! its own values after each switch back. The child's exit code says what
 //! it found (0: all good).
 
-use abi::Error;
 use exo_rt::fpu::{mxcsr, set_mxcsr, set_x87_control, set_xmm, x87_control, xmm, Xmm, XMM_COUNT};
 use exo_rt::ipc::endpoint_create;
-use exo_rt::{exit, yield_now, yield_to, StartArgs};
+use exo_rt::{exit, yield_now, StartArgs};
 
 use super::{child, free};
 use crate::check::{Ctx, Outcome};
@@ -62,15 +61,6 @@ fn load(seed: u64, m: u32, fcw: u16) {
     set_x87_control(fcw);
 }
 
-/// Burns a little time (for timer ticks to land mid-round).
-fn spin(n: u64) -> u64 {
-    let mut x = n;
-    for i in 0..2_000 {
-        x = core::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-    }
-    x
-}
-
 /// The child: checks the clean state, then keeps its own values across
 /// switches.
 fn child_main(_arg: u64) -> ! {
@@ -86,7 +76,7 @@ fn child_main(_arg: u64) -> ! {
     load(CHILD_SEED, CHILD_MXCSR, CHILD_FCW);
     let want = pattern(CHILD_SEED);
     for round in 0..ROUNDS {
-        spin(u64::from(round));
+        child::spin(u64::from(round));
         if xmm() != want {
             exit(LOST_XMM)
         }
@@ -148,36 +138,10 @@ pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
     parent_intact(t, 0)?;
     let ep = free(0);
     t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
-    let c = child::start(t, args, 0, None, Some(ep), child_main, 0)?;
-    let mut rounds = 0u32;
-    loop {
-        spin(u64::from(rounds));
-        match yield_to(c.env.thread) {
-            Ok(()) => {}
-            Err(Error::NoPartner) => break,
-            Err(e) => return Err(t.fail(format_args!("yield_to: {e:?}"))),
-        }
-        rounds += 1;
-        parent_intact(t, rounds)?;
-        t.check(
-            rounds <= 100 * ROUNDS,
-            format_args!("the child never ended"),
-        )?;
-    }
-    let (how, code) = child::ended(t, ep, &c)?;
-    t.check(
-        how == 0 && code == 0,
-        format_args!(
-            "the child ended with how {how} code {code}: {}",
-            meaning(code)
-        ),
-    )?;
-    t.ok("release the child", c.release())?;
+    let rounds = child::yield_until_ended(t, args, ep, child_main, ROUNDS, meaning, |r| {
+        parent_intact(t, r)
+    })?;
     parent_intact(t, rounds)?;
-    t.check(
-        rounds >= ROUNDS / 2,
-        format_args!("only {rounds} switches to the child"),
-    )?;
     t.note(format_args!(
         "{rounds} switches; both threads kept their XMM, MXCSR and x87 control values"
     ));

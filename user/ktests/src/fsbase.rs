@@ -13,7 +13,7 @@
 use abi::{Error, USER_END};
 use exo_rt::ipc::endpoint_create;
 use exo_rt::tls::fs_read;
-use exo_rt::{exit, fs_base_set, yield_now, yield_to, StartArgs};
+use exo_rt::{exit, fs_base_set, yield_now, StartArgs};
 
 use super::{child, free};
 use crate::check::{Ctx, Outcome};
@@ -36,14 +36,6 @@ const NOT_ZERO_AT_START: i32 = 10;
 const SET_FAILED: i32 = 11;
 const LOST: i32 = 20;
 
-fn spin(n: u64) -> u64 {
-    let mut x = n;
-    for i in 0..2_000 {
-        x = core::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
-    }
-    x
-}
-
 fn child_main(_arg: u64) -> ! {
     if fs_read(addr(&PROBE)) != PROBE {
         exit(NOT_ZERO_AT_START)
@@ -52,7 +44,7 @@ fn child_main(_arg: u64) -> ! {
         exit(SET_FAILED)
     }
     for round in 0..ROUNDS {
-        spin(u64::from(round));
+        child::spin(u64::from(round));
         if fs_read(0) != CHILD_WORD {
             exit(LOST)
         }
@@ -104,35 +96,9 @@ pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
 
     let ep = free(0);
     t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
-    let c = child::start(t, args, 0, None, Some(ep), child_main, 0)?;
-    let mut rounds = 0u32;
-    loop {
-        spin(u64::from(rounds));
-        match yield_to(c.env.thread) {
-            Ok(()) => {}
-            Err(Error::NoPartner) => break,
-            Err(e) => return Err(t.fail(format_args!("yield_to: {e:?}"))),
-        }
-        rounds += 1;
-        parent_intact(t, rounds)?;
-        t.check(
-            rounds <= 100 * ROUNDS,
-            format_args!("the child never ended"),
-        )?;
-    }
-    let (how, code) = child::ended(t, ep, &c)?;
-    t.check(
-        how == 0 && code == 0,
-        format_args!(
-            "the child ended with how {how} code {code}: {}",
-            meaning(code)
-        ),
-    )?;
-    t.ok("release the child", c.release())?;
-    t.check(
-        rounds >= ROUNDS / 2,
-        format_args!("only {rounds} switches to the child"),
-    )?;
+    let rounds = child::yield_until_ended(t, args, ep, child_main, ROUNDS, meaning, |r| {
+        parent_intact(t, r)
+    })?;
     t.ok("fs_base_set(0) at the end", fs_base_set(0))?;
     t.check(
         fs_read(addr(&PROBE)) == PROBE,
