@@ -13,13 +13,10 @@ use std::path::PathBuf;
 use super::parse::Row;
 use super::side::{self, Side, System};
 use super::{cprog, BenchAccel};
-use crate::accel::KVM_BANNER_TIMEOUT;
 use crate::arch::Arch;
 use crate::build::{self, Artifacts, Output};
-use crate::cli::{AddSpec, Boot};
+use crate::cli::AddSpec;
 use crate::error::{bail, Result};
-use crate::qemu::Machine;
-use crate::session::{self, Ended, Input, Watch};
 use crate::{initrd, paths};
 
 /// Whether the ExoV6 side must succeed (in `cargo xtask bench`'s exit
@@ -55,50 +52,8 @@ pub fn write_initrd(art: &Artifacts) -> Result<PathBuf> {
 pub fn boot(art: &Artifacts, accel: BenchAccel, quick: bool, filter: Option<&str>) -> Result<Side> {
     let initrd = write_initrd(art)?;
     let line = cmdline(quick, filter);
-    let m = Machine {
-        arch: Arch::X86_64,
-        boot: Boot::Direct,
-        accel: accel.base(),
-        smp: 1,
-        mem: "512M",
-        kernel: &art.kernel,
-        initrd: &initrd,
-        iso: None,
-        cmdline: &line,
-        gdb: false,
-        console: crate::qemu::Console::Plain,
-    };
-    let mut command = m
-        .shell_line()?
-        .replace(&format!("{}/", paths::root().display()), "");
-    for a in accel.extra_args() {
-        command.push(' ');
-        command.push_str(a);
-    }
-    let mut cmd = m.command()?;
-    cmd.args(accel.extra_args());
-    let watch = Watch {
-        echo: false,
-        input: Input::Script(Vec::new()),
-        timeout: Some(accel.timeout(quick)),
-        banner_timeout: (accel == BenchAccel::Kvm).then_some(KVM_BANNER_TIMEOUT),
-        capture_stderr: true,
-    };
-    let o = session::run(cmd, &watch)?;
+    let (o, command, problems) = super::boot_exov6(&art.kernel, &initrd, &line, accel, quick)?;
     side::save_log(System::Exov6, accel, &o.lines);
-    let mut problems = Vec::new();
-    match o.ended {
-        Ended::Exited => {}
-        Ended::TimedOut => problems.push(format!("timed out after {} s", o.elapsed.as_secs())),
-        Ended::NoBanner => problems.push(format!(
-            "no banner within {} s",
-            KVM_BANNER_TIMEOUT.as_secs()
-        )),
-        Ended::Deadlock => problems.push("the kernel reported a deadlock".into()),
-    }
-    if o.ended == Ended::Exited && !o.exit.is_ok() {
-        problems.push(o.exit.describe());
-    }
     let (report, status, mut note) = side::judge(&o.lines, filter, problems);
     if status != "ok" && report.config.is_none() {
         // Say what the system did instead, from its last lines.

@@ -237,30 +237,37 @@ pub fn prepare_from(art: Artifacts) -> Result<Prepared> {
     Ok(Prepared { art, initrd: path })
 }
 
-/// Boots the benchmark program once under `accel`.
-pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str>) -> Result<Run> {
-    let amount = Amount::for_run(accel, quick);
-    let line = cmdline(amount, filter);
+/// Boots ExoV6 once for a benchmark run under `accel` and waits for it to
+/// power off. Returns what the console showed, the QEMU command line (shell
+/// syntax, paths relative to the repository root, where `cargo xtask`
+/// runs) and the problems of the boot itself (a timeout, no banner, a
+/// deadlock, a bad exit).
+pub(super) fn boot_exov6(
+    kernel: &std::path::Path,
+    initrd: &std::path::Path,
+    line: &str,
+    accel: BenchAccel,
+    quick: bool,
+) -> Result<(session::Outcome, String, Vec<String>)> {
     let m = Machine {
         arch: Arch::X86_64,
         boot: Boot::Direct,
         accel: accel.base(),
         smp: 1,
         mem: "512M",
-        kernel: &p.art.kernel,
-        initrd: &p.initrd,
+        kernel,
+        initrd,
         iso: None,
-        cmdline: &line,
+        cmdline: line,
         gdb: false,
         console: crate::qemu::Console::Plain,
     };
-    // Paths relative to the repository root (where `cargo xtask` runs).
-    let mut qemu_command = m
+    let mut command = m
         .shell_line()?
         .replace(&format!("{}/", paths::root().display()), "");
     for a in accel.extra_args() {
-        qemu_command.push(' ');
-        qemu_command.push_str(a);
+        command.push(' ');
+        command.push_str(a);
     }
     let mut cmd = m.command()?;
     cmd.args(accel.extra_args());
@@ -272,7 +279,6 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
         capture_stderr: true,
     };
     let o = session::run(cmd, &watch)?;
-    let report = parse::parse(&o.lines);
     let mut problems = Vec::new();
     match o.ended {
         Ended::Exited => {}
@@ -286,6 +292,16 @@ pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str
     if o.ended == Ended::Exited && !o.exit.is_ok() {
         problems.push(o.exit.describe());
     }
+    Ok((o, command, problems))
+}
+
+/// Boots the benchmark program once under `accel`.
+pub fn run_one(p: &Prepared, accel: BenchAccel, quick: bool, filter: Option<&str>) -> Result<Run> {
+    let amount = Amount::for_run(accel, quick);
+    let line = cmdline(amount, filter);
+    let (o, qemu_command, mut problems) =
+        boot_exov6(&p.art.kernel, &p.initrd, &line, accel, quick)?;
+    let report = parse::parse(&o.lines);
     if let Some(k) = &report.killed {
         problems.push(format!("the program died: {k}"));
     }
