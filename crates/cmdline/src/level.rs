@@ -1,59 +1,21 @@
 //! [`LogLevel`]: the value of `log=`, ordered from least to most verbose.
 
-use core::fmt;
-
-/// How much the kernel logs. Ordered: `Error < Warn < Info < Debug < Trace`,
-/// so "should this message print" is `message_level <= options.log`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum LogLevel {
-    /// Only errors.
-    Error,
-    /// Errors and warnings.
-    Warn,
-    /// Normal boot chatter (the default).
-    #[default]
-    Info,
-    /// Information useful when debugging the kernel.
-    Debug,
-    /// Everything.
-    Trace,
-}
-
-impl LogLevel {
-    /// Every level, least verbose first.
-    pub const ALL: [Self; 5] = [
-        Self::Error,
-        Self::Warn,
-        Self::Info,
-        Self::Debug,
-        Self::Trace,
-    ];
-
-    /// What a `log=` value must be; used in [`crate::Problem::BadValue`].
-    pub const EXPECTED: &'static str = "one of error, warn, info, debug, trace";
-
-    /// The name used on the command line.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Error => "error",
-            Self::Warn => "warn",
-            Self::Info => "info",
-            Self::Debug => "debug",
-            Self::Trace => "trace",
-        }
-    }
-
-    /// The level called `name`, ignoring ASCII case.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|level| level.name().eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for LogLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+crate::named::named_values! {
+    /// How much the kernel logs. Ordered: `Error < Warn < Info < Debug < Trace`,
+    /// so "should this message print" is `message_level <= options.log`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+    pub enum LogLevel {
+        /// Only errors.
+        Error = "error",
+        /// Errors and warnings.
+        Warn = "warn",
+        /// Normal boot chatter (the default).
+        #[default]
+        Info = "info",
+        /// Information useful when debugging the kernel.
+        Debug = "debug",
+        /// Everything.
+        Trace = "trace",
     }
 }
 

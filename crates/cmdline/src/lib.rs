@@ -38,6 +38,7 @@
 extern crate std;
 
 mod level;
+mod named;
 mod options;
 mod parse;
 mod parsed;

@@ -1,62 +1,22 @@
 //! [`SelfTest`]: the value of `ktest=`, naming one kernel self-test.
 
-use core::fmt;
-
-/// A kernel self-test that `ktest=NAME` runs (then the kernel reports and
-/// powers off).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SelfTest {
-    /// `pagefault`: touch an unmapped page, expect the fault handler.
-    PageFault,
-    /// `doublefault`: provoke a double fault, expect the IST handler.
-    DoubleFault,
-    /// `timer`: expect timer interrupts to arrive.
-    Timer,
-    /// `heap`: exercise the kernel heap.
-    Heap,
-    /// `frames`: exercise the physical frame allocator.
-    Frames,
-    /// `serial`: exercise the serial port.
-    Serial,
-}
-
-impl SelfTest {
-    /// Every self-test, in command-line documentation order.
-    pub const ALL: [Self; 6] = [
-        Self::PageFault,
-        Self::DoubleFault,
-        Self::Timer,
-        Self::Heap,
-        Self::Frames,
-        Self::Serial,
-    ];
-
-    /// What a `ktest=` value must be; used in [`crate::Problem::BadValue`].
-    pub const EXPECTED: &'static str = "one of pagefault, doublefault, timer, heap, frames, serial";
-
-    /// The name used on the command line.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::PageFault => "pagefault",
-            Self::DoubleFault => "doublefault",
-            Self::Timer => "timer",
-            Self::Heap => "heap",
-            Self::Frames => "frames",
-            Self::Serial => "serial",
-        }
-    }
-
-    /// The self-test called `name`, ignoring ASCII case.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|test| test.name().eq_ignore_ascii_case(name))
-    }
-}
-
-impl fmt::Display for SelfTest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+crate::named::named_values! {
+    /// A kernel self-test that `ktest=NAME` runs (then the kernel reports and
+    /// powers off).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum SelfTest {
+        /// `pagefault`: touch an unmapped page, expect the fault handler.
+        PageFault = "pagefault",
+        /// `doublefault`: provoke a double fault, expect the IST handler.
+        DoubleFault = "doublefault",
+        /// `timer`: expect timer interrupts to arrive.
+        Timer = "timer",
+        /// `heap`: exercise the kernel heap.
+        Heap = "heap",
+        /// `frames`: exercise the physical frame allocator.
+        Frames = "frames",
+        /// `serial`: exercise the serial port.
+        Serial = "serial",
     }
 }
 
