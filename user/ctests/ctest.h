@@ -5,7 +5,7 @@
  * "FAIL: <what>" and exits 1 on the first failure, and ends with
  * "<name>: ok". The same static binaries run on the host Linux and inside
  * ExoV6, and `cargo xtask test` compares the two outputs
- * (xtask/src/ctests.rs, docs/testing.md).
+ * (xtask/src/test/ctests.rs, docs/testing.md).
  *
  * stdout is unbuffered (ctest_start), so nothing is duplicated by fork and
  * lines from parent and children come out in the order they are written;

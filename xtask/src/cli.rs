@@ -163,7 +163,7 @@ pub struct TestOpts {
     pub jobs: usize,
     /// Force an accelerator: TCG only (KVM cases skipped), or KVM for the
     /// automatic cases even where TCG is faster.
-    pub accel: Option<crate::accel::Accel>,
+    pub accel: Option<crate::qemu::accel::Accel>,
 }
 
 /// Options of `bench`.
@@ -193,7 +193,7 @@ pub enum Command {
     /// `bench`
     Bench(BenchOpts),
     /// `fuzz`
-    Fuzz(crate::fuzz::FuzzOpts),
+    Fuzz(crate::test::fuzz::FuzzOpts),
     /// `help`
     Help,
 }
@@ -228,7 +228,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "gdb" => parse_run(rest, true).map(Command::Gdb),
         "test" => parse_test(rest).map(Command::Test),
         "bench" => parse_bench(rest).map(Command::Bench),
-        "fuzz" => crate::fuzz::parse(rest).map(Command::Fuzz),
+        "fuzz" => crate::test::fuzz::parse(rest).map(Command::Fuzz),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -373,8 +373,8 @@ fn parse_test(rest: &[String]) -> Result<TestOpts, String> {
         match flag {
             "--filter" => opts.filter = Some(args.value(flag, inline)?.to_string()),
             "--no-deps" => opts.no_deps = true,
-            "--tcg" => opts.accel = Some(crate::accel::Accel::Tcg),
-            "--kvm" => opts.accel = Some(crate::accel::Accel::Kvm),
+            "--tcg" => opts.accel = Some(crate::qemu::accel::Accel::Tcg),
+            "--kvm" => opts.accel = Some(crate::qemu::accel::Accel::Kvm),
             "--jobs" | "-j" => {
                 opts.jobs = parse_count(flag, args.value(flag, inline)?, 64)? as usize
             }
@@ -506,7 +506,7 @@ mod tests {
         let Command::Test(o) = parse(&args("test --tcg")).unwrap() else {
             panic!()
         };
-        assert_eq!(o.accel, Some(crate::accel::Accel::Tcg));
+        assert_eq!(o.accel, Some(crate::qemu::accel::Accel::Tcg));
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! `cargo xtask gdb`: build, boot paused with QEMU's gdb stub on :1234, and
 //! print the gdb command line that attaches with the kernel's symbols.
 
-use crate::accel::{self, Accel};
 use crate::arch::Arch;
 use crate::cli::RunOpts;
 use crate::error::{bail, Result};
 use crate::paths;
+use crate::qemu::accel::{self, Accel};
+use crate::qemu::session::{self, Input, Watch};
+use crate::qemu::term::TermGuard;
 use crate::run;
-use crate::session::{self, Input, Watch};
-use crate::term::TermGuard;
 
 /// The gdb command that loads the kernel's symbols and attaches.
 pub fn gdb_command(arch: Arch) -> String {
@@ -22,7 +22,7 @@ pub fn gdb_command(arch: Arch) -> String {
 
 /// `cargo xtask gdb`.
 pub fn gdb(opts: &RunOpts) -> Result<u8> {
-    let cmdline = run::cmdline_with_size(&opts.cmdline, crate::term::host_size());
+    let cmdline = run::cmdline_with_size(&opts.cmdline, crate::qemu::term::host_size());
     let (art, iso) = run::prepare(opts, &cmdline)?;
     // TCG by default: breakpoints and single-stepping behave predictably,
     // and there is no banner watchdog to fall back with while paused.

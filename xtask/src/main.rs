@@ -3,46 +3,18 @@
 
 #![forbid(unsafe_code)]
 
-mod accel;
-mod accel_cache;
 mod arch;
 mod bench;
 mod build;
 mod cli;
-mod ctests;
-mod ctests_guest;
-mod deps;
 mod error;
 mod fsutil;
-mod fuzz;
 mod gdb;
-mod guest;
-mod host_checks;
-mod image;
-mod initrd;
-mod ksyms_patch;
-mod kvm_probe;
-mod libos_tests;
-mod linux_abi_doc;
 mod paths;
 mod proc;
-mod pty;
 mod qemu;
-mod qemu_runner;
-mod qemu_tests;
-mod report;
 mod run;
-mod screen;
-mod session;
-mod session_shell;
-mod session_tests;
-mod status;
-mod term;
 mod test;
-#[cfg(test)]
-mod testelf;
-mod typist;
-mod user;
 
 use std::process::ExitCode;
 
@@ -53,11 +25,11 @@ fn build(opts: &cli::BuildOpts) -> Result<u8> {
     let art = build::all(opts.arch, &opts.adds, build::Output::Show)?;
     println!("built {}", art.describe());
     if opts.iso {
-        let deps = deps::ensure(&[deps::Need::IsoTools])?;
+        let deps = build::deps::ensure(&[build::deps::Need::IsoTools])?;
         if deps.starts_with("installed") {
             eprintln!("xtask: {deps}");
         }
-        let iso = image::named_iso(&art, "")?;
+        let iso = build::image::named_iso(&art, "")?;
         println!("iso   {}", paths::show(&iso));
     }
     Ok(0)
@@ -70,7 +42,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Gdb(opts) => gdb::gdb(&opts),
         Command::Test(opts) => test::test(&opts),
         Command::Bench(opts) => bench::bench(&opts),
-        Command::Fuzz(opts) => fuzz::fuzz(&opts),
+        Command::Fuzz(opts) => test::fuzz::fuzz(&opts),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(0)

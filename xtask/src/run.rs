@@ -5,16 +5,16 @@
 
 use std::path::PathBuf;
 
-use crate::accel::{self, Accel};
-use crate::accel_cache;
+use crate::build::deps::{self, Need};
+use crate::build::image;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::{Boot, RunOpts};
-use crate::deps::{self, Need};
 use crate::error::Result;
-use crate::image;
+use crate::qemu::accel::{self, Accel};
+use crate::qemu::accel_cache;
+use crate::qemu::session::{self, Input, Watch};
+use crate::qemu::term::{self, TermGuard};
 use crate::qemu::{Console, Exit, Machine};
-use crate::session::{self, Input, Watch};
-use crate::term::{self, TermGuard};
 
 /// Exit code of `cargo xtask run` when QEMU itself failed.
 pub const QEMU_ERROR_EXIT: u8 = 125;

@@ -3,7 +3,7 @@
 //! `utest NAME: FAIL <why>` and returns 1 (`fault`, `panic`, `upcall-nested`
 //! and `upcall-badstack` end the program instead: the kernel kills it, or
 //! the runtime panics). `cargo xtask test` runs each
-//! as a QEMU test `user-NAME` (`xtask/src/qemu_tests.rs`).
+//! as a QEMU test `user-NAME` (`xtask/src/test/qemu_tests.rs`).
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -12,7 +12,7 @@ use exo_rt::{cap_identify, frame_alloc, map, StartArgs};
 use super::free;
 use crate::check::{Ctx, Outcome};
 
-/// What the build puts in `/etc/motd` (`xtask/src/initrd.rs`).
+/// What the build puts in `/etc/motd` (`xtask/src/build/initrd.rs`).
 const MOTD: &[u8] = b"Welcome to ExoV6, an exokernel in Rust.\n";
 /// Pages the test maps at most (the ramdisk holds the test programs,
 /// the library OS and busybox).

@@ -17,7 +17,7 @@ use crate::arch::Arch;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::AddSpec;
 use crate::error::{bail, Result};
-use crate::{initrd, paths};
+use crate::{build::initrd, paths};
 
 /// Whether the ExoV6 side must succeed (in `cargo xtask bench`'s exit
 /// code and in `bench-smoke`): the library OS runs the program.

@@ -36,14 +36,14 @@ pub use exov6_c::run_exov6_cbench;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::accel::{self, Accel, KVM_BANNER_TIMEOUT};
 use crate::arch::Arch;
 use crate::build::{self, Artifacts, Output};
 use crate::cli::{AddSpec, BenchOpts, Boot};
 use crate::error::{bail, Result};
+use crate::qemu::accel::{self, Accel, KVM_BANNER_TIMEOUT};
+use crate::qemu::session::{self, Ended, Input, Watch};
 use crate::qemu::Machine;
-use crate::session::{self, Ended, Input, Watch};
-use crate::{deps, initrd, paths, user};
+use crate::{build::deps, build::initrd, build::user, paths};
 
 pub use parse::Report;
 

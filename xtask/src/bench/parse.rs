@@ -73,7 +73,7 @@ fn tsc_mhz(line: &str) -> Option<f64> {
 /// Reads the serial lines of one boot.
 pub fn parse(lines: &[String]) -> Report {
     let mut r = Report {
-        kernel_boot_us: crate::session::kernel_boot_us(lines),
+        kernel_boot_us: crate::qemu::session::kernel_boot_us(lines),
         ..Report::default()
     };
     for line in lines {

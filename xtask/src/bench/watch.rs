@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Context, Result};
 use crate::proc;
-use crate::session::terminate;
+use crate::qemu::session::terminate;
 
 /// Why the run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `rust-std`: a Rust std program for `x86_64-unknown-linux-musl`, built
 //! static (ET_EXEC) and static-PIE, run on the host and in ExoV6 with the
-//! outputs compared (`xtask/src/ctests.rs`). Like the C tests it prints
+//! outputs compared (`xtask/src/test/ctests.rs`). Like the C tests it prints
 //! deterministic lines, checks every result itself (`FAIL: ...` and exit
 //! status 1 on a failure) and ends with `rust-std: ok`; then it exits with
 //! the status named by its first argument, through `std::process::exit`.

@@ -4,15 +4,15 @@
 
 use std::time::Duration;
 
-use crate::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
 use crate::arch::Arch;
 use crate::cli::Boot;
-use crate::qemu_runner::{
+use crate::qemu::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
+use crate::qemu::session::Outcome;
+use crate::test::qemu_runner::{
     boot_once, finish, inputs, Case, CaseAccel, CaseResult, Prepared, Verdict,
 };
-use crate::qemu_tests::QemuTest;
-use crate::report::secs;
-use crate::session::Outcome;
+use crate::test::qemu_tests::QemuTest;
+use crate::test::report::secs;
 
 /// KVM counts as slower than TCG when its banner comes this many times
 /// later than TCG's, plus [`SLOW_SLACK`].
@@ -77,7 +77,7 @@ pub fn probe_test(arch: Arch) -> QemuTest {
         name: "kvm-probe",
         arches: arch.only(),
         cmdline: "shutdown utest=hello",
-        ..crate::qemu_tests::X86_64
+        ..crate::test::qemu_tests::X86_64
     }
 }
 
@@ -151,7 +151,7 @@ pub fn probe(
             }
         };
     let finding = Finding::of(banner(&on_kvm), banner(&on_tcg));
-    crate::accel_cache::store(&finding);
+    crate::qemu::accel_cache::store(&finding);
     let line = match &finding {
         Finding::Slower(why) => {
             let policy = if kvm.prefer_tcg(why.clone()) {

@@ -80,7 +80,7 @@ fn build_all(output: Output) -> Result<Built> {
     if proc::which("musl-gcc").is_none() {
         bail!(
             "musl-gcc not found (Debian package musl-tools); install it:\n  {}",
-            crate::deps::install_hint()
+            crate::build::deps::install_hint()
         );
     }
     let bin = bin_dir();

@@ -133,7 +133,7 @@ pub fn patch_file(src: &Path, dst: &Path) -> Result<PatchReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testelf::{ElfClass, TestElf};
+    use crate::build::testelf::{ElfClass, TestElf};
 
     fn sample(class: ElfClass, ksyms_size: usize) -> Vec<u8> {
         TestElf {

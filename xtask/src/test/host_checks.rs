@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::proc;
-use crate::report::{secs, Tally};
+use crate::test::report::{secs, Tally};
 
 /// Packages left out of the host test run (they only build for bare metal).
 pub const HOST_TEST_EXCLUDE: &[&str] = &["kernel", "root", "exo-rt", "bench"];
@@ -19,7 +19,7 @@ pub struct Lint {
     pub name: &'static str,
     /// Arguments to cargo.
     pub args: &'static [&'static str],
-    /// Run as a user-program build ([`crate::user::cargo`]: their target,
+    /// Run as a user-program build ([`crate::build::user::cargo`]: their target,
     /// target directory and flags).
     pub user: bool,
 }
@@ -78,7 +78,7 @@ pub const LINTS: &[Lint] = &[
 pub fn run_lint(lint: &Lint, tally: &mut Tally) {
     let start = Instant::now();
     let cmd = if lint.user {
-        crate::user::cargo(lint.args)
+        crate::build::user::cargo(lint.args)
     } else {
         let mut cmd = proc::cargo();
         cmd.args(lint.args);

@@ -10,15 +10,15 @@
 
 use std::time::Duration;
 
-use crate::accel::Accel;
 use crate::build::{self, Output};
 use crate::cli::Boot;
 use crate::error::Result;
+use crate::qemu::accel::Accel;
+use crate::qemu::session::{self, Input, Watch};
+use crate::qemu::status::Status;
 use crate::qemu::{Console, Machine};
-use crate::qemu_runner::{judge, Verdict};
-use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, X86_64};
-use crate::session::{self, Input, Watch};
-use crate::status::Status;
+use crate::test::qemu_runner::{judge, Verdict};
+use crate::test::qemu_tests::{QemuTest, FRAMES_RETURNED, X86_64};
 
 /// The lines every passing run prints.
 const EXPECT: &[&str] = &[

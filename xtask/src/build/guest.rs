@@ -25,12 +25,15 @@ fn build_libos(output: Output) -> Result<PathBuf> {
     let dir = paths::target_dir().join("libos");
     let mut cmd = proc::cargo();
     cmd.args(["build", "--release", "-p", "libos", "--target"])
-        .arg(crate::user::TARGET)
+        .arg(crate::build::user::TARGET)
         .arg("--target-dir")
         .arg(&dir)
-        .env(crate::user::RUSTFLAGS_ENV, LIBOS_RUSTFLAGS);
+        .env(crate::build::user::RUSTFLAGS_ENV, LIBOS_RUSTFLAGS);
     crate::build::run_cargo(cmd, output, "the library OS's build")?;
-    Ok(dir.join(crate::user::TARGET).join("release").join("libos"))
+    Ok(dir
+        .join(crate::build::user::TARGET)
+        .join("release")
+        .join("libos"))
 }
 
 /// Compiles static C `sources` with `musl-gcc` into `out` (if any input
@@ -66,7 +69,7 @@ pub fn musl_static(sources: &[&Path], out: &Path, flags: &[&str]) -> Result<()> 
 pub fn files(output: Output) -> Result<Vec<AddSpec>> {
     let libos = build_libos(output)?;
     let bytes = std::fs::read(&libos).with_context(|| format!("reading {}", libos.display()))?;
-    crate::user::check_elf(&bytes)
+    crate::build::user::check_elf(&bytes)
         .map_err(|e| crate::error::Error::msg(format!("checking the library OS: {e}")))?;
     let init_src = paths::root().join("user/init/init.c");
     let init = paths::target_dir().join("exov6/x86_64/init");
@@ -85,6 +88,6 @@ pub fn files(output: Output) -> Result<Vec<AddSpec>> {
         add(busybox, BUSYBOX),
     ];
     // The C test suite and the Rust std program, as /ctests/NAME.
-    files.extend(crate::ctests::guest_adds(output)?);
+    files.extend(crate::test::ctests::guest_adds(output)?);
     Ok(files)
 }

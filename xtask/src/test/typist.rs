@@ -11,10 +11,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Context, Result};
-use crate::pty::Pty;
+use crate::qemu::pty::Pty;
+use crate::qemu::session::DEADLOCK_LINE;
 use crate::qemu::Exit;
-use crate::screen::Screen;
-use crate::session::DEADLOCK_LINE;
+use crate::test::screen::Screen;
 
 /// How long the rest of a deadlock report may take to arrive.
 const DEADLOCK_GRACE: Duration = Duration::from_millis(1500);
@@ -68,7 +68,8 @@ impl Typist {
     /// Starts `cmd` (a QEMU command line with a terminal console) with the
     /// pseudo-terminal's terminal end as stdin.
     pub fn spawn(mut cmd: Command, pty: Pty) -> Result<Typist> {
-        let (rows, cols) = crate::term::size_of(&pty.slave).map_or((24, 80), |s| (s.rows, s.cols));
+        let (rows, cols) =
+            crate::qemu::term::size_of(&pty.slave).map_or((24, 80), |s| (s.rows, s.cols));
         cmd.stdin(Stdio::from(pty.slave))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -200,7 +201,7 @@ impl Typist {
         self.wait_until(&format!("line {pattern:?}"), mark, timeout, |lines, _| {
             lines
                 .iter()
-                .any(|l| crate::qemu_tests::line_matches(l, pattern))
+                .any(|l| crate::test::qemu_tests::line_matches(l, pattern))
         })
     }
 
@@ -262,7 +263,7 @@ impl Typist {
         let mut timed_out = false;
         while self.alive() {
             if Instant::now() >= until {
-                crate::session::terminate(&mut self.child);
+                crate::qemu::session::terminate(&mut self.child);
                 timed_out = true;
                 break;
             }
@@ -305,7 +306,7 @@ pub struct End {
 
 impl Drop for Typist {
     fn drop(&mut self) {
-        crate::session::terminate(&mut self.child);
+        crate::qemu::session::terminate(&mut self.child);
         let _ = self.child.wait();
     }
 }

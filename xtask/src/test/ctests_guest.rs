@@ -5,9 +5,9 @@
 //! Linux behaviour, not ours), no `FAIL` line, init's report of the same
 //! exit status, and every frame back.
 
-use crate::ctests::{self, CTest};
-use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
-use crate::status::Status;
+use crate::qemu::status::Status;
+use crate::test::ctests::{self, CTest};
+use crate::test::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
 
 /// Makes a string live for the rest of the run (the QEMU table wants
 /// `&'static` text; these cases are built once per `cargo xtask test`).

@@ -2,10 +2,10 @@
 //! glibc busybox, musl C programs) started by the system server's init
 //! from the kernel command line, with their output and exit status
 //! checked. (The C test suite, compared line by line with the same
-//! binaries on the host, runs as its own step: `xtask/src/ctests.rs`.)
+//! binaries on the host, runs as its own step: `xtask/src/test/ctests.rs`.)
 
-use crate::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
-use crate::status::{Kernel, Status};
+use crate::qemu::status::{Kernel, Status};
+use crate::test::qemu_tests::{QemuTest, FRAMES_RETURNED, USER_CLEAN, X86_64};
 
 /// A command run as init's program: `NAME`, the words after `init=`, the
 /// lines it must print, the status init reports.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::typist::{Failure, Typist};
+use crate::test::typist::{Failure, Typist};
 
 /// busybox sh's prompt for root in `/`.
 pub const PROMPT: &str = "/ # ";

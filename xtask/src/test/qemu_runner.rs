@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use crate::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
 use crate::arch::Arch;
 use crate::build::Artifacts;
 use crate::cli::Boot;
 use crate::error::{Context, Result};
+use crate::qemu::accel::{Accel, KvmCache, KVM_BANNER_TIMEOUT};
+use crate::qemu::session::{self, Ended, Input, Outcome, Watch};
 use crate::qemu::{Exit, Machine};
-use crate::qemu_tests::{missing, present, AccelPolicy, QemuTest};
-use crate::report::secs;
-use crate::session::{self, Ended, Input, Outcome, Watch};
+use crate::test::qemu_tests::{missing, present, AccelPolicy, QemuTest};
+use crate::test::report::secs;
 
 /// Whole-test timeout under KVM (nested KVM here takes ~10 s to the banner).
 pub const KVM_TIMEOUT: Duration = Duration::from_secs(45);
@@ -203,7 +203,7 @@ fn initrd_with_zeros(art: &Artifacts, guest: &str, bytes: u64) -> Result<PathBuf
         guest: guest.into(),
     });
     let out = dir.join(format!("initrd-zeros-{bytes}.cpio"));
-    crate::initrd::write(art.arch, &adds, &out)?;
+    crate::build::initrd::write(art.arch, &adds, &out)?;
     Ok(out)
 }
 
@@ -388,8 +388,8 @@ pub fn run_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qemu_tests::{TESTS, X86_64};
-    use crate::status::{Kernel, Status};
+    use crate::qemu::status::{Kernel, Status};
+    use crate::test::qemu_tests::{TESTS, X86_64};
 
     fn outcome(lines: &[&str], exit: Exit, ended: Ended) -> Outcome {
         Outcome {

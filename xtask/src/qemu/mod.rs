@@ -2,14 +2,21 @@
 //! firmware, boot path) and the decoding of QEMU's exit code into the
 //! guest's status.
 
+pub mod accel;
+pub mod accel_cache;
+pub mod pty;
+pub mod session;
+pub mod status;
+pub mod term;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 
-use crate::accel::Accel;
 use crate::arch::Arch;
 use crate::cli::Boot;
 use crate::error::{bail, Result};
-use crate::status::Status;
+use accel::Accel;
+use status::Status;
 
 /// Candidate OVMF images: (path, loaded as `-bios` rather than pflash).
 const OVMF_CANDIDATES: &[(&str, bool)] = &[
@@ -297,7 +304,7 @@ mod tests {
 
     #[test]
     fn exit_codes_decode_to_guest_status() {
-        use crate::status::Kernel;
+        use status::Kernel;
         assert_eq!(Exit::from_code(0), Exit::Guest(Status::Ok));
         assert_eq!(Exit::from_code(1), Exit::Guest(Status::Program(0)));
         assert_eq!(Exit::from_code(5), Exit::Guest(Status::Program(2)));

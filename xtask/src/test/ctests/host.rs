@@ -18,8 +18,8 @@ use super::output::{describe, verdict};
 use super::{bin_dir, find, out_dir, Arg, CTest, HOST_UNCREATABLE, TESTS};
 use crate::build::Output;
 use crate::error::{bail, Context, Error, Result};
-use crate::report::{secs, Tally};
-use crate::{fsutil, initrd, proc};
+use crate::test::report::{secs, Tally};
+use crate::{build::initrd, fsutil, proc};
 
 /// How long one program may run on the host (they take well under a
 /// second; the limit only stops a hung test).
@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(args[0], out_dir().join("motd"));
         assert_eq!(
             std::fs::read_to_string(&args[0]).unwrap(),
-            crate::initrd::MOTD
+            crate::build::initrd::MOTD
         );
         assert_eq!(args[1], bin_dir());
         assert_eq!(args[2], PathBuf::from(HOST_UNCREATABLE));

@@ -6,7 +6,7 @@
 
 use crate::arch::Arch;
 use crate::cli::Boot;
-use crate::status::{Kernel, Status};
+use crate::qemu::status::{Kernel, Status};
 
 /// Which accelerators a test runs under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct QemuTest {
     /// Test name (printed, and matched by `--filter`).
     pub name: &'static str,
     /// The architectures it runs on, x86_64 first (the table's entries; a
-    /// case made from one by [`crate::qemu_runner::expand`] has one).
+    /// case made from one by [`crate::test::qemu_runner::expand`] has one).
     pub arches: &'static [Arch],
     /// Boot path.
     pub boot: Boot,

@@ -318,7 +318,10 @@ mod tests {
             out.lines,
             ["noise", "ExoV6 v0 (x86_64) booted via pvh", "last"]
         );
-        assert_eq!(out.exit, Exit::Guest(crate::status::Status::Program(2)));
+        assert_eq!(
+            out.exit,
+            Exit::Guest(crate::qemu::status::Status::Program(2))
+        );
         assert_eq!(out.ended, Ended::Exited);
         assert!(out.banner_after.is_some());
         assert_eq!(out.stderr, "oops\n");

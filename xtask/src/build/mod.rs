@@ -2,6 +2,15 @@
 //! patched copy with its symbol table, the user programs (x86_64) and the
 //! initrd.
 
+pub mod deps;
+pub mod guest;
+pub mod image;
+pub mod initrd;
+pub mod ksyms_patch;
+#[cfg(test)]
+pub mod testelf;
+pub mod user;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -11,8 +20,8 @@ use object::{Object, ObjectSection, SectionKind};
 use crate::arch::Arch;
 use crate::cli::AddSpec;
 use crate::error::{bail, Context, Result};
-use crate::ksyms_patch::{self, PatchReport};
-use crate::{initrd, paths, proc, user};
+use crate::{paths, proc};
+use ksyms_patch::PatchReport;
 
 /// Everything needed to boot one architecture.
 #[derive(Clone, Debug)]
@@ -95,7 +104,7 @@ pub fn all(arch: Arch, adds: &[AddSpec], output: Output) -> Result<Artifacts> {
     let programs = match arch {
         Arch::X86_64 => {
             let mut v = user::build(output)?;
-            v.extend(crate::guest::files(output)?);
+            v.extend(guest::files(output)?);
             v
         }
         Arch::I386 => Vec::new(),

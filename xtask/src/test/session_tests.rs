@@ -13,16 +13,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::accel::{Accel, KVM_BANNER_TIMEOUT};
-use crate::accel_cache::Choice;
 use crate::build::Artifacts;
+use crate::qemu::accel::{Accel, KVM_BANNER_TIMEOUT};
+use crate::qemu::accel_cache::Choice;
+use crate::qemu::status::Status;
+use crate::qemu::term::Size;
 use crate::qemu::{Console, Exit};
-use crate::qemu_tests::{missing, present, FRAMES_RETURNED, USER_CLEAN};
-use crate::report::secs;
-use crate::session_shell::{Shell, PROMPT};
-use crate::status::Status;
-use crate::term::Size;
-use crate::typist::{End, Failure, Typist};
+use crate::test::qemu_tests::{missing, present, FRAMES_RETURNED, USER_CLEAN};
+use crate::test::report::secs;
+use crate::test::session_shell::{Shell, PROMPT};
+use crate::test::typist::{End, Failure, Typist};
 
 /// The pseudo-terminal's size (the guest must see it).
 const SIZE: Size = Size {
@@ -289,11 +289,11 @@ fn boot(
     let cmdline = crate::run::cmdline_with_size(&opts.cmdline, Some(SIZE));
     let m = crate::run::machine(&opts, art, None, &cmdline, accel, false, Console::Terminal);
     let cmd = m.command().map_err(|e| Some(e.to_string()))?;
-    let pty = crate::pty::Pty::open(SIZE).map_err(|e| Some(e.to_string()))?;
+    let pty = crate::qemu::pty::Pty::open(SIZE).map_err(|e| Some(e.to_string()))?;
     let mut t = Typist::spawn(cmd, pty).map_err(|e| Some(e.to_string()))?;
     if fallback {
         let banner = t.wait_until("the banner", 0, KVM_BANNER_TIMEOUT, |l, _| {
-            l.iter().any(|l| crate::session::is_banner(l))
+            l.iter().any(|l| crate::qemu::session::is_banner(l))
         });
         if banner.is_err() && t.alive() {
             return Err(None);
@@ -380,7 +380,10 @@ fn judge(
         };
     }
     let mut tail = screen.unwrap_or_else(|| {
-        let from = end.lines.len().saturating_sub(crate::typist::REPORT_LINES);
+        let from = end
+            .lines
+            .len()
+            .saturating_sub(crate::test::typist::REPORT_LINES);
         end.lines[from..].to_vec()
     });
     tail.extend(end.stderr.lines().map(|l| format!("[qemu stderr] {l}")));

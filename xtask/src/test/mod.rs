@@ -3,18 +3,33 @@
 //! (`bench-smoke`: `cargo xtask bench --quick` on TCG), then the boot-time
 //! summary and the closing `N passed, N failed` line.
 
+pub mod ctests;
+pub mod ctests_guest;
+pub mod fuzz;
+pub mod host_checks;
+pub mod kvm_probe;
+pub mod libos_tests;
+pub mod linux_abi_doc;
+pub mod qemu_runner;
+pub mod qemu_tests;
+pub mod report;
+pub mod screen;
+pub mod session_shell;
+pub mod session_tests;
+pub mod typist;
+
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use crate::accel::{Accel, KvmCache};
 use crate::arch::Arch;
 use crate::build::{self, Output};
 use crate::cli::{Boot, TestOpts};
 use crate::error::Result;
-use crate::qemu_runner::{self, Prepared, Verdict};
-use crate::qemu_tests::TESTS;
-use crate::report::{boot_table, secs, BootRow, Tally};
-use crate::{deps, host_checks, image, kvm_probe};
+use crate::qemu::accel::{Accel, KvmCache};
+use crate::{build::deps, build::image};
+use qemu_runner::{Prepared, Verdict};
+use qemu_tests::TESTS;
+use report::{boot_table, secs, BootRow, Tally};
 
 /// Name of the benchmark smoke-test step.
 pub const BENCH_SMOKE: &str = "bench-smoke";
@@ -25,14 +40,14 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let selected = |name: &str| opts.filter.as_deref().is_none_or(|f| name.contains(f));
     let cases: Vec<_> = qemu_runner::expand(TESTS)
         .into_iter()
-        .chain(qemu_runner::expand(crate::libos_tests::TESTS))
-        .chain(qemu_runner::expand(crate::fuzz::TESTS))
+        .chain(qemu_runner::expand(libos_tests::TESTS))
+        .chain(qemu_runner::expand(fuzz::TESTS))
         .filter(|c| selected(&c.name))
         .collect();
     // The C test suite in ExoV6 (`linux-ctest-*`), made after the host runs.
-    let ctest_guests = crate::ctests_guest::any_selected(selected);
+    let ctest_guests = ctests_guest::any_selected(selected);
     let smoke = selected(BENCH_SMOKE);
-    let sessions = crate::session_tests::selected(selected);
+    let sessions = session_tests::selected(selected);
     let arches: BTreeSet<Arch> = Arch::ALL
         .into_iter()
         .filter(|a| {
@@ -46,7 +61,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .filter(|l| selected(l.name))
         .collect();
     let host = selected("host");
-    let ctests = crate::ctests::any_selected(selected);
+    let ctests = ctests::any_selected(selected);
     if cases.is_empty()
         && arches.is_empty()
         && lints.is_empty()
@@ -89,13 +104,13 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
 
     // (c2) The C test suite (and rust-std) built and run on the host.
     if ctests {
-        crate::ctests::run_step(selected, &mut tally);
+        ctests::run_step(selected, &mut tally);
     }
     let mut cases = cases;
     if ctest_guests {
         // Each program in ExoV6, against its host run (`host_output`
         // reuses the runs just made).
-        cases.extend(qemu_runner::expand(crate::ctests_guest::cases(selected)));
+        cases.extend(qemu_runner::expand(ctests_guest::cases(selected)));
     }
 
     // (d) Kernel builds, ISOs, QEMU tests.
@@ -195,7 +210,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
 /// Runs the session tests (in parallel when `--jobs` allows) under the
 /// accelerator `cargo xtask run` would use, and records them.
 fn run_sessions(
-    tests: &[&'static crate::session_tests::SessionTest],
+    tests: &[&'static session_tests::SessionTest],
     prepared: &Prepared,
     opts: &TestOpts,
     tally: &mut Tally,
@@ -209,7 +224,7 @@ fn run_sessions(
             return;
         }
     };
-    let choice = match crate::accel_cache::choose(opts.accel, art) {
+    let choice = match crate::qemu::accel_cache::choose(opts.accel, art) {
         Ok(c) => c,
         Err(e) => {
             for t in tests {
@@ -227,7 +242,7 @@ fn run_sessions(
         std::thread::scope(|s| {
             let handles: Vec<_> = tests
                 .iter()
-                .map(|t| s.spawn(|| crate::session_tests::run(t, art, &choice)))
+                .map(|t| s.spawn(|| session_tests::run(t, art, &choice)))
                 .collect();
             handles
                 .into_iter()
@@ -237,7 +252,7 @@ fn run_sessions(
     } else {
         tests
             .iter()
-            .map(|t| crate::session_tests::run(t, art, &choice))
+            .map(|t| session_tests::run(t, art, &choice))
             .collect()
     };
     for (t, o) in tests.iter().zip(outcomes) {

@@ -11,7 +11,7 @@ use rustix::pty::{self, OpenptFlags};
 use rustix::termios::{self, Winsize};
 
 use crate::error::{Context, Result};
-use crate::term::Size;
+use crate::qemu::term::Size;
 
 /// Both ends of a pseudo-terminal.
 pub struct Pty {
@@ -67,7 +67,7 @@ mod tests {
     fn typed_bytes_reach_the_terminal_end_and_the_size_is_kept() {
         let size = Size { rows: 31, cols: 97 };
         let mut p = Pty::open(size).unwrap();
-        assert_eq!(crate::term::size_of(&p.slave), Some(size));
+        assert_eq!(crate::qemu::term::size_of(&p.slave), Some(size));
         p.master.write_all(b"hello\n").unwrap();
         let mut buf = [0u8; 16];
         let n = p.slave.read(&mut buf).unwrap();

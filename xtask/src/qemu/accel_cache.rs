@@ -6,12 +6,12 @@
 
 use std::path::PathBuf;
 
-use crate::accel::{self, Accel, KVM_BANNER_TIMEOUT};
 use crate::build::Artifacts;
 use crate::error::{bail, Result};
-use crate::kvm_probe::{probe_test, Finding};
 use crate::paths;
-use crate::qemu_runner::boot_once;
+use crate::qemu::accel::{self, Accel, KVM_BANNER_TIMEOUT};
+use crate::test::kvm_probe::{probe_test, Finding};
+use crate::test::qemu_runner::boot_once;
 
 /// The cache file.
 pub fn path() -> PathBuf {
