@@ -7,12 +7,9 @@ use abi::UpcallFrame;
 use crate::proc::Proc;
 
 use linux_frame::frame::{self, reg, SigFrame, Stack};
-use linux_frame::sig::STOPS;
-pub use linux_frame::sig::{
-    bit, default_of, for_exception, Default, SA_NOCLDSTOP, SA_NOCLDWAIT, SA_ONSTACK, SA_RESETHAND,
-    SA_RESTART, SIGCHLD, SIGCONT, SIGKILL, SIGPIPE, SIGSEGV, SIGSTOP, SIGTTIN, SIGTTOU, SIG_DFL,
-    SIG_IGN, SI_TKILL, SI_USER, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE,
-};
+// Signal numbers, flags and default actions, under the names the rest of
+// the library OS has always used (`signal::SIGCHLD`).
+pub use linux_frame::sig::*;
 
 /// What `siginfo_t` says of a signal not raised by a fault: the sender's
 /// pid, and `si_code` and `si_status` as [`sysproto::control::SIGINFO`]
