@@ -6,16 +6,15 @@
 //! references), and `exec` closes the descriptors marked close-on-exec.
 
 use alloc::rc::Rc;
-use alloc::vec::Vec;
 use core::cell::Cell;
 
 use sysproto::Op;
 
-use crate::linux::errno::{EBADF, EMFILE};
+use crate::linux::errno::EMFILE;
 use crate::server;
 
 /// Most descriptors a process may have.
-pub const MAX_FDS: usize = 1024;
+pub const MAX_FDS: usize = fdtable::MAX_FDS;
 
 /// An open file description.
 #[derive(Debug)]
@@ -35,26 +34,19 @@ impl Drop for OpenFile {
 }
 
 /// One descriptor.
-#[derive(Clone, Debug)]
-pub struct Fd {
-    pub file: Rc<OpenFile>,
-    pub cloexec: bool,
-}
+pub type Fd = fdtable::Fd<Rc<OpenFile>>;
 
-/// The descriptor table.
+/// The descriptor table (the numbering is `fdtable`'s; this adds the
+/// process's `RLIMIT_NOFILE` and the library OS's error values).
 #[derive(Default)]
 pub struct FdTable {
-    fds: Vec<Option<Fd>>,
+    fds: fdtable::FdTable<Rc<OpenFile>>,
 }
 
 impl FdTable {
     /// The descriptor `fd`.
     pub fn get(&self, fd: i64) -> Result<&Fd, i64> {
-        usize::try_from(fd)
-            .ok()
-            .and_then(|i| self.fds.get(i))
-            .and_then(|f| f.as_ref())
-            .ok_or(EBADF)
+        self.fds.get(fd).map_err(errno)
     }
 
     /// The open file of `fd`.
@@ -65,80 +57,51 @@ impl FdTable {
     /// Installs `f` at the lowest free descriptor at or above `min` (below
     /// `RLIMIT_NOFILE`).
     pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, i64> {
-        let mut i = min;
-        while i < self.fds.len() && self.fds[i].is_some() {
-            i += 1;
-        }
-        if i >= open_max() {
-            return Err(EMFILE);
-        }
-        if i >= self.fds.len() {
-            self.fds.resize(i + 1, None);
-        }
-        self.fds[i] = Some(f);
-        Ok(i as i64)
+        self.fds.install(f, min, open_max()).map_err(errno)
     }
 
     /// Puts `f` at exactly `fd`, closing what was there.
     pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, i64> {
-        let i = usize::try_from(fd)
-            .ok()
-            .filter(|&i| i < open_max())
-            .ok_or(EBADF)?;
-        if i >= self.fds.len() {
-            self.fds.resize(i + 1, None);
-        }
-        self.fds[i] = Some(f);
-        Ok(fd)
+        self.fds.install_at(fd, f, open_max()).map_err(errno)
     }
 
     /// Closes `fd`.
     pub fn close(&mut self, fd: i64) -> Result<(), i64> {
-        self.get(fd)?;
-        self.fds[fd as usize] = None;
-        Ok(())
+        self.fds.close(fd).map(drop).map_err(errno)
     }
 
-    /// The size Linux's descriptor table would have now: 64 entries, then
-    /// the next power of two (at least 128) that holds the highest
-    /// descriptor ever opened; what `select` cuts its count to.
+    /// The size Linux's descriptor table would have now (what `select`
+    /// cuts its count to).
     pub fn max_fds(&self) -> usize {
-        match self.fds.len() {
-            0..=64 => 64,
-            n => n.next_power_of_two().clamp(128, MAX_FDS),
-        }
+        self.fds.max_fds()
     }
 
     /// Sets or clears close-on-exec.
     pub fn set_cloexec(&mut self, fd: i64, on: bool) -> Result<(), i64> {
-        self.get(fd)?;
-        if let Some(Some(f)) = self.fds.get_mut(fd as usize) {
-            f.cloexec = on;
-        }
-        Ok(())
+        self.fds.set_cloexec(fd, on).map_err(errno)
     }
 
     /// Closes every close-on-exec descriptor (for exec).
     pub fn close_on_exec(&mut self) {
-        for slot in self.fds.iter_mut() {
-            if slot.as_ref().is_some_and(|f| f.cloexec) {
-                *slot = None;
-            }
-        }
+        self.fds.close_on_exec();
     }
 
     /// The open descriptors.
     pub fn open_fds(&self) -> impl Iterator<Item = (usize, &Fd)> {
-        self.fds
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|f| (i, f)))
+        self.fds.open_fds()
+    }
+}
+
+/// The library OS's value of a table error (`EBADF` or `EMFILE`).
+fn errno(e: fdtable::Errno) -> i64 {
+    match e {
+        fdtable::Errno::EMFILE => EMFILE,
+        e => i64::from(e.raw()),
     }
 }
 
 /// One past the highest descriptor a new file may get: `RLIMIT_NOFILE`,
 /// at most the table's size.
 fn open_max() -> usize {
-    let limit = crate::limits::cur(crate::limits::RLIMIT_NOFILE);
-    usize::try_from(limit).map_or(MAX_FDS, |l| l.min(MAX_FDS))
+    fdtable::open_max(crate::limits::cur(crate::limits::RLIMIT_NOFILE))
 }

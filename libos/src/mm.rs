@@ -5,27 +5,28 @@
 //! page-fault upcalls; the commit checks (`RLIMIT_AS`, `RLIMIT_DATA`, and
 //! Linux's heuristic overcommit: no single request larger than the
 //! machine's memory); and the checked copies between the library OS and
-//! program memory (which must never fault inside the upcall handler).
+//! program memory (which must never fault inside the upcall handler). The
+//! map of areas itself (splitting, placement) is `vm_areas`.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use abi::map_flags;
+use vm_areas::{page_down, page_up, Areas};
 
 use crate::kcall;
 use crate::limits::{self, RLIMIT_AS, RLIMIT_DATA};
 use crate::linux::errno::{EFAULT, EINVAL, ENOMEM};
 use sysproto::layout::{LIBOS_WINDOW, MMAP_TOP, STACK_MAX, STACK_TOP};
 
-pub const PAGE: u64 = 4096;
-pub const PROT_READ: u32 = 1;
-pub const PROT_WRITE: u32 = 2;
-pub const PROT_EXEC: u32 = 4;
+pub use vm_areas::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// The first slot of program pages (after the heap's).
 const FIRST_SLOT: u32 = crate::HEAP_SLOTS + crate::HEAP_PAGES as u32;
 /// One past the last.
 const END_SLOT: u32 = sysproto::slots::COUNT;
+/// The lowest address `mmap` places areas at when not told where.
+const MMAP_FLOOR: u64 = 0x1000_0000;
 
 /// Why a fault could not be resolved (`si_code` of the SIGSEGV).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,15 +39,9 @@ pub enum Segv {
     NoMemory,
 }
 
-/// An area of the address space the program may use.
-#[derive(Clone, Copy, Debug)]
-pub struct Vma {
-    pub end: u64,
-    pub prot: u32,
-    /// `MAP_SHARED`: its pages are backed at once and stay shared (not
-    /// copy-on-write) with children.
-    pub shared: bool,
-}
+/// An area of the address space the program may use (`MAP_SHARED` ones
+/// are backed at once).
+pub type Vma = vm_areas::Area;
 
 /// A page backed by a frame.
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +56,7 @@ pub struct Page {
 
 /// The program's address space.
 pub struct Mm {
-    vmas: BTreeMap<u64, Vma>,
+    vmas: Areas,
     pub pages: BTreeMap<u64, Page>,
     free_slots: Vec<u32>,
     next_slot: u32,
@@ -87,14 +82,6 @@ pub fn machine_bytes() -> u64 {
     MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed)
 }
 
-fn page_down(a: u64) -> u64 {
-    a & !(PAGE - 1)
-}
-
-fn page_up(a: u64) -> Option<u64> {
-    a.checked_add(PAGE - 1).map(page_down)
-}
-
 /// The kernel map flags for a page of an area with `prot`.
 fn flags_for(prot: u32, cow: bool) -> u64 {
     let mut f = 0;
@@ -110,7 +97,7 @@ fn flags_for(prot: u32, cow: bool) -> u64 {
 impl Mm {
     pub const fn new() -> Mm {
         Mm {
-            vmas: BTreeMap::new(),
+            vmas: Areas::new(),
             pages: BTreeMap::new(),
             free_slots: Vec::new(),
             next_slot: FIRST_SLOT,
@@ -122,18 +109,9 @@ impl Mm {
 
     /// Bytes of areas in `[start, end)`: (all, private writable).
     fn sizes_in(&self, start: u64, end: u64) -> (u64, u64) {
-        let (mut all, mut data) = (0, 0);
-        for (&s, v) in self.vmas.range(..end) {
-            let (lo, hi) = (s.max(start), v.end.min(end));
-            if hi <= lo {
-                continue;
-            }
-            all += hi - lo;
-            if v.prot & PROT_WRITE != 0 && !v.shared && !self.is_stack(s) {
-                data += hi - lo;
-            }
-        }
-        (all, data)
+        self.vmas.sizes_in(start, end, |s, v| {
+            v.prot & PROT_WRITE != 0 && !v.shared && !self.is_stack(s)
+        })
     }
 
     fn is_stack(&self, start: u64) -> bool {
@@ -185,54 +163,13 @@ impl Mm {
 
     /// The area holding `addr`, as (start, area).
     pub fn find(&self, addr: u64) -> Option<(u64, Vma)> {
-        let (&s, &v) = self.vmas.range(..=addr).next_back()?;
-        (addr < v.end).then_some((s, v))
-    }
-
-    /// True if nothing of `[start, end)` is in an area.
-    fn is_free(&self, start: u64, end: u64) -> bool {
-        if let Some((_, v)) = self.vmas.range(..end).next_back() {
-            if v.end > start {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// Cuts `[start, end)` out of the areas, keeping the parts outside it;
-    /// returns the parts that were inside, as (start, area).
-    fn cut(&mut self, start: u64, end: u64) -> Vec<(u64, Vma)> {
-        let hit: Vec<(u64, Vma)> = self
-            .vmas
-            .range(..end)
-            .filter(|(_, v)| v.end > start)
-            .map(|(&s, &v)| (s, v))
-            .collect();
-        let mut inside = Vec::with_capacity(hit.len());
-        for (s, v) in hit {
-            self.vmas.remove(&s);
-            if s < start {
-                self.vmas.insert(s, Vma { end: start, ..v });
-            }
-            if v.end > end {
-                self.vmas.insert(end, v);
-            }
-            let lo = s.max(start);
-            inside.push((
-                lo,
-                Vma {
-                    end: v.end.min(end),
-                    ..v
-                },
-            ));
-        }
-        inside
+        self.vmas.find(addr)
     }
 
     /// Removes `[start, end)` from the areas (splitting them), unmapping
     /// and freeing its pages.
     pub fn remove(&mut self, start: u64, end: u64) {
-        self.cut(start, end);
+        self.vmas.cut(start, end);
         let gone: Vec<u64> = self.pages.range(start..end).map(|(&a, _)| a).collect();
         for a in gone {
             self.drop_page(a);
@@ -481,7 +418,7 @@ impl Mm {
         let old_end = page_up(self.brk).unwrap_or(self.brk);
         let new_end = page_up(want).unwrap_or(want);
         if new_end > old_end {
-            if !self.is_free(old_end, new_end) {
+            if !self.vmas.is_free(old_end, new_end) {
                 return self.brk;
             }
             // Linux: the whole break (not only the growth) counts against
@@ -496,7 +433,7 @@ impl Mm {
             // Extend the brk area (merging with the one below if any).
             match self.find(old_end - 1) {
                 Some((s, v)) if v.end == old_end && old_end > self.brk_start => {
-                    self.vmas.insert(s, Vma { end: new_end, ..v });
+                    self.vmas.extend(s, new_end);
                 }
                 _ => self.add(old_end, new_end, PROT_READ | PROT_WRITE),
             }
@@ -512,7 +449,7 @@ impl Mm {
     pub fn mmap_shared(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
         let start = self.mmap_area(hint, len, prot, fixed, true)?;
         let end = page_up(start + len).ok_or(EINVAL)?;
-        self.vmas.remove(&start);
+        self.vmas.cut(start, end);
         self.add_shared(start, end, prot)?;
         Ok(start)
     }
@@ -550,29 +487,19 @@ impl Mm {
         self.may_map(0, len, prot, shared)?;
         if hint != 0 && hint & (PAGE - 1) == 0 {
             if let Some(end) = hint.checked_add(len) {
-                if hint >= abi::USER_MIN && end <= MMAP_TOP && self.is_free(hint, end) {
+                if hint >= abi::USER_MIN && end <= MMAP_TOP && self.vmas.is_free(hint, end) {
                     self.add(hint, end, prot);
                     return Ok(hint);
                 }
             }
         }
         // Top down from the last placement, wrapping once.
-        let mut top = self.mmap_next;
-        for _ in 0..2 {
-            while top >= len + 0x1000_0000 {
-                let start = top - len;
-                if self.is_free(start, top) {
-                    self.add(start, top, prot);
-                    self.mmap_next = start;
-                    return Ok(start);
-                }
-                // Skip below the area in the way.
-                match self.vmas.range(..top).next_back() {
-                    Some((&s, _)) => top = s,
-                    None => break,
-                }
+        for top in [self.mmap_next, MMAP_TOP] {
+            if let Some(start) = self.vmas.gap_below(top, len, MMAP_FLOOR) {
+                self.add(start, start + len, prot);
+                self.mmap_next = start;
+                return Ok(start);
             }
-            top = MMAP_TOP;
         }
         Err(ENOMEM)
     }
@@ -596,15 +523,11 @@ impl Mm {
             return Err(EINVAL);
         }
         let end = page_up(start.checked_add(len).ok_or(ENOMEM)?).ok_or(ENOMEM)?;
-        let mut a = start;
-        while a < end {
-            let (_, v) = self.find(a).ok_or(ENOMEM)?;
-            a = v.end;
+        if !self.vmas.covers(start, end) {
+            return Err(ENOMEM);
         }
         // Split at the edges, then change the areas inside.
-        for (lo, v) in self.cut(start, end) {
-            self.vmas.insert(lo, Vma { prot, ..v });
-        }
+        self.vmas.protect(start, end, prot);
         let present: Vec<(u64, Page)> = self
             .pages
             .range(start..end)

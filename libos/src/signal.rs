@@ -6,55 +6,10 @@ use abi::UpcallFrame;
 
 use crate::proc::Proc;
 
-pub const SIGQUIT: u64 = 3;
-pub const SIGILL: u64 = 4;
-pub const SIGTRAP: u64 = 5;
-pub const SIGABRT: u64 = 6;
-pub const SIGBUS: u64 = 7;
-pub const SIGFPE: u64 = 8;
-pub const SIGKILL: u64 = 9;
-pub const SIGSEGV: u64 = 11;
-pub const SIGPIPE: u64 = 13;
-pub const SIGCHLD: u64 = 17;
-pub const SIGCONT: u64 = 18;
-pub const SIGSTOP: u64 = 19;
-pub const SIGTSTP: u64 = 20;
-pub const SIGTTIN: u64 = 21;
-pub const SIGTTOU: u64 = 22;
-pub const SIGURG: u64 = 23;
-pub const SIGXCPU: u64 = 24;
-pub const SIGXFSZ: u64 = 25;
-pub const SIGWINCH: u64 = 28;
-pub const SIGSYS: u64 = 31;
-
-pub const SIG_DFL: u64 = 0;
-pub const SIG_IGN: u64 = 1;
-pub const SA_NOCLDSTOP: u64 = 1;
-pub const SA_NOCLDWAIT: u64 = 2;
-pub const SA_ONSTACK: u64 = 0x0800_0000;
-pub const SA_RESTART: u64 = 0x1000_0000;
-pub const SA_NODEFER: u64 = 0x4000_0000;
-pub const SA_RESETHAND: u64 = 0x8000_0000;
-pub const SS_ONSTACK: u32 = 1;
-pub const SS_DISABLE: u32 = 2;
-
-/// The bit of signal `sig`.
-pub fn bit(sig: u64) -> u64 {
-    1u64 << (sig - 1)
-}
-
-/// Signals that can be neither caught nor blocked.
-pub const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
-
-/// The stop signals: one arriving discards a pending SIGCONT, and SIGCONT
-/// discards them.
-const STOPS: u64 =
-    (1 << (SIGSTOP - 1)) | (1 << (SIGTSTP - 1)) | (1 << (SIGTTIN - 1)) | (1 << (SIGTTOU - 1));
-
-/// `si_code` of a signal sent by `kill` or the process itself.
-pub const SI_USER: u32 = 0;
-/// `si_code` of a signal sent by `tkill`/`tgkill` (`raise`).
-pub const SI_TKILL: u32 = -6i32 as u32;
+use linux_frame::frame::{self, reg, SigFrame, Stack};
+// Signal numbers, flags and default actions, under the names the rest of
+// the library OS has always used (`signal::SIGCHLD`).
+pub use linux_frame::sig::*;
 
 /// What `siginfo_t` says of a signal not raised by a fault: the sender's
 /// pid, and `si_code` and `si_status` as [`sysproto::control::SIGINFO`]
@@ -82,27 +37,6 @@ pub struct Action {
     pub flags: u64,
     pub restorer: u64,
     pub mask: u64,
-}
-
-/// What the default action of `sig` is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Default {
-    Terminate,
-    Core,
-    Ignore,
-    Stop,
-    Continue,
-}
-
-pub fn default_of(sig: u64) -> Default {
-    match sig {
-        SIGCHLD | SIGURG | SIGWINCH => Default::Ignore,
-        SIGCONT => Default::Continue,
-        SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => Default::Stop,
-        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
-        | SIGSYS => Default::Core,
-        _ => Default::Terminate,
-    }
 }
 
 /// True if delivering `sig` with `a` does nothing.
@@ -383,16 +317,8 @@ enum Info {
     Sent(Origin),
 }
 
-/// Offsets in the signal frame (Linux x86_64 `rt_sigframe`).
-const UC: u64 = 8;
-const UC_STACK: u64 = UC + 16;
-const MCTX: u64 = UC + 40;
-const UC_MASK: u64 = UC + 296;
-const INFO: u64 = UC + 304;
-const FRAME_SIZE: u64 = INFO + 128;
-
 /// The registers in `mcontext.gregs` order.
-fn gregs(f: &UpcallFrame) -> [u64; 18] {
+fn gregs(f: &UpcallFrame) -> [u64; reg::GENERAL] {
     [
         f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
         f.rax, f.rcx, f.rsp, f.rip, f.rflags,
@@ -414,59 +340,41 @@ fn setup_frame(
     };
     let cur = p.cur;
     let (alt_sp, alt_size, alt_flags) = p.tasks[cur].altstack;
-    let on_alt =
-        alt_flags & SS_DISABLE == 0 && frame.rsp > alt_sp && frame.rsp <= alt_sp + alt_size;
-    let mut sp = if a.flags & SA_ONSTACK != 0 && alt_flags & SS_DISABLE == 0 && !on_alt {
-        alt_sp + alt_size
-    } else {
-        frame.rsp - 128
+    let alt = Stack {
+        sp: alt_sp,
+        flags: alt_flags,
+        size: alt_size,
     };
-    sp = (sp - 512) & !63;
-    let fpstate = sp;
-    sp = ((sp - FRAME_SIZE) & !15) - 8;
-    p.mm.prepare(sp, fpstate + 512 - sp, true)?;
-    let mut buf = [0u8; FRAME_SIZE as usize];
-    let put = |b: &mut [u8], off: u64, v: u64| {
-        b[off as usize..off as usize + 8].copy_from_slice(&v.to_le_bytes())
-    };
-    put(&mut buf, 0, a.restorer);
-    put(&mut buf, UC_STACK, alt_sp);
-    put(
-        &mut buf,
-        UC_STACK + 8,
-        u64::from(if on_alt { SS_ONSTACK } else { alt_flags }),
-    );
-    put(&mut buf, UC_STACK + 16, alt_size);
-    for (i, v) in gregs(frame).iter().enumerate() {
-        put(&mut buf, MCTX + i as u64 * 8, *v);
-    }
-    put(&mut buf, MCTX + 18 * 8, 0x33); // cs
-    put(&mut buf, MCTX + 19 * 8, frame.error);
-    put(&mut buf, MCTX + 20 * 8, frame.vector);
+    let place = frame::place(frame.rsp, alt, a.flags & SA_ONSTACK != 0);
+    let (sp, fpstate) = (place.sp, place.fpstate);
+    p.mm.prepare(sp, fpstate + frame::FPSTATE_SIZE as u64 - sp, true)?;
     let old_mask = p.tasks[cur].saved_mask.take().unwrap_or(p.tasks[cur].mask);
-    put(&mut buf, MCTX + 21 * 8, old_mask);
-    put(&mut buf, MCTX + 22 * 8, addr);
-    put(&mut buf, MCTX + 23 * 8, fpstate);
-    put(&mut buf, UC_MASK, old_mask);
-    // siginfo: signo, errno, code, then the union: the fault address, or
-    // the sender's pid and uid (and for SIGCHLD the child's status).
-    let put32 = |b: &mut [u8], off: u64, v: i32| {
-        b[off as usize..off as usize + 4].copy_from_slice(&v.to_le_bytes())
+    // siginfo: the fault address, or the sender's pid (and for SIGCHLD
+    // the child's status).
+    let info = match info {
+        Info::Fault { code, addr } => frame::Info::Fault { code, addr },
+        Info::Sent(o) => frame::Info::Sent {
+            code: o.code(),
+            pid: o.pid as i32,
+            status: (sig == SIGCHLD).then(|| o.status()),
+        },
     };
-    put32(&mut buf, INFO, sig as i32);
-    match info {
-        Info::Fault { code, addr } => {
-            put32(&mut buf, INFO + 8, code);
-            put(&mut buf, INFO + 16, addr);
-        }
-        Info::Sent(o) => {
-            put32(&mut buf, INFO + 8, o.code());
-            put32(&mut buf, INFO + 16, o.pid as i32);
-            if sig == SIGCHLD {
-                put32(&mut buf, INFO + 24, o.status());
-            }
-        }
+    let buf = SigFrame {
+        restorer: a.restorer,
+        stack: Stack {
+            flags: place.stack_flags,
+            ..alt
+        },
+        gregs: gregs(frame),
+        err: frame.error,
+        trapno: frame.vector,
+        mask: old_mask,
+        cr2: addr,
+        fpstate,
+        signo: sig as i32,
+        info,
     }
+    .encode();
     p.mm.write(sp, &buf)?;
     // The interrupted x87/SSE state goes into the frame's fpstate.
     // `prepare` made [sp, fpstate + 512) present, private and writable
@@ -475,11 +383,7 @@ fn setup_frame(
     // changed the CPU's x87/SSE state since the upcall began.
     // SAFETY: sound for the reasons just given.
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) fpstate, options(nostack)) };
-    let t = &mut p.tasks[cur];
-    t.mask = old_mask | a.mask & !UNBLOCKABLE;
-    if a.flags & SA_NODEFER == 0 {
-        t.mask |= bit(sig);
-    }
+    p.tasks[cur].mask = linux_frame::sig::handler_mask(old_mask, a.mask, a.flags, sig);
     if a.flags & SA_RESETHAND != 0 {
         // Linux resets only the handler; the flags (SA_SIGINFO too) and
         // the mask stay, as `sigaction` then reports them.
@@ -491,8 +395,8 @@ fn setup_frame(
     frame.rsp = sp;
     frame.rip = a.handler;
     frame.rdi = sig;
-    frame.rsi = sp + INFO;
-    frame.rdx = sp + UC;
+    frame.rsi = sp + frame::INFO as u64;
+    frame.rdx = sp + frame::UC as u64;
     frame.rax = 0;
     frame.rflags &= !(1 << 10); // DF clear, as the ABI wants
     Ok(())
@@ -501,58 +405,39 @@ fn setup_frame(
 /// `rt_sigreturn`: restores the state saved in the frame at `rsp - 8`.
 pub fn sigreturn(p: &mut Proc, frame: &mut UpcallFrame) -> Result<(), i64> {
     let base = frame.rsp - 8;
-    let buf = p.mm.read(base, FRAME_SIZE as usize)?;
-    let get = |off: u64| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&buf[off as usize..off as usize + 8]);
-        u64::from_le_bytes(w)
-    };
-    let g = |i: u64| get(MCTX + i * 8);
-    frame.r8 = g(0);
-    frame.r9 = g(1);
-    frame.r10 = g(2);
-    frame.r11 = g(3);
-    frame.r12 = g(4);
-    frame.r13 = g(5);
-    frame.r14 = g(6);
-    frame.r15 = g(7);
-    frame.rdi = g(8);
-    frame.rsi = g(9);
-    frame.rbp = g(10);
-    frame.rbx = g(11);
-    frame.rdx = g(12);
-    frame.rax = g(13);
-    frame.rcx = g(14);
-    frame.rsp = g(15);
-    frame.rip = g(16);
+    let buf = p.mm.read(base, frame::FRAME_SIZE)?;
+    let saved = frame::decode(&buf);
+    let g = |i: usize| saved.gregs[i];
+    frame.r8 = g(reg::R8);
+    frame.r9 = g(reg::R9);
+    frame.r10 = g(reg::R10);
+    frame.r11 = g(reg::R11);
+    frame.r12 = g(reg::R12);
+    frame.r13 = g(reg::R13);
+    frame.r14 = g(reg::R14);
+    frame.r15 = g(reg::R15);
+    frame.rdi = g(reg::RDI);
+    frame.rsi = g(reg::RSI);
+    frame.rbp = g(reg::RBP);
+    frame.rbx = g(reg::RBX);
+    frame.rdx = g(reg::RDX);
+    frame.rax = g(reg::RAX);
+    frame.rcx = g(reg::RCX);
+    frame.rsp = g(reg::RSP);
+    frame.rip = g(reg::RIP);
     // Only the flags user code may change.
-    frame.rflags = (g(17) & 0xcd5) | 0x202;
-    let fpstate = g(23);
-    let mask = get(UC_MASK) & !UNBLOCKABLE;
+    frame.rflags = frame::user_rflags(g(reg::EFL));
+    let fpstate = saved.fpstate;
+    let mask = saved.mask & !UNBLOCKABLE;
     p.tasks[p.cur].mask = mask;
     if fpstate != 0 && fpstate & 15 == 0 && p.mm.prepare(fpstate, 512, false).is_ok() {
         let mut fx = crate::task::Fx::clean();
         if let Ok(bytes) = p.mm.read(fpstate, 512) {
             fx.0.copy_from_slice(&bytes);
             // Keep MXCSR's reserved bits clear so fxrstor cannot fault.
-            let mxcsr = u32::from_le_bytes([fx.0[24], fx.0[25], fx.0[26], fx.0[27]]) & 0xffff;
-            fx.0[24..28].copy_from_slice(&mxcsr.to_le_bytes());
+            frame::clean_mxcsr(&mut fx.0);
             fx.load();
         }
     }
     Ok(())
-}
-
-/// The signal (and `si_code`) a CPU exception becomes.
-pub fn for_exception(vector: u64) -> (u64, i32) {
-    match vector {
-        0 => (SIGFPE, 1),         // FPE_INTDIV
-        1 | 3 => (SIGTRAP, 1),    // TRAP_BRKPT
-        4 | 5 => (SIGSEGV, 0x80), // SI_KERNEL
-        6 => (SIGILL, 2),         // ILL_ILLOPN
-        7 => (SIGFPE, 0),
-        16 | 19 => (SIGFPE, 0),
-        17 => (SIGBUS, 1), // BUS_ADRALN
-        _ => (SIGSEGV, 0x80),
-    }
 }

@@ -1,14 +1,16 @@
 //! The console terminal. A small reader environment (spawned from the
 //! root task's own image) owns the UART's interrupt: it waits for it,
 //! drains the receive buffer and hands the bytes to the server by IPC on
-//! an endpoint badged [`BADGE`]. The server runs the line discipline on
-//! them: canonical mode with erase, kill and end-of-file, echo, carriage
-//! return to newline, and the signal characters (^C SIGINT, ^\ SIGQUIT,
-//! ^Z SIGTSTP) sent to the foreground process group. Programs write the
-//! console themselves (the library OS has the ports); the server echoes.
+//! an endpoint badged [`BADGE`]. The server runs the line discipline
+//! (`ldisc`) on them: canonical mode with erase, kill and end-of-file,
+//! echo, carriage return to newline, and the signal characters (^C
+//! SIGINT, ^\ SIGQUIT, ^Z SIGTSTP) sent to the foreground process group.
+//! Programs write the console themselves (the library OS has the ports);
+//! the server echoes.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+
+use ldisc::{Ldisc, Termios};
 
 use abi::root_slots::{CONSOLE_IRQ, CONSOLE_PORTS, FIRST_IRQ};
 use abi::Rights;
@@ -118,14 +120,10 @@ fn put(bytes: &[u8], onlcr: bool) {
 
 /// The terminal: settings and the input queues.
 pub struct Tty {
-    /// The kernel's `struct termios` (36 bytes).
-    pub termios: [u8; 36],
-    /// The line being edited (canonical mode).
-    line: Vec<u8>,
-    /// Bytes ready for `read`.
-    pub ready: VecDeque<u8>,
-    /// End-of-file marks (^D on an empty line) not yet read.
-    pub eofs: usize,
+    /// The kernel's `struct termios`.
+    pub termios: Termios,
+    /// The line discipline: the line being edited, the bytes ready.
+    pub ldisc: Ldisc,
     /// Whether a reader exists (else reads see end of file).
     pub live: bool,
     /// Pids waiting for input.
@@ -148,27 +146,12 @@ fn winsize(rows: u16, cols: u16) -> [u8; 8] {
     w
 }
 
-fn word(t: &[u8; 36], i: usize) -> u32 {
-    u32::from_le_bytes([t[i * 4], t[i * 4 + 1], t[i * 4 + 2], t[i * 4 + 3]])
-}
-
 impl Tty {
     pub fn new() -> Tty {
-        // A cooked terminal: ICRNL | OPOST ONLCR | B38400 CS8 CREAD |
-        // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN (Linux's `stty sane`),
-        // the usual control characters.
-        let mut termios = [0u8; 36];
-        termios[0..4].copy_from_slice(&0x100u32.to_le_bytes());
-        termios[4..8].copy_from_slice(&0x5u32.to_le_bytes());
-        termios[8..12].copy_from_slice(&0xbfu32.to_le_bytes());
-        termios[12..16].copy_from_slice(&0x8a3bu32.to_le_bytes());
-        let cc = [3u8, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22];
-        termios[17..17 + cc.len()].copy_from_slice(&cc);
         Tty {
-            termios,
-            line: Vec::new(),
-            ready: VecDeque::new(),
-            eofs: 0,
+            // A cooked terminal (Linux's `stty sane`).
+            termios: Termios::sane(),
+            ldisc: Ldisc::new(),
             live: false,
             waiters: Vec::new(),
             pgrp: 1,
@@ -189,128 +172,35 @@ impl Tty {
     /// New settings (TCSETS*). Leaving canonical mode makes a partly
     /// typed line readable at once, as Linux does.
     pub fn set_termios(&mut self, t: &[u8]) {
-        self.termios.copy_from_slice(t);
-        if word(&self.termios, 3) & 2 == 0 && !self.line.is_empty() {
-            self.ready.extend(self.line.drain(..));
-        }
+        self.termios.0.copy_from_slice(t);
+        self.ldisc.settings_changed(&self.termios);
     }
 
     pub fn oflag(&self) -> u64 {
-        u64::from(word(&self.termios, 1))
+        u64::from(self.termios.oflag())
     }
 
     /// Whether `TOSTOP` is set: background processes may not write.
     pub fn tostop(&self) -> bool {
-        word(&self.termios, 3) & 0o400 != 0
+        self.termios.tostop()
     }
 
-    fn cc(&self, i: usize) -> u8 {
-        self.termios[17 + i]
-    }
-
-    /// Runs the line discipline on typed bytes; the signals to send to the
-    /// foreground group.
+    /// Runs the line discipline on typed bytes, echoing to the UART; the
+    /// signals to send to the foreground group.
     pub fn input(&mut self, bytes: &[u8]) -> Vec<u64> {
-        let iflag = word(&self.termios, 0);
-        let lflag = word(&self.termios, 3);
-        let onlcr = self.oflag() & 5 == 5;
-        let (isig, icanon, echo) = (lflag & 1 != 0, lflag & 2 != 0, lflag & 8 != 0);
-        let mut signals = Vec::new();
-        for &b0 in bytes {
-            let mut b = b0;
-            if b == b'\r' && iflag & 0x80 != 0 {
-                continue; // IGNCR
-            }
-            if b == b'\r' && iflag & 0x100 != 0 {
-                b = b'\n'; // ICRNL
-            }
-            if isig && b != 0 {
-                let sig = if b == self.cc(0) {
-                    Some(2)
-                } else if b == self.cc(1) {
-                    Some(3)
-                } else if b == self.cc(10) {
-                    Some(20)
-                } else {
-                    None
-                };
-                if let Some(sig) = sig {
-                    // As Linux: echoed as `^C` with ECHOCTL (no newline: the
-                    // shell starts its own line), and the queued input is
-                    // flushed unless NOFLSH.
-                    if echo {
-                        if lflag & 0o1000 != 0 {
-                            put(&[b'^', b ^ 0x40], onlcr);
-                        } else {
-                            put(&[b], onlcr);
-                        }
-                    }
-                    if lflag & 0o200 == 0 {
-                        self.line.clear();
-                        self.ready.clear();
-                    }
-                    signals.push(sig);
-                    continue;
-                }
-            }
-            if !icanon {
-                self.ready.push_back(b);
-                if echo {
-                    put(&[b], onlcr);
-                }
-                continue;
-            }
-            if b == self.cc(2) || b == 8 {
-                if self.line.pop().is_some() && echo {
-                    put(b"\x08 \x08", onlcr);
-                }
-            } else if b == self.cc(3) {
-                if echo {
-                    for _ in 0..self.line.len() {
-                        put(b"\x08 \x08", onlcr);
-                    }
-                }
-                self.line.clear();
-            } else if b == self.cc(4) {
-                if self.line.is_empty() {
-                    self.eofs += 1;
-                } else {
-                    self.ready.extend(self.line.drain(..));
-                }
-            } else {
-                self.line.push(b);
-                if echo {
-                    put(&[b], onlcr);
-                }
-                if b == b'\n' {
-                    self.ready.extend(self.line.drain(..));
-                }
-            }
-        }
-        signals
+        let onlcr = self.termios.onlcr();
+        self.ldisc
+            .input(&self.termios, bytes, &mut |b: &[u8]| put(b, onlcr))
     }
 
     /// Takes up to `len` bytes for a `read` (a canonical read stops after
     /// a newline). `None`: nothing to read yet.
     pub fn take(&mut self, len: usize) -> Option<Vec<u8>> {
-        if self.ready.is_empty() {
-            if self.eofs > 0 || !self.live {
-                self.eofs = self.eofs.saturating_sub(1);
-                return Some(Vec::new());
-            }
-            return None;
-        }
-        let canon = word(&self.termios, 3) & 2 != 0;
-        let mut out = Vec::new();
-        while out.len() < len {
-            let Some(b) = self.ready.pop_front() else {
-                break;
-            };
-            out.push(b);
-            if canon && b == b'\n' {
-                break;
-            }
-        }
-        Some(out)
+        self.ldisc.take(len, self.termios.canonical(), self.live)
+    }
+
+    /// Whether a read would return now.
+    pub fn readable(&self) -> bool {
+        self.ldisc.readable(self.live)
     }
 }

@@ -3,19 +3,11 @@
 //! processes (after fork) and several handles of one (after dup at the
 //! server) may name the same description, which counts its references.
 //! When the last reference goes, it is released; a pipe end's release
-//! wakes the other end.
+//! wakes the other end. A pipe's bytes and their rules are `pipebuf`'s.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-/// Bytes a pipe holds (Linux's default capacity).
-pub const PIPE_CAPACITY: usize = 64 * 1024;
-/// Bytes all pipes together may hold before each holds only a page more
-/// (as Linux's `pipe-user-pages-soft` shrinks new pipes): clients cannot
-/// fill the server's heap with pipe data.
-pub const PIPE_BUDGET: usize = 16 << 20;
-/// A pipe's capacity once the budget is spent.
-const PIPE_SMALL: usize = 4096;
+use pipebuf::PipeBuf;
 
 /// What an open file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +33,7 @@ pub struct Obj {
 /// A pipe's buffer and the pids waiting for it to change.
 #[derive(Debug, Default)]
 pub struct Pipe {
-    pub buf: VecDeque<u8>,
+    pub buf: PipeBuf,
     pub readers: u32,
     pub writers: u32,
     pub waiters: Vec<u64>,
@@ -129,23 +121,19 @@ impl Objects {
     }
 
     /// Room for more bytes in pipe `p`: up to its capacity, or up to a
-    /// page while all pipes together hold more than [`PIPE_BUDGET`].
+    /// page while all pipes together hold more than
+    /// [`pipebuf::PIPE_BUDGET`].
     pub fn pipe_room(&self, p: usize) -> usize {
         let Some(pipe) = self.pipes.get(p).and_then(Option::as_ref) else {
             return 0;
         };
-        let cap = if self.buffered > PIPE_BUDGET {
-            PIPE_SMALL
-        } else {
-            PIPE_CAPACITY
-        };
-        cap.saturating_sub(pipe.buf.len())
+        pipe.buf.room(pipebuf::capacity(self.buffered))
     }
 
     /// Appends `data` to pipe `p` (the caller checked the room).
     pub fn pipe_put(&mut self, p: usize, data: &[u8]) {
         if let Some(pipe) = self.pipes.get_mut(p).and_then(Option::as_mut) {
-            pipe.buf.extend(data);
+            pipe.buf.put(data);
             self.buffered += data.len();
         }
     }
@@ -155,9 +143,9 @@ impl Objects {
         let Some(pipe) = self.pipes.get_mut(p).and_then(Option::as_mut) else {
             return Vec::new();
         };
-        let n = n.min(pipe.buf.len());
-        self.buffered -= n;
-        pipe.buf.drain(..n).collect()
+        let bytes = pipe.buf.take(n);
+        self.buffered -= bytes.len();
+        bytes
     }
 
     /// A new pipe.

@@ -1,8 +1,9 @@
 //! The root file system: the boot ramdisk (a cpio archive) mapped
 //! read-only into the server, indexed once at start, plus the few device
 //! nodes every Unix has (`/dev/null`, `/dev/zero`, `/dev/console`,
-//! `/dev/tty`) and the generated `/proc/meminfo`. Paths are resolved here: `.`, `..`, repeated slashes and
-//! symbolic links (at most eight in a row).
+//! `/dev/tty`) and the generated `/proc/meminfo`. Paths are resolved over
+//! it by `vpath`: `.`, `..`, repeated slashes and symbolic links (at most
+//! eight in a row).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -71,8 +72,6 @@ pub struct Vfs {
 pub type Errno = i64;
 pub const ENOENT: Errno = 2;
 pub const ENOTDIR: Errno = 20;
-pub const ELOOP: Errno = 40;
-pub const ENAMETOOLONG: Errno = 36;
 
 /// Hex digits of a newc header field.
 fn hex(b: &[u8]) -> Option<u64> {
@@ -90,18 +89,50 @@ pub fn names_self_exe(cwd: &str, path: &[u8]) -> bool {
     let Ok(path) = core::str::from_utf8(path) else {
         return false;
     };
-    let mut cur: Vec<&str> = Vec::new();
-    let start = if path.starts_with('/') { "" } else { cwd };
-    for c in start.split('/').chain(path.split('/')) {
-        match c {
-            "" | "." => {}
-            ".." => {
-                cur.pop();
+    vpath::normalize(cwd, path) == ["proc", "self", "exe"]
+}
+
+/// The tree as a process whose program is at `exe` sees it (see
+/// [`Vfs::resolve_as`]).
+struct View<'a> {
+    vfs: &'a Vfs,
+    exe: &'a str,
+}
+
+/// A node of a [`View`]: one of the tree, or the `/proc/self/exe` link.
+#[derive(Clone, Copy)]
+enum ViewNode {
+    Node(usize),
+    SelfExe,
+}
+
+impl vpath::Tree for View<'_> {
+    type Node = ViewNode;
+
+    fn lookup(&self, path: &str) -> Option<(ViewNode, vpath::Kind)> {
+        if path == SELF_EXE && !self.exe.is_empty() {
+            return Some((ViewNode::SelfExe, vpath::Kind::Link));
+        }
+        let i = self.vfs.find_exact(path)?;
+        let kind = match self.vfs.nodes[i].mode & S_IFMT {
+            S_IFDIR => vpath::Kind::Dir,
+            S_IFLNK => vpath::Kind::Link,
+            _ => vpath::Kind::Other,
+        };
+        Some((ViewNode::Node(i), kind))
+    }
+
+    fn read_link(&self, node: ViewNode) -> String {
+        match node {
+            ViewNode::Node(i) => {
+                let n = &self.vfs.nodes[i];
+                let mut t = alloc::vec![0u8; n.len() as usize];
+                n.read(0, &mut t);
+                String::from_utf8_lossy(&t).into_owned()
             }
-            c => cur.push(c),
+            ViewNode::SelfExe => alloc::format!("/{}", self.exe),
         }
     }
-    cur == ["proc", "self", "exe"]
 }
 
 impl Vfs {
@@ -225,76 +256,12 @@ impl Vfs {
         path: &[u8],
         follow: bool,
     ) -> Result<usize, Errno> {
-        if path.len() > 4096 {
-            return Err(ENAMETOOLONG);
-        }
-        let path = core::str::from_utf8(path).map_err(|_| ENOENT)?;
-        if path.is_empty() {
-            return Err(ENOENT);
-        }
-        let mut todo: Vec<String> = Vec::new();
-        let full = if path.starts_with('/') {
-            String::from(path)
-        } else {
-            alloc::format!("{}/{}", cwd, path)
-        };
-        for c in full.split('/').rev() {
-            todo.push(c.into());
-        }
-        let mut cur: Vec<String> = Vec::new();
-        let mut links = 0;
-        while let Some(c) = todo.pop() {
-            match c.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    cur.pop();
-                    continue;
-                }
-                _ => {}
-            }
-            let parent = cur.join("/");
-            let pi = self.find_exact(&parent).ok_or(ENOENT)?;
-            if !self.nodes[pi].is_dir() {
-                return Err(ENOTDIR);
-            }
-            cur.push(c);
-            let here = cur.join("/");
-            let last = todo.iter().all(|t| t.is_empty() || t == ".");
-            let magic = here == SELF_EXE && !exe.is_empty();
-            let i = if magic {
-                None
-            } else {
-                Some(self.find_exact(&here).ok_or(ENOENT)?)
-            };
-            let link = match i {
-                Some(i) => self.nodes[i].mode & S_IFMT == S_IFLNK,
-                None => true,
-            };
-            if link && (follow || !last) {
-                links += 1;
-                if links > 8 {
-                    return Err(ELOOP);
-                }
-                let target = match i {
-                    Some(i) => {
-                        let mut t = alloc::vec![0u8; self.nodes[i].len() as usize];
-                        self.nodes[i].read(0, &mut t);
-                        String::from_utf8_lossy(&t).into_owned()
-                    }
-                    None => alloc::format!("/{exe}"),
-                };
-                cur.pop();
-                if target.starts_with('/') {
-                    cur.clear();
-                }
-                for t in target.split('/').rev() {
-                    todo.push(t.into());
-                }
-            }
-        }
-        let here = cur.join("/");
+        let view = View { vfs: self, exe };
+        let here = vpath::walk(&view, cwd, path, follow).map_err(|e| Errno::from(e.raw()))?;
+        // The node reached is the tree's own (`/proc/self/exe` not
+        // followed is no node).
         let i = self.find_exact(&here).ok_or(ENOENT)?;
-        if path.ends_with('/') && !self.nodes[i].is_dir() {
+        if path.ends_with(b"/") && !self.nodes[i].is_dir() {
             return Err(ENOTDIR);
         }
         Ok(i)

@@ -184,14 +184,13 @@ impl Server {
                 if pipe.readers == 0 {
                     return err(EPIPE);
                 }
-                // Writes of up to a page are atomic: all or wait.
-                if room == 0 || (len <= 4096 && room < len) {
+                // Writes of up to PIPE_BUF are atomic: all or wait.
+                let Some(n) = pipebuf::accepts(room, len) else {
                     if !pipe.waiters.contains(&pid) {
                         pipe.waiters.push(pid);
                     }
                     return ok(WOULD_BLOCK);
-                }
-                let n = room.min(len);
+                };
                 let woken = core::mem::take(&mut pipe.waiters);
                 self.objs.pipe_put(pi, &data[..n]);
                 self.wake_all(&woken);

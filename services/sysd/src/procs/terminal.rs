@@ -31,7 +31,7 @@ impl Server {
         }
         match a[1] {
             0x5401 => {
-                let t = self.tty.termios;
+                let t = self.tty.termios.0;
                 self.put_data(pid, &t);
                 ok(0)
             }
@@ -81,7 +81,7 @@ impl Server {
                 self.set_foreground(pid, i32::from_le_bytes([d[0], d[1], d[2], d[3]]))
             }
             0x541b => {
-                let n = (self.tty.ready.len() as u32).to_le_bytes();
+                let n = (self.tty.ldisc.ready_len() as u32).to_le_bytes();
                 self.put_data(pid, &n);
                 ok(0)
             }
@@ -150,15 +150,15 @@ impl Server {
                 (r, n)
             }
             Kind::Console => {
-                let r = if self.tty.ready.is_empty() && self.tty.eofs == 0 && self.tty.live {
-                    ready::OUT
-                } else {
+                let r = if self.tty.readable() {
                     ready::IN | ready::OUT
+                } else {
+                    ready::OUT
                 };
                 if register && r & ready::IN == 0 && !self.tty.waiters.contains(&pid) {
                     self.tty.waiters.push(pid);
                 }
-                (r, self.tty.ready.len())
+                (r, self.tty.ldisc.ready_len())
             }
             _ => (ready::IN | ready::OUT, 0),
         };
