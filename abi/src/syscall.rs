@@ -383,7 +383,10 @@ mod tests {
         assert_eq!(Syscall::Yield.name(), "yield");
         assert_eq!(Syscall::CapMintInto.name(), "cap_mint_into");
         for (i, a) in Syscall::ALL.iter().enumerate() {
-            assert!(a.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert!(a
+                .name()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
             for b in &Syscall::ALL[i + 1..] {
                 assert_ne!(a.name(), b.name());
             }

@@ -115,9 +115,7 @@ pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Results {
         .filter(|f| f.checked_add(2).is_some())
         .ok_or(Error::BadSlot)?;
     let dst = [0, 1, 2].map(|i| SlotAddr::new(me.cspace, first + i));
-    let give = (a.give != u64::MAX)
-        .then(|| slot(me, a.give))
-        .transpose()?;
+    let give = (a.give != u64::MAX).then(|| slot(me, a.give)).transpose()?;
     let death = (a.death != u64::MAX)
         .then(|| lookup::<Endpoint>(me, a.death, Rights::EXECUTE))
         .transpose()?

@@ -98,12 +98,7 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
         0
     };
     let range = stack();
-    let r = sys::set_upcall(
-        entry_address(),
-        range.start,
-        range.end - range.start,
-        flags,
-    );
+    let r = sys::set_upcall(entry_address(), range.start, range.end - range.start, flags);
     if r.is_err() {
         HANDLER.store(previous, Ordering::SeqCst);
     }
@@ -118,12 +113,7 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
 pub fn set_handler_flags(handler: Handler, flags: u64) -> Result<(), Error> {
     let previous = HANDLER.swap(handler as *mut (), Ordering::SeqCst);
     let range = stack();
-    let r = sys::set_upcall(
-        entry_address(),
-        range.start,
-        range.end - range.start,
-        flags,
-    );
+    let r = sys::set_upcall(entry_address(), range.start, range.end - range.start, flags);
     if r.is_err() {
         HANDLER.store(previous, Ordering::SeqCst);
     }
