@@ -31,18 +31,27 @@ pub struct CapInfo {
 /// Maps the raw status of `call` to `Ok` or the error. A status that is
 /// not an [`abi::Error`] code breaks the contract with the kernel, and
 /// panics with the call's name.
+#[inline(always)]
 pub(crate) fn status(call: Syscall, status: u64) -> Result<(), Error> {
     if status == 0 {
         return Ok(());
     }
+    Err(error(call, status))
+}
+
+/// The error of a failed `call` (the slow path of [`status`]).
+#[cold]
+#[inline(never)]
+fn error(call: Syscall, status: u64) -> Error {
     match Error::from_code(status) {
-        Some(e) => Err(e),
+        Some(e) => e,
         None => panic!("exo-rt: {} returned unknown status {status}", call.name()),
     }
 }
 
 /// Calls `call` with the argument registers `a`; `Ok(results)` or the
 /// error (see [`status`]).
+#[inline(always)]
 pub(crate) fn call(call: Syscall, a: [u64; 6]) -> Result<[u64; 4], Error> {
     let (st, r) = raw(call as u64, a);
     status(call, st).map(|()| r)

@@ -108,14 +108,18 @@ pub fn handle(frame: &mut TrapFrame) {
         frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
         return;
     }
-    let result = dispatch(&me, call, a).and_then(|next| match next {
-        Next::Return(r) => Ok(Some(r)),
-        Next::Transfer(t) => perform(frame, t),
-    });
+    let result = match dispatch(&me, call, a) {
+        Ok(Next::Return(r)) => Ok(r),
+        Ok(Next::Transfer(t)) => match perform(frame, t) {
+            Ok(Some(r)) => Ok(r),
+            // The transfer has set up whichever environment runs next.
+            Ok(None) => return,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
     match result {
-        Ok(Some(r)) => frame.set_syscall_result(0, r),
-        // The transfer has set up whichever environment runs next.
-        Ok(None) => {}
+        Ok(r) => frame.set_syscall_result(0, r),
         Err(e) => {
             log::debug!("{}: {} refused: {e}", me.name, call.name());
             frame.set_syscall_result(e as u64, [0; 4]);

@@ -41,6 +41,7 @@ pub(super) enum Transfer {
 /// layer has set up whichever environment runs next (its registers, the
 /// caller's too if it will run again later). An error leaves `frame` the
 /// caller's.
+#[inline(always)]
 pub(super) fn perform(frame: &mut TrapFrame, t: Transfer) -> Result<Option<[u64; 4]>, Error> {
     match t {
         Transfer::Exit(code) => env::exit_current(code, frame),
