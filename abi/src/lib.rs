@@ -33,7 +33,7 @@ pub mod upcall;
 
 pub use error::Error;
 pub use rights::{CapType, Rights};
-pub use syscall::{args, Slot, Syscall, NATIVE_BASE};
+pub use syscall::{args, results, Slot, Syscall, NATIVE_BASE};
 pub use upcall::UpcallFrame;
 
 /// Where the root task finds its initial capabilities.

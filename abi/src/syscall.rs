@@ -8,8 +8,9 @@
 //! the caller's, which generates from it what that side needs:
 //!
 //! - here: [`Syscall`] (the numbers), [`Syscall::ALL`], [`Syscall::name`],
-//!   the argument and result names, and one argument struct per call in
-//!   [`args`] that decodes the six argument registers;
+//!   the argument and result names, one argument struct per call in
+//!   [`args`] that decodes the six argument registers, and one result
+//!   struct per call in [`results`] that fills the four result registers;
 //! - in the kernel: the dispatch, one `match` that decodes the arguments
 //!   and calls the handler of that name;
 //! - in `exo-rt`: one typed wrapper per call.
@@ -332,6 +333,47 @@ macro_rules! define_calls {
                 }
 
                 const _: () = assert!(<[&str]>::len(&[$(stringify!($arg)),*]) <= 6);
+            )*
+        }
+
+        /// One struct per call: its results by name, as the result
+        /// registers hold them.
+        pub mod results {
+            $(
+                #[doc = concat!("The results of [`Syscall::", stringify!($Name), "`](super::Syscall::", stringify!($Name), ").")]
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+                pub struct $Name {
+                    $( #[doc = concat!("`", stringify!($res), "`")] pub $res: u64, )*
+                }
+
+                impl $Name {
+                    /// The results from the four result registers.
+                    #[inline(always)]
+                    #[allow(unused_variables, unused_mut, unused_assignments)]
+                    pub const fn decode(r: [u64; 4]) -> Self {
+                        let mut i = 0;
+                        $( let $res = r[i]; i += 1; )*
+                        $Name { $($res),* }
+                    }
+
+                    /// The four result registers (unused ones 0).
+                    #[inline(always)]
+                    #[allow(unused_variables, unused_mut, unused_assignments)]
+                    pub const fn encode(self) -> [u64; 4] {
+                        let mut r = [0; 4];
+                        let mut i = 0;
+                        $( r[i] = self.$res; i += 1; )*
+                        r
+                    }
+                }
+
+                impl From<$Name> for [u64; 4] {
+                    #[inline(always)]
+                    fn from(r: $Name) -> [u64; 4] {
+                        r.encode()
+                    }
+                }
+
                 const _: () = assert!(<[&str]>::len(&[$(stringify!($res)),*]) <= 4);
             )*
         }
@@ -402,6 +444,15 @@ mod tests {
         assert_eq!(args::Yield::decode(regs).encode(), [0; 6]);
         assert_eq!(Syscall::Map.arg_names(), ["frame", "vaddr", "flags"]);
         assert_eq!(Syscall::CapRevoke.result_names(), ["deleted"]);
+        let r = results::CapIdentify {
+            kind: 2,
+            rights: 3,
+            badge: 4,
+            detail: 5,
+        };
+        assert_eq!(r.encode(), [2, 3, 4, 5]);
+        assert_eq!(results::CapIdentify::decode([2, 3, 4, 5]), r);
+        assert_eq!(results::Unmap { paddr: 7 }.encode(), [7, 0, 0, 0]);
     }
 
     /// The calls of `docs/kernel-abi.md`: every `###` heading of "The

@@ -7,12 +7,12 @@ use super::*;
 pub(super) fn cap_identify(me: &Caller, a: args::CapIdentify) -> Outcome {
     let caps = CAPS.lock();
     let id = caps.identify(slot(me, a.slot)?).map_err(cap::error)?;
-    Ok(Next::Return([
-        id.kind.cap_type() as u64,
-        cap::rights_to_abi(id.rights),
-        id.badge,
-        id.kind.detail(),
-    ]))
+    ret(results::CapIdentify {
+        kind: id.kind.cap_type() as u64,
+        rights: cap::rights_to_abi(id.rights),
+        badge: id.badge,
+        detail: id.kind.detail(),
+    })
 }
 
 pub(super) fn cap_copy(me: &Caller, a: args::CapCopy) -> Outcome {
@@ -86,5 +86,5 @@ pub(super) fn cap_delete(me: &Caller, a: args::CapDelete) -> Outcome {
 pub(super) fn cap_revoke(me: &Caller, a: args::CapRevoke) -> Outcome {
     let s = slot(me, a.slot)?;
     let n = cap::revoke(s).map_err(cap::error)?;
-    ret(n as u64)
+    ret(results::CapRevoke { deleted: n as u64 })
 }

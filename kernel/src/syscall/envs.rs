@@ -19,7 +19,11 @@ pub(super) const OBJECT_COST_FRAMES: u64 = 1;
 
 /// Runs `create` with `frames` charged to the caller's quota
 /// (returned if it fails).
-pub(super) fn charged(me: &Caller, frames: u64, create: impl FnOnce() -> Results) -> Results {
+pub(super) fn charged<T>(
+    me: &Caller,
+    frames: u64,
+    create: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
     env::charge(me.id, frames)?;
     let result = create();
     if result.is_err() {
@@ -48,17 +52,17 @@ pub(super) const NOTIFICATION: IpcKind = IpcKind {
 };
 
 pub(super) fn endpoint_create(me: &Caller, a: args::EndpointCreate) -> Outcome {
-    charged(me, OBJECT_COST_FRAMES, || {
+    let id = charged(me, OBJECT_COST_FRAMES, || {
         ipc_object_create(me, a.mem, a.dst, &ENDPOINT)
-    })
-    .map(Next::Return)
+    })?;
+    ret(results::EndpointCreate { id: id.into() })
 }
 
 pub(super) fn notification_create(me: &Caller, a: args::NotificationCreate) -> Outcome {
-    charged(me, OBJECT_COST_FRAMES, || {
+    let id = charged(me, OBJECT_COST_FRAMES, || {
         ipc_object_create(me, a.mem, a.dst, &NOTIFICATION)
-    })
-    .map(Next::Return)
+    })?;
+    ret(results::NotificationCreate { id: id.into() })
 }
 
 pub(super) fn signal(me: &Caller, a: args::Signal) -> Outcome {
@@ -68,8 +72,13 @@ pub(super) fn signal(me: &Caller, a: args::Signal) -> Outcome {
 }
 
 /// Makes an endpoint or notification from the memory capability in
-/// `mem_slot` into empty slot `dst`. `r0` = its id.
-pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &IpcKind) -> Results {
+/// `mem_slot` into empty slot `dst`; returns its id.
+pub(super) fn ipc_object_create(
+    me: &Caller,
+    mem_slot: u64,
+    dst: u64,
+    kind: &IpcKind,
+) -> Result<u32, Error> {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
@@ -82,7 +91,7 @@ pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &Ipc
         (kind.gone)(id);
         return Err(cap::error(e.error));
     }
-    Ok([u64::from(id), 0, 0, 0])
+    Ok(id)
 }
 
 // The ABI's limit is the capability system's.
@@ -104,10 +113,13 @@ pub(super) fn child_slots(slots: u64) -> Result<u32, Error> {
 pub(super) const ENV_COST_FRAMES: u64 = 2;
 
 pub(super) fn env_create(me: &Caller, a: args::EnvCreate) -> Outcome {
-    charged(me, ENV_COST_FRAMES, || env_create_charged(me, a)).map(Next::Return)
+    let id = charged(me, ENV_COST_FRAMES, || env_create_charged(me, a))?;
+    ret(results::EnvCreate { id: id.into() })
 }
 
-pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Results {
+/// `EnvCreate` once its cost is charged to the caller's quota; returns
+/// the new environment's id.
+pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Result<u32, Error> {
     let mem_slot = slot(me, a.mem)?;
     let slots = child_slots(a.slots)?;
     let first = u32::try_from(a.dst)
@@ -215,7 +227,7 @@ pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Results {
         pending_upcall: core::cell::Cell::new(None),
         ext: crate::arch::ExtState::new(),
     });
-    Ok([u64::from(id), 0, 0, 0])
+    Ok(id)
 }
 
 pub(super) fn thread_start(me: &Caller, a: args::ThreadStart) -> Outcome {

@@ -77,7 +77,7 @@ pub(super) fn frame_alloc_charged(
     if let Ok(KObject::Memory { cursor, .. }) = caps.object_mut(object) {
         *cursor = paddr + PAGE_SIZE;
     }
-    Ok([paddr, 0, 0, 0])
+    Ok(results::FrameAlloc { paddr }.into())
 }
 
 /// A frame for a user page table. Page tables are not charged to quotas,
@@ -127,7 +127,7 @@ pub(super) fn device_frame(
         cap::DEVICE_FRAMES.lock().remove(&want);
         return Err(cap::error(e.error));
     }
-    Ok([want, 0, 0, 0])
+    Ok(results::FrameAlloc { paddr: want }.into())
 }
 
 pub(super) fn user_page(vaddr: u64) -> Result<u64, Error> {
@@ -252,7 +252,7 @@ pub(super) fn unmap(me: &Caller, a: args::Unmap) -> Outcome {
     if let Ok(KObject::Frame { mappings, .. }) = CAPS.lock().object_mut(object) {
         mappings.retain(|m| !(m.env == me.id && m.vaddr == vaddr));
     }
-    ret(paddr)
+    ret(results::Unmap { paddr })
 }
 
 pub(super) fn free_table(t: u64) {

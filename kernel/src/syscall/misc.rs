@@ -28,7 +28,7 @@ pub(super) fn debug_write(me: &Caller, a: args::DebugWrite) -> Outcome {
             print!("{c}");
         }
     })?;
-    ret(len)
+    ret(results::DebugWrite { written: len })
 }
 
 pub(super) fn set_upcall(me: &Caller, a: args::SetUpcall) -> Outcome {

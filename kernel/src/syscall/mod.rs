@@ -16,7 +16,7 @@
 
 use alloc::vec::Vec;
 
-use abi::{args, map_flags, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
+use abi::{args, map_flags, results, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
 use captree::{DeletedCap, Removed, Rights, SlotAddr};
 
 use crate::arch::{paging, TrapFrame};
@@ -68,9 +68,9 @@ fn done() -> Outcome {
     Ok(Next::Return([0; 4]))
 }
 
-/// Return to the caller with result `r0`.
-fn ret(r0: u64) -> Outcome {
-    Ok(Next::Return([r0, 0, 0, 0]))
+/// Return to the caller with these results (an `abi::results` struct).
+fn ret(r: impl Into<[u64; 4]>) -> Outcome {
+    Ok(Next::Return(r.into()))
 }
 
 /// Generates [`dispatch`] from the call table.
