@@ -1,6 +1,6 @@
 //! The native system calls, declared once.
 //!
-//! [`native_calls!`] is the table: one row per call with its number, the
+//! [`native_calls!`](crate::native_calls) is the table: one row per call with its number, the
 //! name of its `Syscall` variant, its kind (see below), the name of its
 //! handler and user-space wrapper, its named arguments `a0..a5` (with the
 //! type user space passes) and its named results `r0..r3` (with the type
