@@ -12,22 +12,28 @@
 //! register is preserved.
 //!
 //! Numbers below [`NATIVE_BASE`] are not ExoV6 calls: they are the Linux
-//! numbers the library OS handles (syscall reflection, issue 3/4). Until a
+//! numbers the library OS handles (syscall reflection). Until a
 //! thread registers a reflection entry they fail with [`Error::NoSuchCall`].
 
 #![no_std]
 #![forbid(unsafe_code)]
 
+// The call table's documentation names items as `abi::...`, which must
+// resolve here as well as in the crates that expand the table.
+extern crate self as abi;
+#[cfg(test)]
+extern crate std;
+
 mod error;
 pub mod info;
 pub mod ipc;
 mod rights;
-mod syscall;
+pub mod syscall;
 pub mod upcall;
 
 pub use error::Error;
 pub use rights::{CapType, Rights};
-pub use syscall::{Syscall, NATIVE_BASE};
+pub use syscall::{args, results, Slot, Syscall, NATIVE_BASE};
 pub use upcall::UpcallFrame;
 
 /// Where the root task finds its initial capabilities.

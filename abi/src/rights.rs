@@ -50,14 +50,26 @@ impl CapType {
     ];
 }
 
-/// Rights a capability carries (a bit set).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// The rights a capability carries: a bit set, with the meaning of every
+/// bit fixed here. The one definition for the kernel, its capability
+/// system (`captree`, which checks DERIVE and REVOKE itself) and user
+/// space.
+///
+/// The field is the ABI word as user space passes it, so any bits can be
+/// written (the kernel refuses unknown ones: [`Rights::from_bits`]); the
+/// kernel only holds rights inside [`Rights::ALL`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Rights(pub u64);
 
 impl Rights {
-    /// Read the object (map a frame readable).
+    /// No rights at all. A capability with no rights still names its object
+    /// (so it keeps the object alive and can be identified, moved and
+    /// deleted) but authorises nothing else.
+    pub const NONE: Rights = Rights(0);
+    /// Read the object: load from a frame (map it readable), read a
+    /// notification word, receive on an endpoint.
     pub const READ: Rights = Rights(1);
-    /// Write the object (map a frame writable).
+    /// Write the object: map a frame writable, signal a notification, ...
     pub const WRITE: Rights = Rights(1 << 1);
     /// Execute (map a frame executable) / call (an endpoint).
     pub const EXECUTE: Rights = Rights(1 << 2);
@@ -70,18 +82,121 @@ impl Rights {
     /// Revoke capabilities derived from this one.
     pub const REVOKE: Rights = Rights(1 << 6);
     /// Every right.
-    pub const ALL: Rights = Rights(0x7f);
+    pub const ALL: Rights = Rights((1 << 7) - 1);
+
+    /// The raw bits.
+    pub const fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// Rights from raw bits, or `None` if any bit outside [`Rights::ALL`]
+    /// is set.
+    pub const fn from_bits(bits: u64) -> Option<Rights> {
+        if bits & !Self::ALL.0 == 0 {
+            Some(Rights(bits))
+        } else {
+            None
+        }
+    }
+
+    /// Rights from raw bits, dropping unknown bits.
+    pub fn from_bits_truncate(bits: impl Into<u64>) -> Rights {
+        Rights(bits.into() & Self::ALL.0)
+    }
 
     /// True if every right in `other` is in `self`.
-    pub fn contains(self, other: Rights) -> bool {
+    pub const fn contains(self, other: Rights) -> bool {
         self.0 & other.0 == other.0
+    }
+
+    /// True when `self` has no right that `other` lacks.
+    pub const fn is_subset_of(self, other: Rights) -> bool {
+        other.contains(self)
+    }
+
+    /// True when no right is set.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Rights in either set.
+    pub const fn union(self, other: Rights) -> Rights {
+        Rights(self.0 | other.0)
+    }
+
+    /// Rights in both sets.
+    pub const fn intersection(self, other: Rights) -> Rights {
+        Rights(self.0 & other.0)
+    }
+
+    /// Rights in `self` but not in `other`.
+    pub const fn difference(self, other: Rights) -> Rights {
+        Rights(self.0 & !other.0)
     }
 }
 
 impl core::ops::BitOr for Rights {
     type Output = Rights;
     fn bitor(self, rhs: Rights) -> Rights {
-        Rights(self.0 | rhs.0)
+        self.union(rhs)
+    }
+}
+
+impl core::ops::BitAnd for Rights {
+    type Output = Rights;
+    fn bitand(self, rhs: Rights) -> Rights {
+        self.intersection(rhs)
+    }
+}
+
+impl core::ops::Sub for Rights {
+    type Output = Rights;
+    fn sub(self, rhs: Rights) -> Rights {
+        self.difference(rhs)
+    }
+}
+
+const NAMES: [(Rights, &str); 7] = [
+    (Rights::READ, "READ"),
+    (Rights::WRITE, "WRITE"),
+    (Rights::EXECUTE, "EXECUTE"),
+    (Rights::MAP, "MAP"),
+    (Rights::GRANT, "GRANT"),
+    (Rights::DERIVE, "DERIVE"),
+    (Rights::REVOKE, "REVOKE"),
+];
+
+/// The rights' names joined by `|` (`NONE` for none); bits outside
+/// [`Rights::ALL`] follow in hexadecimal.
+impl core::fmt::Debug for Rights {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.is_empty() {
+            return f.write_str("NONE");
+        }
+        let mut first = true;
+        let mut sep = |f: &mut core::fmt::Formatter<'_>| {
+            let s = if first { "" } else { "|" };
+            first = false;
+            f.write_str(s)
+        };
+        for (right, name) in NAMES {
+            if self.contains(right) {
+                sep(f)?;
+                f.write_str(name)?;
+            }
+        }
+        let unknown = self.difference(Rights::ALL);
+        if !unknown.is_empty() {
+            sep(f)?;
+            write!(f, "{:#x}", unknown.0)?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Display for Rights {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self, f)
     }
 }
 
@@ -109,5 +224,17 @@ mod tests {
         assert!(Rights::ALL.contains(rw));
         assert!(rw.contains(Rights::READ));
         assert!(!rw.contains(Rights::MAP));
+        assert_eq!(Rights::from_bits(1 << 7), None);
+        assert_eq!(Rights::from_bits_truncate(u32::MAX), Rights::ALL);
+    }
+
+    #[test]
+    fn rights_print_by_name() {
+        assert_eq!(std::format!("{:?}", Rights::READ | Rights::MAP), "READ|MAP");
+        assert_eq!(std::format!("{:?}", Rights::NONE), "NONE");
+        assert_eq!(
+            std::format!("{:?}", Rights(1 << 40 | 1)),
+            "READ|0x10000000000"
+        );
     }
 }

@@ -118,15 +118,12 @@ pub fn error(e: CapError) -> Error {
 
 /// Rights from a system-call argument; unknown bits are an error.
 pub fn rights_from_abi(bits: u64) -> Result<Rights, Error> {
-    u32::try_from(bits)
-        .ok()
-        .and_then(Rights::from_bits)
-        .ok_or(Error::InvalidArgument)
+    Rights::from_bits(bits).ok_or(Error::InvalidArgument)
 }
 
 /// Rights as a system-call result.
 pub fn rights_to_abi(r: Rights) -> u64 {
-    u64::from(r.bits())
+    r.bits()
 }
 
 /// Capabilities deleted between two settles when a big removal (an

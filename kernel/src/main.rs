@@ -4,10 +4,14 @@
 
 #![no_std]
 #![no_main]
+// Unsafe code lives in the arch and memory modules only, behind safe
+// functions; everywhere else the compiler refuses it.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
 mod acpi;
+#[allow(unsafe_code)]
 mod arch;
 mod banner;
 mod boot;
@@ -21,6 +25,7 @@ mod initrd;
 mod irq;
 mod ktest;
 mod logger;
+#[allow(unsafe_code)]
 mod mem;
 mod panic;
 mod percpu;

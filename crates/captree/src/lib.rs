@@ -72,14 +72,21 @@ mod ids;
 mod object;
 mod remove;
 mod report;
-mod rights;
 mod system;
 mod tree;
 
+/// The rights a capability carries: the ABI's one definition.
+///
+/// Only [`Rights::DERIVE`] and [`Rights::REVOKE`] are checked by this crate
+/// (by [`copy`](crate::CapSystem::copy), [`mint`](crate::CapSystem::mint),
+/// [`derive_object`](crate::CapSystem::derive_object) and
+/// [`revoke`](crate::CapSystem::revoke)). The others are carried for the
+/// kernel, which checks them when a capability is used (see
+/// [`lookup`](crate::CapSystem::lookup)).
+pub use abi::Rights;
 pub use consistency::Inconsistency;
 pub use cspace::MAX_CSPACE_SLOTS;
 pub use error::{CapError, RootError};
 pub use ids::{CSpaceId, ObjectId, SlotAddr};
 pub use report::{DeletedCap, Released, Removed, RevokeProgress};
-pub use rights::Rights;
 pub use system::{CapSystem, Identity};

@@ -1,61 +1,53 @@
 //! Capability-space calls: identify, copy, mint (also into another
 //! environment's space), move, delete, revoke.
 
+use super::lookup::CSpace;
 use super::*;
 
-pub(super) fn identify(me: &Caller, s: u64) -> Results {
+pub(super) fn cap_identify(me: &Caller, a: args::CapIdentify) -> Outcome {
     let caps = CAPS.lock();
-    let id = caps.identify(slot(me, s)?).map_err(cap::error)?;
-    Ok([
-        id.kind.cap_type() as u64,
-        cap::rights_to_abi(id.rights),
-        id.badge,
-        id.kind.detail(),
-    ])
+    let id = caps.identify(slot(me, a.slot)?).map_err(cap::error)?;
+    ret(results::CapIdentify {
+        kind: id.kind.cap_type() as u64,
+        rights: cap::rights_to_abi(id.rights),
+        badge: id.badge,
+        detail: id.kind.detail(),
+    })
 }
 
-pub(super) fn copy(me: &Caller, a: u64, b: u64) -> Results {
-    let (src, dst) = (slot(me, a)?, slot(me, b)?);
+pub(super) fn cap_copy(me: &Caller, a: args::CapCopy) -> Outcome {
+    let (src, dst) = (slot(me, a.src)?, slot(me, a.dst)?);
+    CAPS.lock().copy(src, dst).map_err(cap::error)?;
+    done()
+}
+
+pub(super) fn cap_mint(me: &Caller, a: args::CapMint) -> Outcome {
+    let (src, dst) = (slot(me, a.src)?, slot(me, a.dst)?);
+    let rights = cap::rights_from_abi(a.rights)?;
     CAPS.lock()
-        .copy(src, dst)
-        .map(|()| [0; 4])
-        .map_err(cap::error)
+        .mint(src, dst, rights, a.badge)
+        .map_err(cap::error)?;
+    done()
 }
 
-pub(super) fn mint(me: &Caller, a: [u64; 6]) -> Results {
-    let (src, dst) = (slot(me, a[0])?, slot(me, a[1])?);
-    let rights = cap::rights_from_abi(a[2])?;
-    CAPS.lock()
-        .mint(src, dst, rights, a[3])
-        .map(|()| [0; 4])
-        .map_err(cap::error)
-}
-
-/// `CapMintInto`: `mint` from the caller's slot `a0` (GRANT and DERIVE)
-/// into slot `a2` of the capability space named by the capability in `a1`
-/// (WRITE).
-pub(super) fn mint_into(me: &Caller, a: [u64; 6]) -> Results {
-    let src = slot(me, a[0])?;
-    let space = slot(me, a[1])?;
-    let index = u32::try_from(a[2]).map_err(|_| Error::BadSlot)?;
-    let rights = cap::rights_from_abi(a[3])?;
-    let env = {
-        let caps = CAPS.lock();
-        let id = caps.lookup(space, Rights::WRITE).map_err(cap::error)?;
-        match *id.kind {
-            KObject::CSpace { env } => env,
-            _ => return Err(Error::WrongType),
-        }
-    };
+/// `CapMintInto`: `mint` from the caller's slot `src` (GRANT and DERIVE)
+/// into slot `dst` of the capability space named by the capability in
+/// `cspace` (WRITE).
+pub(super) fn cap_mint_into(me: &Caller, a: args::CapMintInto) -> Outcome {
+    let src = slot(me, a.src)?;
+    let space = slot(me, a.cspace)?;
+    let index = u32::try_from(a.dst).map_err(|_| Error::BadSlot)?;
+    let rights = cap::rights_from_abi(a.rights)?;
+    let CSpace(env) = lookup_in(&CAPS.lock(), space, Rights::WRITE)?.kind;
     let cspace = env::cspace_of(env).ok_or(Error::NoPartner)?;
     CAPS.lock()
-        .mint_granting(src, SlotAddr::new(cspace, index), rights, a[4])
-        .map(|()| [0; 4])
-        .map_err(cap::error)
+        .mint_granting(src, SlotAddr::new(cspace, index), rights, a.badge)
+        .map_err(cap::error)?;
+    done()
 }
 
-pub(super) fn move_cap(me: &Caller, a: u64, b: u64) -> Results {
-    let (src, dst) = (slot(me, a)?, slot(me, b)?);
+pub(super) fn cap_move(me: &Caller, a: args::CapMove) -> Outcome {
+    let (src, dst) = (slot(me, a.src)?, slot(me, a.dst)?);
     let mut caps = CAPS.lock();
     caps.move_cap(src, dst).map_err(cap::error)?;
     // Mappings made through the capability follow it to its new slot.
@@ -65,11 +57,11 @@ pub(super) fn move_cap(me: &Caller, a: u64, b: u64) -> Results {
             m.via = dst;
         }
     }
-    Ok([0; 4])
+    done()
 }
 
-pub(super) fn delete(me: &Caller, s: u64) -> Results {
-    let s = slot(me, s)?;
+pub(super) fn cap_delete(me: &Caller, a: args::CapDelete) -> Outcome {
+    let s = slot(me, a.slot)?;
     let removed = {
         let mut caps = CAPS.lock();
         let id = caps.identify(s).map_err(cap::error)?;
@@ -88,11 +80,11 @@ pub(super) fn delete(me: &Caller, s: u64) -> Results {
         removed
     };
     cap::settle_batch(removed);
-    Ok([0; 4])
+    done()
 }
 
-pub(super) fn revoke(me: &Caller, s: u64) -> Results {
-    let s = slot(me, s)?;
+pub(super) fn cap_revoke(me: &Caller, a: args::CapRevoke) -> Outcome {
+    let s = slot(me, a.slot)?;
     let n = cap::revoke(s).map_err(cap::error)?;
-    Ok([n as u64, 0, 0, 0])
+    ret(results::CapRevoke { deleted: n as u64 })
 }

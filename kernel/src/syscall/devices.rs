@@ -1,16 +1,14 @@
 //! Device calls: I/O-port ranges and interrupt lines.
 
+use super::lookup::{IoPorts, Irq, Notification};
 use super::*;
 
-pub(super) fn ports_mint(me: &Caller, a: [u64; 6]) -> Results {
-    let (src, dst) = (slot(me, a[0])?, slot(me, a[1])?);
-    let (base, count) = (a[2], a[3]);
+pub(super) fn ports_mint(me: &Caller, a: args::PortsMint) -> Outcome {
+    let (src, dst) = (slot(me, a.src)?, slot(me, a.dst)?);
+    let (base, count) = (a.base, a.count);
     let mut caps = CAPS.lock();
-    let id = caps.lookup(src, Rights::DERIVE).map_err(cap::error)?;
-    let KObject::IoPorts { base: b, count: c } = *id.kind else {
-        return Err(Error::WrongType);
-    };
-    let rights = id.rights;
+    let found = lookup_in::<IoPorts>(&caps, src, Rights::DERIVE)?;
+    let (b, c, rights) = (found.kind.base, found.kind.count, found.rights);
     let end = base.checked_add(count).ok_or(Error::InvalidArgument)?;
     if count == 0 || base < u64::from(b) || end > u64::from(b) + u64::from(c) {
         return Err(Error::InvalidArgument);
@@ -21,46 +19,32 @@ pub(super) fn ports_mint(me: &Caller, a: [u64; 6]) -> Results {
     };
     caps.derive_object(src, dst, object, rights)
         .map_err(|e| cap::error(e.error))?;
-    Ok([0; 4])
+    done()
 }
 
-pub(super) fn ports_enable(me: &Caller, s: u64) -> Results {
-    let via = slot(me, s)?;
-    let (base, count) = {
-        let caps = CAPS.lock();
-        let id = caps
-            .lookup(via, Rights::READ.union(Rights::WRITE))
-            .map_err(cap::error)?;
-        match *id.kind {
-            KObject::IoPorts { base, count } => (base, count),
-            _ => return Err(Error::WrongType),
-        }
-    };
+pub(super) fn ports_enable(me: &Caller, a: args::PortsEnable) -> Outcome {
+    let via = slot(me, a.ports)?;
+    let IoPorts { base, count } =
+        lookup_in(&CAPS.lock(), via, Rights::READ.union(Rights::WRITE))?.kind;
     env::ports_enable(me.id, via, base, count);
-    Ok([0; 4])
+    done()
 }
 
-/// The interrupt line in `s` (READ).
-pub(super) fn irq_line(me: &Caller, s: u64) -> Result<u32, Error> {
-    let caps = CAPS.lock();
-    let id = caps
-        .lookup(slot(me, s)?, Rights::READ)
-        .map_err(cap::error)?;
-    match *id.kind {
-        KObject::Irq { gsi } => Ok(gsi),
-        _ => Err(Error::WrongType),
-    }
-}
-
-pub(super) fn irq_bind(me: &Caller, a: [u64; 6]) -> Results {
-    let gsi = irq_line(me, a[0])?;
-    if a[2] == 0 {
+pub(super) fn irq_bind(me: &Caller, a: args::IrqBind) -> Outcome {
+    let Irq(gsi) = lookup(me, a.irq, Rights::READ)?;
+    if a.bits == 0 {
         crate::irq::unbind(gsi);
-        return Ok([0; 4]);
+        return done();
     }
-    let ntf = notification(me, a[1], Rights::WRITE)?;
-    if !crate::irq::bind(gsi, ntf, a[2]) {
+    let Notification(ntf) = lookup(me, a.ntf, Rights::WRITE)?;
+    if !crate::irq::bind(gsi, ntf, a.bits) {
         return Err(Error::InvalidArgument);
     }
-    Ok([0; 4])
+    done()
+}
+
+pub(super) fn irq_ack(me: &Caller, a: args::IrqAck) -> Outcome {
+    let Irq(gsi) = lookup(me, a.irq, Rights::READ)?;
+    crate::irq::ack(gsi);
+    done()
 }

@@ -2,28 +2,16 @@
 //! their threads, quotas and scheduling parameters, endpoints and
 //! notifications (each charged to a memory capability and a quota).
 
+use super::lookup::{Endpoint, Memory, Notification, Thread};
 use super::*;
-
-/// The endpoint in `s`, checked for `needed`, and the capability's badge.
-pub(super) fn endpoint(me: &Caller, s: u64, needed: Rights) -> Result<(u32, u64), Error> {
-    let caps = CAPS.lock();
-    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
-    match *id.kind {
-        KObject::Endpoint { id: ep, .. } => Ok((ep, id.badge)),
-        _ => Err(Error::WrongType),
-    }
-}
 
 /// A memory capability (DERIVE) that new kernel objects are charged to.
 pub(super) fn charge(caps: &captree::CapSystem<KObject>, s: SlotAddr) -> Result<Rights, Error> {
-    let id = caps.lookup(s, Rights::DERIVE).map_err(cap::error)?;
-    if !matches!(id.kind, KObject::Memory { .. }) {
-        return Err(Error::WrongType);
-    }
+    let rights = lookup_in::<Memory>(caps, s, Rights::DERIVE)?.rights;
     if frames::free() <= kernel_reserve_frames() {
         return Err(Error::OutOfMemory);
     }
-    Ok(id.rights)
+    Ok(rights)
 }
 
 /// Frames of quota one endpoint or notification costs its creator.
@@ -31,7 +19,11 @@ pub(super) const OBJECT_COST_FRAMES: u64 = 1;
 
 /// Runs `create` with `frames` charged to the caller's quota
 /// (returned if it fails).
-pub(super) fn charged(me: &Caller, frames: u64, create: impl FnOnce() -> Results) -> Results {
+pub(super) fn charged<T>(
+    me: &Caller,
+    frames: u64,
+    create: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
     env::charge(me.id, frames)?;
     let result = create();
     if result.is_err() {
@@ -59,21 +51,34 @@ pub(super) const NOTIFICATION: IpcKind = IpcKind {
     gone: env::notification_gone,
 };
 
-pub(super) fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
-    charged(me, OBJECT_COST_FRAMES, || {
-        ipc_object_create(me, mem_slot, dst, &ENDPOINT)
-    })
+pub(super) fn endpoint_create(me: &Caller, a: args::EndpointCreate) -> Outcome {
+    let id = charged(me, OBJECT_COST_FRAMES, || {
+        ipc_object_create(me, a.mem, a.dst, &ENDPOINT)
+    })?;
+    ret(results::EndpointCreate { id: id.into() })
 }
 
-pub(super) fn notification_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
-    charged(me, OBJECT_COST_FRAMES, || {
-        ipc_object_create(me, mem_slot, dst, &NOTIFICATION)
-    })
+pub(super) fn notification_create(me: &Caller, a: args::NotificationCreate) -> Outcome {
+    let id = charged(me, OBJECT_COST_FRAMES, || {
+        ipc_object_create(me, a.mem, a.dst, &NOTIFICATION)
+    })?;
+    ret(results::NotificationCreate { id: id.into() })
+}
+
+pub(super) fn signal(me: &Caller, a: args::Signal) -> Outcome {
+    let Notification(ntf) = lookup(me, a.ntf, Rights::WRITE)?;
+    env::signal(ntf, a.bits);
+    done()
 }
 
 /// Makes an endpoint or notification from the memory capability in
-/// `mem_slot` into empty slot `dst`. `r0` = its id.
-pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &IpcKind) -> Results {
+/// `mem_slot` into empty slot `dst`; returns its id.
+pub(super) fn ipc_object_create(
+    me: &Caller,
+    mem_slot: u64,
+    dst: u64,
+    kind: &IpcKind,
+) -> Result<u32, Error> {
     let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
@@ -86,19 +91,19 @@ pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &Ipc
         (kind.gone)(id);
         return Err(cap::error(e.error));
     }
-    Ok([u64::from(id), 0, 0, 0])
+    Ok(id)
 }
 
 // The ABI's limit is the capability system's.
 const _: () = assert!(abi::MAX_CSPACE_SLOTS == captree::MAX_CSPACE_SLOTS);
 
 /// The size of a new environment's capability space from `EnvCreate`'s
-/// `a4`: 0 for `abi::DEFAULT_CHILD_SLOTS`, else 4 (room for the slots
-/// `EnvCreate` fills) to `abi::MAX_CSPACE_SLOTS`.
-pub(super) fn child_slots(a4: u64) -> Result<u32, Error> {
-    match a4 {
+/// `slots` (`a4`): 0 for `abi::DEFAULT_CHILD_SLOTS`, else 4 (room for the
+/// slots `EnvCreate` fills) to `abi::MAX_CSPACE_SLOTS`.
+pub(super) fn child_slots(slots: u64) -> Result<u32, Error> {
+    match slots {
         0 => Ok(abi::DEFAULT_CHILD_SLOTS),
-        4.. if a4 <= u64::from(abi::MAX_CSPACE_SLOTS) => Ok(a4 as u32),
+        4.. if slots <= u64::from(abi::MAX_CSPACE_SLOTS) => Ok(slots as u32),
         _ => Err(Error::InvalidArgument),
     }
 }
@@ -107,23 +112,26 @@ pub(super) fn child_slots(a4: u64) -> Result<u32, Error> {
 /// top-level page table and its info page).
 pub(super) const ENV_COST_FRAMES: u64 = 2;
 
-pub(super) fn env_create(me: &Caller, a: [u64; 6]) -> Results {
-    charged(me, ENV_COST_FRAMES, || env_create_charged(me, a))
+pub(super) fn env_create(me: &Caller, a: args::EnvCreate) -> Outcome {
+    let id = charged(me, ENV_COST_FRAMES, || env_create_charged(me, a))?;
+    ret(results::EnvCreate { id: id.into() })
 }
 
-pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
-    let mem_slot = slot(me, a[0])?;
-    let slots = child_slots(a[4])?;
-    let first = u32::try_from(a[1])
+/// `EnvCreate` once its cost is charged to the caller's quota; returns
+/// the new environment's id.
+pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Result<u32, Error> {
+    let mem_slot = slot(me, a.mem)?;
+    let slots = child_slots(a.slots)?;
+    let first = u32::try_from(a.dst)
         .ok()
         .filter(|f| f.checked_add(2).is_some())
         .ok_or(Error::BadSlot)?;
     let dst = [0, 1, 2].map(|i| SlotAddr::new(me.cspace, first + i));
-    let give = (a[2] != u64::MAX).then(|| slot(me, a[2])).transpose()?;
-    let death = (a[3] != u64::MAX)
-        .then(|| endpoint(me, a[3], Rights::EXECUTE))
+    let give = (a.give != u64::MAX).then(|| slot(me, a.give)).transpose()?;
+    let death = (a.death != u64::MAX)
+        .then(|| lookup::<Endpoint>(me, a.death, Rights::EXECUTE))
         .transpose()?
-        .map(|(ep, _)| ep);
+        .map(|ep| ep.id);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
     for d in dst {
@@ -219,71 +227,33 @@ pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
         pending_upcall: core::cell::Cell::new(None),
         ext: crate::arch::ExtState::new(),
     });
-    Ok([u64::from(id), 0, 0, 0])
+    Ok(id)
 }
 
-pub(super) fn thread_start(me: &Caller, a: [u64; 6]) -> Results {
-    let [thread, rip, rsp, arg, ..] = a;
-    let target = {
-        let caps = CAPS.lock();
-        let id = caps
-            .lookup(slot(me, thread)?, Rights::WRITE)
-            .map_err(cap::error)?;
-        match *id.kind {
-            KObject::Thread { env } => env,
-            _ => return Err(Error::WrongType),
-        }
-    };
+pub(super) fn thread_start(me: &Caller, a: args::ThreadStart) -> Outcome {
+    let Thread(target) = lookup(me, a.thread, Rights::WRITE)?;
+    let (rip, rsp) = (a.rip, a.rsp);
     if !(USER_MIN..USER_END).contains(&rip) || !(USER_MIN..=USER_END).contains(&rsp) {
         return Err(Error::BadAddress);
     }
-    env::start_thread(target, TrapFrame::new_user(rip, rsp, [arg, 0, 0, 0]))?;
-    Ok([0; 4])
+    env::start_thread(target, TrapFrame::new_user(rip, rsp, [a.arg, 0, 0, 0]))?;
+    done()
 }
 
-/// The notification in `s`, checked for `needed`.
-pub(super) fn notification(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
-    let caps = CAPS.lock();
-    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
-    match *id.kind {
-        KObject::Notification { id, .. } => Ok(id),
-        _ => Err(Error::WrongType),
-    }
+pub(super) fn quota_give(me: &Caller, a: args::QuotaGive) -> Outcome {
+    let Thread(target) = lookup(me, a.thread, Rights::WRITE)?;
+    env::quota_give(me.id, target, a.frames)?;
+    done()
 }
 
-pub(super) fn quota_give(me: &Caller, thread: u64, frames: u64) -> Results {
-    let target = {
-        let caps = CAPS.lock();
-        let id = caps
-            .lookup(slot(me, thread)?, Rights::WRITE)
-            .map_err(cap::error)?;
-        match *id.kind {
-            KObject::Thread { env } => env,
-            _ => return Err(Error::WrongType),
-        }
-    };
-    env::quota_give(me.id, target, frames)?;
-    Ok([0; 4])
-}
-
-/// The environment whose thread capability is in `s`, checked for `needed`.
-pub(super) fn thread_env(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
-    let caps = CAPS.lock();
-    let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
-    match *id.kind {
-        KObject::Thread { env } => Ok(env),
-        _ => Err(Error::WrongType),
-    }
-}
-
-pub(super) fn sched_set(me: &Caller, a: [u64; 6]) -> Results {
-    let target = thread_env(me, a[0], Rights::WRITE)?;
-    let weight = u32::try_from(a[1])
+pub(super) fn sched_set(me: &Caller, a: args::SchedSet) -> Outcome {
+    let Thread(target) = lookup(me, a.thread, Rights::WRITE)?;
+    let weight = u32::try_from(a.weight)
         .ok()
         .filter(|w| (1..=1000).contains(w))
         .ok_or(Error::InvalidArgument)?;
-    let period = u32::try_from(a[2]).map_err(|_| Error::InvalidArgument)?;
-    let budget = u32::try_from(a[3]).map_err(|_| Error::InvalidArgument)?;
+    let period = u32::try_from(a.period).map_err(|_| Error::InvalidArgument)?;
+    let budget = u32::try_from(a.budget).map_err(|_| Error::InvalidArgument)?;
     env::set_schedule(target, weight, period, budget)?;
-    Ok([0; 4])
+    done()
 }

@@ -1,6 +1,7 @@
 //! Memory calls: frames from memory and device-memory capabilities, and
 //! mapping, unmapping and protecting them in address spaces.
 
+use super::lookup::{AddressSpace, Memory};
 use super::*;
 
 /// Takes a free frame in `[base, end)`: `want` exactly, or the first free
@@ -30,17 +31,17 @@ pub(super) fn take_frame(base: u64, end: u64, cursor: u64, want: u64) -> Result<
     }
 }
 
-pub(super) fn frame_alloc(me: &Caller, mem_slot: u64, dst: u64, want: u64) -> Results {
-    let (mem_slot, dst) = (slot(me, mem_slot)?, slot(me, dst)?);
+pub(super) fn frame_alloc(me: &Caller, a: args::FrameAlloc) -> Outcome {
+    let (mem_slot, dst, want) = (slot(me, a.mem)?, slot(me, a.dst)?, a.want);
     if let Some(range) = device_range(mem_slot) {
-        return device_frame(mem_slot, dst, want, range);
+        return device_frame(mem_slot, dst, want, range).map(Next::Return);
     }
     env::charge(me.id, 1)?;
     let result = frame_alloc_charged(me, mem_slot, dst, want);
     if result.is_err() {
         env::uncharge(me.id, 1);
     }
-    result
+    result.map(Next::Return)
 }
 
 /// `FrameAlloc` once the frame is charged to the caller's quota.
@@ -51,11 +52,9 @@ pub(super) fn frame_alloc_charged(
     want: u64,
 ) -> Results {
     let mut caps = CAPS.lock();
-    let id = caps.lookup(mem_slot, Rights::DERIVE).map_err(cap::error)?;
-    let (object, rights) = (id.object, id.rights);
-    let KObject::Memory { base, end, cursor } = *id.kind else {
-        return Err(Error::WrongType);
-    };
+    let found = lookup_in::<Memory>(&caps, mem_slot, Rights::DERIVE)?;
+    let (object, rights) = (found.object, found.rights);
+    let Memory { base, end, cursor } = found.kind;
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
@@ -78,7 +77,7 @@ pub(super) fn frame_alloc_charged(
     if let Ok(KObject::Memory { cursor, .. }) = caps.object_mut(object) {
         *cursor = paddr + PAGE_SIZE;
     }
-    Ok([paddr, 0, 0, 0])
+    Ok(results::FrameAlloc { paddr }.into())
 }
 
 /// A frame for a user page table. Page tables are not charged to quotas,
@@ -128,7 +127,7 @@ pub(super) fn device_frame(
         cap::DEVICE_FRAMES.lock().remove(&want);
         return Err(cap::error(e.error));
     }
-    Ok([want, 0, 0, 0])
+    Ok(results::FrameAlloc { paddr: want }.into())
 }
 
 pub(super) fn user_page(vaddr: u64) -> Result<u64, Error> {
@@ -138,25 +137,16 @@ pub(super) fn user_page(vaddr: u64) -> Result<u64, Error> {
     Ok(vaddr)
 }
 
-pub(super) fn map(me: &Caller, frame_slot: u64, vaddr: u64, flags: u64) -> Results {
-    map_into(me.id, me.aspace, me.cspace, frame_slot, vaddr, flags)
+pub(super) fn map(me: &Caller, a: args::Map) -> Outcome {
+    map_frame(me.id, me.aspace, me.cspace, a.frame, a.vaddr, a.flags)
 }
 
 /// `MapInto`: the address-space capability names where; with
 /// `map_flags::TARGET_SLOT` the frame slot is in the target's own
 /// capability space, and the mapping belongs to that capability.
-pub(super) fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
-    let target = {
-        let caps = CAPS.lock();
-        let id = caps
-            .lookup(slot(me, a[0])?, Rights::MAP)
-            .map_err(cap::error)?;
-        match *id.kind {
-            KObject::AddressSpace { env } => env,
-            _ => return Err(Error::WrongType),
-        }
-    };
-    let flags = a[3];
+pub(super) fn map_into(me: &Caller, a: args::MapInto) -> Outcome {
+    let AddressSpace(target) = lookup(me, a.aspace, Rights::MAP)?;
+    let flags = a.flags;
     if flags & !(map_flags::WRITE | map_flags::EXECUTE | map_flags::TARGET_SLOT) != 0 {
         return Err(Error::InvalidArgument);
     }
@@ -166,26 +156,28 @@ pub(super) fn map_into_slot(me: &Caller, a: [u64; 6]) -> Results {
     } else {
         me.cspace
     };
-    map_into(
+    map_frame(
         target,
         aspace,
         cspace,
-        a[1],
-        a[2],
+        a.frame,
+        a.vaddr,
         flags & !map_flags::TARGET_SLOT,
     )
 }
 
 /// Maps the frame in slot `frame_slot` of `cspace` at `vaddr` in `target`'s
-/// address space `aspace`; the mapping is tied to that capability.
-pub(super) fn map_into(
+/// address space `aspace`; the mapping is tied to that capability. The
+/// type is checked before the rights here (a frame capability without MAP
+/// is `NoRights`, anything else `WrongType`).
+pub(super) fn map_frame(
     target: u32,
     aspace: u64,
     cspace: captree::CSpaceId,
     frame_slot: u64,
     vaddr: u64,
     flags: u64,
-) -> Results {
+) -> Outcome {
     if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
         return Err(Error::InvalidArgument);
     }
@@ -250,17 +242,17 @@ pub(super) fn map_into(
     }
     drop(caps);
     env::note_mapping(target, vaddr, object);
-    Ok([0; 4])
+    done()
 }
 
-pub(super) fn unmap(me: &Caller, vaddr: u64) -> Results {
-    let vaddr = user_page(vaddr)?;
+pub(super) fn unmap(me: &Caller, a: args::Unmap) -> Outcome {
+    let vaddr = user_page(a.vaddr)?;
     let object = env::take_mapping(me.id, vaddr).ok_or(Error::NotMapped)?;
     let paddr = paging::unmap_user(me.aspace, vaddr).map_err(|_| Error::NotMapped)?;
     if let Ok(KObject::Frame { mappings, .. }) = CAPS.lock().object_mut(object) {
         mappings.retain(|m| !(m.env == me.id && m.vaddr == vaddr));
     }
-    Ok([paddr, 0, 0, 0])
+    ret(results::Unmap { paddr })
 }
 
 pub(super) fn free_table(t: u64) {
@@ -269,7 +261,8 @@ pub(super) fn free_table(t: u64) {
     }
 }
 
-pub(super) fn protect(me: &Caller, vaddr: u64, flags: u64) -> Results {
+pub(super) fn protect(me: &Caller, a: args::Protect) -> Outcome {
+    let (vaddr, flags) = (a.vaddr, a.flags);
     if flags & !(map_flags::WRITE | map_flags::EXECUTE) != 0 {
         return Err(Error::InvalidArgument);
     }
@@ -302,5 +295,5 @@ pub(super) fn protect(me: &Caller, vaddr: u64, flags: u64) -> Results {
         }
     }
     paging::protect_user(me.aspace, vaddr, write, exec).map_err(|_| Error::NotMapped)?;
-    Ok([0; 4])
+    done()
 }

@@ -1,12 +1,14 @@
 //! The remaining calls: the debug console, upcall registration, the
 //! thread's FS base and the kernel's own controls (power-off).
 
+use super::lookup::Control;
 use super::*;
 
 /// Largest single `debug_write`.
 pub(super) const DEBUG_WRITE_MAX: u64 = 1 << 20;
 
-pub(super) fn debug_write(me: &Caller, ptr: u64, len: u64) -> Results {
+pub(super) fn debug_write(me: &Caller, a: args::DebugWrite) -> Outcome {
+    let (ptr, len) = (a.ptr, a.len);
     // Range first (so an overflowing length is a bad address), then size.
     ptr.checked_add(len)
         .filter(|&end| ptr >= USER_MIN && end <= USER_END)
@@ -26,14 +28,14 @@ pub(super) fn debug_write(me: &Caller, ptr: u64, len: u64) -> Results {
             print!("{c}");
         }
     })?;
-    Ok([len, 0, 0, 0])
+    ret(results::DebugWrite { written: len })
 }
 
-pub(super) fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
-    let [entry, base, size, flags, ..] = a;
+pub(super) fn set_upcall(me: &Caller, a: args::SetUpcall) -> Outcome {
+    let (entry, base, size, flags) = (a.entry, a.stack, a.size, a.flags);
     if entry == 0 {
         env::set_upcall(me.id, None);
-        return Ok([0; 4]);
+        return done();
     }
     use abi::upcall::flags::{PREEMPT, REFLECT_SYSCALLS};
     if flags & !(REFLECT_SYSCALLS | PREEMPT) != 0 {
@@ -55,30 +57,22 @@ pub(super) fn set_upcall(me: &Caller, a: [u64; 6]) -> Results {
             preempt: flags & PREEMPT != 0,
         }),
     );
-    Ok([0; 4])
+    done()
 }
 
 /// `FsBaseSet`: the calling thread's FS base, 0 or below `USER_END` (so
 /// always canonical); the kernel keeps it with the thread's other state.
-pub(super) fn fs_base_set(value: u64) -> Results {
-    if value >= USER_END {
+pub(super) fn fs_base_set(_: &Caller, a: args::FsBaseSet) -> Outcome {
+    if a.value >= USER_END {
         return Err(Error::BadAddress);
     }
-    crate::arch::set_fs_base(value);
-    Ok([0; 4])
+    crate::arch::set_fs_base(a.value);
+    done()
 }
 
-pub(super) fn power_off(me: &Caller, control: u64, status: u64) -> Results {
-    {
-        let caps = CAPS.lock();
-        let id = caps
-            .lookup(slot(me, control)?, Rights::WRITE)
-            .map_err(cap::error)?;
-        if !matches!(id.kind, KObject::Control) {
-            return Err(Error::WrongType);
-        }
-    }
-    let status = u8::try_from(status).map_err(|_| Error::InvalidArgument)?;
+pub(super) fn power_off(me: &Caller, a: args::PowerOff) -> Outcome {
+    let Control = lookup(me, a.control, Rights::WRITE)?;
+    let status = u8::try_from(a.status).map_err(|_| Error::InvalidArgument)?;
     crate::println!("kernel: powered off by {} with status {status}", me.name);
     crate::power::exit_program(u64::from(status))
 }

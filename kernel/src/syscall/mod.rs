@@ -1,12 +1,22 @@
-//! Native system calls: decoding the typed `abi::Syscall` from the trap
-//! frame, checking every capability and user pointer, and answering with a
-//! status and results. A refusal is logged (at debug level: a fuzzer makes
-//! a great many) and returned as an `abi::Error`; nothing a program passes
-//! can make the kernel fault or panic.
+//! Native system calls: decoding the typed `abi::Syscall` and its
+//! arguments from the trap frame, checking every capability and user
+//! pointer, and answering with a status and results. A refusal is logged
+//! (at debug level: a fuzzer makes a great many) and returned as an
+//! `abi::Error`; nothing a program passes can make the kernel fault or
+//! panic.
+//!
+//! The dispatch is generated from the call table (`abi::native_calls!`):
+//! each call has one handler here, named as in the table, taking the
+//! caller and the call's `abi::args` struct and returning an [`Outcome`].
+//! A handler either returns to the caller with results
+//! ([`Next::Return`]) or asks for a control transfer ([`Next::Transfer`]:
+//! block, wake, switch or end), which [`handle`] performs in one place
+//! ([`transfer::perform`]); [`handle`] also writes the caller's status and
+//! results.
 
 use alloc::vec::Vec;
 
-use abi::{map_flags, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
+use abi::{args, map_flags, results, Error, Syscall, PAGE_SIZE, USER_END, USER_MIN};
 use captree::{DeletedCap, Removed, Rights, SlotAddr};
 
 use crate::arch::{paging, TrapFrame};
@@ -18,14 +28,18 @@ use crate::{print, uaccess};
 mod caps;
 mod devices;
 mod envs;
+mod lookup;
 mod memory;
 mod misc;
+mod transfer;
 
 use caps::*;
 use devices::*;
 use envs::*;
+use lookup::{lookup, lookup_in};
 use memory::*;
 use misc::*;
+use transfer::*;
 
 /// Frames the kernel keeps back from user allocation, so its own heap and
 /// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
@@ -34,7 +48,49 @@ pub fn kernel_reserve_frames() -> usize {
     (frames::managed() / 16).clamp(512, 2048)
 }
 
+/// What a call does next, when its handler has succeeded.
+#[derive(Clone, Copy, Debug)]
+enum Next {
+    /// Return to the caller: status 0 and these results (`r0..r3`).
+    Return([u64; 4]),
+    /// Transfer control; [`transfer::perform`] does it.
+    Transfer(Transfer),
+}
+
+/// What every handler returns.
+type Outcome = Result<Next, Error>;
+
+/// Results of the helpers that return to the caller.
 type Results = Result<[u64; 4], Error>;
+
+/// Return to the caller with no results.
+fn done() -> Outcome {
+    Ok(Next::Return([0; 4]))
+}
+
+/// Return to the caller with these results (an `abi::results` struct).
+fn ret(r: impl Into<[u64; 4]>) -> Outcome {
+    Ok(Next::Return(r.into()))
+}
+
+/// Generates [`dispatch`] from the call table.
+macro_rules! dispatch_table {
+    ($(
+        $(#[$doc:meta])*
+        $num:literal $Name:ident $kind:ident $fname:ident $(as $str:literal)?
+            ( $($arg:ident : $aty:ty),* ) -> ( $($res:ident : $rty:ty),* );
+    )*) => {
+        /// Decodes the arguments of `call` from `a` and runs its handler.
+        #[inline(always)]
+        fn dispatch(me: &Caller, call: Syscall, a: [u64; 6]) -> Outcome {
+            match call {
+                $( Syscall::$Name => $fname(me, args::$Name::decode(a)), )*
+            }
+        }
+    };
+}
+
+abi::native_calls!(dispatch_table);
 
 /// Handles the system call in `frame` (the caller's saved registers).
 pub fn handle(frame: &mut TrapFrame) {
@@ -52,84 +108,15 @@ pub fn handle(frame: &mut TrapFrame) {
         frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
         return;
     }
-    let result = match call {
-        Syscall::Exit => return env::exit_current(a[0], frame),
-        Syscall::Yield => {
-            frame.set_syscall_result(0, [0; 4]);
-            return env::yield_current(frame);
-        }
-        Syscall::DebugWrite => debug_write(&me, a[0], a[1]),
-        Syscall::CapIdentify => identify(&me, a[0]),
-        Syscall::CapCopy => copy(&me, a[0], a[1]),
-        Syscall::CapMint => mint(&me, a),
-        Syscall::CapMove => move_cap(&me, a[0], a[1]),
-        Syscall::CapDelete => delete(&me, a[0]),
-        Syscall::CapRevoke => revoke(&me, a[0]),
-        Syscall::FrameAlloc => frame_alloc(&me, a[0], a[1], a[2]),
-        Syscall::Map => map(&me, a[0], a[1], a[2]),
-        Syscall::Unmap => unmap(&me, a[0]),
-        Syscall::SetUpcall => set_upcall(&me, a),
-        Syscall::EnvCreate => env_create(&me, a),
-        Syscall::MapInto => map_into_slot(&me, a),
-        Syscall::ThreadStart => thread_start(&me, a),
-        Syscall::EndpointCreate => endpoint_create(&me, a[0], a[1]),
-        Syscall::Call => match endpoint(&me, a[0], Rights::EXECUTE) {
-            Ok((ep, badge)) => return env::ipc_call(frame, ep, badge),
+    let result = match dispatch(&me, call, a) {
+        Ok(Next::Return(r)) => Ok(r),
+        Ok(Next::Transfer(t)) => match perform(frame, t) {
+            Ok(Some(r)) => Ok(r),
+            // The transfer has set up whichever environment runs next.
+            Ok(None) => return,
             Err(e) => Err(e),
         },
-        Syscall::Recv => match endpoint(&me, a[0], Rights::READ) {
-            Ok((ep, _)) => return env::ipc_recv(frame, ep),
-            Err(e) => Err(e),
-        },
-        Syscall::Reply => env::ipc_reply(frame).map(|()| frame.ipc_message_results()),
-        Syscall::ReplyRecv => match endpoint(&me, a[0], Rights::READ) {
-            Ok((ep, _)) => return env::ipc_reply_recv(frame, ep),
-            Err(e) => Err(e),
-        },
-        Syscall::NotificationCreate => notification_create(&me, a[0], a[1]),
-        Syscall::Signal => notification(&me, a[0], Rights::WRITE).map(|n| {
-            env::signal(n, a[1]);
-            [0; 4]
-        }),
-        Syscall::Wait => match notification(&me, a[0], Rights::READ) {
-            Ok(n) => return env::wait(frame, n, a[1]),
-            Err(e) => Err(e),
-        },
-        Syscall::PortsMint => ports_mint(&me, a),
-        Syscall::PortsEnable => ports_enable(&me, a[0]),
-        Syscall::IrqBind => irq_bind(&me, a),
-        Syscall::QuotaGive => quota_give(&me, a[0], a[1]),
-        // Switching calls write the caller's result themselves and return:
-        // afterwards `frame` holds another environment's registers.
-        Syscall::YieldTo => {
-            match thread_env(&me, a[0], Rights::READ).and_then(|to| env::yield_to(frame, to)) {
-                Ok(()) => return,
-                Err(e) => Err(e),
-            }
-        }
-        Syscall::SchedSet => sched_set(&me, a),
-        Syscall::Protect => protect(&me, a[0], a[1]),
-        Syscall::PowerOff => power_off(&me, a[0], a[1]),
-        Syscall::RevokeRequest => match thread_env(&me, a[0], Rights::WRITE) {
-            Ok(target) => match env::revoke_request(frame, target, a[1], a[2]) {
-                Ok(()) => return,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        },
-        Syscall::FsBaseSet => fs_base_set(a[0]),
-        Syscall::CapMintInto => mint_into(&me, a),
-        Syscall::EnvKill => match thread_env(&me, a[0], Rights::WRITE) {
-            Ok(target) => match env::kill(frame, target, a[1]) {
-                Ok(()) => return,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        },
-        Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
-            crate::irq::ack(gsi);
-            [0; 4]
-        }),
+        Err(e) => Err(e),
     };
     match result {
         Ok(r) => frame.set_syscall_result(0, r),

@@ -23,7 +23,9 @@ pub mod spawn;
 
 use abi::{Error, Syscall};
 
-use crate::calls::{call as syscall, Slot};
+use crate::calls::{status, sys, Slot};
+
+pub use crate::calls::{endpoint_create, map_into, thread_start};
 
 pub use spawn::{spawn, Child, Spawn, SpawnError};
 
@@ -33,18 +35,6 @@ pub type Msg = [u64; abi::ipc::MSG_WORDS];
 /// What [`recv`] and [`reply_recv`] return: the sender's badge and its
 /// message.
 pub type Received = (u64, Msg);
-
-/// Maps a raw status to `Ok` or the error; a status that is not an
-/// [`abi::Error`] code breaks the contract with the kernel and panics.
-fn status(call: Syscall, status: u64) -> Result<(), Error> {
-    if status == 0 {
-        return Ok(());
-    }
-    match Error::from_code(status) {
-        Some(e) => Err(e),
-        None => panic!("exo-rt: {} returned unknown status {status}", call.name()),
-    }
-}
 
 /// Issues one of the IPC calls: `rdi` = `rdi`, the message in `rsi, rdx,
 /// r10, r8, r9, r12`, `cap` in `r13` (a slot to send or to receive into,
@@ -87,16 +77,6 @@ fn ipc_raw(call: Syscall, rdi: u64, msg: Msg, cap: u64) -> (u64, u64, Msg, u64) 
         );
     }
     (st, out_rdi, m, out_r13)
-}
-
-/// Creates an endpoint charged to the memory capability `mem` (DERIVE) in
-/// the empty slot `dst`; returns its id.
-pub fn endpoint_create(mem: Slot, dst: Slot) -> Result<u32, Error> {
-    syscall(
-        Syscall::EndpointCreate,
-        [mem.into(), dst.into(), 0, 0, 0, 0],
-    )
-    .map(|r| r[0] as u32)
 }
 
 /// Calls the endpoint in `ep` (EXECUTE) with `msg` and blocks for the
@@ -193,45 +173,13 @@ pub fn env_create_sized(
     slots: u32,
 ) -> Result<EnvSlots, Error> {
     let opt = |s: Option<Slot>| s.map_or(u64::MAX, u64::from);
-    let r = syscall(
-        Syscall::EnvCreate,
-        [
-            mem.into(),
-            dst.into(),
-            opt(give),
-            opt(death),
-            slots.into(),
-            0,
-        ],
-    )?;
+    let id = sys::env_create(mem, dst, opt(give), opt(death), slots.into())?;
     Ok(EnvSlots {
-        id: r[0] as u32,
+        id,
         aspace: dst,
         cspace: dst + 1,
         thread: dst + 2,
     })
-}
-
-/// Maps the frame in `frame` at `vaddr` in the address space in `aspace`
-/// (MAP on both) with [`abi::map_flags`] `flags`. With
-/// [`abi::map_flags::TARGET_SLOT`] in `flags`, `frame` is a slot of the
-/// target environment's own capability space (put there with, say,
-/// [`crate::cap_mint_into`]): the mapping then belongs to that
-/// capability, so the target can `unmap` or `protect` it, and deleting the
-/// capability there removes it.
-pub fn map_into(aspace: Slot, frame: Slot, vaddr: u64, flags: u64) -> Result<(), Error> {
-    syscall(
-        Syscall::MapInto,
-        [aspace.into(), frame.into(), vaddr, flags, 0, 0],
-    )
-    .map(|_| ())
-}
-
-/// Starts the thread in `thread` (WRITE) at `rip` with `rsp` and `arg` in
-/// `rdi`. It runs in its own environment, so nothing of this program is
-/// at stake whatever the addresses are.
-pub fn thread_start(thread: Slot, rip: u64, rsp: u64, arg: u64) -> Result<(), Error> {
-    syscall(Syscall::ThreadStart, [thread.into(), rip, rsp, arg, 0, 0]).map(|_| ())
 }
 
 /// The word of the program image at `addr` (8-aligned, inside the image;

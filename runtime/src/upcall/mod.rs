@@ -38,9 +38,9 @@ use core::ops::Range;
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use abi::upcall::flags::REFLECT_SYSCALLS;
-use abi::{Error, Syscall, UpcallFrame};
+use abi::{Error, UpcallFrame};
 
-use crate::calls::call;
+use crate::calls::sys;
 
 pub use abi::upcall::kind;
 
@@ -98,21 +98,11 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
         0
     };
     let range = stack();
-    let r = call(
-        Syscall::SetUpcall,
-        [
-            entry_address(),
-            range.start,
-            range.end - range.start,
-            flags,
-            0,
-            0,
-        ],
-    );
+    let r = sys::set_upcall(entry_address(), range.start, range.end - range.start, flags);
     if r.is_err() {
         HANDLER.store(previous, Ordering::SeqCst);
     }
-    r.map(|_| ())
+    r
 }
 
 /// Registers `handler` as [`set_handler`] does, on the runtime's upcall
@@ -123,21 +113,11 @@ pub fn set_handler(handler: Handler, reflect_syscalls: bool) -> Result<(), Error
 pub fn set_handler_flags(handler: Handler, flags: u64) -> Result<(), Error> {
     let previous = HANDLER.swap(handler as *mut (), Ordering::SeqCst);
     let range = stack();
-    let r = call(
-        Syscall::SetUpcall,
-        [
-            entry_address(),
-            range.start,
-            range.end - range.start,
-            flags,
-            0,
-            0,
-        ],
-    );
+    let r = sys::set_upcall(entry_address(), range.start, range.end - range.start, flags);
     if r.is_err() {
         HANDLER.store(previous, Ordering::SeqCst);
     }
-    r.map(|_| ())
+    r
 }
 
 /// Registers `handler` as [`set_handler`] does, but on the caller's own
@@ -146,21 +126,16 @@ pub fn set_handler_flags(handler: Handler, flags: u64) -> Result<(), Error> {
 /// whose handlers need more room than [`STACK_SIZE`] uses this.
 pub fn set_handler_on(handler: Handler, stack: Range<u64>, flags: u64) -> Result<(), Error> {
     let previous = HANDLER.swap(handler as *mut (), Ordering::SeqCst);
-    let r = call(
-        Syscall::SetUpcall,
-        [
-            entry_address(),
-            stack.start,
-            stack.end.saturating_sub(stack.start),
-            flags,
-            0,
-            0,
-        ],
+    let r = sys::set_upcall(
+        entry_address(),
+        stack.start,
+        stack.end.saturating_sub(stack.start),
+        flags,
     );
     if r.is_err() {
         HANDLER.store(previous, Ordering::SeqCst);
     }
-    r.map(|_| ())
+    r
 }
 
 pub use entry::{in_resume, resume};
@@ -168,7 +143,7 @@ pub use entry::{in_resume, resume};
 /// Removes the handler: exceptions kill the program again and non-native
 /// system calls return `NoSuchCall`.
 pub fn clear_handler() -> Result<(), Error> {
-    call(Syscall::SetUpcall, [0; 6])?;
+    sys::set_upcall(0, 0, 0, 0)?;
     HANDLER.store(core::ptr::null_mut(), Ordering::SeqCst);
     Ok(())
 }
@@ -187,7 +162,7 @@ pub fn clear_handler() -> Result<(), Error> {
 /// instead of delivering. [`entry_address`] with a stack nobody maps is
 /// such a combination.
 pub unsafe fn set_upcall(entry: u64, base: u64, size: u64, flags: u64) -> Result<(), Error> {
-    call(Syscall::SetUpcall, [entry, base, size, flags, 0, 0]).map(|_| ())
+    sys::set_upcall(entry, base, size, flags)
 }
 
 /// Called by the entry stub on the upcall stack with the frame's address.

@@ -60,8 +60,6 @@ const GLOBAL: u64 = 1 << 8;
 const NO_EXECUTE: u64 = 1 << 63;
 const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 const MIB2: u64 = 2 << 20;
-const EFER: u32 = 0xc000_0080;
-const EFER_NXE: u64 = 1 << 11;
 
 /// Physical address of the kernel page directory (0 before `init`).
 static KERNEL_PD: AtomicU32 = AtomicU32::new(0);
@@ -133,7 +131,9 @@ fn pt_index(virt: usize) -> usize {
 /// Whether the CPU has NX and the boot code turned it on.
 fn nx_enabled() -> bool {
     super::super::x86::cpu::CpuInfo::read().features.nx
-        && super::super::x86::cpu::rdmsr(EFER) & EFER_NXE != 0
+        && super::super::x86::cpu::rdmsr(super::super::x86::msr::EFER)
+            & super::super::x86::msr::EFER_NXE
+            != 0
 }
 
 /// Builds and loads the kernel's page tables.

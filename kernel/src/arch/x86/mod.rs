@@ -7,6 +7,7 @@ pub mod image;
 pub mod io;
 pub mod ioapic;
 pub mod lapic;
+pub mod msr;
 pub mod pic;
 pub mod pit;
 

@@ -113,7 +113,8 @@ pub fn enable_sse() {
 
 /// Sets the GS base to this CPU's per-CPU block.
 pub fn set_gs_base(v: u64) {
-    super::super::x86::cpu::wrmsr(0xc000_0101, v);
+    use super::super::x86::{cpu, msr};
+    cpu::wrmsr(msr::GS_BASE, v);
 }
 
 /// Reads the word at `gs:[0]` (the per-CPU block's self pointer).

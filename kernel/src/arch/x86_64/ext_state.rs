@@ -13,9 +13,7 @@
 use alloc::boxed::Box;
 
 use crate::arch::x86::cpu;
-
-/// `IA32_FS_BASE`.
-const FS_BASE_MSR: u32 = 0xc000_0100;
+use crate::arch::x86::msr::FS_BASE as FS_BASE_MSR;
 /// Offsets in the FXSAVE image.
 const FCW_AT: usize = 0;
 const MXCSR_AT: usize = 24;

@@ -23,7 +23,12 @@ const GLOBAL: u64 = 1 << 8;
 const NO_EXECUTE: u64 = 1 << 63;
 const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 const MIB2: u64 = 2 << 20;
-const EFER: u32 = 0xc000_0080;
+
+/// Whether the boot code turned NX on (it does when the CPU has it).
+fn nx_enabled() -> bool {
+    use super::super::x86::{cpu, msr};
+    cpu::rdmsr(msr::EFER) & msr::EFER_NXE != 0
+}
 
 /// End of the physical range the direct map covers (the boot tables map 4 GiB).
 static DIRECT_MAP_END: AtomicU64 = AtomicU64::new(4 << 30);
@@ -102,11 +107,7 @@ pub fn init(
     guards: &[u64],
     alloc: &mut dyn FnMut() -> Option<u64>,
 ) -> Result<PagingSummary, &'static str> {
-    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
-        NO_EXECUTE
-    } else {
-        0
-    };
+    let nx = if nx_enabled() { NO_EXECUTE } else { 0 };
     let mut b = Builder { alloc, tables: 0 };
     let root = b.new_table()?;
 
@@ -188,11 +189,7 @@ pub fn map_user(
     uncached: bool,
     alloc: &mut dyn FnMut() -> Option<u64>,
 ) -> Result<(), MapError> {
-    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
-        NO_EXECUTE
-    } else {
-        0
-    };
+    let nx = if nx_enabled() { NO_EXECUTE } else { 0 };
     let mut t = root;
     for shift in [39, 30, 21] {
         let i = ((virt >> shift) & 511) as usize;
@@ -255,11 +252,7 @@ pub fn protect_user(
     writable: bool,
     executable: bool,
 ) -> Result<(), MapError> {
-    let nx = if super::super::x86::cpu::rdmsr(EFER) & (1 << 11) != 0 {
-        NO_EXECUTE
-    } else {
-        0
-    };
+    let nx = if nx_enabled() { NO_EXECUTE } else { 0 };
     let e = leaf(root, virt).ok_or(MapError::NotMapped)?;
     let mut v = *e & !(WRITABLE | NO_EXECUTE);
     if writable {

@@ -326,11 +326,8 @@ pub fn trap_stack_guard_addr() -> u64 {
 
 /// Turns on `syscall`/`sysret` and points `syscall` at `syscall_entry`.
 pub fn init_syscall() {
-    const EFER: u32 = 0xc000_0080;
-    const STAR: u32 = 0xc000_0081;
-    const LSTAR: u32 = 0xc000_0082;
-    const SFMASK: u32 = 0xc000_0084;
-    cpu::wrmsr(EFER, cpu::rdmsr(EFER) | 1);
+    use crate::arch::x86::msr::{EFER, EFER_SCE, LSTAR, SFMASK, STAR};
+    cpu::wrmsr(EFER, cpu::rdmsr(EFER) | EFER_SCE);
     // Kernel CS 0x08 (SS 0x10); user base 0x10: SS = 0x18|3, CS = 0x20|3.
     cpu::wrmsr(STAR, (0x10u64 << 48) | (0x08u64 << 32));
     cpu::wrmsr(LSTAR, syscall_entry as *const () as u64);
