@@ -1,5 +1,5 @@
-/* argcheck.c: Linux's argument checks of the calls issue 9 found missing
- * or wrong in the library OS, called raw (syscall(2)) so no C library
+/* argcheck.c: Linux's argument checks of many calls (ones the library OS
+ * once got missing or wrong), called raw (syscall(2)) so no C library
  * wrapper stands in between: the generic ioctls (FIONBIO, FIOASYNC,
  * FIOCLEX, FIONCLEX, FIONREAD) on every kind of descriptor; dup2/dup3;
  * wait4's options and its status and rusage pointers; getrandom's flags

@@ -1,4 +1,4 @@
-//! The C test suite of issue 4 (`user/ctests/*.c`) and the Rust std test
+//! The C test suite (`user/ctests/*.c`) and the Rust std test
 //! program (`user/ctests/rust-std/`): the table of programs, their
 //! arguments on the host and in ExoV6, and the `ctest-*` steps of `cargo
 //! xtask test`, which build them (`ctest-build`) and run each on the host
