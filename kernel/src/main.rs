@@ -22,13 +22,13 @@ mod irq;
 mod ktest;
 mod logger;
 mod mem;
+#[cfg(target_arch = "x86_64")]
+mod object;
 mod panic;
 mod percpu;
 mod power;
 #[cfg(target_arch = "x86_64")]
 mod roottask;
-#[cfg(target_arch = "x86_64")]
-mod sched;
 mod symbols;
 #[cfg(target_arch = "x86_64")]
 mod syscall;

@@ -87,12 +87,12 @@ pub(super) fn delete(me: &Caller, s: u64) -> Results {
         }
         removed
     };
-    cap::settle_batch(removed);
+    env::settle_batch(removed);
     Ok([0; 4])
 }
 
 pub(super) fn revoke(me: &Caller, s: u64) -> Results {
     let s = slot(me, s)?;
-    let n = cap::revoke(s).map_err(cap::error)?;
+    let n = env::revoke_caps(s).map_err(cap::error)?;
     Ok([n as u64, 0, 0, 0])
 }

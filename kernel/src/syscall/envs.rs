@@ -3,13 +3,15 @@
 //! notifications (each charged to a memory capability and a quota).
 
 use super::*;
+use crate::object::{Endpoint, Notification};
+use alloc::sync::Arc;
 
 /// The endpoint in `s`, checked for `needed`, and the capability's badge.
-pub(super) fn endpoint(me: &Caller, s: u64, needed: Rights) -> Result<(u32, u64), Error> {
+pub(super) fn endpoint(me: &Caller, s: u64, needed: Rights) -> Result<(Arc<Endpoint>, u64), Error> {
     let caps = CAPS.lock();
     let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
-    match *id.kind {
-        KObject::Endpoint { id: ep, .. } => Ok((ep, id.badge)),
+    match id.kind {
+        KObject::Endpoint(ep) => Ok((ep.clone(), id.badge)),
         _ => Err(Error::WrongType),
     }
 }
@@ -40,23 +42,24 @@ pub(super) fn charged(me: &Caller, frames: u64, create: impl FnOnce() -> Results
     result
 }
 
-/// An IPC object kind: how to make its id, its object, and undo the id.
+/// An IPC object kind: how to make one paid for by an environment (its
+/// id and its object).
 pub(super) struct IpcKind {
-    create: fn() -> u32,
-    object: fn(u32, u32) -> KObject,
-    gone: fn(u32),
+    create: fn(u32) -> (u32, KObject),
 }
 
 pub(super) const ENDPOINT: IpcKind = IpcKind {
-    create: env::endpoint_create,
-    object: |id, payer| KObject::Endpoint { id, payer },
-    gone: env::endpoint_gone,
+    create: |payer| {
+        let ep = Endpoint::new(payer);
+        (ep.id(), KObject::Endpoint(ep))
+    },
 };
 
 pub(super) const NOTIFICATION: IpcKind = IpcKind {
-    create: env::notification_create,
-    object: |id, payer| KObject::Notification { id, payer },
-    gone: env::notification_gone,
+    create: |payer| {
+        let ntf = Notification::new(payer);
+        (ntf.id(), KObject::Notification(ntf))
+    },
 };
 
 pub(super) fn endpoint_create(me: &Caller, mem_slot: u64, dst: u64) -> Results {
@@ -80,10 +83,8 @@ pub(super) fn ipc_object_create(me: &Caller, mem_slot: u64, dst: u64, kind: &Ipc
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
-    let id = (kind.create)();
-    if let Err(e) = caps.derive_object(mem_slot, dst, (kind.object)(id, me.id), rights) {
-        drop(caps);
-        (kind.gone)(id);
+    let (id, object) = (kind.create)(me.id);
+    if let Err(e) = caps.derive_object(mem_slot, dst, object, rights) {
         return Err(cap::error(e.error));
     }
     Ok([u64::from(id), 0, 0, 0])
@@ -188,37 +189,15 @@ pub(super) fn env_create_charged(me: &Caller, a: [u64; 6]) -> Results {
         }
         let _ = caps.destroy_cspace(cspace, |r| removed.push(r));
         drop(caps);
-        cap::settle(removed);
+        env::settle(removed);
         free_table(info_frame);
         paging::destroy_address_space(aspace, &mut free_table);
         return Err(cap::error(e));
     }
     drop(caps);
-    env::add(env::Env {
-        id,
-        name: "child",
-        aspace,
-        cspace,
-        context: TrapFrame::empty(),
-        mappings: alloc::collections::BTreeMap::new(),
-        owned_frames: Vec::new(),
-        upcall: None,
-        state: env::State::NotStarted,
-        reply_to: None,
-        parent: Some(me.id),
-        death_ep: death,
-        io: None,
-        io_grants: Vec::new(),
-        quota_frames: 0,
-        used_frames: 0,
-        info_frame,
-        weight: 1,
-        revoke: None,
-        repossessed_count: 0,
-        repossessed: [0; abi::info::REPOSSESSED_SLOTS],
-        pending_upcall: core::cell::Cell::new(None),
-        ext: crate::arch::ExtState::new(),
-    });
+    env::add(env::Env::child(
+        id, me.id, aspace, cspace, info_frame, death,
+    ));
     Ok([u64::from(id), 0, 0, 0])
 }
 
@@ -242,11 +221,15 @@ pub(super) fn thread_start(me: &Caller, a: [u64; 6]) -> Results {
 }
 
 /// The notification in `s`, checked for `needed`.
-pub(super) fn notification(me: &Caller, s: u64, needed: Rights) -> Result<u32, Error> {
+pub(super) fn notification(
+    me: &Caller,
+    s: u64,
+    needed: Rights,
+) -> Result<Arc<Notification>, Error> {
     let caps = CAPS.lock();
     let id = caps.lookup(slot(me, s)?, needed).map_err(cap::error)?;
-    match *id.kind {
-        KObject::Notification { id, .. } => Ok(id),
+    match id.kind {
+        KObject::Notification(ntf) => Ok(ntf.clone()),
         _ => Err(Error::WrongType),
     }
 }

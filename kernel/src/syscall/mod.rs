@@ -27,12 +27,7 @@ use envs::*;
 use memory::*;
 use misc::*;
 
-/// Frames the kernel keeps back from user allocation, so its own heap and
-/// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
-/// frames on a small machine, but at least 512 (2 MiB).
-pub fn kernel_reserve_frames() -> usize {
-    (frames::managed() / 16).clamp(512, 2048)
-}
+use crate::mem::frames::kernel_reserve_frames;
 
 type Results = Result<[u64; 4], Error>;
 
@@ -74,25 +69,25 @@ pub fn handle(frame: &mut TrapFrame) {
         Syscall::ThreadStart => thread_start(&me, a),
         Syscall::EndpointCreate => endpoint_create(&me, a[0], a[1]),
         Syscall::Call => match endpoint(&me, a[0], Rights::EXECUTE) {
-            Ok((ep, badge)) => return env::ipc_call(frame, ep, badge),
+            Ok((ep, badge)) => return env::ipc_call(frame, &ep, badge),
             Err(e) => Err(e),
         },
         Syscall::Recv => match endpoint(&me, a[0], Rights::READ) {
-            Ok((ep, _)) => return env::ipc_recv(frame, ep),
+            Ok((ep, _)) => return env::ipc_recv(frame, &ep),
             Err(e) => Err(e),
         },
         Syscall::Reply => env::ipc_reply(frame).map(|()| frame.ipc_message_results()),
         Syscall::ReplyRecv => match endpoint(&me, a[0], Rights::READ) {
-            Ok((ep, _)) => return env::ipc_reply_recv(frame, ep),
+            Ok((ep, _)) => return env::ipc_reply_recv(frame, &ep),
             Err(e) => Err(e),
         },
         Syscall::NotificationCreate => notification_create(&me, a[0], a[1]),
         Syscall::Signal => notification(&me, a[0], Rights::WRITE).map(|n| {
-            env::signal(n, a[1]);
+            env::signal(&n, a[1]);
             [0; 4]
         }),
         Syscall::Wait => match notification(&me, a[0], Rights::READ) {
-            Ok(n) => return env::wait(frame, n, a[1]),
+            Ok(n) => return env::wait(frame, &n, a[1]),
             Err(e) => Err(e),
         },
         Syscall::PortsMint => ports_mint(&me, a),
@@ -127,7 +122,7 @@ pub fn handle(frame: &mut TrapFrame) {
             Err(e) => Err(e),
         },
         Syscall::IrqAck => irq_line(&me, a[0]).map(|gsi| {
-            crate::irq::ack(gsi);
+            crate::object::irq_line::ack(gsi);
             [0; 4]
         }),
     };
