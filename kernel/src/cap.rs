@@ -100,7 +100,8 @@ impl KObject {
     }
 }
 
-/// Device pages handed out as frames (each at most once).
+/// Device pages handed out as frames (each at most once; lock order: see
+/// `crate::object`).
 pub static DEVICE_FRAMES: Mutex<alloc::collections::BTreeSet<u64>> =
     Mutex::new(alloc::collections::BTreeSet::new());
 

@@ -9,7 +9,7 @@ use super::*;
 use crate::object::endpoint::Pending;
 
 /// The endpoint's object is gone: everyone queued on it fails.
-pub fn endpoint_gone(ep: &Endpoint) {
+pub(super) fn endpoint_gone(ep: &Endpoint) {
     let mut envs = ENVS.lock();
     let (senders, receivers) = ep.close();
     for id in senders.iter().chain(receivers.iter()) {
@@ -30,17 +30,7 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
         return;
     };
     let cap = frame.ipc_cap();
-    let mut received = false;
-    if let Some(r) = receiver {
-        let to = envs.get(&r).and_then(|e| match e.state {
-            State::BlockedRecv { cap_slot, .. } => Some((e.cspace, cap_slot)),
-            _ => None,
-        });
-        if let (Some(from), Some((to, cap_slot))) = (envs.get(&me).map(|e| e.cspace), to) {
-            received = transfer_cap(from, cap, to, cap_slot);
-        }
-    }
-    if let Some(caller) = envs.get_mut(&me) {
+    let from = envs.get_mut(&me).map(|caller| {
         caller.context = *frame;
         caller.state = match receiver {
             Some(server) => State::BlockedReply { server },
@@ -51,20 +41,24 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
                 cap,
             },
         };
-    }
-    match receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) {
-        Some((r, server)) => {
-            server.context.set_ipc_result(0, badge, msg);
-            server.context.set_ipc_cap_received(received);
-            server.state = State::Ready;
-            server.reply_to = Some(me);
-            load(&mut envs, r, frame);
+        caller.cspace
+    });
+    let Some((r, server)) = receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) else {
+        drop(envs);
+        run_next(frame);
+        return;
+    };
+    let received = match (from, &server.state) {
+        (Some(from), State::BlockedRecv { cap_slot, .. }) => {
+            transfer_cap(from, cap, server.cspace, *cap_slot)
         }
-        None => {
-            drop(envs);
-            run_next(frame);
-        }
-    }
+        _ => false,
+    };
+    server.context.set_ipc_result(0, badge, msg);
+    server.context.set_ipc_cap_received(received);
+    server.state = State::Ready;
+    server.reply_to = Some(me);
+    load(&mut envs, r, frame);
 }
 
 /// Copies the capability in slot `cap` of `from` (GRANT and DERIVE) into
@@ -107,7 +101,10 @@ pub(super) fn try_receive(frame: &mut TrapFrame, ep: &Endpoint) -> bool {
         Ok(Pending::Nothing) => return false,
         Ok(Pending::Caller(s)) => s,
     };
-    let my_cspace = envs.get(&me).map(|e| e.cspace);
+    let my_cspace = envs.get_mut(&me).map(|server| {
+        server.reply_to = Some(s);
+        server.cspace
+    });
     if let Some(sender) = envs.get_mut(&s) {
         if let State::BlockedSend {
             badge, msg, cap, ..
@@ -119,9 +116,6 @@ pub(super) fn try_receive(frame: &mut TrapFrame, ep: &Endpoint) -> bool {
             frame.set_ipc_result(0, badge, msg);
             frame.set_ipc_cap_received(received);
         }
-    }
-    if let Some(server) = envs.get_mut(&me) {
-        server.reply_to = Some(s);
     }
     true
 }

@@ -8,7 +8,7 @@ use super::*;
 use crate::object::irq_line;
 
 /// The notification's object is gone: its waiters fail.
-pub fn notification_gone(ntf: &Notification) {
+pub(super) fn notification_gone(ntf: &Notification) {
     let mut envs = ENVS.lock();
     for id in ntf.close() {
         if let Some(w) = envs.get_mut(&id) {

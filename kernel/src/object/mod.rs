@@ -32,11 +32,11 @@
 //!    the kernel heap, the frame allocator (which the heap takes when it
 //!    grows), the console and the log.
 //!
-//! The kernel runs with interrupts off, so the only way to deadlock on one
-//! CPU is taking a lock its own path already holds; the order keeps paths
-//! that need several (an IPC call: `ENVS`, then the endpoint, then `CAPS`
-//! for a capability transfer after the endpoint is released) from ever
-//! meeting in reverse.
+//! The kernel handles traps with interrupts off, so on one CPU the only
+//! way to deadlock is taking a lock the same path already holds; the
+//! order keeps paths that need several (an IPC call: `ENVS`, then the
+//! endpoint, then `CAPS` for a capability transfer once the endpoint is
+//! released) from ever meeting in reverse.
 
 pub mod endpoint;
 pub mod irq_line;
