@@ -169,6 +169,24 @@ impl Batch {
 }
 
 impl Batch {
+    /// The slots of the capabilities the batch reports deleted (their
+    /// port permissions go with them), and how many there are; `None` if
+    /// it reports none.
+    pub fn deleted_slots(&self) -> Option<([SlotAddr; 2 * BATCH_CAPS], usize)> {
+        let mut deleted = self.items.iter().filter_map(|r| match r {
+            Some(Removed::Cap(d)) => Some(d.slot),
+            _ => None,
+        });
+        let first = deleted.next()?;
+        let mut slots = [first; 2 * BATCH_CAPS];
+        let mut n = 1;
+        for s in deleted {
+            slots[n] = s;
+            n += 1;
+        }
+        Some((slots, n))
+    }
+
     /// Takes the reports out, in the order they came.
     pub fn drain(&mut self) -> impl Iterator<Item = Removed<KObject>> + '_ {
         self.items

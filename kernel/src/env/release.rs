@@ -50,17 +50,10 @@ pub(super) fn destroy_cspace(cspace: CSpaceId) {
 
 /// [`settle`] for one step's reports.
 pub fn settle_batch(mut batch: Batch) {
-    let mut slots = [None; 2 * BATCH_CAPS];
-    let mut n = 0;
-    for r in batch.drain() {
-        if let Removed::Cap(d) = &r {
-            slots[n] = Some(d.slot);
-            n += 1;
-        }
-        settle_one(r);
-    }
-    if let Some(fill) = slots[0] {
-        ports_caps_gone(&slots.map(|s| s.unwrap_or(fill))[..n]);
+    let deleted = batch.deleted_slots();
+    batch.drain().for_each(settle_one);
+    if let Some((slots, n)) = deleted {
+        ports_caps_gone(&slots[..n]);
     }
 }
 
