@@ -9,6 +9,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 use abi::{CapType, Error};
 use captree::{CapError, CapSystem, Removed, Rights, SlotAddr};
@@ -142,14 +143,24 @@ pub const BATCH_CAPS: usize = 16;
 /// itself and maybe its released object), held on the stack: tearing
 /// things down never needs fresh memory.
 pub struct Batch {
-    items: [Option<Removed<KObject>>; 2 * BATCH_CAPS],
+    /// Only `items[..len]` is ever filled, and dropping the batch empties
+    /// just those: the array is never walked whole again.
+    items: ManuallyDrop<[Option<Removed<KObject>>; 2 * BATCH_CAPS]>,
     len: usize,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.items[..self.len]
+            .iter_mut()
+            .for_each(|r| drop(r.take()));
+    }
 }
 
 impl Batch {
     pub const fn new() -> Batch {
         Batch {
-            items: [const { None }; 2 * BATCH_CAPS],
+            items: ManuallyDrop::new([const { None }; 2 * BATCH_CAPS]),
             len: 0,
         }
     }
@@ -169,30 +180,28 @@ impl Batch {
 }
 
 impl Batch {
-    /// The slots of the capabilities the batch reports deleted (their
-    /// port permissions go with them), and how many there are; `None` if
-    /// it reports none.
-    pub fn deleted_slots(&self) -> Option<([SlotAddr; 2 * BATCH_CAPS], usize)> {
-        let mut deleted = self.items.iter().filter_map(|r| match r {
-            Some(Removed::Cap(d)) => Some(d.slot),
-            _ => None,
-        });
-        let first = deleted.next()?;
-        let mut slots = [first; 2 * BATCH_CAPS];
-        let mut n = 1;
-        for s in deleted {
-            slots[n] = s;
-            n += 1;
-        }
-        Some((slots, n))
+    /// True if the batch reports a capability deleted.
+    pub fn deletes_any(&self) -> bool {
+        self.items[..self.len]
+            .iter()
+            .any(|r| matches!(r, Some(Removed::Cap(_))))
     }
 
-    /// Takes the reports out, in the order they came.
-    pub fn drain(&mut self) -> impl Iterator<Item = Removed<KObject>> + '_ {
-        self.items
+    /// True if the batch reports the capability in `slot` deleted.
+    pub fn deletes(&self, slot: SlotAddr) -> bool {
+        self.items[..self.len]
+            .iter()
+            .any(|r| matches!(r, Some(Removed::Cap(d)) if d.slot == slot))
+    }
+
+    /// Hands each report to `settle`, in the order they came, and leaves
+    /// the batch empty.
+    pub fn settle_each(&mut self, settle: impl FnMut(Removed<KObject>)) {
+        self.items[..self.len]
             .iter_mut()
-            .take(self.len)
             .filter_map(Option::take)
+            .for_each(settle);
+        self.len = 0;
     }
 }
 

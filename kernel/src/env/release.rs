@@ -50,26 +50,22 @@ pub(super) fn destroy_cspace(cspace: CSpaceId) {
 
 /// [`settle`] for one step's reports.
 pub fn settle_batch(mut batch: Batch) {
-    let deleted = batch.deleted_slots();
-    batch.drain().for_each(settle_one);
-    if let Some((slots, n)) = deleted {
-        ports_caps_gone(&slots[..n]);
+    if batch.deletes_any() {
+        ports_caps_gone(|via| batch.deletes(via));
     }
+    batch.settle_each(settle_one);
 }
 
 /// Undoes what the removed capabilities bound, after the capability system
-/// is unlocked: mappings made through a deleted frame capability go; a
-/// released frame is unmapped everywhere and freed. Allocates nothing.
+/// is unlocked: port permissions granted through a deleted capability and
+/// the mappings made through a deleted frame capability go; a released
+/// frame is unmapped everywhere and freed. Allocates nothing.
 pub fn settle(removed: impl IntoIterator<Item = Removed<KObject>>) {
     for r in removed {
-        let slot = match &r {
-            Removed::Cap(d) => Some(d.slot),
-            Removed::Object(_) => None,
-        };
-        settle_one(r);
-        if let Some(s) = slot {
-            ports_caps_gone(&[s]);
+        if let Removed::Cap(d) = &r {
+            ports_caps_gone(|via| via == d.slot);
         }
+        settle_one(r);
     }
 }
 

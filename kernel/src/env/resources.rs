@@ -247,16 +247,13 @@ pub fn ports_enable(id: u32, via: captree::SlotAddr, range: PortRange) {
     }
 }
 
-/// Port permissions granted through any of `slots` (deleted capabilities)
-/// are withdrawn.
-pub fn ports_caps_gone(slots: &[captree::SlotAddr]) {
-    if slots.is_empty() {
-        return;
-    }
+/// Port permissions granted through deleted capabilities (those whose
+/// slot `gone` says) are withdrawn.
+pub fn ports_caps_gone(gone: impl Fn(captree::SlotAddr) -> bool) {
     let cur = current();
     let mut envs = ENVS.lock();
     for (id, e) in envs.iter_mut() {
-        if e.io.withdraw(slots) && *id == cur {
+        if e.io.withdraw(&gone) && *id == cur {
             arch::load_io_bitmap(e.io.bitmap());
         }
     }

@@ -69,11 +69,14 @@ impl IoPermissions {
         self.rebuild();
     }
 
-    /// Withdraws what came through any of `slots` (deleted capabilities);
-    /// true if anything changed.
-    pub fn withdraw(&mut self, slots: &[SlotAddr]) -> bool {
+    /// Withdraws what came through the capabilities `gone` says were
+    /// deleted; true if anything changed.
+    pub fn withdraw(&mut self, gone: impl Fn(SlotAddr) -> bool) -> bool {
+        if self.grants.is_empty() {
+            return false;
+        }
         let before = self.grants.len();
-        self.grants.retain(|(via, _)| !slots.contains(via));
+        self.grants.retain(|(via, _)| !gone(*via));
         if self.grants.len() == before {
             return false;
         }
