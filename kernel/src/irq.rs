@@ -35,6 +35,7 @@ pub struct InterruptSummary {
 }
 
 /// The ISA overrides from the MADT: (source IRQ, GSI, active low, level).
+/// A leaf lock (the kernel's lock order is in `object/mod.rs`).
 static OVERRIDES: Mutex<[(u8, u32, bool, bool); 16]> = Mutex::new([(0xff, 0, false, false); 16]);
 /// The console's line (`u32::MAX` if none).
 static CONSOLE_GSI: AtomicU32 = AtomicU32::new(u32::MAX);

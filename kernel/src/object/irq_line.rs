@@ -22,6 +22,7 @@ struct Binding {
     level: bool,
 }
 
+/// Each line's binding, by GSI (lock order: see `crate::object`).
 static BINDINGS: Mutex<[Option<Binding>; irq::USER_LINES]> =
     Mutex::new([const { None }; irq::USER_LINES]);
 
