@@ -1,17 +1,21 @@
-//! Kernel objects named by capabilities, and the one capability system
+//! What a capability names (`KObject`), and the one capability system
 //! (`captree`) that holds every environment's capability space and the
-//! derivation tree. Also the clean-up after capabilities go: mappings made
-//! through a deleted frame capability are removed, and a frame whose last
-//! capability goes is unmapped everywhere and returned to the allocator.
+//! derivation tree. The objects with state of their own are in
+//! `crate::object`; what happens when capabilities go (mappings removed,
+//! frames freed, waiters failed) is `env::release`'s.
+//!
+//! Lock: `CAPS` comes after `env::ENVS` and before every object's own
+//! lock (see `crate::object`).
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 use abi::{CapType, Error};
 use captree::{CapError, CapSystem, Removed, Rights, SlotAddr};
 use spin::Mutex;
 
-use crate::env;
-use crate::mem::frames;
+use crate::object::{Endpoint, Notification, PortRange};
 
 /// A user mapping of a frame: which environment, where, and through which
 /// capability it was made.
@@ -49,12 +53,12 @@ pub enum KObject {
     Thread { env: u32 },
     /// An environment's capability space.
     CSpace { env: u32 },
-    /// An IPC endpoint.
-    Endpoint { id: u32, payer: u32 },
-    /// A notification word.
-    Notification { id: u32, payer: u32 },
-    /// I/O ports `[base, base + count)`.
-    IoPorts { base: u32, count: u32 },
+    /// An IPC endpoint, with its queues.
+    Endpoint(Arc<Endpoint>),
+    /// A notification, with its word.
+    Notification(Arc<Notification>),
+    /// A range of I/O ports.
+    IoPorts(PortRange),
     /// Interrupt line `gsi`.
     Irq { gsi: u32 },
 }
@@ -70,9 +74,9 @@ impl KObject {
             KObject::AddressSpace { .. } => CapType::AddressSpace,
             KObject::Thread { .. } => CapType::Thread,
             KObject::CSpace { .. } => CapType::CSpace,
-            KObject::Endpoint { .. } => CapType::Endpoint,
-            KObject::Notification { .. } => CapType::Notification,
-            KObject::IoPorts { .. } => CapType::IoPorts,
+            KObject::Endpoint(_) => CapType::Endpoint,
+            KObject::Notification(_) => CapType::Notification,
+            KObject::IoPorts(_) => CapType::IoPorts,
             KObject::Irq { .. } => CapType::Irq,
         }
     }
@@ -88,19 +92,21 @@ impl KObject {
             KObject::AddressSpace { env } | KObject::Thread { env } | KObject::CSpace { env } => {
                 u64::from(*env)
             }
-            KObject::Endpoint { id, .. } | KObject::Notification { id, .. } => u64::from(*id),
-            KObject::IoPorts { base, count } => u64::from(*base) | (u64::from(*count) << 32),
+            KObject::Endpoint(ep) => u64::from(ep.id()),
+            KObject::Notification(n) => u64::from(n.id()),
+            KObject::IoPorts(range) => range.detail(),
             KObject::Irq { gsi } => u64::from(*gsi),
             KObject::Control => 0,
         }
     }
 }
 
-/// Device pages handed out as frames (each at most once).
+/// Device pages handed out as frames (each at most once; lock order: see
+/// `crate::object`).
 pub static DEVICE_FRAMES: Mutex<alloc::collections::BTreeSet<u64>> =
     Mutex::new(alloc::collections::BTreeSet::new());
 
-/// The capability system.
+/// The capability system (lock order: see `crate::object`).
 pub static CAPS: Mutex<CapSystem<KObject>> = Mutex::new(CapSystem::new());
 
 /// The system-call error for a capability-system refusal.
@@ -134,14 +140,24 @@ pub const BATCH_CAPS: usize = 16;
 /// itself and maybe its released object), held on the stack: tearing
 /// things down never needs fresh memory.
 pub struct Batch {
-    items: [Option<Removed<KObject>>; 2 * BATCH_CAPS],
+    /// Only `items[..len]` is ever filled, and dropping the batch empties
+    /// just those: the array is never walked whole again.
+    items: ManuallyDrop<[Option<Removed<KObject>>; 2 * BATCH_CAPS]>,
     len: usize,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        self.items[..self.len]
+            .iter_mut()
+            .for_each(|r| drop(r.take()));
+    }
 }
 
 impl Batch {
     pub const fn new() -> Batch {
         Batch {
-            items: [const { None }; 2 * BATCH_CAPS],
+            items: ManuallyDrop::new([const { None }; 2 * BATCH_CAPS]),
             len: 0,
         }
     }
@@ -160,143 +176,34 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// True if the batch reports a capability deleted.
+    pub fn deletes_any(&self) -> bool {
+        self.items[..self.len]
+            .iter()
+            .any(|r| matches!(r, Some(Removed::Cap(_))))
+    }
+
+    /// True if the batch reports the capability in `slot` deleted.
+    pub fn deletes(&self, slot: SlotAddr) -> bool {
+        self.items[..self.len]
+            .iter()
+            .any(|r| matches!(r, Some(Removed::Cap(d)) if d.slot == slot))
+    }
+
+    /// Hands each report to `settle`, in the order they came, and leaves
+    /// the batch empty.
+    pub fn settle_each(&mut self, settle: impl FnMut(Removed<KObject>)) {
+        self.items[..self.len]
+            .iter_mut()
+            .filter_map(Option::take)
+            .for_each(settle);
+        self.len = 0;
+    }
+}
+
 impl Default for Batch {
     fn default() -> Batch {
         Batch::new()
-    }
-}
-
-/// Removes every capability derived from `slot` (see `CapSystem::revoke`)
-/// in steps of [`BATCH_CAPS`], settling each step; the count removed.
-pub fn revoke(slot: SlotAddr) -> Result<usize, CapError> {
-    let mut total = 0;
-    loop {
-        let mut batch = Batch::new();
-        let step = CAPS
-            .lock()
-            .revoke_some(slot, BATCH_CAPS, |r| batch.push(r))?;
-        total += step.deleted;
-        settle_batch(batch);
-        if step.done {
-            return Ok(total);
-        }
-    }
-}
-
-/// Deletes every capability in `cspace` and then the space, in steps of
-/// [`BATCH_CAPS`], settling each step. Allocates nothing.
-pub fn destroy_cspace(cspace: captree::CSpaceId) {
-    loop {
-        let mut batch = Batch::new();
-        let step = CAPS
-            .lock()
-            .destroy_cspace_some(cspace, BATCH_CAPS, |r| batch.push(r));
-        settle_batch(batch);
-        match step {
-            Ok(p) if !p.done => {}
-            _ => return,
-        }
-    }
-}
-
-/// [`settle`] for one step's reports.
-pub fn settle_batch(mut batch: Batch) {
-    let first = batch.items.iter().find_map(|r| match r {
-        Some(Removed::Cap(d)) => Some(d.slot),
-        _ => None,
-    });
-    let Some(first) = first else {
-        batch
-            .items
-            .iter_mut()
-            .filter_map(Option::take)
-            .for_each(settle_one);
-        return;
-    };
-    let mut slots = [first; 2 * BATCH_CAPS];
-    let mut n = 0;
-    for r in batch
-        .items
-        .iter_mut()
-        .take(batch.len)
-        .filter_map(Option::take)
-    {
-        if let Removed::Cap(d) = &r {
-            slots[n] = d.slot;
-            n += 1;
-        }
-        settle_one(r);
-    }
-    env::ports_caps_gone(&slots[..n]);
-}
-
-/// Undoes what the removed capabilities bound, after the capability system
-/// is unlocked: mappings made through a deleted frame capability go; a
-/// released frame is unmapped everywhere and freed. Allocates nothing.
-pub fn settle(removed: impl IntoIterator<Item = Removed<KObject>>) {
-    for r in removed {
-        let slot = match &r {
-            Removed::Cap(d) => Some(d.slot),
-            Removed::Object(_) => None,
-        };
-        settle_one(r);
-        if let Some(s) = slot {
-            env::ports_caps_gone(&[s]);
-        }
-    }
-}
-
-/// Undoes one report: a deleted capability's mappings, or a released
-/// object (its mappings, its frame, its quota charge, its binding).
-fn settle_one(r: Removed<KObject>) {
-    match r {
-        Removed::Cap(d) => loop {
-            // One mapping at a time: the record is taken under the lock
-            // and the page table changed after it.
-            let gone = match CAPS.lock().object_mut(d.object) {
-                Ok(KObject::Frame { mappings, .. }) => mappings
-                    .iter()
-                    .position(|m| m.via == d.slot)
-                    .map(|i| mappings.swap_remove(i)),
-                _ => None,
-            };
-            match gone {
-                Some(m) => env::forget_mapping(m.env, m.vaddr),
-                None => break,
-            }
-        },
-        Removed::Object(rel) => match rel.object {
-            KObject::Frame {
-                paddr,
-                mappings,
-                charged_to,
-                device,
-                ..
-            } => {
-                for m in &mappings {
-                    env::forget_mapping(m.env, m.vaddr);
-                }
-                drop(mappings);
-                if device {
-                    DEVICE_FRAMES.lock().remove(&paddr);
-                } else {
-                    if let Err(e) = frames::free_frame(paddr) {
-                        log::error!("cap: freeing frame {paddr:#x} failed: {e:?}");
-                    }
-                    env::uncharge(charged_to, 1);
-                }
-            }
-            KObject::Endpoint { id, payer } => {
-                env::uncharge(payer, 1);
-                env::endpoint_gone(id);
-            }
-            KObject::Notification { id, payer } => {
-                env::uncharge(payer, 1);
-                crate::irq::unbind_notification(id);
-                env::notification_gone(id);
-            }
-            KObject::Irq { gsi } => crate::irq::unbind(gsi),
-            _ => {}
-        },
     }
 }

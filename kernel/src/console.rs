@@ -6,7 +6,7 @@
 //! system server's console reader as a rule, so type-ahead during boot
 //! is never lost. Output is polled (transmit-holding-register
 //! empty), so it keeps working when user space owns the UART's receive
-//! side (it has the ports and has bound the line: `irq::bind`).
+//! side (it has the ports and has bound the line: `object::irq_line::bind`).
 
 use core::fmt::{self, Write};
 

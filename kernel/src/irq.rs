@@ -1,9 +1,10 @@
 //! Interrupt set-up and device-line dispatch: the 8259s off, the local APIC
 //! and its periodic timer on, the I/O APIC routing COM1's line to the
 //! console. Lines are named by GSI. User space may bind any line to a
-//! notification, the console's too: while the console's line is bound the
-//! kernel takes no serial input (user space reads the UART itself); when
-//! it is unbound again, input is the kernel's again.
+//! notification (`object::irq_line` keeps the bindings; this file only
+//! routes and masks lines), the console's too: while the console's line is
+//! lent out the kernel takes no serial input (user space reads the UART
+//! itself); when it is back, input is the kernel's again.
 
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
@@ -33,33 +34,24 @@ pub struct InterruptSummary {
     pub console_gsi: Option<u32>,
 }
 
-/// A line bound to a user notification: (notification, bits, level-triggered).
-type Binding = Option<(u32, u64, bool)>;
-static BINDINGS: Mutex<[Binding; LINES]> = Mutex::new([None; LINES]);
 /// The ISA overrides from the MADT: (source IRQ, GSI, active low, level).
+/// A leaf lock (the kernel's lock order is in `object/mod.rs`).
 static OVERRIDES: Mutex<[(u8, u32, bool, bool); 16]> = Mutex::new([(0xff, 0, false, false); 16]);
 /// The console's line (`u32::MAX` if none).
 static CONSOLE_GSI: AtomicU32 = AtomicU32::new(u32::MAX);
 
-/// Runs the handler registered for `gsi` (called from the trap path).
-pub fn dispatch(gsi: u32) {
+/// Runs the kernel's own handler for `gsi` (called from the trap path);
+/// false if the kernel does not handle the line (it may be lent to user
+/// space, see `object::irq_line`).
+pub fn dispatch(gsi: u32) -> bool {
     let h = HANDLERS
         .get(gsi as usize)
         .map_or(0, |h| h.load(Ordering::Relaxed));
     if h == Handler::Console as u8 {
         console::on_irq();
-        return;
+        return true;
     }
-    let bound = BINDINGS.lock().get(gsi as usize).copied().flatten();
-    if let Some((ntf, bits, level)) = bound {
-        if level {
-            ioapic::set_masked(gsi, true);
-        }
-        #[cfg(target_arch = "x86_64")]
-        crate::env::signal(ntf, bits);
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = (ntf, bits);
-    }
+    false
 }
 
 /// The device-register pages the kernel itself uses (I/O APIC, local APIC).
@@ -100,15 +92,21 @@ fn line_mode(gsi: u32) -> (bool, bool) {
     }
 }
 
-/// Routes `gsi` to the boot CPU and ORs `bits` into notification `ntf` on
-/// each interrupt. False if the line cannot be given out.
+/// The number of lines user space may be lent (GSIs `0..LINES`).
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn bind(gsi: u32, ntf: u32, bits: u64) -> bool {
-    if gsi as usize >= LINES {
-        return false;
-    }
+pub const USER_LINES: usize = LINES;
+
+/// Whether `gsi` is level-triggered; `None` if it cannot be lent.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn line_level(gsi: u32) -> Option<bool> {
+    ((gsi as usize) < LINES).then(|| line_mode(gsi).1)
+}
+
+/// Lends `gsi` to user space: routed to the boot CPU (the console's line
+/// stops feeding the kernel's input). False if it cannot be routed.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn lend(gsi: u32) -> bool {
     let (low, level) = line_mode(gsi);
-    BINDINGS.lock()[gsi as usize] = Some((ntf, bits, level));
     if gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
         // Serial input is user space's now; the kernel keeps writing.
         HANDLERS[gsi as usize].store(Handler::None as u8, Ordering::Relaxed);
@@ -116,14 +114,10 @@ pub fn bind(gsi: u32, ntf: u32, bits: u64) -> bool {
     ioapic::route(gsi, IRQ_BASE_VECTOR + gsi as u8, lapic::id(), low, level)
 }
 
-/// Masks `gsi` and forgets its binding. The console's line goes back to
-/// the kernel's own input handler instead.
+/// Takes a lent line back: masked, or for the console's line, back to
+/// the kernel's own input handler.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn unbind(gsi: u32) {
-    let was = BINDINGS.lock().get_mut(gsi as usize).and_then(|b| b.take());
-    if was.is_none() {
-        return;
-    }
+pub fn reclaim(gsi: u32) {
     if gsi == CONSOLE_GSI.load(Ordering::Relaxed) {
         HANDLERS[gsi as usize].store(Handler::Console as u8, Ordering::Relaxed);
         let (low, level) = line_mode(gsi);
@@ -135,36 +129,10 @@ pub fn unbind(gsi: u32) {
     }
 }
 
-/// Unbinds every line bound to notification `ntf`.
+/// Masks or unmasks a lent line.
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn unbind_notification(ntf: u32) {
-    for gsi in 0..LINES as u32 {
-        let bound = matches!(BINDINGS.lock()[gsi as usize], Some((n, ..)) if n == ntf);
-        if bound {
-            unbind(gsi);
-        }
-    }
-}
-
-/// True if some line is bound to notification `ntf` (an interrupt can
-/// still signal it).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn notification_bound(ntf: u32) -> bool {
-    BINDINGS.lock().iter().flatten().any(|(n, ..)| *n == ntf)
-}
-
-/// Unmasks `gsi` after its handler ran.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-pub fn ack(gsi: u32) {
-    if BINDINGS
-        .lock()
-        .get(gsi as usize)
-        .copied()
-        .flatten()
-        .is_some()
-    {
-        ioapic::set_masked(gsi, false);
-    }
+pub fn set_masked(gsi: u32, masked: bool) {
+    ioapic::set_masked(gsi, masked);
 }
 
 /// ISA IRQ -> (GSI, active low, level triggered), after MADT overrides.

@@ -27,13 +27,13 @@ mod ktest;
 mod logger;
 #[allow(unsafe_code)]
 mod mem;
+#[cfg(target_arch = "x86_64")]
+mod object;
 mod panic;
 mod percpu;
 mod power;
 #[cfg(target_arch = "x86_64")]
 mod roottask;
-#[cfg(target_arch = "x86_64")]
-mod sched;
 mod symbols;
 #[cfg(target_arch = "x86_64")]
 mod syscall;

@@ -17,9 +17,7 @@ use crate::cap::{KObject, CAPS};
 use crate::env::{self, Env};
 use crate::initrd::Ramdisk;
 use crate::mem::{self, frames};
-
-/// The root task's name in the kernel's messages.
-pub const NAME: &str = "root";
+use crate::object::PortRange;
 
 /// Where the root task's program lives in the ramdisk.
 pub const PATH: &str = "/sbin/root";
@@ -130,24 +128,15 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
     let devices = [
         (
             root_slots::PORTS_LOW,
-            KObject::IoPorts {
-                base: 0,
-                count: 0x3f8,
-            },
+            KObject::IoPorts(PortRange::new(0, 0x3f8)),
         ),
         (
             root_slots::PORTS_HIGH,
-            KObject::IoPorts {
-                base: 0x400,
-                count: 0x1_0000 - 0x400,
-            },
+            KObject::IoPorts(PortRange::new(0x400, 0x1_0000 - 0x400)),
         ),
         (
             root_slots::CONSOLE_PORTS,
-            KObject::IoPorts {
-                base: crate::console::COM1.into(),
-                count: 8,
-            },
+            KObject::IoPorts(PortRange::new(crate::console::COM1.into(), 8)),
         ),
     ];
     for (slot, object) in devices {
@@ -216,33 +205,9 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         program.entry,
         memory_caps
     );
+    let quota = (frames::free() as u64).saturating_sub(frames::kernel_reserve_frames() as u64);
     env::start(
-        Env {
-            id,
-            name: NAME,
-            aspace,
-            cspace,
-            context,
-            mappings: BTreeMap::new(),
-            owned_frames: owned,
-            upcall: None,
-            state: env::State::Ready,
-            reply_to: None,
-            parent: None,
-            death_ep: None,
-            io: None,
-            io_grants: Vec::new(),
-            quota_frames: (frames::free() as u64)
-                .saturating_sub(crate::syscall::kernel_reserve_frames() as u64),
-            used_frames: 0,
-            info_frame,
-            weight: 1,
-            revoke: None,
-            repossessed_count: 0,
-            repossessed: [0; abi::info::REPOSSESSED_SLOTS],
-            pending_upcall: core::cell::Cell::new(None),
-            ext: crate::arch::ExtState::new(),
-        },
+        Env::root(id, aspace, cspace, info_frame, context, owned, quota),
         shutdown,
     )
 }

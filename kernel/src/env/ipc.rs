@@ -1,35 +1,18 @@
-//! Protected control transfer: endpoints with their queues of callers,
-//! receivers and kernel notices; call, receive, reply and reply-and-wait
-//! switching straight between environments; capability transfer.
+//! Protected control transfer over endpoints (`object::endpoint` keeps
+//! their queues): call, receive, reply and reply-and-wait switching
+//! straight between environments; capability transfer; kernel notices.
+//!
+//! Lock: `ENVS`, then the endpoint's queues (released before anything
+//! else), then `CAPS` for a transfer (see `crate::object`).
 
 use super::*;
-
-/// An endpoint's queues.
-#[derive(Default)]
-pub(super) struct Endpoint {
-    senders: VecDeque<u32>,
-    receivers: VecDeque<u32>,
-    notices: VecDeque<[u64; 6]>,
-}
-
-pub(super) static ENDPOINTS: Mutex<BTreeMap<u32, Endpoint>> = Mutex::new(BTreeMap::new());
-
-pub(super) static NEXT_ENDPOINT: AtomicU32 = AtomicU32::new(1);
-
-/// A new endpoint's id.
-pub fn endpoint_create() -> u32 {
-    let id = NEXT_ENDPOINT.fetch_add(1, Ordering::Relaxed);
-    ENDPOINTS.lock().insert(id, Endpoint::default());
-    id
-}
+use crate::object::endpoint::Pending;
 
 /// The endpoint's object is gone: everyone queued on it fails.
-pub fn endpoint_gone(ep: u32) {
+pub(super) fn endpoint_gone(ep: &Endpoint) {
     let mut envs = ENVS.lock();
-    let Some(e) = ENDPOINTS.lock().remove(&ep) else {
-        return;
-    };
-    for id in e.senders.iter().chain(e.receivers.iter()) {
+    let (senders, receivers) = ep.close();
+    for id in senders.iter().chain(receivers.iter()) {
         if let Some(w) = envs.get_mut(id) {
             w.wake_with(Error::NoPartner);
         }
@@ -38,57 +21,44 @@ pub fn endpoint_gone(ep: u32) {
 
 /// `Call`: deliver to a waiting receiver and switch straight to it, or
 /// queue the caller.
-pub fn ipc_call(frame: &mut TrapFrame, ep: u32, badge: u64) {
+pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
     let me = current();
     let msg = frame.ipc_message();
     let mut envs = ENVS.lock();
-    let mut eps = ENDPOINTS.lock();
-    let Some(e) = eps.get_mut(&ep) else {
+    let Ok(receiver) = ep.call(me) else {
         frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
         return;
     };
-    let receiver = e.receivers.pop_front();
-    if receiver.is_none() {
-        e.senders.push_back(me);
-    }
-    drop(eps);
     let cap = frame.ipc_cap();
-    let mut received = false;
-    if let Some(r) = receiver {
-        if let (Some(from), Some(State::BlockedRecv { cap_slot, .. })) = (
-            envs.get(&me).map(|e| e.cspace),
-            envs.get(&r).map(|e| e.state),
-        ) {
-            if let Some(to) = envs.get(&r).map(|e| e.cspace) {
-                received = transfer_cap(from, cap, to, cap_slot);
-            }
-        }
-    }
-    if let Some(caller) = envs.get_mut(&me) {
+    let from = envs.get_mut(&me).map(|caller| {
         caller.context = *frame;
         caller.state = match receiver {
             Some(server) => State::BlockedReply { server },
             None => State::BlockedSend {
-                ep,
+                ep: ep.clone(),
                 badge,
                 msg,
                 cap,
             },
         };
-    }
-    match receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) {
-        Some((r, server)) => {
-            server.context.set_ipc_result(0, badge, msg);
-            server.context.set_ipc_cap_received(received);
-            server.state = State::Ready;
-            server.reply_to = Some(me);
-            load(&mut envs, r, frame);
+        caller.cspace
+    });
+    let Some((r, server)) = receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) else {
+        drop(envs);
+        run_next(frame);
+        return;
+    };
+    let received = match (from, &server.state) {
+        (Some(from), State::BlockedRecv { cap_slot, .. }) => {
+            transfer_cap(from, cap, server.cspace, *cap_slot)
         }
-        None => {
-            drop(envs);
-            run_next(frame);
-        }
-    }
+        _ => false,
+    };
+    server.context.set_ipc_result(0, badge, msg);
+    server.context.set_ipc_cap_received(received);
+    server.state = State::Ready;
+    server.reply_to = Some(me);
+    load(&mut envs, r, frame);
 }
 
 /// Copies the capability in slot `cap` of `from` (GRANT and DERIVE) into
@@ -108,31 +78,33 @@ pub(super) fn transfer_cap(from: CSpaceId, cap: u64, to: CSpaceId, slot: u64) ->
 }
 
 /// `Recv`: take a queued notice or call, or block until one comes.
-pub fn ipc_recv(frame: &mut TrapFrame, ep: u32) {
+pub fn ipc_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) {
     if !try_receive(frame, ep) {
         block_on(frame, ep, None);
     }
 }
 
 /// Takes what is queued on `ep` into `frame`; false if nothing is.
-pub(super) fn try_receive(frame: &mut TrapFrame, ep: u32) -> bool {
+pub(super) fn try_receive(frame: &mut TrapFrame, ep: &Endpoint) -> bool {
     let me = current();
     let mut envs = ENVS.lock();
-    let mut eps = ENDPOINTS.lock();
-    let Some(e) = eps.get_mut(&ep) else {
-        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
-        return true;
+    let s = match ep.receive() {
+        Err(_) => {
+            frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
+            return true;
+        }
+        Ok(Pending::Notice(n)) => {
+            frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
+            frame.set_ipc_cap_received(false);
+            return true;
+        }
+        Ok(Pending::Nothing) => return false,
+        Ok(Pending::Caller(s)) => s,
     };
-    if let Some(n) = e.notices.pop_front() {
-        frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
-        frame.set_ipc_cap_received(false);
-        return true;
-    }
-    let Some(s) = e.senders.pop_front() else {
-        return false;
-    };
-    drop(eps);
-    let my_cspace = envs.get(&me).map(|e| e.cspace);
+    let my_cspace = envs.get_mut(&me).map(|server| {
+        server.reply_to = Some(s);
+        server.cspace
+    });
     if let Some(sender) = envs.get_mut(&s) {
         if let State::BlockedSend {
             badge, msg, cap, ..
@@ -145,28 +117,23 @@ pub(super) fn try_receive(frame: &mut TrapFrame, ep: u32) -> bool {
             frame.set_ipc_cap_received(received);
         }
     }
-    if let Some(server) = envs.get_mut(&me) {
-        server.reply_to = Some(s);
-    }
     true
 }
 
 /// Blocks the running environment on `ep`, switching to `prefer` if it is
 /// ready, else to the next ready environment.
-pub(super) fn block_on(frame: &mut TrapFrame, ep: u32, prefer: Option<u32>) {
+pub(super) fn block_on(frame: &mut TrapFrame, ep: &Arc<Endpoint>, prefer: Option<u32>) {
     let me = current();
     let mut envs = ENVS.lock();
-    if let Some(e) = ENDPOINTS.lock().get_mut(&ep) {
-        e.receivers.push_back(me);
-    }
+    ep.wait_for_caller(me);
     if let Some(e) = envs.get_mut(&me) {
         e.context = *frame;
         e.state = State::BlockedRecv {
-            ep,
+            ep: ep.clone(),
             cap_slot: frame.ipc_cap(),
         };
     }
-    match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state == State::Ready)) {
+    match prefer.filter(|p| envs.get(p).is_some_and(|e| e.state.is_ready())) {
         Some(p) => load(&mut envs, p, frame),
         None => {
             drop(envs);
@@ -185,7 +152,7 @@ pub(super) fn reply_to_caller(msg: [u64; 6]) -> Result<u32, Error> {
         .and_then(|e| e.reply_to.take())
         .ok_or(Error::NoPartner)?;
     let caller = envs.get_mut(&c).ok_or(Error::NoPartner)?;
-    if caller.state != (State::BlockedReply { server: me }) {
+    if !caller.state.awaits_reply_of(me) {
         return Err(Error::NoPartner);
     }
     caller.context.set_ipc_result(0, 0, msg);
@@ -200,32 +167,19 @@ pub fn ipc_reply(frame: &mut TrapFrame) -> Result<(), Error> {
 
 /// `ReplyRecv`: reply if a call is pending, then receive; when nothing is
 /// queued, switch straight back to the caller just answered.
-pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: u32) {
+pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) {
     let caller = reply_to_caller(frame.ipc_message()).ok();
     if !try_receive(frame, ep) {
         block_on(frame, ep, caller);
     }
 }
 
-/// Takes environment `id` off every endpoint's queues (it is going away).
-pub(super) fn forget_env(id: u32) {
-    for e in ENDPOINTS.lock().values_mut() {
-        e.senders.retain(|s| *s != id);
-        e.receivers.retain(|r| *r != id);
-    }
-}
-
 /// A kernel notice on endpoint `ep`: to a waiting receiver at once, else
 /// queued for the next `Recv`.
-pub(super) fn send_notice(envs: &mut BTreeMap<u32, Env>, ep: u32, notice: [u64; 6]) {
-    let mut eps = ENDPOINTS.lock();
-    let Some(ep) = eps.get_mut(&ep) else { return };
-    match ep.receivers.pop_front().and_then(|r| envs.get_mut(&r)) {
-        Some(r) => {
-            r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
-            r.context.set_ipc_cap_received(false);
-            r.state = State::Ready;
-        }
-        None => ep.notices.push_back(notice),
+pub(super) fn send_notice(envs: &mut BTreeMap<u32, Env>, ep: &Endpoint, notice: [u64; 6]) {
+    if let Some(r) = ep.notice(notice).and_then(|r| envs.get_mut(&r)) {
+        r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
+        r.context.set_ipc_cap_received(false);
+        r.state = State::Ready;
     }
 }

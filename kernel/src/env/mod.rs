@@ -1,41 +1,51 @@
 //! Environments: an address space, a capability space and one thread's
-//! saved user context. This module owns the table of environments, their
-//! mappings, entering user mode, exceptions and exits from user mode, and
-//! tearing an environment down; the submodules own scheduling (`schedule`),
-//! IPC (`ipc`), notifications (`notify`), upcalls (`upcall`) and quotas,
-//! the info page, revocation and I/O ports (`resources`).
+//! saved user context. This module owns the environment object and the
+//! table of environments, their mappings, entering user mode, exceptions
+//! and exits from user mode, and tearing an environment down; the
+//! submodules move threads between the kernel objects (`crate::object`)
+//! and the CPU: the scheduler (`sched`), IPC over endpoints (`ipc`),
+//! notifications and interrupt lines (`notify`), upcalls (`upcall`),
+//! quotas, the info page, revocation and I/O ports (`resources`), and what
+//! happens when capabilities go (`release`).
+//!
+//! Lock: `ENVS` is the first lock any path takes (see `crate::object`).
 
-use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use captree::{CSpaceId, ObjectId};
 use spin::Mutex;
 
-use crate::arch::{self, paging, TrapFrame, IOMAP_BYTES};
+use crate::arch::{self, paging, TrapFrame};
 use crate::cap::{self, KObject, CAPS};
 use crate::mem::frames;
+use crate::object::{Endpoint, IoPermissions, Notification};
 use crate::percpu::{self, NO_ENV};
 use crate::{console, fault, power, println};
 use abi::Error;
 
 mod ipc;
 mod notify;
+mod release;
 mod resources;
-mod schedule;
+mod sched;
 mod upcall;
 
 pub use ipc::*;
 pub use notify::*;
+pub use release::*;
 pub use resources::*;
-pub use schedule::*;
+pub use sched::*;
 pub use upcall::*;
 
 /// One environment.
 pub struct Env {
     pub id: u32,
     pub name: &'static str,
+    /// The root task (the kernel made it; its end is the system's).
+    pub root: bool,
     /// Physical address of its top-level page table.
     pub aspace: u64,
     pub cspace: CSpaceId,
@@ -55,11 +65,9 @@ pub struct Env {
     /// The environment that created it.
     pub parent: Option<u32>,
     /// The endpoint told when it ends.
-    pub death_ep: Option<u32>,
-    /// Its I/O permission bitmap (`None`: no port allowed) and the
-    /// capabilities the permissions came through.
-    pub io: Option<Box<[u8; IOMAP_BYTES]>>,
-    pub io_grants: Vec<(captree::SlotAddr, u32, u32)>,
+    pub death_ep: Option<Arc<Endpoint>>,
+    /// The I/O ports it may use.
+    pub io: IoPermissions,
     /// Frames its quota allows, and frames charged to it.
     pub quota_frames: u64,
     pub used_frames: u64,
@@ -81,6 +89,74 @@ pub struct Env {
 }
 
 impl Env {
+    /// An environment with nothing in it yet but its address space, its
+    /// capability space and its info page.
+    fn new(id: u32, name: &'static str, aspace: u64, cspace: CSpaceId, info_frame: u64) -> Env {
+        Env {
+            id,
+            name,
+            root: false,
+            aspace,
+            cspace,
+            context: TrapFrame::empty(),
+            mappings: BTreeMap::new(),
+            owned_frames: Vec::new(),
+            upcall: None,
+            state: State::NotStarted,
+            reply_to: None,
+            parent: None,
+            death_ep: None,
+            io: IoPermissions::new(),
+            quota_frames: 0,
+            used_frames: 0,
+            info_frame,
+            weight: 1,
+            revoke: None,
+            repossessed_count: 0,
+            repossessed: [0; abi::info::REPOSSESSED_SLOTS],
+            pending_upcall: core::cell::Cell::new(None),
+            ext: arch::ExtState::new(),
+        }
+    }
+
+    /// The root task, ready to run `context`, owning the frames of its
+    /// image and stack, with `quota_frames` of quota.
+    pub fn root(
+        id: u32,
+        aspace: u64,
+        cspace: CSpaceId,
+        info_frame: u64,
+        context: TrapFrame,
+        owned_frames: Vec<u64>,
+        quota_frames: u64,
+    ) -> Env {
+        Env {
+            root: true,
+            context,
+            owned_frames,
+            state: State::Ready,
+            quota_frames,
+            ..Env::new(id, ROOT_NAME, aspace, cspace, info_frame)
+        }
+    }
+
+    /// A child built by `EnvCreate` for `parent`, not started, with no
+    /// quota; `death_ep` is told when it ends.
+    pub fn child(
+        id: u32,
+        parent: u32,
+        aspace: u64,
+        cspace: CSpaceId,
+        info_frame: u64,
+        death_ep: Option<Arc<Endpoint>>,
+    ) -> Env {
+        Env {
+            parent: Some(parent),
+            death_ep,
+            ..Env::new(id, "child", aspace, cspace, info_frame)
+        }
+    }
+
     /// Ends a blocking call of this environment's thread with `err` and
     /// makes it ready to run.
     fn wake_with(&mut self, err: Error) {
@@ -89,8 +165,13 @@ impl Env {
     }
 }
 
-/// A thread's scheduling state. The running thread is `Ready`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The root task's name in the kernel's messages.
+pub const ROOT_NAME: &str = "root";
+
+/// A thread's scheduling state. The running thread is `Ready`. A blocked
+/// state holds the object it waits on (and it is on that object's queue,
+/// and no other).
+#[derive(Clone)]
 pub enum State {
     /// Created, not started yet.
     NotStarted,
@@ -98,17 +179,40 @@ pub enum State {
     Ready,
     /// Calling endpoint `ep`, no receiver yet.
     BlockedSend {
-        ep: u32,
+        ep: Arc<Endpoint>,
         badge: u64,
         msg: [u64; 6],
         cap: u64,
     },
     /// Waiting on endpoint `ep` for a call.
-    BlockedRecv { ep: u32, cap_slot: u64 },
+    BlockedRecv { ep: Arc<Endpoint>, cap_slot: u64 },
     /// Called `server` and waits for its reply.
     BlockedReply { server: u32 },
     /// Waiting on notification `ntf` until `deadline_us` (`u64::MAX`: none).
-    BlockedWait { ntf: u32, deadline_us: u64 },
+    BlockedWait {
+        ntf: Arc<Notification>,
+        deadline_us: u64,
+    },
+}
+
+impl State {
+    pub fn is_ready(&self) -> bool {
+        matches!(self, State::Ready)
+    }
+
+    /// True if it waits for `server`'s reply.
+    fn awaits_reply_of(&self, server: u32) -> bool {
+        matches!(self, State::BlockedReply { server: s } if *s == server)
+    }
+
+    /// Takes the thread off the queue of the object it waits on.
+    fn leave_queue(&self, id: u32) {
+        match self {
+            State::BlockedSend { ep, .. } | State::BlockedRecv { ep, .. } => ep.forget(id),
+            State::BlockedWait { ntf, .. } => ntf.forget(id),
+            State::NotStarted | State::Ready | State::BlockedReply { .. } => {}
+        }
+    }
 }
 
 /// How an environment ended, for its parent's notice.
@@ -123,6 +227,7 @@ pub enum Ending {
     Killed(u64),
 }
 
+/// Every environment, by id (lock order: see `crate::object`).
 static ENVS: Mutex<BTreeMap<u32, Env>> = Mutex::new(BTreeMap::new());
 
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -254,10 +359,13 @@ pub fn on_user_exception(vector: u8, error: u64, cr2: Option<u64>, frame: &mut T
 
 /// The calling environment exits with `code`.
 pub fn exit_current(code: u64, frame: &mut TrapFrame) {
-    let name = caller().map_or("?", |c| c.name);
+    let (name, root) = ENVS
+        .lock()
+        .get(&current())
+        .map_or(("?", false), |e| (e.name, e.root));
     // The root task's exit is the system's; other environments' exits
     // are routine (a library OS process each) and logged at debug level.
-    if name == crate::roottask::NAME {
+    if root {
         println!("{name}: exited with code {}", code as i64);
     } else {
         log::debug!("{name}: exited with code {}", code as i64);
@@ -327,7 +435,7 @@ pub fn cspace_of(id: u32) -> Option<CSpaceId> {
 pub fn start_thread(id: u32, context: TrapFrame) -> Result<(), Error> {
     let mut envs = ENVS.lock();
     let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
-    if e.state != State::NotStarted {
+    if !matches!(e.state, State::NotStarted) {
         return Err(Error::AlreadyStarted);
     }
     e.context = context;
@@ -344,22 +452,21 @@ pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
-    if env.name == crate::roottask::NAME {
+    if env.root {
         match how {
             Ending::Exit(code) => power::root_exited(code),
             Ending::Fault { .. } => power::root_ended(power::Status::RootFault),
             Ending::Killed(_) => power::root_ended(power::Status::RootKilled),
         }
     }
-    crate::sched::forget(id);
+    sched::forget(id);
     rebuild_schedule(&ENVS.lock());
     paging::activate(0);
     {
         let mut envs = ENVS.lock();
-        ipc::forget_env(id);
-        notify::forget_env(id);
+        env.state.leave_queue(id);
         for e in envs.values_mut() {
-            if e.state == (State::BlockedReply { server: id }) {
+            if e.state.awaits_reply_of(id) {
                 e.wake_with(Error::NoPartner);
             }
         }
@@ -367,7 +474,7 @@ pub fn destroy(id: u32, how: Ending) {
             parent.quota_frames += env.quota_frames;
             write_info(parent);
         }
-        if let Some(ep) = env.death_ep {
+        if let Some(ep) = &env.death_ep {
             let (kind, detail) = match how {
                 Ending::Exit(code) => (0, code),
                 Ending::Fault { vector, addr } => (u64::from(vector) + 1, addr),
@@ -386,7 +493,7 @@ pub fn destroy(id: u32, how: Ending) {
     }
     // In bounded steps with the reports on the stack: a teardown never
     // needs fresh memory, however many capabilities the space held.
-    cap::destroy_cspace(env.cspace);
+    release::destroy_cspace(env.cspace);
     {
         // Frames still held elsewhere forget this environment's mappings.
         let mut caps = CAPS.lock();

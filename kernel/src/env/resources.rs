@@ -1,8 +1,9 @@
 //! What an environment holds besides its capabilities: its quota, its
 //! read-only info page, pending revocation requests (with the abort
-//! protocol) and its I/O-port permissions.
+//! protocol) and its I/O-port permissions (`object::ports`).
 
 use super::*;
+use crate::object::PortRange;
 
 /// A request to give frames back by a deadline.
 #[derive(Clone, Copy, Debug)]
@@ -157,7 +158,7 @@ pub(super) fn enforce_revocation(id: u32) {
                 }
             }
         }
-        cap::settle_batch(batch);
+        settle_batch(batch);
         for &paddr in &paddrs[..found as usize] {
             note_repossessed(id, paddr);
         }
@@ -236,53 +237,24 @@ pub fn quota_give(from: u32, to: u32, n: u64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Rebuilds an environment's I/O bitmap from its grants.
-pub(super) fn rebuild_io(e: &mut Env) {
-    if e.io_grants.is_empty() {
-        e.io = None;
-        return;
-    }
-    let map = e.io.get_or_insert_with(|| {
-        let v: Vec<u8> = alloc::vec![0xff; IOMAP_BYTES];
-        v.into_boxed_slice()
-            .try_into()
-            .unwrap_or_else(|_| unreachable!())
-    });
-    map.fill(0xff);
-    for &(_, base, count) in &e.io_grants {
-        for port in base..base.saturating_add(count).min(0x1_0000) {
-            map[(port / 8) as usize] &= !(1 << (port % 8));
-        }
-    }
-}
-
-/// Lets environment `id` use ports `[base, base + count)`, through `via`.
-pub fn ports_enable(id: u32, via: captree::SlotAddr, base: u32, count: u32) {
+/// Lets environment `id` use the ports in `range`, through `via`.
+pub fn ports_enable(id: u32, via: captree::SlotAddr, range: PortRange) {
     let mut envs = ENVS.lock();
     let Some(e) = envs.get_mut(&id) else { return };
-    e.io_grants.push((via, base, count));
-    rebuild_io(e);
+    e.io.grant(via, range);
     if current() == id {
-        arch::load_io_bitmap(e.io.as_deref());
+        arch::load_io_bitmap(e.io.bitmap());
     }
 }
 
-/// Port permissions granted through any of `slots` (deleted capabilities)
-/// are withdrawn.
-pub fn ports_caps_gone(slots: &[captree::SlotAddr]) {
-    if slots.is_empty() {
-        return;
-    }
+/// Port permissions granted through deleted capabilities (those whose
+/// slot `gone` says) are withdrawn.
+pub fn ports_caps_gone(gone: impl Fn(captree::SlotAddr) -> bool) {
     let cur = current();
     let mut envs = ENVS.lock();
     for (id, e) in envs.iter_mut() {
-        let before = e.io_grants.len();
-        e.io_grants.retain(|(via, ..)| !slots.contains(via));
-        if e.io_grants.len() != before {
-            rebuild_io(e);
-            if *id == cur {
-                arch::load_io_bitmap(e.io.as_deref());
-            }
+        if e.io.withdraw(&gone) && *id == cur {
+            arch::load_io_bitmap(e.io.bitmap());
         }
     }
 }

@@ -70,3 +70,11 @@ pub fn free() -> usize {
 pub fn managed() -> usize {
     FRAMES.lock().as_ref().map_or(0, |fa| fa.managed_count())
 }
+
+/// Frames the kernel keeps back from user allocation, so its own heap and
+/// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
+/// frames on a small machine, but at least 512 (2 MiB).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub fn kernel_reserve_frames() -> usize {
+    (managed() / 16).clamp(512, 2048)
+}

@@ -79,12 +79,12 @@ pub(super) fn cap_delete(me: &Caller, a: args::CapDelete) -> Outcome {
         }
         removed
     };
-    cap::settle_batch(removed);
+    env::settle_batch(removed);
     done()
 }
 
 pub(super) fn cap_revoke(me: &Caller, a: args::CapRevoke) -> Outcome {
     let s = slot(me, a.slot)?;
-    let n = cap::revoke(s).map_err(cap::error)?;
+    let n = env::revoke_caps(s).map_err(cap::error)?;
     ret(results::CapRevoke { deleted: n as u64 })
 }

@@ -4,6 +4,7 @@
 
 use super::lookup::{Endpoint, Memory, Notification, Thread};
 use super::*;
+use crate::object;
 
 /// A memory capability (DERIVE) that new kernel objects are charged to.
 pub(super) fn charge(caps: &captree::CapSystem<KObject>, s: SlotAddr) -> Result<Rights, Error> {
@@ -32,23 +33,24 @@ pub(super) fn charged<T>(
     result
 }
 
-/// An IPC object kind: how to make its id, its object, and undo the id.
+/// An IPC object kind: how to make one paid for by an environment (its
+/// id and its object).
 pub(super) struct IpcKind {
-    create: fn() -> u32,
-    object: fn(u32, u32) -> KObject,
-    gone: fn(u32),
+    create: fn(u32) -> (u32, KObject),
 }
 
 pub(super) const ENDPOINT: IpcKind = IpcKind {
-    create: env::endpoint_create,
-    object: |id, payer| KObject::Endpoint { id, payer },
-    gone: env::endpoint_gone,
+    create: |payer| {
+        let ep = object::Endpoint::new(payer);
+        (ep.id(), KObject::Endpoint(ep))
+    },
 };
 
 pub(super) const NOTIFICATION: IpcKind = IpcKind {
-    create: env::notification_create,
-    object: |id, payer| KObject::Notification { id, payer },
-    gone: env::notification_gone,
+    create: |payer| {
+        let ntf = object::Notification::new(payer);
+        (ntf.id(), KObject::Notification(ntf))
+    },
 };
 
 pub(super) fn endpoint_create(me: &Caller, a: args::EndpointCreate) -> Outcome {
@@ -67,7 +69,7 @@ pub(super) fn notification_create(me: &Caller, a: args::NotificationCreate) -> O
 
 pub(super) fn signal(me: &Caller, a: args::Signal) -> Outcome {
     let Notification(ntf) = lookup(me, a.ntf, Rights::WRITE)?;
-    env::signal(ntf, a.bits);
+    env::signal(&ntf, a.bits);
     done()
 }
 
@@ -85,10 +87,8 @@ pub(super) fn ipc_object_create(
     if caps.identify(dst).is_ok() {
         return Err(Error::SlotOccupied);
     }
-    let id = (kind.create)();
-    if let Err(e) = caps.derive_object(mem_slot, dst, (kind.object)(id, me.id), rights) {
-        drop(caps);
-        (kind.gone)(id);
+    let (id, object) = (kind.create)(me.id);
+    if let Err(e) = caps.derive_object(mem_slot, dst, object, rights) {
         return Err(cap::error(e.error));
     }
     Ok(id)
@@ -131,7 +131,7 @@ pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Result<u32,
     let death = (a.death != u64::MAX)
         .then(|| lookup::<Endpoint>(me, a.death, Rights::EXECUTE))
         .transpose()?
-        .map(|ep| ep.id);
+        .map(|e| e.ep);
     let mut caps = CAPS.lock();
     let rights = charge(&caps, mem_slot)?;
     for d in dst {
@@ -196,37 +196,13 @@ pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Result<u32,
         }
         let _ = caps.destroy_cspace(cspace, |r| removed.push(r));
         drop(caps);
-        cap::settle(removed);
+        env::settle(removed);
         free_table(info_frame);
         paging::destroy_address_space(aspace, &mut free_table);
         return Err(cap::error(e));
     }
     drop(caps);
-    env::add(env::Env {
-        id,
-        name: "child",
-        aspace,
-        cspace,
-        context: TrapFrame::empty(),
-        mappings: alloc::collections::BTreeMap::new(),
-        owned_frames: Vec::new(),
-        upcall: None,
-        state: env::State::NotStarted,
-        reply_to: None,
-        parent: Some(me.id),
-        death_ep: death,
-        io: None,
-        io_grants: Vec::new(),
-        quota_frames: 0,
-        used_frames: 0,
-        info_frame,
-        weight: 1,
-        revoke: None,
-        repossessed_count: 0,
-        repossessed: [0; abi::info::REPOSSESSED_SLOTS],
-        pending_upcall: core::cell::Cell::new(None),
-        ext: crate::arch::ExtState::new(),
-    });
+    env::add(env::Env::child(id, me.id, aspace, cspace, info_frame, death));
     Ok(id)
 }
 

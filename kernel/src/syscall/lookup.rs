@@ -4,10 +4,13 @@
 //! that order everywhere (`BadSlot`, `EmptySlot`, `NoRights`, then
 //! `WrongType`).
 
+use alloc::sync::Arc;
+
 use captree::{CapSystem, ObjectId, Rights, SlotAddr};
 
 use super::{slot, Caller, Error, KObject, CAPS};
 use crate::cap;
+use crate::object::{self, PortRange};
 
 /// An object type a capability can name, and what a call reads of it.
 pub(super) trait Kind: Sized {
@@ -46,16 +49,31 @@ pub(super) fn lookup<K: Kind>(me: &Caller, s: u64, needed: Rights) -> Result<K, 
     lookup_in(&CAPS.lock(), at, needed).map(|f| f.kind)
 }
 
-/// An endpoint: its id, and the badge of the capability it was reached by.
+/// An endpoint, and the badge of the capability it was reached by.
 pub(super) struct Endpoint {
-    pub id: u32,
+    pub ep: Arc<object::Endpoint>,
     pub badge: u64,
 }
 
 impl Kind for Endpoint {
     fn of(object: &KObject, badge: u64) -> Option<Self> {
-        match *object {
-            KObject::Endpoint { id, .. } => Some(Endpoint { id, badge }),
+        match object {
+            KObject::Endpoint(ep) => Some(Endpoint {
+                ep: ep.clone(),
+                badge,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A notification.
+pub(super) struct Notification(pub Arc<object::Notification>);
+
+impl Kind for Notification {
+    fn of(object: &KObject, _badge: u64) -> Option<Self> {
+        match object {
+            KObject::Notification(n) => Some(Notification(n.clone())),
             _ => None,
         }
     }
@@ -79,10 +97,6 @@ macro_rules! one_field_kind {
 }
 
 one_field_kind!(
-    /// A notification: its id.
-    Notification = Notification { id }
-);
-one_field_kind!(
     /// A thread: its environment.
     Thread = Thread { env }
 );
@@ -100,15 +114,12 @@ one_field_kind!(
 );
 
 /// A range of I/O ports.
-pub(super) struct IoPorts {
-    pub base: u32,
-    pub count: u32,
-}
+pub(super) struct IoPorts(pub PortRange);
 
 impl Kind for IoPorts {
     fn of(object: &KObject, _badge: u64) -> Option<Self> {
         match *object {
-            KObject::IoPorts { base, count } => Some(IoPorts { base, count }),
+            KObject::IoPorts(range) => Some(IoPorts(range)),
             _ => None,
         }
     }

@@ -41,15 +41,10 @@ use memory::*;
 use misc::*;
 use transfer::*;
 
-/// Frames the kernel keeps back from user allocation, so its own heap and
-/// page tables can always grow: 2048 (8 MiB), or a sixteenth of the
-/// frames on a small machine, but at least 512 (2 MiB).
-pub fn kernel_reserve_frames() -> usize {
-    (frames::managed() / 16).clamp(512, 2048)
-}
+use crate::mem::frames::kernel_reserve_frames;
 
 /// What a call does next, when its handler has succeeded.
-#[derive(Clone, Copy, Debug)]
+// Not Copy: a transfer may hold the endpoint or notification it is about.
 enum Next {
     /// Return to the caller: status 0 and these results (`r0..r3`).
     Return([u64; 4]),

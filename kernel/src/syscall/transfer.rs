@@ -4,26 +4,34 @@
 //! the one place a system call hands the trap frame to the environment
 //! layer.
 
+use alloc::sync::Arc;
+
 use super::lookup::{Endpoint, Notification, Thread};
 use super::*;
+use crate::object;
 
 /// A control transfer a handler asks for.
-#[derive(Clone, Copy, Debug)]
 pub(super) enum Transfer {
     /// End the caller with this exit code.
     Exit(u64),
     /// Give up the rest of the slot.
     Yield,
     /// Call the endpoint, through a capability with this badge.
-    Call { ep: u32, badge: u64 },
+    Call {
+        ep: Arc<object::Endpoint>,
+        badge: u64,
+    },
     /// Receive on the endpoint.
-    Recv { ep: u32 },
+    Recv { ep: Arc<object::Endpoint> },
     /// Reply to the pending caller.
     Reply,
     /// Reply if a call is pending, then receive on the endpoint.
-    ReplyRecv { ep: u32 },
+    ReplyRecv { ep: Arc<object::Endpoint> },
     /// Wait on the notification.
-    Wait { ntf: u32, timeout_us: u64 },
+    Wait {
+        ntf: Arc<object::Notification>,
+        timeout_us: u64,
+    },
     /// Donate the rest of the slot to the environment.
     YieldTo { to: u32 },
     /// Ask the environment for frames back.
@@ -50,14 +58,14 @@ pub(super) fn perform(frame: &mut TrapFrame, t: Transfer) -> Result<Option<[u64;
             frame.set_syscall_result(0, [0; 4]);
             env::yield_current(frame);
         }
-        Transfer::Call { ep, badge } => env::ipc_call(frame, ep, badge),
-        Transfer::Recv { ep } => env::ipc_recv(frame, ep),
+        Transfer::Call { ep, badge } => env::ipc_call(frame, &ep, badge),
+        Transfer::Recv { ep } => env::ipc_recv(frame, &ep),
         Transfer::Reply => {
             env::ipc_reply(frame)?;
             return Ok(Some(frame.ipc_message_results()));
         }
-        Transfer::ReplyRecv { ep } => env::ipc_reply_recv(frame, ep),
-        Transfer::Wait { ntf, timeout_us } => env::wait(frame, ntf, timeout_us),
+        Transfer::ReplyRecv { ep } => env::ipc_reply_recv(frame, &ep),
+        Transfer::Wait { ntf, timeout_us } => env::wait(frame, &ntf, timeout_us),
         Transfer::YieldTo { to } => env::yield_to(frame, to)?,
         Transfer::RevokeRequest {
             target,
@@ -84,14 +92,14 @@ pub(super) fn yield_now(_: &Caller, _: args::Yield) -> Outcome {
 pub(super) fn call(me: &Caller, a: args::Call) -> Outcome {
     let ep = lookup::<Endpoint>(me, a.ep, Rights::EXECUTE)?;
     transfer(Transfer::Call {
-        ep: ep.id,
+        ep: ep.ep,
         badge: ep.badge,
     })
 }
 
 pub(super) fn recv(me: &Caller, a: args::Recv) -> Outcome {
     let ep = lookup::<Endpoint>(me, a.ep, Rights::READ)?;
-    transfer(Transfer::Recv { ep: ep.id })
+    transfer(Transfer::Recv { ep: ep.ep })
 }
 
 pub(super) fn reply(_: &Caller, _: args::Reply) -> Outcome {
@@ -100,7 +108,7 @@ pub(super) fn reply(_: &Caller, _: args::Reply) -> Outcome {
 
 pub(super) fn reply_recv(me: &Caller, a: args::ReplyRecv) -> Outcome {
     let ep = lookup::<Endpoint>(me, a.ep, Rights::READ)?;
-    transfer(Transfer::ReplyRecv { ep: ep.id })
+    transfer(Transfer::ReplyRecv { ep: ep.ep })
 }
 
 pub(super) fn wait(me: &Caller, a: args::Wait) -> Outcome {

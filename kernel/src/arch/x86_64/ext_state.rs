@@ -5,7 +5,7 @@
 //! The kernel is soft-float and never uses FS, so both stay in the CPU
 //! while the kernel runs: a trap neither saves nor disturbs them. They are
 //! saved into the outgoing thread's [`ExtState`] and loaded from the
-//! incoming one only when the CPU switches threads (`env::schedule::load`).
+//! incoming one only when the CPU switches threads (`env::sched::load`).
 //! A new thread starts with [`ExtState::new`]: the x87 and SSE state of
 //! `fninit` (control word 0x37f, MXCSR 0x1f80, every register zero) and
 //! FS base 0.

@@ -298,7 +298,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         SPURIOUS_VECTOR => {}
         v if PIC_SPURIOUS.contains(&v) => {}
         v if v >= IRQ_BASE_VECTOR => {
-            crate::irq::dispatch(u32::from(v - IRQ_BASE_VECTOR));
+            crate::env::on_irq(u32::from(v - IRQ_BASE_VECTOR));
             lapic::eoi();
         }
         _ => lapic::eoi(),

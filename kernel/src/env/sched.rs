@@ -1,33 +1,41 @@
-//! Choosing and switching: the slot scheduler's pick at ticks, yields and
-//! blocks, directed yield, and loading an environment onto the CPU.
+//! The scheduler, in one place: the CPU's time-slot scheduler (a
+//! `slots::Scheduler` whose vector is built from the environments' weights,
+//! proportional share with Beatty-style interleaving, with a real-time
+//! class above it), the pick at timer ticks, yields and blocks (runnable
+//! flags are synced from the environments' states at each decision),
+//! directed yield, and loading an environment onto the CPU. Which of its
+//! own threads an environment runs is its own business (one kernel thread
+//! each today).
+//!
+//! Lock: `ENVS`, then the slot scheduler's (see `crate::object`).
 
 use super::*;
+use slots::{EnvId, Scheduler, SlotVector};
 
 /// Rebuilds the slot vector from the environments' weights.
 pub(super) fn rebuild_schedule(envs: &BTreeMap<u32, Env>) {
     let weights: Vec<(u32, u32)> = envs.values().map(|e| (e.id, e.weight)).collect();
-    crate::sched::rebuild(&weights);
+    slots_rebuild(&weights);
 }
 
 /// The scheduler's pick (at a tick, or after a yield or block), if ready.
 pub(super) fn scheduled(envs: &BTreeMap<u32, Env>, tick: bool) -> Option<u32> {
-    let states = envs.values().map(|e| (e.id, e.state == State::Ready));
-    crate::sched::decide(states, tick)
-        .filter(|id| envs.get(id).is_some_and(|e| e.state == State::Ready))
+    let states = envs.values().map(|e| (e.id, e.state.is_ready()));
+    slots_decide(states, tick).filter(|id| envs.get(id).is_some_and(|e| e.state.is_ready()))
 }
 
 /// Directed yield: the rest of the slot goes to `to`, which must be ready.
 pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
     let cur = current();
     let mut envs = ENVS.lock();
-    if !envs.get(&to).is_some_and(|e| e.state == State::Ready) {
+    if !envs.get(&to).is_some_and(|e| e.state.is_ready()) {
         return Err(Error::NoPartner);
     }
     frame.set_syscall_result(0, [0; 4]);
     if to == cur {
         return Ok(());
     }
-    crate::sched::donate(to);
+    slots_donate(to);
     if let Some(e) = envs.get_mut(&cur) {
         e.context = *frame;
     }
@@ -41,7 +49,7 @@ pub fn set_schedule(id: u32, weight: u32, period: u32, budget: u32) -> Result<()
     let e = envs.get_mut(&id).ok_or(Error::NoPartner)?;
     e.weight = weight;
     rebuild_schedule(&envs);
-    if period != 0 && !crate::sched::set_realtime(id, period, budget) {
+    if period != 0 && !slots_set_realtime(id, period, budget) {
         return Err(Error::InvalidArgument);
     }
     Ok(())
@@ -83,7 +91,7 @@ pub fn yield_current(frame: &mut TrapFrame) {
 /// The next `Ready` environment after `after` in id order (wrapping),
 /// other than `except`.
 pub(super) fn next_ready(envs: &BTreeMap<u32, Env>, after: u32, except: u32) -> Option<u32> {
-    let ready = |(id, e): (&u32, &Env)| (e.state == State::Ready && *id != except).then_some(*id);
+    let ready = |(id, e): (&u32, &Env)| (e.state.is_ready() && *id != except).then_some(*id);
     envs.range(after.saturating_add(1)..)
         .find_map(ready)
         .or_else(|| envs.iter().find_map(ready))
@@ -95,24 +103,23 @@ pub(super) fn next_ready(envs: &BTreeMap<u32, Env>, after: u32, except: u32) -> 
 pub(super) fn load(envs: &mut BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame) {
     let cpu = percpu::this();
     let owner = cpu.ext_owner.load(Ordering::Relaxed);
-    if owner != id && envs.contains_key(&id) {
+    if owner != id {
         if let Some(o) = envs.get_mut(&owner) {
             o.ext.save();
         }
-        if let Some(e) = envs.get(&id) {
-            e.ext.load();
-            cpu.ext_owner.store(id, Ordering::Relaxed);
-        }
     }
-    if let Some(e) = envs.get(&id) {
-        *frame = e.context;
-        paging::activate(e.aspace);
-        arch::load_io_bitmap(e.io.as_deref());
-        if let Some([kind, vector, error, addr]) = e.pending_upcall.take() {
-            let _ = deliver_into(e, frame, kind, vector, error, addr);
-        }
-        percpu::this().current_env.store(id, Ordering::Relaxed);
+    let Some(e) = envs.get(&id) else { return };
+    if owner != id {
+        e.ext.load();
+        cpu.ext_owner.store(id, Ordering::Relaxed);
     }
+    *frame = e.context;
+    paging::activate(e.aspace);
+    arch::load_io_bitmap(e.io.bitmap());
+    if let Some([kind, vector, error, addr]) = e.pending_upcall.take() {
+        let _ = deliver_into(e, frame, kind, vector, error, addr);
+    }
+    cpu.current_env.store(id, Ordering::Relaxed);
 }
 
 /// Asks the scheduler who runs now (at a tick, or after a yield) and
@@ -172,8 +179,8 @@ pub(super) fn run_next(frame: &mut TrapFrame) {
 pub(super) fn can_wake(envs: &BTreeMap<u32, Env>) -> bool {
     envs.values().any(|e| {
         e.revoke.is_some()
-            || matches!(e.state, State::BlockedWait { ntf, deadline_us }
-                if deadline_us != u64::MAX || crate::irq::notification_bound(ntf))
+            || matches!(&e.state, State::BlockedWait { ntf, deadline_us }
+                if *deadline_us != u64::MAX || interrupt_can_signal(ntf))
     })
 }
 
@@ -185,21 +192,89 @@ fn report_deadlock(envs: &BTreeMap<u32, Env>) {
     );
     for e in envs.values() {
         let (id, name) = (e.id, e.name);
-        match e.state {
+        match &e.state {
             State::NotStarted => println!("kernel:   env {id} ({name}): not started"),
             State::Ready => println!("kernel:   env {id} ({name}): ready"),
-            State::BlockedSend { ep, .. } => {
-                println!("kernel:   env {id} ({name}): calls endpoint {ep}, nobody receives")
-            }
-            State::BlockedRecv { ep, .. } => {
-                println!("kernel:   env {id} ({name}): receives on endpoint {ep}")
-            }
+            State::BlockedSend { ep, .. } => println!(
+                "kernel:   env {id} ({name}): calls endpoint {}, nobody receives",
+                ep.id()
+            ),
+            State::BlockedRecv { ep, .. } => println!(
+                "kernel:   env {id} ({name}): receives on endpoint {}",
+                ep.id()
+            ),
             State::BlockedReply { server } => {
                 println!("kernel:   env {id} ({name}): awaits the reply of env {server}")
             }
             State::BlockedWait { ntf, .. } => println!(
-                "kernel:   env {id} ({name}): waits on notification {ntf} (no deadline, no interrupt line)"
+                "kernel:   env {id} ({name}): waits on notification {} (no deadline, no interrupt line)",
+                ntf.id()
             ),
         }
+    }
+}
+
+/// Largest slot vector (the sum of weights, capped).
+const MAX_VECTOR: u64 = 4096;
+
+/// The slot scheduler (lock order: see `crate::object`).
+static SCHED: Mutex<Option<Scheduler>> = Mutex::new(None);
+
+/// Rebuilds the slot vector for these (environment, weight) pairs.
+fn slots_rebuild(weights: &[(u32, u32)]) {
+    let entries: Vec<(EnvId, u32)> = weights
+        .iter()
+        .map(|&(id, w)| (EnvId(id), w.max(1)))
+        .collect();
+    let mut sched = SCHED.lock();
+    if entries.is_empty() {
+        *sched = None;
+        return;
+    }
+    let total: u64 = entries.iter().map(|e| u64::from(e.1)).sum();
+    match SlotVector::build(&entries, total.clamp(1, MAX_VECTOR) as usize) {
+        Ok(v) => match sched.as_mut() {
+            Some(s) => s.replace_vector(v),
+            None => *sched = Some(Scheduler::new(v)),
+        },
+        Err(e) => log::error!("sched: cannot build the slot vector: {e:?}"),
+    }
+}
+
+/// Who runs next: at a timer tick (`tick`), or when the running
+/// environment yields or blocks. `states` says which are ready.
+fn slots_decide(states: impl Iterator<Item = (u32, bool)>, tick: bool) -> Option<u32> {
+    let mut guard = SCHED.lock();
+    let s = guard.as_mut()?;
+    for (id, ready) in states {
+        let _ = s.set_runnable(EnvId(id), ready);
+    }
+    let d = if tick { s.tick() } else { s.yield_now() };
+    d.env().map(|e| e.0)
+}
+
+/// Directed yield: the rest of the slot goes to `to`.
+fn slots_donate(to: u32) -> bool {
+    SCHED
+        .lock()
+        .as_mut()
+        .is_some_and(|s| s.donate(EnvId(to)).is_ok())
+}
+
+/// Sets (`budget` > 0) or removes a real-time reservation of `budget`
+/// quanta every `period` quanta. False if the CPU cannot admit it.
+fn slots_set_realtime(id: u32, period: u32, budget: u32) -> bool {
+    let mut guard = SCHED.lock();
+    let Some(s) = guard.as_mut() else {
+        return false;
+    };
+    let _ = s.remove_realtime(EnvId(id));
+    budget == 0 || s.add_realtime(EnvId(id), period, budget).is_ok()
+}
+
+/// Forgets an environment's reservation.
+pub(super) fn forget(id: u32) {
+    if let Some(s) = SCHED.lock().as_mut() {
+        let _ = s.remove_realtime(EnvId(id));
     }
 }

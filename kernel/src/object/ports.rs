@@ -1,0 +1,106 @@
+//! I/O-port ranges: the range a capability names (`KObject::IoPorts`),
+//! and an environment's I/O permissions, the ranges it enabled with the
+//! capabilities they came through and the TSS bitmap built from them.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use captree::SlotAddr;
+
+use crate::arch::IOMAP_BYTES;
+
+/// Ports `[base, base + count)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    pub base: u32,
+    pub count: u32,
+}
+
+impl PortRange {
+    pub const fn new(base: u32, count: u32) -> PortRange {
+        PortRange { base, count }
+    }
+
+    /// The non-empty part `[base, base + count)` of this range, if it lies
+    /// inside it.
+    pub fn sub_range(&self, base: u64, count: u64) -> Option<PortRange> {
+        let end = base.checked_add(count)?;
+        if count == 0 || base < u64::from(self.base) || end > self.end() {
+            return None;
+        }
+        Some(PortRange::new(base as u32, count as u32))
+    }
+
+    fn end(&self) -> u64 {
+        u64::from(self.base) + u64::from(self.count)
+    }
+
+    /// What `cap_identify` reports: `base | count << 32`.
+    pub fn detail(&self) -> u64 {
+        u64::from(self.base) | (u64::from(self.count) << 32)
+    }
+}
+
+/// The ports an environment may use.
+#[derive(Default)]
+pub struct IoPermissions {
+    /// The permission bitmap (`None`: no port allowed).
+    bitmap: Option<Box<[u8; IOMAP_BYTES]>>,
+    /// The ranges enabled, each with the capability it came through.
+    grants: Vec<(SlotAddr, PortRange)>,
+}
+
+impl IoPermissions {
+    pub const fn new() -> IoPermissions {
+        IoPermissions {
+            bitmap: None,
+            grants: Vec::new(),
+        }
+    }
+
+    /// The bitmap to load into the TSS while the environment runs.
+    pub fn bitmap(&self) -> Option<&[u8; IOMAP_BYTES]> {
+        self.bitmap.as_deref()
+    }
+
+    /// Allows `range`, granted through the capability in `via`.
+    pub fn grant(&mut self, via: SlotAddr, range: PortRange) {
+        self.grants.push((via, range));
+        self.rebuild();
+    }
+
+    /// Withdraws what came through the capabilities `gone` says were
+    /// deleted; true if anything changed.
+    pub fn withdraw(&mut self, gone: impl Fn(SlotAddr) -> bool) -> bool {
+        if self.grants.is_empty() {
+            return false;
+        }
+        let before = self.grants.len();
+        self.grants.retain(|(via, _)| !gone(*via));
+        if self.grants.len() == before {
+            return false;
+        }
+        self.rebuild();
+        true
+    }
+
+    /// Rebuilds the bitmap from the grants.
+    fn rebuild(&mut self) {
+        if self.grants.is_empty() {
+            self.bitmap = None;
+            return;
+        }
+        let map = self.bitmap.get_or_insert_with(|| {
+            let v: Vec<u8> = alloc::vec![0xff; IOMAP_BYTES];
+            v.into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!())
+        });
+        map.fill(0xff);
+        for &(_, r) in &self.grants {
+            for port in r.base..r.base.saturating_add(r.count).min(0x1_0000) {
+                map[(port / 8) as usize] &= !(1 << (port % 8));
+            }
+        }
+    }
+}
