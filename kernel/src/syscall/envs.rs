@@ -202,7 +202,9 @@ pub(super) fn env_create_charged(me: &Caller, a: args::EnvCreate) -> Result<u32,
         return Err(cap::error(e));
     }
     drop(caps);
-    env::add(env::Env::child(id, me.id, aspace, cspace, info_frame, death));
+    env::add(env::Env::child(
+        id, me.id, aspace, cspace, info_frame, death,
+    ));
     Ok(id)
 }
 
