@@ -2,6 +2,9 @@
 //! their queues): call, receive, reply and reply-and-wait switching
 //! straight between environments; capability transfer; kernel notices.
 //!
+//! The caller's result at call time is returned ([`Resume`]); a blocked
+//! caller's or receiver's is written by [`complete`] when it is woken.
+//!
 //! Lock: `ENVS`, then the endpoint's queues (released before anything
 //! else), then `CAPS` for a transfer (see `crate::object`).
 
@@ -14,21 +17,18 @@ pub(super) fn endpoint_gone(ep: &Endpoint) {
     let (senders, receivers) = ep.close();
     for id in senders.iter().chain(receivers.iter()) {
         if let Some(w) = envs.get_mut(id) {
-            w.wake_with(Error::NoPartner);
+            complete(w, Err(Error::NoPartner));
         }
     }
 }
 
 /// `Call`: deliver to a waiting receiver and switch straight to it, or
-/// queue the caller.
-pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
+/// queue the caller. Either way the caller blocks for the reply.
+pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) -> Result<Resume, Error> {
     let me = current();
     let msg = frame.ipc_message();
     let mut envs = ENVS.lock();
-    let Ok(receiver) = ep.call(me) else {
-        frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
-        return;
-    };
+    let receiver = ep.call(me).map_err(|_| Error::NoPartner)?;
     let cap = frame.ipc_cap();
     let from = envs.get_mut(&me).map(|caller| {
         caller.context = *frame;
@@ -46,7 +46,7 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
     let Some((r, server)) = receiver.and_then(|r| envs.get_mut(&r).map(|e| (r, e))) else {
         drop(envs);
         run_next(frame);
-        return;
+        return Ok(Resume::Loaded);
     };
     let received = match (from, &server.state) {
         (Some(from), State::BlockedRecv { cap_slot, .. }) => {
@@ -54,11 +54,15 @@ pub fn ipc_call(frame: &mut TrapFrame, ep: &Arc<Endpoint>, badge: u64) {
         }
         _ => false,
     };
-    server.context.set_ipc_result(0, badge, msg);
-    server.context.set_ipc_cap_received(received);
-    server.state = State::Ready;
+    let got = Done::Received {
+        badge,
+        msg,
+        cap: received,
+    };
+    complete(server, Ok(got));
     server.reply_to = Some(me);
     load(&mut envs, r, frame);
+    Ok(Resume::Loaded)
 }
 
 /// Copies the capability in slot `cap` of `from` (GRANT and DERIVE) into
@@ -78,46 +82,64 @@ pub(super) fn transfer_cap(from: CSpaceId, cap: u64, to: CSpaceId, slot: u64) ->
 }
 
 /// `Recv`: take a queued notice or call, or block until one comes.
-pub fn ipc_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) {
-    if !try_receive(frame, ep) {
-        block_on(frame, ep, None);
-    }
+pub fn ipc_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) -> Result<Resume, Error> {
+    receive_or_block(frame, ep, None)
 }
 
-/// Takes what is queued on `ep` into `frame`; false if nothing is.
-pub(super) fn try_receive(frame: &mut TrapFrame, ep: &Endpoint) -> bool {
+/// What the running environment, whose registers are in `frame`, takes
+/// from `ep`: a queued notice or call (`None` if nothing is queued).
+fn try_receive(frame: &TrapFrame, ep: &Endpoint) -> Result<Option<Done>, Error> {
     let me = current();
     let mut envs = ENVS.lock();
-    let s = match ep.receive() {
-        Err(_) => {
-            frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
-            return true;
+    let s = match ep.receive().map_err(|_| Error::NoPartner)? {
+        Pending::Notice(n) => {
+            return Ok(Some(Done::Received {
+                badge: abi::ipc::NOTICE_BADGE,
+                msg: n,
+                cap: false,
+            }))
         }
-        Ok(Pending::Notice(n)) => {
-            frame.set_ipc_result(0, abi::ipc::NOTICE_BADGE, n);
-            frame.set_ipc_cap_received(false);
-            return true;
-        }
-        Ok(Pending::Nothing) => return false,
-        Ok(Pending::Caller(s)) => s,
+        Pending::Nothing => return Ok(None),
+        Pending::Caller(s) => s,
     };
     let my_cspace = envs.get_mut(&me).map(|server| {
         server.reply_to = Some(s);
         server.cspace
     });
-    if let Some(sender) = envs.get_mut(&s) {
-        if let State::BlockedSend {
-            badge, msg, cap, ..
-        } = sender.state
-        {
-            sender.state = State::BlockedReply { server: me };
-            let received =
-                my_cspace.is_some_and(|to| transfer_cap(sender.cspace, cap, to, frame.ipc_cap()));
-            frame.set_ipc_result(0, badge, msg);
-            frame.set_ipc_cap_received(received);
+    // A queued caller is blocked sending (the endpoint's invariant).
+    let Some(sender) = envs.get_mut(&s) else {
+        return Err(Error::NoPartner);
+    };
+    let State::BlockedSend {
+        badge, msg, cap, ..
+    } = sender.state
+    else {
+        return Err(Error::NoPartner);
+    };
+    sender.state = State::BlockedReply { server: me };
+    let received =
+        my_cspace.is_some_and(|to| transfer_cap(sender.cspace, cap, to, frame.ipc_cap()));
+    Ok(Some(Done::Received {
+        badge,
+        msg,
+        cap: received,
+    }))
+}
+
+/// Receives what is queued on `ep`, or blocks the running environment on
+/// it (see [`block_on`]).
+fn receive_or_block(
+    frame: &mut TrapFrame,
+    ep: &Arc<Endpoint>,
+    prefer: Option<u32>,
+) -> Result<Resume, Error> {
+    match try_receive(frame, ep)? {
+        Some(got) => Ok(Resume::Caller(got)),
+        None => {
+            block_on(frame, ep, prefer);
+            Ok(Resume::Loaded)
         }
     }
-    true
 }
 
 /// Blocks the running environment on `ep`, switching to `prefer` if it is
@@ -155,31 +177,33 @@ pub(super) fn reply_to_caller(msg: [u64; 6]) -> Result<u32, Error> {
     if !caller.state.awaits_reply_of(me) {
         return Err(Error::NoPartner);
     }
-    caller.context.set_ipc_result(0, 0, msg);
-    caller.state = State::Ready;
+    complete(caller, Ok(Done::Replied(msg)));
     Ok(c)
 }
 
-/// `Reply`.
-pub fn ipc_reply(frame: &mut TrapFrame) -> Result<(), Error> {
-    reply_to_caller(frame.ipc_message()).map(|_| ())
+/// `Reply`: the replier continues with its own message's first words as
+/// its results.
+pub fn ipc_reply(frame: &TrapFrame) -> Result<Resume, Error> {
+    reply_to_caller(frame.ipc_message())?;
+    Ok(Resume::Caller(Done::Results(frame.ipc_message_results())))
 }
 
 /// `ReplyRecv`: reply if a call is pending, then receive; when nothing is
 /// queued, switch straight back to the caller just answered.
-pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) {
+pub fn ipc_reply_recv(frame: &mut TrapFrame, ep: &Arc<Endpoint>) -> Result<Resume, Error> {
     let caller = reply_to_caller(frame.ipc_message()).ok();
-    if !try_receive(frame, ep) {
-        block_on(frame, ep, caller);
-    }
+    receive_or_block(frame, ep, caller)
 }
 
 /// A kernel notice on endpoint `ep`: to a waiting receiver at once, else
 /// queued for the next `Recv`.
 pub(super) fn send_notice(envs: &mut BTreeMap<u32, Env>, ep: &Endpoint, notice: [u64; 6]) {
     if let Some(r) = ep.notice(notice).and_then(|r| envs.get_mut(&r)) {
-        r.context.set_ipc_result(0, abi::ipc::NOTICE_BADGE, notice);
-        r.context.set_ipc_cap_received(false);
-        r.state = State::Ready;
+        let got = Done::Received {
+            badge: abi::ipc::NOTICE_BADGE,
+            msg: notice,
+            cap: false,
+        };
+        complete(r, Ok(got));
     }
 }

@@ -30,6 +30,7 @@ mod ipc;
 mod notify;
 mod release;
 mod resources;
+mod result;
 mod sched;
 mod upcall;
 
@@ -37,6 +38,8 @@ pub use ipc::*;
 pub use notify::*;
 pub use release::*;
 pub use resources::*;
+use result::complete;
+pub use result::{write_result, Done, Resume};
 pub use sched::*;
 pub use upcall::*;
 
@@ -155,13 +158,6 @@ impl Env {
             death_ep,
             ..Env::new(id, "child", aspace, cspace, info_frame)
         }
-    }
-
-    /// Ends a blocking call of this environment's thread with `err` and
-    /// makes it ready to run.
-    fn wake_with(&mut self, err: Error) {
-        self.context.set_syscall_result(err as u64, [0; 4]);
-        self.state = State::Ready;
     }
 }
 
@@ -380,7 +376,7 @@ pub fn exit_current(code: u64, frame: &mut TrapFrame) {
 /// `Exit`); `NoPartner` if the target has already ended. If the target was
 /// an ancestor of the caller, the caller ends with it and the next
 /// environment runs; otherwise the caller continues with status 0.
-pub fn kill(frame: &mut TrapFrame, target: u32, code: u64) -> Result<(), Error> {
+pub fn kill(frame: &mut TrapFrame, target: u32, code: u64) -> Result<Resume, Error> {
     let me = current();
     if target == me {
         return Err(Error::InvalidArgument);
@@ -391,15 +387,19 @@ pub fn kill(frame: &mut TrapFrame, target: u32, code: u64) -> Result<(), Error> 
         .map(|e| e.name)
         .ok_or(Error::NoPartner)?;
     log::debug!("{name}: killed by env {me} with code {}", code as i64);
-    frame.set_syscall_result(0, [0; 4]);
     destroy(target, Ending::Killed(code));
     let mine = ENVS.lock().get(&me).map(|e| e.aspace);
     match mine {
         // `destroy` left the kernel's page tables loaded.
-        Some(aspace) => paging::activate(aspace),
-        None => run_next(frame),
+        Some(aspace) => {
+            paging::activate(aspace);
+            Ok(Resume::Caller(Done::Results([0; 4])))
+        }
+        None => {
+            run_next(frame);
+            Ok(Resume::Loaded)
+        }
     }
-    Ok(())
 }
 
 /// Ends the running environment and continues with another.
@@ -467,7 +467,7 @@ pub fn destroy(id: u32, how: Ending) {
         env.state.leave_queue(id);
         for e in envs.values_mut() {
             if e.state.awaits_reply_of(id) {
-                e.wake_with(Error::NoPartner);
+                complete(e, Err(Error::NoPartner));
             }
         }
         if let Some(parent) = env.parent.and_then(|p| envs.get_mut(&p)) {

@@ -12,7 +12,7 @@ pub(super) fn notification_gone(ntf: &Notification) {
     let mut envs = ENVS.lock();
     for id in ntf.close() {
         if let Some(w) = envs.get_mut(&id) {
-            w.wake_with(Error::NoPartner);
+            complete(w, Err(Error::NoPartner));
         }
     }
 }
@@ -22,8 +22,7 @@ pub fn signal(ntf: &Notification, bits: u64) {
     let mut envs = ENVS.lock();
     ntf.signal(bits, |id, word| match envs.get_mut(&id) {
         Some(w) => {
-            w.context.set_syscall_result(0, [word, 0, 0, 0]);
-            w.state = State::Ready;
+            complete(w, Ok(Done::Results([word, 0, 0, 0])));
             true
         }
         None => false,
@@ -43,19 +42,17 @@ pub fn on_irq(gsi: u32) {
 
 /// `Wait`: takes the word if a bit is set, polls (`timeout_us` 0), or
 /// blocks until a signal or the deadline.
-pub fn wait(frame: &mut TrapFrame, ntf: &Arc<Notification>, timeout_us: u64) {
+pub fn wait(
+    frame: &mut TrapFrame,
+    ntf: &Arc<Notification>,
+    timeout_us: u64,
+) -> Result<Resume, Error> {
     let me = current();
     {
         let mut envs = ENVS.lock();
         match ntf.wait(me, timeout_us == 0) {
-            Err(_) => {
-                frame.set_syscall_result(Error::NoPartner as u64, [0; 4]);
-                return;
-            }
-            Ok(Some(word)) => {
-                frame.set_syscall_result(0, [word, 0, 0, 0]);
-                return;
-            }
+            Err(_) => return Err(Error::NoPartner),
+            Ok(Some(word)) => return Ok(Resume::Caller(Done::Results([word, 0, 0, 0]))),
             Ok(None) => {}
         }
         let deadline_us = if timeout_us == u64::MAX {
@@ -72,6 +69,7 @@ pub fn wait(frame: &mut TrapFrame, ntf: &Arc<Notification>, timeout_us: u64) {
         }
     }
     run_next(frame);
+    Ok(Resume::Loaded)
 }
 
 /// Wakes waiters whose deadline has passed, with `TimedOut`.
@@ -82,7 +80,7 @@ pub(super) fn expire_waits() {
         if let State::BlockedWait { ntf, deadline_us } = &e.state {
             if now >= *deadline_us {
                 ntf.forget(*id);
-                e.wake_with(Error::TimedOut);
+                complete(e, Err(Error::TimedOut));
             }
         }
     }

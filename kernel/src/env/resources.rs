@@ -37,6 +37,8 @@ pub(super) fn write_info(e: &Env) {
 }
 
 /// `RevokeRequest`: asks `target` for `frames` frames within `grace_us`.
+/// `frame` already holds the caller's result: a caller asking itself has
+/// its handler entered with it.
 pub fn revoke_request(
     frame: &mut TrapFrame,
     target: u32,
@@ -63,7 +65,6 @@ pub fn revoke_request(
         }
         has
     };
-    frame.set_syscall_result(0, [0; 4]);
     if has_handler && target == current() {
         let _ = deliver_upcall(frame, abi::upcall::kind::REVOKE, 0, frames, deadline_us);
     }

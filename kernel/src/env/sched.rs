@@ -25,13 +25,13 @@ pub(super) fn scheduled(envs: &BTreeMap<u32, Env>, tick: bool) -> Option<u32> {
 }
 
 /// Directed yield: the rest of the slot goes to `to`, which must be ready.
+/// `frame` already holds the caller's result: it is saved with it.
 pub fn yield_to(frame: &mut TrapFrame, to: u32) -> Result<(), Error> {
     let cur = current();
     let mut envs = ENVS.lock();
     if !envs.get(&to).is_some_and(|e| e.state.is_ready()) {
         return Err(Error::NoPartner);
     }
-    frame.set_syscall_result(0, [0; 4]);
     if to == cur {
         return Ok(());
     }
@@ -83,7 +83,8 @@ pub fn on_timer(frame: &mut TrapFrame) {
     }
 }
 
-/// The caller gives up the rest of its slot.
+/// The caller gives up the rest of its slot. `frame` already holds its
+/// result: it is saved with it.
 pub fn yield_current(frame: &mut TrapFrame) {
     reschedule(frame, false);
 }

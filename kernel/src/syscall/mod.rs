@@ -12,7 +12,9 @@
 //! ([`Next::Return`]) or asks for a control transfer ([`Next::Transfer`]:
 //! block, wake, switch or end), which [`handle`] performs in one place
 //! ([`transfer::perform`]); [`handle`] also writes the caller's status and
-//! results.
+//! results, the one place that does at call time (`env::Resume` says
+//! whether the caller continues and with what; a blocked caller's result
+//! is written when it is woken, by `env::complete`).
 
 use alloc::vec::Vec;
 
@@ -21,7 +23,7 @@ use captree::{DeletedCap, Removed, Rights, SlotAddr};
 
 use crate::arch::{paging, TrapFrame};
 use crate::cap::{self, KObject, Mapping, CAPS};
-use crate::env::{self, Caller};
+use crate::env::{self, Caller, Done, Resume};
 use crate::mem::{self, frames};
 use crate::{print, uaccess};
 
@@ -94,32 +96,29 @@ pub fn handle(frame: &mut TrapFrame) {
         // Not a native call: the thread's upcall handler may take it.
         if env::deliver_upcall(frame, abi::upcall::kind::SYSCALL, 0, 0, 0).is_err() {
             log::debug!("syscall {number:#x}: no such call");
-            frame.set_syscall_result(Error::NoSuchCall as u64, [0; 4]);
+            env::write_result(frame, Err(Error::NoSuchCall));
         }
         return;
     };
     if may_allocate(call) && !mem::heap::headroom(kernel_reserve_frames() / 2) {
         log::debug!("{}: {} refused: no kernel memory", me.name, call.name());
-        frame.set_syscall_result(Error::OutOfMemory as u64, [0; 4]);
+        env::write_result(frame, Err(Error::OutOfMemory));
         return;
     }
     let result = match dispatch(&me, call, a) {
-        Ok(Next::Return(r)) => Ok(r),
+        Ok(Next::Return(r)) => return env::write_result(frame, Ok(Done::Results(r))),
         Ok(Next::Transfer(t)) => match perform(frame, t) {
-            Ok(Some(r)) => Ok(r),
+            Ok(Resume::Caller(done)) => Ok(done),
             // The transfer has set up whichever environment runs next.
-            Ok(None) => return,
+            Ok(Resume::Loaded) => return,
             Err(e) => Err(e),
         },
         Err(e) => Err(e),
     };
-    match result {
-        Ok(r) => frame.set_syscall_result(0, r),
-        Err(e) => {
-            log::debug!("{}: {} refused: {e}", me.name, call.name());
-            frame.set_syscall_result(e as u64, [0; 4]);
-        }
+    if let Err(e) = &result {
+        log::debug!("{}: {} refused: {e}", me.name, call.name());
     }
+    env::write_result(frame, result);
 }
 
 /// Whether a call may take kernel heap memory. Those that only free,

@@ -2,7 +2,10 @@
 //! environment, switch to one or end one. Their handlers check the
 //! capabilities and say what to do ([`Transfer`]); [`perform`] does it,
 //! the one place a system call hands the trap frame to the environment
-//! layer.
+//! layer. The environment layer writes no running caller's result: it
+//! says what it is (`env::Resume`) and [`super::handle`] writes it. A
+//! caller that blocks gets its result when it is woken (`env::complete`,
+//! the one place that writes those).
 
 use alloc::sync::Arc;
 
@@ -44,37 +47,50 @@ pub(super) enum Transfer {
     Kill { target: u32, code: u64 },
 }
 
-/// Does `t` for the caller whose registers are in `frame`. `Some` results:
-/// the caller continues with status 0 and them. `None`: the environment
-/// layer has set up whichever environment runs next (its registers, the
-/// caller's too if it will run again later). An error leaves `frame` the
-/// caller's.
+/// Does `t` for the caller whose registers are in `frame`:
+/// `Resume::Caller`, the caller continues with that result;
+/// `Resume::Loaded`, the environment layer has set up whichever
+/// environment runs next (its registers; the caller's are saved if it will
+/// run again). An error leaves `frame` the caller's.
+///
+/// `Yield`, `YieldTo` and `RevokeRequest` may set the caller aside while
+/// it stays ready (another environment runs, or its own upcall handler
+/// does): their result, status 0 and no results, is written first, so
+/// that it is saved with the caller's registers; a refusal writes over it.
 #[inline(always)]
-pub(super) fn perform(frame: &mut TrapFrame, t: Transfer) -> Result<Option<[u64; 4]>, Error> {
+pub(super) fn perform(frame: &mut TrapFrame, t: Transfer) -> Result<Resume, Error> {
+    let set_aside = |frame: &mut TrapFrame| env::write_result(frame, Ok(Done::Results([0; 4])));
     match t {
-        Transfer::Exit(code) => env::exit_current(code, frame),
+        Transfer::Exit(code) => {
+            env::exit_current(code, frame);
+            Ok(Resume::Loaded)
+        }
         Transfer::Yield => {
-            // The result first: the caller's registers are saved as they are.
-            frame.set_syscall_result(0, [0; 4]);
+            set_aside(frame);
             env::yield_current(frame);
+            Ok(Resume::Loaded)
         }
         Transfer::Call { ep, badge } => env::ipc_call(frame, &ep, badge),
         Transfer::Recv { ep } => env::ipc_recv(frame, &ep),
-        Transfer::Reply => {
-            env::ipc_reply(frame)?;
-            return Ok(Some(frame.ipc_message_results()));
-        }
+        Transfer::Reply => env::ipc_reply(frame),
         Transfer::ReplyRecv { ep } => env::ipc_reply_recv(frame, &ep),
         Transfer::Wait { ntf, timeout_us } => env::wait(frame, &ntf, timeout_us),
-        Transfer::YieldTo { to } => env::yield_to(frame, to)?,
+        Transfer::YieldTo { to } => {
+            set_aside(frame);
+            env::yield_to(frame, to)?;
+            Ok(Resume::Loaded)
+        }
         Transfer::RevokeRequest {
             target,
             frames,
             grace_us,
-        } => env::revoke_request(frame, target, frames, grace_us)?,
-        Transfer::Kill { target, code } => env::kill(frame, target, code)?,
+        } => {
+            set_aside(frame);
+            env::revoke_request(frame, target, frames, grace_us)?;
+            Ok(Resume::Loaded)
+        }
+        Transfer::Kill { target, code } => env::kill(frame, target, code),
     }
-    Ok(None)
 }
 
 fn transfer(t: Transfer) -> Outcome {
