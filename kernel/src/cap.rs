@@ -64,6 +64,43 @@ pub enum KObject {
 }
 
 impl KObject {
+    /// Authority to allocate frames in `[base, end)`.
+    pub fn memory(base: u64, end: u64) -> KObject {
+        KObject::Memory {
+            base,
+            end,
+            cursor: base,
+        }
+    }
+
+    /// A RAM frame at `paddr`, not mapped yet, charged to `payer`'s quota.
+    pub fn ram_frame(paddr: u64, payer: u32) -> KObject {
+        KObject::Frame {
+            paddr,
+            mappings: Vec::new(),
+            charged_to: payer,
+            device: false,
+            cached: true,
+        }
+    }
+
+    /// A device frame at `paddr` (never zeroed, freed or charged), mapped
+    /// cacheable only if `cached`.
+    pub fn device_frame(paddr: u64, cached: bool) -> KObject {
+        KObject::Frame {
+            paddr,
+            mappings: Vec::new(),
+            charged_to: u32::MAX,
+            device: true,
+            cached,
+        }
+    }
+
+    /// Device memory `[base, end)`, `cached` if it is RAM lent read-only.
+    pub fn device_memory(base: u64, end: u64, cached: bool) -> KObject {
+        KObject::DeviceMemory { base, end, cached }
+    }
+
     /// The type user space sees.
     pub fn cap_type(&self) -> CapType {
         match self {

@@ -113,16 +113,8 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         if slot >= root_slots::FIRST_FREE {
             break;
         }
-        caps.insert_root(
-            at(slot),
-            KObject::Memory {
-                base,
-                end,
-                cursor: base,
-            },
-            Rights::ALL,
-        )
-        .map_err(|_| "cannot fill the capability space")?;
+        caps.insert_root(at(slot), KObject::memory(base, end), Rights::ALL)
+            .map_err(|_| "cannot fill the capability space")?;
         memory_caps += 1;
     }
     let devices = [
@@ -151,11 +143,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         let slot = root_slots::FIRST_DEVICE_MEMORY + i as u32;
         caps.insert_root(
             at(slot),
-            KObject::DeviceMemory {
-                base,
-                end,
-                cached: false,
-            },
+            KObject::device_memory(base, end, false),
             Rights::ALL,
         )
         .map_err(|_| "cannot fill the capability space")?;
@@ -165,11 +153,7 @@ pub fn start(ramdisk: &Ramdisk, cmdline: &str, shutdown: bool) -> Result<(), &'s
         .union(Rights::MAP)
         .union(Rights::DERIVE)
         .union(Rights::GRANT);
-    let ramdisk = KObject::DeviceMemory {
-        base: ramdisk.start,
-        end: ramdisk.end,
-        cached: true,
-    };
+    let ramdisk = KObject::device_memory(ramdisk.start, ramdisk.end, true);
     caps.insert_root(at(root_slots::RAMDISK), ramdisk, ramdisk_rights)
         .map_err(|_| "cannot fill the capability space")?;
     // Line n in FIRST_IRQ + n; the console's line in FIRST_IRQ +

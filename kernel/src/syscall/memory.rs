@@ -63,13 +63,7 @@ pub(super) fn frame_alloc_charged(
     }
     let paddr = take_frame(base, end, cursor, want)?;
     mem::write_phys(paddr, &[0u8; PAGE_SIZE as usize]);
-    let frame = KObject::Frame {
-        paddr,
-        mappings: Vec::new(),
-        charged_to: me.id,
-        device: false,
-        cached: true,
-    };
+    let frame = KObject::ram_frame(paddr, me.id);
     if let Err(e) = caps.derive_object(mem_slot, dst, frame, rights) {
         let _ = frames::free_frame(paddr);
         return Err(cap::error(e.error));
@@ -116,13 +110,7 @@ pub(super) fn device_frame(
     if !cap::DEVICE_FRAMES.lock().insert(want) {
         return Err(Error::NotFree);
     }
-    let frame = KObject::Frame {
-        paddr: want,
-        mappings: Vec::new(),
-        charged_to: u32::MAX,
-        device: true,
-        cached,
-    };
+    let frame = KObject::device_frame(want, cached);
     if let Err(e) = caps.derive_object(src, dst, frame, rights) {
         cap::DEVICE_FRAMES.lock().remove(&want);
         return Err(cap::error(e.error));
