@@ -32,6 +32,7 @@ pub fn read_user(aspace: u64, ptr: u64, len: u64, mut f: impl FnMut(&[u8])) -> R
 
 /// Checks that `[ptr, ptr+bytes.len())` is a user range mapped writable in
 /// `aspace`, then copies `bytes` there.
+#[inline]
 pub fn write_user(aspace: u64, ptr: u64, bytes: &[u8]) -> Result<(), Error> {
     let end = ptr
         .checked_add(bytes.len() as u64)

@@ -3,7 +3,8 @@
 //! notification itself (`KObject::Notification`), and so does an
 //! interrupt line bound to it (`object::irq_line`), so a signal reaches the
 //! word without a table lookup. Blocking and waking threads is
-//! `env::notify`'s job; this file only keeps the word and the queue.
+//! `env::notify`'s job; this file only keeps the word and the queue
+//! (their logic is `kobjects::Word`, tested on the host).
 //!
 //! Invariant: an environment is on at most one waiter queue, the one its
 //! `env::State::BlockedWait` names.
@@ -15,7 +16,10 @@ use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use kobjects::Word;
 use spin::Mutex;
+
+pub use kobjects::Closed;
 
 /// Ids handed to new notifications (what `NotificationCreate` returns and
 /// `cap_identify` reports).
@@ -29,28 +33,13 @@ pub struct Notification {
     word: Mutex<Word>,
 }
 
-/// The word and its waiters; `open` is false once its last capability went.
-struct Word {
-    open: bool,
-    bits: u64,
-    waiters: VecDeque<u32>,
-}
-
-/// The notification's last capability is gone.
-#[derive(Debug)]
-pub struct Closed;
-
 impl Notification {
     /// A new notification with a fresh id, paid for by `payer`.
     pub fn new(payer: u32) -> Arc<Notification> {
         Arc::new(Notification {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             payer,
-            word: Mutex::new(Word {
-                open: true,
-                bits: 0,
-                waiters: VecDeque::new(),
-            }),
+            word: Mutex::new(Word::new()),
         })
     }
 
@@ -66,45 +55,23 @@ impl Notification {
     /// first waiter is offered the word: `wake(waiter, word)` says whether
     /// it took it (then the word is cleared). Nothing on a closed one.
     pub fn signal(&self, bits: u64, wake: impl FnOnce(u32, u64) -> bool) {
-        let mut w = self.word.lock();
-        if !w.open {
-            return;
-        }
-        w.bits |= bits;
-        if w.bits == 0 {
-            return;
-        }
-        if let Some(waiter) = w.waiters.pop_front() {
-            if wake(waiter, w.bits) {
-                w.bits = 0;
-            }
-        }
+        self.word.lock().signal(bits, wake);
     }
 
     /// A wait: the word (cleared) if a bit is set or `poll`; otherwise
     /// `None` and `waiter` is queued.
     pub fn wait(&self, waiter: u32, poll: bool) -> Result<Option<u64>, Closed> {
-        let mut w = self.word.lock();
-        if !w.open {
-            return Err(Closed);
-        }
-        if w.bits != 0 || poll {
-            return Ok(Some(core::mem::take(&mut w.bits)));
-        }
-        w.waiters.push_back(waiter);
-        Ok(None)
+        self.word.lock().wait(waiter, poll)
     }
 
     /// Takes `env` off the waiters (its wait timed out, or it is going away).
     pub fn forget(&self, env: u32) {
-        self.word.lock().waiters.retain(|w| *w != env);
+        self.word.lock().forget(env);
     }
 
     /// Closes the notification (its last capability went) and hands back
     /// its waiters. Allocates nothing.
     pub fn close(&self) -> VecDeque<u32> {
-        let mut w = self.word.lock();
-        w.open = false;
-        core::mem::take(&mut w.waiters)
+        self.word.lock().close()
     }
 }

@@ -1,6 +1,7 @@
 //! I/O-port ranges: the range a capability names (`KObject::IoPorts`),
 //! and an environment's I/O permissions, the ranges it enabled with the
-//! capabilities they came through and the TSS bitmap built from them.
+//! capabilities they came through and the TSS bitmap built from them (the
+//! range and the bitmap's logic are in `kobjects`, tested on the host).
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -9,37 +10,7 @@ use captree::SlotAddr;
 
 use crate::arch::IOMAP_BYTES;
 
-/// Ports `[base, base + count)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PortRange {
-    pub base: u32,
-    pub count: u32,
-}
-
-impl PortRange {
-    pub const fn new(base: u32, count: u32) -> PortRange {
-        PortRange { base, count }
-    }
-
-    /// The non-empty part `[base, base + count)` of this range, if it lies
-    /// inside it.
-    pub fn sub_range(&self, base: u64, count: u64) -> Option<PortRange> {
-        let end = base.checked_add(count)?;
-        if count == 0 || base < u64::from(self.base) || end > self.end() {
-            return None;
-        }
-        Some(PortRange::new(base as u32, count as u32))
-    }
-
-    fn end(&self) -> u64 {
-        u64::from(self.base) + u64::from(self.count)
-    }
-
-    /// What `cap_identify` reports: `base | count << 32`.
-    pub fn detail(&self) -> u64 {
-        u64::from(self.base) | (u64::from(self.count) << 32)
-    }
-}
+pub use kobjects::PortRange;
 
 /// The ports an environment may use.
 #[derive(Default)]
@@ -96,11 +67,6 @@ impl IoPermissions {
                 .try_into()
                 .unwrap_or_else(|_| unreachable!())
         });
-        map.fill(0xff);
-        for &(_, r) in &self.grants {
-            for port in r.base..r.base.saturating_add(r.count).min(0x1_0000) {
-                map[(port / 8) as usize] &= !(1 << (port % 8));
-            }
-        }
+        kobjects::allow_ports(&mut map[..], self.grants.iter().map(|(_, r)| r));
     }
 }
