@@ -5,8 +5,10 @@
 //! submodules move threads between the kernel objects (`crate::object`)
 //! and the CPU: the scheduler (`sched`), IPC over endpoints (`ipc`),
 //! notifications and interrupt lines (`notify`), upcalls (`upcall`),
-//! quotas, the info page, revocation and I/O ports (`resources`), and what
-//! happens when capabilities go (`release`).
+//! quotas, the info page, revocation and I/O ports (`resources`), what
+//! happens when capabilities go (`release`), and what a call leaves in its
+//! caller's registers (`result`: returned at call time, written by
+//! `complete` when a blocked caller wakes).
 //!
 //! Lock: `ENVS` is the first lock any path takes (see `crate::object`).
 
