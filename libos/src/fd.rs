@@ -11,8 +11,8 @@ use core::cell::Cell;
 
 use sysproto::Op;
 
-use crate::linux::errno::{EBADF, EMFILE};
 use crate::server;
+use linux_errno::Errno::{self, EBADF, EMFILE};
 
 /// Most descriptors a process may have.
 pub const MAX_FDS: usize = 1024;
@@ -49,7 +49,7 @@ pub struct FdTable {
 
 impl FdTable {
     /// The descriptor `fd`.
-    pub fn get(&self, fd: i64) -> Result<&Fd, i64> {
+    pub fn get(&self, fd: i64) -> Result<&Fd, Errno> {
         usize::try_from(fd)
             .ok()
             .and_then(|i| self.fds.get(i))
@@ -58,13 +58,13 @@ impl FdTable {
     }
 
     /// The open file of `fd`.
-    pub fn file(&self, fd: i64) -> Result<Rc<OpenFile>, i64> {
+    pub fn file(&self, fd: i64) -> Result<Rc<OpenFile>, Errno> {
         self.get(fd).map(|f| f.file.clone())
     }
 
     /// Installs `f` at the lowest free descriptor at or above `min` (below
     /// `RLIMIT_NOFILE`).
-    pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, i64> {
+    pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, Errno> {
         let mut i = min;
         while i < self.fds.len() && self.fds[i].is_some() {
             i += 1;
@@ -80,7 +80,7 @@ impl FdTable {
     }
 
     /// Puts `f` at exactly `fd`, closing what was there.
-    pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, i64> {
+    pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, Errno> {
         let i = usize::try_from(fd)
             .ok()
             .filter(|&i| i < open_max())
@@ -93,7 +93,7 @@ impl FdTable {
     }
 
     /// Closes `fd`.
-    pub fn close(&mut self, fd: i64) -> Result<(), i64> {
+    pub fn close(&mut self, fd: i64) -> Result<(), Errno> {
         self.get(fd)?;
         self.fds[fd as usize] = None;
         Ok(())
@@ -110,7 +110,7 @@ impl FdTable {
     }
 
     /// Sets or clears close-on-exec.
-    pub fn set_cloexec(&mut self, fd: i64, on: bool) -> Result<(), i64> {
+    pub fn set_cloexec(&mut self, fd: i64, on: bool) -> Result<(), Errno> {
         self.get(fd)?;
         if let Some(Some(f)) = self.fds.get_mut(fd as usize) {
             f.cloexec = on;

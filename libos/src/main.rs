@@ -31,6 +31,7 @@ mod linked;
 mod linux;
 mod mm;
 mod proc;
+mod reply;
 mod server;
 mod signal;
 mod task;
@@ -159,7 +160,7 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
     };
     kcall::enable_preemption();
     match frame.kind {
-        kind::SYSCALL => p.on_syscall(frame),
+        kind::SYSCALL => linux::wait::syscall(p, frame),
         kind::EXCEPTION => on_exception(p, frame),
         kind::PREEMPTED => p.yield_current(frame),
         _ => {}
@@ -262,7 +263,7 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
             exo_rt::println!(
                 "libos: cannot run {}: error {}",
                 core::str::from_utf8(&path).unwrap_or("?"),
-                e
+                e.raw()
             );
             return 127;
         }

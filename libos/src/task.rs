@@ -38,12 +38,25 @@ impl Fx {
     }
 }
 
+/// The progress a waiting call carries until it is made again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retry {
+    /// When it gives up (nanoseconds since boot): it is made once more,
+    /// told that the time is up.
+    pub deadline: Option<u64>,
+    /// Bytes a write has moved already.
+    pub done: u64,
+    /// A signal ends it with EINTR even after a `SA_RESTART` handler (the
+    /// waits for readiness, which Linux never restarts).
+    pub never_restarted: bool,
+}
+
 /// Why a task does not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
-    /// Re-run its system call when something changes (or at `deadline`,
-    /// nanoseconds since boot, when it gives up with `on_timeout`).
-    Retry { deadline: Option<u64> },
+    /// Make its system call again, with the progress so far, when
+    /// something changes (or at the deadline).
+    Retry(Retry),
     /// In `futex` wait on `addr` until woken or `deadline`.
     Futex {
         addr: u64,

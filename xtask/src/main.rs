@@ -69,6 +69,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Test(opts) => test::test(&opts),
         Command::Bench(opts) => bench::bench(&opts),
         Command::Fuzz(opts) => fuzz::fuzz(&opts),
+        Command::LinuxAbiDoc => linux_abi_doc::write(),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(0)
