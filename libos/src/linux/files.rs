@@ -246,10 +246,10 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<usize, Err
     let (r, w) = server::request_path(Op::Open, &path, [flags, dir, 0, 0]);
     let r = check(r)?;
     if flags & O_DIRECTORY != 0 && w[0] != kind::DIR {
-        server::request(Op::Close, [r as u64, 0, 0, 0, 0]);
+        server::request(Op::Close, [r, 0, 0, 0, 0]);
         return Err(ENOTDIR);
     }
-    let file = new_file(r as u64, w[0], flags);
+    let file = new_file(r, w[0], flags);
     p.fds
         .install(
             Fd {
@@ -371,7 +371,7 @@ fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
     let (r, w) = server::request(Op::Pipe, [0; 5]);
     let r = check(r)?;
     let cloexec = flags & O_CLOEXEC != 0;
-    let rf = new_file(r as u64, kind::PIPE_READ, flags & O_NONBLOCK);
+    let rf = new_file(r, kind::PIPE_READ, flags & O_NONBLOCK);
     let wf = new_file(w[0], kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
     let rfd = p.fds.install(Fd { file: rf, cloexec }, 0)?;
     let wfd = match p.fds.install(Fd { file: wf, cloexec }, 0) {

@@ -90,7 +90,7 @@ fn map(p: &mut Proc, a: [u64; 6]) -> Result<u64, Errno> {
         let mut tmp = alloc::vec![0u8; r as usize];
         server::get(&mut tmp);
         p.mm.write(start + done, &tmp)?;
-        done += r as u64;
+        done += r;
     }
     if prot & PROT_WRITE == 0 {
         p.mm.mprotect(start, len, prot)?;

@@ -21,6 +21,7 @@ pub mod wait;
 
 use abi::UpcallFrame;
 use linux_errno::Errno::{self, E2BIG, EFAULT, EINVAL, ENAMETOOLONG, ENOSYS};
+pub use linux_strace::Kind;
 
 use crate::proc::Proc;
 use crate::task::{Block, Retry};
@@ -83,77 +84,6 @@ pub fn wait_again() -> Ret {
     Ret::Block(Block::Retry(Retry::default()))
 }
 
-/// How strace shows an argument or a result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// An `int`.
-    Int,
-    /// An `unsigned int`.
-    Uint,
-    /// A `long` (`off_t`, `loff_t`).
-    Long,
-    /// A size or count (`size_t`).
-    Size,
-    /// A number best read in hex (flags without names, cookies).
-    Hex,
-    /// An address (`NULL` or hex).
-    Ptr,
-    /// A pointer to something the call reads.
-    In,
-    /// A pointer to something the call writes.
-    Out,
-    /// A file descriptor.
-    Fd,
-    /// A directory descriptor for `*at` calls (`AT_FDCWD`).
-    DirFd,
-    /// A path name (a C string).
-    Path,
-    /// Another C string.
-    Str,
-    /// Bytes the call reads, as many as the next argument says.
-    InBuf,
-    /// Bytes the call writes, as many as it answers.
-    OutBuf,
-    /// `O_*` flags with the access mode (`open`).
-    OpenFlags,
-    /// `O_*` flags without one (`pipe2`, `dup3`).
-    FdFlags,
-    /// A file mode (octal).
-    Mode,
-    /// `AT_*` flags.
-    AtFlags,
-    /// A signal number.
-    Signal,
-    /// A process (or thread) id.
-    Pid,
-    /// A clock id.
-    Clock,
-    /// A `struct timespec` the call reads.
-    Timespec,
-    /// A NULL-terminated array of strings (`argv`).
-    Argv,
-    /// An environment array (shown by its length).
-    Envp,
-    /// `PROT_*` bits.
-    Prot,
-    /// `MAP_*` flags.
-    MapFlags,
-    /// `SEEK_*`.
-    Whence,
-    /// An `fcntl` command.
-    Fcntl,
-    /// An `ioctl` request.
-    Ioctl,
-    /// `SIG_BLOCK`, `SIG_UNBLOCK`, `SIG_SETMASK`.
-    SigHow,
-    /// A `futex` operation.
-    Futex,
-    /// `CLONE_*` flags.
-    CloneFlags,
-    /// The result of a call that does not return (`exit`).
-    Never,
-}
-
 /// What the table says of one call.
 pub struct Row {
     pub name: &'static str,
@@ -161,6 +91,17 @@ pub struct Row {
     pub args: &'static [(&'static str, Kind)],
     /// How the result reads.
     pub ret: Kind,
+}
+
+impl Row {
+    /// The argument kinds.
+    pub fn kinds(&self) -> [Kind; 6] {
+        let mut k = [Kind::Hex; 6];
+        for (slot, &(_, kind)) in k.iter_mut().zip(self.args) {
+            *slot = kind;
+        }
+        k
+    }
 }
 
 /// A row's handler, or ENOSYS for a row without one.

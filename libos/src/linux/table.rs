@@ -10,7 +10,7 @@
 // check it (host test `linux_abi_doc`).
 //
 // A row: `NR name(arg: Kind, ...) [-> Kind] STATE [=> handler];`
-// - `Kind` says how strace shows the argument (`linux::Kind`); the
+// - `Kind` says how strace shows the argument (`crates/strace`); the
 //   result is a number unless `-> Kind` says otherwise;
 // - STATE is `full` (as Linux specifies, for what ExoV6 has),
 //   `partial("what is missing")` or `enosys` (not implemented; such a row
