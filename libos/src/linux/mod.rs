@@ -87,8 +87,9 @@ pub fn wait_again() -> Ret {
 /// What the table says of one call.
 pub struct Row {
     pub name: &'static str,
-    /// Argument names and kinds, in register order.
-    pub args: &'static [(&'static str, Kind)],
+    /// Argument kinds, in register order (their names are for the
+    /// document only).
+    pub args: &'static [Kind],
     /// How the result reads.
     pub ret: Kind,
 }
@@ -97,7 +98,7 @@ impl Row {
     /// The argument kinds.
     pub fn kinds(&self) -> [Kind; 6] {
         let mut k = [Kind::Hex; 6];
-        for (slot, &(_, kind)) in k.iter_mut().zip(self.args) {
+        for (slot, &kind) in k.iter_mut().zip(self.args) {
             *slot = kind;
         }
         k
@@ -143,7 +144,7 @@ macro_rules! linux_calls {
             match nr {
                 $($nr => Some(&Row {
                     name: stringify!($name),
-                    args: &[$((stringify!($an), Kind::$ak)),*],
+                    args: &[$(Kind::$ak),*],
                     ret: ret_kind!($($rk)?),
                 }),)*
                 _ => None,

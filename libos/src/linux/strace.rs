@@ -125,7 +125,7 @@ fn head(
         return s;
     };
     let mut first = true;
-    for (i, &(_, kind)) in row.args.iter().enumerate() {
+    for (i, &kind) in row.args.iter().enumerate() {
         if !linux_strace::shown(&row.kinds(), a, i) {
             continue;
         }
@@ -149,7 +149,7 @@ fn before_args(p: &mut Proc, row: &Row, a: &[u64; 6]) -> Vec<Option<String>> {
     row.args
         .iter()
         .enumerate()
-        .map(|(i, &(_, kind))| {
+        .map(|(i, &kind)| {
             (!kind.is_output()).then(|| {
                 let mut s = String::new();
                 let next = a.get(i + 1).copied().unwrap_or(0);
