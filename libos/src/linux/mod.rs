@@ -84,24 +84,45 @@ pub fn wait_again() -> Ret {
     Ret::Block(Block::Retry(Retry::default()))
 }
 
-/// What the table says of one call.
+/// What the table says of one call (for strace and the ENOSYS log).
+#[derive(Clone, Copy)]
 pub struct Row {
     pub name: &'static str,
-    /// Argument kinds, in register order (their names are for the
-    /// document only).
-    pub args: &'static [Kind],
-    /// How the result reads.
+    pub shape: Shape,
+}
+
+/// A call's argument kinds, in register order (their names are for the
+/// document only), and its result's.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    kinds: [Kind; 6],
+    count: u8,
     pub ret: Kind,
 }
 
-impl Row {
-    /// The argument kinds.
-    pub fn kinds(&self) -> [Kind; 6] {
-        let mut k = [Kind::Hex; 6];
-        for (slot, &kind) in k.iter_mut().zip(self.args) {
-            *slot = kind;
+impl Shape {
+    const fn new(args: &[Kind], ret: Kind) -> Shape {
+        let mut kinds = [Kind::Hex; 6];
+        let mut i = 0;
+        while i < args.len() {
+            kinds[i] = args[i];
+            i += 1;
         }
-        k
+        Shape {
+            kinds,
+            count: args.len() as u8,
+            ret,
+        }
+    }
+
+    /// The argument kinds.
+    pub fn args(&self) -> &[Kind] {
+        &self.kinds[..self.count as usize]
+    }
+
+    /// All six, those past the call's own as [`Kind::Hex`].
+    pub fn kinds(&self) -> &[Kind; 6] {
+        &self.kinds
     }
 }
 
@@ -139,18 +160,23 @@ macro_rules! linux_calls {
             }
         }
 
-        /// The row of call `nr`, if Linux has a call with that number.
-        pub fn row(nr: u64) -> Option<&'static Row> {
-            match nr {
-                $($nr => Some(&Row {
-                    name: stringify!($name),
-                    args: &[$(Kind::$ak),*],
-                    ret: ret_kind!($($rk)?),
-                }),)*
-                _ => None,
-            }
-        }
+        /// Every row's number, in order.
+        const NRS: &[u16] = &[$($nr),*];
+        /// Every row's name, each ended by a NUL (one string, not a
+        /// pointer per row: the image stays small).
+        const NAMES: &str = concat!($(stringify!($name), "\0"),*);
+        /// Every row's argument and result kinds.
+        const SHAPES: &[Shape] = &[$(Shape::new(&[$(Kind::$ak),*], ret_kind!($($rk)?))),*];
     };
+}
+
+/// The row of call `nr`, if Linux has a call with that number.
+pub fn row(nr: u64) -> Option<Row> {
+    let i = NRS.binary_search(&u16::try_from(nr).ok()?).ok()?;
+    Some(Row {
+        name: NAMES.split('\0').nth(i)?,
+        shape: SHAPES[i],
+    })
 }
 
 include!("table.rs");

@@ -39,10 +39,10 @@ pub fn run(p: &mut Proc, c: &mut Call, nr: u64, retried: bool) -> Ret {
     // Arguments are read before the call: it may change or replace the
     // memory they are in (`execve`). What the call writes is read after.
     let before = match row {
-        Some(r) if !retried => before_args(p, r, &a),
+        Some(r) if !retried => before_args(p, &r, &a),
         _ => Vec::new(),
     };
-    let never = row.is_some_and(|r| r.ret == Kind::Never);
+    let never = row.is_some_and(|r| r.shape.ret == Kind::Never);
     if never && !retried {
         // It does not come back: printed now, as strace does.
         let h = head(p, nr, row, &before, None, &a);
@@ -59,7 +59,7 @@ pub fn run(p: &mut Proc, c: &mut Call, nr: u64, retried: bool) -> Ret {
         Ret::Done(r) => {
             let h = head(p, nr, row, &before, Some(*r), &a);
             let mut t = String::new();
-            linux_strace::result(&mut t, row.map_or(Kind::Int, |r| r.ret), *r);
+            linux_strace::result(&mut t, row.map_or(Kind::Int, |r| r.shape.ret), *r);
             line(p, &h, &t);
         }
         Ret::Block(_) => {
@@ -80,7 +80,7 @@ pub fn run(p: &mut Proc, c: &mut Call, nr: u64, retried: bool) -> Ret {
 pub fn resumed(p: &mut Proc, nr: u64, r: Option<Result<usize, Errno>>) {
     let mut tail = String::new();
     match r {
-        Some(r) => linux_strace::result(&mut tail, row(nr).map_or(Kind::Int, |r| r.ret), r),
+        Some(r) => linux_strace::result(&mut tail, row(nr).map_or(Kind::Int, |r| r.shape.ret), r),
         None => tail.push_str(" = ? ERESTARTSYS (To be restarted if SA_RESTART is set)"),
     }
     let mut h = String::new();
@@ -109,7 +109,7 @@ fn name_of(nr: u64) -> String {
 fn head(
     p: &mut Proc,
     nr: u64,
-    row: Option<&Row>,
+    row: Option<Row>,
     before: &[Option<String>],
     r: Option<Result<usize, Errno>>,
     a: &[u64; 6],
@@ -125,8 +125,8 @@ fn head(
         return s;
     };
     let mut first = true;
-    for (i, &kind) in row.args.iter().enumerate() {
-        if !linux_strace::shown(&row.kinds(), a, i) {
+    for (i, &kind) in row.shape.args().iter().enumerate() {
+        if !linux_strace::shown(row.shape.kinds(), a, i) {
             continue;
         }
         if !first {
@@ -146,7 +146,8 @@ fn head(
 /// The arguments shown as they were before the call (`None` for those
 /// shown after it: what the call writes).
 fn before_args(p: &mut Proc, row: &Row, a: &[u64; 6]) -> Vec<Option<String>> {
-    row.args
+    row.shape
+        .args()
         .iter()
         .enumerate()
         .map(|(i, &kind)| {
