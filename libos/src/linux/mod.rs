@@ -194,6 +194,7 @@ pub fn args(f: &UpcallFrame) -> [u64; 6] {
 
 /// Runs call `nr` (traced if the process is): a fresh call, or one made
 /// again with the progress `again` it blocked with.
+#[inline(always)]
 fn dispatch(p: &mut Proc, frame: &mut UpcallFrame, again: Option<Retry>, timed_out: bool) -> Ret {
     let nr = frame.rax;
     let mut c = Call {
