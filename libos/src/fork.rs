@@ -82,15 +82,12 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
 /// Fills the child's address space.
 fn populate(p: &mut Proc) -> Result<(), abi::Error> {
     p.mm.share_for_fork();
-    let pages: alloc::vec::Vec<(u64, crate::mm::Page)> =
-        p.mm.pages.iter().map(|(&a, &pg)| (a, pg)).collect();
-    for (a, pg) in &pages {
+    for (a, pg) in &p.mm.pages {
         kcall::give_to_child(pg.slot, pg.slot)?;
         if pg.mapped {
             kcall::map_in_child(pg.slot, *a, p.mm.flags_of(*a, pg))?;
         }
     }
-    drop(pages);
     // Last, with nothing more to change: the library OS's own memory.
     let (first, count) = *IMAGE.lock();
     for i in 0..count {
