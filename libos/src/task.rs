@@ -94,6 +94,10 @@ pub struct Task {
     pub altstack: (u64, u64, u32),
     /// A mask to restore after the next handler returns (`sigsuspend`).
     pub saved_mask: Option<u64>,
+    /// Its `Retry` call was told to wait and no wake has come since:
+    /// asking again now would get the same answer (the server's wake is a
+    /// notification bit, kept until the process waits for it).
+    pub asked: bool,
 }
 
 impl Task {
@@ -109,6 +113,7 @@ impl Task {
             clear_tid: 0,
             altstack: (0, 0, 2),
             saved_mask: None,
+            asked: false,
         }
     }
 }

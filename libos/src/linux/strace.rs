@@ -33,6 +33,7 @@ impl Memory for Mm {
 
 /// Runs call `nr` for a traced process and prints it (`retried`: a call
 /// made again after it waited, whose line was begun then).
+#[cold]
 pub fn run(p: &mut Proc, c: &mut Call, nr: u64, retried: bool) -> Ret {
     let row = row(nr);
     let a = c.a;
@@ -77,6 +78,7 @@ pub fn run(p: &mut Proc, c: &mut Call, nr: u64, retried: bool) -> Ret {
 
 /// A waiting call of the current task ended with `r` (`None`: it is
 /// made again after a signal handler).
+#[cold]
 pub fn resumed(p: &mut Proc, nr: u64, r: Option<Result<usize, Errno>>) {
     let mut tail = String::new();
     match r {

@@ -35,6 +35,7 @@ pub fn block(p: &mut Proc, frame: &mut UpcallFrame, b: Block) {
     let cur = p.cur;
     p.tasks[cur].frame = *frame;
     p.tasks[cur].state = State::Blocked(b);
+    p.tasks[cur].asked = true;
     schedule(p, frame);
 }
 
@@ -97,6 +98,10 @@ pub fn schedule(p: &mut Proc, frame: &mut UpcallFrame) {
                 .max(1)
         };
         kcall::wait_wake(us);
+        // Something may have changed: every waiting call may ask again.
+        for t in p.tasks.iter_mut() {
+            t.asked = false;
+        }
     }
 }
 
@@ -153,7 +158,7 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
             finish(p, i, frame, Err(ETIMEDOUT));
             true
         }
-        Block::Retry(again) => {
+        Block::Retry(again) if !p.tasks[i].asked || again.deadline.is_some_and(|d| now >= d) => {
             let prev = p.cur;
             p.switch_to(i, frame);
             let timed_out = again.deadline.is_some_and(|d| now >= d);
@@ -170,6 +175,7 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
                 Ret::Block(b2) => {
                     p.tasks[i].frame = *frame;
                     p.tasks[i].state = State::Blocked(b2);
+                    p.tasks[i].asked = true;
                     // Leave the previous registers in place.
                     if prev < p.tasks.len() {
                         p.cur = prev;
