@@ -11,10 +11,11 @@ use abi::UpcallFrame;
 use sysproto::layout::{PIE_BASE, STACK_TOP};
 use sysproto::{kind, Op, DATA_BYTES};
 
-use crate::linux::errno::{E2BIG, EACCES, EIO, ENOEXEC};
 use crate::mm::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
-use crate::proc::Proc;
+use crate::proc::{Proc, Trace};
+use crate::reply::check;
 use crate::{server, time};
+use linux_errno::Errno::{self, E2BIG, EACCES, EIO, ENOEXEC, ENOMEM};
 
 const PT_LOAD: u32 = 1;
 const PT_INTERP: u32 = 3;
@@ -54,7 +55,7 @@ fn u64_at(b: &[u8], o: usize) -> Option<u64> {
 
 /// Checks the header of a static x86_64 executable in `head` (the file's
 /// first bytes).
-fn parse(head: &[u8]) -> Result<Header, i64> {
+fn parse(head: &[u8]) -> Result<Header, Errno> {
     if head.get(..4) != Some(b"\x7fELF") || head.get(4) != Some(&2) || head.get(5) != Some(&1) {
         return Err(ENOEXEC);
     }
@@ -123,12 +124,9 @@ impl Drop for File {
 }
 
 /// Opens `path` for reading as a program.
-fn open(path: &[u8]) -> Result<File, i64> {
+fn open(path: &[u8]) -> Result<File, Errno> {
     let (r, w) = server::request_path(Op::Open, path, [0, sysproto::NO_HANDLE, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let f = File(r as u64);
+    let f = File(check(r)?);
     if w[0] != kind::FILE {
         return Err(EACCES);
     }
@@ -136,22 +134,18 @@ fn open(path: &[u8]) -> Result<File, i64> {
 }
 
 /// Whether `path` names a file `execve` can open (its error if not).
-pub fn openable(path: &[u8]) -> Result<(), i64> {
+pub fn openable(path: &[u8]) -> Result<(), Errno> {
     open(path).map(|_| ())
 }
 
 /// Reads up to `len` bytes at `offset` into the mailbox; how many came.
-fn read_at(f: &File, offset: u64, len: usize) -> Result<usize, i64> {
+fn read_at(f: &File, offset: u64, len: usize) -> Result<usize, Errno> {
     let (r, _) = server::request(Op::Read, [f.0, len.min(DATA_BYTES) as u64, offset, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(r as usize)
-    }
+    check(r).map(|r| r as usize)
 }
 
 /// The file's first bytes (up to a page).
-fn head(f: &File) -> Result<Vec<u8>, i64> {
+fn head(f: &File) -> Result<Vec<u8>, Errno> {
     let n = read_at(f, 0, PAGE as usize)?;
     let mut v = alloc::vec![0u8; n];
     server::get(&mut v);
@@ -166,7 +160,7 @@ pub fn execve(
     path: &[u8],
     mut argv: Vec<Vec<u8>>,
     envp: Vec<Vec<u8>>,
-) -> Result<UpcallFrame, i64> {
+) -> Result<UpcallFrame, Errno> {
     let mut path = path.to_vec();
     let mut file = open(&path)?;
     let mut first = head(&file)?;
@@ -245,6 +239,11 @@ pub fn execve(
     if envp.iter().any(|e| e == b"EXOV6_LOG_ENOSYS=0") {
         p.logged = [u64::MAX; 8];
     }
+    // `EXOV6_STRACE=all` or `=PID` shows the calls of every process, or
+    // of that one, from here on (children inherit the setting).
+    if let Some(v) = envp.iter().find_map(|e| e.strip_prefix(b"EXOV6_STRACE=")) {
+        p.trace = Trace::parse(v);
+    }
 
     match load(p, &file, &h, &path, &argv, &envp) {
         Ok(frame) => {
@@ -255,7 +254,7 @@ pub fn execve(
         }
         // Past the point of no return: memory ran out (the end Linux's
         // OOM killer gives), or the program cannot be loaded (SIGSEGV).
-        Err(crate::linux::errno::ENOMEM) => crate::out_of_memory(p),
+        Err(ENOMEM) => crate::out_of_memory(p),
         Err(_) => p.exit_process(sysproto::status::signaled(
             crate::signal::SIGSEGV as u8,
             false,
@@ -271,7 +270,7 @@ fn load(
     path: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
-) -> Result<UpcallFrame, i64> {
+) -> Result<UpcallFrame, Errno> {
     let base = if h.pie { PIE_BASE } else { 0 };
     let mut top = 0;
     let mut phdr_addr = 0;
@@ -340,7 +339,7 @@ fn load(
     // The initial stack, from the top down: strings, random bytes, then
     // (16-byte aligned) argc, argv, envp, auxv.
     let mut sp = STACK_TOP;
-    let mut push_bytes = |mm: &mut crate::mm::Mm, b: &[u8]| -> Result<u64, i64> {
+    let mut push_bytes = |mm: &mut crate::mm::Mm, b: &[u8]| -> Result<u64, Errno> {
         sp -= b.len() as u64;
         mm.write(sp, b)?;
         Ok(sp)

@@ -10,8 +10,8 @@ use core::cell::Cell;
 
 use sysproto::Op;
 
-use crate::linux::errno::EMFILE;
 use crate::server;
+use linux_errno::Errno;
 
 /// Most descriptors a process may have.
 pub const MAX_FDS: usize = fdtable::MAX_FDS;
@@ -37,7 +37,7 @@ impl Drop for OpenFile {
 pub type Fd = fdtable::Fd<Rc<OpenFile>>;
 
 /// The descriptor table (the numbering is `fdtable`'s; this adds the
-/// process's `RLIMIT_NOFILE` and the library OS's error values).
+/// process's `RLIMIT_NOFILE`).
 #[derive(Default)]
 pub struct FdTable {
     fds: fdtable::FdTable<Rc<OpenFile>>,
@@ -45,29 +45,29 @@ pub struct FdTable {
 
 impl FdTable {
     /// The descriptor `fd`.
-    pub fn get(&self, fd: i64) -> Result<&Fd, i64> {
-        self.fds.get(fd).map_err(errno)
+    pub fn get(&self, fd: i64) -> Result<&Fd, Errno> {
+        self.fds.get(fd)
     }
 
     /// The open file of `fd`.
-    pub fn file(&self, fd: i64) -> Result<Rc<OpenFile>, i64> {
+    pub fn file(&self, fd: i64) -> Result<Rc<OpenFile>, Errno> {
         self.get(fd).map(|f| f.file.clone())
     }
 
     /// Installs `f` at the lowest free descriptor at or above `min` (below
     /// `RLIMIT_NOFILE`).
-    pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, i64> {
-        self.fds.install(f, min, open_max()).map_err(errno)
+    pub fn install(&mut self, f: Fd, min: usize) -> Result<i64, Errno> {
+        self.fds.install(f, min, open_max())
     }
 
     /// Puts `f` at exactly `fd`, closing what was there.
-    pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, i64> {
-        self.fds.install_at(fd, f, open_max()).map_err(errno)
+    pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, Errno> {
+        self.fds.install_at(fd, f, open_max())
     }
 
     /// Closes `fd`.
-    pub fn close(&mut self, fd: i64) -> Result<(), i64> {
-        self.fds.close(fd).map(drop).map_err(errno)
+    pub fn close(&mut self, fd: i64) -> Result<(), Errno> {
+        self.fds.close(fd).map(drop)
     }
 
     /// The size Linux's descriptor table would have now (what `select`
@@ -77,8 +77,8 @@ impl FdTable {
     }
 
     /// Sets or clears close-on-exec.
-    pub fn set_cloexec(&mut self, fd: i64, on: bool) -> Result<(), i64> {
-        self.fds.set_cloexec(fd, on).map_err(errno)
+    pub fn set_cloexec(&mut self, fd: i64, on: bool) -> Result<(), Errno> {
+        self.fds.set_cloexec(fd, on)
     }
 
     /// Closes every close-on-exec descriptor (for exec).
@@ -89,14 +89,6 @@ impl FdTable {
     /// The open descriptors.
     pub fn open_fds(&self) -> impl Iterator<Item = (usize, &Fd)> {
         self.fds.open_fds()
-    }
-}
-
-/// The library OS's value of a table error (`EBADF` or `EMFILE`).
-fn errno(e: fdtable::Errno) -> i64 {
-    match e {
-        fdtable::Errno::EMFILE => EMFILE,
-        e => i64::from(e.raw()),
     }
 }
 

@@ -7,11 +7,13 @@
 //! `child_entry`, which resumes the forking task's registers with `rax` 0.
 
 use abi::UpcallFrame;
+use linux_errno::Errno::{self, ENOMEM};
 use sysproto::layout::{LIBOS_HEAP, LIBOS_WINDOW};
 use sysproto::{slots, Op};
 
 use crate::mm::PAGE;
 use crate::proc::Proc;
+use crate::reply::check;
 use crate::{kcall, server};
 
 /// The library OS's own image pages (data and bss): first page and count,
@@ -51,12 +53,9 @@ fn copy_private(vaddr: u64, slot: u32) -> Result<(), abi::Error> {
 }
 
 /// Forks the process at the current task's state `frame`; the child's pid.
-pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, i64> {
+pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
     let (r, _) = server::request(Op::Fork, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let child = r as u64;
+    let child = check(r)?;
     let mut start = *frame;
     start.rax = 0;
     p.fork_point = Some((p.cur, start));
@@ -76,22 +75,19 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, i64> {
         Ok(child)
     } else {
         server::request(Op::ForkStart, [child, 0, 0, 0, 0]);
-        Err(crate::linux::errno::ENOMEM)
+        Err(ENOMEM)
     }
 }
 
 /// Fills the child's address space.
 fn populate(p: &mut Proc) -> Result<(), abi::Error> {
     p.mm.share_for_fork();
-    let pages: alloc::vec::Vec<(u64, crate::mm::Page)> =
-        p.mm.pages.iter().map(|(&a, &pg)| (a, pg)).collect();
-    for (a, pg) in &pages {
+    for (a, pg) in &p.mm.pages {
         kcall::give_to_child(pg.slot, pg.slot)?;
         if pg.mapped {
             kcall::map_in_child(pg.slot, *a, p.mm.flags_of(*a, pg))?;
         }
     }
-    drop(pages);
     // Last, with nothing more to change: the library OS's own memory.
     let (first, count) = *IMAGE.lock();
     for i in 0..count {

@@ -12,8 +12,8 @@
 //! may not reach). `RLIMIT_NPROC` is kept but, as on Linux, never applies
 //! to root.
 
-use crate::linux::errno::{EFAULT, EINVAL, EPERM};
 use crate::proc::Proc;
+use linux_errno::Errno::{self, EFAULT, EINVAL, EPERM};
 
 pub const INFINITY: u64 = u64::MAX;
 pub const RLIMIT_STACK: usize = 3;
@@ -73,7 +73,7 @@ pub fn cur(resource: usize) -> u64 {
 }
 
 /// Checks `new` for `resource` by Linux's rules and sets it.
-fn set(resource: usize, new: Rlimit) -> Result<(), i64> {
+fn set(resource: usize, new: Rlimit) -> Result<(), Errno> {
     if new.cur > new.max {
         return Err(EINVAL);
     }
@@ -85,7 +85,7 @@ fn set(resource: usize, new: Rlimit) -> Result<(), i64> {
     Ok(())
 }
 
-fn resource_index(resource: u64) -> Result<usize, i64> {
+fn resource_index(resource: u64) -> Result<usize, Errno> {
     usize::try_from(resource)
         .ok()
         .filter(|&r| r < RLIM_NLIMITS)
@@ -93,7 +93,7 @@ fn resource_index(resource: u64) -> Result<usize, i64> {
 }
 
 /// `getrlimit(resource, old)`.
-pub fn getrlimit(p: &mut Proc, resource: u64, old: u64) -> Result<i64, i64> {
+pub fn getrlimit(p: &mut Proc, resource: u64, old: u64) -> Result<usize, Errno> {
     let r = resource_index(resource)?;
     if old == 0 {
         return Err(EFAULT);
@@ -103,7 +103,7 @@ pub fn getrlimit(p: &mut Proc, resource: u64, old: u64) -> Result<i64, i64> {
 }
 
 /// `setrlimit(resource, new)`.
-pub fn setrlimit(p: &mut Proc, resource: u64, new: u64) -> Result<i64, i64> {
+pub fn setrlimit(p: &mut Proc, resource: u64, new: u64) -> Result<usize, Errno> {
     let r = resource_index(resource)?;
     if new == 0 {
         return Err(EFAULT);
@@ -115,7 +115,7 @@ pub fn setrlimit(p: &mut Proc, resource: u64, new: u64) -> Result<i64, i64> {
 
 /// `prlimit64(pid, resource, new, old)` on this process (`pid` 0 or its
 /// own; the caller checked).
-pub fn prlimit(p: &mut Proc, resource: u64, new: u64, old: u64) -> Result<i64, i64> {
+pub fn prlimit(p: &mut Proc, resource: u64, new: u64, old: u64) -> Result<usize, Errno> {
     let r = resource_index(resource)?;
     let before = get(r);
     let wanted = if new != 0 { Some(read(p, new)?) } else { None };
@@ -128,14 +128,14 @@ pub fn prlimit(p: &mut Proc, resource: u64, new: u64, old: u64) -> Result<i64, i
     Ok(0)
 }
 
-fn read(p: &mut Proc, at: u64) -> Result<Rlimit, i64> {
+fn read(p: &mut Proc, at: u64) -> Result<Rlimit, Errno> {
     Ok(Rlimit {
         cur: p.mm.read_u64(at)?,
         max: p.mm.read_u64(at.checked_add(8).ok_or(EFAULT)?)?,
     })
 }
 
-fn write(p: &mut Proc, at: u64, l: Rlimit) -> Result<(), i64> {
+fn write(p: &mut Proc, at: u64, l: Rlimit) -> Result<(), Errno> {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&l.cur.to_le_bytes());
     b[8..].copy_from_slice(&l.max.to_le_bytes());

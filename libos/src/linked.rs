@@ -16,7 +16,7 @@ extern "C" fn libos_getpid() -> i64 {
 /// `clock_gettime(clock, ts)`: 0, or `-EINVAL` for an unknown clock.
 extern "C" fn libos_clock_gettime(clock: i64, ts: *mut [i64; 2]) -> i64 {
     let Some(ns) = crate::time::clock_ns(clock) else {
-        return -crate::linux::errno::EINVAL;
+        return linux_errno::Errno::EINVAL.to_ret();
     };
     let v = [(ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64];
     // The caller passes its own `struct timespec`, as for the C library's

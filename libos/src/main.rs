@@ -31,6 +31,7 @@ mod linked;
 mod linux;
 mod mm;
 mod proc;
+mod reply;
 mod server;
 mod signal;
 mod task;
@@ -90,18 +91,21 @@ struct Stack<const N: usize>(UnsafeCell<[u8; N]>);
 // their contents is ever made.
 unsafe impl<const N: usize> Sync for Stack<N> {}
 
-static UPCALL: Stack<UPCALL_STACK> = Stack(UnsafeCell::new([0; UPCALL_STACK]));
+/// The start stack (the first `START_STACK` bytes) and the upcall stack
+/// (the rest), in one array so no small static sits between them and
+/// costs a page of its own in every process.
+static STACKS: Stack<{ START_STACK + UPCALL_STACK }> =
+    Stack(UnsafeCell::new([0; START_STACK + UPCALL_STACK]));
 
 /// The upcall stack's range.
 pub fn upcall_stack() -> Range<u64> {
-    let b = UPCALL.0.get() as u64;
+    let b = STACKS.0.get() as u64 + START_STACK as u64;
     b..b + UPCALL_STACK as u64
 }
 
-/// The start stack is the one `exo-rt`'s `_start` runs `main` on: the
-/// server starts every process's first thread on the top of a bss array.
-static START: Stack<START_STACK> = Stack(UnsafeCell::new([0; START_STACK]));
-
+// The start stack is the one `exo-rt`'s `_start` runs `main` on: the
+// server starts every process's first thread at `libos_entry`, which
+// moves to its top.
 core::arch::global_asm!(
     ".pushsection .text.libos_entry, \"ax\", @progbits",
     ".globl libos_entry",
@@ -110,18 +114,18 @@ core::arch::global_asm!(
     "    add rsp, {size}",
     "    jmp _start",
     ".popsection",
-    stack = sym START,
+    stack = sym STACKS,
     size = const START_STACK,
 );
 
 /// The top of the start stack.
 pub fn start_stack_top() -> u64 {
-    START.0.get() as u64 + START_STACK as u64
+    STACKS.0.get() as u64 + START_STACK as u64
 }
 
 /// The start stack's range.
 pub fn start_stack() -> Range<u64> {
-    let b = START.0.get() as u64;
+    let b = STACKS.0.get() as u64;
     b..b + START_STACK as u64
 }
 
@@ -159,7 +163,7 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
     };
     kcall::enable_preemption();
     match frame.kind {
-        kind::SYSCALL => p.on_syscall(frame),
+        kind::SYSCALL => linux::wait::syscall(p, frame),
         kind::EXCEPTION => on_exception(p, frame),
         kind::PREEMPTED => p.yield_current(frame),
         _ => {}
@@ -262,7 +266,7 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
             exo_rt::println!(
                 "libos: cannot run {}: error {}",
                 core::str::from_utf8(&path).unwrap_or("?"),
-                e
+                e.raw()
             );
             return 127;
         }

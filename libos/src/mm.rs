@@ -16,7 +16,7 @@ use vm_areas::{page_down, page_up, Areas};
 
 use crate::kcall;
 use crate::limits::{self, RLIMIT_AS, RLIMIT_DATA};
-use crate::linux::errno::{EFAULT, EINVAL, ENOMEM};
+use linux_errno::Errno::{self, EFAULT, EINVAL, ENAMETOOLONG, ENOMEM};
 use sysproto::layout::{LIBOS_WINDOW, MMAP_TOP, STACK_MAX, STACK_TOP};
 
 pub use vm_areas::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
@@ -124,7 +124,7 @@ impl Mm {
     /// or shared, is refused (the heuristic overcommit of `vm.overcommit_memory` = 0), the address
     /// space may not outgrow `RLIMIT_AS`, nor private writable memory
     /// `RLIMIT_DATA`.
-    pub fn may_map(&self, start: u64, len: u64, prot: u32, shared: bool) -> Result<(), i64> {
+    pub fn may_map(&self, start: u64, len: u64, prot: u32, shared: bool) -> Result<(), Errno> {
         let machine = MACHINE_BYTES.load(core::sync::atomic::Ordering::Relaxed);
         let writable_private = prot & PROT_WRITE != 0 && !shared;
         // Shared memory is backed at once (whatever its protection), so it
@@ -209,7 +209,7 @@ impl Mm {
     }
 
     /// Adds a shared area and backs every page of it now.
-    pub fn add_shared(&mut self, start: u64, end: u64, prot: u32) -> Result<(), i64> {
+    pub fn add_shared(&mut self, start: u64, end: u64, prot: u32) -> Result<(), Errno> {
         self.vmas.insert(
             start,
             Vma {
@@ -319,7 +319,7 @@ impl Mm {
     /// Makes `[addr, addr + len)` accessible to the library OS (for
     /// writing if `write`), resolving faults ahead; `EFAULT` if any byte
     /// is not program memory the access is allowed to.
-    pub fn prepare(&mut self, addr: u64, len: u64, write: bool) -> Result<(), i64> {
+    pub fn prepare(&mut self, addr: u64, len: u64, write: bool) -> Result<(), Errno> {
         if len == 0 {
             return Ok(());
         }
@@ -345,7 +345,7 @@ impl Mm {
     }
 
     /// Copies `len` bytes of program memory at `addr` out.
-    pub fn read(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, i64> {
+    pub fn read(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
         self.prepare(addr, len as u64, false)?;
         let mut v = Vec::with_capacity(len);
         // SAFETY: `prepare` made every page of the range present and
@@ -359,7 +359,7 @@ impl Mm {
     }
 
     /// Copies `bytes` into program memory at `addr`.
-    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), i64> {
+    pub fn write(&mut self, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
         self.prepare(addr, bytes.len() as u64, true)?;
         // SAFETY: `prepare` made the range present, private and writable
         // program memory, which holds no Rust object.
@@ -368,7 +368,7 @@ impl Mm {
     }
 
     /// Reads a NUL-terminated string of at most `max` bytes at `addr`.
-    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, i64> {
+    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
         let mut out = Vec::new();
         let mut a = addr;
         loop {
@@ -380,14 +380,14 @@ impl Mm {
             }
             out.extend_from_slice(&chunk);
             if out.len() > max {
-                return Err(crate::linux::errno::ENAMETOOLONG);
+                return Err(ENAMETOOLONG);
             }
             a += in_page as u64;
         }
     }
 
     /// Reads the `u64` at `addr`.
-    pub fn read_u64(&mut self, addr: u64) -> Result<u64, i64> {
+    pub fn read_u64(&mut self, addr: u64) -> Result<u64, Errno> {
         let b = self.read(addr, 8)?;
         let mut w = [0u8; 8];
         w.copy_from_slice(&b);
@@ -395,18 +395,18 @@ impl Mm {
     }
 
     /// Writes the `u64` at `addr`.
-    pub fn write_u64(&mut self, addr: u64, v: u64) -> Result<(), i64> {
+    pub fn write_u64(&mut self, addr: u64, v: u64) -> Result<(), Errno> {
         self.write(addr, &v.to_le_bytes())
     }
 
     /// Reads the `u32` at `addr`.
-    pub fn read_u32(&mut self, addr: u64) -> Result<u32, i64> {
+    pub fn read_u32(&mut self, addr: u64) -> Result<u32, Errno> {
         let b = self.read(addr, 4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// Writes the `u32` at `addr`.
-    pub fn write_u32(&mut self, addr: u64, v: u32) -> Result<(), i64> {
+    pub fn write_u32(&mut self, addr: u64, v: u32) -> Result<(), Errno> {
         self.write(addr, &v.to_le_bytes())
     }
 
@@ -446,7 +446,13 @@ impl Mm {
 
     /// `mmap` of anonymous memory shared with children: placed as
     /// [`Mm::mmap_anon`], then backed at once.
-    pub fn mmap_shared(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
+    pub fn mmap_shared(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: u32,
+        fixed: bool,
+    ) -> Result<u64, Errno> {
         let start = self.mmap_area(hint, len, prot, fixed, true)?;
         let end = page_up(start + len).ok_or(EINVAL)?;
         self.vmas.cut(start, end);
@@ -455,7 +461,7 @@ impl Mm {
     }
 
     /// `mmap` of anonymous memory (`fixed`: exactly at `hint`). The address.
-    pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, i64> {
+    pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, Errno> {
         self.mmap_area(hint, len, prot, fixed, false)
     }
 
@@ -468,7 +474,7 @@ impl Mm {
         prot: u32,
         fixed: bool,
         shared: bool,
-    ) -> Result<u64, i64> {
+    ) -> Result<u64, Errno> {
         let len = page_up(len).filter(|&l| l > 0).ok_or(ENOMEM)?;
         if fixed {
             if hint & (PAGE - 1) != 0 || hint < abi::USER_MIN {
@@ -505,7 +511,7 @@ impl Mm {
     }
 
     /// `munmap`.
-    pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), i64> {
+    pub fn munmap(&mut self, start: u64, len: u64) -> Result<(), Errno> {
         if start & (PAGE - 1) != 0 || len == 0 {
             return Err(EINVAL);
         }
@@ -518,7 +524,7 @@ impl Mm {
     }
 
     /// `mprotect`: every byte must be in an area (`ENOMEM` otherwise).
-    pub fn mprotect(&mut self, start: u64, len: u64, prot: u32) -> Result<(), i64> {
+    pub fn mprotect(&mut self, start: u64, len: u64, prot: u32) -> Result<(), Errno> {
         if start & (PAGE - 1) != 0 {
             return Err(EINVAL);
         }

@@ -1,18 +1,16 @@
 //! The process: its memory, descriptors, tasks and signal dispositions,
-//! and the loop that picks the task to run next (re-running the system
-//! calls of blocked tasks when the server wakes the process, and sleeping
-//! in the kernel when nothing can run).
+//! and switching between its tasks. (Waiting in system calls, and picking
+//! the task to run next, is `linux::wait`.)
 
 use alloc::vec::Vec;
 
 use abi::UpcallFrame;
 
 use crate::fd::FdTable;
-use crate::linux::{self, errno, Ret};
 use crate::mm::Mm;
 use crate::signal::{self, Action};
 use crate::task::{Block, State, Task};
-use crate::{kcall, server, time};
+use crate::{kcall, server};
 
 /// The process.
 pub struct Proc {
@@ -43,6 +41,8 @@ pub struct Proc {
     pub origins: [signal::Origin; 64],
     /// A SIGCONT arrived (what a stopped process waits for).
     pub continued: bool,
+    /// Whose calls strace shows.
+    pub trace: Trace,
 }
 
 impl Proc {
@@ -64,35 +64,12 @@ impl Proc {
             comm: [0; 16],
             origins: [signal::Origin::default(); 64],
             continued: false,
+            trace: Trace::Off,
         }
     }
 
     pub fn task(&mut self) -> &mut Task {
         &mut self.tasks[self.cur]
-    }
-
-    /// A reflected Linux system call of the current task.
-    pub fn on_syscall(&mut self, frame: &mut UpcallFrame) {
-        frame.rcx = frame.rip;
-        frame.r11 = frame.rflags;
-        let nr = frame.rax;
-        match linux::dispatch(self, frame) {
-            Ret::Val(v) => frame.rax = v as u64,
-            Ret::Block(b) => {
-                // Keep the call in rax: it is re-run or answered later.
-                frame.rax = nr;
-                self.block_current(frame, b);
-            }
-            Ret::Resumed => {}
-        }
-    }
-
-    /// Parks the current task and switches to another.
-    pub fn block_current(&mut self, frame: &mut UpcallFrame, b: Block) {
-        let cur = self.cur;
-        self.tasks[cur].frame = *frame;
-        self.tasks[cur].state = State::Blocked(b);
-        self.schedule(frame);
     }
 
     /// The current task gives up the CPU to the next ready one (if any).
@@ -141,127 +118,6 @@ impl Proc {
             left &= left - 1;
         }
         signal::arrive(self, s);
-    }
-
-    /// Finds a task to run and puts it in `frame`, sleeping in the kernel
-    /// while none can run.
-    pub fn schedule(&mut self, frame: &mut UpcallFrame) {
-        loop {
-            self.poll_signals();
-            signal::act_on_defaults(self);
-            let now = time::now_ns();
-            let mut next_deadline = u64::MAX;
-            let n = self.tasks.len();
-            let start = (self.cur + 1) % n.max(1);
-            for step in 0..n {
-                let i = (start + step) % n;
-                let state = self.tasks[i].state;
-                let Some(ready) = self.try_wake(i, state, now, frame) else {
-                    continue;
-                };
-                if ready {
-                    return;
-                }
-                if let State::Blocked(b) = self.tasks[i].state {
-                    let d = match b {
-                        Block::Retry { deadline } | Block::Futex { deadline, .. } => deadline,
-                        Block::Sleep { deadline } => Some(deadline),
-                        Block::Signal => None,
-                    };
-                    if let Some(d) = d {
-                        next_deadline = next_deadline.min(d);
-                    }
-                }
-            }
-            let us = if next_deadline == u64::MAX {
-                u64::MAX
-            } else {
-                next_deadline
-                    .saturating_sub(time::now_ns())
-                    .div_ceil(1000)
-                    .max(1)
-            };
-            kcall::wait_wake(us);
-        }
-    }
-
-    /// Tries to make task `i` runnable; `Some(true)` if it is now current
-    /// (in `frame`), `Some(false)` if it stays blocked, `None` if it is
-    /// not blocked and not ready (never) — ready tasks are switched to.
-    fn try_wake(
-        &mut self,
-        i: usize,
-        state: State,
-        now: u64,
-        frame: &mut UpcallFrame,
-    ) -> Option<bool> {
-        match state {
-            State::Ready => {
-                self.switch_to(i, frame);
-                Some(true)
-            }
-            State::Blocked(b) => {
-                if let Some(sig) = signal::next_for(self, i) {
-                    // A signal interrupts the call: it fails with EINTR,
-                    // or is made again after a SA_RESTART handler.
-                    self.tasks[i].state = State::Ready;
-                    self.switch_to(i, frame);
-                    let restart =
-                        matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
-                            && signal::restarts(self, sig)
-                            && !linux::nr::never_restarted(frame.rax);
-                    if restart {
-                        frame.rip -= 2;
-                    } else {
-                        frame.rax = (-errno::EINTR) as u64;
-                    }
-                    return Some(true);
-                }
-                match b {
-                    Block::Sleep { deadline } if now >= deadline => {
-                        self.tasks[i].state = State::Ready;
-                        self.switch_to(i, frame);
-                        frame.rax = 0;
-                        Some(true)
-                    }
-                    Block::Futex {
-                        deadline: Some(d), ..
-                    } if now >= d => {
-                        self.tasks[i].state = State::Ready;
-                        self.switch_to(i, frame);
-                        frame.rax = (-errno::ETIMEDOUT) as u64;
-                        Some(true)
-                    }
-                    Block::Retry { deadline } => {
-                        let prev = self.cur;
-                        self.switch_to(i, frame);
-                        let timed_out = deadline.is_some_and(|d| now >= d);
-                        match linux::dispatch_retry(self, frame, timed_out) {
-                            Ret::Val(v) => {
-                                self.tasks[i].state = State::Ready;
-                                frame.rax = v as u64;
-                                Some(true)
-                            }
-                            Ret::Resumed => {
-                                self.tasks[i].state = State::Ready;
-                                Some(true)
-                            }
-                            Ret::Block(b2) => {
-                                self.tasks[i].frame = *frame;
-                                self.tasks[i].state = State::Blocked(b2);
-                                // Leave the previous registers in place.
-                                if prev < self.tasks.len() {
-                                    self.cur = prev;
-                                    *frame = self.tasks[prev].frame;
-                                }
-                                Some(false)
-                            }
-                        }
-                    }
-                    _ => Some(false),
-                }
-            }
-        }
     }
 
     /// Wakes up to `n` tasks waiting on the futex at `addr` (matching
@@ -325,28 +181,6 @@ impl Proc {
         kcall::exit(i32::from(sysproto::status::shell_code(status)))
     }
 
-    /// Ends the current task; the process ends with the last one.
-    pub fn exit_task(&mut self, frame: &mut UpcallFrame, code: u64) {
-        if self.tasks.len() == 1 {
-            self.exit_process(sysproto::status::exited(code as u8));
-        }
-        let ctid = self.tasks[self.cur].clear_tid;
-        if ctid != 0 && self.mm.write_u32(ctid, 0).is_ok() {
-            self.futex_wake(ctid, 1, u32::MAX);
-        }
-        let gone = self.cur;
-        self.tasks.remove(gone);
-        if self.fpu_owner == gone {
-            self.fpu_owner = usize::MAX;
-        } else if self.fpu_owner > gone && self.fpu_owner != usize::MAX {
-            self.fpu_owner -= 1;
-        }
-        // No task's registers are in `frame` now; every remaining task's
-        // are saved, so `schedule` can pick any.
-        self.cur = gone.saturating_sub(1).min(self.tasks.len() - 1);
-        self.schedule(frame);
-    }
-
     /// A new thread's id: the pid plus a thread number << 16, numbers
     /// 1..2^14 taken in turn and skipping those of live threads (so ids
     /// fit the futex word's 30 bits and recycle, as Linux's pids do, only
@@ -365,13 +199,47 @@ impl Proc {
     }
 
     /// Logs an unimplemented call once by name.
-    pub fn log_enosys(&mut self, nr: u64) {
+    pub fn log_once(&mut self, nr: u64, name: &str) {
         let i = (nr / 64) as usize;
         if i >= self.logged.len() || self.logged[i] & (1 << (nr % 64)) != 0 {
             return;
         }
         self.logged[i] |= 1 << (nr % 64);
-        let name = linux::nr::name(nr).unwrap_or("unknown");
         exo_rt::println!("libos: {} ({}) is not implemented: ENOSYS", name, nr);
+    }
+
+    /// Whether strace shows this process's calls.
+    pub fn traced(&self) -> bool {
+        match self.trace {
+            Trace::Off => false,
+            Trace::All => true,
+            Trace::Pid(pid) => pid == server::pid(),
+        }
+    }
+}
+
+/// Which processes strace shows (`EXOV6_STRACE`, read at `exec` and
+/// inherited by children).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trace {
+    Off,
+    All,
+    /// The process with this pid only.
+    Pid(u64),
+}
+
+impl Trace {
+    /// The setting `EXOV6_STRACE=value` asks for (`all` or a pid).
+    pub fn parse(value: &[u8]) -> Trace {
+        if value == b"all" {
+            return Trace::All;
+        }
+        match core::str::from_utf8(value)
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            Some(pid) if pid > 0 => Trace::Pid(pid),
+            _ => Trace::Off,
+        }
     }
 }

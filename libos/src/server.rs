@@ -7,8 +7,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use sysproto::layout::MAILBOX;
 use sysproto::{control, slots, Op, DATA_BYTES, DATA_OFFSET};
 
-use crate::linux::errno::EIO;
-
 /// The data area of the mailbox.
 fn data_ptr() -> *mut u8 {
     (MAILBOX + DATA_OFFSET) as *mut u8
@@ -97,14 +95,14 @@ pub fn request(op: Op, a: [u64; 5]) -> (i64, [u64; 5]) {
     let msg = [op as u64, a[0], a[1], a[2], a[3], a[4]];
     match exo_rt::ipc::call(slots::SERVER, msg) {
         Ok(r) => (r[0] as i64, [r[1], r[2], r[3], r[4], r[5]]),
-        Err(_) => (-EIO, [0; 5]),
+        Err(_) => (linux_errno::Errno::EIO.to_ret(), [0; 5]),
     }
 }
 
 /// [`request`] with the path `path` in the data area as `a1`'s length.
 pub fn request_path(op: Op, path: &[u8], rest: [u64; 4]) -> (i64, [u64; 5]) {
     if path.len() > 4095 {
-        return (-crate::linux::errno::ENAMETOOLONG, [0; 5]);
+        return (linux_errno::Errno::ENAMETOOLONG.to_ret(), [0; 5]);
     }
     let n = put(path) as u64;
     request(op, [n, rest[0], rest[1], rest[2], rest[3]])

@@ -3,6 +3,7 @@
 //! `rt_sigreturn`, default actions, and the signals CPU exceptions become.
 
 use abi::UpcallFrame;
+use linux_errno::Errno;
 
 use crate::proc::Proc;
 
@@ -333,7 +334,7 @@ fn setup_frame(
     sig: u64,
     a: &Action,
     info: Info,
-) -> Result<(), i64> {
+) -> Result<(), Errno> {
     let addr = match info {
         Info::Fault { addr, .. } => addr,
         Info::Sent(_) => 0,
@@ -403,7 +404,7 @@ fn setup_frame(
 }
 
 /// `rt_sigreturn`: restores the state saved in the frame at `rsp - 8`.
-pub fn sigreturn(p: &mut Proc, frame: &mut UpcallFrame) -> Result<(), i64> {
+pub fn sigreturn(p: &mut Proc, frame: &mut UpcallFrame) -> Result<(), Errno> {
     let base = frame.rsp - 8;
     let buf = p.mm.read(base, frame::FRAME_SIZE)?;
     let saved = frame::decode(&buf);

@@ -38,12 +38,25 @@ impl Fx {
     }
 }
 
+/// The progress a waiting call carries until it is made again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retry {
+    /// When it gives up (nanoseconds since boot): it is made once more,
+    /// told that the time is up.
+    pub deadline: Option<u64>,
+    /// Bytes a write has moved already.
+    pub done: u64,
+    /// A signal ends it with EINTR even after a `SA_RESTART` handler (the
+    /// waits for readiness, which Linux never restarts).
+    pub never_restarted: bool,
+}
+
 /// Why a task does not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Block {
-    /// Re-run its system call when something changes (or at `deadline`,
-    /// nanoseconds since boot, when it gives up with `on_timeout`).
-    Retry { deadline: Option<u64> },
+    /// Make its system call again, with the progress so far, when
+    /// something changes (or at the deadline).
+    Retry(Retry),
     /// In `futex` wait on `addr` until woken or `deadline`.
     Futex {
         addr: u64,
@@ -81,6 +94,10 @@ pub struct Task {
     pub altstack: (u64, u64, u32),
     /// A mask to restore after the next handler returns (`sigsuspend`).
     pub saved_mask: Option<u64>,
+    /// Its `Retry` call was told to wait and no wake has come since:
+    /// asking again now would get the same answer (the server's wake is a
+    /// notification bit, kept until the process waits for it).
+    pub asked: bool,
 }
 
 impl Task {
@@ -96,6 +113,7 @@ impl Task {
             clear_tid: 0,
             altstack: (0, 0, 2),
             saved_mask: None,
+            asked: false,
         }
     }
 }

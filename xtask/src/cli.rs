@@ -28,6 +28,9 @@ commands:
   fuzz    boot the Linux-ABI fuzzer (user/ctests/fuzz.c): random system
           calls from forked children; passes if the system stays up and
           returns every frame
+  linux-abi-doc
+          write docs/linux-abi.md from the library OS's call table
+          (libos/src/linux/table.rs)
   help    show this text
 
 build options:
@@ -194,6 +197,8 @@ pub enum Command {
     Bench(BenchOpts),
     /// `fuzz`
     Fuzz(crate::test::fuzz::FuzzOpts),
+    /// `linux-abi-doc`
+    LinuxAbiDoc,
     /// `help`
     Help,
 }
@@ -229,6 +234,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "test" => parse_test(rest).map(Command::Test),
         "bench" => parse_bench(rest).map(Command::Bench),
         "fuzz" => crate::test::fuzz::parse(rest).map(Command::Fuzz),
+        "linux-abi-doc" if rest.is_empty() => Ok(Command::LinuxAbiDoc),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(format!("unknown command `{other}`")),
     }

@@ -43,6 +43,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Test(opts) => test::test(&opts),
         Command::Bench(opts) => bench::bench(&opts),
         Command::Fuzz(opts) => test::fuzz::fuzz(&opts),
+        Command::LinuxAbiDoc => test::linux_abi_doc::write(),
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(0)

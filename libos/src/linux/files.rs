@@ -7,16 +7,17 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use abi::UpcallFrame;
+use linux_errno::Errno::{
+    self, EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EROFS,
+    ESPIPE,
+};
 use sysproto::{kind, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE, WOULD_BLOCK};
 
-use super::errno::*;
-use super::nr::*;
-use super::{access_ok, Ret};
+use super::{access_ok, wait_again, Call, Ret};
 use crate::fd::{Fd, OpenFile};
 use crate::proc::Proc;
+use crate::reply::check;
 use crate::server;
-use crate::task::Block;
 
 const O_ACCMODE: u64 = 3;
 const O_APPEND: u64 = 0o2000;
@@ -28,69 +29,192 @@ const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const AT_EMPTY_PATH: u64 = 0x1000;
 
-pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
-    // Linux takes these calls' descriptors as `unsigned int`.
-    let fd = i64::from(a[0] as u32);
-    Some(match n {
-        READ => read(p, f, fd, a[1], a[2], None),
-        PREAD64 | PREADV if (a[3] as i64) < 0 => Ret::Val(-EINVAL),
-        PREAD64 => read(p, f, fd, a[1], a[2], Some(a[3])),
-        READV => readv(p, f, fd, a[1], a[2], None),
-        PREADV => readv(p, f, fd, a[1], a[2], Some(a[3])),
-        WRITE => write(p, f, fd, a[1], a[2]),
-        WRITEV => writev(p, f, fd, a[1], a[2]),
-        PWRITE64 => Ret::Val(-EROFS),
-        OPEN => open(p, AT_FDCWD, a[0], a[1]).into(),
-        OPENAT => open(p, a[0] as i32 as i64, a[1], a[2]).into(),
-        CREAT => Ret::Val(-EROFS),
-        CLOSE => p.fds.close(fd).map(|()| 0).into(),
-        CLOSE_RANGE => close_range(p, a[0] as u32, a[1] as u32, a[2] as u32).into(),
-        DUP => dup(p, fd, 0, false).into(),
-        DUP2 => {
-            if a[0] as u32 == a[1] as u32 {
-                p.fds.get(fd).map(|_| fd).into()
-            } else {
-                dup_to(p, fd, i64::from(a[1] as u32), false).into()
-            }
-        }
-        DUP3 => {
-            if a[2] as u32 as u64 & !O_CLOEXEC != 0 || a[0] as u32 == a[1] as u32 {
-                Ret::Val(-EINVAL)
-            } else {
-                dup_to(p, fd, i64::from(a[1] as u32), a[2] & O_CLOEXEC != 0).into()
-            }
-        }
-        FCNTL => fcntl(p, fd, a[1] as u32, a[2]).into(),
-        PIPE => pipe(p, a[0], 0).into(),
-        PIPE2 => pipe(p, a[0], a[1]).into(),
-        LSEEK => lseek(p, fd, a[1], a[2] as u32 as u64).into(),
-        FSTAT => fstat(p, fd, a[1]).into(),
-        STAT => stat_path(p, AT_FDCWD, a[0], a[1], 0).into(),
-        LSTAT => stat_path(p, AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW).into(),
-        NEWFSTATAT => stat_path(p, a[0] as i32 as i64, a[1], a[2], a[3]).into(),
-        STATX => statx(p, a[0] as i32 as i64, a[1], a[2], a[4]).into(),
-        GETDENTS64 => getdents(p, fd, a[1], a[2]).into(),
-        ACCESS => access(p, AT_FDCWD, a[0], a[1]).into(),
-        FACCESSAT | FACCESSAT2 => access(p, a[0] as i32 as i64, a[1], a[2]).into(),
-        READLINK => readlink(p, a[0], a[1], a[2]).into(),
-        READLINKAT => readlink(p, a[1], a[2], a[3]).into(),
-        GETCWD => getcwd(p, a[0], a[1]).into(),
-        CHDIR => chdir(p, a[0]).into(),
-        FCHDIR => fchdir(p, fd).into(),
-        IOCTL => ioctl(p, fd, a[1], a[2]),
-        MKDIR | RMDIR | UNLINK | RENAME | LINK | SYMLINK | CHMOD | FCHMOD | CHOWN | FCHOWN
-        | LCHOWN | TRUNCATE | FTRUNCATE | MKDIRAT | UNLINKAT | RENAMEAT | RENAMEAT2 | LINKAT
-        | SYMLINKAT | FCHMODAT | FCHOWNAT | MKNOD | MKNODAT | UTIMENSAT | UTIMES | UTIME
-        | FUTIMESAT => Ret::Val(-EROFS),
-        SYNC | SYNCFS => Ret::Val(0),
-        FSYNC | FDATASYNC => p.fds.get(fd).map(|_| 0).into(),
-        UMASK => {
-            let old = p.umask;
-            p.umask = (a[0] & 0o777) as u32;
-            Ret::Val(i64::from(old))
-        }
-        _ => return None,
-    })
+/// A descriptor argument: Linux takes these calls' descriptors as
+/// `unsigned int`.
+fn fd_arg(x: u64) -> i64 {
+    i64::from(x as u32)
+}
+
+/// A directory descriptor of an `*at` call (an `int`).
+fn dirfd_arg(x: u64) -> i64 {
+    i64::from(x as i32)
+}
+
+pub fn read(p: &mut Proc, c: &mut Call) -> Ret {
+    read_scatter(p, fd_arg(c.a[0]), &[(c.a[1], c.a[2])], None)
+}
+
+pub fn pread64(p: &mut Proc, c: &mut Call) -> Ret {
+    if (c.a[3] as i64) < 0 {
+        return EINVAL.into();
+    }
+    read_scatter(p, fd_arg(c.a[0]), &[(c.a[1], c.a[2])], Some(c.a[3]))
+}
+
+pub fn readv(p: &mut Proc, c: &mut Call) -> Ret {
+    read_vector(p, fd_arg(c.a[0]), c.a[1], c.a[2], None)
+}
+
+pub fn preadv(p: &mut Proc, c: &mut Call) -> Ret {
+    if (c.a[3] as i64) < 0 {
+        return EINVAL.into();
+    }
+    read_vector(p, fd_arg(c.a[0]), c.a[1], c.a[2], Some(c.a[3]))
+}
+
+pub fn write(p: &mut Proc, c: &mut Call) -> Ret {
+    write_gather(p, c, fd_arg(c.a[0]), &[(c.a[1], c.a[2])])
+}
+
+/// `writev`: the buffers are written as one operation.
+pub fn writev(p: &mut Proc, c: &mut Call) -> Ret {
+    let fd = fd_arg(c.a[0]);
+    if let Err(e) = p.fds.get(fd) {
+        return e.into();
+    }
+    match iovecs(p, c.a[1], c.a[2]) {
+        Ok(v) => write_gather(p, c, fd, &v),
+        Err(e) => e.into(),
+    }
+}
+
+/// The calls that would change the read-only root file system.
+pub fn read_only(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Err(EROFS)
+}
+
+pub fn open(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    open_at(p, AT_FDCWD, c.a[0], c.a[1])
+}
+
+pub fn openat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    open_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2])
+}
+
+pub fn close(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    p.fds.close(fd_arg(c.a[0])).map(|()| 0)
+}
+
+pub fn close_range(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    close_fds(p, c.a[0] as u32, c.a[1] as u32, c.a[2] as u32)
+}
+
+pub fn dup(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    dup_min(p, fd_arg(c.a[0]), 0, false)
+}
+
+pub fn dup2(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let fd = fd_arg(c.a[0]);
+    if c.a[0] as u32 == c.a[1] as u32 {
+        p.fds.get(fd).map(|_| fd as usize)
+    } else {
+        dup_to(p, fd, fd_arg(c.a[1]), false)
+    }
+}
+
+pub fn dup3(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[2] as u32 as u64 & !O_CLOEXEC != 0 || c.a[0] as u32 == c.a[1] as u32 {
+        return Err(EINVAL);
+    }
+    dup_to(p, fd_arg(c.a[0]), fd_arg(c.a[1]), c.a[2] & O_CLOEXEC != 0)
+}
+
+pub fn fcntl(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    fcntl_cmd(p, fd_arg(c.a[0]), c.a[1] as u32, c.a[2])
+}
+
+pub fn pipe(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    make_pipe(p, c.a[0], 0)
+}
+
+pub fn pipe2(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    make_pipe(p, c.a[0], c.a[1])
+}
+
+pub fn lseek(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    seek(p, fd_arg(c.a[0]), c.a[1], c.a[2] as u32 as u64)
+}
+
+pub fn fstat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let s = fstat_of(p, fd_arg(c.a[0]))?;
+    p.mm.write(c.a[1], &linux_stat(&s))?;
+    Ok(0)
+}
+
+pub fn stat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    stat_path(p, AT_FDCWD, c.a[0], c.a[1], 0)
+}
+
+pub fn lstat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    stat_path(p, AT_FDCWD, c.a[0], c.a[1], AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn newfstatat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    stat_path(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3])
+}
+
+pub fn statx(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    statx_of(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[4])
+}
+
+pub fn getdents64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    getdents(p, fd_arg(c.a[0]), c.a[1], c.a[2])
+}
+
+pub fn access(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    access_at(p, AT_FDCWD, c.a[0], c.a[1])
+}
+
+/// `faccessat` and `faccessat2`.
+pub fn faccessat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    access_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2])
+}
+
+pub fn readlink(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    read_link(p, c.a[0], c.a[1], c.a[2])
+}
+
+pub fn readlinkat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    read_link(p, c.a[1], c.a[2], c.a[3])
+}
+
+pub fn getcwd(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    get_cwd(p, c.a[0], c.a[1])
+}
+
+pub fn chdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let path = p.mm.read_cstr(c.a[0], 4096)?;
+    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
+    check(r).map(|_| 0)
+}
+
+pub fn fchdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let file = p.fds.file(fd_arg(c.a[0]))?;
+    if file.kind != kind::DIR {
+        return Err(ENOTDIR);
+    }
+    let (r, _) = server::request(Op::Readlink, [0, file.handle, 0, 0, 0]);
+    let r = check(r)?;
+    let mut path = alloc::vec![0u8; r as usize];
+    server::get(&mut path);
+    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
+    check(r).map(|_| 0)
+}
+
+/// `sync`, `syncfs`: nothing to flush.
+pub fn sync(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(0)
+}
+
+/// `fsync`, `fdatasync`: the descriptor must be open.
+pub fn fsync(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    p.fds.get(fd_arg(c.a[0])).map(|_| 0)
+}
+
+pub fn umask(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let old = p.umask;
+    p.umask = (c.a[0] & 0o777) as u32;
+    Ok(old as usize)
 }
 
 fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
@@ -102,7 +226,7 @@ fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
 }
 
 /// The server handle of a directory descriptor for `*at` calls.
-fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, i64> {
+fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, Errno> {
     if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         return Ok(NO_HANDLE);
     }
@@ -113,43 +237,47 @@ fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, i64> {
     Ok(f.handle)
 }
 
-fn open(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<i64, i64> {
+fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<usize, Errno> {
     let path = p.mm.read_cstr(path, 4096)?;
     if path.is_empty() {
         return Err(ENOENT);
     }
     let dir = dir_handle(p, dirfd, &path)?;
     let (r, w) = server::request_path(Op::Open, &path, [flags, dir, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     if flags & O_DIRECTORY != 0 && w[0] != kind::DIR {
-        server::request(Op::Close, [r as u64, 0, 0, 0, 0]);
+        server::request(Op::Close, [r, 0, 0, 0, 0]);
         return Err(ENOTDIR);
     }
-    let file = new_file(r as u64, w[0], flags);
-    p.fds.install(
-        Fd {
-            file,
-            cloexec: flags & O_CLOEXEC != 0,
-        },
-        0,
-    )
+    let file = new_file(r, w[0], flags);
+    p.fds
+        .install(
+            Fd {
+                file,
+                cloexec: flags & O_CLOEXEC != 0,
+            },
+            0,
+        )
+        .map(|fd| fd as usize)
 }
 
-fn dup(p: &mut Proc, fd: i64, min: usize, cloexec: bool) -> Result<i64, i64> {
+fn dup_min(p: &mut Proc, fd: i64, min: usize, cloexec: bool) -> Result<usize, Errno> {
     let file = p.fds.file(fd)?;
-    p.fds.install(Fd { file, cloexec }, min)
+    p.fds
+        .install(Fd { file, cloexec }, min)
+        .map(|fd| fd as usize)
 }
 
-fn dup_to(p: &mut Proc, fd: i64, to: i64, cloexec: bool) -> Result<i64, i64> {
+fn dup_to(p: &mut Proc, fd: i64, to: i64, cloexec: bool) -> Result<usize, Errno> {
     let file = p.fds.file(fd)?;
-    p.fds.install_at(to, Fd { file, cloexec })
+    p.fds
+        .install_at(to, Fd { file, cloexec })
+        .map(|fd| fd as usize)
 }
 
 /// `close_range`: closes (or with `CLOSE_RANGE_CLOEXEC` marks
 /// close-on-exec) every open descriptor in `[lo, hi]`.
-fn close_range(p: &mut Proc, lo: u32, hi: u32, flags: u32) -> Result<i64, i64> {
+fn close_fds(p: &mut Proc, lo: u32, hi: u32, flags: u32) -> Result<usize, Errno> {
     const CLOSE_RANGE_UNSHARE: u32 = 2;
     const CLOSE_RANGE_CLOEXEC: u32 = 4;
     if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || lo > hi {
@@ -168,7 +296,7 @@ fn close_range(p: &mut Proc, lo: u32, hi: u32, flags: u32) -> Result<i64, i64> {
 
 /// `fcntl`. The descriptor is checked first, as in Linux; `arg` is an
 /// `int` for the commands that take a number.
-fn fcntl(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<i64, i64> {
+fn fcntl_cmd(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<usize, Errno> {
     const F_DUPFD: u32 = 0;
     const F_GETFD: u32 = 1;
     const F_SETFD: u32 = 2;
@@ -185,11 +313,11 @@ fn fcntl(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<i64, i64> {
             if argi as usize >= crate::fd::MAX_FDS {
                 return Err(EINVAL);
             }
-            dup(p, fd, argi as usize, cmd == F_DUPFD_CLOEXEC)
+            dup_min(p, fd, argi as usize, cmd == F_DUPFD_CLOEXEC)
         }
-        F_GETFD => p.fds.get(fd).map(|f| i64::from(f.cloexec)),
+        F_GETFD => p.fds.get(fd).map(|f| usize::from(f.cloexec)),
         F_SETFD => p.fds.set_cloexec(fd, argi & 1 != 0).map(|()| 0),
-        F_GETFL => Ok(i64::from(file.flags.get())),
+        F_GETFL => Ok(file.flags.get() as usize),
         F_SETFL => {
             let keep = u64::from(file.flags.get()) & O_ACCMODE;
             file.flags
@@ -208,7 +336,7 @@ fn fcntl(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<i64, i64> {
 /// Linux's: the structure must be readable (and writable for `F_GETLK`),
 /// the type and `whence` known, the start not negative, and the
 /// descriptor open for the access the lock type needs.
-fn record_lock(p: &mut Proc, file: &OpenFile, get: bool, arg: u64) -> Result<i64, i64> {
+fn record_lock(p: &mut Proc, file: &OpenFile, get: bool, arg: u64) -> Result<usize, Errno> {
     const F_RDLCK: u16 = 0;
     const F_WRLCK: u16 = 1;
     const F_UNLCK: u16 = 2;
@@ -235,17 +363,15 @@ fn record_lock(p: &mut Proc, file: &OpenFile, get: bool, arg: u64) -> Result<i64
     }
 }
 
-fn pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<i64, i64> {
+fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
     if flags & !(O_CLOEXEC | O_NONBLOCK) != 0 {
         return Err(EINVAL);
     }
     p.mm.prepare(fds_addr, 8, true)?;
     let (r, w) = server::request(Op::Pipe, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     let cloexec = flags & O_CLOEXEC != 0;
-    let rf = new_file(r as u64, kind::PIPE_READ, flags & O_NONBLOCK);
+    let rf = new_file(r, kind::PIPE_READ, flags & O_NONBLOCK);
     let wf = new_file(w[0], kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
     let rfd = p.fds.install(Fd { file: rf, cloexec }, 0)?;
     let wfd = match p.fds.install(Fd { file: wf, cloexec }, 0) {
@@ -262,42 +388,31 @@ fn pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<i64, i64> {
     Ok(0)
 }
 
-/// `read`/`pread` into user memory.
-fn read(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64, at: Option<u64>) -> Ret {
-    read_scatter(p, f, fd, &[(buf, len)], at)
-}
-
 /// Reads into the buffers `iov` in order (`read`, `pread`, `readv`):
 /// one server read of up to their total (at most a mailbox), scattered.
-fn read_scatter(
-    p: &mut Proc,
-    _f: &mut UpcallFrame,
-    fd: i64,
-    iov: &[(u64, u64)],
-    at: Option<u64>,
-) -> Ret {
+fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
+        Err(e) => return e.into(),
     };
     if u64::from(file.flags.get()) & O_ACCMODE == 1 {
-        return Ret::Val(-EBADF);
+        return EBADF.into();
     }
     if file.kind == kind::DIR {
-        return Ret::Val(-EISDIR);
+        return EISDIR.into();
     }
     if at.is_some() && !matches!(file.kind, kind::FILE) {
-        return Ret::Val(-ESPIPE);
+        return ESPIPE.into();
     }
     for &(b, l) in iov {
         if let Err(e) = access_ok(b, l) {
-            return Ret::Val(-e);
+            return e.into();
         }
     }
     let total = iov.iter().fold(0u64, |t, (_, l)| t.saturating_add(*l));
     let mut want = total.min(DATA_BYTES as u64);
     if want == 0 {
-        return Ret::Val(0);
+        return Ok(0).into();
     }
     // Check the buffers first, so a bad one loses no data: ask only for
     // the bytes that fit before the first one the program cannot take
@@ -313,7 +428,7 @@ fn read_scatter(
         }
     }
     if want == 0 {
-        return Ret::Val(-EFAULT);
+        return EFAULT.into();
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
@@ -330,18 +445,20 @@ fn read_scatter(
     if r == JOB_SIGNALLED {
         // SIGTTIN went to this background process's group: made again
         // once that is dealt with.
-        return Ret::Block(Block::Retry { deadline: None });
+        return wait_again();
     }
     if r == WOULD_BLOCK {
         return if nonblock {
-            Ret::Val(-EAGAIN)
+            EAGAIN.into()
         } else {
-            Ret::Block(Block::Retry { deadline: None })
+            wait_again()
         };
     }
-    if r <= 0 {
-        return Ret::Val(r);
-    }
+    let r = match check(r) {
+        Ok(0) => return Ok(0).into(),
+        Ok(n) => n,
+        Err(e) => return e.into(),
+    };
     let mut tmp = alloc::vec![0u8; r as usize];
     server::get(&mut tmp);
     let mut done = 0;
@@ -351,11 +468,11 @@ fn read_scatter(
         }
         let n = (l as usize).min(tmp.len() - done);
         if let Err(e) = p.mm.write(b, &tmp[done..done + n]) {
-            return Ret::Val(-e);
+            return e.into();
         }
         done += n;
     }
-    Ret::Val(r)
+    Ok(r as usize).into()
 }
 
 /// How many bytes at `addr` (of `len`) the program lets the library OS
@@ -379,7 +496,7 @@ const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// `UIO_MAXIOV` of them, no length above `ssize_t`'s range (`EINVAL`),
 /// every buffer below the top of user memory (`EFAULT`); lengths past a
 /// total of `MAX_RW_COUNT` are cut, as in Linux.
-fn iovecs(p: &mut Proc, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i64> {
+fn iovecs(p: &mut Proc, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
     let cnt = u64::from(cnt as u32);
     if cnt > 1024 {
         return Err(EINVAL);
@@ -410,35 +527,19 @@ fn iovecs(p: &mut Proc, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i64> {
     Ok(v)
 }
 
-fn readv(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64, at: Option<u64>) -> Ret {
+fn read_vector(p: &mut Proc, fd: i64, iov: u64, cnt: u64, at: Option<u64>) -> Ret {
     if let Err(e) = p.fds.get(fd) {
-        return Ret::Val(-e);
+        return e.into();
     }
     match iovecs(p, iov, cnt) {
-        Ok(v) => read_scatter(p, f, fd, &v, at),
-        Err(e) => Ret::Val(-e),
-    }
-}
-
-/// `write` from user memory.
-fn write(p: &mut Proc, f: &mut UpcallFrame, fd: i64, buf: u64, len: u64) -> Ret {
-    write_gather(p, f, fd, &[(buf, len)])
-}
-
-/// `writev`: the buffers are written as one operation.
-fn writev(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: u64, cnt: u64) -> Ret {
-    if let Err(e) = p.fds.get(fd) {
-        return Ret::Val(-e);
-    }
-    match iovecs(p, iov, cnt) {
-        Ok(v) => write_gather(p, f, fd, &v),
-        Err(e) => Ret::Val(-e),
+        Ok(v) => read_scatter(p, fd, &v, at),
+        Err(e) => e.into(),
     }
 }
 
 /// The `n` bytes at offset `off` of the concatenation of the user
 /// buffers `iov`, copied out a piece at a time (never the whole).
-fn gather(p: &mut Proc, iov: &[(u64, u64)], off: u64, n: usize) -> Result<Vec<u8>, i64> {
+fn gather(p: &mut Proc, iov: &[(u64, u64)], off: u64, n: usize) -> Result<Vec<u8>, Errno> {
     let want_end = off + n as u64;
     let mut out = Vec::with_capacity(n);
     let mut base = 0u64;
@@ -458,17 +559,17 @@ fn gather(p: &mut Proc, iov: &[(u64, u64)], off: u64, n: usize) -> Result<Vec<u8
 }
 
 /// Writes the user buffers `iov` in order to `fd`, a mailbox at a time.
-fn write_gather(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: &[(u64, u64)]) -> Ret {
+fn write_gather(p: &mut Proc, c: &mut Call, fd: i64, iov: &[(u64, u64)]) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
+        Err(e) => return e.into(),
     };
     if u64::from(file.flags.get()) & O_ACCMODE == 0 {
-        return Ret::Val(-EBADF);
+        return EBADF.into();
     }
     for &(b, l) in iov {
         if let Err(e) = access_ok(b, l) {
-            return Ret::Val(-e);
+            return e.into();
         }
     }
     let len = iov
@@ -485,14 +586,14 @@ fn write_gather(p: &mut Proc, f: &mut UpcallFrame, fd: i64, iov: &[(u64, u64)]) 
                 let chunk = (len - done).min(DATA_BYTES as u64) as usize;
                 match gather(p, iov, done, chunk) {
                     Ok(b) => crate::console::write(&b),
-                    Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
+                    Err(e) => return partial(done, e),
                 }
                 done += chunk as u64;
             }
-            Ret::Val(len as i64)
+            Ok(len as usize).into()
         }
-        kind::FILE | kind::DIR => Ret::Val(-EBADF),
-        _ => send(p, f, &file, len, &mut |p, off, n| gather(p, iov, off, n)),
+        kind::FILE | kind::DIR => EBADF.into(),
+        _ => send(p, c, &file, len, &mut |p, off, n| gather(p, iov, off, n)),
     }
 }
 
@@ -508,66 +609,70 @@ fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
     match server::request(Op::TtyWrite, [u64::from(ttou), 0, 0, 0, 0]).0 {
         0 => Ok(()),
-        JOB_SIGNALLED => Err(Ret::Block(Block::Retry { deadline: None })),
-        r => Err(Ret::Val(r)),
+        JOB_SIGNALLED => Err(wait_again()),
+        r => Err(check(r).map(|r| r as usize).into()),
     }
 }
 
 /// Where [`send`] takes the bytes at an offset from.
-type Fetch<'a> = dyn FnMut(&mut Proc, u64, usize) -> Result<Vec<u8>, i64> + 'a;
+type Fetch<'a> = dyn FnMut(&mut Proc, u64, usize) -> Result<Vec<u8>, Errno> + 'a;
 
 /// Sends `len` bytes to the server's object behind `file` (a pipe or a
 /// device), a mailbox at a time, taking them from `fetch(offset, n)`.
-/// Progress of a blocked write is kept in the task's saved registers
-/// (`reserved[1]`), so the retried call continues where it stopped.
-fn send(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    file: &OpenFile,
-    len: u64,
-    fetch: &mut Fetch<'_>,
-) -> Ret {
+/// A blocked write carries the bytes it moved in its block, so the call
+/// made again continues where it stopped.
+fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch<'_>) -> Ret {
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
-    let mut done = f.reserved[1];
+    let mut done = c.again.done;
     while done < len {
         let chunk = (len - done).min(DATA_BYTES as u64) as usize;
         let bytes = match fetch(p, done, chunk) {
             Ok(b) => b,
-            Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
+            Err(e) => return partial(done, e),
         };
         server::put(&bytes);
         let (r, _) = server::request(Op::Write, [file.handle, chunk as u64, 0, 0, 0]);
         if r == WOULD_BLOCK {
             if nonblock {
-                return Ret::Val(if done > 0 { done as i64 } else { -EAGAIN });
+                return partial(done, EAGAIN);
             }
-            f.reserved[1] = done;
-            return Ret::Block(Block::Retry { deadline: None });
+            c.again.done = done;
+            return c.wait();
         }
-        if r < 0 {
-            f.reserved[1] = 0;
-            if r == -EPIPE && done == 0 {
-                crate::signal::post_task(p, p.cur, crate::signal::SIGPIPE, crate::signal::SI_USER);
+        match check(r) {
+            Ok(n) => done += n,
+            Err(e) => {
+                if e == EPIPE && done == 0 {
+                    crate::signal::post_task(
+                        p,
+                        p.cur,
+                        crate::signal::SIGPIPE,
+                        crate::signal::SI_USER,
+                    );
+                }
+                return partial(done, e);
             }
-            return Ret::Val(if done > 0 { done as i64 } else { r });
         }
-        done += r as u64;
     }
-    f.reserved[1] = 0;
-    Ret::Val(done as i64)
+    Ok(done as usize).into()
 }
 
-fn lseek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<i64, i64> {
+/// A transfer that stopped at `e`: the bytes moved if any, else `e`.
+fn partial(done: u64, e: Errno) -> Ret {
+    if done > 0 {
+        Ok(done as usize).into()
+    } else {
+        e.into()
+    }
+}
+
+fn seek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<usize, Errno> {
     let file = p.fds.file(fd)?;
     if !matches!(file.kind, kind::FILE | kind::DIR) {
         return Err(ESPIPE);
     }
     let (r, _) = server::request(Op::Seek, [file.handle, off, whence, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(r)
-    }
+    check(r).map(|r| r as usize)
 }
 
 /// The stat words in the data area after a successful request.
@@ -598,22 +703,14 @@ fn linux_stat(s: &Stat) -> [u8; 144] {
     b
 }
 
-fn fstat_of(p: &Proc, fd: i64) -> Result<Stat, i64> {
+fn fstat_of(p: &Proc, fd: i64) -> Result<Stat, Errno> {
     let file = p.fds.file(fd)?;
     let (r, _) = server::request(Op::Fstat, [file.handle, 0, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    check(r)?;
     Ok(stat_words())
 }
 
-fn fstat(p: &mut Proc, fd: i64, buf: u64) -> Result<i64, i64> {
-    let s = fstat_of(p, fd)?;
-    p.mm.write(buf, &linux_stat(&s))?;
-    Ok(0)
-}
-
-fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, i64> {
+fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errno> {
     let path = p.mm.read_cstr(path, 4096)?;
     if path.is_empty() {
         if flags & AT_EMPTY_PATH != 0 {
@@ -627,15 +724,13 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, i64>
         &abs,
         [u64::from(flags & AT_SYMLINK_NOFOLLOW != 0), 0, 0, 0],
     );
-    if r < 0 {
-        return Err(-r);
-    }
+    check(r)?;
     Ok(stat_words())
 }
 
 /// `path` made absolute against a directory descriptor (the server knows
 /// the current directory; a directory handle's path comes from it).
-fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, i64> {
+fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
     if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         return Ok(path.to_vec());
     }
@@ -644,9 +739,7 @@ fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, i64> {
     // stat through the handle is not possible for a path; resolve via
     // readlink of the handle's path.
     let (r, _) = server::request(Op::Readlink, [0, h, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     let mut dir = alloc::vec![0u8; r as usize];
     server::get(&mut dir);
     dir.push(b'/');
@@ -654,13 +747,13 @@ fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, i64> {
     Ok(dir)
 }
 
-fn stat_path(p: &mut Proc, dirfd: i64, path: u64, buf: u64, flags: u64) -> Result<i64, i64> {
+fn stat_path(p: &mut Proc, dirfd: i64, path: u64, buf: u64, flags: u64) -> Result<usize, Errno> {
     let s = stat_of(p, dirfd, path, flags)?;
     p.mm.write(buf, &linux_stat(&s))?;
     Ok(0)
 }
 
-fn statx(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result<i64, i64> {
+fn statx_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result<usize, Errno> {
     let s = stat_of(p, dirfd, path, flags)?;
     let mut b = [0u8; 256];
     b[0..4].copy_from_slice(&0x7ffu32.to_le_bytes()); // STATX_BASIC_STATS
@@ -680,7 +773,7 @@ fn statx(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result<i6
     Ok(0)
 }
 
-fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<i64, i64> {
+fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<usize, Errno> {
     let file = p.fds.file(fd)?;
     if file.kind != kind::DIR {
         return Err(ENOTDIR);
@@ -690,27 +783,21 @@ fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<i64, i64> {
         Op::Getdents,
         [file.handle, len.min(DATA_BYTES as u64), 0, 0, 0],
     );
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     let mut tmp = alloc::vec![0u8; r as usize];
     server::get(&mut tmp);
     p.mm.write(buf, &tmp)?;
-    Ok(r)
+    Ok(r as usize)
 }
 
-fn access(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<i64, i64> {
+fn access_at(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<usize, Errno> {
     let path = p.mm.read_cstr(path, 4096)?;
     let abs = absolute(p, dirfd, &path)?;
     let (r, _) = server::request_path(Op::Access, &abs, [mode, 0, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    check(r).map(|_| 0)
 }
 
-fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
+fn read_link(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<usize, Errno> {
     // The size is an `int`, checked before the path (as Linux does).
     if size as i32 <= 0 {
         return Err(EINVAL);
@@ -718,21 +805,17 @@ fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
     let size = u64::from(size as u32);
     let path = p.mm.read_cstr(path, 4096)?;
     let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     let mut target = alloc::vec![0u8; r as usize];
     server::get(&mut target);
     let n = target.len().min(size as usize);
     p.mm.write(buf, &target[..n])?;
-    Ok(n as i64)
+    Ok(n)
 }
 
-fn getcwd(p: &mut Proc, buf: u64, size: u64) -> Result<i64, i64> {
+fn get_cwd(p: &mut Proc, buf: u64, size: u64) -> Result<usize, Errno> {
     let (r, _) = server::request(Op::Getcwd, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     let mut cwd = alloc::vec![0u8; r as usize];
     server::get(&mut cwd);
     cwd.push(0);
@@ -740,50 +823,21 @@ fn getcwd(p: &mut Proc, buf: u64, size: u64) -> Result<i64, i64> {
         return Err(ERANGE);
     }
     p.mm.write(buf, &cwd)?;
-    Ok(cwd.len() as i64)
-}
-
-fn chdir(p: &mut Proc, path: u64) -> Result<i64, i64> {
-    let path = p.mm.read_cstr(path, 4096)?;
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
-}
-
-fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
-    let file = p.fds.file(fd)?;
-    if file.kind != kind::DIR {
-        return Err(ENOTDIR);
-    }
-    let (r, _) = server::request(Op::Readlink, [0, file.handle, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut path = alloc::vec![0u8; r as usize];
-    server::get(&mut path);
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    Ok(cwd.len())
 }
 
 /// `ioctl`. The generic requests Linux answers for every kind of
 /// descriptor come first (`FIOCLEX`, `FIONCLEX`, `FIONBIO`, `FIOASYNC`,
 /// `FIONREAD` of a regular file); the rest belong to the terminal, except
 /// `FIONREAD` of a pipe. Linux takes the request as a 32-bit number.
-fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Ret {
-    match ioctl_call(p, fd, req, arg) {
-        Err(e) if -e == JOB_SIGNALLED => Ret::Block(Block::Retry { deadline: None }),
+pub fn ioctl(p: &mut Proc, c: &mut Call) -> Ret {
+    match ioctl_call(p, fd_arg(c.a[0]), c.a[1], c.a[2]) {
+        Err(e) if e.to_ret() == JOB_SIGNALLED => c.wait(),
         r => r.into(),
     }
 }
 
-fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
+fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<usize, Errno> {
     const FIONCLEX: u32 = 0x5450;
     const FIOCLEX: u32 = 0x5451;
     const FIONBIO: u32 = 0x5421;
@@ -843,13 +897,11 @@ fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
     }
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
     let (r, _) = server::request(Op::Ioctl, [file.handle, req, arg, u64::from(ttou), 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let r = check(r)?;
     if size > 0 && matches!(req, 0x5401 | 0x5413 | 0x540f | 0x541b | 0x5429) {
         let mut b = alloc::vec![0u8; size];
         server::get(&mut b);
         p.mm.write(arg, &b)?;
     }
-    Ok(r)
+    Ok(r as usize)
 }

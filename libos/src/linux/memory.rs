@@ -3,11 +3,12 @@
 
 use sysproto::{kind, Op, DATA_BYTES};
 
-use super::errno::*;
-use super::nr::*;
-use super::Ret;
+use linux_errno::Errno::{self, EACCES, EEXIST, EINVAL, ENODEV};
+
+use super::Call;
 use crate::mm::{PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::proc::Proc;
+use crate::reply::check;
 use crate::server;
 
 const MAP_SHARED: u64 = 1;
@@ -16,25 +17,36 @@ const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 
-pub fn call(p: &mut Proc, n: u64, a: [u64; 6]) -> Option<Ret> {
-    Some(match n {
-        BRK => Ret::Val(p.mm.set_brk(a[0]) as i64),
-        MMAP => mmap(p, a).into(),
-        MUNMAP => p.mm.munmap(a[0], a[1]).map(|()| 0).into(),
-        MPROTECT => {
-            if a[2] & !7 != 0 {
-                Ret::Val(-EINVAL)
-            } else {
-                p.mm.mprotect(a[0], a[1], a[2] as u32).map(|()| 0).into()
-            }
-        }
-        MADVISE => madvise(p, a[0], a[1], a[2]).into(),
-        MLOCK | MUNLOCK | MLOCKALL | MUNLOCKALL => Ret::Val(0),
-        _ => return None,
-    })
+pub fn brk(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    Ok(p.mm.set_brk(c.a[0]) as usize)
 }
 
-fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
+pub fn mmap(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    map(p, c.a).map(|a| a as usize)
+}
+
+pub fn munmap(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    p.mm.munmap(c.a[0], c.a[1]).map(|()| 0)
+}
+
+pub fn mprotect(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[2] & !7 != 0 {
+        return Err(EINVAL);
+    }
+    p.mm.mprotect(c.a[0], c.a[1], c.a[2] as u32).map(|()| 0)
+}
+
+pub fn madvise(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    advise(p, c.a[0], c.a[1], c.a[2])
+}
+
+/// `mlock`, `munlock`, `mlockall`, `munlockall`: nothing is ever paged
+/// out.
+pub fn lock(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(0)
+}
+
+fn map(p: &mut Proc, a: [u64; 6]) -> Result<u64, Errno> {
     let (addr, len, prot, flags, fd, off) = (a[0], a[1], a[2] as u32, a[3], a[4] as i32, a[5]);
     if len == 0 || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
         return Err(EINVAL);
@@ -48,9 +60,9 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
     }
     if flags & MAP_ANONYMOUS != 0 {
         if flags & MAP_SHARED != 0 {
-            return p.mm.mmap_shared(addr, len, prot, fixed).map(|v| v as i64);
+            return p.mm.mmap_shared(addr, len, prot, fixed);
         }
-        return p.mm.mmap_anon(addr, len, prot, fixed).map(|v| v as i64);
+        return p.mm.mmap_anon(addr, len, prot, fixed);
     }
     // A private mapping of a file: a copy of its bytes.
     let file = p.fds.file(i64::from(fd))?;
@@ -65,22 +77,25 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
     while done < len {
         let want = (len - done).min(DATA_BYTES as u64);
         let (r, _) = server::request(Op::Read, [file.handle, want, off + done, 0, 0]);
-        if r < 0 {
-            let _ = p.mm.munmap(start, len);
-            return Err(-r);
-        }
+        let r = match check(r) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = p.mm.munmap(start, len);
+                return Err(e);
+            }
+        };
         if r == 0 {
             break;
         }
         let mut tmp = alloc::vec![0u8; r as usize];
         server::get(&mut tmp);
         p.mm.write(start + done, &tmp)?;
-        done += r as u64;
+        done += r;
     }
     if prot & PROT_WRITE == 0 {
         p.mm.mprotect(start, len, prot)?;
     }
-    Ok(start as i64)
+    Ok(start)
 }
 
 /// The advice values Linux 6.1 knows (others are EINVAL): NORMAL, RANDOM,
@@ -92,7 +107,7 @@ fn known_advice(advice: u64) -> bool {
     matches!(advice, 0..=4 | 8..=25 | 100)
 }
 
-fn madvise(p: &mut Proc, start: u64, len: u64, advice: u64) -> Result<i64, i64> {
+fn advise(p: &mut Proc, start: u64, len: u64, advice: u64) -> Result<usize, Errno> {
     if start & 0xfff != 0 || !known_advice(advice) {
         return Err(EINVAL);
     }

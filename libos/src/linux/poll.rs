@@ -3,23 +3,20 @@
 //! mask, then the descriptors: bad pointers `EFAULT`, bad counts and
 //! timeouts `EINVAL`, closed descriptors `POLLNVAL` or `EBADF`). A
 //! waiting call blocks the task and is made again when something it polls
-//! changes; its absolute deadline is kept in the task's saved registers
-//! (`reserved[1]`) across those retries, so wake-ups never extend it, and
+//! changes; its absolute deadline is carried in its block across those
+//! retries, so wake-ups never extend it, and
 //! the time left goes back to the caller as Linux does (`select`,
 //! `pselect6`, `ppoll`; a failed copy there is ignored, as in Linux).
 //! `ppoll` and `pselect6` wait with the signal mask they are given and
 //! restore the caller's when they return.
 
-use abi::UpcallFrame;
+use linux_errno::Errno::{self, EBADF, EINVAL};
 use sysproto::{kind, ready, Op};
 
-use super::errno::*;
-use super::nr::*;
-use super::{read_timespec, write_timespec, Ret};
+use super::{read_timespec, write_timespec, Call, Ret};
 use crate::proc::Proc;
 use crate::server;
 use crate::signal::UNBLOCKABLE;
-use crate::task::Block;
 use crate::time::now_ns;
 
 const POLLNVAL: u64 = 0x20;
@@ -33,41 +30,55 @@ enum Back {
     Timespec,
 }
 
-pub fn call(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    n: u64,
-    a: [u64; 6],
-    timed_out: bool,
-) -> Option<Ret> {
-    let r = match n {
-        POLL => {
-            let ms = a[2] as i32;
-            let t = (ms >= 0).then(|| ms as u64 * 1_000_000);
-            Ok((poll(p, f, a[0], a[1], t, timed_out), None, false))
-        }
-        PPOLL => timespec_arg(p, a[2]).and_then(|t| {
-            let masked = set_mask(p, a[3], a[4])?;
-            let r = poll(p, f, a[0], a[1], t, timed_out);
-            Ok((r, t.map(|_| (a[2], Back::Timespec)), masked))
-        }),
-        SELECT => timeval_arg(p, a[4]).map(|t| {
-            let r = select(p, f, a[0], [a[1], a[2], a[3]], t, timed_out);
-            (r, t.map(|_| (a[4], Back::Timeval)), false)
-        }),
-        PSELECT6 => timespec_arg(p, a[4]).and_then(|t| {
-            let (set, size) = if a[5] == 0 {
-                (0, 0)
-            } else {
-                (p.mm.read_u64(a[5])?, p.mm.read_u64(a[5] + 8)?)
-            };
-            let masked = set_mask(p, set, size)?;
-            let r = select(p, f, a[0], [a[1], a[2], a[3]], t, timed_out);
-            Ok((r, t.map(|_| (a[4], Back::Timespec)), masked))
-        }),
-        _ => return None,
-    };
-    Some(match r {
+pub fn poll(p: &mut Proc, c: &mut Call) -> Ret {
+    let ms = c.a[2] as i32;
+    let t = (ms >= 0).then(|| ms as u64 * 1_000_000);
+    let (fds, nfds) = (c.a[0], c.a[1]);
+    let r = poll_fds(p, c, fds, nfds, t);
+    finish(p, c, Ok((r, None, false)))
+}
+
+pub fn ppoll(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
+    let r = timespec_arg(p, a[2]).and_then(|t| {
+        let masked = set_mask(p, a[3], a[4])?;
+        let r = poll_fds(p, c, a[0], a[1], t);
+        Ok((r, t.map(|_| (a[2], Back::Timespec)), masked))
+    });
+    finish(p, c, r)
+}
+
+pub fn select(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
+    let r = timeval_arg(p, a[4]).map(|t| {
+        let r = select_fds(p, c, a[0], [a[1], a[2], a[3]], t);
+        (r, t.map(|_| (a[4], Back::Timeval)), false)
+    });
+    finish(p, c, r)
+}
+
+pub fn pselect6(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
+    let r = timespec_arg(p, a[4]).and_then(|t| {
+        let (set, size) = if a[5] == 0 {
+            (0, 0)
+        } else {
+            (p.mm.read_u64(a[5])?, p.mm.read_u64(a[5] + 8)?)
+        };
+        let masked = set_mask(p, set, size)?;
+        let r = select_fds(p, c, a[0], [a[1], a[2], a[3]], t);
+        Ok((r, t.map(|_| (a[4], Back::Timespec)), masked))
+    });
+    finish(p, c, r)
+}
+
+/// What a wait answered, where the time left goes, whether it set a mask.
+type Waited = Result<(Ret, Option<(u64, Back)>, bool), Errno>;
+
+/// Ends a wait that answers: restores the caller's signal mask and writes
+/// the time left back.
+fn finish(p: &mut Proc, c: &mut Call, r: Waited) -> Ret {
+    match r {
         Ok((ret, back, masked)) => {
             if !matches!(ret, Ret::Block(_)) {
                 if masked {
@@ -77,17 +88,17 @@ pub fn call(
                     }
                 }
                 if let Some((addr, how)) = back {
-                    write_left(p, f, addr, how);
+                    write_left(p, c, addr, how);
                 }
             }
             ret
         }
-        Err(e) => Ret::Val(-e),
-    })
+        Err(e) => e.into(),
+    }
 }
 
 /// A `struct timespec` timeout (`None`: wait for ever).
-fn timespec_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, i64> {
+fn timespec_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
@@ -96,7 +107,7 @@ fn timespec_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, i64> {
 
 /// A `struct timeval` timeout, normalised as Linux does (whole seconds in
 /// `tv_usec` carry over; what is left must be a valid time).
-fn timeval_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, i64> {
+fn timeval_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, Errno> {
     if addr == 0 {
         return Ok(None);
     }
@@ -117,7 +128,7 @@ fn timeval_arg(p: &mut Proc, addr: u64) -> Result<Option<u64>, i64> {
 /// Installs the signal mask at `set` (of `size` bytes) for the wait,
 /// keeping the caller's to restore (kept too when the call is retried);
 /// whether a mask was given.
-fn set_mask(p: &mut Proc, set: u64, size: u64) -> Result<bool, i64> {
+fn set_mask(p: &mut Proc, set: u64, size: u64) -> Result<bool, Errno> {
     if set == 0 {
         return Ok(false);
     }
@@ -133,22 +144,24 @@ fn set_mask(p: &mut Proc, set: u64, size: u64) -> Result<bool, i64> {
     Ok(true)
 }
 
-/// The call's absolute deadline for `timeout` (made on its first run).
-fn deadline(f: &mut UpcallFrame, timeout: Option<u64>) -> Option<u64> {
+/// The call's absolute deadline for `timeout` (made on its first run,
+/// then carried in its block).
+fn deadline(c: &mut Call, timeout: Option<u64>) -> Option<u64> {
     let t = timeout?;
-    if f.reserved[1] == 0 {
-        f.reserved[1] = now_ns().saturating_add(t).max(1);
-    }
-    Some(f.reserved[1])
+    Some(
+        *c.again
+            .deadline
+            .get_or_insert_with(|| now_ns().saturating_add(t)),
+    )
 }
 
 /// Writes the time left before the deadline back to the timeout.
-fn write_left(p: &mut Proc, f: &UpcallFrame, addr: u64, how: Back) {
+fn write_left(p: &mut Proc, c: &Call, addr: u64, how: Back) {
     // A zero timeout never waited and is left as it is.
-    if f.reserved[1] == 0 {
+    let Some(d) = c.again.deadline else {
         return;
-    }
-    let left = f.reserved[1].saturating_sub(now_ns());
+    };
+    let left = d.saturating_sub(now_ns());
     let _ = match how {
         Back::Timespec => write_timespec(p, addr, left),
         Back::Timeval => {
@@ -162,11 +175,19 @@ fn write_left(p: &mut Proc, f: &UpcallFrame, addr: u64, how: Back) {
 
 /// Whether the call should block now rather than answer: it may wait and
 /// its deadline (if any) has not passed.
-fn may_block(f: &mut UpcallFrame, timeout: Option<u64>, timed_out: bool) -> bool {
-    if timeout == Some(0) || timed_out {
+fn may_block(c: &mut Call, timeout: Option<u64>) -> bool {
+    if timeout == Some(0) || c.timed_out {
         return false;
     }
-    deadline(f, timeout).is_none_or(|d| now_ns() < d)
+    deadline(c, timeout).is_none_or(|d| now_ns() < d)
+}
+
+/// The answer of a wait that found nothing ready: block until something
+/// changes or the deadline, never restarted after a signal handler.
+fn wait_for_change(c: &mut Call, timeout: Option<u64>) -> Ret {
+    c.again.deadline = deadline(c, timeout);
+    c.again.never_restarted = true;
+    c.wait()
 }
 
 /// Readiness of one descriptor (`register`: ask to be woken on change).
@@ -181,24 +202,17 @@ fn readiness(p: &Proc, fd: i64, register: bool) -> Option<u64> {
     }
 }
 
-fn poll(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    fds: u64,
-    nfds: u64,
-    timeout: Option<u64>,
-    timed_out: bool,
-) -> Ret {
+fn poll_fds(p: &mut Proc, c: &mut Call, fds: u64, nfds: u64, timeout: Option<u64>) -> Ret {
     // `nfds` is an `unsigned int`, at most RLIMIT_NOFILE.
     let nfds = u64::from(nfds as u32);
     if nfds > crate::fd::MAX_FDS as u64 {
-        return Ret::Val(-EINVAL);
+        return EINVAL.into();
     }
     let raw = match p.mm.read(fds, (nfds * 8) as usize) {
         Ok(r) => r,
-        Err(e) => return Ret::Val(-e),
+        Err(e) => return e.into(),
     };
-    let block = may_block(f, timeout, timed_out);
+    let block = may_block(c, timeout);
     let mut out = raw.clone();
     let mut count = 0;
     for (i, c) in raw.chunks(8).enumerate() {
@@ -218,29 +232,20 @@ fn poll(
         }
     }
     if count == 0 && block {
-        return Ret::Block(Block::Retry {
-            deadline: deadline(f, timeout),
-        });
+        return wait_for_change(c, timeout);
     }
     match p.mm.write(fds, &out) {
-        Ok(()) => Ret::Val(count),
-        Err(e) => Ret::Val(-e),
+        Ok(()) => Ok(count).into(),
+        Err(e) => e.into(),
     }
 }
 
-fn select(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    nfds: u64,
-    sets: [u64; 3],
-    timeout: Option<u64>,
-    timed_out: bool,
-) -> Ret {
+fn select_fds(p: &mut Proc, c: &mut Call, nfds: u64, sets: [u64; 3], timeout: Option<u64>) -> Ret {
     // `nfds` is an `int`; past the descriptor table it is cut to the
     // table's size, as in Linux.
     let n = nfds as i32;
     if n < 0 {
-        return Ret::Val(-EINVAL);
+        return EINVAL.into();
     }
     let nfds = (n as u64).min(p.fds.max_fds() as u64);
     let words = nfds.div_ceil(64) as usize;
@@ -255,14 +260,14 @@ fn select(
         if addr != 0 {
             let b = match p.mm.read(addr, bytes) {
                 Ok(b) => b,
-                Err(e) => return Ret::Val(-e),
+                Err(e) => return e.into(),
             };
             for (i, byte) in b.iter().enumerate() {
                 inp[k][i / 8] |= u64::from(*byte) << ((i % 8) * 8);
             }
         }
     }
-    let block = may_block(f, timeout, timed_out);
+    let block = may_block(c, timeout);
     let mut outp = [
         alloc::vec![0u64; words],
         alloc::vec![0u64; words],
@@ -275,7 +280,7 @@ fn select(
             continue;
         }
         let Some(r) = readiness(p, fd as i64, block) else {
-            return Ret::Val(-EBADF);
+            return EBADF.into();
         };
         let hits = [
             r & (ready::IN | ready::HUP) != 0,
@@ -290,9 +295,7 @@ fn select(
         }
     }
     if count == 0 && block {
-        return Ret::Block(Block::Retry {
-            deadline: deadline(f, timeout),
-        });
+        return wait_for_change(c, timeout);
     }
     for (k, &addr) in sets.iter().enumerate() {
         if addr != 0 {
@@ -301,9 +304,9 @@ fn select(
                 *byte = (outp[k][i / 8] >> ((i % 8) * 8)) as u8;
             }
             if let Err(e) = p.mm.write(addr, &b) {
-                return Ret::Val(-e);
+                return e.into();
             }
         }
     }
-    Ret::Val(count)
+    Ok(count).into()
 }

@@ -3,13 +3,12 @@
 //! `crate::limits`).
 
 use abi::UpcallFrame;
+use linux_errno::Errno::{self, ECHILD, EINVAL, EPERM, ESRCH};
 use sysproto::{Op, WOULD_BLOCK};
 
-use super::errno::*;
-use super::nr::*;
-use super::{read_strv, Ret};
+use super::{read_strv, wait_again, Call, Ret};
 use crate::proc::Proc;
-use crate::task::Block;
+use crate::reply::check;
 use crate::{exec, fork, server, signal};
 
 const WNOHANG: u64 = 1;
@@ -19,129 +18,229 @@ const __WNOTHREAD: u64 = 0x2000_0000;
 const __WALL: u64 = 0x4000_0000;
 const __WCLONE: u64 = 0x8000_0000;
 
-pub fn call(
-    p: &mut Proc,
-    f: &mut UpcallFrame,
-    n: u64,
-    a: [u64; 6],
-    _timed_out: bool,
-) -> Option<Ret> {
-    Some(match n {
-        GETPID => Ret::Val(server::pid() as i64),
-        GETPPID => Ret::Val(server::ppid() as i64),
-        GETTID => Ret::Val(p.tasks[p.cur].tid as i64),
-        GETUID | GETEUID | GETGID | GETEGID => Ret::Val(0),
-        SETUID | SETGID | SETREUID | SETREGID | SETRESUID | SETRESGID | SETFSUID | SETFSGID => {
-            // Everything runs as root; becoming root again is allowed.
-            Ret::Val(if a[0] == 0 { 0 } else { -EPERM })
+pub fn getpid(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(server::pid() as usize)
+}
+
+pub fn getppid(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(server::ppid() as usize)
+}
+
+pub fn gettid(p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(p.tasks[p.cur].tid as usize)
+}
+
+/// `getuid`, `geteuid`, `getgid`, `getegid`: everything runs as root.
+pub fn get_id(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(0)
+}
+
+/// The `set*id` calls: everything runs as root; becoming root again is
+/// allowed.
+pub fn set_id(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[0] == 0 {
+        Ok(0)
+    } else {
+        Err(EPERM)
+    }
+}
+
+/// `getresuid`, `getresgid`: all three ids are 0.
+pub fn get_res_id(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    for &addr in &c.a[..3] {
+        p.mm.write_u32(addr, 0)?;
+    }
+    Ok(0)
+}
+
+pub fn getgroups(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(0)
+}
+
+/// `fork` and `vfork`.
+pub fn fork(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    fork::fork(p, c.frame).map(|c| c as usize)
+}
+
+pub fn exit(p: &mut Proc, c: &mut Call) -> Ret {
+    super::wait::exit_task(p, c.frame, c.a[0]);
+    Ret::Resumed
+}
+
+pub fn exit_group(p: &mut Proc, c: &mut Call) -> Ret {
+    p.exit_process(sysproto::status::exited(c.a[0] as u8))
+}
+
+pub fn wait4(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
+    wait_child(p, a[0] as i32 as i64, a[1], a[2] as u32 as u64, a[3])
+}
+
+pub fn kill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    send_signal(p, c.a[0] as i32 as i64, c.a[1] as i32)
+}
+
+pub fn setpgid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    server_val(Op::Setpgid, [c.a[0], c.a[1], 0, 0, 0])
+}
+
+pub fn getpgid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    server_val(Op::Getpgid, [c.a[0], 0, 0, 0, 0])
+}
+
+pub fn getpgrp(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    server_val(Op::Getpgid, [0; 5])
+}
+
+pub fn setsid(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    server_val(Op::Setsid, [0; 5])
+}
+
+pub fn getsid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    server_val(Op::Getsid, [c.a[0], 0, 0, 0, 0])
+}
+
+pub fn uname(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let fields: [&[u8]; 6] = [
+        b"Linux",
+        b"exov6",
+        b"6.1.0-exov6",
+        b"#1 ExoV6 library OS",
+        b"x86_64",
+        b"(none)",
+    ];
+    let mut b = [0u8; 65 * 6];
+    for (i, f) in fields.iter().enumerate() {
+        b[i * 65..i * 65 + f.len()].copy_from_slice(f);
+    }
+    p.mm.write(c.a[0], &b)?;
+    Ok(0)
+}
+
+pub fn getrandom(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    random_bytes(p, c.a[0], c.a[1], c.a[2] as u32)
+}
+
+pub fn prctl(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (op, arg) = (c.a[0], c.a[1]);
+    match op {
+        15 => {
+            // PR_SET_NAME
+            let name = p.mm.read_cstr(arg, 4096)?;
+            let n = name.len().min(15);
+            p.comm = [0; 16];
+            p.comm[..n].copy_from_slice(&name[..n]);
+            Ok(0)
         }
-        GETRESUID | GETRESGID => {
-            for &addr in &a[..3] {
-                if let Err(e) = p.mm.write_u32(addr, 0) {
-                    return Some(Ret::Val(-e));
-                }
-            }
-            Ret::Val(0)
+        16 => {
+            let c = p.comm;
+            p.mm.write(arg, &c)?;
+            Ok(0)
         }
-        GETGROUPS => Ret::Val(0),
-        FORK | VFORK => fork::fork(p, f).map(|c| c as i64).into(),
-        EXECVE => execve(p, f, a),
-        EXIT => {
-            p.exit_task(f, a[0]);
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn getrlimit(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    crate::limits::getrlimit(p, c.a[0], c.a[1])
+}
+
+pub fn setrlimit(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    crate::limits::setrlimit(p, c.a[0], c.a[1])
+}
+
+pub fn prlimit64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[0] != 0 && c.a[0] != server::pid() {
+        return Err(ESRCH);
+    }
+    crate::limits::prlimit(p, c.a[1], c.a[2], c.a[3])
+}
+
+pub fn sysinfo(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let mut b = [0u8; 112];
+    let up = crate::time::now_ns() / 1_000_000_000;
+    b[0..8].copy_from_slice(&up.to_le_bytes());
+    // The machine's memory, as the server shares it out.
+    let (r, w) = server::request(Op::Meminfo, [0; 5]);
+    let (total, free) = if r >= 0 {
+        (w[0] * 4096, w[1] * 4096)
+    } else {
+        (0, 0)
+    };
+    b[32..40].copy_from_slice(&total.to_le_bytes());
+    b[40..48].copy_from_slice(&free.to_le_bytes());
+    b[80..82].copy_from_slice(&1u16.to_le_bytes());
+    b[104..108].copy_from_slice(&1u32.to_le_bytes());
+    p.mm.write(c.a[0], &b)?;
+    Ok(0)
+}
+
+pub fn getrusage(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD.
+    if !matches!(c.a[0] as i32, -1..=1) {
+        return Err(EINVAL);
+    }
+    p.mm.write(c.a[1], &[0u8; RUSAGE_BYTES]).map(|()| 0)
+}
+
+pub fn times(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let ticks = (crate::time::now_ns() / 10_000_000) as usize;
+    if c.a[0] != 0 {
+        p.mm.write(c.a[0], &[0u8; 32])?;
+    }
+    Ok(ticks)
+}
+
+pub fn getpriority(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(20)
+}
+
+pub fn setpriority(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
+    Ok(0)
+}
+
+/// One CPU (CPU 0). Linux wants a length of whole longs that holds every
+/// CPU, and answers the bytes it wrote.
+pub fn sched_getaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[1] < 8 || !c.a[1].is_multiple_of(8) {
+        return Err(EINVAL);
+    }
+    p.mm.write(c.a[2], &1u64.to_le_bytes()).map(|()| 8)
+}
+
+/// The mask (as much of it as is given) must allow CPU 0.
+pub fn sched_setaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let len = c.a[1].min(8) as usize;
+    match p.mm.read(c.a[2], len)? {
+        b if b.first().is_some_and(|m| m & 1 != 0) => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+/// A request whose answer is the server's result.
+fn server_val(op: Op, a: [u64; 5]) -> Result<usize, Errno> {
+    check(server::request(op, a).0).map(|r| r as usize)
+}
+
+pub fn execve(p: &mut Proc, c: &mut Call) -> Ret {
+    match exec_program(p, c.a) {
+        Ok(frame) => {
+            *c.frame = frame;
             Ret::Resumed
         }
-        EXIT_GROUP => p.exit_process(sysproto::status::exited(a[0] as u8)),
-        WAIT4 => wait4(p, a[0] as i32 as i64, a[1], a[2] as u32 as u64, a[3]),
-        KILL => kill(p, a[0] as i32 as i64, a[1] as i32).into(),
-        SETPGID => server_val(Op::Setpgid, [a[0], a[1], 0, 0, 0]),
-        GETPGID => server_val(Op::Getpgid, [a[0], 0, 0, 0, 0]),
-        GETPGRP => server_val(Op::Getpgid, [0; 5]),
-        SETSID => server_val(Op::Setsid, [0; 5]),
-        GETSID => server_val(Op::Getsid, [a[0], 0, 0, 0, 0]),
-        UNAME => uname(p, a[0]).into(),
-        GETRANDOM => getrandom(p, a[0], a[1], a[2] as u32).into(),
-        PRCTL => prctl(p, a[0], a[1]).into(),
-        GETRLIMIT => crate::limits::getrlimit(p, a[0], a[1]).into(),
-        SETRLIMIT => crate::limits::setrlimit(p, a[0], a[1]).into(),
-        PRLIMIT64 => {
-            if a[0] != 0 && a[0] != server::pid() {
-                Ret::Val(-ESRCH)
-            } else {
-                crate::limits::prlimit(p, a[1], a[2], a[3]).into()
-            }
-        }
-        SYSINFO => sysinfo(p, a[0]).into(),
-        GETRUSAGE => {
-            // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD.
-            if !matches!(a[0] as i32, -1..=1) {
-                Ret::Val(-EINVAL)
-            } else {
-                p.mm.write(a[1], &[0u8; RUSAGE_BYTES]).map(|()| 0).into()
-            }
-        }
-        TIMES => {
-            let ticks = (crate::time::now_ns() / 10_000_000) as i64;
-            if a[0] != 0 {
-                if let Err(e) = p.mm.write(a[0], &[0u8; 32]) {
-                    return Some(Ret::Val(-e));
-                }
-            }
-            Ret::Val(ticks)
-        }
-        GETPRIORITY => Ret::Val(20),
-        SETPRIORITY => Ret::Val(0),
-        // One CPU (CPU 0). Linux wants a length of whole longs that holds
-        // every CPU, and answers the bytes it wrote.
-        SCHED_GETAFFINITY => {
-            if a[1] < 8 || !a[1].is_multiple_of(8) {
-                Ret::Val(-EINVAL)
-            } else {
-                p.mm.write(a[2], &1u64.to_le_bytes()).map(|()| 8).into()
-            }
-        }
-        // The mask (as much of it as is given) must allow CPU 0.
-        SCHED_SETAFFINITY => {
-            let len = a[1].min(8) as usize;
-            match p.mm.read(a[2], len) {
-                Ok(b) if b.first().is_some_and(|m| m & 1 != 0) => Ret::Val(0),
-                Ok(_) => Ret::Val(-EINVAL),
-                Err(e) => Ret::Val(-e),
-            }
-        }
-        _ => return None,
-    })
+        Err(e) => e.into(),
+    }
 }
 
-fn server_val(op: Op, a: [u64; 5]) -> Ret {
-    Ret::Val(server::request(op, a).0)
-}
-
-fn execve(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
-    let path = match p.mm.read_cstr(a[0], 4096) {
-        Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
-    };
+fn exec_program(p: &mut Proc, a: [u64; 6]) -> Result<UpcallFrame, Errno> {
+    let path = p.mm.read_cstr(a[0], 4096)?;
     // Linux opens the program before it copies the arguments: a path
     // that cannot be run is reported first.
-    if let Err(e) = exec::openable(&path) {
-        return Ret::Val(-e);
-    }
+    exec::openable(&path)?;
     let mut budget = super::ARG_BYTES;
-    let argv = match read_strv(p, a[1], &mut budget) {
-        Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
-    };
-    let envp = match read_strv(p, a[2], &mut budget) {
-        Ok(x) => x,
-        Err(e) => return Ret::Val(-e),
-    };
-    match exec::execve(p, &path, argv, envp) {
-        Ok(frame) => {
-            *f = frame;
-            Ret::Resumed
-        }
-        Err(e) => Ret::Val(-e),
-    }
+    let argv = read_strv(p, a[1], &mut budget)?;
+    let envp = read_strv(p, a[2], &mut budget)?;
+    exec::execve(p, &path, argv, envp)
 }
 
 /// `struct rusage`'s size.
@@ -152,35 +251,35 @@ const RUSAGE_BYTES: usize = 144;
 /// the resource usage are copied out, so a bad pointer gives `EFAULT`
 /// after the child is gone, as in Linux. Every child of this library OS
 /// reports its end with SIGCHLD, so `__WCLONE` alone finds none.
-fn wait4(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) -> Ret {
+fn wait_child(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) -> Ret {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL) != 0 {
-        return Ret::Val(-EINVAL);
+        return EINVAL.into();
     }
     if pid == i64::from(i32::MIN) {
-        return Ret::Val(-ESRCH);
+        return ESRCH.into();
     }
     if options & __WCLONE != 0 && options & __WALL == 0 {
-        return Ret::Val(-ECHILD);
+        return ECHILD.into();
     }
     let options = options & (WNOHANG | WUNTRACED | WCONTINUED);
     let (r, w) = server::request(Op::Wait, [pid as u64, options, 0, 0, 0]);
     if r == WOULD_BLOCK && options & WNOHANG == 0 {
-        return Ret::Block(Block::Retry { deadline: None });
+        return wait_again();
     }
     if r > 0 && status != 0 {
         if let Err(e) = p.mm.write_u32(status, w[0] as u32) {
-            return Ret::Val(-e);
+            return e.into();
         }
     }
     if r > 0 && rusage != 0 {
         if let Err(e) = p.mm.write(rusage, &[0u8; RUSAGE_BYTES]) {
-            return Ret::Val(-e);
+            return e.into();
         }
     }
-    Ret::Val(r)
+    check(r).map(|r| r as usize).into()
 }
 
-fn kill(p: &mut Proc, pid: i64, sig: i32) -> Result<i64, i64> {
+fn send_signal(p: &mut Proc, pid: i64, sig: i32) -> Result<usize, Errno> {
     if !(0..=64).contains(&sig) {
         return Err(EINVAL);
     }
@@ -195,28 +294,7 @@ fn kill(p: &mut Proc, pid: i64, sig: i32) -> Result<i64, i64> {
         return Ok(0);
     }
     let (r, _) = server::request(Op::Kill, [pid as u64, sig, 0, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
-}
-
-fn uname(p: &mut Proc, buf: u64) -> Result<i64, i64> {
-    let fields: [&[u8]; 6] = [
-        b"Linux",
-        b"exov6",
-        b"6.1.0-exov6",
-        b"#1 ExoV6 library OS",
-        b"x86_64",
-        b"(none)",
-    ];
-    let mut b = [0u8; 65 * 6];
-    for (i, f) in fields.iter().enumerate() {
-        b[i * 65..i * 65 + f.len()].copy_from_slice(f);
-    }
-    p.mm.write(buf, &b)?;
-    Ok(0)
+    check(r).map(|_| 0)
 }
 
 /// `getrandom`, with Linux's checks: only `GRND_NONBLOCK`,
@@ -225,7 +303,7 @@ fn uname(p: &mut Proc, buf: u64) -> Result<i64, i64> {
 /// lie in user memory (`EFAULT`). Bytes go out a page at a time: a fault
 /// after some were written ends the call with their count. One call gives
 /// at most 1 MiB (the interface allows short reads).
-fn getrandom(p: &mut Proc, buf: u64, len: u64, flags: u32) -> Result<i64, i64> {
+fn random_bytes(p: &mut Proc, buf: u64, len: u64, flags: u32) -> Result<usize, Errno> {
     const GRND_NONBLOCK: u32 = 1;
     const GRND_RANDOM: u32 = 2;
     const GRND_INSECURE: u32 = 4;
@@ -248,47 +326,9 @@ fn getrandom(p: &mut Proc, buf: u64, len: u64, flags: u32) -> Result<i64, i64> {
         }
         chunk.truncate(n);
         if let Err(e) = p.mm.write(buf + done, &chunk) {
-            return if done > 0 { Ok(done as i64) } else { Err(e) };
+            return if done > 0 { Ok(done as usize) } else { Err(e) };
         }
         done += n as u64;
     }
-    Ok(done as i64)
-}
-
-fn prctl(p: &mut Proc, op: u64, arg: u64) -> Result<i64, i64> {
-    match op {
-        15 => {
-            // PR_SET_NAME
-            let name = p.mm.read_cstr(arg, 4096)?;
-            let n = name.len().min(15);
-            p.comm = [0; 16];
-            p.comm[..n].copy_from_slice(&name[..n]);
-            Ok(0)
-        }
-        16 => {
-            let c = p.comm;
-            p.mm.write(arg, &c)?;
-            Ok(0)
-        }
-        _ => Err(EINVAL),
-    }
-}
-
-fn sysinfo(p: &mut Proc, buf: u64) -> Result<i64, i64> {
-    let mut b = [0u8; 112];
-    let up = crate::time::now_ns() / 1_000_000_000;
-    b[0..8].copy_from_slice(&up.to_le_bytes());
-    // The machine's memory, as the server shares it out.
-    let (r, w) = server::request(Op::Meminfo, [0; 5]);
-    let (total, free) = if r >= 0 {
-        (w[0] * 4096, w[1] * 4096)
-    } else {
-        (0, 0)
-    };
-    b[32..40].copy_from_slice(&total.to_le_bytes());
-    b[40..48].copy_from_slice(&free.to_le_bytes());
-    b[80..82].copy_from_slice(&1u16.to_le_bytes());
-    b[104..108].copy_from_slice(&1u32.to_le_bytes());
-    p.mm.write(buf, &b)?;
-    Ok(0)
+    Ok(done as usize)
 }

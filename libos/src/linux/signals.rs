@@ -5,61 +5,86 @@
 use abi::UpcallFrame;
 use sysproto::Op;
 
-use super::errno::*;
-use super::nr::*;
-use super::Ret;
+use linux_errno::Errno::{self, EINVAL, ENOMEM, EPERM, ESRCH};
+
+use super::{Call, Ret};
 use crate::proc::Proc;
+use crate::reply::check;
 use crate::server;
 use crate::signal::{self, Action, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE};
 use crate::task::Block;
 
-pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
-    Some(match n {
-        // The kernel's sigset_t is 8 bytes; Linux refuses any other size
-        // (rt_sigpending takes a shorter one too) before anything else.
-        RT_SIGACTION | RT_SIGPROCMASK | RT_SIGSUSPEND
-            if a[if n == RT_SIGSUSPEND { 1 } else { 3 }] != 8 =>
-        {
-            Ret::Val(-EINVAL)
-        }
-        RT_SIGPENDING if a[1] > 8 => Ret::Val(-EINVAL),
-        RT_SIGACTION => sigaction(p, a[0], a[1], a[2]).into(),
-        RT_SIGPROCMASK => sigprocmask(p, a[0], a[1], a[2]).into(),
-        RT_SIGRETURN => match signal::sigreturn(p, f) {
-            Ok(()) => Ret::Resumed,
-            Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, false)),
-        },
-        SIGALTSTACK => sigaltstack(p, f, a[0], a[1]).into(),
-        RT_SIGSUSPEND => match p.mm.read_u64(a[0]) {
-            Ok(mask) => {
-                let t = &mut p.tasks[p.cur];
-                t.saved_mask = Some(t.mask);
-                t.mask = mask & !UNBLOCKABLE;
-                Ret::Block(Block::Signal)
-            }
-            Err(e) => Ret::Val(-e),
-        },
-        PAUSE => Ret::Block(Block::Signal),
-        RT_SIGPENDING => {
-            let t = &p.tasks[p.cur];
-            let v = (t.pending | p.pending) & t.mask;
-            let n = a[1] as usize;
-            p.mm.write(a[0], &v.to_le_bytes()[..n]).map(|()| 0).into()
-        }
-        TKILL => tkill(p, a[0], a[1]).into(),
-        TGKILL => {
-            if a[0] != server::pid() {
-                let (r, _) = server::request(Op::Kill, [a[0], a[2], 0, 0, 0]);
-                Ret::Val(r.min(0))
-            } else {
-                tkill(p, a[1], a[2]).into()
-            }
-        }
-        _ => return None,
-    })
+// The kernel's sigset_t is 8 bytes; Linux refuses any other size
+// (rt_sigpending takes a shorter one too) before anything else.
+
+pub fn rt_sigaction(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[3] != 8 {
+        return Err(EINVAL);
+    }
+    sigaction(p, c.a[0], c.a[1], c.a[2])
 }
 
-fn sigaction(p: &mut Proc, sig: u64, act: u64, old: u64) -> Result<i64, i64> {
+pub fn rt_sigprocmask(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[3] != 8 {
+        return Err(EINVAL);
+    }
+    sigprocmask(p, c.a[0], c.a[1], c.a[2])
+}
+
+pub fn rt_sigreturn(p: &mut Proc, c: &mut Call) -> Ret {
+    match signal::sigreturn(p, c.frame) {
+        Ok(()) => Ret::Resumed,
+        Err(_) => p.exit_process(sysproto::status::signaled(signal::SIGSEGV as u8, false)),
+    }
+}
+
+pub fn sigaltstack(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    altstack(p, c.frame, c.a[0], c.a[1])
+}
+
+pub fn rt_sigsuspend(p: &mut Proc, c: &mut Call) -> Ret {
+    if c.a[1] != 8 {
+        return EINVAL.into();
+    }
+    match p.mm.read_u64(c.a[0]) {
+        Ok(mask) => {
+            let t = &mut p.tasks[p.cur];
+            t.saved_mask = Some(t.mask);
+            t.mask = mask & !UNBLOCKABLE;
+            Ret::Block(Block::Signal)
+        }
+        Err(e) => e.into(),
+    }
+}
+
+pub fn pause(_p: &mut Proc, _c: &mut Call) -> Ret {
+    Ret::Block(Block::Signal)
+}
+
+pub fn rt_sigpending(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[1] > 8 {
+        return Err(EINVAL);
+    }
+    let t = &p.tasks[p.cur];
+    let v = (t.pending | p.pending) & t.mask;
+    let n = c.a[1] as usize;
+    p.mm.write(c.a[0], &v.to_le_bytes()[..n]).map(|()| 0)
+}
+
+pub fn tkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    thread_kill(p, c.a[0], c.a[1])
+}
+
+pub fn tgkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[0] != server::pid() {
+        let (r, _) = server::request(Op::Kill, [c.a[0], c.a[2], 0, 0, 0]);
+        check(r.min(0)).map(|r| r as usize)
+    } else {
+        thread_kill(p, c.a[1], c.a[2])
+    }
+}
+
+fn sigaction(p: &mut Proc, sig: u64, act: u64, old: u64) -> Result<usize, Errno> {
     if !(1..=64).contains(&sig) {
         return Err(EINVAL);
     }
@@ -98,7 +123,7 @@ fn sigaction(p: &mut Proc, sig: u64, act: u64, old: u64) -> Result<i64, i64> {
     Ok(0)
 }
 
-fn sigprocmask(p: &mut Proc, how: u64, set: u64, old: u64) -> Result<i64, i64> {
+fn sigprocmask(p: &mut Proc, how: u64, set: u64, old: u64) -> Result<usize, Errno> {
     let cur = p.tasks[p.cur].mask;
     if old != 0 {
         p.mm.write_u64(old, cur)?;
@@ -116,7 +141,7 @@ fn sigprocmask(p: &mut Proc, how: u64, set: u64, old: u64) -> Result<i64, i64> {
     Ok(0)
 }
 
-fn sigaltstack(p: &mut Proc, f: &UpcallFrame, ss: u64, old: u64) -> Result<i64, i64> {
+fn altstack(p: &mut Proc, f: &UpcallFrame, ss: u64, old: u64) -> Result<usize, Errno> {
     let (sp, size, flags) = p.tasks[p.cur].altstack;
     let on = flags & SS_DISABLE == 0 && f.rsp > sp && f.rsp <= sp + size;
     if old != 0 {
@@ -150,7 +175,7 @@ fn sigaltstack(p: &mut Proc, f: &UpcallFrame, ss: u64, old: u64) -> Result<i64, 
     Ok(0)
 }
 
-fn tkill(p: &mut Proc, tid: u64, sig: u64) -> Result<i64, i64> {
+fn thread_kill(p: &mut Proc, tid: u64, sig: u64) -> Result<usize, Errno> {
     if sig > 64 {
         return Err(EINVAL);
     }

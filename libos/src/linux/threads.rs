@@ -2,11 +2,9 @@
 //! shared), futexes, `set_tid_address`, `arch_prctl` (TLS), robust lists,
 //! `sched_yield`.
 
-use abi::UpcallFrame;
+use linux_errno::Errno::{self, EAGAIN, EINVAL, ENOSYS};
 
-use super::errno::*;
-use super::nr::*;
-use super::{read_timespec, Ret};
+use super::{read_timespec, Call, Ret};
 use crate::proc::Proc;
 use crate::task::{Block, Task};
 use crate::{fork, kcall, time};
@@ -31,45 +29,50 @@ const CLONE_PARENT_SETTID: u64 = 0x10_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 const CLONE_CHILD_SETTID: u64 = 0x100_0000;
 
-pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
-    Some(match n {
-        CLONE => clone(p, f, a),
-        SET_TID_ADDRESS => {
-            p.tasks[p.cur].clear_tid = a[0];
-            Ret::Val(p.tasks[p.cur].tid as i64)
-        }
-        ARCH_PRCTL => match a[0] {
-            0x1002 => {
-                // ARCH_SET_FS
-                p.tasks[p.cur].fs_base = a[1];
-                p.live_fs = a[1];
-                kcall::set_fs_base(a[1]);
-                Ret::Val(0)
-            }
-            0x1003 => {
-                let v = p.tasks[p.cur].fs_base;
-                p.mm.write_u64(a[1], v).map(|()| 0).into()
-            }
-            _ => Ret::Val(-EINVAL),
-        },
-        // Robust futex lists matter only when a thread dies holding a
-        // lock; the list is accepted and not walked (docs/linux-abi.md).
-        SET_ROBUST_LIST => Ret::Val(if a[1] == 24 { 0 } else { -EINVAL }),
-        FUTEX => futex(p, a),
-        SCHED_YIELD => {
-            f.rax = 0;
-            let before = p.cur;
-            p.yield_current(f);
-            if p.cur == before {
-                let _ = exo_rt::yield_now();
-            }
-            Ret::Resumed
-        }
-        _ => return None,
-    })
+pub fn set_tid_address(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    p.tasks[p.cur].clear_tid = c.a[0];
+    Ok(p.tasks[p.cur].tid as usize)
 }
 
-fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
+pub fn arch_prctl(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    match c.a[0] {
+        0x1002 => {
+            // ARCH_SET_FS
+            p.tasks[p.cur].fs_base = c.a[1];
+            p.live_fs = c.a[1];
+            kcall::set_fs_base(c.a[1]);
+            Ok(0)
+        }
+        0x1003 => {
+            let v = p.tasks[p.cur].fs_base;
+            p.mm.write_u64(c.a[1], v).map(|()| 0)
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// Robust futex lists matter only when a thread dies holding a lock; the
+/// list is accepted and not walked (docs/linux-abi.md).
+pub fn set_robust_list(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[1] == 24 {
+        Ok(0)
+    } else {
+        Err(EINVAL)
+    }
+}
+
+pub fn sched_yield(p: &mut Proc, c: &mut Call) -> Ret {
+    c.frame.rax = 0;
+    let before = p.cur;
+    p.yield_current(c.frame);
+    if p.cur == before {
+        let _ = exo_rt::yield_now();
+    }
+    Ret::Resumed
+}
+
+pub fn clone(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (f, a) = (&*c.frame, c.a);
     let (flags, stack, ptid, ctid, tls) = (a[0], a[1], a[2], a[3], a[4]);
     // Linux's rules: threads share the signal handlers, which needs the
     // memory shared; a new mount namespace cannot share the file system
@@ -81,7 +84,7 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
         || flags & CLONE_THREAD != 0 && flags & CLONE_SIGHAND == 0
         || flags & CLONE_SIGHAND != 0 && flags & CLONE_VM == 0
     {
-        return Ret::Val(-EINVAL);
+        return Err(EINVAL);
     }
     if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 && flags & CLONE_THREAD == 0 {
         // A new process: fork (vfork's sharing is not needed for the child
@@ -90,18 +93,17 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
         if stack != 0 {
             start.rsp = stack;
         }
-        let r = fork::fork(p, &start);
-        return r.map(|c| c as i64).into();
+        return fork::fork(p, &start).map(|c| c as usize);
     }
     if flags & CLONE_THREAD == 0 {
-        return Ret::Val(-EINVAL);
+        return Err(EINVAL);
     }
     // Room for the thread first (its slot in the table, its state): with
     // the library OS's memory used up the caller gets EAGAIN, as from
     // Linux's clone, instead of the allocator aborting the process.
     let probe = alloc::vec::Vec::<u8>::new().try_reserve_exact(THREAD_BYTES);
     if p.tasks.len() >= threads_max() || p.tasks.try_reserve(1).is_err() || probe.is_err() {
-        return Ret::Val(-EAGAIN);
+        return Err(EAGAIN);
     }
     let tid = p.new_tid();
     let mut t = Task::new(tid);
@@ -118,20 +120,16 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
     t.mask = p.tasks[p.cur].mask;
     t.fx.save();
     if flags & CLONE_PARENT_SETTID != 0 {
-        if let Err(e) = p.mm.write_u32(ptid, tid as u32) {
-            return Ret::Val(-e);
-        }
+        p.mm.write_u32(ptid, tid as u32)?;
     }
     if flags & CLONE_CHILD_SETTID != 0 {
-        if let Err(e) = p.mm.write_u32(ctid, tid as u32) {
-            return Ret::Val(-e);
-        }
+        p.mm.write_u32(ctid, tid as u32)?;
     }
     if flags & CLONE_CHILD_CLEARTID != 0 {
         t.clear_tid = ctid;
     }
     p.tasks.push(t);
-    Ret::Val(tid as i64)
+    Ok(tid as usize)
 }
 
 /// `futex`, with Linux's checks in Linux's order: the timeout of a
@@ -143,7 +141,8 @@ fn clone(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
 /// (Linux looks up its page: `EFAULT` even for `FUTEX_WAKE`), a private
 /// one is only a number unless its value is read. Counts are `int`s: 0
 /// or less wakes one, as in Linux.
-fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
+pub fn futex(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
     const FUTEX_WAIT: u32 = 0;
     const FUTEX_WAKE: u32 = 1;
     const FUTEX_REQUEUE: u32 = 3;
@@ -159,16 +158,16 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
     let timeout = if matches!(cmd, FUTEX_WAIT | FUTEX_WAIT_BITSET) && a[3] != 0 {
         match read_timespec(p, a[3]) {
             Ok(t) => Some(t),
-            Err(e) => return Ret::Val(-e),
+            Err(e) => return e.into(),
         }
     } else {
         None
     };
     if realtime && cmd != FUTEX_WAIT_BITSET {
-        return Ret::Val(-ENOSYS);
+        return ENOSYS.into();
     }
     // The futex word's key: alignment, range and (shared) its page.
-    let key = |p: &mut Proc, addr: u64| -> Result<(), i64> {
+    let key = |p: &mut Proc, addr: u64| -> Result<(), Errno> {
         if addr & 3 != 0 {
             return Err(EINVAL);
         }
@@ -181,7 +180,7 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
     let count = |n: u32| (n as i32).max(1) as u64;
     // The bitset of a wait or wake (all ones unless `cmd` is the BITSET
     // form, whose bitset may not be 0), after checking the address.
-    let bitset_and_key = |p: &mut Proc, bitset_cmd: u32| -> Result<u32, i64> {
+    let bitset_and_key = |p: &mut Proc, bitset_cmd: u32| -> Result<u32, Errno> {
         let bitset = if cmd == bitset_cmd {
             a[5] as u32
         } else {
@@ -197,14 +196,14 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = match bitset_and_key(p, FUTEX_WAIT_BITSET) {
                 Ok(b) => b,
-                Err(e) => return Ret::Val(-e),
+                Err(e) => return e.into(),
             };
             let cur = match p.mm.read_u32(addr) {
                 Ok(v) => v,
-                Err(e) => return Ret::Val(-e),
+                Err(e) => return e.into(),
             };
             if cur != val {
-                return Ret::Val(-EAGAIN);
+                return EAGAIN.into();
             }
             let deadline = timeout.map(|t| {
                 if cmd == FUTEX_WAIT_BITSET {
@@ -226,31 +225,31 @@ fn futex(p: &mut Proc, a: [u64; 6]) -> Ret {
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = match bitset_and_key(p, FUTEX_WAKE_BITSET) {
                 Ok(b) => b,
-                Err(e) => return Ret::Val(-e),
+                Err(e) => return e.into(),
             };
-            Ret::Val(p.futex_wake(addr, count(val), bitset) as i64)
+            Ok(p.futex_wake(addr, count(val), bitset) as usize).into()
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => {
             // The second count travels in the timeout argument.
             let (wake, requeue) = (val as i32, a[3] as u32 as i32);
             if wake < 0 || requeue < 0 {
-                return Ret::Val(-EINVAL);
+                return EINVAL.into();
             }
             let to = a[4];
             if let Err(e) = key(p, addr).and_then(|()| key(p, to)) {
-                return Ret::Val(-e);
+                return e.into();
             }
             if cmd == FUTEX_CMP_REQUEUE {
                 match p.mm.read_u32(addr) {
                     Ok(v) if v == a[5] as u32 => {}
-                    Ok(_) => return Ret::Val(-EAGAIN),
-                    Err(e) => return Ret::Val(-e),
+                    Ok(_) => return EAGAIN.into(),
+                    Err(e) => return e.into(),
                 }
             }
             let woken = p.futex_wake(addr, wake as u64, u32::MAX);
             let moved = p.futex_requeue(addr, to, requeue as u64);
-            Ret::Val((woken + moved) as i64)
+            Ok((woken + moved) as usize).into()
         }
-        _ => Ret::Val(-ENOSYS),
+        _ => ENOSYS.into(),
     }
 }

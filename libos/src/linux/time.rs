@@ -2,83 +2,76 @@
 //! call: `clock_gettime`, `clock_getres`, `gettimeofday`, `time`, and the
 //! sleeps, which block the task until a deadline.
 
-use abi::UpcallFrame;
+use linux_errno::Errno::{self, EINVAL};
 
-use super::errno::*;
-use super::nr::*;
-use super::{read_timespec, write_timespec, Ret};
+use super::{read_timespec, write_timespec, Call, Ret};
 use crate::proc::Proc;
 use crate::task::Block;
 use crate::time::{now_ns, realtime_ns};
 
-pub fn call(p: &mut Proc, _f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Ret> {
-    Some(match n {
-        CLOCK_GETTIME => match clock(a[0]) {
-            Some(ns) => write_timespec(p, a[1], ns).map(|()| 0).into(),
-            None => Ret::Val(-EINVAL),
-        },
-        CLOCK_GETRES => {
-            if clock(a[0]).is_none() {
-                Ret::Val(-EINVAL)
-            } else if a[1] != 0 {
-                write_timespec(p, a[1], 1).map(|()| 0).into()
+pub fn clock_gettime(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let ns = clock(c.a[0]).ok_or(EINVAL)?;
+    write_timespec(p, c.a[1], ns).map(|()| 0)
+}
+
+pub fn clock_getres(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    clock(c.a[0]).ok_or(EINVAL)?;
+    if c.a[1] != 0 {
+        write_timespec(p, c.a[1], 1)?;
+    }
+    Ok(0)
+}
+
+pub fn gettimeofday(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[0] != 0 {
+        let ns = realtime_ns();
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+        b[8..].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
+        p.mm.write(c.a[0], &b)?;
+    }
+    // The timezone is UTC: `struct timezone` all zero.
+    if c.a[1] != 0 {
+        p.mm.write(c.a[1], &[0u8; 8])?;
+    }
+    Ok(0)
+}
+
+pub fn time(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let s = realtime_ns() / 1_000_000_000;
+    if c.a[0] != 0 {
+        p.mm.write_u64(c.a[0], s)?;
+    }
+    Ok(s as usize)
+}
+
+pub fn nanosleep(p: &mut Proc, c: &mut Call) -> Ret {
+    match read_timespec(p, c.a[0]) {
+        Ok(ns) => Ret::Block(Block::Sleep {
+            deadline: now_ns().saturating_add(ns),
+        }),
+        Err(e) => e.into(),
+    }
+}
+
+pub fn clock_nanosleep(p: &mut Proc, c: &mut Call) -> Ret {
+    let a = c.a;
+    if clock(a[0]).is_none() {
+        return EINVAL.into();
+    }
+    match read_timespec(p, a[2]) {
+        Ok(ns) => {
+            let deadline = if a[1] & 1 != 0 {
+                // TIMER_ABSTIME, on the clock's own scale.
+                let offset = clock(a[0]).unwrap_or(0).saturating_sub(now_ns());
+                ns.saturating_sub(offset)
             } else {
-                Ret::Val(0)
-            }
+                now_ns().saturating_add(ns)
+            };
+            Ret::Block(Block::Sleep { deadline })
         }
-        GETTIMEOFDAY => {
-            if a[0] != 0 {
-                let ns = realtime_ns();
-                let mut b = [0u8; 16];
-                b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-                b[8..].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
-                if let Err(e) = p.mm.write(a[0], &b) {
-                    return Some(Ret::Val(-e));
-                }
-            }
-            // The timezone is UTC: `struct timezone` all zero.
-            if a[1] != 0 {
-                if let Err(e) = p.mm.write(a[1], &[0u8; 8]) {
-                    return Some(Ret::Val(-e));
-                }
-            }
-            Ret::Val(0)
-        }
-        TIME => {
-            let s = (realtime_ns() / 1_000_000_000) as i64;
-            if a[0] != 0 {
-                if let Err(e) = p.mm.write_u64(a[0], s as u64) {
-                    return Some(Ret::Val(-e));
-                }
-            }
-            Ret::Val(s)
-        }
-        NANOSLEEP => match read_timespec(p, a[0]) {
-            Ok(ns) => Ret::Block(Block::Sleep {
-                deadline: now_ns().saturating_add(ns),
-            }),
-            Err(e) => Ret::Val(-e),
-        },
-        CLOCK_NANOSLEEP => {
-            if clock(a[0]).is_none() {
-                return Some(Ret::Val(-EINVAL));
-            }
-            match read_timespec(p, a[2]) {
-                Ok(ns) => {
-                    let deadline = if a[1] & 1 != 0 {
-                        // TIMER_ABSTIME, on the clock's own scale.
-                        let offset = clock(a[0]).unwrap_or(0).saturating_sub(now_ns());
-                        ns.saturating_sub(offset)
-                    } else {
-                        now_ns().saturating_add(ns)
-                    };
-                    Ret::Block(Block::Sleep { deadline })
-                }
-                Err(e) => Ret::Val(-e),
-            }
-        }
-        _ => return None,
-    })
+        Err(e) => e.into(),
+    }
 }
 
 /// The time on clock `id` in nanoseconds.

@@ -91,6 +91,25 @@ pub const TESTS: &[QemuTest] = &[
         ["/bin/busybox", "40", "ran-itself"],
         0
     ),
+    // strace: `EXOV6_STRACE=all` in a program's environment prints its
+    // calls with decoded arguments and results (docs/linux-abi.md); a
+    // call that waits (sleep's clock_nanosleep) is unfinished, then resumed.
+    linux_test!(
+        "strace",
+        "/bin/sh -c 'EXOV6_STRACE=all cat /etc/motd /no/such; EXOV6_STRACE=all sleep 0.01; echo strace-done'",
+        [
+            "[pid *] openat(AT_FDCWD, \"/etc/motd\", O_RDONLY) = 3",
+            "[pid *] read(3, \"Welcome to ExoV6, an exokernel i\"..., *) = 40",
+            "[pid *] write(1, \"Welcome to ExoV6, an exokernel i\"..., 40) = 40",
+            "[pid *] close(3) = 0",
+            "[pid *] openat(AT_FDCWD, \"/no/such\", O_RDONLY) = -1 ENOENT",
+            "[pid *] exit_group(1) = ?",
+            "[pid *] clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=10000000}, *) <unfinished ...>",
+            "[pid *] <... clock_nanosleep resumed> = 0",
+            "strace-done"
+        ],
+        0
+    ),
     // The console as a terminal: the shell reads what the harness types.
     QemuTest {
         input: &[("init: running /bin/sh", "echo typed-$((6*7)); exit 5\r")],

@@ -1,100 +1,176 @@
-//! Keeps `docs/linux-abi.md` true: a host test derives from the library
-//! OS's handlers (`libos/src/linux/*.rs`) which Linux calls it answers and
-//! checks the document's table row by row against them and against the
-//! full list of calls (`libos/src/linux/nr.rs`).
+//! `docs/linux-abi.md` from the library OS's call table
+//! (`libos/src/linux/table.rs`, included here with a `linux_calls!` of
+//! our own): `cargo xtask linux-abi-doc` writes it, and the host test
+//! `linux_abi_doc` fails when the file is not what the table gives.
+
+use std::fmt::Write;
+
+use crate::error::Result;
+use crate::paths;
+
+/// A call's support state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Full,
+    Partial,
+    Enosys,
+}
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct Call {
+    pub nr: u32,
+    pub name: &'static str,
+    /// Argument names.
+    pub args: &'static [&'static str],
+    pub state: State,
+    /// What is missing (`partial`), or why not (`enosys`).
+    pub note: Option<&'static str>,
+}
+
+/// The state named in a row.
+macro_rules! state {
+    (full) => {
+        State::Full
+    };
+    (partial) => {
+        State::Partial
+    };
+    (enosys) => {
+        State::Enosys
+    };
+}
+
+macro_rules! linux_calls {
+    ($(
+        $nr:literal $name:ident ($($an:ident: $ak:ident),*) $(-> $rk:ident)?
+        $state:ident $(($note:expr))? $(=> $h:path)?;
+    )*) => {
+        /// Every row, in the table's order.
+        pub const CALLS: &[Call] = &[$(Call {
+            nr: $nr,
+            name: stringify!($name),
+            args: &[$(stringify!($an)),*],
+            state: state!($state),
+            note: {
+                #[allow(unused_mut, unused_assignments)]
+                let mut n = None;
+                $(n = Some($note);)?
+                n
+            },
+        },)*];
+
+        /// The rows that name a handler.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub const HANDLED: &[&str] = &[$($(handled!($name, $h),)?)*];
+    };
+}
+
+/// The name of a row with a handler (the handler itself is the library
+/// OS's business).
+macro_rules! handled {
+    ($name:ident, $h:path) => {
+        stringify!($name)
+    };
+}
+
+include!("../../../libos/src/linux/table.rs");
+
+/// The numbers Linux leaves unused on x86_64.
+const GAP: std::ops::RangeInclusive<u32> = 335..=423;
+
+/// The document: the prose head (`docs/tools/linux-abi-head.md`), then
+/// one line per call and the totals.
+pub fn generate() -> Result<String> {
+    let head = std::fs::read_to_string(paths::root().join("docs/tools/linux-abi-head.md"))?;
+    let mut out = String::new();
+    out.push_str(head.trim_end());
+    out.push_str("\n\n| nr | call | state | notes |\n|---:|---|---|---|\n");
+    let mut counts = [0usize; 3];
+    for c in CALLS {
+        let state = match c.state {
+            State::Full => "full",
+            State::Partial => "partial",
+            State::Enosys => "ENOSYS",
+        };
+        counts[c.state as usize] += 1;
+        if c.nr == *GAP.end() + 1 {
+            let _ = writeln!(
+                out,
+                "| {}–{} | (none on x86_64) | ENOSYS |  |",
+                GAP.start(),
+                GAP.end()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "| {} | `{}({})` | {} | {} |",
+            c.nr,
+            c.name,
+            c.args.join(", "),
+            state,
+            c.note.unwrap_or("")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nIn all: {} full, {} partial, {} ENOSYS, of {} calls.",
+        counts[0],
+        counts[1],
+        counts[2],
+        CALLS.len()
+    );
+    Ok(out)
+}
+
+/// `cargo xtask linux-abi-doc`: writes `docs/linux-abi.md`.
+pub fn write() -> Result<u8> {
+    let path = paths::root().join("docs/linux-abi.md");
+    std::fs::write(&path, generate()?)?;
+    println!("wrote {}", paths::show(&path));
+    Ok(0)
+}
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
+    use super::*;
 
-    use crate::paths;
-
-    /// Every call: upper-case constant name to number.
-    fn calls() -> BTreeMap<String, u64> {
-        let src = std::fs::read_to_string(paths::root().join("libos/src/linux/nr.rs")).unwrap();
-        src.lines()
-            .filter_map(|l| {
-                let rest = l.strip_prefix("pub const ")?;
-                let (name, value) = rest.split_once(": u64 = ")?;
-                Some((name.to_string(), value.trim_end_matches(';').parse().ok()?))
-            })
-            .collect()
-    }
-
-    /// The constants named as match patterns (`NAME =>`, `A | B =>`) in
-    /// the handler files.
-    fn handled(names: &BTreeMap<String, u64>) -> BTreeSet<String> {
-        let dir = paths::root().join("libos/src/linux");
-        let mut out = BTreeSet::new();
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let file = path.file_name().unwrap().to_string_lossy().into_owned();
-            if ["nr.rs", "errno.rs", "mod.rs"].contains(&file.as_str()) {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Comments out (they may hold commas), then: each `=>` ends a pattern that starts after the previous
-            // `,`, `{` or `}`; a pattern of call names only (`A | B`, on
-            // one line or several) names handled calls.
-            let src: String = text
-                .lines()
-                .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let mut rest = src.as_str();
-            while let Some(at) = rest.find("=>") {
-                let before = &rest[..at];
-                let start = before.rfind([',', '{', '}']).map_or(0, |i| i + 1);
-                let words: Vec<&str> = before[start..]
-                    .split('|')
-                    .map(str::trim)
-                    .filter(|w| !w.is_empty())
-                    .collect();
-                if !words.is_empty() && words.iter().all(|w| names.contains_key(*w)) {
-                    out.extend(words.iter().map(|w| w.to_string()));
-                }
-                rest = &rest[at + 2..];
-            }
-        }
-        out
+    #[test]
+    fn linux_abi_doc_is_generated_from_the_table() {
+        let want = generate().unwrap();
+        let have = std::fs::read_to_string(paths::root().join("docs/linux-abi.md")).unwrap();
+        assert!(
+            want == have,
+            "docs/linux-abi.md is not what libos/src/linux/table.rs gives: \
+             run `cargo xtask linux-abi-doc`"
+        );
     }
 
     #[test]
-    fn linux_abi_doc_matches_the_handlers() {
-        let names = calls();
-        assert!(names.len() > 300, "the call list looks truncated");
-        let handled = handled(&names);
-        assert!(handled.contains("READ") && handled.contains("FUTEX"));
-        let doc = std::fs::read_to_string(paths::root().join("docs/linux-abi.md")).unwrap();
-        let mut seen = BTreeSet::new();
-        for line in doc
-            .lines()
-            .filter(|l| l.starts_with("| ") && l.contains('`'))
-        {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let (nr, name, state) = (cells[1], cells[2].trim_matches('`'), cells[3]);
-            let upper = name.to_uppercase();
-            let want_nr = names
-                .get(&upper)
-                .unwrap_or_else(|| panic!("unknown call {name}"));
-            assert_eq!(nr.parse::<u64>().unwrap(), *want_nr, "number of {name}");
-            let is_handled = handled.contains(&upper);
-            match state {
-                "full" | "partial" => {
-                    assert!(is_handled, "{name} is {state} but no handler names it")
-                }
-                "ENOSYS" => assert!(
-                    !is_handled,
-                    "{name} has a handler but the table says ENOSYS"
-                ),
-                other => panic!("{name}: unknown state {other}"),
+    fn linux_abi_table_has_every_number_once_in_order() {
+        let numbers: Vec<u32> = CALLS.iter().map(|c| c.nr).collect();
+        let want: Vec<u32> = (0..=461).filter(|n| !GAP.contains(n)).collect();
+        assert_eq!(numbers, want);
+        let mut names: Vec<&str> = CALLS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CALLS.len(), "a name appears twice");
+    }
+
+    #[test]
+    fn linux_abi_table_states_match_the_handlers() {
+        for c in CALLS {
+            let handled = HANDLED.contains(&c.name);
+            assert_eq!(
+                handled,
+                c.state != State::Enosys,
+                "{}: a handler exactly when implemented",
+                c.name
+            );
+            if c.state == State::Partial {
+                assert!(c.note.is_some(), "{}: partial without a note", c.name);
             }
-            assert!(seen.insert(upper), "{name} listed twice");
+            assert!(c.args.len() <= 6, "{}: more than six arguments", c.name);
         }
-        let missing: Vec<_> = names.keys().filter(|n| !seen.contains(*n)).collect();
-        assert!(
-            missing.is_empty(),
-            "calls missing from docs/linux-abi.md: {missing:?}"
-        );
     }
 }
