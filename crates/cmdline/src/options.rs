@@ -25,6 +25,11 @@ pub struct Options<'a> {
     /// `winsize=COLSxROWS`: the console terminal's size, as the host's
     /// terminal has it (`cargo xtask run` passes it); `None`: unknown.
     pub winsize: Option<WinSize>,
+    /// `strace=all|PID`: the library OS prints the Linux calls of every
+    /// process, or of the process with that pid, as strace does (the
+    /// system server hands it to init as `EXOV6_STRACE`, which children
+    /// inherit).
+    pub strace: Option<&'a str>,
     /// `init=PATH`: the first program to run. Every word after it on the
     /// line is one of its arguments (`argv[1..]`), see [`Options::init_args`].
     pub init: Option<&'a str>,
@@ -41,6 +46,7 @@ impl<'a> Options<'a> {
         ktest: None,
         utest: None,
         winsize: None,
+        strace: None,
         init: None,
         init_rest: "",
     };
@@ -82,6 +88,7 @@ impl PartialEq for Options<'_> {
             && self.ktest == other.ktest
             && self.utest == other.utest
             && self.winsize == other.winsize
+            && self.strace == other.strace
             && self.init == other.init
             && self.init_args().eq(other.init_args())
     }
@@ -91,7 +98,7 @@ impl Eq for Options<'_> {}
 
 /// Renders the options as a canonical command line that [`crate::parse`]
 /// reads back to equal options: only settings that differ from the default,
-/// in the order `log= shutdown panic ktest= utest= winsize= init= args…`, separated by single
+/// in the order `log= shutdown panic ktest= utest= winsize= strace= init= args…`, separated by single
 /// spaces. An init path that is empty or contains whitespace (and no `"`) is
 /// quoted; init arguments are written exactly as they appeared on the line.
 impl fmt::Display for Options<'_> {
@@ -119,6 +126,9 @@ impl fmt::Display for Options<'_> {
         }
         if let Some(size) = self.winsize {
             word(f, format_args!("winsize={size}"))?;
+        }
+        if let Some(who) = self.strace {
+            word(f, format_args!("strace={who}"))?;
         }
         if let Some(path) = self.init {
             let needs_quotes = path.is_empty()

@@ -13,6 +13,7 @@ struct Seen {
     ktest: bool,
     utest: bool,
     winsize: bool,
+    strace: bool,
 }
 
 /// Parses a kernel command line. Never panics, whatever `line` holds.
@@ -27,6 +28,7 @@ struct Seen {
 /// | `ktest=NAME` | [`crate::Options::ktest`], see [`SelfTest`] |
 /// | `utest=NAME` | [`crate::Options::utest`]: a test for the root task |
 /// | `winsize=COLSxROWS` | [`crate::Options::winsize`]: the console's size |
+/// | `strace=all\|PID` | [`crate::Options::strace`]: Linux calls to show |
 /// | `init=PATH ARGS…` | [`crate::Options::init`]; ends option parsing |
 ///
 /// Every other word is a [`Problem::Unknown`]. A word with a problem is not
@@ -80,6 +82,10 @@ pub fn parse(line: &str) -> Parsed<'_> {
             "winsize" => set_value(&mut seen.winsize, name, value, WinSize::EXPECTED, |v| {
                 WinSize::from_value(v).map(|size| options.winsize = Some(size))
             }),
+            "strace" => set_value(&mut seen.strace, name, value, STRACE_EXPECTED, |v| {
+                let pid = !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit());
+                (v == "all" || pid).then(|| options.strace = Some(v))
+            }),
             "shutdown" => set_flag(&mut seen.shutdown, name, value, &mut options.shutdown),
             "panic" => set_flag(&mut seen.panic, name, value, &mut options.panic),
             _ => Err(Problem::Unknown { option: name }),
@@ -90,6 +96,9 @@ pub fn parse(line: &str) -> Parsed<'_> {
     }
     parsed
 }
+
+/// What a `strace=` value must be.
+const STRACE_EXPECTED: &str = "all or a process id";
 
 /// Applies `name=value` through `apply`, which returns `None` for a value it
 /// does not accept.

@@ -292,3 +292,24 @@ fn winsize_gives_the_console_size() {
     assert_eq!(p.options.winsize.map(|w| w.cols), Some(100));
     assert_eq!(p.options.to_string(), "winsize=100x30");
 }
+
+#[test]
+fn strace_names_all_or_a_pid() {
+    assert_eq!(parse("strace=all shutdown").options.strace, Some("all"));
+    assert_eq!(parse("strace=42").options.strace, Some("42"));
+    assert_eq!(parse("shutdown").options.strace, None);
+    let p = parse("strace=everyone strace= strace=12x");
+    assert_eq!(p.options.strace, None);
+    let problems: Vec<String> = p.problems().map(|q| q.to_string()).collect();
+    assert_eq!(
+        problems,
+        [
+            "bad value \"everyone\" for strace= (expected all or a process id)",
+            "missing value for strace=",
+            "bad value \"12x\" for strace= (expected all or a process id)",
+        ]
+    );
+    let p = parse("strace=1 strace=all");
+    assert_eq!(p.options.strace, Some("1"));
+    assert_eq!(p.options.to_string(), "strace=1");
+}

@@ -83,20 +83,30 @@ pub fn run(args: &StartArgs) -> i32 {
     }
     let mut server = Server::new(vfs, image, pool, mem, ep);
     server.tty.set_size_from(args.cmdline);
-    let argv = init_argv(args.cmdline);
-    if let Err(e) = server.start_init(&argv) {
+    let (argv, env) = init_argv_env(args.cmdline);
+    if let Err(e) = server.start_init(&argv, &env) {
         println!("sysd: cannot start init: {e}");
         return 1;
     }
     serve(&mut server, ep)
 }
 
-/// `/sbin/init` and then the program and its arguments: `init=` and the
-/// words after it on the command line (split and unquoted as the kernel
-/// does, by the `cmdline` crate), or `/bin/sh`.
-fn init_argv(line: &[u8]) -> Vec<Vec<u8>> {
+/// Init's arguments and environment. The arguments: `/sbin/init` and then
+/// the program and its arguments, `init=` and the words after it on the
+/// command line (split and unquoted as the kernel does, by the `cmdline`
+/// crate), or `/bin/sh`. The environment: `PATH`, `HOME`, `TERM`, and
+/// `EXOV6_STRACE` when the line has `strace=`.
+fn init_argv_env(line: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut argv: Vec<Vec<u8>> = alloc::vec![b"/sbin/init".to_vec()];
     let parsed = cmdline::parse(core::str::from_utf8(line).unwrap_or(""));
+    let mut env = alloc::vec![
+        b"PATH=/bin:/sbin:/usr/bin".to_vec(),
+        b"HOME=/".to_vec(),
+        b"TERM=vt100".to_vec(),
+    ];
+    if let Some(who) = parsed.options.strace {
+        env.push([b"EXOV6_STRACE=", who.as_bytes()].concat());
+    }
     match parsed.options.init {
         Some(path) => {
             argv.push(path.as_bytes().to_vec());
@@ -104,7 +114,7 @@ fn init_argv(line: &[u8]) -> Vec<Vec<u8>> {
         }
         None => argv.push(b"/bin/sh".to_vec()),
     }
-    argv
+    (argv, env)
 }
 
 /// The memory capability with the most frames.

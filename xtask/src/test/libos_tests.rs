@@ -110,6 +110,34 @@ pub const TESTS: &[QemuTest] = &[
         ],
         0
     ),
+    // strace from the kernel command line: `strace=2` (init's program is
+    // pid 2) reaches the library OS as `EXOV6_STRACE=2`; the shell's calls
+    // are shown, its child's (pid 3) are not.
+    QemuTest {
+        cmdline: "shutdown strace=2 init=/bin/sh -c 'echo traced; /bin/busybox true; echo after'",
+        reject: &[
+            "PANIC:",
+            "FAULT:",
+            "cmdline: unknown",
+            "cmdline: bad value",
+            "utest * FAIL",
+            "panic: ",
+            "root: killed by",
+            "kernel: frames not returned",
+            "[pid 1]",
+            "[pid 3]",
+        ],
+        ..linux_test!(
+            "strace-cmdline",
+            "",
+            [
+                "[pid 2] write(1, \"traced\\n\", 7) = 7",
+                "traced",
+                "[pid 2] wait4(*) = 3"
+            ],
+            0
+        )
+    },
     // The console as a terminal: the shell reads what the harness types.
     QemuTest {
         input: &[("init: running /bin/sh", "echo typed-$((6*7)); exit 5\r")],

@@ -97,8 +97,8 @@ impl Server {
         Ok(())
     }
 
-    /// Starts `/sbin/init` (pid 1) with `argv`.
-    pub fn start_init(&mut self, argv: &[Vec<u8>]) -> Result<(), &'static str> {
+    /// Starts `/sbin/init` (pid 1) with `argv` and the environment `env`.
+    pub fn start_init(&mut self, argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<(), &'static str> {
         let mut p = self
             .create(1, 0)
             .map_err(|_| "cannot create the environment")?;
@@ -121,11 +121,6 @@ impl Server {
         }
         set_word(&p, control::IMAGE_START, self.image.private_start);
         set_word(&p, control::IMAGE_PAGES, self.image.private.len() as u64);
-        let env = [
-            b"PATH=/bin:/sbin:/usr/bin".to_vec(),
-            b"HOME=/".to_vec(),
-            b"TERM=vt100".to_vec(),
-        ];
         let mut data = Vec::new();
         for s in argv.iter().chain(env.iter()) {
             data.extend_from_slice(s);
