@@ -9,7 +9,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use sysproto::Op;
+use sysproto::sys;
 
 use crate::linux::errno::{EBADF, EMFILE};
 use crate::server;
@@ -30,7 +30,9 @@ pub struct OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        server::request(Op::Close, [self.handle, 0, 0, 0, 0]);
+        let _ = server::call(sys::Close {
+            handle: self.handle,
+        });
     }
 }
 

@@ -8,7 +8,7 @@
 
 use abi::UpcallFrame;
 use sysproto::layout::{LIBOS_HEAP, LIBOS_WINDOW};
-use sysproto::{slots, Op};
+use sysproto::{slots, sys};
 
 use crate::mm::PAGE;
 use crate::proc::Proc;
@@ -52,11 +52,7 @@ fn copy_private(vaddr: u64, slot: u32) -> Result<(), abi::Error> {
 
 /// Forks the process at the current task's state `frame`; the child's pid.
 pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, i64> {
-    let (r, _) = server::request(Op::Fork, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let child = r as u64;
+    let child = server::call(sys::Fork {}).map_err(server::code)?.pid;
     let mut start = *frame;
     start.rax = 0;
     p.fork_point = Some((p.cur, start));
@@ -66,7 +62,13 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, i64> {
         Ok(()) => {
             let entry = child_entry as *const () as u64;
             let rsp = crate::start_stack_top() - 8;
-            server::request(Op::ForkStart, [child, entry, rsp, 0, 0]).0 >= 0
+            let start = sys::ForkStart {
+                child,
+                rip: entry,
+                rsp,
+                rdi: 0,
+            };
+            server::call(start).is_ok()
         }
         Err(_) => false,
     };
@@ -75,7 +77,10 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, i64> {
     if ok {
         Ok(child)
     } else {
-        server::request(Op::ForkStart, [child, 0, 0, 0, 0]);
+        let _ = server::call(sys::ForkStart {
+            child,
+            ..Default::default()
+        });
         Err(crate::linux::errno::ENOMEM)
     }
 }

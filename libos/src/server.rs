@@ -1,13 +1,15 @@
-//! The client side of the system server (`sysproto`): requests over the
-//! badged endpoint in `slots::SERVER`, bulk data through the shared
-//! mailbox, and the control words the server writes there.
+//! The client side of the system server (`sysproto`): typed requests
+//! over the badged endpoint in `slots::SERVER`, bulk data through the
+//! shared mailbox's data area, and the control words the server writes
+//! there.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sysproto::layout::MAILBOX;
-use sysproto::{control, slots, Op, DATA_BYTES, DATA_OFFSET};
-
-use crate::linux::errno::EIO;
+use sysproto::wire::{self, Request};
+use sysproto::zerocopy::IntoBytes;
+use sysproto::{control, slots, Errno, DATA_BYTES, DATA_OFFSET};
 
 /// The data area of the mailbox.
 fn data_ptr() -> *mut u8 {
@@ -55,59 +57,126 @@ pub fn origin_of(sig: u64) -> crate::signal::Origin {
     }
 }
 
-/// Copies `bytes` into the data area (at most `DATA_BYTES`; the rest is
-/// cut). Returns the length copied.
-pub fn put(bytes: &[u8]) -> usize {
-    let n = bytes.len().min(DATA_BYTES);
+/// Set while something holds a view of the data area (an [`Answer`]'s
+/// bytes being read): a request then would let the server overwrite them.
+static AREA_BORROWED: AtomicBool = AtomicBool::new(false);
+/// Requests made so far: an [`Answer`] is good until the next one.
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `f` on the data area.
+fn with_area<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    assert!(
+        !AREA_BORROWED.swap(true, Ordering::Acquire),
+        "libos: the mailbox is in use"
+    );
     // The data area is DATA_BYTES of mapped, writable memory shared only
-    // with the server, which touches it only while this process is
-    // blocked in a call to it; `bytes` is a Rust slice, which cannot
-    // overlap the mailbox (no Rust object lives there).
+    // with the server, which touches it only while this process is blocked
+    // in a request to it; no request is made while this slice lives (the
+    // flag above, checked by `call`), and no Rust object lives there.
     // SAFETY: sound for the reasons just given.
-    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), data_ptr(), n) };
-    n
+    let area = unsafe { core::slice::from_raw_parts_mut(data_ptr(), DATA_BYTES) };
+    let r = f(area);
+    AREA_BORROWED.store(false, Ordering::Release);
+    r
 }
 
-/// Copies `out.len()` bytes (at most `DATA_BYTES`) out of the data area.
-pub fn get(out: &mut [u8]) {
-    let n = out.len().min(DATA_BYTES);
-    // SAFETY: as in `put`, reading instead of writing.
-    unsafe { core::ptr::copy_nonoverlapping(data_ptr(), out.as_mut_ptr(), n) };
+/// The answer to a request `R`: its reply and what it brought back in the
+/// data area (good until the next request).
+pub struct Answer<R: Request> {
+    pub reply: R::Reply,
+    len: usize,
+    call: u64,
 }
 
-/// Word `i` of the data area.
-pub fn data_word(i: usize) -> u64 {
-    let mut b = [0u8; 8];
-    let at = i * 8;
-    if at + 8 <= DATA_BYTES {
-        // SAFETY: as in `get`, eight bytes inside the data area.
-        unsafe { core::ptr::copy_nonoverlapping(data_ptr().add(at), b.as_mut_ptr(), 8) };
+impl<R: Request> Answer<R> {
+    /// Bytes the reply brought back.
+    pub fn len(&self) -> usize {
+        self.len
     }
-    u64::from_le_bytes(b)
-}
 
-/// The data area's address, for copies straight to or from user memory.
-pub fn data_addr() -> u64 {
-    MAILBOX + DATA_OFFSET
-}
+    /// Whether it brought nothing back (end of file, for a read).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 
-/// Sends request `op` with arguments `a`; the reply's result (negative
-/// errno on failure) and words.
-pub fn request(op: Op, a: [u64; 5]) -> (i64, [u64; 5]) {
-    let msg = [op as u64, a[0], a[1], a[2], a[3], a[4]];
-    match exo_rt::ipc::call(slots::SERVER, msg) {
-        Ok(r) => (r[0] as i64, [r[1], r[2], r[3], r[4], r[5]]),
-        Err(_) => (-EIO, [0; 5]),
+    /// Runs `f` on the bytes the reply brought back (no request may be
+    /// made meanwhile).
+    pub fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> T
+    where
+        R: Request<Out = [u8]>,
+    {
+        assert_eq!(
+            CALLS.load(Ordering::Relaxed),
+            self.call,
+            "libos: stale answer"
+        );
+        with_area(|a| f(&a[..self.len]))
+    }
+
+    /// The bytes the reply brought back.
+    pub fn bytes(&self) -> Vec<u8>
+    where
+        R: Request<Out = [u8]>,
+    {
+        self.with_bytes(<[u8]>::to_vec)
+    }
+
+    /// The value the reply brought back.
+    pub fn value(&self) -> R::Out
+    where
+        R::Out: Sized,
+    {
+        assert_eq!(
+            CALLS.load(Ordering::Relaxed),
+            self.call,
+            "libos: stale answer"
+        );
+        with_area(|a| wire::read_out(&a[..self.len]))
     }
 }
 
-/// [`request`] with the path `path` in the data area as `a1`'s length.
-pub fn request_path(op: Op, path: &[u8], rest: [u64; 4]) -> (i64, [u64; 5]) {
+/// Sends request `req` with `input` in the data area (cut to the area);
+/// the answer, or the server's error (`EIO` if the server is gone).
+pub fn call_with<R: Request>(req: R, input: &R::In) -> Result<Answer<R>, Errno> {
+    let bytes = input.as_bytes();
+    let n = bytes.len().min(DATA_BYTES);
+    if n > 0 {
+        with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
+    }
+    assert!(
+        !AREA_BORROWED.load(Ordering::Relaxed),
+        "libos: the mailbox is in use"
+    );
+    let call = CALLS.fetch_add(1, Ordering::Relaxed) + 1;
+    let msg = wire::request_msg(&req, n);
+    let r = exo_rt::ipc::call(slots::SERVER, msg).map_err(|_| Errno::EIO)?;
+    let (reply, len) = wire::decode_reply::<R::Reply>(&r)?;
+    Ok(Answer { reply, len, call })
+}
+
+/// [`call_with`] for a request with the path `path` in the data area
+/// (`ENAMETOOLONG` past 4095 bytes).
+pub fn call_path<R: Request<In = [u8]>>(req: R, path: &[u8]) -> Result<Answer<R>, Errno> {
     if path.len() > 4095 {
-        return (-crate::linux::errno::ENAMETOOLONG, [0; 5]);
+        return Err(Errno::ENAMETOOLONG);
     }
-    let n = put(path) as u64;
-    request(op, [n, rest[0], rest[1], rest[2], rest[3]])
+    call_with(req, path)
+}
+
+/// Sends request `req`, which sends nothing in the data area; its reply.
+pub fn call<R: Request<In = ()>>(req: R) -> Result<R::Reply, Errno> {
+    call_with(req, &()).map(|a| a.reply)
+}
+
+/// An error as the library OS's Linux handlers return it (positive).
+pub fn code(e: Errno) -> i64 {
+    i64::from(e.raw())
+}
+
+/// The strings the server left in the data area before the process
+/// started (its arguments and environment).
+pub fn boot_data() -> Vec<u8> {
+    with_area(|a| a.to_vec())
 }
 
 /// The process's pid.

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use abi::UpcallFrame;
-use sysproto::{kind, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE, WOULD_BLOCK};
+use sysproto::{kind, sys, Errno, Stat, DATA_BYTES, NO_HANDLE};
 
 use super::errno::*;
 use super::nr::*;
@@ -119,15 +119,14 @@ fn open(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<i64, i64> {
         return Err(ENOENT);
     }
     let dir = dir_handle(p, dirfd, &path)?;
-    let (r, w) = server::request_path(Op::Open, &path, [flags, dir, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    if flags & O_DIRECTORY != 0 && w[0] != kind::DIR {
-        server::request(Op::Close, [r as u64, 0, 0, 0, 0]);
+    let o = server::call_path(sys::Open { flags, dir }, &path)
+        .map_err(server::code)?
+        .reply;
+    if flags & O_DIRECTORY != 0 && o.kind != kind::DIR {
+        let _ = server::call(sys::Close { handle: o.handle });
         return Err(ENOTDIR);
     }
-    let file = new_file(r as u64, w[0], flags);
+    let file = new_file(o.handle, o.kind, flags);
     p.fds.install(
         Fd {
             file,
@@ -240,13 +239,10 @@ fn pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<i64, i64> {
         return Err(EINVAL);
     }
     p.mm.prepare(fds_addr, 8, true)?;
-    let (r, w) = server::request(Op::Pipe, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let ends = server::call(sys::Pipe {}).map_err(server::code)?;
     let cloexec = flags & O_CLOEXEC != 0;
-    let rf = new_file(r as u64, kind::PIPE_READ, flags & O_NONBLOCK);
-    let wf = new_file(w[0], kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
+    let rf = new_file(ends.read, kind::PIPE_READ, flags & O_NONBLOCK);
+    let wf = new_file(ends.write, kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
     let rfd = p.fds.install(Fd { file: rf, cloexec }, 0)?;
     let wfd = match p.fds.install(Fd { file: wf, cloexec }, 0) {
         Ok(x) => x,
@@ -317,45 +313,37 @@ fn read_scatter(
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
-    let (r, _) = server::request(
-        Op::Read,
-        [
-            file.handle,
-            want,
-            at.unwrap_or(u64::MAX),
-            u64::from(nonblock),
-            u64::from(ttin),
-        ],
-    );
-    if r == JOB_SIGNALLED {
+    let read = sys::Read {
+        handle: file.handle,
+        len: want,
+        offset: at.unwrap_or(u64::MAX),
+        ttin_ignored: ttin,
+    };
+    let got = match server::call_with(read, &()) {
+        Ok(got) => got,
         // SIGTTIN went to this background process's group: made again
         // once that is dealt with.
-        return Ret::Block(Block::Retry { deadline: None });
-    }
-    if r == WOULD_BLOCK {
-        return if nonblock {
-            Ret::Val(-EAGAIN)
-        } else {
-            Ret::Block(Block::Retry { deadline: None })
-        };
-    }
-    if r <= 0 {
-        return Ret::Val(r);
-    }
-    let mut tmp = alloc::vec![0u8; r as usize];
-    server::get(&mut tmp);
-    let mut done = 0;
-    for &(b, l) in iov {
-        if done >= tmp.len() {
-            break;
+        Err(Errno::ERESTARTSYS) => return Ret::Block(Block::Retry { deadline: None }),
+        Err(Errno::EAGAIN) if !nonblock => return Ret::Block(Block::Retry { deadline: None }),
+        Err(e) => return Ret::Val(e.to_ret()),
+    };
+    let r = got.len() as i64;
+    // Scattered straight from the data area: the buffers' pages were
+    // made ready above, so the writes ask nothing of the server.
+    got.with_bytes(|data| {
+        let mut done = 0;
+        for &(b, l) in iov {
+            if done >= data.len() {
+                break;
+            }
+            let n = (l as usize).min(data.len() - done);
+            if let Err(e) = p.mm.write(b, &data[done..done + n]) {
+                return Ret::Val(-e);
+            }
+            done += n;
         }
-        let n = (l as usize).min(tmp.len() - done);
-        if let Err(e) = p.mm.write(b, &tmp[done..done + n]) {
-            return Ret::Val(-e);
-        }
-        done += n;
-    }
-    Ret::Val(r)
+        Ret::Val(r)
+    })
 }
 
 /// How many bytes at `addr` (of `len`) the program lets the library OS
@@ -506,10 +494,10 @@ fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
         return Ok(());
     }
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
-    match server::request(Op::TtyWrite, [u64::from(ttou), 0, 0, 0, 0]).0 {
-        0 => Ok(()),
-        JOB_SIGNALLED => Err(Ret::Block(Block::Retry { deadline: None })),
-        r => Err(Ret::Val(r)),
+    match server::call(sys::TtyWrite { ttou_ignored: ttou }) {
+        Ok(_) => Ok(()),
+        Err(Errno::ERESTARTSYS) => Err(Ret::Block(Block::Retry { deadline: None })),
+        Err(e) => Err(Ret::Val(e.to_ret())),
     }
 }
 
@@ -535,9 +523,16 @@ fn send(
             Ok(b) => b,
             Err(e) => return Ret::Val(if done > 0 { done as i64 } else { -e }),
         };
-        server::put(&bytes);
-        let (r, _) = server::request(Op::Write, [file.handle, chunk as u64, 0, 0, 0]);
-        if r == WOULD_BLOCK {
+        let r = match server::call_with(
+            sys::Write {
+                handle: file.handle,
+            },
+            &bytes[..],
+        ) {
+            Ok(a) => a.reply.taken as i64,
+            Err(e) => e.to_ret(),
+        };
+        if r == Errno::EAGAIN.to_ret() {
             if nonblock {
                 return Ret::Val(if done > 0 { done as i64 } else { -EAGAIN });
             }
@@ -562,21 +557,12 @@ fn lseek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<i64, i64> {
     if !matches!(file.kind, kind::FILE | kind::DIR) {
         return Err(ESPIPE);
     }
-    let (r, _) = server::request(Op::Seek, [file.handle, off, whence, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(r)
-    }
-}
-
-/// The stat words in the data area after a successful request.
-fn stat_words() -> Stat {
-    let mut w = [0u64; Stat::WORDS];
-    for (i, x) in w.iter_mut().enumerate() {
-        *x = server::data_word(i);
-    }
-    Stat::from_words(w)
+    let seek = sys::Seek {
+        handle: file.handle,
+        offset: off as i64,
+        whence,
+    };
+    Ok(server::call(seek).map_err(server::code)?.pos as i64)
 }
 
 /// Linux `struct stat` (144 bytes).
@@ -600,11 +586,10 @@ fn linux_stat(s: &Stat) -> [u8; 144] {
 
 fn fstat_of(p: &Proc, fd: i64) -> Result<Stat, i64> {
     let file = p.fds.file(fd)?;
-    let (r, _) = server::request(Op::Fstat, [file.handle, 0, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    Ok(stat_words())
+    let fstat = sys::Fstat {
+        handle: file.handle,
+    };
+    Ok(server::call_with(fstat, &()).map_err(server::code)?.value())
 }
 
 fn fstat(p: &mut Proc, fd: i64, buf: u64) -> Result<i64, i64> {
@@ -622,15 +607,10 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, i64>
         return Err(ENOENT);
     }
     let abs = absolute(p, dirfd, &path)?;
-    let (r, _) = server::request_path(
-        Op::Stat,
-        &abs,
-        [u64::from(flags & AT_SYMLINK_NOFOLLOW != 0), 0, 0, 0],
-    );
-    if r < 0 {
-        return Err(-r);
-    }
-    Ok(stat_words())
+    let stat = sys::Stat {
+        nofollow: flags & AT_SYMLINK_NOFOLLOW != 0,
+    };
+    Ok(server::call_path(stat, &abs).map_err(server::code)?.value())
 }
 
 /// `path` made absolute against a directory descriptor (the server knows
@@ -643,12 +623,9 @@ fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, i64> {
     // Ask the server to open the path relative to the directory, then
     // stat through the handle is not possible for a path; resolve via
     // readlink of the handle's path.
-    let (r, _) = server::request(Op::Readlink, [0, h, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut dir = alloc::vec![0u8; r as usize];
-    server::get(&mut dir);
+    let mut dir = server::call_path(sys::Readlink { dir: h }, b"")
+        .map_err(server::code)?
+        .bytes();
     dir.push(b'/');
     dir.extend_from_slice(path);
     Ok(dir)
@@ -686,28 +663,21 @@ fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<i64, i64> {
         return Err(ENOTDIR);
     }
     p.mm.prepare(buf, len.min(DATA_BYTES as u64), true)?;
-    let (r, _) = server::request(
-        Op::Getdents,
-        [file.handle, len.min(DATA_BYTES as u64), 0, 0, 0],
-    );
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut tmp = alloc::vec![0u8; r as usize];
-    server::get(&mut tmp);
-    p.mm.write(buf, &tmp)?;
-    Ok(r)
+    let getdents = sys::Getdents {
+        handle: file.handle,
+        room: len.min(DATA_BYTES as u64),
+    };
+    let got = server::call_with(getdents, &()).map_err(server::code)?;
+    // Straight from the data area into the buffer made ready above.
+    got.with_bytes(|b| p.mm.write(buf, b))?;
+    Ok(got.len() as i64)
 }
 
 fn access(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<i64, i64> {
     let path = p.mm.read_cstr(path, 4096)?;
     let abs = absolute(p, dirfd, &path)?;
-    let (r, _) = server::request_path(Op::Access, &abs, [mode, 0, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    server::call_path(sys::Access { mode }, &abs).map_err(server::code)?;
+    Ok(0)
 }
 
 fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
@@ -717,24 +687,18 @@ fn readlink(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<i64, i64> {
     }
     let size = u64::from(size as u32);
     let path = p.mm.read_cstr(path, 4096)?;
-    let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut target = alloc::vec![0u8; r as usize];
-    server::get(&mut target);
+    let target = server::call_path(sys::Readlink { dir: NO_HANDLE }, &path)
+        .map_err(server::code)?
+        .bytes();
     let n = target.len().min(size as usize);
     p.mm.write(buf, &target[..n])?;
     Ok(n as i64)
 }
 
 fn getcwd(p: &mut Proc, buf: u64, size: u64) -> Result<i64, i64> {
-    let (r, _) = server::request(Op::Getcwd, [0; 5]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut cwd = alloc::vec![0u8; r as usize];
-    server::get(&mut cwd);
+    let mut cwd = server::call_with(sys::Getcwd {}, &())
+        .map_err(server::code)?
+        .bytes();
     cwd.push(0);
     if cwd.len() as u64 > size {
         return Err(ERANGE);
@@ -745,12 +709,8 @@ fn getcwd(p: &mut Proc, buf: u64, size: u64) -> Result<i64, i64> {
 
 fn chdir(p: &mut Proc, path: u64) -> Result<i64, i64> {
     let path = p.mm.read_cstr(path, 4096)?;
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    server::call_path(sys::Chdir {}, &path).map_err(server::code)?;
+    Ok(0)
 }
 
 fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
@@ -758,18 +718,10 @@ fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
     if file.kind != kind::DIR {
         return Err(ENOTDIR);
     }
-    let (r, _) = server::request(Op::Readlink, [0, file.handle, 0, 0, 0]);
-    if r < 0 {
-        return Err(-r);
-    }
-    let mut path = alloc::vec![0u8; r as usize];
-    server::get(&mut path);
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    let dir = sys::Readlink { dir: file.handle };
+    let path = server::call_path(dir, b"").map_err(server::code)?.bytes();
+    server::call_path(sys::Chdir {}, &path).map_err(server::code)?;
+    Ok(0)
 }
 
 /// `ioctl`. The generic requests Linux answers for every kind of
@@ -778,7 +730,9 @@ fn fchdir(p: &mut Proc, fd: i64) -> Result<i64, i64> {
 /// `FIONREAD` of a pipe. Linux takes the request as a 32-bit number.
 fn ioctl(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Ret {
     match ioctl_call(p, fd, req, arg) {
-        Err(e) if -e == JOB_SIGNALLED => Ret::Block(Block::Retry { deadline: None }),
+        Err(e) if e == server::code(Errno::ERESTARTSYS) => {
+            Ret::Block(Block::Retry { deadline: None })
+        }
         r => r.into(),
     }
 }
@@ -815,16 +769,25 @@ fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         }
         FIONREAD if file.kind == kind::FILE => {
             let size = fstat_of(p, fd)?.size;
-            let (pos, _) = server::request(Op::Seek, [file.handle, 0, 1, 0, 0]);
-            let left = size.saturating_sub(pos.max(0) as u64).min(i32::MAX as u64);
+            let here = sys::Seek {
+                handle: file.handle,
+                offset: 0,
+                whence: 1,
+            };
+            let pos = server::call(here).map_or(0, |r| r.pos);
+            let left = size.saturating_sub(pos).min(i32::MAX as u64);
             return p.mm.write_u32(arg, left as u32).map(|()| 0);
         }
         _ => {}
     }
     if file.kind != kind::CONSOLE {
         if req == u64::from(FIONREAD) && matches!(file.kind, kind::PIPE_READ | kind::PIPE_WRITE) {
-            let (_, w) = server::request(Op::Poll, [file.handle, 0, 0, 0, 0]);
-            return p.mm.write_u32(arg, w[0] as u32).map(|()| 0);
+            let poll = sys::Poll {
+                handle: file.handle,
+                register: false,
+            };
+            let queued = server::call(poll).map_or(0, |r| r.queued);
+            return p.mm.write_u32(arg, queued as u32).map(|()| 0);
         }
         return Err(ENOTTY);
     }
@@ -837,19 +800,23 @@ fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<i64, i64> {
         0x541b => 4,           // FIONREAD
         _ => 0,
     };
-    if size > 0 && matches!(req, 0x5402..=0x5404 | 0x5414 | 0x5410) {
-        let b = p.mm.read(arg, size)?;
-        server::put(&b);
-    }
+    let input = if size > 0 && matches!(req, 0x5402..=0x5404 | 0x5414 | 0x5410) {
+        p.mm.read(arg, size)?
+    } else {
+        Vec::new()
+    };
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
-    let (r, _) = server::request(Op::Ioctl, [file.handle, req, arg, u64::from(ttou), 0]);
-    if r < 0 {
-        return Err(-r);
-    }
+    let ioctl = sys::Ioctl {
+        handle: file.handle,
+        request: req,
+        arg,
+        ttou_ignored: ttou,
+    };
+    let got = server::call_with(ioctl, &input[..]).map_err(server::code)?;
     if size > 0 && matches!(req, 0x5401 | 0x5413 | 0x540f | 0x541b | 0x5429) {
-        let mut b = alloc::vec![0u8; size];
-        server::get(&mut b);
+        let mut b = got.bytes();
+        b.resize(size, 0);
         p.mm.write(arg, &b)?;
     }
-    Ok(r)
+    Ok(0)
 }

@@ -1,7 +1,7 @@
 //! Memory calls: `brk`, anonymous and private file `mmap`, `munmap`,
 //! `mprotect`, `madvise`.
 
-use sysproto::{kind, Op, DATA_BYTES};
+use sysproto::{kind, sys, DATA_BYTES};
 
 use super::errno::*;
 use super::nr::*;
@@ -64,18 +64,27 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
     let mut done = 0;
     while done < len {
         let want = (len - done).min(DATA_BYTES as u64);
-        let (r, _) = server::request(Op::Read, [file.handle, want, off + done, 0, 0]);
-        if r < 0 {
-            let _ = p.mm.munmap(start, len);
-            return Err(-r);
-        }
-        if r == 0 {
+        let read = sys::Read {
+            handle: file.handle,
+            len: want,
+            offset: off + done,
+            ttin_ignored: false,
+        };
+        let got = match server::call_with(read, &()) {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = p.mm.munmap(start, len);
+                return Err(server::code(e));
+            }
+        };
+        if got.is_empty() {
             break;
         }
-        let mut tmp = alloc::vec![0u8; r as usize];
-        server::get(&mut tmp);
-        p.mm.write(start + done, &tmp)?;
-        done += r as u64;
+        // Pages first (that may ask the server for memory), then the copy
+        // straight from the data area.
+        p.mm.prepare(start + done, got.len() as u64, true)?;
+        got.with_bytes(|b| p.mm.write(start + done, b))?;
+        done += got.len() as u64;
     }
     if prot & PROT_WRITE == 0 {
         p.mm.mprotect(start, len, prot)?;

@@ -3,7 +3,9 @@
 //! `crate::limits`).
 
 use abi::UpcallFrame;
-use sysproto::{Op, WOULD_BLOCK};
+use sysproto::sys;
+use sysproto::wire::Request;
+use sysproto::Errno;
 
 use super::errno::*;
 use super::nr::*;
@@ -53,11 +55,17 @@ pub fn call(
         EXIT_GROUP => p.exit_process(sysproto::status::exited(a[0] as u8)),
         WAIT4 => wait4(p, a[0] as i32 as i64, a[1], a[2] as u32 as u64, a[3]),
         KILL => kill(p, a[0] as i32 as i64, a[1] as i32).into(),
-        SETPGID => server_val(Op::Setpgid, [a[0], a[1], 0, 0, 0]),
-        GETPGID => server_val(Op::Getpgid, [a[0], 0, 0, 0, 0]),
-        GETPGRP => server_val(Op::Getpgid, [0; 5]),
-        SETSID => server_val(Op::Setsid, [0; 5]),
-        GETSID => server_val(Op::Getsid, [a[0], 0, 0, 0, 0]),
+        SETPGID => server_val(
+            sys::Setpgid {
+                pid: a[0],
+                pgid: a[1],
+            },
+            |_| 0,
+        ),
+        GETPGID => server_val(sys::Getpgid { pid: a[0] }, |r| r.pgid),
+        GETPGRP => server_val(sys::Getpgid { pid: 0 }, |r| r.pgid),
+        SETSID => server_val(sys::Setsid {}, |r| r.sid),
+        GETSID => server_val(sys::Getsid { pid: a[0] }, |r| r.sid),
         UNAME => uname(p, a[0]).into(),
         GETRANDOM => getrandom(p, a[0], a[1], a[2] as u32).into(),
         PRCTL => prctl(p, a[0], a[1]).into(),
@@ -112,8 +120,8 @@ pub fn call(
     })
 }
 
-fn server_val(op: Op, a: [u64; 5]) -> Ret {
-    Ret::Val(server::request(op, a).0)
+fn server_val<R: Request<In = ()>>(req: R, val: impl FnOnce(R::Reply) -> u64) -> Ret {
+    Ret::Val(server::call(req).map_or_else(|e| e.to_ret(), |r| val(r) as i64))
 }
 
 fn execve(p: &mut Proc, f: &mut UpcallFrame, a: [u64; 6]) -> Ret {
@@ -163,12 +171,16 @@ fn wait4(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) -> Ret 
         return Ret::Val(-ECHILD);
     }
     let options = options & (WNOHANG | WUNTRACED | WCONTINUED);
-    let (r, w) = server::request(Op::Wait, [pid as u64, options, 0, 0, 0]);
-    if r == WOULD_BLOCK && options & WNOHANG == 0 {
-        return Ret::Block(Block::Retry { deadline: None });
-    }
+    let w = match server::call(sys::Wait { pid, options }) {
+        Err(Errno::EAGAIN) if options & WNOHANG == 0 => {
+            return Ret::Block(Block::Retry { deadline: None })
+        }
+        Err(e) => return Ret::Val(e.to_ret()),
+        Ok(w) => w,
+    };
+    let r = w.pid as i64;
     if r > 0 && status != 0 {
-        if let Err(e) = p.mm.write_u32(status, w[0] as u32) {
+        if let Err(e) = p.mm.write_u32(status, w.status as u32) {
             return Ret::Val(-e);
         }
     }
@@ -194,12 +206,8 @@ fn kill(p: &mut Proc, pid: i64, sig: i32) -> Result<i64, i64> {
         }
         return Ok(0);
     }
-    let (r, _) = server::request(Op::Kill, [pid as u64, sig, 0, 0, 0]);
-    if r < 0 {
-        Err(-r)
-    } else {
-        Ok(0)
-    }
+    server::call(sys::Kill { pid, signal: sig }).map_err(server::code)?;
+    Ok(0)
 }
 
 fn uname(p: &mut Proc, buf: u64) -> Result<i64, i64> {
@@ -279,11 +287,9 @@ fn sysinfo(p: &mut Proc, buf: u64) -> Result<i64, i64> {
     let up = crate::time::now_ns() / 1_000_000_000;
     b[0..8].copy_from_slice(&up.to_le_bytes());
     // The machine's memory, as the server shares it out.
-    let (r, w) = server::request(Op::Meminfo, [0; 5]);
-    let (total, free) = if r >= 0 {
-        (w[0] * 4096, w[1] * 4096)
-    } else {
-        (0, 0)
+    let (total, free) = match server::call(sys::Meminfo {}) {
+        Ok(m) => (m.total * 4096, m.free * 4096),
+        Err(_) => (0, 0),
     };
     b[32..40].copy_from_slice(&total.to_le_bytes());
     b[40..48].copy_from_slice(&free.to_le_bytes());

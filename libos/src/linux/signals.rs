@@ -3,7 +3,7 @@
 //! `tgkill`.
 
 use abi::UpcallFrame;
-use sysproto::Op;
+use sysproto::sys;
 
 use super::errno::*;
 use super::nr::*;
@@ -49,8 +49,11 @@ pub fn call(p: &mut Proc, f: &mut UpcallFrame, n: u64, a: [u64; 6]) -> Option<Re
         TKILL => tkill(p, a[0], a[1]).into(),
         TGKILL => {
             if a[0] != server::pid() {
-                let (r, _) = server::request(Op::Kill, [a[0], a[2], 0, 0, 0]);
-                Ret::Val(r.min(0))
+                let kill = sys::Kill {
+                    pid: a[0] as i64,
+                    signal: a[2],
+                };
+                Ret::Val(server::call(kill).map_or_else(|e| e.to_ret(), |_| 0))
             } else {
                 tkill(p, a[1], a[2]).into()
             }

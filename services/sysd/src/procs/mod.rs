@@ -13,6 +13,7 @@ mod files;
 mod groups;
 mod lifecycle;
 mod memory;
+mod serve;
 mod signals;
 mod terminal;
 
@@ -20,37 +21,22 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use abi::{map_flags, Rights, Syscall, PAGE_SIZE};
+use abi::{map_flags, Rights, PAGE_SIZE};
 use exo_rt::ipc::{map_into, thread_start, Msg};
 use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
-use exo_rt::{cap_delete, cap_mint, frame_alloc, map, notification_create, println, signal, Slot};
-use sysproto::{
-    control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE,
-    WOULD_BLOCK,
+use exo_rt::{
+    cap_delete, cap_mint, cap_mint_into, frame_alloc, map, notification_create, println, signal,
+    Slot,
 };
+use sysproto::wire::{self, Data, DataArea};
+use sysproto::Errno::{self, *};
+use sysproto::{control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE};
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
 use super::objects::{Kind, Objects};
 use super::slots::SlotPool;
 use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
-
-const EPERM: i64 = 1;
-const ENOENT: i64 = 2;
-const ESRCH: i64 = 3;
-const EIO: i64 = 5;
-const EBADF: i64 = 9;
-const ECHILD: i64 = 10;
-const ENOMEM: i64 = 12;
-const EACCES: i64 = 13;
-const EISDIR: i64 = 21;
-const ENOTDIR: i64 = 20;
-const EINVAL: i64 = 22;
-const ENOTTY: i64 = 25;
-const EMFILE: i64 = 24;
-const EROFS: i64 = 30;
-const EPIPE: i64 = 32;
-const ENOSYS: i64 = 38;
 
 const SIGHUP: u64 = 1;
 const SIGKILL: u64 = 9;
@@ -63,7 +49,7 @@ const SIGTTOU: u64 = 22;
 
 /// The server's slot for the clock's ports.
 const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
-/// Frames each process may use at first; it asks for more (`Op::Quota`)
+/// Frames each process may use at first; it asks for more (`sys::Quota`)
 /// when it runs out.
 const PROCESS_QUOTA: u64 = 512;
 /// Most open handles one process may hold at the server (its library OS
@@ -90,7 +76,7 @@ struct Proc {
     handles: Vec<Option<usize>>,
     cwd: String,
     exe: Vec<u8>,
-    /// The wait status it gave before ending (`Op::Exit`).
+    /// The wait status it gave before ending (`sys::Exit`).
     exit_status: Option<u64>,
     /// Ended; the status its parent will collect.
     zombie: Option<u64>,
@@ -164,14 +150,6 @@ pub struct Server {
     pub tty: Tty,
 }
 
-fn ok(v: i64) -> Msg {
-    [v as u64, 0, 0, 0, 0, 0]
-}
-
-fn err(e: i64) -> Msg {
-    ok(-e)
-}
-
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
         memory::note_total();
@@ -192,102 +170,19 @@ impl Server {
 
     /// A request from process `pid`.
     pub fn request(&mut self, pid: u64, msg: Msg) -> Msg {
-        if !self.procs.contains_key(&pid) {
-            return err(ESRCH);
-        }
-        let a = [msg[1], msg[2], msg[3], msg[4], msg[5]];
-        let Some(op) = Op::from_word(msg[0]) else {
-            return err(ENOSYS);
+        let Some(p) = self.procs.get(&pid) else {
+            return wire::error_msg(ESRCH);
         };
-        let new_handles = match op {
-            Op::Open | Op::Dup | Op::Console => 1,
-            Op::Pipe => 2,
+        let mut area = Mailbox(p.mailbox_at);
+        let new_handles = match sys::Op::from_word(msg[0]) {
+            Some(sys::Op::Open | sys::Op::Console) => 1,
+            Some(sys::Op::Pipe) => 2,
             _ => 0,
         };
         if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
-            return err(EMFILE);
+            return wire::error_msg(EMFILE);
         }
-        match op {
-            Op::Open => self.open(pid, a),
-            Op::Read => self.read(pid, a),
-            Op::Write => self.write(pid, a),
-            Op::Close => self.close(pid, a[0]),
-            Op::Fstat => self.fstat(pid, a[0]),
-            Op::Stat => self.stat(pid, a),
-            Op::Getdents => self.getdents(pid, a),
-            Op::Seek => self.seek(pid, a),
-            Op::Pipe => self.pipe(pid),
-            Op::Dup => match self.obj_of(pid, a[0]) {
-                Ok(o) => {
-                    self.objs.add_ref(o);
-                    ok(self.add_handle(pid, o) as i64)
-                }
-                Err(e) => err(e),
-            },
-            Op::Readlink => self.readlink(pid, a),
-            Op::Access => self.access(pid, a),
-            Op::Chdir => self.chdir(pid, a),
-            Op::Getcwd => {
-                let cwd = alloc::format!("/{}", self.procs[&pid].cwd);
-                self.put_data(pid, cwd.as_bytes());
-                ok(cwd.len() as i64)
-            }
-            Op::Fork => self.fork(pid),
-            Op::ForkStart => self.fork_start(pid, a),
-            Op::Exec => {
-                // The program as the file it is (links followed, normalised),
-                // as Linux's /proc/self/exe names it.
-                let path = self.path_arg(pid, a[0]);
-                let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
-                    Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
-                    Err(_) => path,
-                };
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exe = exe;
-                    p.execed = true;
-                }
-                ok(0)
-            }
-            Op::Exit => {
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exit_status = Some(a[0]);
-                }
-                ok(0)
-            }
-            Op::Wait => self.wait(pid, a[0] as i64, a[1]),
-            Op::Kill => self.kill(pid, a[0] as i64, a[1]),
-            Op::Setpgid => self.setpgid(pid, a[0], a[1]),
-            Op::Getpgid => {
-                let who = if a[0] == 0 { pid } else { a[0] };
-                self.procs
-                    .get(&who)
-                    .map_or(err(ESRCH), |p| ok(p.pgid as i64))
-            }
-            Op::Setsid => self.setsid(pid),
-            Op::Getsid => {
-                let who = if a[0] == 0 { pid } else { a[0] };
-                self.procs
-                    .get(&who)
-                    .map_or(err(ESRCH), |p| ok(p.sid as i64))
-            }
-            Op::Ioctl => self.ioctl(pid, a),
-            Op::Poll => self.poll(pid, a[0], a[1] != 0),
-            Op::Console => {
-                let o = self.objs.open(Kind::Console);
-                let h = self.add_handle(pid, o);
-                [h as u64, kind::CONSOLE, 0, 0, 0, 0]
-            }
-            Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
-            Op::TtyWrite => match self.job_check(pid, true, a[0] != 0) {
-                Ok(()) => ok(0),
-                Err(e) => ok(e),
-            },
-            Op::Quota => self.quota(pid, a[0], a[1] != 0),
-            Op::Meminfo => {
-                let (total, free) = self.memory();
-                [0, total, free, 0, 0, 0]
-            }
-        }
+        sys::dispatch(self, pid, &msg, &mut area)
     }
 
     fn wake(&self, pid: u64) {
@@ -325,7 +220,7 @@ impl Server {
         }
     }
 
-    fn obj_of(&self, pid: u64, h: u64) -> Result<usize, i64> {
+    fn obj_of(&self, pid: u64, h: u64) -> Result<usize, Errno> {
         self.procs[&pid]
             .handles
             .get(h as usize)
@@ -333,43 +228,30 @@ impl Server {
             .flatten()
             .ok_or(EBADF)
     }
+}
 
-    /// Copies `bytes` (at most `DATA_BYTES`) into the data area of `pid`'s
-    /// mailbox; nothing if it has none.
-    fn put_data(&self, pid: u64, bytes: &[u8]) {
-        let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) else {
-            return;
-        };
-        let n = bytes.len().min(DATA_BYTES);
-        scratch_write_bytes(at + sysproto::DATA_OFFSET, &bytes[..n]);
-    }
+/// The data area of a process's mailbox, as the server maps it (none for
+/// a process that has ended: reads see zeros, writes go nowhere).
+struct Mailbox(Option<u64>);
 
-    /// `len` bytes (at most `DATA_BYTES`) from the data area of `pid`'s
-    /// mailbox; zeros if it has none.
-    fn get_data(&self, pid: u64, len: u64) -> Vec<u8> {
-        let mut v = alloc::vec![0u8; (len as usize).min(DATA_BYTES)];
-        if let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) {
-            scratch_read_bytes(at + sysproto::DATA_OFFSET, &mut v);
+impl DataArea for Mailbox {
+    fn read(&self, at: usize, out: &mut [u8]) {
+        match self.0 {
+            Some(m) => scratch_read_bytes(m + sysproto::DATA_OFFSET + at as u64, out),
+            None => out.fill(0),
         }
-        v
     }
 
-    fn path_arg(&self, pid: u64, len: u64) -> Vec<u8> {
-        self.get_data(pid, len.min(4096))
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        if let Some(m) = self.0 {
+            scratch_write_bytes(m + sysproto::DATA_OFFSET + at as u64, bytes);
+        }
     }
 }
 
 /// Derives the server's `src` into `dst` of the capability space `cspace`.
-fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), i64> {
-    let r = exo_rt::syscall6(
-        Syscall::CapMintInto as u64,
-        [src.into(), cspace.into(), dst.into(), rights.0, 0, 0],
-    );
-    if r.0 == 0 {
-        Ok(())
-    } else {
-        Err(ENOMEM)
-    }
+fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), Errno> {
+    cap_mint_into(src, cspace, dst, rights, 0).map_err(|_| ENOMEM)
 }
 
 /// Writes control word `i` of `p`'s mailbox (nothing for a process that
