@@ -226,6 +226,8 @@ pub fn execve(
         };
     }
     crate::signal::publish_chld(p);
+    // The other tasks end: a read the server would answer later goes.
+    server::abandon_all();
     let cur = p.cur;
     let keep = p.tasks.swap_remove(cur);
     p.tasks.clear();

@@ -121,6 +121,7 @@ extern "C" fn child_entry() -> ! {
         p.cur = 0;
         p.fpu_owner = 0;
         p.tasks[0].tid = server::pid();
+        server::forget_deferred();
         p.tasks[0].state = crate::task::State::Ready;
         // A new process has no signal pending.
         p.tasks[0].pending = 0;

@@ -201,7 +201,12 @@ impl Proc {
                 Some(true)
             }
             State::Blocked(b) => {
-                if let Some(sig) = signal::next_for(self, i) {
+                // A read the server answered meanwhile completes (the
+                // signal comes after); one still waiting there is given up.
+                let answered =
+                    |p: &Proc| matches!(b, Block::Retry { .. }) && !server::abandon(p.tasks[i].tid);
+                let sig = signal::next_for(self, i).filter(|_| !answered(self));
+                if let Some(sig) = sig {
                     // A signal interrupts the call: it fails with EINTR,
                     // or is made again after a SA_RESTART handler.
                     self.tasks[i].state = State::Ready;

@@ -6,10 +6,10 @@
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use sysproto::layout::MAILBOX;
+use sysproto::layout::{COMPLETION, MAILBOX};
 use sysproto::wire::{self, Request};
 use sysproto::zerocopy::IntoBytes;
-use sysproto::{control, slots, Errno, DATA_BYTES, DATA_OFFSET};
+use sysproto::{control, slots, sys, Errno, DATA_BYTES, DATA_OFFSET};
 
 /// The data area of the mailbox.
 fn data_ptr() -> *mut u8 {
@@ -138,6 +138,11 @@ impl<R: Request> Answer<R> {
 /// Sends request `req` with `input` in the data area (cut to the area);
 /// the answer, or the server's error (`EIO` if the server is gone).
 pub fn call_with<R: Request>(req: R, input: &R::In) -> Result<Answer<R>, Errno> {
+    call_tagged(req, input, 0)
+}
+
+/// [`call_with`] with `tag` (0: it must be answered now).
+fn call_tagged<R: Request>(req: R, input: &R::In, tag: u32) -> Result<Answer<R>, Errno> {
     let bytes = input.as_bytes();
     let n = bytes.len().min(DATA_BYTES);
     if n > 0 {
@@ -148,7 +153,7 @@ pub fn call_with<R: Request>(req: R, input: &R::In) -> Result<Answer<R>, Errno> 
         "libos: the mailbox is in use"
     );
     let call = CALLS.fetch_add(1, Ordering::Relaxed) + 1;
-    let msg = wire::request_msg(&req, n);
+    let msg = wire::request_msg(&req, n, tag);
     let r = exo_rt::ipc::call(slots::SERVER, msg).map_err(|_| Errno::EIO)?;
     let (reply, len) = wire::decode_reply::<R::Reply>(&r)?;
     Ok(Answer { reply, len, call })
@@ -166,6 +171,137 @@ pub fn call_path<R: Request<In = [u8]>>(req: R, path: &[u8]) -> Result<Answer<R>
 /// Sends request `req`, which sends nothing in the data area; its reply.
 pub fn call<R: Request<In = ()>>(req: R) -> Result<R::Reply, Errno> {
     call_with(req, &()).map(|a| a.reply)
+}
+
+/// The read the server answers later, if one: its tag (the reading task's
+/// tid) and handle. At most one at a time per process.
+static DEFERRED: spin::Mutex<Option<(u32, u64)>> = spin::Mutex::new(None);
+
+/// The bytes a read brought: in the data area (a reply) or in the
+/// completion area (a deferred read's completion, taken when this goes).
+pub enum Got {
+    Now(Answer<sys::Read>),
+    Done(Completion),
+}
+
+impl Got {
+    /// How many bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Got::Now(a) => a.len(),
+            Got::Done(c) => c.len,
+        }
+    }
+
+    /// Runs `f` on the bytes (no request may be made meanwhile).
+    pub fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> T {
+        match self {
+            Got::Now(a) => a.with_bytes(f),
+            Got::Done(c) => {
+                // The completion area is COMPLETION_PAGES of mapped memory
+                // shared only with the server, which writes it only to
+                // complete a deferred read and only while DONE_TAG is 0;
+                // DONE_TAG holds this completion's tag until `c` goes, and
+                // no Rust object lives there.
+                // SAFETY: sound for the reasons just given.
+                let area = unsafe { core::slice::from_raw_parts(COMPLETION as *const u8, c.len) };
+                f(area)
+            }
+        }
+    }
+}
+
+/// A deferred read's completion in the completion area; taken (the
+/// server may write the next) when this is dropped.
+pub struct Completion {
+    len: usize,
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        set_control(control::DONE_TAG, 0);
+    }
+}
+
+/// The completion of the deferred read `tag`, if it came.
+fn take_completion(tag: u32) -> Result<Option<Got>, Errno> {
+    if control(control::DONE_TAG) != u64::from(tag) {
+        return Ok(None);
+    }
+    *DEFERRED.lock() = None;
+    let c = Completion {
+        len: (control(control::DONE_LEN) as usize).min(DATA_BYTES),
+    };
+    match control(control::DONE_RESULT) {
+        0 => Ok(Some(Got::Done(c))),
+        e => Err(Errno::from_raw(e as u16).unwrap_or(Errno::EIO)),
+    }
+}
+
+/// A read by the task `tid`; with `wait`, one of a pipe or the console
+/// that must wait is answered later: `None` until it is (the task waits
+/// for a wake and asks here again, which takes the completion without a
+/// new request).
+pub fn read(req: sys::Read, tid: u64, wait: bool) -> Result<Option<Got>, Errno> {
+    let tag = if wait { tid as u32 } else { 0 };
+    let mine = *DEFERRED.lock();
+    if let Some((t, h)) = mine {
+        if tag != 0 && t == tag {
+            if h == req.handle {
+                return take_completion(tag);
+            }
+            // This task now reads something else: the old read goes.
+            if !abandon(tid) {
+                drop(take_completion(tag));
+            }
+        }
+    }
+    let a = call_tagged(req, &(), tag)?;
+    if a.reply.deferred {
+        *DEFERRED.lock() = Some((tag, req.handle));
+        return take_completion(tag);
+    }
+    Ok(Some(Got::Now(a)))
+}
+
+/// Gives up the deferred read of task `tid` (a signal interrupts it):
+/// true if nothing will come, false if its completion is here to take.
+pub fn abandon(tid: u64) -> bool {
+    let tag = tid as u32;
+    if !matches!(*DEFERRED.lock(), Some((t, _)) if t == tag) {
+        return true;
+    }
+    if control(control::DONE_TAG) == u64::from(tag) {
+        return false;
+    }
+    let cancel = sys::Cancel {
+        tag: u64::from(tag),
+    };
+    let gone = match call(cancel) {
+        Ok(r) => r.cancelled || control(control::DONE_TAG) != u64::from(tag),
+        Err(_) => true,
+    };
+    if gone {
+        *DEFERRED.lock() = None;
+    }
+    gone
+}
+
+/// Gives up any deferred read and drops its completion (`execve`: the
+/// other tasks end).
+pub fn abandon_all() {
+    let mine = *DEFERRED.lock();
+    if let Some((tag, _)) = mine {
+        if !abandon(u64::from(tag)) {
+            drop(take_completion(tag));
+        }
+    }
+}
+
+/// Forgets the parent's deferred read in a new child (it has its own
+/// mailbox, and only the forking task).
+pub fn forget_deferred() {
+    *DEFERRED.lock() = None;
 }
 
 /// An error as the library OS's Linux handlers return it (positive).

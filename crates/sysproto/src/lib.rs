@@ -11,10 +11,14 @@
 //! directory records, [`Stat`]) travels through the mailbox's data area,
 //! which both sides map, typed by the operation's declaration.
 //!
-//! The server never blocks on a client's behalf: an operation that would
-//! have to wait fails with [`Errno::EAGAIN`] and the server remembers the
-//! pid; when the state changes it signals the process's notification
-//! ([`slots::WAKE`]), and the library OS asks again.
+//! The server never blocks on a client's behalf. A request the client
+//! tags ([`wire`]) that would have to wait (a read of an empty pipe or of
+//! the console) is answered later: the server keeps it and, once it can
+//! complete, writes the completion to the client's mailbox and signals
+//! the process's notification ([`slots::WAKE`]); the waiting task takes
+//! it. Any other operation that would wait fails with [`Errno::EAGAIN`],
+//! the server remembers the pid and signals it when the state changes,
+//! and the library OS asks again.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -43,6 +47,9 @@ pub mod slots {
     /// The console UART's ports (COM1): the library OS writes the console
     /// itself (the server keeps reading it).
     pub const CONSOLE: u32 = 11;
+    /// The first of [`super::COMPLETION_PAGES`] frames of the completion
+    /// area (12 to 15).
+    pub const COMPLETION: u32 = 12;
     /// During a fork: the child's address space (MAP).
     pub const CHILD_ASPACE: u32 = 16;
     /// During a fork: the child's capability space (WRITE).
@@ -71,6 +78,10 @@ pub mod layout {
     pub const LIBOS_WINDOW: u64 = 0x7e7f_0000_0000;
     /// The mailbox: [`super::MAILBOX_PAGES`] pages shared with the server.
     pub const MAILBOX: u64 = 0x7e80_0000_0000;
+    /// The completion area, right after the mailbox:
+    /// [`super::COMPLETION_PAGES`] pages where the server leaves the bytes
+    /// of a request it answers later.
+    pub const COMPLETION: u64 = MAILBOX + super::MAILBOX_PAGES * 4096;
     /// Where static-PIE programs are loaded.
     pub const PIE_BASE: u64 = 0x5555_5555_4000;
     /// The top of the main thread's stack.
@@ -88,7 +99,7 @@ const _: () = {
     assert!(LIBOS_HEAP + LIBOS_HEAP_MAX <= LIBOS_WINDOW);
     assert!(LIBOS_WINDOW + 4096 <= MAILBOX);
     assert!(MMAP_TOP <= LIBOS_BASE);
-    assert!(MAILBOX + MAILBOX_PAGES * 4096 <= STACK_TOP - STACK_MAX);
+    assert!(COMPLETION + COMPLETION_PAGES * 4096 <= STACK_TOP - STACK_MAX);
     assert!(STACK_TOP < 0x7fff_ffff_e000);
 };
 
@@ -98,6 +109,8 @@ pub const MAILBOX_PAGES: u64 = 5;
 pub const DATA_BYTES: usize = 4 * 4096;
 /// Offset of the data area from [`layout::MAILBOX`].
 pub const DATA_OFFSET: u64 = 4096;
+/// Pages of the completion area (as large as the data area).
+pub const COMPLETION_PAGES: u64 = 4;
 
 /// Words of the mailbox's control page (index × 8 = byte offset). The
 /// server writes them; the library OS reads them without a system call.
@@ -122,6 +135,16 @@ pub mod control {
     pub const IMAGE_START: usize = 7;
     /// The console's output flags (`termios.c_oflag`), kept by the server.
     pub const CONSOLE_OFLAG: usize = 8;
+    /// The tag of the completion in the completion area (0: none). The
+    /// server writes [`DONE_RESULT`], [`DONE_LEN`] and the bytes first,
+    /// then this word, then signals the process; the library OS takes the
+    /// completion and sets the word back to 0, and the server writes no
+    /// other completion before that.
+    pub const DONE_TAG: usize = 10;
+    /// The completion's result: 0, or the error number.
+    pub const DONE_RESULT: usize = 11;
+    /// Bytes of the completion in the completion area.
+    pub const DONE_LEN: usize = 12;
     /// Written by the library OS itself: the address of its
     /// `extern "C" fn() -> i64` returning the pid, for programs that call
     /// the library OS directly instead of making the system call.

@@ -17,7 +17,10 @@ crate::interface! {
     /// or at the handle's own position for `u64::MAX`, into the data area
     /// (none: end of file). `ttin_ignored`: the caller ignores or blocks
     /// SIGTTIN (a background read of the terminal then fails with `EIO`).
-    Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply() out [u8];
+    /// With a tag, a read of a pipe or the console that must wait is
+    /// answered later (`deferred`): its completion brings the bytes in the
+    /// completion area ([`crate::control::DONE_TAG`]).
+    Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply(deferred: bool) out [u8];
     /// Writes the data area's bytes; how many were taken.
     Write = 3, fn write(handle: u64) in [u8] => WriteReply(taken: u64);
     /// Drops the process's reference to a handle.
@@ -99,4 +102,9 @@ crate::interface! {
     /// set (the library OS asks only then, [`crate::control::TTY_JOB`]):
     /// allowed, `EIO` (an orphaned process group) or `ERESTARTSYS`.
     TtyWrite = 31, fn tty_write(ttou_ignored: bool) => TtyWriteReply();
+    /// The caller no longer waits for the request it sent with `tag`:
+    /// `cancelled` if it was still waiting at the server (no completion
+    /// will come); else its completion is in the mailbox already (or
+    /// there was no such request).
+    Cancel = 32, fn cancel(tag: u64) => CancelReply(cancelled: bool);
 }

@@ -2,9 +2,13 @@
 //! six words of an IPC message, and what does not fit in words goes
 //! through the mailbox's data area as typed bytes.
 //!
-//! A request is `[op, f1, f2, f3, f4, in_len]`: the operation's number,
-//! its fields in declaration order (at most four), and how many bytes of
-//! the data area it sends. A reply is `[r1, r2, r3, r4, 0, out_len]` on
+//! A request is `[op, f1, f2, f3, f4, in_len | tag << 32]`: the
+//! operation's number, its fields in declaration order (at most four), how
+//! many bytes of the data area it sends, and its tag. A request with a
+//! tag (not 0) may be answered later: the reply says so (a field of the
+//! operation's reply), and when the operation completes the server writes
+//! a completion with that tag to the client's mailbox and signals it
+//! ([`crate::control::DONE_TAG`]). A reply is `[r1, r2, r3, r4, 0, out_len]` on
 //! success and `[-errno, 0, 0, 0, 0, 0]` on failure, so the first word is
 //! a Linux-style result: non-negative for success, `-4095..=-1` an error.
 //! The first field of a reply must therefore never hold a value in that
@@ -95,17 +99,20 @@ pub fn pack(fields: &[u64]) -> [u64; 4] {
     w
 }
 
-/// The message of request `r` sending `in_len` bytes of data.
-pub fn request_msg<R: Request>(r: &R, in_len: usize) -> Msg {
+/// The message of request `r` sending `in_len` bytes of data, with
+/// `tag` (0: it must be answered now).
+pub fn request_msg<R: Request>(r: &R, in_len: usize, tag: u32) -> Msg {
     let w = r.to_words();
-    [R::OP, w[0], w[1], w[2], w[3], in_len.min(DATA_BYTES) as u64]
+    let last = in_len.min(DATA_BYTES) as u64 | u64::from(tag) << 32;
+    [R::OP, w[0], w[1], w[2], w[3], last]
 }
 
-/// The request in `msg` (whose word 0 is `R::OP`) and the bytes of data
-/// it sends.
-pub fn decode_request<R: Request>(msg: &Msg) -> (R, usize) {
+/// The request in `msg` (whose word 0 is `R::OP`), the bytes of data it
+/// sends and its tag.
+pub fn decode_request<R: Request>(msg: &Msg) -> (R, usize, u32) {
     let r = R::from_words(&[msg[1], msg[2], msg[3], msg[4]]);
-    (r, (msg[5] as usize).min(DATA_BYTES))
+    let in_len = ((msg[5] & 0xffff_ffff) as usize).min(DATA_BYTES);
+    (r, in_len, (msg[5] >> 32) as u32)
 }
 
 /// The message of a reply bringing `out_len` bytes of data back.
@@ -158,18 +165,26 @@ pub struct Data<'a, R: Request> {
     area: &'a mut dyn DataArea,
     in_len: usize,
     out_len: usize,
+    tag: u32,
     op: PhantomData<fn() -> R>,
 }
 
 impl<'a, R: Request> Data<'a, R> {
-    /// The view of `area` for a request that sent `in_len` bytes.
-    pub fn new(area: &'a mut dyn DataArea, in_len: usize) -> Data<'a, R> {
+    /// The view of `area` for a request that sent `in_len` bytes with
+    /// `tag`.
+    pub fn new(area: &'a mut dyn DataArea, in_len: usize, tag: u32) -> Data<'a, R> {
         Data {
             area,
             in_len: in_len.min(DATA_BYTES),
             out_len: 0,
+            tag,
             op: PhantomData,
         }
+    }
+
+    /// The request's tag: not 0 if the client takes a later answer.
+    pub fn tag(&self) -> u32 {
+        self.tag
     }
 
     /// Bytes the request sent.
@@ -199,6 +214,21 @@ impl<'a, R: Request> Data<'a, R> {
         self.area.write(0, &b[..n]);
         self.out_len = n;
     }
+
+    /// Places the bytes `parts`, one after the other, in the data area for
+    /// the reply (cut to the area).
+    pub fn put_parts(&mut self, parts: &[&[u8]])
+    where
+        R: Request<Out = [u8]>,
+    {
+        let mut at = 0;
+        for p in parts {
+            let n = p.len().min(DATA_BYTES - at);
+            self.area.write(at, &p[..n]);
+            at += n;
+        }
+        self.out_len = at;
+    }
 }
 
 /// Serves `msg` (a request `R`) with `handle`, which answers its typed
@@ -208,8 +238,8 @@ pub fn serve<R: Request>(
     area: &mut dyn DataArea,
     handle: impl FnOnce(R, &mut Data<'_, R>) -> Result<R::Reply, Errno>,
 ) -> Msg {
-    let (req, in_len) = decode_request::<R>(msg);
-    let mut data = Data::new(area, in_len);
+    let (req, in_len, tag) = decode_request::<R>(msg);
+    let mut data = Data::new(area, in_len, tag);
     let r = handle(req, &mut data);
     reply_msg(r, data.out_len())
 }

@@ -6,13 +6,14 @@ use sysproto::{dirent, sys, Errno, Stat, DATA_BYTES};
 
 proptest! {
     #[test]
-    fn requests_round_trip(h in any::<u64>(), len in any::<u64>(), off in any::<u64>(), t in any::<bool>(), n in 0usize..2 * DATA_BYTES) {
+    fn requests_round_trip(h in any::<u64>(), len in any::<u64>(), off in any::<u64>(), t in any::<bool>(), n in 0usize..2 * DATA_BYTES, tag in any::<u32>()) {
         let r = sys::Read { handle: h, len, offset: off, ttin_ignored: t };
-        let m = wire::request_msg(&r, n);
+        let m = wire::request_msg(&r, n, tag);
         prop_assert_eq!(m[0], sys::Read::OP);
-        let (back, in_len) = wire::decode_request::<sys::Read>(&m);
+        let (back, in_len, back_tag) = wire::decode_request::<sys::Read>(&m);
         prop_assert_eq!(back, r);
         prop_assert_eq!(in_len, n.min(DATA_BYTES));
+        prop_assert_eq!(back_tag, tag);
     }
 
     #[test]
@@ -86,7 +87,7 @@ fn data_area_is_typed() {
         rdev: 0,
         mtime_ns: 5,
     };
-    let m = wire::request_msg(&sys::Stat { nofollow: true }, 5);
+    let m = wire::request_msg(&sys::Stat { nofollow: true }, 5, 0);
     let reply = wire::serve::<sys::Stat>(&m, &mut area, |r, d: &mut Data<'_, sys::Stat>| {
         assert!(r.nofollow);
         assert_eq!(d.input(4096), b"/etc/");
@@ -98,4 +99,27 @@ fn data_area_is_typed() {
     assert_eq!(wire::read_out::<Stat>(&area[..n]), s);
     assert_eq!(core::mem::size_of::<Stat>(), 56);
     assert_eq!(core::mem::size_of::<dirent::Header>(), 19);
+}
+
+#[test]
+fn parts_go_one_after_the_other_and_tags_travel() {
+    let mut area = vec![0u8; DATA_BYTES];
+    let m = wire::request_msg(
+        &sys::Read {
+            handle: 3,
+            len: 10,
+            offset: u64::MAX,
+            ttin_ignored: false,
+        },
+        0,
+        77,
+    );
+    let reply = wire::serve::<sys::Read>(&m, &mut area, |_, d: &mut Data<'_, sys::Read>| {
+        assert_eq!(d.tag(), 77);
+        d.put_parts(&[b"abc", b"de"]);
+        Ok(sys::ReadReply { deferred: false })
+    });
+    let (r, n) = wire::decode_reply::<sys::ReadReply>(&reply).unwrap();
+    assert!(!r.deferred);
+    assert_eq!(&area[..n], b"abcde");
 }

@@ -319,8 +319,11 @@ fn read_scatter(
         offset: at.unwrap_or(u64::MAX),
         ttin_ignored: ttin,
     };
-    let got = match server::call_with(read, &()) {
-        Ok(got) => got,
+    // A blocking read of a pipe or the console is answered later.
+    let wait = !nonblock && matches!(file.kind, kind::PIPE_READ | kind::CONSOLE);
+    let got = match server::read(read, p.tasks[p.cur].tid, wait) {
+        Ok(Some(got)) => got,
+        Ok(None) => return Ret::Block(Block::Retry { deadline: None }),
         // SIGTTIN went to this background process's group: made again
         // once that is dealt with.
         Err(Errno::ERESTARTSYS) => return Ret::Block(Block::Retry { deadline: None }),

@@ -145,8 +145,9 @@ impl Server {
                     return Err(EAGAIN);
                 }
                 let woken = core::mem::take(&mut pipe.waiters);
-                let bytes = self.objs.pipe_take(pi, len);
-                d.put(&bytes);
+                // From the pipe's buffer straight into the mailbox.
+                self.objs
+                    .pipe_take_with(pi, len, |a, b| d.put_parts(&[a, b]));
                 self.wake_all(&woken);
                 Ok(())
             }

@@ -56,15 +56,21 @@ impl Server {
         mint_into(p.wake, cspace, slots::WAKE, Rights::ALL)?;
         let at = self.free_mailboxes.pop().unwrap_or_else(|| {
             self.next_mailbox += 1;
-            MAILBOXES + (self.next_mailbox - 1) * sysproto::MAILBOX_PAGES * PAGE_SIZE
+            MAILBOXES + (self.next_mailbox - 1) * MAILBOX_FRAMES as u64 * PAGE_SIZE
         });
         p.mailbox_at = Some(at);
-        for i in 0..sysproto::MAILBOX_PAGES {
+        // The mailbox's pages, then the completion area's, one after the
+        // other in both address spaces.
+        for i in 0..MAILBOX_FRAMES as u64 {
             let f = self.pool.alloc().ok_or(ENOMEM)?;
             p.mailbox[i as usize] = f;
             frame_alloc(self.mem, f, None).map_err(fail)?;
             map(f, at + i * PAGE_SIZE, map_flags::WRITE).map_err(fail)?;
-            let dst = slots::MAILBOX + i as u32;
+            let dst = if i < sysproto::MAILBOX_PAGES {
+                slots::MAILBOX + i as u32
+            } else {
+                slots::COMPLETION + (i - sysproto::MAILBOX_PAGES) as u32
+            };
             mint_into(f, cspace, dst, Rights::ALL)?;
             map_into(
                 aspace,
@@ -239,8 +245,10 @@ impl Server {
         self.wake_all(&wake);
     }
 
-    /// Forgets `pid` wherever it waited (pipes, the console).
+    /// Forgets `pid` wherever it waited (pipes, the console, its deferred
+    /// read).
     fn forget_waiter(&mut self, pid: u64) {
+        self.deferred.retain(|w| w.pid != pid);
         self.tty.waiters.retain(|w| *w != pid);
         for pipe in self.objs.pipes.iter_mut().flatten() {
             pipe.waiters.retain(|w| *w != pid);

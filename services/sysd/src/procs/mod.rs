@@ -56,8 +56,11 @@ const PROCESS_QUOTA: u64 = 512;
 /// keeps far fewer descriptors): a client cannot fill the server's heap
 /// with open files.
 const HANDLES_MAX: usize = 8192;
-/// Where the server maps process mailboxes (5 pages per process, by index).
+/// Where the server maps process mailboxes and completion areas
+/// ([`MAILBOX_FRAMES`] pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
+/// Pages of a process's mailbox and completion area.
+const MAILBOX_FRAMES: usize = (sysproto::MAILBOX_PAGES + sysproto::COMPLETION_PAGES) as usize;
 
 /// A process.
 struct Proc {
@@ -69,7 +72,8 @@ struct Proc {
     /// capability space, thread).
     env: Slot,
     wake: Slot,
-    mailbox: [Slot; sysproto::MAILBOX_PAGES as usize],
+    /// The frames of its mailbox, then of its completion area.
+    mailbox: [Slot; MAILBOX_FRAMES],
     /// Where the server maps its mailbox; `None` once it has ended (a
     /// zombie has no mailbox, and nothing may write one it had).
     mailbox_at: Option<u64>,
@@ -105,7 +109,7 @@ impl Proc {
             env_id,
             env,
             wake: 0,
-            mailbox: [0; 5],
+            mailbox: [0; MAILBOX_FRAMES],
             mailbox_at: None,
             handles: Vec::new(),
             cwd: String::new(),
@@ -147,7 +151,17 @@ pub struct Server {
     next_pid: u64,
     free_mailboxes: Vec<u64>,
     next_mailbox: u64,
+    /// Reads answered later (at most one per process).
+    deferred: Vec<Deferred>,
     pub tty: Tty,
+}
+
+/// A read of a pipe or the console that waits at the server: it is
+/// answered with a completion in the process's mailbox.
+struct Deferred {
+    pid: u64,
+    tag: u32,
+    req: sys::Read,
 }
 
 impl Server {
@@ -164,6 +178,7 @@ impl Server {
             next_pid: 1,
             free_mailboxes: Vec::new(),
             next_mailbox: 0,
+            deferred: Vec::new(),
             tty: Tty::new(),
         }
     }
@@ -183,6 +198,77 @@ impl Server {
             return wire::error_msg(EMFILE);
         }
         sys::dispatch(self, pid, &msg, &mut area)
+    }
+
+    /// Defers the read `req` of `pid` (tagged `tag`) that must wait, if
+    /// the process takes a later answer and has no other one coming.
+    fn defer(&mut self, pid: u64, req: sys::Read, tag: u32) -> bool {
+        let Some(p) = self.procs.get(&pid) else {
+            return false;
+        };
+        let free = tag != 0
+            && !self.deferred.iter().any(|w| w.pid == pid)
+            && get_word(p, control::DONE_TAG) == 0;
+        if free {
+            self.deferred.push(Deferred { pid, tag, req });
+        }
+        free
+    }
+
+    /// Completes the deferred reads that can complete now (after every
+    /// message the server handles): the bytes go to the completion area,
+    /// the result and the tag to the control page, and the process is
+    /// woken.
+    pub fn complete_deferred(&mut self) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        for w in core::mem::take(&mut self.deferred) {
+            let Some(p) = self.procs.get(&w.pid) else {
+                continue;
+            };
+            let Some(at) = p.mailbox_at else {
+                continue;
+            };
+            // Only a read with something to take (bytes, the end of the
+            // file, or an error: a handle gone), by a process that runs: a
+            // stopped one takes nothing (and gets no SIGTTIN) until it is
+            // continued, as when it asked again itself.
+            let ready = !p.stopped
+                && match self.poll(w.pid, w.req.handle, false) {
+                    Ok((r, _)) => r & (ready::IN | ready::HUP) != 0,
+                    Err(_) => true,
+                };
+            if !ready {
+                self.deferred.push(w);
+                continue;
+            }
+            let mut area = Completion(at);
+            let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
+            match Server::read(self, w.pid, w.req, &mut d) {
+                Err(EAGAIN) => self.deferred.push(w),
+                r => {
+                    let len = d.out_len() as u64;
+                    let p = &self.procs[&w.pid];
+                    set_word(
+                        p,
+                        control::DONE_RESULT,
+                        r.err().map_or(0, |e| e.raw().into()),
+                    );
+                    set_word(p, control::DONE_LEN, len);
+                    set_word(p, control::DONE_TAG, w.tag.into());
+                    self.wake(w.pid);
+                }
+            }
+        }
+    }
+
+    /// Forgets the deferred read `tag` of `pid`; whether it was waiting.
+    fn cancel_deferred(&mut self, pid: u64, tag: u64) -> bool {
+        let before = self.deferred.len();
+        self.deferred
+            .retain(|w| !(w.pid == pid && u64::from(w.tag) == tag));
+        self.deferred.len() != before
     }
 
     fn wake(&self, pid: u64) {
@@ -246,6 +332,21 @@ impl DataArea for Mailbox {
         if let Some(m) = self.0 {
             scratch_write_bytes(m + sysproto::DATA_OFFSET + at as u64, bytes);
         }
+    }
+}
+
+/// The completion area of a process, as the server maps it (after its
+/// mailbox): written only.
+struct Completion(u64);
+
+impl DataArea for Completion {
+    fn read(&self, _: usize, out: &mut [u8]) {
+        out.fill(0);
+    }
+
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        let base = self.0 + sysproto::MAILBOX_PAGES * PAGE_SIZE;
+        scratch_write_bytes(base + at as u64, bytes);
     }
 }
 

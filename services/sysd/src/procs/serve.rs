@@ -17,7 +17,12 @@ impl sys::Handler for Server {
     }
 
     fn read(&mut self, pid: u64, r: Read, d: &mut Data<'_, Read>) -> Result<ReadReply, Errno> {
-        Server::read(self, pid, r, d).map(|()| ReadReply {})
+        match Server::read(self, pid, r, d) {
+            Ok(()) => Ok(ReadReply { deferred: false }),
+            // It must wait: answered later if the caller takes that.
+            Err(EAGAIN) if self.defer(pid, r, d.tag()) => Ok(ReadReply { deferred: true }),
+            Err(e) => Err(e),
+        }
     }
 
     fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
@@ -232,6 +237,16 @@ impl sys::Handler for Server {
     ) -> Result<MeminfoReply, Errno> {
         let (total, free) = self.memory();
         Ok(MeminfoReply { total, free })
+    }
+
+    fn cancel(
+        &mut self,
+        pid: u64,
+        r: Cancel,
+        _: &mut Data<'_, Cancel>,
+    ) -> Result<CancelReply, Errno> {
+        let cancelled = self.cancel_deferred(pid, r.tag);
+        Ok(CancelReply { cancelled })
     }
 
     fn tty_write(
