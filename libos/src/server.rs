@@ -4,6 +4,7 @@
 //! there.
 
 use alloc::vec::Vec;
+use core::any::TypeId;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sysproto::layout::{COMPLETION, MAILBOX};
@@ -60,7 +61,9 @@ pub fn origin_of(sig: u64) -> crate::signal::Origin {
 /// Set while something holds a view of the data area (an [`Answer`]'s
 /// bytes being read): a request then would let the server overwrite them.
 static AREA_BORROWED: AtomicBool = AtomicBool::new(false);
-/// Requests made so far: an [`Answer`] is good until the next one.
+/// Requests so far that used the data area: an [`Answer`] is good until
+/// the next one (a request with nothing in the data area either way, such
+/// as `Quota` while memory is made ready, leaves it alone).
 static CALLS: AtomicU64 = AtomicU64::new(0);
 
 /// Runs `f` on the data area.
@@ -118,7 +121,9 @@ impl<R: Request> Answer<R> {
     where
         R: Request<Out = [u8]>,
     {
-        self.with_bytes(<[u8]>::to_vec)
+        let mut v = alloc::vec![0u8; self.len];
+        self.with_bytes(|b| v.copy_from_slice(b));
+        v
     }
 
     /// The value the reply brought back.
@@ -148,14 +153,24 @@ fn call_tagged<R: Request>(req: R, input: &R::In, tag: u32) -> Result<Answer<R>,
     if n > 0 {
         with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
     }
+    // The server writes the data area only with what an operation's
+    // reply brings (`wire::Data::put` takes an `R::Out`): one that brings
+    // nothing (`Quota`, asked when memory or the heap grows) may be made
+    // while the area is being read.
+    let writes = TypeId::of::<R::Out>() != TypeId::of::<()>();
     assert!(
-        !AREA_BORROWED.load(Ordering::Relaxed),
+        !(writes && AREA_BORROWED.load(Ordering::Relaxed)),
         "libos: the mailbox is in use"
     );
-    let call = CALLS.fetch_add(1, Ordering::Relaxed) + 1;
     let msg = wire::request_msg(&req, n, tag);
     let r = exo_rt::ipc::call(slots::SERVER, msg).map_err(|_| Errno::EIO)?;
-    let (reply, len) = wire::decode_reply::<R::Reply>(&r)?;
+    let decoded = wire::decode_reply::<R::Reply>(&r);
+    let call = if n == 0 && matches!(decoded, Ok((_, 0))) {
+        CALLS.load(Ordering::Relaxed)
+    } else {
+        CALLS.fetch_add(1, Ordering::Relaxed) + 1
+    };
+    let (reply, len) = decoded?;
     Ok(Answer { reply, len, call })
 }
 
@@ -312,7 +327,9 @@ pub fn code(e: Errno) -> i64 {
 /// The strings the server left in the data area before the process
 /// started (its arguments and environment).
 pub fn boot_data() -> Vec<u8> {
-    with_area(|a| a.to_vec())
+    let mut v = alloc::vec![0u8; DATA_BYTES];
+    with_area(|a| v.copy_from_slice(a));
+    v
 }
 
 /// The process's pid.

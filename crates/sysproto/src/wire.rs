@@ -74,9 +74,9 @@ pub trait Request: Copy {
     /// The reply it gets.
     type Reply: Reply;
     /// What it sends in the data area.
-    type In: Payload + ?Sized;
+    type In: Payload + ?Sized + 'static;
     /// What its reply brings back in the data area.
-    type Out: Payload + ?Sized;
+    type Out: Payload + ?Sized + 'static;
     /// Its fields as words 1 to 4.
     fn to_words(&self) -> [u64; 4];
     /// From words 1 to 4.

@@ -67,12 +67,9 @@ pub struct Vfs {
     pub nodes: Vec<Node>,
 }
 
-/// Why a lookup failed (Linux errno).
-pub type Errno = i64;
-pub const ENOENT: Errno = 2;
-pub const ENOTDIR: Errno = 20;
-pub const ELOOP: Errno = 40;
-pub const ENAMETOOLONG: Errno = 36;
+/// Why a lookup failed.
+pub use sysproto::Errno;
+use sysproto::Errno::{ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR};
 
 /// Hex digits of a newc header field.
 fn hex(b: &[u8]) -> Option<u64> {

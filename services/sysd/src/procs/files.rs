@@ -29,9 +29,7 @@ impl Server {
             self.procs[&pid].cwd.clone()
         };
         let exe = core::str::from_utf8(&self.procs[&pid].exe).unwrap_or("");
-        self.vfs
-            .resolve_as(&base, exe, path, follow)
-            .map_err(|e| Errno::from_raw(e as u16).unwrap_or(EIO))
+        self.vfs.resolve_as(&base, exe, path, follow)
     }
 
     pub(super) fn open(
