@@ -59,26 +59,9 @@ impl Server {
             MAILBOXES + (self.next_mailbox - 1) * MAILBOX_FRAMES as u64 * PAGE_SIZE
         });
         p.mailbox_at = Some(at);
-        // The mailbox's pages, then the completion area's, one after the
-        // other in both address spaces.
-        for i in 0..MAILBOX_FRAMES as u64 {
-            let f = self.pool.alloc().ok_or(ENOMEM)?;
-            p.mailbox[i as usize] = f;
-            frame_alloc(self.mem, f, None).map_err(fail)?;
-            map(f, at + i * PAGE_SIZE, map_flags::WRITE).map_err(fail)?;
-            let dst = if i < sysproto::MAILBOX_PAGES {
-                slots::MAILBOX + i as u32
-            } else {
-                slots::COMPLETION + (i - sysproto::MAILBOX_PAGES) as u32
-            };
-            mint_into(f, cspace, dst, Rights::ALL)?;
-            map_into(
-                aspace,
-                dst,
-                layout::MAILBOX + i * PAGE_SIZE,
-                map_flags::WRITE | map_flags::TARGET_SLOT,
-            )
-            .map_err(fail)?;
+        // The completion area's pages come with the first deferred read.
+        for i in 0..sysproto::MAILBOX_PAGES {
+            p.mailbox[i as usize] = self.mailbox_page(aspace, at, i)?;
         }
         for &(va, slot, flags) in &self.image.shared {
             map_into(aspace, slot, va, flags).map_err(fail)?;
@@ -93,6 +76,58 @@ impl Server {
         set_word(p, control::PPID, ppid);
         set_word(p, control::BOOT_EPOCH_NS, boot_epoch_ns());
         Ok(())
+    }
+
+    /// Page `i` of a mailbox and completion area (mapped by the server at
+    /// `at`) for the environment whose address space is in `aspace` (its
+    /// capability space after it): a new frame mapped on both sides; its
+    /// slot.
+    fn mailbox_page(&mut self, aspace: Slot, at: u64, i: u64) -> Result<Slot, Errno> {
+        let f = self.pool.alloc().ok_or(ENOMEM)?;
+        let dst = if i < sysproto::MAILBOX_PAGES {
+            slots::MAILBOX + i as u32
+        } else {
+            slots::COMPLETION + (i - sysproto::MAILBOX_PAGES) as u32
+        };
+        let flags = map_flags::WRITE | map_flags::TARGET_SLOT;
+        let made = frame_alloc(self.mem, f, None)
+            .and_then(|_| map(f, at + i * PAGE_SIZE, map_flags::WRITE))
+            .map_err(|_| ENOMEM)
+            .and_then(|()| mint_into(f, aspace + 1, dst, Rights::ALL))
+            .and_then(|()| {
+                map_into(aspace, dst, layout::MAILBOX + i * PAGE_SIZE, flags).map_err(|_| ENOMEM)
+            });
+        match made {
+            Ok(()) => Ok(f),
+            Err(e) => {
+                let _ = cap_delete(f);
+                self.pool.free(f);
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `pid` has its completion area, making it if not (false if
+    /// that fails: its reads are then asked again instead of deferred).
+    pub(super) fn completion_area(&mut self, pid: u64) -> bool {
+        let Some(p) = self.procs.get(&pid) else {
+            return false;
+        };
+        let (Some(at), aspace) = (p.mailbox_at, p.env) else {
+            return false;
+        };
+        for i in sysproto::MAILBOX_PAGES as usize..MAILBOX_FRAMES {
+            if self.procs[&pid].mailbox[i] != 0 {
+                continue;
+            }
+            let Ok(f) = self.mailbox_page(aspace, at, i as u64) else {
+                return false;
+            };
+            if let Some(p) = self.procs.get_mut(&pid) {
+                p.mailbox[i] = f;
+            }
+        }
+        true
     }
 
     /// Starts `/sbin/init` (pid 1) with `argv`.

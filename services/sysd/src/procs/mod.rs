@@ -208,7 +208,8 @@ impl Server {
         };
         let free = tag != 0
             && !self.deferred.iter().any(|w| w.pid == pid)
-            && get_word(p, control::DONE_TAG) == 0;
+            && get_word(p, control::DONE_TAG) == 0
+            && self.completion_area(pid);
         if free {
             self.deferred.push(Deferred { pid, tag, req });
         }
