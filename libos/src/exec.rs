@@ -312,9 +312,8 @@ fn load(
             if n == 0 {
                 return Err(EIO);
             }
-            // Pages first (that may ask the server for memory), then the
-            // copy straight from the data area.
-            p.mm.prepare(start + done, n as u64, true)?;
+            // Straight from the data area (making the pages ready may ask
+            // the server for memory, which leaves the data area alone).
             got.with_bytes(|b| p.mm.write(start + done, b))?;
             done += n as u64;
         }

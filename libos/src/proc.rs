@@ -201,26 +201,24 @@ impl Proc {
                 Some(true)
             }
             State::Blocked(b) => {
-                // A read the server answered meanwhile completes (the
-                // signal comes after); one still waiting there is given up.
-                let answered =
-                    |p: &Proc| matches!(b, Block::Retry { .. }) && !server::abandon(p.tasks[i].tid);
-                let sig = signal::next_for(self, i).filter(|_| !answered(self));
-                if let Some(sig) = sig {
-                    // A signal interrupts the call: it fails with EINTR,
-                    // or is made again after a SA_RESTART handler.
-                    self.tasks[i].state = State::Ready;
-                    self.switch_to(i, frame);
-                    let restart =
-                        matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
-                            && signal::restarts(self, sig)
-                            && !linux::nr::never_restarted(frame.rax);
-                    if restart {
-                        frame.rip -= 2;
-                    } else {
-                        frame.rax = (-errno::EINTR) as u64;
+                match signal::next_for(self, i) {
+                    Some(sig) if !matches!(b, Block::Retry { .. }) || !self.answered(i) => {
+                        // A signal interrupts the call: it fails with EINTR,
+                        // or is made again after a SA_RESTART handler.
+                        self.tasks[i].state = State::Ready;
+                        self.switch_to(i, frame);
+                        let restart =
+                            matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
+                                && signal::restarts(self, sig)
+                                && !linux::nr::never_restarted(frame.rax);
+                        if restart {
+                            frame.rip -= 2;
+                        } else {
+                            frame.rax = (-errno::EINTR) as u64;
+                        }
+                        return Some(true);
                     }
-                    return Some(true);
+                    _ => {}
                 }
                 match b {
                     Block::Sleep { deadline } if now >= deadline => {
@@ -267,6 +265,16 @@ impl Proc {
                 }
             }
         }
+    }
+
+    /// Whether task `i`, blocked in a call made again on wakes and about
+    /// to take a signal, is in a read the server has answered meanwhile:
+    /// the read completes then (the signal comes after). One still waiting
+    /// there is given up.
+    #[cold]
+    #[inline(never)]
+    fn answered(&self, i: usize) -> bool {
+        !server::abandon(self.tasks[i].tid)
     }
 
     /// Wakes up to `n` tasks waiting on the futex at `addr` (matching

@@ -80,9 +80,8 @@ fn mmap(p: &mut Proc, a: [u64; 6]) -> Result<i64, i64> {
         if got.is_empty() {
             break;
         }
-        // Pages first (that may ask the server for memory), then the copy
-        // straight from the data area.
-        p.mm.prepare(start + done, got.len() as u64, true)?;
+        // Straight from the data area (making the pages ready may ask the
+        // server for memory, which leaves the data area alone).
         got.with_bytes(|b| p.mm.write(start + done, b))?;
         done += got.len() as u64;
     }

@@ -220,10 +220,15 @@ impl Server {
     /// message the server handles): the bytes go to the completion area,
     /// the result and the tag to the control page, and the process is
     /// woken.
+    #[inline]
     pub fn complete_deferred(&mut self) {
-        if self.deferred.is_empty() {
-            return;
+        if !self.deferred.is_empty() {
+            self.complete_waiting();
         }
+    }
+
+    /// [`Self::complete_deferred`] with some deferred reads.
+    fn complete_waiting(&mut self) {
         for w in core::mem::take(&mut self.deferred) {
             let Some(p) = self.procs.get(&w.pid) else {
                 continue;
