@@ -201,24 +201,23 @@ impl Proc {
                 Some(true)
             }
             State::Blocked(b) => {
-                match signal::next_for(self, i) {
-                    Some(sig) if !matches!(b, Block::Retry { .. }) || !self.answered(i) => {
-                        // A signal interrupts the call: it fails with EINTR,
-                        // or is made again after a SA_RESTART handler.
-                        self.tasks[i].state = State::Ready;
-                        self.switch_to(i, frame);
-                        let restart =
-                            matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
-                                && signal::restarts(self, sig)
-                                && !linux::nr::never_restarted(frame.rax);
-                        if restart {
-                            frame.rip -= 2;
-                        } else {
-                            frame.rax = (-errno::EINTR) as u64;
-                        }
-                        return Some(true);
+                let sig = signal::next_for(self, i)
+                    .filter(|_| !matches!(b, Block::Retry { .. }) || !self.answered(i));
+                if let Some(sig) = sig {
+                    // A signal interrupts the call: it fails with EINTR,
+                    // or is made again after a SA_RESTART handler.
+                    self.tasks[i].state = State::Ready;
+                    self.switch_to(i, frame);
+                    let restart =
+                        matches!(b, Block::Retry { .. } | Block::Futex { deadline: None, .. })
+                            && signal::restarts(self, sig)
+                            && !linux::nr::never_restarted(frame.rax);
+                    if restart {
+                        frame.rip -= 2;
+                    } else {
+                        frame.rax = (-errno::EINTR) as u64;
                     }
-                    _ => {}
+                    return Some(true);
                 }
                 match b {
                     Block::Sleep { deadline } if now >= deadline => {
