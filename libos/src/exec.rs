@@ -9,11 +9,10 @@ use alloc::vec::Vec;
 
 use abi::UpcallFrame;
 use sysproto::layout::{PIE_BASE, STACK_TOP};
-use sysproto::{kind, Op, DATA_BYTES};
+use sysproto::{kind, sys, DATA_BYTES};
 
 use crate::mm::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::proc::{Proc, Trace};
-use crate::reply::check;
 use crate::{server, time};
 use linux_errno::Errno::{self, E2BIG, EACCES, EIO, ENOEXEC, ENOMEM};
 
@@ -119,15 +118,19 @@ struct File(u64);
 
 impl Drop for File {
     fn drop(&mut self) {
-        server::request(Op::Close, [self.0, 0, 0, 0, 0]);
+        let _ = server::call(sys::Close { handle: self.0 });
     }
 }
 
 /// Opens `path` for reading as a program.
 fn open(path: &[u8]) -> Result<File, Errno> {
-    let (r, w) = server::request_path(Op::Open, path, [0, sysproto::NO_HANDLE, 0, 0]);
-    let f = File(check(r)?);
-    if w[0] != kind::FILE {
+    let open = sys::Open {
+        flags: 0,
+        dir: sysproto::NO_HANDLE,
+    };
+    let r = server::call_path(open, path)?.reply;
+    let f = File(r.handle);
+    if r.kind != kind::FILE {
         return Err(EACCES);
     }
     Ok(f)
@@ -138,18 +141,20 @@ pub fn openable(path: &[u8]) -> Result<(), Errno> {
     open(path).map(|_| ())
 }
 
-/// Reads up to `len` bytes at `offset` into the mailbox; how many came.
-fn read_at(f: &File, offset: u64, len: usize) -> Result<usize, Errno> {
-    let (r, _) = server::request(Op::Read, [f.0, len.min(DATA_BYTES) as u64, offset, 0, 0]);
-    check(r).map(|r| r as usize)
+/// Reads up to `len` bytes at `offset` into the mailbox.
+fn read_at(f: &File, offset: u64, len: usize) -> Result<server::Answer<sys::Read>, Errno> {
+    let read = sys::Read {
+        handle: f.0,
+        len: len.min(DATA_BYTES) as u64,
+        offset,
+        ttin_ignored: false,
+    };
+    server::call_with(read, &())
 }
 
 /// The file's first bytes (up to a page).
 fn head(f: &File) -> Result<Vec<u8>, Errno> {
-    let n = read_at(f, 0, PAGE as usize)?;
-    let mut v = alloc::vec![0u8; n];
-    server::get(&mut v);
-    Ok(v)
+    Ok(read_at(f, 0, PAGE as usize)?.bytes())
 }
 
 /// `execve(path, argv, envp)` for the current task; on success the frame
@@ -221,6 +226,8 @@ pub fn execve(
         };
     }
     crate::signal::publish_chld(p);
+    // The other tasks end: a read the server would answer later goes.
+    server::abandon_all();
     let cur = p.cur;
     let keep = p.tasks.swap_remove(cur);
     p.tasks.clear();
@@ -247,7 +254,7 @@ pub fn execve(
 
     match load(p, &file, &h, &path, &argv, &envp) {
         Ok(frame) => {
-            server::request_path(Op::Exec, &path, [0; 4]);
+            let _ = server::call_path(sys::Exec {}, &path);
             p.exe = path;
             crate::task::Fx::clean().load();
             Ok(frame)
@@ -305,21 +312,14 @@ fn load(
         let mut done = 0;
         while done < ph.filesz {
             let want = (ph.filesz - done).min(DATA_BYTES as u64) as usize;
-            let n = read_at(file, ph.offset + done, want)?;
+            let got = read_at(file, ph.offset + done, want)?;
+            let n = got.len();
             if n == 0 {
                 return Err(EIO);
             }
-            p.mm.prepare(start + done, n as u64, true)?;
-            // SAFETY: `prepare` made the destination present, private and
-            // writable program memory; the mailbox's data area holds `n`
-            // bytes from the server and does not overlap program memory.
-            unsafe {
-                core::ptr::copy_nonoverlapping(
-                    server::data_addr() as *const u8,
-                    (start + done) as *mut u8,
-                    n,
-                )
-            };
+            // Straight from the data area (making the pages ready may ask
+            // the server for memory, which leaves the data area alone).
+            got.with_bytes(|b| p.mm.write(start + done, b))?;
             done += n as u64;
         }
         // Zero the rest of the last file page (the bss start).

@@ -8,7 +8,7 @@
 use alloc::rc::Rc;
 use core::cell::Cell;
 
-use sysproto::Op;
+use sysproto::sys;
 
 use crate::server;
 use linux_errno::Errno;
@@ -29,7 +29,9 @@ pub struct OpenFile {
 
 impl Drop for OpenFile {
     fn drop(&mut self) {
-        server::request(Op::Close, [self.handle, 0, 0, 0, 0]);
+        let _ = server::call(sys::Close {
+            handle: self.handle,
+        });
     }
 }
 

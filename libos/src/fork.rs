@@ -9,11 +9,10 @@
 use abi::UpcallFrame;
 use linux_errno::Errno::{self, ENOMEM};
 use sysproto::layout::{LIBOS_HEAP, LIBOS_WINDOW};
-use sysproto::{slots, Op};
+use sysproto::{slots, sys};
 
 use crate::mm::PAGE;
 use crate::proc::Proc;
-use crate::reply::check;
 use crate::{kcall, server};
 
 /// The library OS's own image pages (data and bss): first page and count,
@@ -54,8 +53,7 @@ fn copy_private(vaddr: u64, slot: u32) -> Result<(), abi::Error> {
 
 /// Forks the process at the current task's state `frame`; the child's pid.
 pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
-    let (r, _) = server::request(Op::Fork, [0; 5]);
-    let child = check(r)?;
+    let child = server::call(sys::Fork {})?.pid;
     let mut start = *frame;
     start.rax = 0;
     p.fork_point = Some((p.cur, start));
@@ -65,7 +63,13 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
         Ok(()) => {
             let entry = child_entry as *const () as u64;
             let rsp = crate::start_stack_top() - 8;
-            server::request(Op::ForkStart, [child, entry, rsp, 0, 0]).0 >= 0
+            let start = sys::ForkStart {
+                child,
+                rip: entry,
+                rsp,
+                rdi: 0,
+            };
+            server::call(start).is_ok()
         }
         Err(_) => false,
     };
@@ -74,7 +78,10 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
     if ok {
         Ok(child)
     } else {
-        server::request(Op::ForkStart, [child, 0, 0, 0, 0]);
+        let _ = server::call(sys::ForkStart {
+            child,
+            ..Default::default()
+        });
         Err(ENOMEM)
     }
 }
@@ -112,6 +119,7 @@ extern "C" fn child_entry() -> ! {
         p.cur = 0;
         p.fpu_owner = 0;
         p.tasks[0].tid = server::pid();
+        server::forget_deferred();
         p.tasks[0].state = crate::task::State::Ready;
         // A new process has no signal pending.
         p.tasks[0].pending = 0;

@@ -37,7 +37,11 @@ pub fn more_memory() -> bool {
     if exo_rt::info::used_frames() >= exo_rt::info::quota_frames() {
         return more_quota();
     }
-    crate::server::request(sysproto::Op::Quota, [0, 1, 0, 0, 0]).0 >= 0
+    let quota = sysproto::sys::Quota {
+        frames: 0,
+        short: true,
+    };
+    crate::server::call(quota).is_ok()
 }
 
 /// Frames asked of the server at a time when the quota runs out.
@@ -45,7 +49,11 @@ const QUOTA_STEP: u64 = 1024;
 
 /// Asks the server to raise the quota; true if it did.
 pub fn more_quota() -> bool {
-    crate::server::request(sysproto::Op::Quota, [QUOTA_STEP, 0, 0, 0, 0]).0 > 0
+    let quota = sysproto::sys::Quota {
+        frames: QUOTA_STEP,
+        short: false,
+    };
+    crate::server::call(quota).is_ok_and(|r| r.granted > 0)
 }
 
 /// Maps the frame in `slot` at `vaddr` with `abi::map_flags`.

@@ -31,7 +31,6 @@ mod linked;
 mod linux;
 mod mm;
 mod proc;
-mod reply;
 mod server;
 mod signal;
 mod task;
@@ -44,7 +43,7 @@ use core::ops::Range;
 
 use abi::upcall::kind;
 use abi::UpcallFrame;
-use sysproto::{control, Op};
+use sysproto::{control, sys};
 
 use proc::Proc;
 
@@ -206,8 +205,7 @@ pub(crate) fn out_of_memory(p: &mut Proc) -> ! {
 fn boot_strings() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let argc = server::control(control::ARGC) as usize;
     let envc = server::control(control::ENVC) as usize;
-    let mut data = alloc::vec![0u8; sysproto::DATA_BYTES];
-    server::get(&mut data);
+    let data = server::boot_data();
     let mut words = data.split(|b| *b == 0).map(|s| s.to_vec());
     let argv: Vec<Vec<u8>> = words.by_ref().take(argc).collect();
     let envp: Vec<Vec<u8>> = words.take(envc).collect();
@@ -243,11 +241,10 @@ fn main(_args: &exo_rt::StartArgs) -> i32 {
     linked::publish();
     let mut p = Box::new(Proc::new(pid));
     // Standard input, output and error: the console.
-    let (h, w) = server::request(Op::Console, [0; 5]);
-    if h >= 0 {
+    if let Ok(c) = server::call(sys::Console {}) {
         let file = alloc::rc::Rc::new(fd::OpenFile {
-            handle: h as u64,
-            kind: w[0],
+            handle: c.handle,
+            kind: c.kind,
             flags: core::cell::Cell::new(2),
         });
         for i in 0..3 {

@@ -71,9 +71,8 @@ static MACHINE_BYTES: core::sync::atomic::AtomicU64 = core::sync::atomic::Atomic
 
 /// Learns the machine's memory from the server.
 pub fn learn_machine_memory() {
-    let (r, w) = crate::server::request(sysproto::Op::Meminfo, [0; 5]);
-    if r >= 0 {
-        MACHINE_BYTES.store(w[0] * PAGE, core::sync::atomic::Ordering::Relaxed);
+    if let Ok(r) = crate::server::call(sysproto::sys::Meminfo {}) {
+        MACHINE_BYTES.store(r.total * PAGE, core::sync::atomic::Ordering::Relaxed);
     }
 }
 

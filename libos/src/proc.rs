@@ -177,7 +177,7 @@ impl Proc {
 
     /// Ends the whole process with the wait status `status`.
     pub fn exit_process(&mut self, status: u64) -> ! {
-        server::request(sysproto::Op::Exit, [status, 0, 0, 0, 0]);
+        let _ = server::call(sysproto::sys::Exit { status });
         kcall::exit(i32::from(sysproto::status::shell_code(status)))
     }
 

@@ -295,7 +295,11 @@ pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
 /// refuses a stop by SIGTSTP, SIGTTIN or SIGTTOU in an orphaned process
 /// group: the signal is then discarded.
 fn stop(p: &mut Proc, sig: u64) {
-    if crate::server::request(sysproto::Op::Stopped, [1, sig, 0, 0, 0]).0 < 0 {
+    let stopped = sysproto::sys::Stopped {
+        stopped: true,
+        signal: sig,
+    };
+    if crate::server::call(stopped).is_err() {
         return;
     }
     // SIGCONT continues whatever its disposition or mask (it stays
@@ -305,7 +309,7 @@ fn stop(p: &mut Proc, sig: u64) {
         crate::kcall::wait_wake(u64::MAX);
         p.poll_signals();
     }
-    crate::server::request(sysproto::Op::Stopped, [0, 0, 0, 0, 0]);
+    let _ = crate::server::call(sysproto::sys::Stopped::default());
     drop_ignored(p);
 }
 

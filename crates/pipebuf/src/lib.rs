@@ -94,4 +94,16 @@ impl PipeBuf {
         let n = n.min(self.buf.len());
         self.buf.drain(..n).collect()
     }
+
+    /// Takes up to `n` bytes, oldest first, handing them to `to` where
+    /// they lie (in two parts where the ring wraps; the second may be
+    /// empty) instead of copying them out; how many.
+    pub fn take_with(&mut self, n: usize, to: impl FnOnce(&[u8], &[u8])) -> usize {
+        let n = n.min(self.buf.len());
+        let (a, b) = self.buf.as_slices();
+        let first = n.min(a.len());
+        to(&a[..first], &b[..n - first]);
+        self.buf.drain(..n);
+        n
+    }
 }

@@ -1,22 +1,36 @@
 //! The protocol between each process's library OS and the system server
-//! (`sysd`, run by the root task): what the words of an IPC message mean,
-//! and the layout of the mailbox pages the two share.
+//! (`sysd`, run by the root task): the server's interface ([`sys`]),
+//! declared once with [`interface!`] so that both ends encode and decode
+//! it from the same declaration ([`wire`]), and the layout of the mailbox
+//! pages the two share.
 //!
 //! A process reaches the server through the endpoint in its slot
-//! [`slots::SERVER`], badged with its pid. A request is six words
-//! `[op, a1, a2, a3, a4, a5]` ([`Op`]); the reply is
-//! `[result, r1, r2, r3, r4, r5]`, where `result` is a Linux-style value:
-//! non-negative for success, `-errno` for failure. Bulk data (paths, file
-//! contents, directory entries, `stat` buffers) travels through the
-//! mailbox's data area, which both sides map.
+//! [`slots::SERVER`], badged with its pid. A request is a struct (one per
+//! operation, [`sys::Read`]), its reply another ([`sys::ReadReply`]);
+//! a failure is a Linux [`Errno`]. Bulk data (paths, file contents,
+//! directory records, [`Stat`]) travels through the mailbox's data area,
+//! which both sides map, typed by the operation's declaration.
 //!
-//! The server never blocks on a client's behalf: an operation that would
-//! have to wait answers [`WOULD_BLOCK`] and remembers the pid; when the
-//! state changes it signals the process's notification ([`slots::WAKE`]),
+//! The server never blocks on a client's behalf. A request the client
+//! tags ([`wire`]) that would have to wait (a read of an empty pipe or of
+//! the console) is answered later: the server keeps it and, once it can
+//! complete, writes the completion to the client's mailbox and signals
+//! the process's notification ([`slots::WAKE`]); the waiting task takes
+//! it. Any other operation that would wait fails with [`Errno::EAGAIN`],
+//! the server remembers the pid and signals it when the state changes,
 //! and the library OS asks again.
 
 #![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod sys;
+pub mod wire;
+
+pub use linux_errno::Errno;
+pub use zerocopy;
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// Slots the server fills in every process's capability space.
 pub mod slots {
@@ -33,6 +47,9 @@ pub mod slots {
     /// The console UART's ports (COM1): the library OS writes the console
     /// itself (the server keeps reading it).
     pub const CONSOLE: u32 = 11;
+    /// The first of [`super::COMPLETION_PAGES`] frames of the completion
+    /// area (12 to 15).
+    pub const COMPLETION: u32 = 12;
     /// During a fork: the child's address space (MAP).
     pub const CHILD_ASPACE: u32 = 16;
     /// During a fork: the child's capability space (WRITE).
@@ -61,6 +78,10 @@ pub mod layout {
     pub const LIBOS_WINDOW: u64 = 0x7e7f_0000_0000;
     /// The mailbox: [`super::MAILBOX_PAGES`] pages shared with the server.
     pub const MAILBOX: u64 = 0x7e80_0000_0000;
+    /// The completion area, right after the mailbox:
+    /// [`super::COMPLETION_PAGES`] pages where the server leaves the bytes
+    /// of a request it answers later.
+    pub const COMPLETION: u64 = MAILBOX + super::MAILBOX_PAGES * 4096;
     /// Where static-PIE programs are loaded.
     pub const PIE_BASE: u64 = 0x5555_5555_4000;
     /// The top of the main thread's stack.
@@ -78,7 +99,7 @@ const _: () = {
     assert!(LIBOS_HEAP + LIBOS_HEAP_MAX <= LIBOS_WINDOW);
     assert!(LIBOS_WINDOW + 4096 <= MAILBOX);
     assert!(MMAP_TOP <= LIBOS_BASE);
-    assert!(MAILBOX + MAILBOX_PAGES * 4096 <= STACK_TOP - STACK_MAX);
+    assert!(COMPLETION + COMPLETION_PAGES * 4096 <= STACK_TOP - STACK_MAX);
     assert!(STACK_TOP < 0x7fff_ffff_e000);
 };
 
@@ -88,6 +109,8 @@ pub const MAILBOX_PAGES: u64 = 5;
 pub const DATA_BYTES: usize = 4 * 4096;
 /// Offset of the data area from [`layout::MAILBOX`].
 pub const DATA_OFFSET: u64 = 4096;
+/// Pages of the completion area (as large as the data area).
+pub const COMPLETION_PAGES: u64 = 4;
 
 /// Words of the mailbox's control page (index × 8 = byte offset). The
 /// server writes them; the library OS reads them without a system call.
@@ -112,6 +135,16 @@ pub mod control {
     pub const IMAGE_START: usize = 7;
     /// The console's output flags (`termios.c_oflag`), kept by the server.
     pub const CONSOLE_OFLAG: usize = 8;
+    /// The tag of the completion in the completion area (0: none). The
+    /// server writes [`DONE_RESULT`], [`DONE_LEN`] and the bytes first,
+    /// then this word, then signals the process; the library OS takes the
+    /// completion and sets the word back to 0, and the server writes no
+    /// other completion before that.
+    pub const DONE_TAG: usize = 10;
+    /// The completion's result: 0, or the error number.
+    pub const DONE_RESULT: usize = 11;
+    /// Bytes of the completion in the completion area.
+    pub const DONE_LEN: usize = 12;
     /// Written by the library OS itself: the address of its
     /// `extern "C" fn() -> i64` returning the pid, for programs that call
     /// the library OS directly instead of making the system call.
@@ -168,131 +201,10 @@ pub mod si {
     pub const CLD_CONTINUED: u32 = 6;
 }
 
-/// The answer of an operation that cannot complete yet.
-pub const WOULD_BLOCK: i64 = -11;
-/// The answer of a terminal operation by a background process: the
-/// server sent SIGTTIN or SIGTTOU to its process group; once that signal
-/// is dealt with (the group stopped and continued, or a handler ran) the
-/// call is made again, or fails with `EINTR` after a handler without
-/// `SA_RESTART` (Linux's `ERESTARTSYS`).
-pub const JOB_SIGNALLED: i64 = -512;
-
-macro_rules! ops {
-    ($($(#[$doc:meta])* $name:ident = $n:expr,)*) => {
-        /// Server operations (word 0 of a request).
-        #[repr(u64)]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum Op { $($(#[$doc])* $name = $n,)* }
-        impl Op {
-            /// The operation with number `n`.
-            pub fn from_word(n: u64) -> Option<Op> {
-                match n { $($n => Some(Op::$name),)* _ => None }
-            }
-        }
-    };
-}
-
-ops! {
-    /// `a1` = path length (path in data), `a2` = open flags, `a3` = the
-    /// handle of the directory relative paths start from (or `NO_HANDLE`
-    /// for the current directory). Result: a handle. `r1` = its kind
-    /// ([`kind`]).
-    Open = 1,
-    /// `a1` = handle, `a2` = bytes wanted (≤ [`DATA_BYTES`]), `a3` = offset
-    /// or `u64::MAX` for the handle's own position, `a4` = 1 for
-    /// non-blocking, `a5` = 1 if the caller ignores or blocks SIGTTIN (a
-    /// background read of the terminal then fails with `EIO`). Result:
-    /// bytes placed in data (0 = end of file), or [`JOB_SIGNALLED`].
-    Read = 2,
-    /// `a1` = handle, `a2` = bytes in data. Result: bytes taken.
-    Write = 3,
-    /// `a1` = handle. Drops the process's reference.
-    Close = 4,
-    /// `a1` = handle. `stat` into data as [`Stat`] words.
-    Fstat = 5,
-    /// `a1` = path length (path in data), `a2` = 1 to not follow a final
-    /// symlink. `stat` into data.
-    Stat = 6,
-    /// `a1` = handle of a directory. Linux `dirent64` records into data,
-    /// continuing from the handle's position. Result: bytes (0 at end).
-    Getdents = 7,
-    /// `a1` = handle, `a2` = offset, `a3` = whence. Result: new position.
-    Seek = 8,
-    /// A pipe. Result: the read handle; `r1` = the write handle.
-    Pipe = 9,
-    /// `a1` = handle: one more reference for this process (dup).
-    Dup = 10,
-    /// `a1` = path length (path in data). Result: bytes of the link target
-    /// placed in data.
-    Readlink = 11,
-    /// `a1` = path length (path in data), `a2` = mode bits wanted.
-    Access = 12,
-    /// `a1` = path length (path in data): change directory.
-    Chdir = 13,
-    /// The current directory into data. Result: its length.
-    Getcwd = 14,
-    /// Make a child process for a fork. Result: its pid. The server puts
-    /// the child's address space and capability space in
-    /// [`slots::CHILD_ASPACE`] and [`slots::CHILD_CSPACE`] and copies the
-    /// caller's handles, directory and signal disposition to it.
-    Fork = 15,
-    /// `a1` = child pid, `a2` = rip, `a3` = rsp, `a4` = rdi: start it.
-    ForkStart = 16,
-    /// `a1` = path length (path in data): the program now runs this image
-    /// (for `/proc/self/exe`). Handles marked close-on-exec were closed
-    /// by the library OS before.
-    Exec = 17,
-    /// `a1` = wait status: the process is about to end.
-    Exit = 18,
-    /// `a1` = pid selector (as `wait4`), `a2` = options. Result: pid (0 with
-    /// `WNOHANG` and nothing ready), `r1` = wait status.
-    Wait = 19,
-    /// `a1` = pid selector (as `kill`), `a2` = signal (0: probe).
-    Kill = 20,
-    /// `a1` = pid (0: self), `a2` = pgid (0: same as pid).
-    Setpgid = 21,
-    /// `a1` = pid (0: self). Result: its process group.
-    Getpgid = 22,
-    /// New session. Result: the session id.
-    Setsid = 23,
-    /// `a1` = pid (0: self). Result: its session.
-    Getsid = 24,
-    /// `a1` = handle, `a2` = ioctl request, `a3` = argument word, `a4` = 1
-    /// if the caller ignores or blocks SIGTTOU. Terminal requests on the
-    /// console; `termios` travels in data. Result as `ioctl`, or
-    /// [`JOB_SIGNALLED`] for a background process changing the terminal.
-    Ioctl = 25,
-    /// `a1` = handle. Result: readiness bits ([`ready`]) now; `a2` = 1
-    /// registers the caller to be woken when that changes.
-    Poll = 26,
-    /// The stdio handles of the first process (console).
-    Console = 27,
-    /// `a1` = stopped (1) or continued (0), `a2` = the stop signal: for
-    /// the parent's `wait` and SIGCHLD. A stop by SIGTSTP, SIGTTIN or
-    /// SIGTTOU in an orphaned process group is refused (`EIO`): the
-    /// signal is then discarded, as Linux does.
-    Stopped = 28,
-    /// `a1` = frames: raise the process's memory quota by that much (the
-    /// library OS asks when the kernel says `QuotaExceeded`). Result: the
-    /// frames granted. With no memory left the server's out-of-memory
-    /// policy kills the process holding the most (maybe the asker) first.
-    /// `a2` = 1: the kernel had no frame although the quota allowed one;
-    /// the policy runs at once (result 0: try again).
-    Quota = 29,
-    /// The machine's memory for programs: `r1` = total frames, `r2` =
-    /// free frames (for `sysinfo`).
-    Meminfo = 30,
-    /// `a1` = 1 if the caller ignores or blocks SIGTTOU: a write to the
-    /// console by a background process while `TOSTOP` is set (the library
-    /// OS asks only then, [`control::TTY_JOB`]). Result 0 (write),
-    /// `-EIO` (an orphaned process group) or [`JOB_SIGNALLED`].
-    TtyWrite = 31,
-}
-
 /// A handle number that names nothing.
 pub const NO_HANDLE: u64 = u64::MAX;
 
-/// Handle kinds (`r1` of [`Op::Open`]).
+/// Handle kinds ([`sys::OpenReply`]).
 pub mod kind {
     /// A regular file.
     pub const FILE: u64 = 1;
@@ -311,7 +223,7 @@ pub mod kind {
     pub const ZERO: u64 = 7;
 }
 
-/// Readiness bits of [`Op::Poll`] (Linux `POLLIN`, `POLLOUT`, `POLLERR`,
+/// Readiness bits of [`sys::Poll`] (Linux `POLLIN`, `POLLOUT`, `POLLERR`,
 /// `POLLHUP`).
 pub mod ready {
     /// Data (or end of file) can be read.
@@ -324,8 +236,11 @@ pub mod ready {
     pub const HUP: u64 = 0x10;
 }
 
-/// What [`Op::Stat`] and [`Op::Fstat`] put in the data area, as words.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What [`sys::Stat`] and [`sys::Fstat`] bring back in the data area.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
 pub struct Stat {
     pub dev: u64,
     pub ino: u64,
@@ -336,34 +251,64 @@ pub struct Stat {
     pub mtime_ns: u64,
 }
 
-impl Stat {
-    /// Words in the data area.
-    pub const WORDS: usize = 7;
+/// Linux `dirent64` records, as [`sys::Getdents`] brings them back.
+pub mod dirent {
+    use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-    /// The words, in declaration order.
-    pub fn to_words(&self) -> [u64; Self::WORDS] {
-        [
-            self.dev,
-            self.ino,
-            self.mode,
-            self.nlink,
-            self.size,
-            self.rdev,
-            self.mtime_ns,
-        ]
+    /// The fixed part of a record (the name and its NUL follow, padded to
+    /// eight bytes).
+    #[repr(C, packed)]
+    #[derive(
+        Clone, Copy, Debug, Default, FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned,
+    )]
+    pub struct Header {
+        pub ino: u64,
+        /// The position after this record.
+        pub off: u64,
+        /// The record's length.
+        pub reclen: u16,
+        /// `DT_*`.
+        pub kind: u8,
     }
 
-    /// From words in declaration order.
-    pub fn from_words(w: [u64; Self::WORDS]) -> Stat {
-        Stat {
-            dev: w[0],
-            ino: w[1],
-            mode: w[2],
-            nlink: w[3],
-            size: w[4],
-            rdev: w[5],
-            mtime_ns: w[6],
-        }
+    /// The length of the record for a name of `name_len` bytes.
+    pub fn reclen(name_len: usize) -> usize {
+        (core::mem::size_of::<Header>() + name_len + 1).div_ceil(8) * 8
+    }
+
+    /// Writes the record of `name` at the start of `out` if it fits; its
+    /// length.
+    pub fn put(out: &mut [u8], ino: u64, off: u64, kind: u8, name: &[u8]) -> Option<usize> {
+        let len = reclen(name.len());
+        let rec = out.get_mut(..len)?;
+        rec.fill(0);
+        let h = Header {
+            ino,
+            off,
+            reclen: len as u16,
+            kind,
+        };
+        let hl = core::mem::size_of::<Header>();
+        rec[..hl].copy_from_slice(h.as_bytes());
+        rec[hl..hl + name.len()].copy_from_slice(name);
+        Some(len)
+    }
+
+    /// The records in `bytes`: each header and name (shorter or broken
+    /// records end the walk).
+    pub fn records(mut bytes: &[u8]) -> impl Iterator<Item = (Header, &[u8])> {
+        core::iter::from_fn(move || {
+            let (h, _) = Header::read_from_prefix(bytes).ok()?;
+            let len = usize::from(h.reclen);
+            let hl = core::mem::size_of::<Header>();
+            if len <= hl || len > bytes.len() {
+                return None;
+            }
+            let name = &bytes[hl..len];
+            let name = &name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())];
+            bytes = &bytes[len..];
+            Some((h, name))
+        })
     }
 }
 
@@ -373,31 +318,6 @@ pub use linux_frame::status;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ops_round_trip() {
-        for n in 0..64 {
-            if let Some(op) = Op::from_word(n) {
-                assert_eq!(op as u64, n);
-            }
-        }
-        assert_eq!(Op::from_word(0), None);
-        assert_eq!(Op::from_word(2), Some(Op::Read));
-    }
-
-    #[test]
-    fn stat_words_round_trip() {
-        let s = Stat {
-            dev: 1,
-            ino: 2,
-            mode: 0o100644,
-            nlink: 1,
-            size: 99,
-            rdev: 0,
-            mtime_ns: 5,
-        };
-        assert_eq!(Stat::from_words(s.to_words()), s);
-    }
 
     #[test]
     fn statuses_match_linux() {

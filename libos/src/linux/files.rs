@@ -11,12 +11,11 @@ use linux_errno::Errno::{
     self, EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EROFS,
     ESPIPE,
 };
-use sysproto::{kind, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE, WOULD_BLOCK};
+use sysproto::{kind, sys, Stat, DATA_BYTES, NO_HANDLE};
 
 use super::{access_ok, wait_again, Call, Ret};
 use crate::fd::{Fd, OpenFile};
 use crate::proc::Proc;
-use crate::reply::check;
 use crate::server;
 
 const O_ACCMODE: u64 = 3;
@@ -184,8 +183,8 @@ pub fn getcwd(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 
 pub fn chdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let path = p.mm.read_cstr(c.a[0], 4096)?;
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    check(r).map(|_| 0)
+    server::call_path(sys::Chdir {}, &path)?;
+    Ok(0)
 }
 
 pub fn fchdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -193,12 +192,10 @@ pub fn fchdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     if file.kind != kind::DIR {
         return Err(ENOTDIR);
     }
-    let (r, _) = server::request(Op::Readlink, [0, file.handle, 0, 0, 0]);
-    let r = check(r)?;
-    let mut path = alloc::vec![0u8; r as usize];
-    server::get(&mut path);
-    let (r, _) = server::request_path(Op::Chdir, &path, [0; 4]);
-    check(r).map(|_| 0)
+    let dir = sys::Readlink { dir: file.handle };
+    let path = server::call_path(dir, b"")?.bytes();
+    server::call_path(sys::Chdir {}, &path)?;
+    Ok(0)
 }
 
 /// `sync`, `syncfs`: nothing to flush.
@@ -243,13 +240,12 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<usize, Err
         return Err(ENOENT);
     }
     let dir = dir_handle(p, dirfd, &path)?;
-    let (r, w) = server::request_path(Op::Open, &path, [flags, dir, 0, 0]);
-    let r = check(r)?;
-    if flags & O_DIRECTORY != 0 && w[0] != kind::DIR {
-        server::request(Op::Close, [r, 0, 0, 0, 0]);
+    let o = server::call_path(sys::Open { flags, dir }, &path)?.reply;
+    if flags & O_DIRECTORY != 0 && o.kind != kind::DIR {
+        let _ = server::call(sys::Close { handle: o.handle });
         return Err(ENOTDIR);
     }
-    let file = new_file(r, w[0], flags);
+    let file = new_file(o.handle, o.kind, flags);
     p.fds
         .install(
             Fd {
@@ -368,11 +364,10 @@ fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
         return Err(EINVAL);
     }
     p.mm.prepare(fds_addr, 8, true)?;
-    let (r, w) = server::request(Op::Pipe, [0; 5]);
-    let r = check(r)?;
+    let ends = server::call(sys::Pipe {})?;
     let cloexec = flags & O_CLOEXEC != 0;
-    let rf = new_file(r, kind::PIPE_READ, flags & O_NONBLOCK);
-    let wf = new_file(w[0], kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
+    let rf = new_file(ends.read, kind::PIPE_READ, flags & O_NONBLOCK);
+    let wf = new_file(ends.write, kind::PIPE_WRITE, 1 | flags & O_NONBLOCK);
     let rfd = p.fds.install(Fd { file: rf, cloexec }, 0)?;
     let wfd = match p.fds.install(Fd { file: wf, cloexec }, 0) {
         Ok(x) => x,
@@ -432,47 +427,41 @@ fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> R
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
-    let (r, _) = server::request(
-        Op::Read,
-        [
-            file.handle,
-            want,
-            at.unwrap_or(u64::MAX),
-            u64::from(nonblock),
-            u64::from(ttin),
-        ],
-    );
-    if r == JOB_SIGNALLED {
+    let read = sys::Read {
+        handle: file.handle,
+        len: want,
+        offset: at.unwrap_or(u64::MAX),
+        ttin_ignored: ttin,
+    };
+    // A blocking read of a pipe or the console is answered later.
+    let wait = !nonblock && matches!(file.kind, kind::PIPE_READ | kind::CONSOLE);
+    let got = match server::read(read, p.tasks[p.cur].tid, wait) {
+        Ok(Some(got)) => got,
+        // Deferred: the server answers when data comes.
+        Ok(None) => return wait_again(),
         // SIGTTIN went to this background process's group: made again
         // once that is dealt with.
-        return wait_again();
-    }
-    if r == WOULD_BLOCK {
-        return if nonblock {
-            EAGAIN.into()
-        } else {
-            wait_again()
-        };
-    }
-    let r = match check(r) {
-        Ok(0) => return Ok(0).into(),
-        Ok(n) => n,
+        Err(Errno::ERESTARTSYS) => return wait_again(),
+        Err(EAGAIN) if !nonblock => return wait_again(),
         Err(e) => return e.into(),
     };
-    let mut tmp = alloc::vec![0u8; r as usize];
-    server::get(&mut tmp);
-    let mut done = 0;
-    for &(b, l) in iov {
-        if done >= tmp.len() {
-            break;
+    let r = got.len();
+    // Scattered straight from the data area: the buffers' pages were
+    // made ready above, so the writes ask nothing of the server.
+    got.with_bytes(|data| {
+        let mut done = 0;
+        for &(b, l) in iov {
+            if done >= data.len() {
+                break;
+            }
+            let n = (l as usize).min(data.len() - done);
+            if let Err(e) = p.mm.write(b, &data[done..done + n]) {
+                return e.into();
+            }
+            done += n;
         }
-        let n = (l as usize).min(tmp.len() - done);
-        if let Err(e) = p.mm.write(b, &tmp[done..done + n]) {
-            return e.into();
-        }
-        done += n;
-    }
-    Ok(r as usize).into()
+        Ok(r).into()
+    })
 }
 
 /// How many bytes at `addr` (of `len`) the program lets the library OS
@@ -607,10 +596,10 @@ fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
         return Ok(());
     }
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
-    match server::request(Op::TtyWrite, [u64::from(ttou), 0, 0, 0, 0]).0 {
-        0 => Ok(()),
-        JOB_SIGNALLED => Err(wait_again()),
-        r => Err(check(r).map(|r| r as usize).into()),
+    match server::call(sys::TtyWrite { ttou_ignored: ttou }) {
+        Ok(_) => Ok(()),
+        Err(Errno::ERESTARTSYS) => Err(wait_again()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -630,16 +619,15 @@ fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch
             Ok(b) => b,
             Err(e) => return partial(done, e),
         };
-        server::put(&bytes);
-        let (r, _) = server::request(Op::Write, [file.handle, chunk as u64, 0, 0, 0]);
-        if r == WOULD_BLOCK {
-            if nonblock {
-                return partial(done, EAGAIN);
+        let write = sys::Write {
+            handle: file.handle,
+        };
+        match server::call_with(write, &bytes[..]).map(|a| a.reply.taken) {
+            Err(EAGAIN) if nonblock => return partial(done, EAGAIN),
+            Err(EAGAIN) => {
+                c.again.done = done;
+                return c.wait();
             }
-            c.again.done = done;
-            return c.wait();
-        }
-        match check(r) {
             Ok(n) => done += n,
             Err(e) => {
                 if e == EPIPE && done == 0 {
@@ -671,17 +659,12 @@ fn seek(p: &mut Proc, fd: i64, off: u64, whence: u64) -> Result<usize, Errno> {
     if !matches!(file.kind, kind::FILE | kind::DIR) {
         return Err(ESPIPE);
     }
-    let (r, _) = server::request(Op::Seek, [file.handle, off, whence, 0, 0]);
-    check(r).map(|r| r as usize)
-}
-
-/// The stat words in the data area after a successful request.
-fn stat_words() -> Stat {
-    let mut w = [0u64; Stat::WORDS];
-    for (i, x) in w.iter_mut().enumerate() {
-        *x = server::data_word(i);
-    }
-    Stat::from_words(w)
+    let seek = sys::Seek {
+        handle: file.handle,
+        offset: off as i64,
+        whence,
+    };
+    Ok(server::call(seek)?.pos as usize)
 }
 
 /// Linux `struct stat` (144 bytes).
@@ -705,9 +688,10 @@ fn linux_stat(s: &Stat) -> [u8; 144] {
 
 fn fstat_of(p: &Proc, fd: i64) -> Result<Stat, Errno> {
     let file = p.fds.file(fd)?;
-    let (r, _) = server::request(Op::Fstat, [file.handle, 0, 0, 0, 0]);
-    check(r)?;
-    Ok(stat_words())
+    let fstat = sys::Fstat {
+        handle: file.handle,
+    };
+    Ok(server::call_with(fstat, &())?.value())
 }
 
 fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errno> {
@@ -719,13 +703,10 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errn
         return Err(ENOENT);
     }
     let abs = absolute(p, dirfd, &path)?;
-    let (r, _) = server::request_path(
-        Op::Stat,
-        &abs,
-        [u64::from(flags & AT_SYMLINK_NOFOLLOW != 0), 0, 0, 0],
-    );
-    check(r)?;
-    Ok(stat_words())
+    let stat = sys::Stat {
+        nofollow: flags & AT_SYMLINK_NOFOLLOW != 0,
+    };
+    Ok(server::call_path(stat, &abs)?.value())
 }
 
 /// `path` made absolute against a directory descriptor (the server knows
@@ -734,14 +715,10 @@ fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
     if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         return Ok(path.to_vec());
     }
+    // The server knows the directory handle's path: the path is made
+    // absolute against it.
     let h = dir_handle(p, dirfd, path)?;
-    // Ask the server to open the path relative to the directory, then
-    // stat through the handle is not possible for a path; resolve via
-    // readlink of the handle's path.
-    let (r, _) = server::request(Op::Readlink, [0, h, 0, 0, 0]);
-    let r = check(r)?;
-    let mut dir = alloc::vec![0u8; r as usize];
-    server::get(&mut dir);
+    let mut dir = server::call_path(sys::Readlink { dir: h }, b"")?.bytes();
     dir.push(b'/');
     dir.extend_from_slice(path);
     Ok(dir)
@@ -779,22 +756,21 @@ fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<usize, Errno> {
         return Err(ENOTDIR);
     }
     p.mm.prepare(buf, len.min(DATA_BYTES as u64), true)?;
-    let (r, _) = server::request(
-        Op::Getdents,
-        [file.handle, len.min(DATA_BYTES as u64), 0, 0, 0],
-    );
-    let r = check(r)?;
-    let mut tmp = alloc::vec![0u8; r as usize];
-    server::get(&mut tmp);
-    p.mm.write(buf, &tmp)?;
-    Ok(r as usize)
+    let getdents = sys::Getdents {
+        handle: file.handle,
+        room: len.min(DATA_BYTES as u64),
+    };
+    let got = server::call_with(getdents, &())?;
+    // Straight from the data area into the buffer made ready above.
+    got.with_bytes(|b| p.mm.write(buf, b))?;
+    Ok(got.len())
 }
 
 fn access_at(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<usize, Errno> {
     let path = p.mm.read_cstr(path, 4096)?;
     let abs = absolute(p, dirfd, &path)?;
-    let (r, _) = server::request_path(Op::Access, &abs, [mode, 0, 0, 0]);
-    check(r).map(|_| 0)
+    server::call_path(sys::Access { mode }, &abs)?;
+    Ok(0)
 }
 
 fn read_link(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<usize, Errno> {
@@ -804,20 +780,14 @@ fn read_link(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<usize, Errn
     }
     let size = u64::from(size as u32);
     let path = p.mm.read_cstr(path, 4096)?;
-    let (r, _) = server::request_path(Op::Readlink, &path, [NO_HANDLE, 0, 0, 0]);
-    let r = check(r)?;
-    let mut target = alloc::vec![0u8; r as usize];
-    server::get(&mut target);
+    let target = server::call_path(sys::Readlink { dir: NO_HANDLE }, &path)?.bytes();
     let n = target.len().min(size as usize);
     p.mm.write(buf, &target[..n])?;
     Ok(n)
 }
 
 fn get_cwd(p: &mut Proc, buf: u64, size: u64) -> Result<usize, Errno> {
-    let (r, _) = server::request(Op::Getcwd, [0; 5]);
-    let r = check(r)?;
-    let mut cwd = alloc::vec![0u8; r as usize];
-    server::get(&mut cwd);
+    let mut cwd = server::call_with(sys::Getcwd {}, &())?.bytes();
     cwd.push(0);
     if cwd.len() as u64 > size {
         return Err(ERANGE);
@@ -832,7 +802,7 @@ fn get_cwd(p: &mut Proc, buf: u64, size: u64) -> Result<usize, Errno> {
 /// `FIONREAD` of a pipe. Linux takes the request as a 32-bit number.
 pub fn ioctl(p: &mut Proc, c: &mut Call) -> Ret {
     match ioctl_call(p, fd_arg(c.a[0]), c.a[1], c.a[2]) {
-        Err(e) if e.to_ret() == JOB_SIGNALLED => c.wait(),
+        Err(Errno::ERESTARTSYS) => c.wait(),
         r => r.into(),
     }
 }
@@ -869,16 +839,25 @@ fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<usize, Errno>
         }
         FIONREAD if file.kind == kind::FILE => {
             let size = fstat_of(p, fd)?.size;
-            let (pos, _) = server::request(Op::Seek, [file.handle, 0, 1, 0, 0]);
-            let left = size.saturating_sub(pos.max(0) as u64).min(i32::MAX as u64);
+            let here = sys::Seek {
+                handle: file.handle,
+                offset: 0,
+                whence: 1,
+            };
+            let pos = server::call(here).map_or(0, |r| r.pos);
+            let left = size.saturating_sub(pos).min(i32::MAX as u64);
             return p.mm.write_u32(arg, left as u32).map(|()| 0);
         }
         _ => {}
     }
     if file.kind != kind::CONSOLE {
         if req == u64::from(FIONREAD) && matches!(file.kind, kind::PIPE_READ | kind::PIPE_WRITE) {
-            let (_, w) = server::request(Op::Poll, [file.handle, 0, 0, 0, 0]);
-            return p.mm.write_u32(arg, w[0] as u32).map(|()| 0);
+            let poll = sys::Poll {
+                handle: file.handle,
+                register: false,
+            };
+            let queued = server::call(poll).map_or(0, |r| r.queued);
+            return p.mm.write_u32(arg, queued as u32).map(|()| 0);
         }
         return Err(ENOTTY);
     }
@@ -891,17 +870,23 @@ fn ioctl_call(p: &mut Proc, fd: i64, req: u64, arg: u64) -> Result<usize, Errno>
         0x541b => 4,           // FIONREAD
         _ => 0,
     };
-    if size > 0 && matches!(req, 0x5402..=0x5404 | 0x5414 | 0x5410) {
-        let b = p.mm.read(arg, size)?;
-        server::put(&b);
-    }
+    let input = if size > 0 && matches!(req, 0x5402..=0x5404 | 0x5414 | 0x5410) {
+        p.mm.read(arg, size)?
+    } else {
+        Vec::new()
+    };
     let ttou = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTOU);
-    let (r, _) = server::request(Op::Ioctl, [file.handle, req, arg, u64::from(ttou), 0]);
-    let r = check(r)?;
+    let ioctl = sys::Ioctl {
+        handle: file.handle,
+        request: req,
+        arg,
+        ttou_ignored: ttou,
+    };
+    let got = server::call_with(ioctl, &input[..])?;
     if size > 0 && matches!(req, 0x5401 | 0x5413 | 0x540f | 0x541b | 0x5429) {
-        let mut b = alloc::vec![0u8; size];
-        server::get(&mut b);
+        let mut b = got.bytes();
+        b.resize(size, 0);
         p.mm.write(arg, &b)?;
     }
-    Ok(r as usize)
+    Ok(0)
 }

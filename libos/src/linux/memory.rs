@@ -1,14 +1,13 @@
 //! Memory calls: `brk`, anonymous and private file `mmap`, `munmap`,
 //! `mprotect`, `madvise`.
 
-use sysproto::{kind, Op, DATA_BYTES};
+use sysproto::{kind, sys, DATA_BYTES};
 
 use linux_errno::Errno::{self, EACCES, EEXIST, EINVAL, ENODEV};
 
 use super::Call;
 use crate::mm::{PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::proc::Proc;
-use crate::reply::check;
 use crate::server;
 
 const MAP_SHARED: u64 = 1;
@@ -76,21 +75,26 @@ fn map(p: &mut Proc, a: [u64; 6]) -> Result<u64, Errno> {
     let mut done = 0;
     while done < len {
         let want = (len - done).min(DATA_BYTES as u64);
-        let (r, _) = server::request(Op::Read, [file.handle, want, off + done, 0, 0]);
-        let r = match check(r) {
-            Ok(r) => r,
+        let read = sys::Read {
+            handle: file.handle,
+            len: want,
+            offset: off + done,
+            ttin_ignored: false,
+        };
+        let got = match server::call_with(read, &()) {
+            Ok(a) => a,
             Err(e) => {
                 let _ = p.mm.munmap(start, len);
                 return Err(e);
             }
         };
-        if r == 0 {
+        if got.is_empty() {
             break;
         }
-        let mut tmp = alloc::vec![0u8; r as usize];
-        server::get(&mut tmp);
-        p.mm.write(start + done, &tmp)?;
-        done += r;
+        // Straight from the data area (making the pages ready may ask the
+        // server for memory, which leaves the data area alone).
+        got.with_bytes(|b| p.mm.write(start + done, b))?;
+        done += got.len() as u64;
     }
     if prot & PROT_WRITE == 0 {
         p.mm.mprotect(start, len, prot)?;

@@ -11,7 +11,7 @@
 //! restore the caller's when they return.
 
 use linux_errno::Errno::{self, EBADF, EINVAL};
-use sysproto::{kind, ready, Op};
+use sysproto::{kind, ready, sys};
 
 use super::{read_timespec, write_timespec, Call, Ret};
 use crate::proc::Proc;
@@ -196,8 +196,11 @@ fn readiness(p: &Proc, fd: i64, register: bool) -> Option<u64> {
     match file.kind {
         kind::FILE | kind::DIR | kind::NULL | kind::ZERO => Some(ready::IN | ready::OUT),
         _ => {
-            let (r, _) = server::request(Op::Poll, [file.handle, u64::from(register), 0, 0, 0]);
-            Some(r.max(0) as u64)
+            let poll = sys::Poll {
+                handle: file.handle,
+                register,
+            };
+            Some(server::call(poll).map_or(0, |r| r.ready))
         }
     }
 }

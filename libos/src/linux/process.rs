@@ -3,12 +3,12 @@
 //! `crate::limits`).
 
 use abi::UpcallFrame;
-use linux_errno::Errno::{self, ECHILD, EINVAL, EPERM, ESRCH};
-use sysproto::{Op, WOULD_BLOCK};
+use linux_errno::Errno::{self, EAGAIN, ECHILD, EINVAL, EPERM, ESRCH};
+use sysproto::sys;
+use sysproto::wire::Request;
 
 use super::{read_strv, wait_again, Call, Ret};
 use crate::proc::Proc;
-use crate::reply::check;
 use crate::{exec, fork, server, signal};
 
 const WNOHANG: u64 = 1;
@@ -81,23 +81,29 @@ pub fn kill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn setpgid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    server_val(Op::Setpgid, [c.a[0], c.a[1], 0, 0, 0])
+    server_val(
+        sys::Setpgid {
+            pid: c.a[0],
+            pgid: c.a[1],
+        },
+        |_| 0,
+    )
 }
 
 pub fn getpgid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    server_val(Op::Getpgid, [c.a[0], 0, 0, 0, 0])
+    server_val(sys::Getpgid { pid: c.a[0] }, |r| r.pgid)
 }
 
 pub fn getpgrp(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    server_val(Op::Getpgid, [0; 5])
+    server_val(sys::Getpgid { pid: 0 }, |r| r.pgid)
 }
 
 pub fn setsid(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    server_val(Op::Setsid, [0; 5])
+    server_val(sys::Setsid {}, |r| r.sid)
 }
 
 pub fn getsid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    server_val(Op::Getsid, [c.a[0], 0, 0, 0, 0])
+    server_val(sys::Getsid { pid: c.a[0] }, |r| r.sid)
 }
 
 pub fn uname(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -161,11 +167,9 @@ pub fn sysinfo(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let up = crate::time::now_ns() / 1_000_000_000;
     b[0..8].copy_from_slice(&up.to_le_bytes());
     // The machine's memory, as the server shares it out.
-    let (r, w) = server::request(Op::Meminfo, [0; 5]);
-    let (total, free) = if r >= 0 {
-        (w[0] * 4096, w[1] * 4096)
-    } else {
-        (0, 0)
+    let (total, free) = match server::call(sys::Meminfo {}) {
+        Ok(m) => (m.total * 4096, m.free * 4096),
+        Err(_) => (0, 0),
     };
     b[32..40].copy_from_slice(&total.to_le_bytes());
     b[40..48].copy_from_slice(&free.to_le_bytes());
@@ -217,9 +221,12 @@ pub fn sched_setaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     }
 }
 
-/// A request whose answer is the server's result.
-fn server_val(op: Op, a: [u64; 5]) -> Result<usize, Errno> {
-    check(server::request(op, a).0).map(|r| r as usize)
+/// A request whose answer is `value` of its reply.
+fn server_val<R: Request<In = ()>>(
+    req: R,
+    value: impl FnOnce(R::Reply) -> u64,
+) -> Result<usize, Errno> {
+    server::call(req).map(|r| value(r) as usize)
 }
 
 pub fn execve(p: &mut Proc, c: &mut Call) -> Ret {
@@ -262,12 +269,14 @@ fn wait_child(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) ->
         return ECHILD.into();
     }
     let options = options & (WNOHANG | WUNTRACED | WCONTINUED);
-    let (r, w) = server::request(Op::Wait, [pid as u64, options, 0, 0, 0]);
-    if r == WOULD_BLOCK && options & WNOHANG == 0 {
-        return wait_again();
-    }
+    let w = match server::call(sys::Wait { pid, options }) {
+        Err(EAGAIN) if options & WNOHANG == 0 => return wait_again(),
+        Err(e) => return e.into(),
+        Ok(w) => w,
+    };
+    let r = w.pid;
     if r > 0 && status != 0 {
-        if let Err(e) = p.mm.write_u32(status, w[0] as u32) {
+        if let Err(e) = p.mm.write_u32(status, w.status as u32) {
             return e.into();
         }
     }
@@ -276,7 +285,7 @@ fn wait_child(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) ->
             return e.into();
         }
     }
-    check(r).map(|r| r as usize).into()
+    Ok(r as usize).into()
 }
 
 fn send_signal(p: &mut Proc, pid: i64, sig: i32) -> Result<usize, Errno> {
@@ -293,8 +302,8 @@ fn send_signal(p: &mut Proc, pid: i64, sig: i32) -> Result<usize, Errno> {
         }
         return Ok(0);
     }
-    let (r, _) = server::request(Op::Kill, [pid as u64, sig, 0, 0, 0]);
-    check(r).map(|_| 0)
+    server::call(sys::Kill { pid, signal: sig })?;
+    Ok(0)
 }
 
 /// `getrandom`, with Linux's checks: only `GRND_NONBLOCK`,

@@ -3,13 +3,12 @@
 //! `tgkill`.
 
 use abi::UpcallFrame;
-use sysproto::Op;
+use sysproto::sys;
 
 use linux_errno::Errno::{self, EINVAL, ENOMEM, EPERM, ESRCH};
 
 use super::{Call, Ret};
 use crate::proc::Proc;
-use crate::reply::check;
 use crate::server;
 use crate::signal::{self, Action, SS_DISABLE, SS_ONSTACK, UNBLOCKABLE};
 use crate::task::Block;
@@ -77,8 +76,11 @@ pub fn tkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 
 pub fn tgkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     if c.a[0] != server::pid() {
-        let (r, _) = server::request(Op::Kill, [c.a[0], c.a[2], 0, 0, 0]);
-        check(r.min(0)).map(|r| r as usize)
+        let kill = sys::Kill {
+            pid: c.a[0] as i64,
+            signal: c.a[2],
+        };
+        server::call(kill).map(|_| 0)
     } else {
         thread_kill(p, c.a[1], c.a[2])
     }

@@ -105,6 +105,16 @@ pub fn schedule(p: &mut Proc, frame: &mut UpcallFrame) {
     }
 }
 
+/// Whether task `i`, waiting in a call that is made again on wakes and
+/// about to take a signal, is in a read the server has answered
+/// meanwhile: the read completes then (the signal comes after). A read
+/// still waiting there is given up.
+#[cold]
+#[inline(never)]
+fn answered(p: &Proc, i: usize) -> bool {
+    !crate::server::abandon(p.tasks[i].tid)
+}
+
 /// Task `i` ends its wait with `r` and becomes current (in `frame`).
 fn finish(p: &mut Proc, i: usize, frame: &mut UpcallFrame, r: Result<usize, Errno>) {
     p.tasks[i].state = State::Ready;
@@ -125,7 +135,8 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
         }
         State::Blocked(b) => b,
     };
-    if let Some(sig) = signal::next_for(p, i) {
+    let sig = signal::next_for(p, i).filter(|_| !matches!(b, Block::Retry(_)) || !answered(p, i));
+    if let Some(sig) = sig {
         // A signal interrupts the call: it fails with EINTR, or is made
         // again after a SA_RESTART handler (not the waits for readiness,
         // which Linux never restarts).

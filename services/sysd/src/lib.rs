@@ -191,6 +191,7 @@ fn serve(server: &mut Server, ep: Slot) -> i32 {
                     return code;
                 }
             }
+            server.complete_deferred();
             // A notice needs no reply: wait for the next message.
             next = recv(ep);
             continue;
@@ -199,6 +200,7 @@ fn serve(server: &mut Server, ep: Slot) -> i32 {
         } else {
             server.request(badge, msg)
         };
+        server.complete_deferred();
         next = reply_recv(ep, reply);
     }
 }

@@ -138,14 +138,16 @@ impl Objects {
         }
     }
 
-    /// Takes up to `n` bytes from pipe `p`.
-    pub fn pipe_take(&mut self, p: usize, n: usize) -> Vec<u8> {
+    /// Takes up to `n` bytes from pipe `p`, handing them to `to` where
+    /// they lie in the buffer (in two parts where it wraps), not copied;
+    /// how many.
+    pub fn pipe_take_with(&mut self, p: usize, n: usize, to: impl FnOnce(&[u8], &[u8])) -> usize {
         let Some(pipe) = self.pipes.get_mut(p).and_then(Option::as_mut) else {
-            return Vec::new();
+            return 0;
         };
-        let bytes = pipe.buf.take(n);
-        self.buffered -= bytes.len();
-        bytes
+        let n = pipe.buf.take_with(n, to);
+        self.buffered -= n;
+        n
     }
 
     /// A new pipe.

@@ -68,10 +68,9 @@ pub struct Vfs {
     pub nodes: Vec<Node>,
 }
 
-/// Why a lookup failed (Linux errno).
-pub type Errno = i64;
-pub const ENOENT: Errno = 2;
-pub const ENOTDIR: Errno = 20;
+/// Why a lookup failed.
+pub use sysproto::Errno;
+use sysproto::Errno::{ENOENT, ENOTDIR};
 
 /// Hex digits of a newc header field.
 fn hex(b: &[u8]) -> Option<u64> {
@@ -257,7 +256,7 @@ impl Vfs {
         follow: bool,
     ) -> Result<usize, Errno> {
         let view = View { vfs: self, exe };
-        let here = vpath::walk(&view, cwd, path, follow).map_err(|e| Errno::from(e.raw()))?;
+        let here = vpath::walk(&view, cwd, path, follow)?;
         // The node reached is the tree's own (`/proc/self/exe` not
         // followed is no node).
         let i = self.find_exact(&here).ok_or(ENOENT)?;

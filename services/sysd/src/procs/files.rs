@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use super::*;
 use crate::vfs::names_self_exe;
+use sysproto::dirent;
 
 impl Server {
     /// Resolves a path of `pid`, relative to its directory or to the
@@ -15,7 +16,7 @@ impl Server {
         path: &[u8],
         dir: u64,
         follow: bool,
-    ) -> Result<usize, i64> {
+    ) -> Result<usize, Errno> {
         let base = if dir != NO_HANDLE && path.first() != Some(&b'/') {
             match self.obj_of(pid, dir).ok().and_then(|o| self.objs.get(o)) {
                 Some(o) => match o.kind {
@@ -31,14 +32,18 @@ impl Server {
         self.vfs.resolve_as(&base, exe, path, follow)
     }
 
-    pub(super) fn open(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let path = self.path_arg(pid, a[0]);
-        let flags = a[1];
+    pub(super) fn open(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        flags: u64,
+        dir: u64,
+    ) -> Result<sys::OpenReply, Errno> {
         let writing = flags & 3 != 0 || flags & 0o1000 != 0;
-        let node = match self.resolve(pid, &path, a[2], flags & 0o400000 == 0) {
+        let node = match self.resolve(pid, path, dir, flags & 0o400000 == 0) {
             Ok(n) => n,
-            Err(ENOENT) if flags & 0o100 != 0 => return err(EROFS),
-            Err(e) => return err(e),
+            Err(ENOENT) if flags & 0o100 != 0 => return Err(EROFS),
+            Err(e) => return Err(e),
         };
         let n = &self.vfs.nodes[node];
         let kind = match n.body {
@@ -47,20 +52,20 @@ impl Server {
                 kind::ZERO => Kind::Zero,
                 _ => Kind::Console,
             },
-            Body::MemInfo if writing => return err(EROFS),
+            Body::MemInfo if writing => return Err(EROFS),
             Body::MemInfo => Kind::File { node },
             Body::Data { .. } if n.is_dir() => {
                 if writing {
-                    return err(EISDIR);
+                    return Err(EISDIR);
                 }
                 Kind::Dir { node }
             }
             Body::Data { .. } => {
                 if writing {
-                    return err(EROFS);
+                    return Err(EROFS);
                 }
                 if n.mode & S_IFMT != S_IFREG && n.mode & S_IFMT != 0o120000 {
-                    return err(EACCES);
+                    return Err(EACCES);
                 }
                 Kind::File { node }
             }
@@ -75,18 +80,22 @@ impl Server {
         };
         let o = self.objs.open(kind);
         let h = self.add_handle(pid, o);
-        [h as u64, k, 0, 0, 0, 0]
+        Ok(sys::OpenReply {
+            handle: h as u64,
+            kind: k,
+        })
     }
 
-    pub(super) fn read(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let (h, len, at) = (a[0], (a[1] as usize).min(DATA_BYTES), a[2]);
-        let o = match self.obj_of(pid, h) {
-            Ok(o) => o,
-            Err(e) => return err(e),
-        };
-        let Some(obj) = self.objs.get(o) else {
-            return err(EBADF);
-        };
+    /// A read into the data area (`EAGAIN`: nothing to read yet).
+    pub(super) fn read(
+        &mut self,
+        pid: u64,
+        r: sys::Read,
+        d: &mut Data<'_, sys::Read>,
+    ) -> Result<(), Errno> {
+        let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
+        let o = self.obj_of(pid, r.handle)?;
+        let obj = self.objs.get(o).ok_or(EBADF)?;
         match obj.kind {
             Kind::File { node } => {
                 let pos = if at == u64::MAX { obj.pos } else { at };
@@ -101,102 +110,107 @@ impl Server {
                     }
                     _ => self.vfs.nodes[node].read(pos, &mut buf),
                 };
-                self.put_data(pid, &buf[..n]);
+                d.put(&buf[..n]);
                 if at == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {
                         obj.pos = pos + n as u64;
                     }
                 }
-                ok(n as i64)
+                Ok(())
             }
-            Kind::Dir { .. } => err(EISDIR),
-            Kind::Null => ok(0),
+            Kind::Dir { .. } => Err(EISDIR),
+            Kind::Null => Ok(()),
             Kind::Zero => {
-                self.put_data(pid, &alloc::vec![0u8; len]);
-                ok(len as i64)
+                d.put(&alloc::vec![0u8; len]);
+                Ok(())
             }
-            Kind::Console => match self.job_check(pid, false, a[4] != 0) {
-                Err(e) => ok(e),
-                Ok(()) => self.console_read(pid, len),
-            },
-            Kind::PipeWrite(_) => err(EBADF),
+            Kind::Console => {
+                self.job_check(pid, false, r.ttin_ignored)?;
+                self.console_read(pid, len, d)
+            }
+            Kind::PipeWrite(_) => Err(EBADF),
             Kind::PipeRead(pi) => {
                 let Some(pipe) = self.objs.pipe_mut(pi) else {
-                    return ok(0);
+                    return Ok(());
                 };
                 if pipe.buf.is_empty() {
                     if pipe.writers == 0 {
-                        return ok(0);
+                        return Ok(());
                     }
                     if !pipe.waiters.contains(&pid) {
                         pipe.waiters.push(pid);
                     }
-                    return ok(WOULD_BLOCK);
+                    return Err(EAGAIN);
                 }
                 let woken = core::mem::take(&mut pipe.waiters);
-                let bytes = self.objs.pipe_take(pi, len);
-                let n = bytes.len();
-                self.put_data(pid, &bytes);
+                // From the pipe's buffer straight into the mailbox.
+                self.objs
+                    .pipe_take_with(pi, len, |a, b| d.put_parts(&[a, b]));
                 self.wake_all(&woken);
-                ok(n as i64)
+                Ok(())
             }
         }
     }
 
     /// A read of the console by a process allowed to read it.
-    fn console_read(&mut self, pid: u64, len: usize) -> Msg {
+    fn console_read(
+        &mut self,
+        pid: u64,
+        len: usize,
+        d: &mut Data<'_, sys::Read>,
+    ) -> Result<(), Errno> {
         match self.tty.take(len) {
             Some(bytes) => {
-                self.put_data(pid, &bytes);
-                ok(bytes.len() as i64)
+                d.put(&bytes);
+                Ok(())
             }
             None => {
                 if !self.tty.waiters.contains(&pid) {
                     self.tty.waiters.push(pid);
                 }
-                ok(WOULD_BLOCK)
+                Err(EAGAIN)
             }
         }
     }
 
-    pub(super) fn write(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let (h, len) = (a[0], (a[1] as usize).min(DATA_BYTES));
-        let o = match self.obj_of(pid, h) {
-            Ok(o) => o,
-            Err(e) => return err(e),
-        };
-        let Some(obj) = self.objs.get(o) else {
-            return err(EBADF);
-        };
+    /// A write of the data area's bytes; how many were taken (`EAGAIN`:
+    /// no room yet).
+    pub(super) fn write(
+        &mut self,
+        pid: u64,
+        h: u64,
+        d: &mut Data<'_, sys::Write>,
+    ) -> Result<u64, Errno> {
+        let len = d.in_len();
+        let o = self.obj_of(pid, h)?;
+        let obj = self.objs.get(o).ok_or(EBADF)?;
         match obj.kind {
-            Kind::Null | Kind::Zero => ok(len as i64),
+            Kind::Null | Kind::Zero => Ok(len as u64),
             Kind::Console => {
-                let bytes = self.get_data(pid, len as u64);
+                let bytes = d.input(len);
                 let _ = exo_rt::debug_write(&bytes);
-                ok(len as i64)
+                Ok(len as u64)
             }
             Kind::PipeWrite(pi) => {
-                let data = self.get_data(pid, len as u64);
+                let data = d.input(len);
                 let room = self.objs.pipe_room(pi);
-                let Some(pipe) = self.objs.pipe_mut(pi) else {
-                    return err(EPIPE);
-                };
+                let pipe = self.objs.pipe_mut(pi).ok_or(EPIPE)?;
                 if pipe.readers == 0 {
-                    return err(EPIPE);
+                    return Err(EPIPE);
                 }
                 // Writes of up to PIPE_BUF are atomic: all or wait.
                 let Some(n) = pipebuf::accepts(room, len) else {
                     if !pipe.waiters.contains(&pid) {
                         pipe.waiters.push(pid);
                     }
-                    return ok(WOULD_BLOCK);
+                    return Err(EAGAIN);
                 };
                 let woken = core::mem::take(&mut pipe.waiters);
                 self.objs.pipe_put(pi, &data[..n]);
                 self.wake_all(&woken);
-                ok(n as i64)
+                Ok(n as u64)
             }
-            _ => err(EBADF),
+            _ => Err(EBADF),
         }
     }
 
@@ -216,17 +230,9 @@ impl Server {
         }
     }
 
-    pub(super) fn put_stat(&self, pid: u64, s: &Stat) {
-        let bytes: Vec<u8> = s.to_words().iter().flat_map(|w| w.to_le_bytes()).collect();
-        self.put_data(pid, &bytes);
-    }
-
-    pub(super) fn fstat(&mut self, pid: u64, h: u64) -> Msg {
-        let o = match self.obj_of(pid, h) {
-            Ok(o) => o,
-            Err(e) => return err(e),
-        };
-        let s = match self.objs.get(o).map(|o| o.kind) {
+    pub(super) fn fstat(&mut self, pid: u64, h: u64) -> Result<Stat, Errno> {
+        let o = self.obj_of(pid, h)?;
+        Ok(match self.objs.get(o).map(|o| o.kind) {
             Some(Kind::File { node } | Kind::Dir { node }) => self.node_stat(node),
             Some(Kind::PipeRead(_) | Kind::PipeWrite(_)) => Stat {
                 dev: 2,
@@ -249,38 +255,22 @@ impl Server {
                     ..Stat::default()
                 }
             }
-            None => return err(EBADF),
-        };
-        self.put_stat(pid, &s);
-        ok(0)
+            None => return Err(EBADF),
+        })
     }
 
-    pub(super) fn stat(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let path = self.path_arg(pid, a[0]);
-        match self.resolve(pid, &path, NO_HANDLE, a[1] == 0) {
-            Ok(node) => {
-                let s = self.node_stat(node);
-                self.put_stat(pid, &s);
-                ok(0)
-            }
-            Err(e) => err(e),
-        }
-    }
-
-    pub(super) fn getdents(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let o = match self.obj_of(pid, a[0]) {
-            Ok(o) => o,
-            Err(e) => return err(e),
-        };
-        let Some(obj) = self.objs.get(o) else {
-            return err(EBADF);
-        };
+    /// The `dirent64` records of directory handle `h` that fit in `room`
+    /// bytes, from its position on.
+    pub(super) fn getdents(&mut self, pid: u64, h: u64, room: usize) -> Result<Vec<u8>, Errno> {
+        let o = self.obj_of(pid, h)?;
+        let obj = self.objs.get(o).ok_or(EBADF)?;
         let Kind::Dir { node } = obj.kind else {
-            return err(ENOTDIR);
+            return Err(ENOTDIR);
         };
-        let room = (a[1] as usize).min(DATA_BYTES);
+        let room = room.min(DATA_BYTES);
         let start = obj.pos as usize;
-        let mut out: Vec<u8> = Vec::new();
+        let mut out = alloc::vec![0u8; room];
+        let mut at = 0;
         let mut taken = 0;
         let parent = {
             let p = &self.vfs.nodes[node].path;
@@ -302,145 +292,113 @@ impl Server {
             entries.push((i as u64 + 1, t, name));
         }
         for (k, (ino, t, name)) in entries.iter().enumerate().skip(start) {
-            let reclen = (19 + name.len() + 1).div_ceil(8) * 8;
-            if out.len() + reclen > room {
+            let Some(n) = dirent::put(&mut out[at..], *ino, (k + 1) as u64, *t, name) else {
                 break;
-            }
-            let mut rec = alloc::vec![0u8; reclen];
-            rec[0..8].copy_from_slice(&ino.to_le_bytes());
-            rec[8..16].copy_from_slice(&((k + 1) as u64).to_le_bytes());
-            rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
-            rec[18] = *t;
-            rec[19..19 + name.len()].copy_from_slice(name);
-            out.extend_from_slice(&rec);
+            };
+            at += n;
             taken += 1;
         }
         if taken == 0 && start < entries.len() {
-            return err(EINVAL);
+            return Err(EINVAL);
         }
         if let Some(obj) = self.objs.get_mut(o) {
             obj.pos += taken as u64;
         }
-        self.put_data(pid, &out);
-        ok(out.len() as i64)
+        out.truncate(at);
+        Ok(out)
     }
 
-    pub(super) fn seek(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let o = match self.obj_of(pid, a[0]) {
-            Ok(o) => o,
-            Err(e) => return err(e),
-        };
+    pub(super) fn seek(&mut self, pid: u64, h: u64, off: i64, whence: u64) -> Result<u64, Errno> {
+        let o = self.obj_of(pid, h)?;
         let size = match self.objs.get(o).map(|o| o.kind) {
             Some(Kind::File { node }) => self.vfs.nodes[node].len(),
             Some(Kind::Dir { .. }) => 0,
-            _ => return err(29),
+            _ => return Err(ESPIPE),
         };
-        let Some(obj) = self.objs.get_mut(o) else {
-            return err(EBADF);
-        };
-        let base = match a[2] {
+        let obj = self.objs.get_mut(o).ok_or(EBADF)?;
+        let base = match whence {
             0 => 0i64,
             1 => obj.pos as i64,
             2 => size as i64,
-            _ => return err(EINVAL),
+            _ => return Err(EINVAL),
         };
-        let new = base.checked_add(a[1] as i64).filter(|v| *v >= 0);
-        match new {
-            Some(v) => {
-                obj.pos = v as u64;
-                ok(v)
-            }
-            None => err(EINVAL),
-        }
+        let new = base.checked_add(off).filter(|v| *v >= 0).ok_or(EINVAL)?;
+        obj.pos = new as u64;
+        Ok(new as u64)
     }
 
-    pub(super) fn pipe(&mut self, pid: u64) -> Msg {
+    /// A new pipe: its read and write handles.
+    pub(super) fn pipe(&mut self, pid: u64) -> (u64, u64) {
         let p = self.objs.new_pipe();
         let r = self.objs.open(Kind::PipeRead(p));
         let w = self.objs.open(Kind::PipeWrite(p));
         let hr = self.add_handle(pid, r);
         let hw = self.add_handle(pid, w);
-        [hr as u64, hw as u64, 0, 0, 0, 0]
+        (hr as u64, hw as u64)
     }
 
-    pub(super) fn readlink(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        // With no path and a directory handle: that directory's path.
-        if a[0] == 0 && a[1] != NO_HANDLE {
-            return match self.obj_of(pid, a[1]).ok().and_then(|o| self.objs.get(o)) {
+    /// The target of the symlink at `path`; with no path and a directory
+    /// or file handle `dir`, that file's path.
+    pub(super) fn readlink(&mut self, pid: u64, path: &[u8], dir: u64) -> Result<Vec<u8>, Errno> {
+        if path.is_empty() && dir != NO_HANDLE {
+            return match self.obj_of(pid, dir).ok().and_then(|o| self.objs.get(o)) {
                 Some(o) => match o.kind {
                     Kind::Dir { node } | Kind::File { node } => {
-                        let p = alloc::format!("/{}", self.vfs.nodes[node].path);
-                        self.put_data(pid, p.as_bytes());
-                        ok(p.len() as i64)
+                        Ok(alloc::format!("/{}", self.vfs.nodes[node].path).into_bytes())
                     }
-                    _ => err(EINVAL),
+                    _ => Err(EINVAL),
                 },
-                None => err(EBADF),
+                None => Err(EBADF),
             };
         }
-        let path = self.path_arg(pid, a[0]);
         let p = &self.procs[&pid];
-        if !p.exe.is_empty() && names_self_exe(&p.cwd, &path) {
+        if !p.exe.is_empty() && names_self_exe(&p.cwd, path) {
             let mut t = alloc::vec![b'/'];
             t.extend_from_slice(&p.exe);
-            self.put_data(pid, &t);
-            return ok(t.len() as i64);
+            return Ok(t);
         }
-        let node = match self.resolve(pid, &path, NO_HANDLE, false) {
-            Ok(n) => n,
-            Err(e) => return err(e),
-        };
+        let node = self.resolve(pid, path, NO_HANDLE, false)?;
         let n = &self.vfs.nodes[node];
         if n.mode & S_IFMT != 0o120000 {
-            return err(EINVAL);
+            return Err(EINVAL);
         }
         let mut t = alloc::vec![0u8; n.len() as usize];
         n.read(0, &mut t);
-        self.put_data(pid, &t);
-        ok(t.len() as i64)
+        Ok(t)
     }
 
-    pub(super) fn access(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let path = self.path_arg(pid, a[0]);
-        let node = match self.resolve(pid, &path, NO_HANDLE, true) {
-            Ok(n) => n,
-            Err(e) => return err(e),
-        };
+    pub(super) fn access(&mut self, pid: u64, path: &[u8], mode: u64) -> Result<(), Errno> {
+        let node = self.resolve(pid, path, NO_HANDLE, true)?;
         let n = &self.vfs.nodes[node];
-        if a[1] & 2 != 0 && !matches!(n.body, Body::Device(_)) {
-            return err(EROFS);
+        if mode & 2 != 0 && !matches!(n.body, Body::Device(_)) {
+            return Err(EROFS);
         }
-        if a[1] & 1 != 0 && n.mode & 0o111 == 0 {
-            return err(EACCES);
+        if mode & 1 != 0 && n.mode & 0o111 == 0 {
+            return Err(EACCES);
         }
-        ok(0)
+        Ok(())
     }
 
-    pub(super) fn chdir(&mut self, pid: u64, a: [u64; 5]) -> Msg {
-        let path = self.path_arg(pid, a[0]);
-        match self.resolve(pid, &path, NO_HANDLE, true) {
-            Ok(node) if self.vfs.nodes[node].is_dir() => {
-                let p = self.vfs.nodes[node].path.clone();
-                if let Some(pr) = self.procs.get_mut(&pid) {
-                    pr.cwd = p;
-                }
-                ok(0)
-            }
-            Ok(_) => err(ENOTDIR),
-            Err(e) => err(e),
+    pub(super) fn chdir(&mut self, pid: u64, path: &[u8]) -> Result<(), Errno> {
+        let node = self.resolve(pid, path, NO_HANDLE, true)?;
+        if !self.vfs.nodes[node].is_dir() {
+            return Err(ENOTDIR);
         }
+        let p = self.vfs.nodes[node].path.clone();
+        if let Some(pr) = self.procs.get_mut(&pid) {
+            pr.cwd = p;
+        }
+        Ok(())
     }
 
-    pub(super) fn close(&mut self, pid: u64, h: u64) -> Msg {
-        let Ok(o) = self.obj_of(pid, h) else {
-            return err(EBADF);
-        };
+    pub(super) fn close(&mut self, pid: u64, h: u64) -> Result<(), Errno> {
+        let o = self.obj_of(pid, h)?;
         if let Some(p) = self.procs.get_mut(&pid) {
             p.handles[h as usize] = None;
         }
         let w = self.objs.drop_ref(o);
         self.wake_all(&w);
-        ok(0)
+        Ok(())
     }
 }
 

@@ -10,32 +10,30 @@ use alloc::vec::Vec;
 use super::*;
 
 impl Server {
-    pub(super) fn setpgid(&mut self, pid: u64, who: u64, pgid: u64) -> Msg {
+    pub(super) fn setpgid(&mut self, pid: u64, who: u64, pgid: u64) -> Result<(), Errno> {
         // pid_t arguments.
         let (who, pgid) = (who as i32, pgid as i32);
         if pgid < 0 || who < 0 {
-            return err(if pgid < 0 { EINVAL } else { ESRCH });
+            return Err(if pgid < 0 { EINVAL } else { ESRCH });
         }
         let who = if who == 0 { pid } else { who as u64 };
         let pgid = if pgid == 0 { who } else { pgid as u64 };
         let my_sid = self.procs[&pid].sid;
-        let Some(p) = self.procs.get(&who) else {
-            return err(ESRCH);
-        };
+        let p = self.procs.get(&who).ok_or(ESRCH)?;
         if who != pid {
             if p.ppid != pid || !p.started {
-                return err(ESRCH);
+                return Err(ESRCH);
             }
             if p.sid != my_sid {
-                return err(EPERM);
+                return Err(EPERM);
             }
             if p.execed {
-                return err(EACCES);
+                return Err(EACCES);
             }
         }
         if p.sid == who {
             // A session leader stays in its own group.
-            return err(EPERM);
+            return Err(EPERM);
         }
         if pgid != who
             && !self
@@ -43,20 +41,20 @@ impl Server {
                 .values()
                 .any(|g| g.pgid == pgid && g.sid == my_sid)
         {
-            return err(EPERM);
+            return Err(EPERM);
         }
         if let Some(p) = self.procs.get_mut(&who) {
             p.pgid = pgid;
         }
         self.publish_job_words();
-        ok(0)
+        Ok(())
     }
 
-    pub(super) fn setsid(&mut self, pid: u64) -> Msg {
+    pub(super) fn setsid(&mut self, pid: u64) -> Result<u64, Errno> {
         // Linux: no process (a zombie neither) may have a process group
         // with the caller's id, so a group leader cannot start a session.
         if self.procs.values().any(|p| p.pgid == pid) {
-            return err(EPERM);
+            return Err(EPERM);
         }
         if let Some(p) = self.procs.get_mut(&pid) {
             p.sid = pid;
@@ -64,7 +62,7 @@ impl Server {
         }
         // The new session has no controlling terminal.
         self.publish_job_words();
-        ok(pid as i64)
+        Ok(pid)
     }
 
     /// Whether process group `pgid` is orphaned: no live member has a
@@ -153,35 +151,33 @@ impl Server {
     /// Linux's check before a process reads (`write` false) or writes or
     /// changes (`write` true) its controlling terminal: a background
     /// process's group gets SIGTTIN or SIGTTOU and the call is made again
-    /// later (`Err(JOB_SIGNALLED)`); if the caller ignores or blocks the
+    /// later (`Err(ERESTARTSYS)`); if the caller ignores or blocks the
     /// signal (`ignored`) a write goes ahead and a read fails with `EIO`;
     /// an orphaned group gets `EIO`.
-    pub(super) fn job_check(&mut self, pid: u64, write: bool, ignored: bool) -> Result<(), i64> {
-        let Some(p) = self.procs.get(&pid) else {
-            return Err(-ESRCH);
-        };
+    pub(super) fn job_check(&mut self, pid: u64, write: bool, ignored: bool) -> Result<(), Errno> {
+        let p = self.procs.get(&pid).ok_or(ESRCH)?;
         if !self.background(p) {
             return Ok(());
         }
         let pgid = p.pgid;
         if ignored {
-            return if write { Ok(()) } else { Err(-EIO) };
+            return if write { Ok(()) } else { Err(EIO) };
         }
         if self.orphaned(pgid) {
-            return Err(-EIO);
+            return Err(EIO);
         }
         self.signal_group(pgid, if write { SIGTTOU } else { SIGTTIN });
-        Err(JOB_SIGNALLED)
+        Err(ERESTARTSYS)
     }
 
     /// `TIOCSPGRP`: the foreground process group of the caller's
     /// controlling terminal becomes `pgrp`.
-    pub(super) fn set_foreground(&mut self, pid: u64, pgrp: i32) -> Msg {
+    pub(super) fn set_foreground(&mut self, pid: u64, pgrp: i32) -> Result<(), Errno> {
         if !self.controls(pid) {
-            return err(ENOTTY);
+            return Err(ENOTTY);
         }
         if pgrp < 0 {
-            return err(EINVAL);
+            return Err(EINVAL);
         }
         let pgrp = pgrp as u64;
         let sessions: Vec<u64> = self
@@ -191,36 +187,36 @@ impl Server {
             .map(|p| p.sid)
             .collect();
         if sessions.is_empty() {
-            return err(ESRCH);
+            return Err(ESRCH);
         }
         if sessions.iter().any(|s| *s != self.tty.session) {
-            return err(EPERM);
+            return Err(EPERM);
         }
         self.tty.pgrp = pgrp;
         self.publish_job_words();
-        ok(0)
+        Ok(())
     }
 
     /// `TIOCSCTTY`: the caller, a session leader without a controlling
     /// terminal, makes the console its own (`steal` = 1 takes it from
     /// another session: everyone runs as root).
-    pub(super) fn take_terminal(&mut self, pid: u64, steal: bool) -> Msg {
+    pub(super) fn take_terminal(&mut self, pid: u64, steal: bool) -> Result<(), Errno> {
         let (sid, pgid) = {
             let p = &self.procs[&pid];
             (p.sid, p.pgid)
         };
         if sid == pid && self.tty.session == sid {
-            return ok(0);
+            return Ok(());
         }
         if sid != pid {
-            return err(EPERM);
+            return Err(EPERM);
         }
         if self.tty.session != 0 && !steal {
-            return err(EPERM);
+            return Err(EPERM);
         }
         self.tty.session = sid;
         self.tty.pgrp = pgid;
         self.publish_job_words();
-        ok(0)
+        Ok(())
     }
 }

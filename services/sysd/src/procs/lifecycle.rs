@@ -4,12 +4,14 @@
 
 use alloc::vec::Vec;
 
+use exo_rt::ipc::env_create_sized;
+
 use super::*;
 
 impl Server {
     /// Creates the environment of process `pid` with the library OS's
     /// shared pages and a mailbox, not started.
-    pub(super) fn create(&mut self, pid: u64, ppid: u64) -> Result<Proc, i64> {
+    pub(super) fn create(&mut self, pid: u64, ppid: u64) -> Result<Proc, Errno> {
         if !super::memory::can_give(PROCESS_QUOTA) {
             return Err(ENOMEM);
         }
@@ -20,26 +22,16 @@ impl Server {
         };
         let rights = Rights::EXECUTE | Rights::GRANT | Rights::DERIVE;
         cap_mint(self.ep, badged, rights, pid).map_err(|_| ENOMEM)?;
-        let r = exo_rt::syscall6(
-            Syscall::EnvCreate as u64,
-            [
-                self.mem.into(),
-                env.into(),
-                badged.into(),
-                self.ep.into(),
-                u64::from(slots::COUNT),
-                0,
-            ],
-        );
+        let made = env_create_sized(self.mem, env, Some(badged), Some(self.ep), slots::COUNT);
         let _ = cap_delete(badged);
         self.pool.free(badged);
-        if r.0 != 0 {
+        let Ok(made) = made else {
             self.pool.free3(env);
             return Err(ENOMEM);
-        }
+        };
         let mut p = Proc {
             quota: PROCESS_QUOTA,
-            ..Proc::new(ppid, r.1[0], env)
+            ..Proc::new(ppid, u64::from(made.id), env)
         };
         match self.furnish(&mut p, pid, ppid) {
             Ok(()) => Ok(p),
@@ -54,7 +46,7 @@ impl Server {
 
     /// Gives the new environment of `p` its quota, memory, wake-up
     /// notification, mailbox and the library OS's shared pages.
-    fn furnish(&mut self, p: &mut Proc, pid: u64, ppid: u64) -> Result<(), i64> {
+    fn furnish(&mut self, p: &mut Proc, pid: u64, ppid: u64) -> Result<(), Errno> {
         let (aspace, cspace, thread) = (p.env, p.env + 1, p.env + 2);
         let fail = |_| ENOMEM;
         exo_rt::quota_give(thread, PROCESS_QUOTA).map_err(fail)?;
@@ -64,23 +56,12 @@ impl Server {
         mint_into(p.wake, cspace, slots::WAKE, Rights::ALL)?;
         let at = self.free_mailboxes.pop().unwrap_or_else(|| {
             self.next_mailbox += 1;
-            MAILBOXES + (self.next_mailbox - 1) * sysproto::MAILBOX_PAGES * PAGE_SIZE
+            MAILBOXES + (self.next_mailbox - 1) * MAILBOX_FRAMES as u64 * PAGE_SIZE
         });
         p.mailbox_at = Some(at);
+        // The completion area's pages come with the first deferred read.
         for i in 0..sysproto::MAILBOX_PAGES {
-            let f = self.pool.alloc().ok_or(ENOMEM)?;
-            p.mailbox[i as usize] = f;
-            frame_alloc(self.mem, f, None).map_err(fail)?;
-            map(f, at + i * PAGE_SIZE, map_flags::WRITE).map_err(fail)?;
-            let dst = slots::MAILBOX + i as u32;
-            mint_into(f, cspace, dst, Rights::ALL)?;
-            map_into(
-                aspace,
-                dst,
-                layout::MAILBOX + i * PAGE_SIZE,
-                map_flags::WRITE | map_flags::TARGET_SLOT,
-            )
-            .map_err(fail)?;
+            p.mailbox[i as usize] = self.mailbox_page(aspace, at, i)?;
         }
         for &(va, slot, flags) in &self.image.shared {
             map_into(aspace, slot, va, flags).map_err(fail)?;
@@ -95,6 +76,58 @@ impl Server {
         set_word(p, control::PPID, ppid);
         set_word(p, control::BOOT_EPOCH_NS, boot_epoch_ns());
         Ok(())
+    }
+
+    /// Page `i` of a mailbox and completion area (mapped by the server at
+    /// `at`) for the environment whose address space is in `aspace` (its
+    /// capability space after it): a new frame mapped on both sides; its
+    /// slot.
+    fn mailbox_page(&mut self, aspace: Slot, at: u64, i: u64) -> Result<Slot, Errno> {
+        let f = self.pool.alloc().ok_or(ENOMEM)?;
+        let dst = if i < sysproto::MAILBOX_PAGES {
+            slots::MAILBOX + i as u32
+        } else {
+            slots::COMPLETION + (i - sysproto::MAILBOX_PAGES) as u32
+        };
+        let flags = map_flags::WRITE | map_flags::TARGET_SLOT;
+        let made = frame_alloc(self.mem, f, None)
+            .and_then(|_| map(f, at + i * PAGE_SIZE, map_flags::WRITE))
+            .map_err(|_| ENOMEM)
+            .and_then(|()| mint_into(f, aspace + 1, dst, Rights::ALL))
+            .and_then(|()| {
+                map_into(aspace, dst, layout::MAILBOX + i * PAGE_SIZE, flags).map_err(|_| ENOMEM)
+            });
+        match made {
+            Ok(()) => Ok(f),
+            Err(e) => {
+                let _ = cap_delete(f);
+                self.pool.free(f);
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `pid` has its completion area, making it if not (false if
+    /// that fails: its reads are then asked again instead of deferred).
+    pub(super) fn completion_area(&mut self, pid: u64) -> bool {
+        let Some(p) = self.procs.get(&pid) else {
+            return false;
+        };
+        let (Some(at), aspace) = (p.mailbox_at, p.env) else {
+            return false;
+        };
+        for i in sysproto::MAILBOX_PAGES as usize..MAILBOX_FRAMES {
+            if self.procs[&pid].mailbox[i] != 0 {
+                continue;
+            }
+            let Ok(f) = self.mailbox_page(aspace, at, i as u64) else {
+                return false;
+            };
+            if let Some(p) = self.procs.get_mut(&pid) {
+                p.mailbox[i] = f;
+            }
+        }
+        true
     }
 
     /// Starts `/sbin/init` (pid 1) with `argv` and the environment `env`.
@@ -145,16 +178,13 @@ impl Server {
         Ok(())
     }
 
-    pub(super) fn fork(&mut self, parent: u64) -> Msg {
+    pub(super) fn fork(&mut self, parent: u64) -> Result<u64, Errno> {
         // A process forks one child at a time (its library OS starts or
         // abandons each before the next): a child still unstarted from an
         // earlier `Fork` was abandoned, and goes now.
         self.discard_unstarted(parent);
         let pid = self.next_pid;
-        let mut child = match self.create(pid, parent) {
-            Ok(c) => c,
-            Err(e) => return err(e),
-        };
+        let mut child = self.create(pid, parent)?;
         let pp = &self.procs[&parent];
         let pcspace = pp.env + 1;
         child.pgid = pp.pgid;
@@ -167,7 +197,7 @@ impl Server {
             .and_then(|()| mint_into(child.env + 1, pcspace, slots::CHILD_CSPACE, Rights::ALL));
         if let Err(e) = lent {
             self.discard(child);
-            return err(e);
+            return Err(e);
         }
         for o in child.handles.iter().flatten() {
             self.objs.add_ref(*o);
@@ -175,42 +205,33 @@ impl Server {
         self.next_pid += 1;
         self.procs.insert(pid, child);
         self.publish_job_words();
-        ok(pid as i64)
+        Ok(pid)
     }
 
-    pub(super) fn fork_start(&mut self, parent: u64, a: [u64; 5]) -> Msg {
-        let pid = a[0];
-        let Some(c) = self.procs.get(&pid) else {
-            return err(ESRCH);
-        };
+    pub(super) fn fork_start(&mut self, parent: u64, r: sys::ForkStart) -> Result<(), Errno> {
+        let pid = r.child;
+        let c = self.procs.get(&pid).ok_or(ESRCH)?;
         if c.ppid != parent || c.started {
-            return err(EINVAL);
+            return Err(EINVAL);
         }
-        if a[1] == 0 {
+        if r.rip == 0 {
             // The parent gave up on the fork: the child goes at once.
             if let Some(c) = self.procs.remove(&pid) {
                 self.discard(c);
             }
-            return ok(0);
+            return Ok(());
         }
-        match thread_start(c.env + 2, a[1], a[2], a[3]) {
-            Ok(()) => {
-                if let Some(c) = self.procs.get_mut(&pid) {
-                    c.started = true;
-                }
-                ok(0)
-            }
-            Err(_) => err(EINVAL),
+        thread_start(c.env + 2, r.rip, r.rsp, r.rdi).map_err(|_| EINVAL)?;
+        if let Some(c) = self.procs.get_mut(&pid) {
+            c.started = true;
         }
+        Ok(())
     }
 
     /// Releases a process that never ran (its death notice, if the kernel
     /// sends one, then names no process).
     pub(super) fn discard(&mut self, p: Proc) {
-        let _ = exo_rt::syscall6(
-            Syscall::EnvKill as u64,
-            [u64::from(p.env + 2), 0, 0, 0, 0, 0],
-        );
+        let _ = exo_rt::env_kill(p.env + 2, 0);
         self.release(p);
     }
 
@@ -254,8 +275,10 @@ impl Server {
         self.wake_all(&wake);
     }
 
-    /// Forgets `pid` wherever it waited (pipes, the console).
+    /// Forgets `pid` wherever it waited (pipes, the console, its deferred
+    /// read).
     fn forget_waiter(&mut self, pid: u64) {
+        self.deferred.retain(|w| w.pid != pid);
         self.tty.waiters.retain(|w| *w != pid);
         for pipe in self.objs.pipes.iter_mut().flatten() {
             pipe.waiters.retain(|w| *w != pid);
@@ -364,7 +387,9 @@ impl Server {
         }
     }
 
-    pub(super) fn wait(&mut self, pid: u64, sel: i64, options: u64) -> Msg {
+    /// `wait4` for `pid`: the child collected and its status (0 and 0
+    /// with `WNOHANG` and none ready; `EAGAIN`: none yet).
+    pub(super) fn wait(&mut self, pid: u64, sel: i64, options: u64) -> Result<(u64, u64), Errno> {
         const WNOHANG: u64 = 1;
         const WUNTRACED: u64 = 2;
         const WCONTINUED: u64 = 8;
@@ -408,11 +433,11 @@ impl Server {
                 } else if let Some(c) = self.procs.get_mut(&k) {
                     c.stop_event = None;
                 }
-                [k, st, 0, 0, 0, 0]
+                Ok((k, st))
             }
-            None if !any => err(ECHILD),
-            None if options & WNOHANG != 0 => ok(0),
-            None => ok(WOULD_BLOCK),
+            None if !any => Err(ECHILD),
+            None if options & WNOHANG != 0 => Ok((0, 0)),
+            None => Err(EAGAIN),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The machine's memory as the server shares it out: every frame not used
 //! by the server itself is quota it can give, and a process asks for more
-//! (`Op::Quota`) when the kernel refuses it a frame, with no cap but the
+//! (`sys::Quota`) when the kernel refuses it a frame, with no cap but the
 //! machine's memory. When nothing is left the out-of-memory policy picks
 //! the process holding the most (as Linux's badness does, roughly: its
 //! quota is what it took) and kills it with SIGKILL, naming it in the log,
@@ -14,9 +14,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use exo_rt::println;
 use sysproto::status;
 
-use super::{err, ok, Msg, Server, ENOMEM};
+use super::{Errno, Server, ENOMEM};
 
-/// Most frames one `Op::Quota` grants.
+/// Most frames one `sys::Quota` grants.
 const QUOTA_STEP_MAX: u64 = 4096;
 
 /// Frames the kernel gave user space (the server's quota before it gave
@@ -51,33 +51,31 @@ fn command(exe: &[u8]) -> &str {
 }
 
 impl Server {
-    /// `Op::Quota`: up to `want` more frames for `pid`; when the machine
+    /// `sys::Quota`: up to `want` more frames for `pid`; when the machine
     /// has none left, the out-of-memory policy kills the biggest process
     /// (maybe the asker) and the request is tried again. With `short`
     /// the asker had quota but the kernel had no frame left for it: the
     /// policy runs at once (0 frames granted, the asker tries again).
-    pub(super) fn quota(&mut self, pid: u64, want: u64, short: bool) -> Msg {
+    pub(super) fn quota(&mut self, pid: u64, want: u64, short: bool) -> Result<u64, Errno> {
         if short {
             return match self.oom_kill() {
-                Some(v) if v != pid => ok(0),
-                _ => err(ENOMEM),
+                Some(v) if v != pid => Ok(0),
+                _ => Err(ENOMEM),
             };
         }
         let want = want.clamp(1, QUOTA_STEP_MAX);
         loop {
             let give = want.min(unassigned().saturating_sub(server_reserve()));
-            let Some(p) = self.procs.get(&pid) else {
-                return err(ENOMEM);
-            };
+            let p = self.procs.get(&pid).ok_or(ENOMEM)?;
             if give > 0 && exo_rt::quota_give(p.env + 2, give).is_ok() {
                 if let Some(p) = self.procs.get_mut(&pid) {
                     p.quota += give;
                 }
-                return ok(give as i64);
+                return Ok(give);
             }
             match self.oom_kill() {
                 Some(v) if v != pid => {}
-                _ => return err(ENOMEM),
+                _ => return Err(ENOMEM),
             }
         }
     }

@@ -13,6 +13,7 @@ mod files;
 mod groups;
 mod lifecycle;
 mod memory;
+mod serve;
 mod signals;
 mod terminal;
 
@@ -20,37 +21,22 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use abi::{map_flags, Rights, Syscall, PAGE_SIZE};
+use abi::{map_flags, Rights, PAGE_SIZE};
 use exo_rt::ipc::{map_into, thread_start, Msg};
 use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
-use exo_rt::{cap_delete, cap_mint, frame_alloc, map, notification_create, println, signal, Slot};
-use sysproto::{
-    control, kind, layout, ready, slots, status, Op, Stat, DATA_BYTES, JOB_SIGNALLED, NO_HANDLE,
-    WOULD_BLOCK,
+use exo_rt::{
+    cap_delete, cap_mint, cap_mint_into, frame_alloc, map, notification_create, println, signal,
+    Slot,
 };
+use sysproto::wire::{self, Data, DataArea};
+use sysproto::Errno::{self, *};
+use sysproto::{control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE};
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
 use super::objects::{Kind, Objects};
 use super::slots::SlotPool;
 use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
-
-const EPERM: i64 = 1;
-const ENOENT: i64 = 2;
-const ESRCH: i64 = 3;
-const EIO: i64 = 5;
-const EBADF: i64 = 9;
-const ECHILD: i64 = 10;
-const ENOMEM: i64 = 12;
-const EACCES: i64 = 13;
-const EISDIR: i64 = 21;
-const ENOTDIR: i64 = 20;
-const EINVAL: i64 = 22;
-const ENOTTY: i64 = 25;
-const EMFILE: i64 = 24;
-const EROFS: i64 = 30;
-const EPIPE: i64 = 32;
-const ENOSYS: i64 = 38;
 
 const SIGHUP: u64 = 1;
 const SIGKILL: u64 = 9;
@@ -63,15 +49,18 @@ const SIGTTOU: u64 = 22;
 
 /// The server's slot for the clock's ports.
 const RTC_PORTS: Slot = abi::root_slots::FIRST_FREE - 2;
-/// Frames each process may use at first; it asks for more (`Op::Quota`)
+/// Frames each process may use at first; it asks for more (`sys::Quota`)
 /// when it runs out.
 const PROCESS_QUOTA: u64 = 512;
 /// Most open handles one process may hold at the server (its library OS
 /// keeps far fewer descriptors): a client cannot fill the server's heap
 /// with open files.
 const HANDLES_MAX: usize = 8192;
-/// Where the server maps process mailboxes (5 pages per process, by index).
+/// Where the server maps process mailboxes and completion areas
+/// ([`MAILBOX_FRAMES`] pages per process, by index).
 const MAILBOXES: u64 = SCRATCH_BASE + 0x4000_0000;
+/// Pages of a process's mailbox and completion area.
+const MAILBOX_FRAMES: usize = (sysproto::MAILBOX_PAGES + sysproto::COMPLETION_PAGES) as usize;
 
 /// A process.
 struct Proc {
@@ -83,14 +72,15 @@ struct Proc {
     /// capability space, thread).
     env: Slot,
     wake: Slot,
-    mailbox: [Slot; sysproto::MAILBOX_PAGES as usize],
+    /// The frames of its mailbox, then of its completion area.
+    mailbox: [Slot; MAILBOX_FRAMES],
     /// Where the server maps its mailbox; `None` once it has ended (a
     /// zombie has no mailbox, and nothing may write one it had).
     mailbox_at: Option<u64>,
     handles: Vec<Option<usize>>,
     cwd: String,
     exe: Vec<u8>,
-    /// The wait status it gave before ending (`Op::Exit`).
+    /// The wait status it gave before ending (`sys::Exit`).
     exit_status: Option<u64>,
     /// Ended; the status its parent will collect.
     zombie: Option<u64>,
@@ -119,7 +109,7 @@ impl Proc {
             env_id,
             env,
             wake: 0,
-            mailbox: [0; 5],
+            mailbox: [0; MAILBOX_FRAMES],
             mailbox_at: None,
             handles: Vec::new(),
             cwd: String::new(),
@@ -161,15 +151,17 @@ pub struct Server {
     next_pid: u64,
     free_mailboxes: Vec<u64>,
     next_mailbox: u64,
+    /// Reads answered later (at most one per process).
+    deferred: Vec<Deferred>,
     pub tty: Tty,
 }
 
-fn ok(v: i64) -> Msg {
-    [v as u64, 0, 0, 0, 0, 0]
-}
-
-fn err(e: i64) -> Msg {
-    ok(-e)
+/// A read of a pipe or the console that waits at the server: it is
+/// answered with a completion in the process's mailbox.
+struct Deferred {
+    pid: u64,
+    tag: u32,
+    req: sys::Read,
 }
 
 impl Server {
@@ -186,108 +178,103 @@ impl Server {
             next_pid: 1,
             free_mailboxes: Vec::new(),
             next_mailbox: 0,
+            deferred: Vec::new(),
             tty: Tty::new(),
         }
     }
 
     /// A request from process `pid`.
     pub fn request(&mut self, pid: u64, msg: Msg) -> Msg {
-        if !self.procs.contains_key(&pid) {
-            return err(ESRCH);
-        }
-        let a = [msg[1], msg[2], msg[3], msg[4], msg[5]];
-        let Some(op) = Op::from_word(msg[0]) else {
-            return err(ENOSYS);
+        let Some(p) = self.procs.get(&pid) else {
+            return wire::error_msg(ESRCH);
         };
-        let new_handles = match op {
-            Op::Open | Op::Dup | Op::Console => 1,
-            Op::Pipe => 2,
+        let mut area = Mailbox(p.mailbox_at);
+        let new_handles = match sys::Op::from_word(msg[0]) {
+            Some(sys::Op::Open | sys::Op::Console) => 1,
+            Some(sys::Op::Pipe) => 2,
             _ => 0,
         };
         if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
-            return err(EMFILE);
+            return wire::error_msg(EMFILE);
         }
-        match op {
-            Op::Open => self.open(pid, a),
-            Op::Read => self.read(pid, a),
-            Op::Write => self.write(pid, a),
-            Op::Close => self.close(pid, a[0]),
-            Op::Fstat => self.fstat(pid, a[0]),
-            Op::Stat => self.stat(pid, a),
-            Op::Getdents => self.getdents(pid, a),
-            Op::Seek => self.seek(pid, a),
-            Op::Pipe => self.pipe(pid),
-            Op::Dup => match self.obj_of(pid, a[0]) {
-                Ok(o) => {
-                    self.objs.add_ref(o);
-                    ok(self.add_handle(pid, o) as i64)
-                }
-                Err(e) => err(e),
-            },
-            Op::Readlink => self.readlink(pid, a),
-            Op::Access => self.access(pid, a),
-            Op::Chdir => self.chdir(pid, a),
-            Op::Getcwd => {
-                let cwd = alloc::format!("/{}", self.procs[&pid].cwd);
-                self.put_data(pid, cwd.as_bytes());
-                ok(cwd.len() as i64)
-            }
-            Op::Fork => self.fork(pid),
-            Op::ForkStart => self.fork_start(pid, a),
-            Op::Exec => {
-                // The program as the file it is (links followed, normalised),
-                // as Linux's /proc/self/exe names it.
-                let path = self.path_arg(pid, a[0]);
-                let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
-                    Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
-                    Err(_) => path,
+        sys::dispatch(self, pid, &msg, &mut area)
+    }
+
+    /// Defers the read `req` of `pid` (tagged `tag`) that must wait, if
+    /// the process takes a later answer and has no other one coming.
+    fn defer(&mut self, pid: u64, req: sys::Read, tag: u32) -> bool {
+        let Some(p) = self.procs.get(&pid) else {
+            return false;
+        };
+        let free = tag != 0
+            && !self.deferred.iter().any(|w| w.pid == pid)
+            && get_word(p, control::DONE_TAG) == 0
+            && self.completion_area(pid);
+        if free {
+            self.deferred.push(Deferred { pid, tag, req });
+        }
+        free
+    }
+
+    /// Completes the deferred reads that can complete now (after every
+    /// message the server handles): the bytes go to the completion area,
+    /// the result and the tag to the control page, and the process is
+    /// woken.
+    #[inline]
+    pub fn complete_deferred(&mut self) {
+        if !self.deferred.is_empty() {
+            self.complete_waiting();
+        }
+    }
+
+    /// [`Self::complete_deferred`] with some deferred reads.
+    fn complete_waiting(&mut self) {
+        for w in core::mem::take(&mut self.deferred) {
+            let Some(p) = self.procs.get(&w.pid) else {
+                continue;
+            };
+            let Some(at) = p.mailbox_at else {
+                continue;
+            };
+            // Only a read with something to take (bytes, the end of the
+            // file, or an error: a handle gone), by a process that runs: a
+            // stopped one takes nothing (and gets no SIGTTIN) until it is
+            // continued, as when it asked again itself.
+            let ready = !p.stopped
+                && match self.poll(w.pid, w.req.handle, false) {
+                    Ok((r, _)) => r & (ready::IN | ready::HUP) != 0,
+                    Err(_) => true,
                 };
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exe = exe;
-                    p.execed = true;
+            if !ready {
+                self.deferred.push(w);
+                continue;
+            }
+            let mut area = Completion(at);
+            let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
+            match Server::read(self, w.pid, w.req, &mut d) {
+                Err(EAGAIN) => self.deferred.push(w),
+                r => {
+                    let len = d.out_len() as u64;
+                    let p = &self.procs[&w.pid];
+                    set_word(
+                        p,
+                        control::DONE_RESULT,
+                        r.err().map_or(0, |e| e.raw().into()),
+                    );
+                    set_word(p, control::DONE_LEN, len);
+                    set_word(p, control::DONE_TAG, w.tag.into());
+                    self.wake(w.pid);
                 }
-                ok(0)
-            }
-            Op::Exit => {
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.exit_status = Some(a[0]);
-                }
-                ok(0)
-            }
-            Op::Wait => self.wait(pid, a[0] as i64, a[1]),
-            Op::Kill => self.kill(pid, a[0] as i64, a[1]),
-            Op::Setpgid => self.setpgid(pid, a[0], a[1]),
-            Op::Getpgid => {
-                let who = if a[0] == 0 { pid } else { a[0] };
-                self.procs
-                    .get(&who)
-                    .map_or(err(ESRCH), |p| ok(p.pgid as i64))
-            }
-            Op::Setsid => self.setsid(pid),
-            Op::Getsid => {
-                let who = if a[0] == 0 { pid } else { a[0] };
-                self.procs
-                    .get(&who)
-                    .map_or(err(ESRCH), |p| ok(p.sid as i64))
-            }
-            Op::Ioctl => self.ioctl(pid, a),
-            Op::Poll => self.poll(pid, a[0], a[1] != 0),
-            Op::Console => {
-                let o = self.objs.open(Kind::Console);
-                let h = self.add_handle(pid, o);
-                [h as u64, kind::CONSOLE, 0, 0, 0, 0]
-            }
-            Op::Stopped => self.stopped(pid, a[0] != 0, a[1]),
-            Op::TtyWrite => match self.job_check(pid, true, a[0] != 0) {
-                Ok(()) => ok(0),
-                Err(e) => ok(e),
-            },
-            Op::Quota => self.quota(pid, a[0], a[1] != 0),
-            Op::Meminfo => {
-                let (total, free) = self.memory();
-                [0, total, free, 0, 0, 0]
             }
         }
+    }
+
+    /// Forgets the deferred read `tag` of `pid`; whether it was waiting.
+    fn cancel_deferred(&mut self, pid: u64, tag: u64) -> bool {
+        let before = self.deferred.len();
+        self.deferred
+            .retain(|w| !(w.pid == pid && u64::from(w.tag) == tag));
+        self.deferred.len() != before
     }
 
     fn wake(&self, pid: u64) {
@@ -325,7 +312,7 @@ impl Server {
         }
     }
 
-    fn obj_of(&self, pid: u64, h: u64) -> Result<usize, i64> {
+    fn obj_of(&self, pid: u64, h: u64) -> Result<usize, Errno> {
         self.procs[&pid]
             .handles
             .get(h as usize)
@@ -333,43 +320,45 @@ impl Server {
             .flatten()
             .ok_or(EBADF)
     }
+}
 
-    /// Copies `bytes` (at most `DATA_BYTES`) into the data area of `pid`'s
-    /// mailbox; nothing if it has none.
-    fn put_data(&self, pid: u64, bytes: &[u8]) {
-        let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) else {
-            return;
-        };
-        let n = bytes.len().min(DATA_BYTES);
-        scratch_write_bytes(at + sysproto::DATA_OFFSET, &bytes[..n]);
-    }
+/// The data area of a process's mailbox, as the server maps it (none for
+/// a process that has ended: reads see zeros, writes go nowhere).
+struct Mailbox(Option<u64>);
 
-    /// `len` bytes (at most `DATA_BYTES`) from the data area of `pid`'s
-    /// mailbox; zeros if it has none.
-    fn get_data(&self, pid: u64, len: u64) -> Vec<u8> {
-        let mut v = alloc::vec![0u8; (len as usize).min(DATA_BYTES)];
-        if let Some(at) = self.procs.get(&pid).and_then(|p| p.mailbox_at) {
-            scratch_read_bytes(at + sysproto::DATA_OFFSET, &mut v);
+impl DataArea for Mailbox {
+    fn read(&self, at: usize, out: &mut [u8]) {
+        match self.0 {
+            Some(m) => scratch_read_bytes(m + sysproto::DATA_OFFSET + at as u64, out),
+            None => out.fill(0),
         }
-        v
     }
 
-    fn path_arg(&self, pid: u64, len: u64) -> Vec<u8> {
-        self.get_data(pid, len.min(4096))
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        if let Some(m) = self.0 {
+            scratch_write_bytes(m + sysproto::DATA_OFFSET + at as u64, bytes);
+        }
+    }
+}
+
+/// The completion area of a process, as the server maps it (after its
+/// mailbox): written only.
+struct Completion(u64);
+
+impl DataArea for Completion {
+    fn read(&self, _: usize, out: &mut [u8]) {
+        out.fill(0);
+    }
+
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        let base = self.0 + sysproto::MAILBOX_PAGES * PAGE_SIZE;
+        scratch_write_bytes(base + at as u64, bytes);
     }
 }
 
 /// Derives the server's `src` into `dst` of the capability space `cspace`.
-fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), i64> {
-    let r = exo_rt::syscall6(
-        Syscall::CapMintInto as u64,
-        [src.into(), cspace.into(), dst.into(), rights.0, 0, 0],
-    );
-    if r.0 == 0 {
-        Ok(())
-    } else {
-        Err(ENOMEM)
-    }
+fn mint_into(src: Slot, cspace: Slot, dst: u32, rights: Rights) -> Result<(), Errno> {
+    cap_mint_into(src, cspace, dst, rights, 0).map_err(|_| ENOMEM)
 }
 
 /// Writes control word `i` of `p`'s mailbox (nothing for a process that

@@ -10,9 +10,9 @@ use sysproto::si;
 use super::*;
 
 impl Server {
-    pub(super) fn kill(&mut self, from: u64, sel: i64, sig: u64) -> Msg {
+    pub(super) fn kill(&mut self, from: u64, sel: i64, sig: u64) -> Result<(), Errno> {
         if sig > 64 {
-            return err(EINVAL);
+            return Err(EINVAL);
         }
         let my_pgid = self.procs[&from].pgid;
         // Zombies count as targets (the call succeeds, as on Linux) but
@@ -29,14 +29,14 @@ impl Server {
             .map(|(k, _)| *k)
             .collect();
         if targets.is_empty() {
-            return err(ESRCH);
+            return Err(ESRCH);
         }
         if sig != 0 {
             for t in targets {
                 self.signal(t, sig, from, si::USER);
             }
         }
-        ok(0)
+        Ok(())
     }
 
     /// Sends `sig` to every live member of process group `pgid` (from the
@@ -70,11 +70,7 @@ impl Server {
         if sig == SIGKILL {
             if let Some(p) = self.procs.get_mut(&pid) {
                 p.exit_status = Some(status::signaled(SIGKILL as u8, false));
-                let thread = p.env + 2;
-                let _ = exo_rt::syscall6(
-                    Syscall::EnvKill as u64,
-                    [u64::from(thread), SIGKILL, 0, 0, 0, 0],
-                );
+                let _ = exo_rt::env_kill(p.env + 2, SIGKILL);
             }
             return;
         }
@@ -117,18 +113,16 @@ impl Server {
     }
 
     /// The library OS of `pid` stopped (`stopped`, by `sig`) or continued.
-    pub(super) fn stopped(&mut self, pid: u64, stopped: bool, sig: u64) -> Msg {
+    pub(super) fn stopped(&mut self, pid: u64, stopped: bool, sig: u64) -> Result<(), Errno> {
         if !stopped {
             self.continued(pid);
-            return ok(0);
+            return Ok(());
         }
-        let Some(p) = self.procs.get(&pid) else {
-            return err(ESRCH);
-        };
+        let p = self.procs.get(&pid).ok_or(ESRCH)?;
         // Linux discards SIGTSTP, SIGTTIN and SIGTTOU (default action) in
         // an orphaned process group: nobody could continue it.
         if sig != SIGSTOP && self.orphaned(p.pgid) {
-            return err(EIO);
+            return Err(EIO);
         }
         let ppid = p.ppid;
         if let Some(p) = self.procs.get_mut(&pid) {
@@ -136,7 +130,7 @@ impl Server {
             p.stop_event = Some(status::stopped(sig as u8));
         }
         self.notify_parent_job(ppid, pid, si::CLD_STOPPED, sig & 0xff);
-        ok(0)
+        Ok(())
     }
 
     /// `pid` continues (SIGCONT): if it was stopped, its parent may collect

@@ -1,0 +1,110 @@
+//! The system server's interface: what each process's library OS asks of
+//! `sysd`. Handles are the server's numbers for a process's open files
+//! ([`crate::NO_HANDLE`] names none). Errors are Linux's: `EAGAIN` means
+//! the operation would have to wait (the server remembers the caller and
+//! signals its [`crate::slots::WAKE`] notification when that may have
+//! changed), `ERESTARTSYS` that the server sent SIGTTIN or SIGTTOU to a
+//! background caller's process group: once that signal is dealt with (the
+//! group stopped and continued, or a handler ran) the call is made again,
+//! or fails with `EINTR` after a handler without `SA_RESTART`.
+
+crate::interface! {
+    /// Opens the path in the data area with Linux open `flags`; a relative
+    /// path starts at the directory handle `dir` (or the current directory
+    /// for `NO_HANDLE`). The new handle and its kind ([`crate::kind`]).
+    Open = 1, fn open(flags: u64, dir: u64) in [u8] => OpenReply(handle: u64, kind: u64);
+    /// Reads up to `len` bytes (at most [`crate::DATA_BYTES`]) at `offset`,
+    /// or at the handle's own position for `u64::MAX`, into the data area
+    /// (none: end of file). `ttin_ignored`: the caller ignores or blocks
+    /// SIGTTIN (a background read of the terminal then fails with `EIO`).
+    /// With a tag, a read of a pipe or the console that must wait is
+    /// answered later (`deferred`): its completion brings the bytes in the
+    /// completion area ([`crate::control::DONE_TAG`]).
+    Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply(deferred: bool) out [u8];
+    /// Writes the data area's bytes; how many were taken.
+    Write = 3, fn write(handle: u64) in [u8] => WriteReply(taken: u64);
+    /// Drops the process's reference to a handle.
+    Close = 4, fn close(handle: u64) => CloseReply();
+    /// `stat` of a handle's file.
+    Fstat = 5, fn fstat(handle: u64) => FstatReply() out crate::Stat;
+    /// `stat` of the path in the data area (`nofollow`: of a final
+    /// symlink itself).
+    Stat = 6, fn stat(nofollow: bool) in [u8] => StatReply() out crate::Stat;
+    /// Linux `dirent64` records of a directory handle, at most `room`
+    /// bytes, from the handle's position on (none at the end).
+    Getdents = 7, fn getdents(handle: u64, room: u64) => GetdentsReply() out [u8];
+    /// Moves a handle's position (`whence` as `lseek`); the new position.
+    Seek = 8, fn seek(handle: u64, offset: i64, whence: u64) => SeekReply(pos: u64);
+    /// A pipe: its read and write handles.
+    Pipe = 9, fn pipe() => PipeReply(read: u64, write: u64);
+    /// The target of the symlink named by the path in the data area; with
+    /// no path, the path of the directory or file handle `dir`.
+    Readlink = 11, fn readlink(dir: u64) in [u8] => ReadlinkReply() out [u8];
+    /// Whether the path in the data area allows `mode` (`access` bits).
+    Access = 12, fn access(mode: u64) in [u8] => AccessReply();
+    /// Changes the current directory to the path in the data area.
+    Chdir = 13, fn chdir() in [u8] => ChdirReply();
+    /// The current directory.
+    Getcwd = 14, fn getcwd() => GetcwdReply() out [u8];
+    /// Makes a child process for a fork; its pid. The server puts the
+    /// child's address space and capability space in
+    /// [`crate::slots::CHILD_ASPACE`] and [`crate::slots::CHILD_CSPACE`]
+    /// and copies the caller's handles, directory and process group to it.
+    Fork = 15, fn fork() => ForkReply(pid: u64);
+    /// Starts the child `child` at `rip` with `rsp` and `rdi`; with `rip`
+    /// 0 the fork is abandoned and the child goes.
+    ForkStart = 16, fn fork_start(child: u64, rip: u64, rsp: u64, rdi: u64) => ForkStartReply();
+    /// The program now runs the image at the path in the data area (for
+    /// `/proc/self/exe`). Handles marked close-on-exec were closed by the
+    /// library OS before.
+    Exec = 17, fn exec() in [u8] => ExecReply();
+    /// The process is about to end with wait status `status`.
+    Exit = 18, fn exit(status: u64) => ExitReply();
+    /// `wait4`: a child matching `pid` (as `wait4`) that ended, stopped or
+    /// continued as `options` asks; pid 0 with `WNOHANG` and none ready.
+    Wait = 19, fn wait(pid: i64, options: u64) => WaitReply(pid: u64, status: u64);
+    /// `kill`: `signal` (0: a probe) to the processes `pid` selects.
+    Kill = 20, fn kill(pid: i64, signal: u64) => KillReply();
+    /// `setpgid` (`pid` 0: the caller; `pgid` 0: the same as `pid`).
+    Setpgid = 21, fn setpgid(pid: u64, pgid: u64) => SetpgidReply();
+    /// The process group of `pid` (0: the caller).
+    Getpgid = 22, fn getpgid(pid: u64) => GetpgidReply(pgid: u64);
+    /// A new session; its id.
+    Setsid = 23, fn setsid() => SetsidReply(sid: u64);
+    /// The session of `pid` (0: the caller).
+    Getsid = 24, fn getsid(pid: u64) => GetsidReply(sid: u64);
+    /// A terminal `request` on the console with its argument word `arg`;
+    /// the argument's bytes (`termios`, `winsize`, a pid) travel in the
+    /// data area both ways. `ttou_ignored`: the caller ignores or blocks
+    /// SIGTTOU (a background process changing the terminal then goes
+    /// ahead).
+    Ioctl = 25, fn ioctl(handle: u64, request: u64, arg: u64, ttou_ignored: bool) in [u8] => IoctlReply() out [u8];
+    /// A handle's readiness bits ([`crate::ready`]) and the bytes queued
+    /// to read; `register`: wake the caller when that changes.
+    Poll = 26, fn poll(handle: u64, register: bool) => PollReply(ready: u64, queued: u64);
+    /// The console, for the first process's standard input and output.
+    Console = 27, fn console() => ConsoleReply(handle: u64, kind: u64);
+    /// The library OS stopped by `signal` (`stopped`) or continued: for
+    /// the parent's `wait` and SIGCHLD. A stop by SIGTSTP, SIGTTIN or
+    /// SIGTTOU in an orphaned process group is refused (`EIO`): the signal
+    /// is then discarded, as Linux does.
+    Stopped = 28, fn stopped(stopped: bool, signal: u64) => StoppedReply();
+    /// Raises the process's memory quota by up to `frames` (the library
+    /// OS asks when the kernel says `QuotaExceeded`); the frames granted.
+    /// With no memory left the out-of-memory policy kills the process
+    /// holding the most (maybe the asker) first. `short`: the kernel had
+    /// no frame although the quota allowed one; the policy runs at once
+    /// (0 granted: try again).
+    Quota = 29, fn quota(frames: u64, short: bool) => QuotaReply(granted: u64);
+    /// The machine's memory for programs, in frames (for `sysinfo`).
+    Meminfo = 30, fn meminfo() => MeminfoReply(total: u64, free: u64);
+    /// A write to the console by a background process while `TOSTOP` is
+    /// set (the library OS asks only then, [`crate::control::TTY_JOB`]):
+    /// allowed, `EIO` (an orphaned process group) or `ERESTARTSYS`.
+    TtyWrite = 31, fn tty_write(ttou_ignored: bool) => TtyWriteReply();
+    /// The caller no longer waits for the request it sent with `tag`:
+    /// `cancelled` if it was still waiting at the server (no completion
+    /// will come); else its completion is in the mailbox already (or
+    /// there was no such request).
+    Cancel = 32, fn cancel(tag: u64) => CancelReply(cancelled: bool);
+}

@@ -1,0 +1,261 @@
+//! The server's side of the `sysproto::sys` interface: one method per
+//! operation, each handing its typed request to the operation's code in
+//! [`super::files`], [`super::lifecycle`], [`super::signals`],
+//! [`super::groups`], [`super::terminal`] and [`super::memory`] (the few
+//! that are a line or two are here).
+
+use sys::*;
+
+use super::*;
+
+/// Most bytes of a path.
+const PATH_MAX: usize = 4096;
+
+impl sys::Handler for Server {
+    fn open(&mut self, pid: u64, r: Open, d: &mut Data<'_, Open>) -> Result<OpenReply, Errno> {
+        Server::open(self, pid, &d.input(PATH_MAX), r.flags, r.dir)
+    }
+
+    fn read(&mut self, pid: u64, r: Read, d: &mut Data<'_, Read>) -> Result<ReadReply, Errno> {
+        match Server::read(self, pid, r, d) {
+            Ok(()) => Ok(ReadReply { deferred: false }),
+            // It must wait: answered later if the caller takes that.
+            Err(EAGAIN) if self.defer(pid, r, d.tag()) => Ok(ReadReply { deferred: true }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
+        let taken = Server::write(self, pid, r.handle, d)?;
+        Ok(WriteReply { taken })
+    }
+
+    fn close(&mut self, pid: u64, r: Close, _: &mut Data<'_, Close>) -> Result<CloseReply, Errno> {
+        Server::close(self, pid, r.handle).map(|()| CloseReply {})
+    }
+
+    fn fstat(&mut self, pid: u64, r: Fstat, d: &mut Data<'_, Fstat>) -> Result<FstatReply, Errno> {
+        d.put(&Server::fstat(self, pid, r.handle)?);
+        Ok(FstatReply {})
+    }
+
+    fn stat(
+        &mut self,
+        pid: u64,
+        r: sys::Stat,
+        d: &mut Data<'_, sys::Stat>,
+    ) -> Result<StatReply, Errno> {
+        let node = self.resolve(pid, &d.input(PATH_MAX), NO_HANDLE, !r.nofollow)?;
+        d.put(&self.node_stat(node));
+        Ok(StatReply {})
+    }
+
+    fn getdents(
+        &mut self,
+        pid: u64,
+        r: Getdents,
+        d: &mut Data<'_, Getdents>,
+    ) -> Result<GetdentsReply, Errno> {
+        let records = Server::getdents(self, pid, r.handle, r.room as usize)?;
+        d.put(&records);
+        Ok(GetdentsReply {})
+    }
+
+    fn seek(&mut self, pid: u64, r: Seek, _: &mut Data<'_, Seek>) -> Result<SeekReply, Errno> {
+        let pos = Server::seek(self, pid, r.handle, r.offset, r.whence)?;
+        Ok(SeekReply { pos })
+    }
+
+    fn pipe(&mut self, pid: u64, _: Pipe, _: &mut Data<'_, Pipe>) -> Result<PipeReply, Errno> {
+        let (read, write) = Server::pipe(self, pid);
+        Ok(PipeReply { read, write })
+    }
+
+    fn readlink(
+        &mut self,
+        pid: u64,
+        r: Readlink,
+        d: &mut Data<'_, Readlink>,
+    ) -> Result<ReadlinkReply, Errno> {
+        let target = Server::readlink(self, pid, &d.input(PATH_MAX), r.dir)?;
+        d.put(&target);
+        Ok(ReadlinkReply {})
+    }
+
+    fn access(
+        &mut self,
+        pid: u64,
+        r: Access,
+        d: &mut Data<'_, Access>,
+    ) -> Result<AccessReply, Errno> {
+        Server::access(self, pid, &d.input(PATH_MAX), r.mode).map(|()| AccessReply {})
+    }
+
+    fn chdir(&mut self, pid: u64, _: Chdir, d: &mut Data<'_, Chdir>) -> Result<ChdirReply, Errno> {
+        Server::chdir(self, pid, &d.input(PATH_MAX)).map(|()| ChdirReply {})
+    }
+
+    fn getcwd(
+        &mut self,
+        pid: u64,
+        _: Getcwd,
+        d: &mut Data<'_, Getcwd>,
+    ) -> Result<GetcwdReply, Errno> {
+        let cwd = alloc::format!("/{}", self.procs[&pid].cwd);
+        d.put(cwd.as_bytes());
+        Ok(GetcwdReply {})
+    }
+
+    fn fork(&mut self, pid: u64, _: Fork, _: &mut Data<'_, Fork>) -> Result<ForkReply, Errno> {
+        let child = Server::fork(self, pid)?;
+        Ok(ForkReply { pid: child })
+    }
+
+    fn fork_start(
+        &mut self,
+        pid: u64,
+        r: ForkStart,
+        _: &mut Data<'_, ForkStart>,
+    ) -> Result<ForkStartReply, Errno> {
+        Server::fork_start(self, pid, r).map(|()| ForkStartReply {})
+    }
+
+    fn exec(&mut self, pid: u64, _: Exec, d: &mut Data<'_, Exec>) -> Result<ExecReply, Errno> {
+        // The program as the file it is (links followed, normalised), as
+        // Linux's /proc/self/exe names it.
+        let path = d.input(PATH_MAX);
+        let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
+            Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
+            Err(_) => path,
+        };
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.exe = exe;
+            p.execed = true;
+        }
+        Ok(ExecReply {})
+    }
+
+    fn exit(&mut self, pid: u64, r: Exit, _: &mut Data<'_, Exit>) -> Result<ExitReply, Errno> {
+        if let Some(p) = self.procs.get_mut(&pid) {
+            p.exit_status = Some(r.status);
+        }
+        Ok(ExitReply {})
+    }
+
+    fn wait(&mut self, pid: u64, r: Wait, _: &mut Data<'_, Wait>) -> Result<WaitReply, Errno> {
+        let (child, status) = Server::wait(self, pid, r.pid, r.options)?;
+        Ok(WaitReply { pid: child, status })
+    }
+
+    fn kill(&mut self, pid: u64, r: Kill, _: &mut Data<'_, Kill>) -> Result<KillReply, Errno> {
+        Server::kill(self, pid, r.pid, r.signal).map(|()| KillReply {})
+    }
+
+    fn setpgid(
+        &mut self,
+        pid: u64,
+        r: Setpgid,
+        _: &mut Data<'_, Setpgid>,
+    ) -> Result<SetpgidReply, Errno> {
+        Server::setpgid(self, pid, r.pid, r.pgid).map(|()| SetpgidReply {})
+    }
+
+    fn getpgid(
+        &mut self,
+        pid: u64,
+        r: Getpgid,
+        _: &mut Data<'_, Getpgid>,
+    ) -> Result<GetpgidReply, Errno> {
+        let who = if r.pid == 0 { pid } else { r.pid };
+        let p = self.procs.get(&who).ok_or(ESRCH)?;
+        Ok(GetpgidReply { pgid: p.pgid })
+    }
+
+    fn setsid(
+        &mut self,
+        pid: u64,
+        _: Setsid,
+        _: &mut Data<'_, Setsid>,
+    ) -> Result<SetsidReply, Errno> {
+        let sid = Server::setsid(self, pid)?;
+        Ok(SetsidReply { sid })
+    }
+
+    fn getsid(
+        &mut self,
+        pid: u64,
+        r: Getsid,
+        _: &mut Data<'_, Getsid>,
+    ) -> Result<GetsidReply, Errno> {
+        let who = if r.pid == 0 { pid } else { r.pid };
+        let p = self.procs.get(&who).ok_or(ESRCH)?;
+        Ok(GetsidReply { sid: p.sid })
+    }
+
+    fn ioctl(&mut self, pid: u64, r: Ioctl, d: &mut Data<'_, Ioctl>) -> Result<IoctlReply, Errno> {
+        Server::ioctl(self, pid, r, d).map(|()| IoctlReply {})
+    }
+
+    fn poll(&mut self, pid: u64, r: Poll, _: &mut Data<'_, Poll>) -> Result<PollReply, Errno> {
+        let (ready, queued) = Server::poll(self, pid, r.handle, r.register)?;
+        Ok(PollReply { ready, queued })
+    }
+
+    fn console(
+        &mut self,
+        pid: u64,
+        _: Console,
+        _: &mut Data<'_, Console>,
+    ) -> Result<ConsoleReply, Errno> {
+        let o = self.objs.open(Kind::Console);
+        let handle = self.add_handle(pid, o) as u64;
+        Ok(ConsoleReply {
+            handle,
+            kind: kind::CONSOLE,
+        })
+    }
+
+    fn stopped(
+        &mut self,
+        pid: u64,
+        r: Stopped,
+        _: &mut Data<'_, Stopped>,
+    ) -> Result<StoppedReply, Errno> {
+        Server::stopped(self, pid, r.stopped, r.signal).map(|()| StoppedReply {})
+    }
+
+    fn quota(&mut self, pid: u64, r: Quota, _: &mut Data<'_, Quota>) -> Result<QuotaReply, Errno> {
+        let granted = Server::quota(self, pid, r.frames, r.short)?;
+        Ok(QuotaReply { granted })
+    }
+
+    fn meminfo(
+        &mut self,
+        _: u64,
+        _: Meminfo,
+        _: &mut Data<'_, Meminfo>,
+    ) -> Result<MeminfoReply, Errno> {
+        let (total, free) = self.memory();
+        Ok(MeminfoReply { total, free })
+    }
+
+    fn cancel(
+        &mut self,
+        pid: u64,
+        r: Cancel,
+        _: &mut Data<'_, Cancel>,
+    ) -> Result<CancelReply, Errno> {
+        let cancelled = self.cancel_deferred(pid, r.tag);
+        Ok(CancelReply { cancelled })
+    }
+
+    fn tty_write(
+        &mut self,
+        pid: u64,
+        r: TtyWrite,
+        _: &mut Data<'_, TtyWrite>,
+    ) -> Result<TtyWriteReply, Errno> {
+        self.job_check(pid, true, r.ttou_ignored)?;
+        Ok(TtyWriteReply {})
+    }
+}
