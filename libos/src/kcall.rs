@@ -1,29 +1,14 @@
-//! The kernel calls the library OS makes, over `exo-rt`'s `syscall6`, for
-//! the calls `exo-rt` has no wrapper for yet and with the slot and flag
-//! conventions of a process (`sysproto::slots`).
+//! The kernel calls the library OS makes, over `exo-rt`'s typed wrappers,
+//! with the slot and flag conventions of a process (`sysproto::slots`)
+//! and its memory policy (more quota from the server when it runs out).
 
-use abi::{Error, Syscall};
+use abi::Error;
 use sysproto::slots;
-
-/// Issues kernel call `call` with `a`; `Ok(results)` or the kernel's error.
-pub fn kcall(call: Syscall, a: [u64; 6]) -> Result<[u64; 4], Error> {
-    let (status, r) = exo_rt::syscall6(call as u64, a);
-    match status {
-        0 => Ok(r),
-        n => Err(Error::from_code(n).unwrap_or(Error::InvalidArgument)),
-    }
-}
 
 /// A fresh zeroed frame from the process's memory capability into `slot`;
 /// when the quota is used up, the server is asked for more first.
 pub fn frame_alloc(slot: u32) -> Result<(), Error> {
-    let alloc = || {
-        kcall(
-            Syscall::FrameAlloc,
-            [slots::MEMORY.into(), slot.into(), u64::MAX, 0, 0, 0],
-        )
-        .map(|_| ())
-    };
+    let alloc = || exo_rt::frame_alloc(slots::MEMORY, slot, None).map(|_| ());
     match alloc() {
         Err(Error::QuotaExceeded | Error::OutOfMemory) if more_memory() => alloc(),
         r => r,
@@ -58,69 +43,49 @@ pub fn more_quota() -> bool {
 
 /// Maps the frame in `slot` at `vaddr` with `abi::map_flags`.
 pub fn map(slot: u32, vaddr: u64, flags: u64) -> Result<(), Error> {
-    kcall(Syscall::Map, [slot.into(), vaddr, flags, 0, 0, 0]).map(|_| ())
+    exo_rt::map(slot, vaddr, flags)
 }
 
 /// Unmaps the page at `vaddr`.
 pub fn unmap(vaddr: u64) -> Result<(), Error> {
-    kcall(Syscall::Unmap, [vaddr, 0, 0, 0, 0, 0]).map(|_| ())
+    exo_rt::unmap(vaddr).map(|_| ())
 }
 
 /// Changes the rights of the mapping at `vaddr`.
 pub fn protect(vaddr: u64, flags: u64) -> Result<(), Error> {
-    kcall(Syscall::Protect, [vaddr, flags, 0, 0, 0, 0]).map(|_| ())
+    exo_rt::protect(vaddr, flags)
 }
 
 /// Deletes the capability in `slot`.
 pub fn cap_delete(slot: u32) -> Result<(), Error> {
-    kcall(Syscall::CapDelete, [slot.into(), 0, 0, 0, 0, 0]).map(|_| ())
+    exo_rt::cap_delete(slot)
 }
 
 /// Derives `slot` (all its rights) into the same slot of the child's
 /// capability space (`slots::CHILD_CSPACE`).
 pub fn give_to_child(slot: u32, dst: u32) -> Result<(), Error> {
-    kcall(
-        Syscall::CapMintInto,
-        [
-            slot.into(),
-            slots::CHILD_CSPACE.into(),
-            dst.into(),
-            abi::Rights::ALL.0,
-            0,
-            0,
-        ],
-    )
-    .map(|_| ())
+    exo_rt::cap_mint_into(slot, slots::CHILD_CSPACE, dst, abi::Rights::ALL, 0)
 }
 
 /// Maps the child's own capability `slot` at `vaddr` in the child.
 pub fn map_in_child(slot: u32, vaddr: u64, flags: u64) -> Result<(), Error> {
-    kcall(
-        Syscall::MapInto,
-        [
-            slots::CHILD_ASPACE.into(),
-            slot.into(),
-            vaddr,
-            flags | abi::map_flags::TARGET_SLOT,
-            0,
-            0,
-        ],
+    exo_rt::map_into(
+        slots::CHILD_ASPACE,
+        slot,
+        vaddr,
+        flags | abi::map_flags::TARGET_SLOT,
     )
-    .map(|_| ())
 }
 
 /// Waits on the process's wake notification for at most `us`
 /// microseconds (`u64::MAX`: no limit; 0: poll). The bits, or 0.
 pub fn wait_wake(us: u64) -> u64 {
-    match kcall(Syscall::Wait, [slots::WAKE.into(), us, 0, 0, 0, 0]) {
-        Ok(r) => r[0],
-        Err(_) => 0,
-    }
+    exo_rt::wait(slots::WAKE, us).unwrap_or(0)
 }
 
 /// Sets the thread's FS base.
 pub fn set_fs_base(value: u64) {
-    let _ = kcall(Syscall::FsBaseSet, [value, 0, 0, 0, 0, 0]);
+    let _ = exo_rt::fs_base_set(value);
 }
 
 /// Whether preemption upcalls are on for this process.
