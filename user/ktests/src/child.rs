@@ -77,21 +77,22 @@ pub fn spin(n: u64) -> u64 {
     x
 }
 
-/// Starts `entry` as child 0 with its death notice on `ep`, then yields to
-/// it (spinning a little before each switch) until it ends, calling
-/// `between(round)` after each switch; `rounds` is how many switches the
-/// child needs. Checks that it exited with code 0 (`meaning` names any
+/// Makes an endpoint in `free(0)`, starts `entry` as child 0 with its
+/// death notice on it, then yields to it (spinning a little before each
+/// switch) until it ends, calling `between(round)` after each switch;
+/// `rounds` is how many switches the child needs. Checks that it exited with code 0 (`meaning` names any
 /// other), releases it, and checks it took at least `rounds / 2` switches.
 /// Returns the number of switches.
 pub fn yield_until_ended(
     t: Ctx,
     args: &StartArgs,
-    ep: Slot,
     entry: fn(u64) -> !,
     rounds: u32,
     meaning: fn(u64) -> &'static str,
     mut between: impl FnMut(u32) -> Outcome,
 ) -> Result<u32, Failed> {
+    let ep = free(0);
+    t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
     let c = start(t, args, 0, None, Some(ep), entry, 0)?;
     let mut done = 0u32;
     loop {
