@@ -108,14 +108,21 @@ static inline void sleep_ms(long ms)
 		;
 }
 
+/* waitpid(2), retried while a signal handler interrupts it. */
+static inline pid_t waitpid_eintr(pid_t pid, int *status, int flags)
+{
+	pid_t r;
+	do
+		r = waitpid(pid, status, flags);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 /* Waits for `pid` (retrying on EINTR) and returns its status word. */
 static inline int wait_for(pid_t pid)
 {
 	int status = 0;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
+	pid_t r = waitpid_eintr(pid, &status, 0);
 	CHECK(r == pid, "waitpid returns the child");
 	return status;
 }

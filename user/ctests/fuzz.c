@@ -689,10 +689,7 @@ static enum end watch(pid_t pid, struct shared *sh, const struct options *o, int
 	}
 	kill(pid, SIGKILL);
 	kill(-pid, SIGKILL);
-	pid_t r;
-	do
-		r = waitpid(pid, status, 0);
-	while (r < 0 && errno == EINTR);
+	pid_t r = waitpid_eintr(pid, status, 0);
 	CHECK(r == pid, "waitpid on a killed child");
 	return ENDED_STOPPED;
 }

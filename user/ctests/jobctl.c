@@ -114,10 +114,7 @@ static void background(int how, int disp, const char *what)
 	close(p[1]);
 	CHECK(setpgid(kid, kid) == 0 || errno == EACCES, "setpgid of the job");
 	int st;
-	pid_t r;
-	do
-		r = waitpid(kid, &st, WUNTRACED);
-	while (r < 0 && errno == EINTR);
+	pid_t r = waitpid_eintr(kid, &st, WUNTRACED);
 	CHECK(r == kid, "waitpid");
 	char out[16] = "";
 	if (WIFSTOPPED(st)) {
@@ -169,17 +166,12 @@ static void foreground(void)
 	close(p[1]);
 	CHECK(setpgid(job, job) == 0 || errno == EACCES, "setpgid of the job");
 	int st;
-	pid_t r;
-	do
-		r = waitpid(job, &st, WUNTRACED);
-	while (r < 0 && errno == EINTR);
+	pid_t r = waitpid_eintr(job, &st, WUNTRACED);
 	say("job stops itself (SIGTSTP): %s", yesno(r == job && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP));
 	CHECK(tcsetpgrp(tty, job) == 0, "tcsetpgrp to the job");
 	say("tcgetpgrp is the job's group: %s", yesno(tcgetpgrp(tty) == job));
 	CHECK(kill(-job, SIGCONT) == 0, "SIGCONT");
-	do
-		r = waitpid(job, &st, WUNTRACED | WCONTINUED);
-	while (r < 0 && errno == EINTR);
+	r = waitpid_eintr(job, &st, WUNTRACED | WCONTINUED);
 	say("waitpid sees it continue: %s", yesno(r == job && WIFCONTINUED(st)));
 	char c = 0;
 	if (read(p[0], &c, 1) != 1)

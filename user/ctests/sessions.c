@@ -203,10 +203,7 @@ static void orphaned_stopped(void)
 			_exit(0);
 		}
 		int st;
-		pid_t r;
-		do
-			r = waitpid(kid, &st, WUNTRACED);
-		while (r < 0 && errno == EINTR);
+		pid_t r = waitpid_eintr(kid, &st, WUNTRACED);
 		CHECK(r == kid && WIFSTOPPED(st), "the child stopped");
 		_exit(0);
 	}

@@ -195,9 +195,7 @@ static enum ev next_event(struct kid *k, struct report *rep, int *st)
 			if (got_bytes == (ssize_t)sizeof *rep)
 				return EV_ACK;
 			CHECK(got_bytes == 0, "a whole report");
-			do
-				r = waitpid(k->pid, st, WUNTRACED);
-			while (r < 0 && errno == EINTR);
+			r = waitpid_eintr(k->pid, st, WUNTRACED);
 			CHECK(r == k->pid, "waitpid for a dead child");
 			return WIFSTOPPED(*st) ? EV_STOPPED : EV_DIED;
 		}
@@ -261,10 +259,7 @@ static int follow(struct kid *k, char *line, size_t len, int resume, int track)
 			if (!resume)
 				return 1;
 			CHECK(kill(k->pid, SIGCONT) == 0, "SIGCONT");
-			pid_t r;
-			do
-				r = waitpid(k->pid, &st, WCONTINUED);
-			while (r < 0 && errno == EINTR);
+			pid_t r = waitpid_eintr(k->pid, &st, WCONTINUED);
 			CHECK(r == k->pid && WIFCONTINUED(st), "waitpid sees it continue");
 			append(line, len, " continued");
 			next_chld(track);
@@ -316,10 +311,7 @@ static void group_case(int sig, int d, char *line, size_t len)
 			if (!stopped[i])
 				continue;
 			int st;
-			pid_t r;
-			do
-				r = waitpid(k[i].pid, &st, WCONTINUED);
-			while (r < 0 && errno == EINTR);
+			pid_t r = waitpid_eintr(k[i].pid, &st, WCONTINUED);
 			CHECK(r == k[i].pid && WIFCONTINUED(st), "waitpid sees it continue");
 			append(l[i], sizeof l[i], " continued");
 			follow(&k[i], l[i], sizeof l[i], 1, 0);

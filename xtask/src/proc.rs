@@ -75,6 +75,20 @@ pub fn which(program: &str) -> Option<PathBuf> {
         })
 }
 
+/// Starts `cmd`, naming the program in the error.
+pub fn spawn(cmd: &mut Command) -> Result<std::process::Child> {
+    cmd.spawn()
+        .with_context(|| format!("starting {}", cmd.get_program().to_string_lossy()))
+}
+
+/// For tests: a shell running `script`.
+#[cfg(test)]
+pub fn sh(script: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.args(["-c", script]);
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

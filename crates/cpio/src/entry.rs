@@ -35,32 +35,20 @@ pub struct Metadata {
 pub struct Entry<'a> {
     /// Name as stored (without the NUL), e.g. `etc/motd` or `./etc/motd`.
     pub name: &'a str,
-    /// Inode number.
-    pub ino: u32,
-    /// File type and permission bits (`st_mode`).
-    pub mode: u32,
-    /// Owner user id.
-    pub uid: u32,
-    /// Owner group id.
-    pub gid: u32,
-    /// Link count.
-    pub nlink: u32,
-    /// Modification time, seconds since the Unix epoch.
-    pub mtime: u32,
-    /// Major number of the device holding the file.
-    pub dev_major: u32,
-    /// Minor number of the device holding the file.
-    pub dev_minor: u32,
-    /// Major number of a device special file.
-    pub rdev_major: u32,
-    /// Minor number of a device special file.
-    pub rdev_minor: u32,
-    /// Checksum (`070702` archives) or 0.
-    pub check: u32,
+    /// The numeric header fields (also reachable directly: `entry.mode`).
+    pub meta: Metadata,
     /// File contents (for a symlink: the target path).
     pub data: &'a [u8],
     /// Offset of this member's header in the archive.
     pub offset: usize,
+}
+
+impl core::ops::Deref for Entry<'_> {
+    type Target = Metadata;
+
+    fn deref(&self) -> &Metadata {
+        &self.meta
+    }
 }
 
 impl<'a> Entry<'a> {
@@ -100,18 +88,6 @@ impl<'a> Entry<'a> {
 
     /// All numeric header fields.
     pub fn metadata(&self) -> Metadata {
-        Metadata {
-            ino: self.ino,
-            mode: self.mode,
-            uid: self.uid,
-            gid: self.gid,
-            nlink: self.nlink,
-            mtime: self.mtime,
-            dev_major: self.dev_major,
-            dev_minor: self.dev_minor,
-            rdev_major: self.rdev_major,
-            rdev_minor: self.rdev_minor,
-            check: self.check,
-        }
+        self.meta
     }
 }

@@ -1,6 +1,6 @@
 //! Reading an archive in place: the member iterator and path lookup.
 
-use crate::entry::Entry;
+use crate::entry::{Entry, Metadata};
 use crate::error::{CpioError, ErrorKind};
 use crate::header::{self, align4, HEADER_LEN, TRAILER};
 
@@ -107,17 +107,19 @@ impl<'a> Iterator for Entries<'a> {
 
         Some(Ok(Entry {
             name,
-            ino: f[header::F_INO],
-            mode: f[header::F_MODE],
-            uid: f[header::F_UID],
-            gid: f[header::F_GID],
-            nlink: f[header::F_NLINK],
-            mtime: f[header::F_MTIME],
-            dev_major: f[header::F_DEVMAJOR],
-            dev_minor: f[header::F_DEVMINOR],
-            rdev_major: f[header::F_RDEVMAJOR],
-            rdev_minor: f[header::F_RDEVMINOR],
-            check: f[header::F_CHECK],
+            meta: Metadata {
+                ino: f[header::F_INO],
+                mode: f[header::F_MODE],
+                uid: f[header::F_UID],
+                gid: f[header::F_GID],
+                nlink: f[header::F_NLINK],
+                mtime: f[header::F_MTIME],
+                dev_major: f[header::F_DEVMAJOR],
+                dev_minor: f[header::F_DEVMINOR],
+                rdev_major: f[header::F_RDEVMAJOR],
+                rdev_minor: f[header::F_RDEVMINOR],
+                check: f[header::F_CHECK],
+            },
             data,
             offset: base,
         }))

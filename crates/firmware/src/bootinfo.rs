@@ -3,6 +3,8 @@
 //! the boot structures that were read.
 
 use crate::fixed::FixedVec;
+use crate::phys::{read_cstr, read_exact};
+use crate::{BootError, PhysMem};
 
 /// How many memory regions a [`BootInfo`] keeps; further ones are counted in
 /// [`BootInfo::dropped_regions`].
@@ -198,6 +200,47 @@ impl<'a> BootInfo<'a> {
             end,
             cmdline,
         });
+    }
+
+    /// The `len` bytes of the boot structure at `paddr`, recording its
+    /// extent.
+    pub(crate) fn read_struct<'m, M: PhysMem + ?Sized>(
+        &mut self,
+        mem: &'m M,
+        paddr: u64,
+        len: usize,
+    ) -> Result<&'m [u8], BootError> {
+        let bytes = read_exact(mem, paddr, len).ok_or(BootError::Unreadable { paddr })?;
+        self.add_extent(paddr, len as u64);
+        Ok(bytes)
+    }
+
+    /// The table of `count` entries of `entry_len` bytes at `paddr`,
+    /// recording its extent; `what` names a count too large to address.
+    pub(crate) fn read_table<'m, M: PhysMem + ?Sized>(
+        &mut self,
+        mem: &'m M,
+        paddr: u64,
+        count: u32,
+        entry_len: usize,
+        what: &'static str,
+    ) -> Result<&'m [u8], BootError> {
+        let len = usize::try_from(count)
+            .ok()
+            .and_then(|n| n.checked_mul(entry_len))
+            .ok_or(BootError::Malformed { what })?;
+        self.read_struct(mem, paddr, len)
+    }
+
+    /// The NUL-terminated string at `paddr` (empty for address 0),
+    /// recording its extent.
+    pub(crate) fn read_string<M: PhysMem + ?Sized>(&mut self, mem: &'a M, paddr: u64) -> &'a str {
+        if paddr == 0 {
+            return "";
+        }
+        let (s, footprint) = read_cstr(mem, paddr);
+        self.add_extent(paddr, footprint);
+        s
     }
 
     /// Records that `start..start + len` holds a boot structure. Overlapping

@@ -7,7 +7,7 @@
 //! bit 6 mmap_length @44, mmap_addr @48; bit 9 boot_loader_name @64.
 
 use crate::bytes::{u32_at, u64_at};
-use crate::phys::{read_cstr, read_exact, read_u32};
+use crate::phys::{read_exact, read_u32};
 use crate::{BootError, BootInfo, MemKind, PhysMem, Protocol};
 
 /// The value a Multiboot 1 loader leaves in `eax`.
@@ -68,17 +68,11 @@ pub fn parse_multiboot1<'m>(
     let mut info = BootInfo::new(Protocol::Multiboot1);
     info.add_extent(mbi_paddr, struct_len(flags, u32::MAX) as u64);
 
-    if flags & FLAG_CMDLINE != 0 && field(16) != 0 {
-        let paddr = u64::from(field(16));
-        let (s, footprint) = read_cstr(mem, paddr);
-        info.cmdline = s;
-        info.add_extent(paddr, footprint);
+    if flags & FLAG_CMDLINE != 0 {
+        info.cmdline = info.read_string(mem, u64::from(field(16)));
     }
     if flags & FLAG_BOOTLOADER != 0 && field(64) != 0 {
-        let paddr = u64::from(field(64));
-        let (s, footprint) = read_cstr(mem, paddr);
-        info.bootloader = Some(s);
-        info.add_extent(paddr, footprint);
+        info.bootloader = Some(info.read_string(mem, u64::from(field(64))));
     }
     if flags & FLAG_MODS != 0 {
         read_modules(mem, &mut info, u64::from(field(24)), field(20))?;
@@ -102,25 +96,12 @@ fn read_modules<'m>(
     if count == 0 {
         return Ok(());
     }
-    let len = usize::try_from(count)
-        .ok()
-        .and_then(|n| n.checked_mul(MODULE_ENTRY_LEN))
-        .ok_or(BootError::Malformed {
-            what: "multiboot1 mods_count too large",
-        })?;
-    let list = read_exact(mem, paddr, len).ok_or(BootError::Unreadable { paddr })?;
-    info.add_extent(paddr, len as u64);
+    let what = "multiboot1 mods_count too large";
+    let list = info.read_table(mem, paddr, count, MODULE_ENTRY_LEN, what)?;
     for e in list.chunks_exact(MODULE_ENTRY_LEN) {
         let start = u64::from(u32_at(e, 0).unwrap_or(0));
         let end = u64::from(u32_at(e, 4).unwrap_or(0));
-        let string = u64::from(u32_at(e, 8).unwrap_or(0));
-        let cmdline = if string == 0 {
-            ""
-        } else {
-            let (s, footprint) = read_cstr(mem, string);
-            info.add_extent(string, footprint);
-            s
-        };
+        let cmdline = info.read_string(mem, u64::from(u32_at(e, 8).unwrap_or(0)));
         info.push_module(start, end, cmdline);
     }
     Ok(())
@@ -139,8 +120,7 @@ fn read_memory_map(
         return Ok(());
     }
     let len = usize::try_from(length).map_err(|_| BootError::Truncated)?;
-    let map = read_exact(mem, paddr, len).ok_or(BootError::Unreadable { paddr })?;
-    info.add_extent(paddr, len as u64);
+    let map = info.read_struct(mem, paddr, len)?;
     let mut off = 0usize;
     while let Some(size) = u32_at(map, off).and_then(|s| usize::try_from(s).ok()) {
         let Some(entry) = off

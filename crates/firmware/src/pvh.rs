@@ -8,7 +8,7 @@
 //! address means "not present".
 
 use crate::bytes::{u32_at, u64_at};
-use crate::phys::{read_cstr, read_exact};
+use crate::phys::read_exact;
 use crate::{BootError, BootInfo, MemKind, PhysMem, Protocol};
 
 /// `hvm_start_info.magic`: "xEn3" with the top bit of the 'E' set.
@@ -47,12 +47,7 @@ pub fn parse_pvh<'m>(
     let field64 = |off| u64_at(si, off).unwrap_or(0);
     let field32 = |off| u32_at(si, off).unwrap_or(0);
 
-    let cmdline_paddr = field64(24);
-    if cmdline_paddr != 0 {
-        let (s, footprint) = read_cstr(mem, cmdline_paddr);
-        info.cmdline = s;
-        info.add_extent(cmdline_paddr, footprint);
-    }
+    info.cmdline = info.read_string(mem, field64(24));
 
     let rsdp = field64(32);
     if rsdp != 0 {
@@ -66,14 +61,6 @@ pub fn parse_pvh<'m>(
     Ok(info)
 }
 
-/// The byte length of `count` entries of `entry_len` bytes.
-fn array_len(count: u32, entry_len: usize, what: &'static str) -> Result<usize, BootError> {
-    usize::try_from(count)
-        .ok()
-        .and_then(|n| n.checked_mul(entry_len))
-        .ok_or(BootError::Malformed { what })
-}
-
 fn read_memmap(
     mem: &impl PhysMem,
     info: &mut BootInfo<'_>,
@@ -83,9 +70,8 @@ fn read_memmap(
     if paddr == 0 || entries == 0 {
         return Ok(());
     }
-    let len = array_len(entries, MEMMAP_ENTRY_LEN, "PVH memmap_entries too large")?;
-    let table = read_exact(mem, paddr, len).ok_or(BootError::Unreadable { paddr })?;
-    info.add_extent(paddr, len as u64);
+    let what = "PVH memmap_entries too large";
+    let table = info.read_table(mem, paddr, entries, MEMMAP_ENTRY_LEN, what)?;
     for e in table.chunks_exact(MEMMAP_ENTRY_LEN) {
         let start = u64_at(e, 0).unwrap_or(0);
         let size = u64_at(e, 8).unwrap_or(0);
@@ -104,23 +90,15 @@ fn read_modules<'m>(
     if paddr == 0 || count == 0 {
         return Ok(());
     }
-    let len = array_len(count, MODLIST_ENTRY_LEN, "PVH nr_modules too large")?;
-    let list = read_exact(mem, paddr, len).ok_or(BootError::Unreadable { paddr })?;
-    info.add_extent(paddr, len as u64);
+    let what = "PVH nr_modules too large";
+    let list = info.read_table(mem, paddr, count, MODLIST_ENTRY_LEN, what)?;
     for e in list.chunks_exact(MODLIST_ENTRY_LEN) {
         let start = u64_at(e, 0).unwrap_or(0);
         let size = u64_at(e, 8).unwrap_or(0);
         let Some(end) = start.checked_add(size) else {
             continue;
         };
-        let cmdline_paddr = u64_at(e, 16).unwrap_or(0);
-        let cmdline = if cmdline_paddr == 0 {
-            ""
-        } else {
-            let (s, footprint) = read_cstr(mem, cmdline_paddr);
-            info.add_extent(cmdline_paddr, footprint);
-            s
-        };
+        let cmdline = info.read_string(mem, u64_at(e, 16).unwrap_or(0));
         info.push_module(start, end, cmdline);
     }
     Ok(())

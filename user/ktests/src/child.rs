@@ -5,9 +5,9 @@
 use abi::Error;
 use exo_rt::calls::Slot;
 use exo_rt::ipc::spawn::slots_needed;
-use exo_rt::ipc::{recv, spawn, Child, Spawn};
-use exo_rt::yield_to;
+use exo_rt::ipc::{endpoint_create, recv, reply, reply_recv, spawn, Child, Msg, Spawn};
 use exo_rt::StartArgs;
+use exo_rt::{exit, notification_create, yield_to};
 
 use abi::ipc::{NOTICE_BADGE, NOTICE_CHILD_ENDED};
 
@@ -77,21 +77,22 @@ pub fn spin(n: u64) -> u64 {
     x
 }
 
-/// Starts `entry` as child 0 with its death notice on `ep`, then yields to
-/// it (spinning a little before each switch) until it ends, calling
-/// `between(round)` after each switch; `rounds` is how many switches the
-/// child needs. Checks that it exited with code 0 (`meaning` names any
+/// Makes an endpoint in `free(0)`, starts `entry` as child 0 with its
+/// death notice on it, then yields to it (spinning a little before each
+/// switch) until it ends, calling `between(round)` after each switch;
+/// `rounds` is how many switches the child needs. Checks that it exited with code 0 (`meaning` names any
 /// other), releases it, and checks it took at least `rounds / 2` switches.
 /// Returns the number of switches.
 pub fn yield_until_ended(
     t: Ctx,
     args: &StartArgs,
-    ep: Slot,
     entry: fn(u64) -> !,
     rounds: u32,
     meaning: fn(u64) -> &'static str,
     mut between: impl FnMut(u32) -> Outcome,
 ) -> Result<u32, Failed> {
+    let ep = free(0);
+    t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
     let c = start(t, args, 0, None, Some(ep), entry, 0)?;
     let mut done = 0u32;
     loop {
@@ -119,4 +120,35 @@ pub fn yield_until_ended(
         format_args!("only {done} switches to the child"),
     )?;
     Ok(done)
+}
+
+/// A child's request loop on its endpoint `ep`: answers each request with
+/// `handle(request)` until one whose word 0 is `quit`, which it answers
+/// with zeros before exiting with 0. Exits with 2 when a receive fails and
+/// with 3 on a request `handle` does not know (`None`).
+pub fn serve(ep: Slot, quit: u64, mut handle: impl FnMut(Msg) -> Option<Msg>) -> ! {
+    let mut next = recv(ep);
+    loop {
+        let msg = match next {
+            Ok((_, m)) => m,
+            Err(_) => exit(2),
+        };
+        if msg[0] == quit {
+            let _ = reply([0; 6]);
+            exit(0)
+        }
+        let Some(answer) = handle(msg) else { exit(3) };
+        next = reply_recv(ep, answer);
+    }
+}
+
+/// A notification in `free(0)` and an endpoint in `free(1)`, both from the
+/// root task's memory: what the tests of waiting children start with.
+pub fn notification_and_endpoint(t: Ctx, args: &StartArgs) -> Result<(Slot, Slot), Failed> {
+    let mem = args.memory.start;
+    let ntf = free(0);
+    let ep = free(1);
+    t.ok("notification_create", notification_create(mem, ntf))?;
+    t.ok("endpoint_create", endpoint_create(mem, ep))?;
+    Ok((ntf, ep))
 }

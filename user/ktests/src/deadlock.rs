@@ -8,10 +8,10 @@
 
 use abi::Error;
 use exo_rt::calls::WAIT_FOREVER;
-use exo_rt::ipc::{endpoint_create, recv};
-use exo_rt::{exit, notification_create, println, wait, StartArgs};
+use exo_rt::ipc::recv;
+use exo_rt::{exit, println, wait, StartArgs};
 
-use super::{child, free};
+use super::child;
 use crate::check::{Ctx, Outcome};
 
 /// The child's endpoint: slot 3 (what its parent gave).
@@ -24,11 +24,7 @@ fn receiver(_arg: u64) -> ! {
 }
 
 pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
-    let mem = args.memory.start;
-    let ntf = free(0);
-    let ep = free(1);
-    t.ok("notification_create", notification_create(mem, ntf))?;
-    t.ok("endpoint_create", endpoint_create(mem, ep))?;
+    let (ntf, ep) = child::notification_and_endpoint(t, args)?;
     let _c = child::start(t, args, 0, Some(ep), None, receiver, 0)?;
     // Both blocked, but a deadline can still pass: the kernel idles.
     t.err("wait 100 ms", wait(ntf, 100_000), Error::TimedOut)?;

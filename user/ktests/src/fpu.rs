@@ -12,10 +12,9 @@
 //! it found (0: all good).
 
 use exo_rt::fpu::{mxcsr, set_mxcsr, set_x87_control, set_xmm, x87_control, xmm, Xmm, XMM_COUNT};
-use exo_rt::ipc::endpoint_create;
 use exo_rt::{exit, yield_now, StartArgs};
 
-use super::{child, free};
+use super::child;
 use crate::check::{Ctx, Outcome};
 
 /// Switches each side makes.
@@ -136,9 +135,7 @@ pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
     )?;
     load(PARENT_SEED, PARENT_MXCSR, PARENT_FCW);
     parent_intact(t, 0)?;
-    let ep = free(0);
-    t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
-    let rounds = child::yield_until_ended(t, args, ep, child_main, ROUNDS, meaning, |r| {
+    let rounds = child::yield_until_ended(t, args, child_main, ROUNDS, meaning, |r| {
         parent_intact(t, r)
     })?;
     parent_intact(t, rounds)?;

@@ -11,11 +11,10 @@
 //! is allowed.
 
 use abi::{Error, USER_END};
-use exo_rt::ipc::endpoint_create;
 use exo_rt::tls::fs_read;
 use exo_rt::{exit, fs_base_set, yield_now, StartArgs};
 
-use super::{child, free};
+use super::child;
 use crate::check::{Ctx, Outcome};
 
 /// Switches each side makes.
@@ -94,9 +93,7 @@ pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
         parent_intact(t, 0)?;
     }
 
-    let ep = free(0);
-    t.ok("endpoint_create", endpoint_create(args.memory.start, ep))?;
-    let rounds = child::yield_until_ended(t, args, ep, child_main, ROUNDS, meaning, |r| {
+    let rounds = child::yield_until_ended(t, args, child_main, ROUNDS, meaning, |r| {
         parent_intact(t, r)
     })?;
     t.ok("fs_base_set(0) at the end", fs_base_set(0))?;

@@ -36,6 +36,7 @@ use exo_rt::memory::{in_scratch, is_program_memory, SCRATCH_BASE};
 use exo_rt::{cap_delete, cap_identify, debug_write, syscall6, unmap, StartArgs};
 
 use crate::check::{Ctx, Outcome};
+use crate::rng::Rng;
 
 /// The generator's seed (printed).
 pub const SEED: u64 = 0x00e4_0f6a_5eed_2026;
@@ -43,24 +44,6 @@ pub const SEED: u64 = 0x00e4_0f6a_5eed_2026;
 pub const CALLS: u32 = 100_000;
 /// Scratch pages the fuzzer maps frames into.
 const SCRATCH_PAGES: u64 = 64;
-
-/// xorshift64*.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// A scratch page the fuzzer may map.
 fn scratch_page(rng: &mut Rng) -> u64 {

@@ -28,6 +28,7 @@ use exo_rt::{cap_delete, cap_identify, cap_mint, exit, println, StartArgs};
 
 use super::free;
 use crate::check::{Ctx, Failed, Outcome};
+use crate::rng::Rng;
 
 /// The server's endpoint: slot 3 of a child is what its parent gave.
 const SERVER_EP: Slot = 3;
@@ -96,20 +97,6 @@ fn faulter(addr: u64) -> ! {
     scratch_write(addr, 1);
     println!("child-fault: the write did not fault");
     exit(3)
-}
-
-/// xorshift64* for the messages.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
 }
 
 /// The endpoint's slot.

@@ -37,6 +37,7 @@ mod preempt;
 mod quota;
 mod ramdisk;
 mod revoke;
+mod rng;
 mod sched;
 mod upcall;
 mod yield_block;

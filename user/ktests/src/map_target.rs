@@ -20,11 +20,10 @@
 
 use abi::map_flags::{TARGET_SLOT, WRITE};
 use abi::{Error, Rights};
-use exo_rt::ipc::{call, endpoint_create, map_into, recv, reply, reply_recv};
+use exo_rt::ipc::{call, endpoint_create, map_into};
 use exo_rt::memory::{scratch_read, scratch_write};
 use exo_rt::{
-    cap_delete, cap_mint, cap_mint_into, cap_revoke, exit, frame_alloc, map, protect, unmap,
-    StartArgs,
+    cap_delete, cap_mint, cap_mint_into, cap_revoke, frame_alloc, map, protect, unmap, StartArgs,
 };
 
 use super::{child, free};
@@ -47,29 +46,19 @@ const OP_QUIT: u64 = 5;
 /// The child: answers `[status, value, 0, 0, 0, 0]` (status 0 or the
 /// error code).
 fn server(_arg: u64) -> ! {
-    let mut next = recv(CHILD_EP);
-    loop {
-        let msg = match next {
-            Ok((_, m)) => m,
-            Err(_) => exit(2),
-        };
+    child::serve(CHILD_EP, OP_QUIT, |msg| {
         let result = match msg[0] {
             OP_READ => Ok(scratch_read(CHILD_VA)),
             OP_PROTECT => protect(CHILD_VA, msg[1]).map(|()| 0),
             OP_UNMAP => unmap(CHILD_VA),
             OP_DELETE => cap_delete(msg[1] as u32).map(|()| 0),
-            OP_QUIT => {
-                let _ = reply([0; 6]);
-                exit(0)
-            }
-            _ => exit(3),
+            _ => return None,
         };
-        let answer = match result {
+        Some(match result {
             Ok(v) => [0, v, 0, 0, 0, 0],
             Err(e) => [e as u64, 0, 0, 0, 0, 0],
-        };
-        next = reply_recv(CHILD_EP, answer);
-    }
+        })
+    })
 }
 
 /// Asks the child to do `op` with `arg`; its status and value.

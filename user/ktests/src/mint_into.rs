@@ -15,9 +15,9 @@
 
 use abi::root_slots::{CSPACE, THREAD};
 use abi::{CapType, Error, Rights};
-use exo_rt::ipc::{call, endpoint_create, recv, reply_recv};
+use exo_rt::ipc::{call, endpoint_create};
 use exo_rt::{
-    cap_delete, cap_identify, cap_mint, cap_mint_into, cap_revoke, exit, frame_alloc, StartArgs,
+    cap_delete, cap_identify, cap_mint, cap_mint_into, cap_revoke, frame_alloc, StartArgs,
 };
 
 use super::{child, free};
@@ -36,25 +36,13 @@ const CHILD_EP_COPY: u32 = 11;
 /// The child: answers `[status, type, rights, badge, phys, 0]` (status 0
 /// or the error code).
 fn server(_arg: u64) -> ! {
-    let mut next = recv(CHILD_EP);
-    loop {
-        let msg = match next {
-            Ok((_, m)) => m,
-            Err(_) => exit(2),
-        };
-        let answer = match msg[0] {
-            OP_IDENTIFY => match cap_identify(msg[1] as u32) {
-                Ok(id) => [0, id.type_code, id.rights.0, id.badge, id.phys, 0],
-                Err(e) => [e as u64, 0, 0, 0, 0, 0],
-            },
-            OP_QUIT => {
-                let _ = exo_rt::ipc::reply([0; 6]);
-                exit(0)
-            }
-            _ => exit(3),
-        };
-        next = reply_recv(CHILD_EP, answer);
-    }
+    child::serve(CHILD_EP, OP_QUIT, |msg| match msg[0] {
+        OP_IDENTIFY => Some(match cap_identify(msg[1] as u32) {
+            Ok(id) => [0, id.type_code, id.rights.0, id.badge, id.phys, 0],
+            Err(e) => [e as u64, 0, 0, 0, 0, 0],
+        }),
+        _ => None,
+    })
 }
 
 /// `CapMintInto` with a destination index that may not fit a slot number.

@@ -14,12 +14,8 @@
 
 use abi::{Error, Rights};
 use exo_rt::calls::{WAIT_FOREVER, WAIT_POLL};
-use exo_rt::ipc::endpoint_create;
 use exo_rt::tsc::rdtsc;
-use exo_rt::{
-    cap_delete, cap_mint, cap_revoke, exit, info, notification_create, signal, wait, yield_to,
-    StartArgs,
-};
+use exo_rt::{cap_delete, cap_mint, cap_revoke, exit, info, signal, wait, yield_to, StartArgs};
 
 use super::{child, free};
 use crate::check::{Ctx, Outcome};
@@ -47,11 +43,7 @@ fn waiter(_arg: u64) -> ! {
 }
 
 pub fn run(t: Ctx, args: &StartArgs) -> Outcome {
-    let mem = args.memory.start;
-    let ntf = free(0);
-    let ep = free(1);
-    t.ok("notification_create", notification_create(mem, ntf))?;
-    t.ok("endpoint_create", endpoint_create(mem, ep))?;
+    let (ntf, ep) = child::notification_and_endpoint(t, args)?;
 
     // A timed wait on an empty word.
     let hz = info::tsc_hz();

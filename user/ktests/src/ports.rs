@@ -16,14 +16,10 @@
 
 use abi::root_slots::{FIRST_IRQ, PORTS_LOW};
 use abi::{Error, Rights};
-use exo_rt::ipc::endpoint_create;
 use exo_rt::ports::{inb, outb};
-use exo_rt::{
-    cap_delete, cap_mint, irq_ack, irq_bind, notification_create, ports_enable, ports_mint, wait,
-    StartArgs,
-};
+use exo_rt::{cap_delete, cap_mint, irq_ack, irq_bind, ports_enable, ports_mint, wait, StartArgs};
 
-use super::free;
+use super::{child, free};
 use crate::check::{Ctx, Outcome};
 
 /// CMOS index and data ports.
@@ -54,14 +50,10 @@ fn cmos_write(reg: u8, value: u8) {
 
 /// `utest=ports-irq`.
 pub fn run_irq(t: Ctx, args: &StartArgs) -> Outcome {
-    let mem = args.memory.start;
-    let ntf = free(0);
-    let ep = free(1);
+    let (ntf, ep) = child::notification_and_endpoint(t, args)?;
     let sub = free(2);
     let ro = free(3);
     let irq = FIRST_IRQ + RTC_GSI;
-    t.ok("notification_create", notification_create(mem, ntf))?;
-    t.ok("endpoint_create", endpoint_create(mem, ep))?;
 
     // Minting sub-ranges.
     t.err(

@@ -144,41 +144,46 @@ fn json_rows(s: &mut String, rows: &[super::parse::Row]) {
     });
 }
 
+/// An optional string as JSON: the string, or `null`.
+fn jstr_opt(v: Option<&str>) -> String {
+    v.map_or("null".into(), jstr)
+}
+
+/// A run's `rdtsc_pair` (median and minimum of back-to-back reads).
+fn jpair(v: Option<(u64, u64)>) -> String {
+    v.map_or("null".into(), |(med, min)| {
+        format!("{{\"median\": {med}, \"min\": {min}}}")
+    })
+}
+
+/// One object in `runs`: its fields (key, JSON value) in order, then its
+/// `results` array.
+fn json_run(s: &mut String, fields: &[(&str, String)], rows: &[super::parse::Row]) {
+    s.push_str("    {\n");
+    for (key, value) in fields {
+        let _ = writeln!(s, "      \"{key}\": {value},");
+    }
+    json_rows(s, rows);
+    s.push_str("    }");
+}
+
 /// One C-benchmark run (a side of a comparison) in `runs`.
 fn json_side(s: &mut String, side: &Side) {
     let r = &side.report;
-    s.push_str("    {\n");
-    let _ = writeln!(s, "      \"system\": {},", jstr(side.system.name()));
-    let _ = writeln!(s, "      \"program\": \"cbench\",");
-    let _ = writeln!(s, "      \"accel\": {},", jstr(side.accel.name()));
-    let _ = writeln!(s, "      \"status\": {},", jstr(side.status));
-    let _ = writeln!(
-        s,
-        "      \"note\": {},",
-        side.note.as_deref().map_or("null".into(), jstr)
-    );
-    let _ = writeln!(s, "      \"command\": {},", jstr(&side.command));
-    let _ = writeln!(
-        s,
-        "      \"kernel\": {},",
-        side.kernel.as_deref().map_or("null".into(), jstr)
-    );
-    let _ = writeln!(s, "      \"tsc_mhz\": {},", jopt(r.tsc_mhz));
-    let _ = writeln!(s, "      \"wall_seconds\": {:.3},", side.wall.as_secs_f64());
-    let _ = writeln!(
-        s,
-        "      \"config\": {},",
-        r.config.as_deref().map_or("null".into(), jstr)
-    );
-    let _ = writeln!(
-        s,
-        "      \"rdtsc_pair\": {},",
-        r.overhead.map_or("null".into(), |(med, min)| format!(
-            "{{\"median\": {med}, \"min\": {min}}}"
-        ))
-    );
-    json_rows(s, &r.rows);
-    s.push_str("    }");
+    let fields = [
+        ("system", jstr(side.system.name())),
+        ("program", jstr("cbench")),
+        ("accel", jstr(side.accel.name())),
+        ("status", jstr(side.status)),
+        ("note", jstr_opt(side.note.as_deref())),
+        ("command", jstr(&side.command)),
+        ("kernel", jstr_opt(side.kernel.as_deref())),
+        ("tsc_mhz", jopt(r.tsc_mhz)),
+        ("wall_seconds", format!("{:.3}", side.wall.as_secs_f64())),
+        ("config", jstr_opt(r.config.as_deref())),
+        ("rdtsc_pair", jpair(r.overhead)),
+    ];
+    json_run(s, &fields, &r.rows);
 }
 
 /// The `comparisons` array: per accelerator and C benchmark, both
@@ -227,44 +232,23 @@ pub fn json(host: &Host, quick: bool, runs: &[Run], comparisons: &[Comparison]) 
     for (i, run) in runs.iter().enumerate() {
         let r = &run.report;
         s.push_str(if i == 0 { "\n" } else { ",\n" });
-        s.push_str("    {\n");
-        let _ = writeln!(s, "      \"system\": \"exov6\",");
-        let _ = writeln!(s, "      \"program\": \"bench\",");
-        let _ = writeln!(s, "      \"accel\": {},", jstr(run.accel.name()));
-        let _ = writeln!(s, "      \"status\": {},", jstr(run.status));
-        let _ = writeln!(
-            s,
-            "      \"note\": {},",
-            run.note.as_deref().map_or("null".into(), jstr)
-        );
-        let _ = writeln!(s, "      \"qemu_command\": {},", jstr(&run.qemu_command));
-        let _ = writeln!(
-            s,
-            "      \"guest_cpu\": {},",
-            r.cpu.as_deref().map_or("null".into(), jstr)
-        );
-        let _ = writeln!(s, "      \"tsc_mhz\": {},", jopt(r.tsc_mhz));
-        let _ = writeln!(s, "      \"kernel_boot_us\": {},", jopt(r.kernel_boot_us));
-        let _ = writeln!(s, "      \"wall_seconds\": {:.3},", run.wall.as_secs_f64());
-        let _ = writeln!(
-            s,
-            "      \"banner_seconds\": {},",
-            jopt(run.banner_after.map(|b| format!("{:.3}", b.as_secs_f64())))
-        );
-        let _ = writeln!(
-            s,
-            "      \"config\": {},",
-            r.config.as_deref().map_or("null".into(), jstr)
-        );
-        let _ = writeln!(
-            s,
-            "      \"rdtsc_pair\": {},",
-            r.overhead.map_or("null".into(), |(med, min)| format!(
-                "{{\"median\": {med}, \"min\": {min}}}"
-            ))
-        );
-        json_rows(&mut s, &r.rows);
-        s.push_str("    }");
+        let banner = run.banner_after.map(|b| format!("{:.3}", b.as_secs_f64()));
+        let fields = [
+            ("system", jstr("exov6")),
+            ("program", jstr("bench")),
+            ("accel", jstr(run.accel.name())),
+            ("status", jstr(run.status)),
+            ("note", jstr_opt(run.note.as_deref())),
+            ("qemu_command", jstr(&run.qemu_command)),
+            ("guest_cpu", jstr_opt(r.cpu.as_deref())),
+            ("tsc_mhz", jopt(r.tsc_mhz)),
+            ("kernel_boot_us", jopt(r.kernel_boot_us)),
+            ("wall_seconds", format!("{:.3}", run.wall.as_secs_f64())),
+            ("banner_seconds", jopt(banner)),
+            ("config", jstr_opt(r.config.as_deref())),
+            ("rdtsc_pair", jpair(r.overhead)),
+        ];
+        json_run(&mut s, &fields, &r.rows);
     }
     let sides = comparisons.iter().flat_map(|c| [&c.exov6, &c.linux]);
     for (i, side) in sides.enumerate() {

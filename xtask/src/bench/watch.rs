@@ -8,7 +8,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::proc;
 use crate::qemu::session::terminate;
 
@@ -45,9 +45,7 @@ pub fn run(mut cmd: Command, first_line: Option<Duration>, total: Duration) -> R
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("starting {}", cmd.get_program().to_string_lossy()))?;
+    let mut child = proc::spawn(&mut cmd)?;
     let stdout = child.stdout.take().expect("piped stdout");
     let stderr = child.stderr.take().expect("piped stderr");
     let (tx, rx) = mpsc::channel::<String>();
@@ -104,12 +102,7 @@ pub fn run(mut cmd: Command, first_line: Option<Duration>, total: Duration) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sh(script: &str) -> Command {
-        let mut c = Command::new("sh");
-        c.args(["-c", script]);
-        c
-    }
+    use crate::proc::sh;
 
     #[test]
     fn deadlines() {

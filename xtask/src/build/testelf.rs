@@ -54,6 +54,7 @@ impl Out {
     }
 }
 
+#[derive(Default)]
 struct Section {
     name: u32,
     kind: u32,
@@ -180,32 +181,18 @@ impl TestElf {
             info: 1,
             entsize: symsize,
         });
-        let str_off = out.buf.len() as u64;
-        out.buf.extend_from_slice(&strtab);
-        sections.push(Section {
-            name: n_strtab,
-            kind: 3,
-            flags: 0,
-            addr: 0,
-            offset: str_off,
-            size: strtab.len() as u64,
-            link: 0,
-            info: 0,
-            entsize: 0,
-        });
-        let shstr_off = out.buf.len() as u64;
-        out.buf.extend_from_slice(&shstrtab);
-        sections.push(Section {
-            name: n_shstrtab,
-            kind: 3,
-            flags: 0,
-            addr: 0,
-            offset: shstr_off,
-            size: shstrtab.len() as u64,
-            link: 0,
-            info: 0,
-            entsize: 0,
-        });
+        // .strtab and .shstrtab (string tables, SHT_STRTAB).
+        for (name, table) in [(n_strtab, &strtab), (n_shstrtab, &shstrtab)] {
+            let offset = out.buf.len() as u64;
+            out.buf.extend_from_slice(table);
+            sections.push(Section {
+                name,
+                kind: 3,
+                offset,
+                size: table.len() as u64,
+                ..Section::default()
+            });
+        }
 
         // Section headers: the null entry, then ours.
         out.align(8);

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, Result};
+use crate::error::Result;
 use crate::proc;
 use crate::qemu::Exit;
 
@@ -171,9 +171,7 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
             Stdio::inherit()
         });
     let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("starting {}", cmd.get_program().to_string_lossy()))?;
+    let mut child = proc::spawn(&mut cmd)?;
 
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().expect("piped stdout");
@@ -276,12 +274,7 @@ pub fn run(mut cmd: Command, watch: &Watch) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sh(script: &str) -> Command {
-        let mut c = Command::new("sh");
-        c.args(["-c", script]);
-        c
-    }
+    use crate::proc::sh;
 
     fn watch(input: Input) -> Watch {
         Watch {

@@ -89,6 +89,17 @@ impl Shell<'_> {
         Ok(mark)
     }
 
+    /// Starts `line`, lets it run for 1.5 s, presses the job-control `key`
+    /// and waits up to 10 s for the prompt (`what` names the key press).
+    /// Returns the mark before the line.
+    pub fn key_to_job(&mut self, line: &str, key: &[u8], what: &str) -> Result<usize, Failure> {
+        let mark = self.start(line)?;
+        std::thread::sleep(Duration::from_millis(1500));
+        self.t.key(key)?;
+        self.prompt_within(mark, what, Duration::from_secs(10))?;
+        Ok(mark)
+    }
+
     /// The answer after `mark` once the prompt is back: the lines after the
     /// command's own; each of `expect` must match one of them whole.
     pub fn answer(&self, mark: usize, what: &str, expect: &[&str]) -> Result<Vec<String>, Failure> {

@@ -127,25 +127,16 @@ fn shell_session(t: &mut Typist) -> Result<String, Failure> {
     sh.run("wait; echo waited-$?", &["waited-0"])?;
 
     // ^C ends the foreground job at once.
-    let mark = sh.start("sleep 100")?;
-    std::thread::sleep(Duration::from_millis(1500));
-    sh.t.key(b"\x03")?;
-    sh.prompt_within(mark, "^C of sleep 100", Duration::from_secs(10))?;
+    sh.key_to_job("sleep 100", b"\x03", "^C of sleep 100")?;
     sh.run("echo status-$?", &["status-130"])?;
 
     // ^\ quits it (SIGQUIT; the shell says `Quit`), status 131.
-    let mark = sh.start("sleep 100")?;
-    std::thread::sleep(Duration::from_millis(1500));
-    sh.t.key(b"\x1c")?;
-    sh.prompt_within(mark, "^\\ of sleep 100", Duration::from_secs(10))?;
+    let mark = sh.key_to_job("sleep 100", b"\x1c", "^\\ of sleep 100")?;
     sh.check(mark, "^\\ of sleep 100", &["*Quit*"])?;
     sh.run("echo status-$?", &["status-131"])?;
 
     // ^Z stops it, `jobs` shows it, `fg` resumes it to its end.
-    let mark = sh.start("sleep 4")?;
-    std::thread::sleep(Duration::from_millis(1500));
-    sh.t.key(b"\x1a")?;
-    sh.prompt_within(mark, "^Z of sleep 4", Duration::from_secs(10))?;
+    let mark = sh.key_to_job("sleep 4", b"\x1a", "^Z of sleep 4")?;
     // Linux echoes `^Z` without a newline: the report may follow it.
     sh.check(mark, "^Z of sleep 4", &["*[1]+*Stopped*sleep 4"])?;
     sh.run("jobs", &["[1]+*Stopped*sleep 4"])?;

@@ -81,20 +81,7 @@ fn on_kernel_stack(addr: u64) -> bool {
 }
 
 /// Walks the frame-pointer chain from `fp`, calling `f` with each return address.
-pub fn backtrace(mut fp: u64, mut f: impl FnMut(u64)) {
-    for _ in 0..48 {
-        if !fp.is_multiple_of(4) || !on_kernel_stack(fp) {
-            return;
-        }
-        let next = u64::from(cpu_regs::read_kernel_u32(fp as u32));
-        let ret = u64::from(cpu_regs::read_kernel_u32(fp as u32 + 4));
-        if ret == 0 {
-            return;
-        }
-        f(ret);
-        if next <= fp {
-            return;
-        }
-        fp = next;
-    }
+pub fn backtrace(fp: u64, f: impl FnMut(u64)) {
+    let read = |a: u64| u64::from(cpu_regs::read_kernel_u32(a as u32));
+    super::x86::walk_frames(fp, 4, on_kernel_stack, read, f);
 }

@@ -31,6 +31,9 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use spin::Mutex;
 
+use super::super::x86::pte::{
+    ADDR_MASK, GLOBAL, HUGE, MIB2, NO_CACHE, NO_EXECUTE, PRESENT, WRITABLE, WRITE_THROUGH,
+};
 use super::{cpu_regs, tables};
 use crate::arch::{ImageLayout, PagingSummary};
 
@@ -50,16 +53,6 @@ const MMIO_END: usize = 0xFF80_0000;
 /// Page tables preallocated for 4 KiB device mappings.
 const MMIO_SMALL_TABLES: usize = 2;
 const MMIO_SMALL_END: usize = MMIO_BASE + MMIO_SMALL_TABLES * MIB2 as usize;
-
-const PRESENT: u64 = 1;
-const WRITABLE: u64 = 1 << 1;
-const WRITE_THROUGH: u64 = 1 << 3;
-const NO_CACHE: u64 = 1 << 4;
-const HUGE: u64 = 1 << 7;
-const GLOBAL: u64 = 1 << 8;
-const NO_EXECUTE: u64 = 1 << 63;
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
-const MIB2: u64 = 2 << 20;
 
 /// Physical address of the kernel page directory (0 before `init`).
 static KERNEL_PD: AtomicU32 = AtomicU32::new(0);

@@ -10,6 +10,7 @@ pub mod lapic;
 pub mod msr;
 pub mod pic;
 pub mod pit;
+pub mod pte;
 
 /// Vector of the local APIC timer.
 pub const TIMER_VECTOR: u8 = 0x20;
@@ -19,3 +20,32 @@ pub const IRQ_BASE_VECTOR: u8 = 0x30;
 pub const PIC_SPURIOUS: [u8; 2] = [0xe7, 0xef];
 /// The local APIC spurious-interrupt vector.
 pub const SPURIOUS_VECTOR: u8 = 0xff;
+
+/// Walks a frame-pointer chain from `fp` (frames of two `word`-byte slots:
+/// the caller's frame pointer, then the return address), calling `f` with
+/// each return address. Stops after 48 frames, at a misaligned or foreign
+/// frame (`on_stack` false), a zero return address, or a chain that does
+/// not climb the stack.
+pub fn walk_frames(
+    mut fp: u64,
+    word: u64,
+    on_stack: impl Fn(u64) -> bool,
+    read: impl Fn(u64) -> u64,
+    mut f: impl FnMut(u64),
+) {
+    for _ in 0..48 {
+        if !fp.is_multiple_of(word) || !on_stack(fp) {
+            return;
+        }
+        let next = read(fp);
+        let ret = read(fp + word);
+        if ret == 0 {
+            return;
+        }
+        f(ret);
+        if next <= fp {
+            return;
+        }
+        fp = next;
+    }
+}

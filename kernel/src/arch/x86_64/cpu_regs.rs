@@ -60,7 +60,7 @@ pub fn current_root() -> u64 {
     let v: u64;
     // SAFETY: reads a register.
     unsafe { asm!("mov {}, cr3", out(reg) v, options(nomem, nostack)) };
-    v & 0x000f_ffff_ffff_f000
+    v & super::super::x86::pte::ADDR_MASK
 }
 
 /// Drops the TLB entry for `virt` on this CPU.

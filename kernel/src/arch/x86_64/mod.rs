@@ -86,20 +86,6 @@ fn on_kernel_stack(addr: u64) -> bool {
 }
 
 /// Walks the frame-pointer chain from `fp`, calling `f` with each return address.
-pub fn backtrace(mut fp: u64, mut f: impl FnMut(u64)) {
-    for _ in 0..48 {
-        if !fp.is_multiple_of(8) || !on_kernel_stack(fp) {
-            return;
-        }
-        let next = cpu_regs::read_kernel_u64(fp);
-        let ret = cpu_regs::read_kernel_u64(fp + 8);
-        if ret == 0 {
-            return;
-        }
-        f(ret);
-        if next <= fp {
-            return;
-        }
-        fp = next;
-    }
+pub fn backtrace(fp: u64, f: impl FnMut(u64)) {
+    super::x86::walk_frames(fp, 8, on_kernel_stack, cpu_regs::read_kernel_u64, f);
 }

@@ -6,6 +6,9 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use super::super::x86::pte::{
+    ADDR_MASK, GLOBAL, HUGE, MIB2, NO_CACHE, NO_EXECUTE, PRESENT, WRITABLE, WRITE_THROUGH,
+};
 use super::cpu_regs;
 use crate::arch::{ImageLayout, PagingSummary};
 
@@ -13,16 +16,6 @@ use crate::arch::{ImageLayout, PagingSummary};
 pub const DIRECT_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 /// Where the kernel image is linked (physical + this).
 pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
-
-const PRESENT: u64 = 1;
-const WRITABLE: u64 = 1 << 1;
-const WRITE_THROUGH: u64 = 1 << 3;
-const NO_CACHE: u64 = 1 << 4;
-const HUGE: u64 = 1 << 7;
-const GLOBAL: u64 = 1 << 8;
-const NO_EXECUTE: u64 = 1 << 63;
-const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
-const MIB2: u64 = 2 << 20;
 
 /// Whether the boot code turned NX on (it does when the CPU has it).
 fn nx_enabled() -> bool {
