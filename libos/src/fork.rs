@@ -119,6 +119,7 @@ extern "C" fn child_entry() -> ! {
         p.cur = 0;
         p.fpu_owner = 0;
         p.tasks[0].tid = server::pid();
+        p.tasks[0].sched = p.tasks[0].sched.for_fork_child();
         server::forget_deferred();
         p.tasks[0].state = crate::task::State::Ready;
         // A new process has no signal pending.

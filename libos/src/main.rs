@@ -164,7 +164,7 @@ pub fn on_upcall(frame: &mut UpcallFrame) {
     match frame.kind {
         kind::SYSCALL => linux::wait::syscall(p, frame),
         kind::EXCEPTION => on_exception(p, frame),
-        kind::PREEMPTED => p.yield_current(frame),
+        kind::PREEMPTED => linux::threads::preempted(p, frame),
         _ => {}
     }
     p.before_resume(frame);

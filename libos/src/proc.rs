@@ -72,20 +72,6 @@ impl Proc {
         &mut self.tasks[self.cur]
     }
 
-    /// The current task gives up the CPU to the next ready one (if any).
-    pub fn yield_current(&mut self, frame: &mut UpcallFrame) {
-        let cur = self.cur;
-        self.tasks[cur].frame = *frame;
-        let n = self.tasks.len();
-        for step in 1..=n {
-            let i = (cur + step) % n;
-            if self.tasks[i].state == State::Ready && i != cur {
-                self.switch_to(i, frame);
-                return;
-            }
-        }
-    }
-
     /// Makes task `i` current, its registers in `frame`.
     pub fn switch_to(&mut self, i: usize, frame: &mut UpcallFrame) {
         if i != self.fpu_owner {

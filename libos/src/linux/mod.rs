@@ -15,7 +15,7 @@ mod poll;
 mod process;
 mod signals;
 pub mod strace;
-mod threads;
+pub mod threads;
 mod time;
 pub mod wait;
 

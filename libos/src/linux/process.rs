@@ -195,32 +195,6 @@ pub fn times(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     Ok(ticks)
 }
 
-pub fn getpriority(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Ok(20)
-}
-
-pub fn setpriority(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Ok(0)
-}
-
-/// One CPU (CPU 0). Linux wants a length of whole longs that holds every
-/// CPU, and answers the bytes it wrote.
-pub fn sched_getaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    if c.a[1] < 8 || !c.a[1].is_multiple_of(8) {
-        return Err(EINVAL);
-    }
-    p.mm.write(c.a[2], &1u64.to_le_bytes()).map(|()| 8)
-}
-
-/// The mask (as much of it as is given) must allow CPU 0.
-pub fn sched_setaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let len = c.a[1].min(8) as usize;
-    match p.mm.read(c.a[2], len)? {
-        b if b.first().is_some_and(|m| m & 1 != 0) => Ok(0),
-        _ => Err(EINVAL),
-    }
-}
-
 /// A request whose answer is `value` of its reply.
 fn server_val<R: Request<In = ()>>(
     req: R,

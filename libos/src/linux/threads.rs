@@ -2,11 +2,15 @@
 //! shared), futexes, `set_tid_address`, `arch_prctl` (TLS), robust lists,
 //! `sched_yield`.
 
-use linux_errno::Errno::{self, EAGAIN, EINVAL, ENOSYS};
+use abi::UpcallFrame;
+use linux_errno::Errno::{self, E2BIG, EAGAIN, EBUSY, EINVAL, ENOSYS, ESRCH};
 
 use super::{read_timespec, Call, Ret};
 use crate::proc::Proc;
-use crate::task::{Block, Task};
+use crate::task::{
+    best_ready_rank, Block, PickOrder, State, Task, RR_INTERVAL_NS, RT_USED, SCHED_BATCH,
+    SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR,
+};
 use crate::{fork, kcall, time};
 
 /// Heap a new thread may take (its saved state and extended state, with
@@ -61,11 +65,23 @@ pub fn set_robust_list(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     }
 }
 
+/// The caller goes behind the other ready threads of its priority (none
+/// of lower priority runs instead); with none, the kernel thread yields.
 pub fn sched_yield(p: &mut Proc, c: &mut Call) -> Ret {
     c.frame.rax = 0;
-    let before = p.cur;
-    p.yield_current(c.frame);
-    if p.cur == before {
+    let cur = p.cur;
+    p.tasks[cur].frame = *c.frame;
+    let mut order = PickOrder::new(&p.tasks, cur, false);
+    while let Some(i) = order.next(&p.tasks) {
+        if p.tasks[i].state == State::Ready {
+            if i != cur {
+                p.switch_to(i, c.frame);
+                p.tasks[i].sched.slice_start = time::now_ns();
+            }
+            break;
+        }
+    }
+    if p.cur == cur {
         let _ = exo_rt::yield_now();
     }
     Ret::Resumed
@@ -118,6 +134,9 @@ pub fn clone(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
         p.tasks[p.cur].fs_base
     };
     t.mask = p.tasks[p.cur].mask;
+    // A thread starts with its creator's policy (SCHED_RESET_ON_FORK is
+    // for processes).
+    t.sched = p.tasks[p.cur].sched;
     t.fx.save();
     if flags & CLONE_PARENT_SETTID != 0 {
         p.mm.write_u32(ptid, tid as u32)?;
@@ -251,5 +270,357 @@ pub fn futex(p: &mut Proc, c: &mut Call) -> Ret {
             Ok((woken + moved) as usize).into()
         }
         _ => ENOSYS.into(),
+    }
+}
+
+/// `SCHED_RESET_ON_FORK`, or'd into `sched_setscheduler`'s policy.
+const SCHED_RESET_ON_FORK: u64 = 0x4000_0000;
+const SCHED_DEADLINE: u32 = 6;
+/// `sched_attr` flags.
+const SCHED_FLAG_RESET_ON_FORK: u64 = 0x1;
+const SCHED_FLAG_KEEP_POLICY: u64 = 0x8;
+const SCHED_FLAG_KEEP_PARAMS: u64 = 0x10;
+const SCHED_FLAG_UTIL_CLAMP: u64 = 0x60;
+const SCHED_FLAG_ALL: u64 = 0x7f;
+/// `struct sched_attr` sizes: the first version, and ours (with the
+/// utilisation clamps).
+const SCHED_ATTR_SIZE_VER0: u64 = 48;
+const SCHED_ATTR_SIZE_VER1: u64 = 56;
+
+/// The task a scheduling call names: 0 is the caller, else a thread id
+/// of this process (ESRCH for any other).
+fn task_of(p: &Proc, pid: u64) -> Result<usize, Errno> {
+    if pid == 0 {
+        return Ok(p.cur);
+    }
+    p.tasks.iter().position(|t| t.tid == pid).ok_or(ESRCH)
+}
+
+/// As `task_of` for the calls that take a `pid_t` and refuse a negative
+/// one with EINVAL.
+fn sched_task(p: &Proc, pid: u64) -> Result<usize, Errno> {
+    if (pid as i32) < 0 {
+        return Err(EINVAL);
+    }
+    task_of(p, u64::from(pid as u32))
+}
+
+/// Sets task `i`'s attributes by Linux's rules (`policy` None: keeps its
+/// policy and reset-on-fork flag; `nice` None: keeps its nice value).
+fn set_sched(
+    p: &mut Proc,
+    i: usize,
+    policy: Option<(u32, bool)>,
+    priority: u32,
+    nice: Option<i32>,
+) -> Result<(), Errno> {
+    let old = p.tasks[i].sched;
+    let (policy, reset) = policy.unwrap_or((old.policy, old.reset_on_fork));
+    if !matches!(
+        policy,
+        SCHED_OTHER | SCHED_FIFO | SCHED_RR | SCHED_BATCH | SCHED_IDLE
+    ) {
+        return Err(EINVAL);
+    }
+    let rt = matches!(policy, SCHED_FIFO | SCHED_RR);
+    if priority > 99 || rt != (priority != 0) {
+        return Err(EINVAL);
+    }
+    // Every process runs as root, with CAP_SYS_NICE: no EPERM.
+    if rt {
+        RT_USED.store(true, core::sync::atomic::Ordering::Relaxed);
+    }
+    let s = &mut p.tasks[i].sched;
+    s.policy = policy;
+    s.priority = priority;
+    s.reset_on_fork = reset;
+    if let (false, Some(n)) = (rt, nice) {
+        s.nice = n.clamp(-20, 19);
+    }
+    s.slice_start = time::now_ns();
+    Ok(())
+}
+
+pub fn sched_setscheduler(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (pid, policy, param) = (c.a[0], c.a[1] as i32, c.a[2]);
+    if policy < 0 || param == 0 || (pid as i32) < 0 {
+        return Err(EINVAL);
+    }
+    let priority = p.mm.read_u32(param)?;
+    let i = sched_task(p, pid)?;
+    let reset = policy as u64 & SCHED_RESET_ON_FORK != 0;
+    let policy = (policy as u64 & !SCHED_RESET_ON_FORK) as u32;
+    if policy == SCHED_DEADLINE {
+        // A deadline task needs its runtime, deadline and period.
+        return Err(EINVAL);
+    }
+    set_sched(p, i, Some((policy, reset)), priority, None)?;
+    Ok(0)
+}
+
+pub fn sched_setparam(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (pid, param) = (c.a[0], c.a[1]);
+    if param == 0 || (pid as i32) < 0 {
+        return Err(EINVAL);
+    }
+    let priority = p.mm.read_u32(param)?;
+    let i = sched_task(p, pid)?;
+    set_sched(p, i, None, priority, None)?;
+    Ok(0)
+}
+
+pub fn sched_getscheduler(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let s = p.tasks[sched_task(p, c.a[0])?].sched;
+    let reset = if s.reset_on_fork {
+        SCHED_RESET_ON_FORK as u32
+    } else {
+        0
+    };
+    Ok((s.policy | reset) as usize)
+}
+
+pub fn sched_getparam(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[1] == 0 {
+        return Err(EINVAL);
+    }
+    let s = p.tasks[sched_task(p, c.a[0])?].sched;
+    p.mm.write(c.a[1], &s.rank().to_le_bytes()).map(|()| 0)
+}
+
+/// The priority range of a policy: 1..=99 for FIFO and RR, 0 for the
+/// others (and for SCHED_DEADLINE, which Linux also answers).
+fn priority_range(policy: u64) -> Result<(usize, usize), Errno> {
+    match policy as i32 as u32 {
+        SCHED_FIFO | SCHED_RR => Ok((1, 99)),
+        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Ok((0, 0)),
+        _ => Err(EINVAL),
+    }
+}
+
+pub fn sched_get_priority_max(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    priority_range(c.a[0]).map(|r| r.1)
+}
+
+pub fn sched_get_priority_min(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    priority_range(c.a[0]).map(|r| r.0)
+}
+
+/// RR: Linux's default slice (100 ms), FIFO: 0; the others: the
+/// preemption period (the kernel's 10 ms tick).
+pub fn sched_rr_get_interval(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let s = p.tasks[sched_task(p, c.a[0])?].sched;
+    let ns = match s.policy {
+        SCHED_RR => RR_INTERVAL_NS,
+        SCHED_FIFO => 0,
+        _ => 10_000_000,
+    };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    b[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
+    p.mm.write(c.a[1], &b).map(|()| 0)
+}
+
+/// `sched_setattr(pid, attr, flags)`: Linux's size rules (0 is the first
+/// version; under it or over a page E2BIG with the size we know written
+/// back; bytes past ours must be zero), then as `sched_setscheduler` with
+/// the nice value of a non-real-time policy and the `KEEP_*` flags.
+pub fn sched_setattr(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (pid, at, flags) = (c.a[0], c.a[1], c.a[2]);
+    if at == 0 || (pid as i32) < 0 || flags != 0 {
+        return Err(EINVAL);
+    }
+    let mut size = u64::from(p.mm.read_u32(at)?);
+    if size == 0 {
+        size = SCHED_ATTR_SIZE_VER0;
+    }
+    if !(SCHED_ATTR_SIZE_VER0..=4096).contains(&size) {
+        p.mm.write(at, &(SCHED_ATTR_SIZE_VER1 as u32).to_le_bytes())?;
+        return Err(E2BIG);
+    }
+    let b = p.mm.read(at, size as usize)?;
+    if b.iter()
+        .skip(SCHED_ATTR_SIZE_VER1 as usize)
+        .any(|&x| x != 0)
+    {
+        p.mm.write(at, &(SCHED_ATTR_SIZE_VER1 as u32).to_le_bytes())?;
+        return Err(E2BIG);
+    }
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap_or([0; 4]));
+    let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap_or([0; 8]));
+    let (policy, sflags) = (u32_at(4), u64_at(8));
+    let (nice, priority) = (u32_at(16) as i32, u32_at(20));
+    if sflags & SCHED_FLAG_UTIL_CLAMP != 0 && size < SCHED_ATTR_SIZE_VER1 {
+        return Err(EINVAL);
+    }
+    if (policy as i32) < 0 {
+        return Err(EINVAL);
+    }
+    let i = task_of(p, pid)?;
+    if sflags & !SCHED_FLAG_ALL != 0 {
+        return Err(EINVAL);
+    }
+    let old = p.tasks[i].sched;
+    let reset = sflags & SCHED_FLAG_RESET_ON_FORK != 0;
+    let policy = if sflags & SCHED_FLAG_KEEP_POLICY != 0 {
+        (old.policy, old.reset_on_fork)
+    } else {
+        (policy, reset)
+    };
+    let (priority, nice) = if sflags & SCHED_FLAG_KEEP_PARAMS != 0 {
+        (old.rank(), old.nice)
+    } else {
+        (priority, nice.clamp(-20, 19))
+    };
+    if policy.0 == SCHED_DEADLINE {
+        // Deadline tasks are not scheduled here: the admission test fails.
+        let (runtime, deadline, period) = (u64_at(24), u64_at(32), u64_at(40));
+        let period = if period == 0 { deadline } else { period };
+        return Err(
+            if deadline == 0 || runtime < 1024 || deadline < runtime || period < deadline {
+                EINVAL
+            } else {
+                EBUSY
+            },
+        );
+    }
+    set_sched(p, i, Some(policy), priority, Some(nice))?;
+    Ok(0)
+}
+
+/// `sched_getattr(pid, attr, size, flags)`: writes as much of our
+/// `sched_attr` as `size` holds, its `size` field that much.
+pub fn sched_getattr(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let (pid, at, usize_, flags) = (c.a[0], c.a[1], c.a[2], c.a[3]);
+    if at == 0 || (pid as i32) < 0 || !(SCHED_ATTR_SIZE_VER0..=4096).contains(&usize_) || flags != 0
+    {
+        return Err(EINVAL);
+    }
+    let s = p.tasks[task_of(p, pid)?].sched;
+    let rt = matches!(s.policy, SCHED_FIFO | SCHED_RR);
+    let size = usize_.min(SCHED_ATTR_SIZE_VER1);
+    let mut b = [0u8; SCHED_ATTR_SIZE_VER1 as usize];
+    b[0..4].copy_from_slice(&(size as u32).to_le_bytes());
+    b[4..8].copy_from_slice(&s.policy.to_le_bytes());
+    b[8..16].copy_from_slice(&u64::from(s.reset_on_fork).to_le_bytes());
+    if rt {
+        b[20..24].copy_from_slice(&s.priority.to_le_bytes());
+    } else {
+        b[16..20].copy_from_slice(&s.nice.to_le_bytes());
+    }
+    // No utilisation clamp: the whole range (0..=1024).
+    b[52..56].copy_from_slice(&1024u32.to_le_bytes());
+    p.mm.write(at, &b[..size as usize]).map(|()| 0)
+}
+
+const PRIO_PROCESS: u64 = 0;
+const PRIO_PGRP: u64 = 1;
+const PRIO_USER: u64 = 2;
+
+/// The tasks of this process `getpriority`/`setpriority` name, or None
+/// for another process (group) that exists (its nice values are its own
+/// library OS's business: 0 is reported, a change is not applied).
+fn prio_targets(p: &Proc, which: u64, who: u64) -> Result<Option<alloc::vec::Vec<usize>>, Errno> {
+    let who = who as u32;
+    let all = || Some((0..p.tasks.len()).collect());
+    match which {
+        PRIO_PROCESS => match task_of(p, u64::from(who)) {
+            Ok(i) => Ok(Some(alloc::vec![i])),
+            Err(_) if (who as i32) > 0 => crate::server::call(sysproto::sys::Getpgid {
+                pid: u64::from(who),
+            })
+            .map(|_| None)
+            .map_err(|_| ESRCH),
+            Err(e) => Err(e),
+        },
+        PRIO_PGRP => {
+            let own = crate::server::call(sysproto::sys::Getpgid { pid: 0 })
+                .map(|r| r.pgid)
+                .unwrap_or(0);
+            if who == 0 || u64::from(who) == own {
+                Ok(all())
+            } else {
+                Ok(None)
+            }
+        }
+        // Everything runs as root (uid 0).
+        PRIO_USER if who == 0 => Ok(all()),
+        PRIO_USER => Err(ESRCH),
+        _ => Err(EINVAL),
+    }
+}
+
+/// The raw call's convention: `20 - nice` (1..=40) of the named thread,
+/// the highest of a group's.
+pub fn getpriority(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let best = match prio_targets(p, c.a[0], c.a[1])? {
+        Some(ts) => ts.iter().map(|&i| p.tasks[i].sched.nice).min().unwrap_or(0),
+        None => 0,
+    };
+    Ok((20 - best) as usize)
+}
+
+/// Nice values are clamped to -20..=19; root may lower them.
+pub fn setpriority(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let nice = (c.a[2] as i32).clamp(-20, 19);
+    if let Some(ts) = prio_targets(p, c.a[0], c.a[1])? {
+        for i in ts {
+            p.tasks[i].sched.nice = nice;
+        }
+    }
+    Ok(0)
+}
+
+/// One CPU (CPU 0). Linux wants a length of whole longs that holds every
+/// CPU, and answers the bytes it wrote.
+pub fn sched_getaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    if c.a[1] < 8 || !c.a[1].is_multiple_of(8) {
+        return Err(EINVAL);
+    }
+    task_of(p, c.a[0])?;
+    p.mm.write(c.a[2], &1u64.to_le_bytes()).map(|()| 8)
+}
+
+/// The mask (as much of it as is given) must allow CPU 0.
+pub fn sched_setaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let len = c.a[1].min(8) as usize;
+    let mask = p.mm.read(c.a[2], len)?;
+    task_of(p, c.a[0])?;
+    match mask.first() {
+        Some(m) if m & 1 != 0 => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+/// A preemption upcall: a FIFO thread, or an RR thread within its slice,
+/// goes on running unless one of higher priority is ready; the others
+/// take turns with those of their priority.
+pub fn preempted(p: &mut Proc, frame: &mut UpcallFrame) {
+    let cur = p.cur;
+    p.tasks[cur].frame = *frame;
+    let now = time::now_ns();
+    let s = &mut p.tasks[cur].sched;
+    let keep = match s.policy {
+        SCHED_FIFO => true,
+        SCHED_RR if now.saturating_sub(s.slice_start) < RR_INTERVAL_NS => true,
+        SCHED_RR => {
+            s.slice_start = now;
+            false
+        }
+        _ => false,
+    };
+    super::wait::pick(p, frame, keep);
+}
+
+/// After a call: a thread of higher priority than the caller made ready
+/// by it (a futex wake) runs at once, as on Linux.
+pub fn after_call(p: &mut Proc, frame: &mut UpcallFrame) {
+    if !RT_USED.load(core::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let cur = p.cur;
+    let mine = p.tasks[cur].sched.rank();
+    if best_ready_rank(&p.tasks, cur).is_some_and(|r| r > mine) {
+        p.tasks[cur].frame = *frame;
+        super::wait::pick(p, frame, true);
     }
 }

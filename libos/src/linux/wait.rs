@@ -11,7 +11,7 @@ use linux_errno::Errno::{self, EINTR, ETIMEDOUT};
 
 use super::{dispatch, rax_of, strace, Ret};
 use crate::proc::Proc;
-use crate::task::{Block, State};
+use crate::task::{Block, PickOrder, State};
 use crate::{kcall, signal, time};
 
 /// A reflected Linux system call of the current task.
@@ -20,7 +20,10 @@ pub fn syscall(p: &mut Proc, frame: &mut UpcallFrame) {
     frame.r11 = frame.rflags;
     let nr = frame.rax;
     match dispatch(p, frame, None, false) {
-        Ret::Done(r) => frame.rax = rax_of(r),
+        Ret::Done(r) => {
+            frame.rax = rax_of(r);
+            super::threads::after_call(p, frame);
+        }
         Ret::Block(b) => {
             // Keep the call in rax: it is made again or answered later.
             frame.rax = nr;
@@ -64,17 +67,26 @@ pub fn exit_task(p: &mut Proc, frame: &mut UpcallFrame, code: u64) {
 /// Finds a task to run and puts it in `frame`, sleeping in the kernel
 /// while none can run.
 pub fn schedule(p: &mut Proc, frame: &mut UpcallFrame) {
+    pick(p, frame, false)
+}
+
+/// As [`schedule`], trying tasks in the order of their scheduling
+/// policies ([`PickOrder`]); `keep`: the current task (saved, ready)
+/// comes first among those of its priority.
+pub fn pick(p: &mut Proc, frame: &mut UpcallFrame, keep: bool) {
     loop {
         p.poll_signals();
         signal::act_on_defaults(p);
         let now = time::now_ns();
         let mut next_deadline = u64::MAX;
-        let n = p.tasks.len();
-        let start = (p.cur + 1) % n.max(1);
-        for step in 0..n {
-            let i = (start + step) % n;
+        let mut order = PickOrder::new(&p.tasks, p.cur, keep);
+        while let Some(i) = order.next(&p.tasks) {
             let state = p.tasks[i].state;
+            let prev = p.cur;
             if try_wake(p, i, state, now, frame) {
+                if p.cur != prev {
+                    p.tasks[p.cur].sched.slice_start = now;
+                }
                 return;
             }
             if let State::Blocked(b) = p.tasks[i].state {

@@ -152,6 +152,8 @@ pub const TESTS: &[CTest] = &[
     c("mmap", "mmap.c"),
     c("brk", "brk.c"),
     c("rlimit", "rlimit.c"),
+    c("rlimit-rules", "rlimit-rules.c"),
+    c("sched", "sched.c").args(&[Arg::Program("sched")]),
     c("threadids", "threadids.c"),
     c("clock", "clock.c"),
     c("files", "files.c").args(&[Arg::Motd, Arg::Dir, Arg::Uncreatable]),
