@@ -123,7 +123,7 @@ linux_calls! {
     94 lchown(filename: Path, user: Int, group: Int) partial(READ_ONLY) => files::read_only;
     95 umask(mask: Mode) full => files::umask;
     96 gettimeofday(tv: Out, tz: Out) full => time::gettimeofday;
-    97 getrlimit(resource: Int, rlim: Out) partial("Linux's defaults (stack 8 MiB, 1024 descriptors, core 0, the rest unlimited) until set; NULL EFAULT") => process::getrlimit;
+    97 getrlimit(resource: Int, rlim: Out) full => process::getrlimit;
     98 getrusage(who: Int, ru: Out) partial("all zero") => process::getrusage;
     99 sysinfo(info: Out) partial("uptime; the machine's memory for programs as total RAM, what the system server has not handed out as free RAM") => process::sysinfo;
     100 times(tbuf: Out) partial("clock ticks since boot; CPU times zero") => process::times;
@@ -186,7 +186,7 @@ linux_calls! {
     157 prctl(option: Int, arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex) partial("PR_SET_NAME, PR_GET_NAME; others EINVAL") => process::prctl;
     158 arch_prctl(option: Hex, arg2: Hex) full => threads::arch_prctl;
     159 adjtimex(txc_p: Ptr) enosys;
-    160 setrlimit(resource: Int, rlim: In) partial("Linux's rules (soft above hard EINVAL, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) enforced; NPROC kept, not applied to root (as on Linux)") => process::setrlimit;
+    160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
     161 chroot(filename: Path) enosys;
     162 sync() partial("nothing to flush") => files::sync;
     163 acct(name: Path) enosys;
