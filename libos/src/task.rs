@@ -121,112 +121,27 @@ impl Task {
     }
 }
 
-/// Linux's scheduling policies (`SCHED_*`).
-pub const SCHED_OTHER: u32 = 0;
-pub const SCHED_FIFO: u32 = 1;
-pub const SCHED_RR: u32 = 2;
-pub const SCHED_BATCH: u32 = 3;
-pub const SCHED_IDLE: u32 = 5;
-/// Linux's default `sched_rr_timeslice_ms`.
-pub const RR_INTERVAL_NS: u64 = 100_000_000;
-
-/// A thread's scheduling attributes, as `sched_setattr` sets them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Sched {
-    /// One of the `SCHED_*` policies.
-    pub policy: u32,
-    /// 1..=99 for FIFO and RR, 0 for the others.
-    pub priority: u32,
-    /// -20..=19.
-    pub nice: i32,
-    /// `SCHED_RESET_ON_FORK`: a fork child starts with the default policy.
-    pub reset_on_fork: bool,
-    /// When an RR thread's current time slice began (ns since boot).
-    pub slice_start: u64,
-}
-
-impl Sched {
-    /// The order ready threads run in: a real-time thread of priority `n`
-    /// is `n`, the others 0 (they share what is left, in turn).
-    pub fn rank(&self) -> u32 {
-        match self.policy {
-            SCHED_FIFO | SCHED_RR => self.priority,
-            _ => 0,
-        }
-    }
-
-    /// What a fork child starts with: the same, or with
-    /// `SCHED_RESET_ON_FORK` the default policy and a nice of at least 0
-    /// (the flag itself is cleared).
-    pub fn for_fork_child(&self) -> Sched {
-        if !self.reset_on_fork {
-            return *self;
-        }
-        let rt = matches!(self.policy, SCHED_FIFO | SCHED_RR);
-        Sched {
-            policy: if rt { SCHED_OTHER } else { self.policy },
-            priority: 0,
-            nice: self.nice.max(0),
-            reset_on_fork: false,
-            slice_start: 0,
-        }
-    }
-}
+pub use linux_sched::{PickOrder, Sched, RR_INTERVAL_NS, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR};
 
 /// Whether any thread of the process was ever given a real-time policy:
 /// until then every pick is plain round robin and no call checks for a
 /// thread of higher priority.
 pub static RT_USED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// The order in which the scheduler tries tasks: higher rank first; within
-/// a rank round robin starting after `cur` (`keep`: starting at `cur`, so
-/// a FIFO thread, or an RR thread within its slice, goes on running).
-/// Walked with [`PickOrder::next`], which takes the tasks anew each time
-/// (the scheduler changes them between steps); nothing is allocated.
-pub struct PickOrder {
-    start: usize,
-    n: usize,
-    /// The ranks not yet walked (bit `r` for rank `r`, 0..=99).
-    ranks: u128,
-    rank: u32,
-    step: usize,
+/// The order in which the scheduler tries the tasks ([`PickOrder`]):
+/// plain round robin until some thread has a real-time policy.
+pub fn pick_order(tasks: &[Task], cur: usize, keep: bool) -> PickOrder {
+    let ranks = if RT_USED.load(core::sync::atomic::Ordering::Relaxed) {
+        PickOrder::ranks_of(tasks.iter().map(|t| t.sched.rank()))
+    } else {
+        1
+    };
+    PickOrder::new(tasks.len(), cur, keep, ranks)
 }
 
-impl PickOrder {
-    pub fn new(tasks: &[Task], cur: usize, keep: bool) -> PickOrder {
-        let n = tasks.len();
-        let ranks = if RT_USED.load(core::sync::atomic::Ordering::Relaxed) {
-            tasks
-                .iter()
-                .fold(0u128, |m, t| m | 1 << t.sched.rank().min(127))
-        } else {
-            1
-        };
-        PickOrder {
-            start: if keep { cur } else { cur + 1 } % n.max(1),
-            n,
-            ranks,
-            rank: 127 - ranks.leading_zeros().min(127),
-            step: 0,
-        }
-    }
-
-    /// The next task to try, if any is left.
-    pub fn next(&mut self, tasks: &[Task]) -> Option<usize> {
-        while self.ranks != 0 {
-            while self.step < self.n {
-                let i = (self.start + self.step) % self.n;
-                self.step += 1;
-                if tasks.get(i).is_some_and(|t| t.sched.rank() == self.rank) {
-                    return Some(i);
-                }
-            }
-            self.ranks &= !(1u128 << self.rank);
-            self.step = 0;
-            self.rank = 127 - self.ranks.leading_zeros().min(127);
-        }
-        None
-    }
+/// Task `i`'s rank, for [`PickOrder::next`].
+pub fn rank_of(tasks: &[Task], i: usize) -> Option<u32> {
+    tasks.get(i).map(|t| t.sched.rank())
 }
 
 /// The highest rank of a ready task other than `cur`.

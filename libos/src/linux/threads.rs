@@ -8,8 +8,8 @@ use linux_errno::Errno::{self, E2BIG, EAGAIN, EBUSY, EINVAL, ENOSYS, ESRCH};
 use super::{read_timespec, Call, Ret};
 use crate::proc::Proc;
 use crate::task::{
-    best_ready_rank, Block, PickOrder, State, Task, RR_INTERVAL_NS, RT_USED, SCHED_BATCH,
-    SCHED_FIFO, SCHED_IDLE, SCHED_OTHER, SCHED_RR,
+    best_ready_rank, pick_order, rank_of, Block, State, Task, RR_INTERVAL_NS, RT_USED,
+    SCHED_DEADLINE, SCHED_FIFO, SCHED_RR,
 };
 use crate::{fork, kcall, time};
 
@@ -71,8 +71,8 @@ pub fn sched_yield(p: &mut Proc, c: &mut Call) -> Ret {
     c.frame.rax = 0;
     let cur = p.cur;
     p.tasks[cur].frame = *c.frame;
-    let mut order = PickOrder::new(&p.tasks, cur, false);
-    while let Some(i) = order.next(&p.tasks) {
+    let mut order = pick_order(&p.tasks, cur, false);
+    while let Some(i) = order.next(|i| rank_of(&p.tasks, i)) {
         if p.tasks[i].state == State::Ready {
             if i != cur {
                 p.switch_to(i, c.frame);
@@ -275,7 +275,6 @@ pub fn futex(p: &mut Proc, c: &mut Call) -> Ret {
 
 /// `SCHED_RESET_ON_FORK`, or'd into `sched_setscheduler`'s policy.
 const SCHED_RESET_ON_FORK: u64 = 0x4000_0000;
-const SCHED_DEADLINE: u32 = 6;
 /// `sched_attr` flags.
 const SCHED_FLAG_RESET_ON_FORK: u64 = 0x1;
 const SCHED_FLAG_KEEP_POLICY: u64 = 0x8;
@@ -305,8 +304,7 @@ fn sched_task(p: &Proc, pid: u64) -> Result<usize, Errno> {
     task_of(p, u64::from(pid as u32))
 }
 
-/// Sets task `i`'s attributes by Linux's rules (`policy` None: keeps its
-/// policy and reset-on-fork flag; `nice` None: keeps its nice value).
+/// Sets task `i`'s attributes by Linux's rules ([`linux_sched::Sched::set`]).
 fn set_sched(
     p: &mut Proc,
     i: usize,
@@ -314,30 +312,13 @@ fn set_sched(
     priority: u32,
     nice: Option<i32>,
 ) -> Result<(), Errno> {
-    let old = p.tasks[i].sched;
-    let (policy, reset) = policy.unwrap_or((old.policy, old.reset_on_fork));
-    if !matches!(
-        policy,
-        SCHED_OTHER | SCHED_FIFO | SCHED_RR | SCHED_BATCH | SCHED_IDLE
-    ) {
-        return Err(EINVAL);
-    }
-    let rt = matches!(policy, SCHED_FIFO | SCHED_RR);
-    if priority > 99 || rt != (priority != 0) {
-        return Err(EINVAL);
-    }
+    let s = &mut p.tasks[i].sched;
     // Every process runs as root, with CAP_SYS_NICE: no EPERM.
-    if rt {
+    s.set(policy, priority, nice).map_err(|_| EINVAL)?;
+    s.slice_start = time::now_ns();
+    if linux_sched::is_rt(s.policy) {
         RT_USED.store(true, core::sync::atomic::Ordering::Relaxed);
     }
-    let s = &mut p.tasks[i].sched;
-    s.policy = policy;
-    s.priority = priority;
-    s.reset_on_fork = reset;
-    if let (false, Some(n)) = (rt, nice) {
-        s.nice = n.clamp(-20, 19);
-    }
-    s.slice_start = time::now_ns();
     Ok(())
 }
 
@@ -387,14 +368,10 @@ pub fn sched_getparam(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     p.mm.write(c.a[1], &s.rank().to_le_bytes()).map(|()| 0)
 }
 
-/// The priority range of a policy: 1..=99 for FIFO and RR, 0 for the
-/// others (and for SCHED_DEADLINE, which Linux also answers).
 fn priority_range(policy: u64) -> Result<(usize, usize), Errno> {
-    match policy as i32 as u32 {
-        SCHED_FIFO | SCHED_RR => Ok((1, 99)),
-        SCHED_OTHER | SCHED_BATCH | SCHED_IDLE | SCHED_DEADLINE => Ok((0, 0)),
-        _ => Err(EINVAL),
-    }
+    linux_sched::priority_range(policy as u32)
+        .map(|(lo, hi)| (lo as usize, hi as usize))
+        .map_err(|_| EINVAL)
 }
 
 pub fn sched_get_priority_max(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -597,17 +574,7 @@ pub fn sched_setaffinity(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 pub fn preempted(p: &mut Proc, frame: &mut UpcallFrame) {
     let cur = p.cur;
     p.tasks[cur].frame = *frame;
-    let now = time::now_ns();
-    let s = &mut p.tasks[cur].sched;
-    let keep = match s.policy {
-        SCHED_FIFO => true,
-        SCHED_RR if now.saturating_sub(s.slice_start) < RR_INTERVAL_NS => true,
-        SCHED_RR => {
-            s.slice_start = now;
-            false
-        }
-        _ => false,
-    };
+    let keep = p.tasks[cur].sched.keeps_cpu(time::now_ns());
     super::wait::pick(p, frame, keep);
 }
 

@@ -11,7 +11,7 @@ use linux_errno::Errno::{self, EINTR, ETIMEDOUT};
 
 use super::{dispatch, rax_of, strace, Ret};
 use crate::proc::Proc;
-use crate::task::{Block, PickOrder, State};
+use crate::task::{pick_order, rank_of, Block, State};
 use crate::{kcall, signal, time};
 
 /// A reflected Linux system call of the current task.
@@ -71,7 +71,7 @@ pub fn schedule(p: &mut Proc, frame: &mut UpcallFrame) {
 }
 
 /// As [`schedule`], trying tasks in the order of their scheduling
-/// policies ([`PickOrder`]); `keep`: the current task (saved, ready)
+/// policies ([`pick_order`]); `keep`: the current task (saved, ready)
 /// comes first among those of its priority.
 pub fn pick(p: &mut Proc, frame: &mut UpcallFrame, keep: bool) {
     loop {
@@ -79,8 +79,8 @@ pub fn pick(p: &mut Proc, frame: &mut UpcallFrame, keep: bool) {
         signal::act_on_defaults(p);
         let now = time::now_ns();
         let mut next_deadline = u64::MAX;
-        let mut order = PickOrder::new(&p.tasks, p.cur, keep);
-        while let Some(i) = order.next(&p.tasks) {
+        let mut order = pick_order(&p.tasks, p.cur, keep);
+        while let Some(i) = order.next(|i| rank_of(&p.tasks, i)) {
             let state = p.tasks[i].state;
             let prev = p.cur;
             if try_wake(p, i, state, now, frame) {
