@@ -1,6 +1,9 @@
 //! Thread calls: `clone` (threads, or a fork when the memory is not
-//! shared), futexes, `set_tid_address`, `arch_prctl` (TLS), robust lists,
-//! `sched_yield`.
+//! shared), futexes, `set_tid_address`, `arch_prctl` (TLS), robust lists;
+//! scheduling: the `sched_*` policy calls, nice values
+//! (`getpriority`/`setpriority`) and affinity per thread, `sched_yield`,
+//! and what a preemption upcall or a call that readies a thread of higher
+//! priority switches to.
 
 use abi::UpcallFrame;
 use linux_errno::Errno::{self, E2BIG, EAGAIN, EBUSY, EINVAL, ENOSYS, ESRCH};
