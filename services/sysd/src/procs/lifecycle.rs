@@ -276,7 +276,7 @@ impl Server {
     }
 
     /// Forgets `pid` wherever it waited (pipes, the console, its deferred
-    /// read).
+    /// requests).
     fn forget_waiter(&mut self, pid: u64) {
         self.deferred.retain(|w| w.pid != pid);
         self.tty.waiters.retain(|w| *w != pid);
@@ -341,6 +341,7 @@ impl Server {
             self.post(ppid, SIGCHLD, pid, code, value);
         }
         // A parent blocked in `wait` looks again (and may see ECHILD).
+        self.children_changed = true;
         self.wake(ppid);
         None
     }

@@ -29,8 +29,11 @@ use exo_rt::{
     Slot,
 };
 use sysproto::wire::{self, Data, DataArea};
+use sysproto::zerocopy::IntoBytes;
 use sysproto::Errno::{self, *};
-use sysproto::{control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE};
+use sysproto::{
+    completion, control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE,
+};
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
@@ -151,18 +154,35 @@ pub struct Server {
     next_pid: u64,
     free_mailboxes: Vec<u64>,
     next_mailbox: u64,
-    /// Reads answered later (at most one per process).
+    /// Requests answered later, in the order they came.
     deferred: Vec<Deferred>,
+    /// A child ended, stopped or continued since deferred `Wait`s last
+    /// looked.
+    children_changed: bool,
     pub tty: Tty,
 }
 
-/// A read of a pipe or the console that waits at the server: it is
-/// answered with a completion in the process's mailbox.
+/// A request that waits at the server: it is answered with a
+/// completion record in the process's mailbox.
 struct Deferred {
     pid: u64,
     tag: u32,
-    req: sys::Read,
+    op: Waiting,
 }
+
+/// What a deferred request waits for.
+enum Waiting {
+    /// Bytes (or the end) in a pipe or at the console.
+    Read(sys::Read),
+    /// Room in a pipe for the bytes kept here.
+    Write(sys::Write, Vec<u8>),
+    /// A child to change state.
+    Wait(sys::Wait),
+}
+
+/// Most requests one process may have waiting at the server (one per
+/// waiting thread; more are refused and asked again).
+const DEFERRED_MAX: usize = 256;
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
@@ -179,6 +199,7 @@ impl Server {
             free_mailboxes: Vec::new(),
             next_mailbox: 0,
             deferred: Vec::new(),
+            children_changed: false,
             tty: Tty::new(),
         }
     }
@@ -200,26 +221,26 @@ impl Server {
         sys::dispatch(self, pid, &msg, &mut area)
     }
 
-    /// Defers the read `req` of `pid` (tagged `tag`) that must wait, if
-    /// the process takes a later answer and has no other one coming.
-    fn defer(&mut self, pid: u64, req: sys::Read, tag: u32) -> bool {
-        let Some(p) = self.procs.get(&pid) else {
+    /// Defers the request of `pid` tagged `tag` that must wait, if the
+    /// process takes a later answer: whether it did.
+    fn defer(&mut self, pid: u64, tag: u32, op: Waiting) -> bool {
+        if tag == 0 || !self.procs.contains_key(&pid) {
             return false;
-        };
-        let free = tag != 0
-            && !self.deferred.iter().any(|w| w.pid == pid)
-            && get_word(p, control::DONE_TAG) == 0
-            && self.completion_area(pid);
-        if free {
-            self.deferred.push(Deferred { pid, tag, req });
         }
-        free
+        let mine = self.deferred.iter().filter(|w| w.pid == pid).count();
+        if mine >= DEFERRED_MAX
+            || self.deferred.iter().any(|w| w.pid == pid && w.tag == tag)
+            || !self.completion_area(pid)
+        {
+            return false;
+        }
+        self.deferred.push(Deferred { pid, tag, op });
+        true
     }
 
-    /// Completes the deferred reads that can complete now (after every
+    /// Completes the deferred requests that can complete now (after every
     /// message the server handles): the bytes go to the completion area,
-    /// the result and the tag to the control page, and the process is
-    /// woken.
+    /// the record to the control page, and the process is woken.
     #[inline]
     pub fn complete_deferred(&mut self) {
         if !self.deferred.is_empty() {
@@ -227,49 +248,111 @@ impl Server {
         }
     }
 
-    /// [`Self::complete_deferred`] with some deferred reads.
+    /// [`Self::complete_deferred`] with some deferred requests.
     fn complete_waiting(&mut self) {
+        let children_changed = core::mem::take(&mut self.children_changed);
         for w in core::mem::take(&mut self.deferred) {
             let Some(p) = self.procs.get(&w.pid) else {
                 continue;
             };
-            let Some(at) = p.mailbox_at else {
-                continue;
-            };
-            // Only a read with something to take (bytes, the end of the
-            // file, or an error: a handle gone), by a process that runs: a
-            // stopped one takes nothing (and gets no SIGTTIN) until it is
-            // continued, as when it asked again itself.
-            let ready = !p.stopped
-                && match self.poll(w.pid, w.req.handle, false) {
-                    Ok((r, _)) => r & (ready::IN | ready::HUP) != 0,
-                    Err(_) => true,
-                };
-            if !ready {
-                self.deferred.push(w);
+            if p.mailbox_at.is_none() {
                 continue;
             }
-            let mut area = Completion(at);
-            let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
-            match Server::read(self, w.pid, w.req, &mut d) {
-                Err(EAGAIN) => self.deferred.push(w),
-                r => {
-                    let len = d.out_len() as u64;
-                    let p = &self.procs[&w.pid];
-                    set_word(
-                        p,
-                        control::DONE_RESULT,
-                        r.err().map_or(0, |e| e.raw().into()),
-                    );
-                    set_word(p, control::DONE_LEN, len);
-                    set_word(p, control::DONE_TAG, w.tag.into());
-                    self.wake(w.pid);
-                }
+            // Only a request with something to take, by a process that
+            // runs: a stopped one takes nothing (and gets no SIGTTIN)
+            // until it is continued, as when it asked again itself.
+            let ready = !p.stopped
+                && match &w.op {
+                    Waiting::Read(r) => self.polls(w.pid, r.handle, ready::IN | ready::HUP),
+                    Waiting::Write(r, _) => self.polls(w.pid, r.handle, ready::OUT | ready::ERR),
+                    Waiting::Wait(_) => children_changed,
+                };
+            if !ready || !self.complete(&w) {
+                self.deferred.push(w);
             }
         }
     }
 
-    /// Forgets the deferred read `tag` of `pid`; whether it was waiting.
+    /// Whether handle `h` of `pid` shows one of the readiness bits `want`
+    /// (or is gone: the request then fails).
+    fn polls(&mut self, pid: u64, h: u64, want: u64) -> bool {
+        match self.poll(pid, h, false) {
+            Ok((r, _)) => r & want != 0,
+            Err(_) => true,
+        }
+    }
+
+    /// Answers the deferred request `w` if it can complete and its
+    /// process has a free record; whether it did.
+    fn complete(&mut self, w: &Deferred) -> bool {
+        let p = &self.procs[&w.pid];
+        let Some(at) = p.mailbox_at else {
+            return true;
+        };
+        let mut free = None;
+        let mut used = Vec::new();
+        for i in 0..completion::RECORDS {
+            let r = get_record(p, i);
+            if r.tag == 0 {
+                free = free.or(Some(i));
+            } else {
+                used.push((r.at, r.len));
+            }
+        }
+        let Some(slot) = free else {
+            return false;
+        };
+        let area_size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+        let (mut rec, done) = match &w.op {
+            Waiting::Read(req) => {
+                let (start, room) = completion::free_run(&mut used, area_size);
+                if room == 0 {
+                    return false;
+                }
+                let req = sys::Read {
+                    len: req.len.min(room),
+                    ..*req
+                };
+                let mut area = Completion(at, start);
+                let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
+                let r = Server::read(self, w.pid, req, &mut d);
+                let rec = completion::Record {
+                    at: start,
+                    len: d.out_len() as u64,
+                    ..Default::default()
+                };
+                (rec, r.map(|()| [0; 4]))
+            }
+            Waiting::Write(req, bytes) => {
+                let mut kept = bytes.clone();
+                let mut d = Data::<sys::Write>::new(&mut kept, bytes.len(), w.tag);
+                let r = Server::write(self, w.pid, req.handle, &mut d);
+                (Default::default(), r.map(|n| [n, 0, 0, 0]))
+            }
+            Waiting::Wait(req) => {
+                let r = Server::wait(self, w.pid, req.pid, req.options);
+                (Default::default(), r.map(|(c, st)| [c, st, 0, 0]))
+            }
+        };
+        match done {
+            Err(EAGAIN) => return false,
+            Ok(words) => rec.words = words,
+            Err(e) => {
+                rec.result = e.raw().into();
+                rec.len = 0;
+            }
+        }
+        rec.tag = w.tag.into();
+        let Some(p) = self.procs.get(&w.pid) else {
+            return true;
+        };
+        set_record(p, slot, &rec);
+        self.wake(w.pid);
+        true
+    }
+
+    /// Forgets the deferred request `tag` of `pid`; whether it was
+    /// waiting.
     fn cancel_deferred(&mut self, pid: u64, tag: u64) -> bool {
         let before = self.deferred.len();
         self.deferred
@@ -342,8 +425,8 @@ impl DataArea for Mailbox {
 }
 
 /// The completion area of a process, as the server maps it (after its
-/// mailbox): written only.
-struct Completion(u64);
+/// mailbox), from an offset on: written only, never past its end.
+struct Completion(u64, u64);
 
 impl DataArea for Completion {
     fn read(&self, _: usize, out: &mut [u8]) {
@@ -351,8 +434,32 @@ impl DataArea for Completion {
     }
 
     fn write(&mut self, at: usize, bytes: &[u8]) {
+        let size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+        let start = (self.1 + at as u64).min(size);
+        let n = (bytes.len() as u64).min(size - start) as usize;
         let base = self.0 + sysproto::MAILBOX_PAGES * PAGE_SIZE;
-        scratch_write_bytes(base + at as u64, bytes);
+        scratch_write_bytes(base + start, &bytes[..n]);
+    }
+}
+
+/// Completion record `i` of `p` (a free one for an ended process).
+fn get_record(p: &Proc, i: usize) -> completion::Record {
+    let mut r = completion::Record::default();
+    if let Some(at) = p.mailbox_at {
+        scratch_read_bytes(at + completion::word(i) as u64 * 8, r.as_mut_bytes());
+    }
+    r
+}
+
+/// Writes completion record `i` of `p`: its tag last, so the library OS
+/// never sees a record half written.
+fn set_record(p: &Proc, i: usize, r: &completion::Record) {
+    if let Some(at) = p.mailbox_at {
+        let base = at + completion::word(i) as u64 * 8;
+        let b = r.as_bytes();
+        scratch_write_bytes(base + 8, &b[8..]);
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::Release);
+        scratch_write_bytes(base, &b[..8]);
     }
 }
 
