@@ -98,6 +98,10 @@ struct Proc {
     execed: bool,
     /// Frames of quota it has been given.
     quota: u64,
+    /// The completion records the server wrote that the process may not
+    /// have taken yet (bit `i` for record `i`), and where their bytes are.
+    records: u16,
+    record_bytes: [(u64, u64); completion::RECORDS],
 }
 
 impl Proc {
@@ -124,6 +128,8 @@ impl Proc {
             started: false,
             execed: false,
             quota: 0,
+            records: 0,
+            record_bytes: [(0, 0); completion::RECORDS],
         }
     }
 
@@ -183,6 +189,9 @@ enum Waiting {
 /// Most requests one process may have waiting at the server (one per
 /// waiting thread; more are refused and asked again).
 const DEFERRED_MAX: usize = 256;
+
+// `Proc::records` has a bit per record.
+const _: () = assert!(completion::RECORDS <= 16);
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
@@ -289,19 +298,23 @@ impl Server {
         let Some(at) = p.mailbox_at else {
             return true;
         };
-        let mut free = None;
+        // Only the records written since they were last seen free are
+        // read: none in the common case.
+        let mut records = p.records;
         let mut used = Vec::new();
         for i in 0..completion::RECORDS {
-            let r = get_record(p, i);
-            if r.tag == 0 {
-                free = free.or(Some(i));
-            } else {
-                used.push((r.at, r.len));
+            if records & 1 << i != 0 {
+                if get_tag(p, i) == 0 {
+                    records &= !(1 << i);
+                } else {
+                    used.push(p.record_bytes[i]);
+                }
             }
         }
-        let Some(slot) = free else {
+        let slot = (!records).trailing_zeros() as usize;
+        if slot >= completion::RECORDS {
             return false;
-        };
+        }
         let area_size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
         let (mut rec, done) = match &w.op {
             Waiting::Read(req) => {
@@ -343,9 +356,11 @@ impl Server {
             }
         }
         rec.tag = w.tag.into();
-        let Some(p) = self.procs.get(&w.pid) else {
+        let Some(p) = self.procs.get_mut(&w.pid) else {
             return true;
         };
+        p.records = records | 1 << slot;
+        p.record_bytes[slot] = (rec.at, rec.len);
         set_record(p, slot, &rec);
         self.wake(w.pid);
         true
@@ -442,13 +457,10 @@ impl DataArea for Completion {
     }
 }
 
-/// Completion record `i` of `p` (a free one for an ended process).
-fn get_record(p: &Proc, i: usize) -> completion::Record {
-    let mut r = completion::Record::default();
-    if let Some(at) = p.mailbox_at {
-        scratch_read_bytes(at + completion::word(i) as u64 * 8, r.as_mut_bytes());
-    }
-    r
+/// The tag of completion record `i` of `p` (0, free, for an ended
+/// process).
+fn get_tag(p: &Proc, i: usize) -> u64 {
+    get_word(p, completion::word(i) + completion::TAG)
 }
 
 /// Writes completion record `i` of `p`: its tag last, so the library OS
