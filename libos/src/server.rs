@@ -281,17 +281,17 @@ fn free_record(i: usize) {
     set_control(record_word(i, completion::TAG), 0);
 }
 
-/// The completion record with `tag`, if it came.
+/// The completion record with `tag`, if it came (looked for from the
+/// record the server tries first, [`completion::first_for`]).
 fn find_record(tag: u32) -> Option<usize> {
-    (0..completion::RECORDS).find(|&i| control(record_word(i, completion::TAG)) == u64::from(tag))
+    let first = completion::first_for(tag);
+    (0..completion::RECORDS)
+        .map(|k| (first + k) % completion::RECORDS)
+        .find(|&i| control(record_word(i, completion::TAG)) == u64::from(tag))
 }
 
-/// Takes the completion of the request `tag` (an `R`), if it came.
-fn take_completion<R: Request>(tag: u32) -> Result<Option<Got<R>>, Errno> {
-    let Some(i) = find_record(tag) else {
-        return Ok(None);
-    };
-    forget(tag);
+/// Takes completion record `i` (of a request `R`).
+fn take_record<R: Request>(i: usize) -> Result<Got<R>, Errno> {
     let mut rec = completion::Record::default();
     for (w, v) in rec.as_mut_bytes().chunks_exact_mut(8).enumerate() {
         v.copy_from_slice(&control(record_word(i, w)).to_le_bytes());
@@ -300,12 +300,12 @@ fn take_completion<R: Request>(tag: u32) -> Result<Option<Got<R>>, Errno> {
     let at = (rec.at as usize).min(size);
     let len = (rec.len as usize).min(size - at);
     match wire::decode_record::<R::Reply>(&rec) {
-        Ok(reply) => Ok(Some(Got::Done(Completion {
+        Ok(reply) => Ok(Got::Done(Completion {
             reply,
             record: i,
             at,
             len,
-        }))),
+        })),
         Err(e) => {
             free_record(i);
             Err(e)
@@ -329,19 +329,28 @@ pub fn deferred<R: Request>(req: R, input: &R::In, tid: u64) -> Result<Option<Go
         op: R::OP,
         words: req.to_words(),
     };
-    let mine = PENDING.lock().iter().find(|w| w.tag == tag).copied();
-    if let Some(old) = mine {
-        if old == me {
-            return take_completion(tag);
+    let mut pending = PENDING.lock();
+    if let Some(k) = pending.iter().position(|w| w.tag == tag) {
+        if pending[k] == me {
+            let Some(i) = find_record(tag) else {
+                return Ok(None);
+            };
+            pending.swap_remove(k);
+            drop(pending);
+            return take_record(i).map(Some);
         }
         // This task now asks something else: the old request goes.
+        drop(pending);
         drop_request(tid);
+    } else {
+        drop(pending);
     }
     match call_tagged(req, input, tag)? {
         Some(a) => Ok(Some(Got::Now(a))),
         None => {
+            // The server completes it after this reply at the earliest.
             PENDING.lock().push(me);
-            take_completion(tag)
+            Ok(None)
         }
     }
 }

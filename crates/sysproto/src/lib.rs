@@ -218,6 +218,12 @@ pub mod completion {
         pub len: u64,
     }
 
+    /// The record the server tries first for `tag` (then the next ones,
+    /// round): the one where the task looks first.
+    pub const fn first_for(tag: u32) -> usize {
+        tag as usize % RECORDS
+    }
+
     /// The control word where record `i` starts.
     pub const fn word(i: usize) -> usize {
         FIRST_WORD + i * WORDS

@@ -116,6 +116,12 @@ impl Server {
         let (Some(at), aspace) = (p.mailbox_at, p.env) else {
             return false;
         };
+        if p.mailbox[sysproto::MAILBOX_PAGES as usize..]
+            .iter()
+            .all(|&f| f != 0)
+        {
+            return true;
+        }
         for i in sysproto::MAILBOX_PAGES as usize..MAILBOX_FRAMES {
             if self.procs[&pid].mailbox[i] != 0 {
                 continue;

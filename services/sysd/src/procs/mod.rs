@@ -233,14 +233,15 @@ impl Server {
     /// Defers the request of `pid` tagged `tag` that must wait, if the
     /// process takes a later answer: whether it did.
     fn defer(&mut self, pid: u64, tag: u32, op: Waiting) -> bool {
-        if tag == 0 || !self.procs.contains_key(&pid) {
+        if tag == 0 {
             return false;
         }
-        let mine = self.deferred.iter().filter(|w| w.pid == pid).count();
-        if mine >= DEFERRED_MAX
-            || self.deferred.iter().any(|w| w.pid == pid && w.tag == tag)
-            || !self.completion_area(pid)
-        {
+        let (mut mine, mut again) = (0, false);
+        for w in self.deferred.iter().filter(|w| w.pid == pid) {
+            mine += 1;
+            again |= w.tag == tag;
+        }
+        if mine >= DEFERRED_MAX || again || !self.completion_area(pid) {
             return false;
         }
         self.deferred.push(Deferred { pid, tag, op });
@@ -257,28 +258,42 @@ impl Server {
         }
     }
 
-    /// [`Self::complete_deferred`] with some deferred requests.
+    /// [`Self::complete_deferred`] with some deferred requests (looked
+    /// at in place, in the order they came).
     fn complete_waiting(&mut self) {
         let children_changed = core::mem::take(&mut self.children_changed);
-        for w in core::mem::take(&mut self.deferred) {
-            let Some(p) = self.procs.get(&w.pid) else {
-                continue;
+        let mut i = 0;
+        while i < self.deferred.len() {
+            let w = &self.deferred[i];
+            let pid = w.pid;
+            let probe = match &w.op {
+                Waiting::Read(r) => Some((r.handle, ready::IN | ready::HUP)),
+                Waiting::Write(r, _) => Some((r.handle, ready::OUT | ready::ERR)),
+                Waiting::Wait(_) => None,
             };
-            if p.mailbox_at.is_none() {
-                continue;
-            }
+            let stopped = match self.procs.get(&pid) {
+                Some(p) if p.mailbox_at.is_some() => p.stopped,
+                _ => {
+                    self.deferred.remove(i);
+                    continue;
+                }
+            };
             // Only a request with something to take, by a process that
             // runs: a stopped one takes nothing (and gets no SIGTTIN)
             // until it is continued, as when it asked again itself.
-            let ready = !p.stopped
-                && match &w.op {
-                    Waiting::Read(r) => self.polls(w.pid, r.handle, ready::IN | ready::HUP),
-                    Waiting::Write(r, _) => self.polls(w.pid, r.handle, ready::OUT | ready::ERR),
-                    Waiting::Wait(_) => children_changed,
+            let ready = !stopped
+                && match probe {
+                    Some((h, want)) => self.polls(pid, h, want),
+                    None => children_changed,
                 };
-            if !ready || !self.complete(&w) {
-                self.deferred.push(w);
+            if ready {
+                let w = self.deferred.remove(i);
+                if self.complete(&w) {
+                    continue;
+                }
+                self.deferred.insert(i, w);
             }
+            i += 1;
         }
     }
 
@@ -311,10 +326,13 @@ impl Server {
                 }
             }
         }
-        let slot = (!records).trailing_zeros() as usize;
-        if slot >= completion::RECORDS {
+        let first = completion::first_for(w.tag);
+        let Some(slot) = (0..completion::RECORDS)
+            .map(|k| (first + k) % completion::RECORDS)
+            .find(|&i| records & 1 << i == 0)
+        else {
             return false;
-        }
+        };
         let area_size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
         let (mut rec, done) = match &w.op {
             Waiting::Read(req) => {
@@ -359,10 +377,15 @@ impl Server {
         let Some(p) = self.procs.get_mut(&w.pid) else {
             return true;
         };
+        if p.mailbox_at.is_none() {
+            return true;
+        }
         p.records = records | 1 << slot;
         p.record_bytes[slot] = (rec.at, rec.len);
         set_record(p, slot, &rec);
-        self.wake(w.pid);
+        if p.wake != 0 {
+            let _ = signal(p.wake, 1);
+        }
         true
     }
 
