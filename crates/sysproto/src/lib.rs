@@ -199,6 +199,10 @@ pub mod completion {
     pub const WORDS: usize = core::mem::size_of::<Record>() / 8;
     /// Word of the `tag` field within a record.
     pub const TAG: usize = 0;
+    /// Word of the `at` field within a record.
+    pub const AT: usize = 6;
+    /// Word of the `len` field within a record.
+    pub const LEN: usize = 7;
 
     /// One completion.
     #[repr(C)]
@@ -247,6 +251,8 @@ pub mod completion {
     }
 
     const _: () = assert!(word(0) >= super::control::SIGINFO + 64 && word(RECORDS) <= 512);
+    const _: () = assert!(core::mem::offset_of!(Record, at) == AT * 8);
+    const _: () = assert!(core::mem::offset_of!(Record, len) == LEN * 8);
 }
 
 /// `si_code` values the server writes in [`control::SIGINFO`].

@@ -99,9 +99,8 @@ struct Proc {
     /// Frames of quota it has been given.
     quota: u64,
     /// The completion records the server wrote that the process may not
-    /// have taken yet (bit `i` for record `i`), and where their bytes are.
+    /// have taken yet (bit `i` for record `i`).
     records: u16,
-    record_bytes: [(u64, u64); completion::RECORDS],
 }
 
 impl Proc {
@@ -129,7 +128,6 @@ impl Proc {
             execed: false,
             quota: 0,
             records: 0,
-            record_bytes: [(0, 0); completion::RECORDS],
         }
     }
 
@@ -322,7 +320,7 @@ impl Server {
                 if get_tag(p, i) == 0 {
                     records &= !(1 << i);
                 } else {
-                    used.push(p.record_bytes[i]);
+                    used.push(record_bytes(p, i));
                 }
             }
         }
@@ -381,7 +379,6 @@ impl Server {
             return true;
         }
         p.records = records | 1 << slot;
-        p.record_bytes[slot] = (rec.at, rec.len);
         set_record(p, slot, &rec);
         if p.wake != 0 {
             let _ = signal(p.wake, 1);
@@ -484,6 +481,15 @@ impl DataArea for Completion {
 /// process).
 fn get_tag(p: &Proc, i: usize) -> u64 {
     get_word(p, completion::word(i) + completion::TAG)
+}
+
+/// Where the bytes of completion record `i` of `p` are (as the server
+/// wrote them: the process only frees a record).
+fn record_bytes(p: &Proc, i: usize) -> (u64, u64) {
+    let w = completion::word(i);
+    let size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+    let at = get_word(p, w + completion::AT).min(size);
+    (at, get_word(p, w + completion::LEN).min(size - at))
 }
 
 /// Writes completion record `i` of `p`: its tag last, so the library OS
