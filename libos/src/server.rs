@@ -143,42 +143,70 @@ impl<R: Request> Answer<R> {
 /// Sends request `req` with `input` in the data area (cut to the area);
 /// the answer, or the server's error (`EIO` if the server is gone).
 pub fn call_with<R: Request>(req: R, input: &R::In) -> Result<Answer<R>, Errno> {
-    call_tagged(req, input, 0).map(|a| a.expect("untagged requests are answered now"))
+    // An untagged request is always answered now.
+    call_tagged(req, input, 0)?.ok_or(Errno::EIO)
 }
 
 /// [`call_with`] with `tag` (0: it must be answered now); `None` if the
 /// server answers later.
 fn call_tagged<R: Request>(req: R, input: &R::In, tag: u32) -> Result<Option<Answer<R>>, Errno> {
-    let bytes = input.as_bytes();
-    let n = bytes.len().min(DATA_BYTES);
-    if n > 0 {
-        with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
-    }
+    ask::<R, false>(req, input, tag)
+}
+
+/// [`call_tagged`], with the exchange inlined when `HOT` (the requests
+/// that may wait: reads and writes of pipes, `wait4`).
+#[inline(always)]
+fn ask<R: Request, const HOT: bool>(
+    req: R,
+    input: &R::In,
+    tag: u32,
+) -> Result<Option<Answer<R>>, Errno> {
     // The server writes the data area only with what an operation's
     // reply brings (`wire::Data::put` takes an `R::Out`): one that brings
     // nothing (`Quota`, asked when memory or the heap grows) may be made
     // while the area is being read.
     let writes = TypeId::of::<R::Out>() != TypeId::of::<()>();
+    let bytes = input.as_bytes();
+    let mut r = wire::request_msg(&req, bytes.len(), tag);
+    let call = if HOT {
+        exchange_inline(&mut r, bytes, writes)?
+    } else {
+        exchange(&mut r, bytes, writes)?
+    };
+    if tag != 0 && wire::is_deferred(&r) {
+        return Ok(None);
+    }
+    let (reply, len) = wire::decode_reply::<R::Reply>(&r)?;
+    Ok(Some(Answer { reply, len, call }))
+}
+
+/// The part of every request that does not depend on its type: puts
+/// `bytes` in the data area, sends the request in `msg` and leaves the
+/// reply there; the count of requests that used the data area after it.
+#[inline(never)]
+fn exchange(msg: &mut wire::Msg, bytes: &[u8], writes: bool) -> Result<u64, Errno> {
+    exchange_inline(msg, bytes, writes)
+}
+
+/// [`exchange`], inlined.
+#[inline(always)]
+fn exchange_inline(msg: &mut wire::Msg, bytes: &[u8], writes: bool) -> Result<u64, Errno> {
+    let n = bytes.len().min(DATA_BYTES);
+    if n > 0 {
+        with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
+    }
     assert!(
         !(writes && AREA_BORROWED.load(Ordering::Relaxed)),
         "libos: the mailbox is in use"
     );
-    let msg = wire::request_msg(&req, n, tag);
-    let r = exo_rt::ipc::call(slots::SERVER, msg).map_err(|_| Errno::EIO)?;
-    let decoded = if tag == 0 {
-        wire::decode_reply::<R::Reply>(&r).map(|(p, n)| wire::Answered::Now(p, n))
-    } else {
-        wire::decode_tagged::<R::Reply>(&r)
-    };
-    let call = if n == 0 && matches!(decoded, Ok(wire::Answered::Now(_, 0))) {
+    *msg = exo_rt::ipc::call(slots::SERVER, *msg).map_err(|_| Errno::EIO)?;
+    // A reply that is no error and brings nothing leaves the area alone.
+    let failed = (-4095..0).contains(&(msg[0] as i64));
+    Ok(if n == 0 && !failed && msg[5] == 0 {
         CALLS.load(Ordering::Relaxed)
     } else {
         CALLS.fetch_add(1, Ordering::Relaxed) + 1
-    };
-    match decoded? {
-        wire::Answered::Now(reply, len) => Ok(Some(Answer { reply, len, call })),
-        wire::Answered::Later => Ok(None),
-    }
+    })
 }
 
 /// [`call_with`] for a request with the path `path` in the data area
@@ -283,10 +311,14 @@ fn free_record(i: usize) {
 
 /// The completion record with `tag`, if it came (looked for from the
 /// record the server tries first, [`completion::first_for`]).
+#[inline(never)]
 fn find_record(tag: u32) -> Option<usize> {
     let first = completion::first_for(tag);
-    (0..completion::RECORDS)
-        .map(|k| (first + k) % completion::RECORDS)
+    if control(record_word(first, completion::TAG)) == u64::from(tag) {
+        return Some(first);
+    }
+    (first + 1..completion::RECORDS)
+        .chain(0..first)
         .find(|&i| control(record_word(i, completion::TAG)) == u64::from(tag))
 }
 
@@ -315,7 +347,10 @@ fn take_record<R: Request>(i: usize) -> Result<Got<R>, Errno> {
 
 /// Drops the pending request `tag` from the table.
 fn forget(tag: u32) {
-    PENDING.lock().retain(|w| w.tag != tag);
+    let mut pending = PENDING.lock();
+    if let Some(k) = pending.iter().position(|w| w.tag == tag) {
+        pending.swap_remove(k);
+    }
 }
 
 /// Request `req` by task `tid`, which the server may answer later:
@@ -345,7 +380,7 @@ pub fn deferred<R: Request>(req: R, input: &R::In, tid: u64) -> Result<Option<Go
     } else {
         drop(pending);
     }
-    match call_tagged(req, input, tag)? {
+    match ask::<R, true>(req, input, tag)? {
         Some(a) => Ok(Some(Got::Now(a))),
         None => {
             // The server completes it after this reply at the earliest.
@@ -368,6 +403,8 @@ pub fn read(req: sys::Read, tid: u64, wait: bool) -> Result<Option<Got<sys::Read
 /// Gives up the request task `tid` waits for at the server (a signal
 /// interrupts it): true if nothing will come, false if its completion is
 /// here to take (the request completed: the signal comes after).
+#[cold]
+#[inline(never)]
 pub fn abandon(tid: u64) -> bool {
     let tag = tid as u32;
     if !PENDING.lock().iter().any(|w| w.tag == tag) {
@@ -391,6 +428,8 @@ pub fn abandon(tid: u64) -> bool {
 
 /// Gives up the request of task `tid`, dropping its completion if it came
 /// (the task ends or asks something else).
+#[cold]
+#[inline(never)]
 pub fn drop_request(tid: u64) {
     let tag = tid as u32;
     if !abandon(u64::from(tag)) {
@@ -403,6 +442,8 @@ pub fn drop_request(tid: u64) {
 
 /// Gives up every deferred request and drops their completions
 /// (`execve`: the other tasks end).
+#[cold]
+#[inline(never)]
 pub fn abandon_all() {
     let tags: Vec<u32> = PENDING.lock().iter().map(|w| w.tag).collect();
     for tag in tags {

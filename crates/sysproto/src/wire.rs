@@ -158,9 +158,14 @@ pub fn decode_reply<P: Reply>(msg: &Msg) -> Result<(P, usize), Errno> {
     Ok((p, (msg[5] as usize).min(DATA_BYTES)))
 }
 
+/// Whether the reply in `msg` says the request is answered later.
+pub fn is_deferred(msg: &Msg) -> bool {
+    msg[4] == DEFERRED && msg[0] == 0
+}
+
 /// [`decode_reply`] of a tagged request, which may be answered later.
 pub fn decode_tagged<P: Reply>(msg: &Msg) -> Result<Answered<P>, Errno> {
-    if msg[4] == DEFERRED && msg[0] == 0 {
+    if is_deferred(msg) {
         return Ok(Answered::Later);
     }
     decode_reply(msg).map(|(p, n)| Answered::Now(p, n))

@@ -348,7 +348,7 @@ impl Server {
         }
         // A parent blocked in `wait` looks again (and may see ECHILD).
         self.children_changed = true;
-        self.wake(ppid);
+        self.late_wakes.push(ppid);
         None
     }
 

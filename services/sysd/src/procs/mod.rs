@@ -163,6 +163,10 @@ pub struct Server {
     /// A child ended, stopped or continued since deferred `Wait`s last
     /// looked.
     children_changed: bool,
+    /// Parents to wake once the deferred requests were looked at (unless
+    /// a completion woke them already): a parent woken before its `Wait`
+    /// completes would only find nothing and wait again.
+    late_wakes: Vec<u64>,
     pub tty: Tty,
 }
 
@@ -207,6 +211,7 @@ impl Server {
             next_mailbox: 0,
             deferred: Vec::new(),
             children_changed: false,
+            late_wakes: Vec::new(),
             tty: Tty::new(),
         }
     }
@@ -253,6 +258,11 @@ impl Server {
     pub fn complete_deferred(&mut self) {
         if !self.deferred.is_empty() {
             self.complete_waiting();
+        }
+        if !self.late_wakes.is_empty() {
+            for pid in core::mem::take(&mut self.late_wakes) {
+                self.wake(pid);
+            }
         }
     }
 
@@ -383,6 +393,7 @@ impl Server {
         if p.wake != 0 {
             let _ = signal(p.wake, 1);
         }
+        self.late_wakes.retain(|&q| q != w.pid);
         true
     }
 
