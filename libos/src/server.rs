@@ -305,8 +305,21 @@ fn record_word(i: usize, field: usize) -> usize {
 }
 
 /// Frees completion record `i` for the server.
+#[inline(never)]
 fn free_record(i: usize) {
     set_control(record_word(i, completion::TAG), 0);
+    if control(completion::FULL) != 0 {
+        records_freed();
+    }
+}
+
+/// A completion waits at the server for the record or bytes just freed:
+/// any request makes the server look again.
+#[cold]
+#[inline(never)]
+fn records_freed() {
+    set_control(completion::FULL, 0);
+    let _ = call(sys::Cancel { tag: 0 });
 }
 
 /// The completion record with `tag`, if it came (looked for from the

@@ -188,11 +188,43 @@ static void part_signal(int restart)
 	close(big[1]);
 }
 
+/* More threads blocked in reads than ExoV6 has completion records (16):
+ * one write gives each of them its byte at once. */
+#define CROWD 24
+static int crowd[2];
+static atomic_int crowd_got;
+
+static void *crowd_reader(void *arg)
+{
+	(void)arg;
+	char c;
+	if (read(crowd[0], &c, 1) == 1 && c == 'c')
+		atomic_fetch_add(&crowd_got, 1);
+	return NULL;
+}
+
+static void part_crowd(void)
+{
+	CHECK(pipe(crowd) == 0, "pipe");
+	pthread_t t[CROWD];
+	for (int i = 0; i < CROWD; i++)
+		CHECK(pthread_create(&t[i], NULL, crowd_reader, NULL) == 0, "pthread_create");
+	sleep_ms(300);
+	char bytes[CROWD];
+	memset(bytes, 'c', sizeof bytes);
+	CHECK(write(crowd[1], bytes, sizeof bytes) == (ssize_t)sizeof bytes, "write");
+	for (int i = 0; i < CROWD; i++)
+		CHECK(pthread_join(t[i], NULL) == 0, "pthread_join");
+	say("%d readers blocked at once each got one byte: %s", CROWD,
+	    yesno(atomic_load(&crowd_got) == CROWD));
+}
+
 int main(void)
 {
 	ctest_start("blocked");
 	part_blocked();
 	part_signal(1);
 	part_signal(0);
+	part_crowd();
 	return ctest_ok();
 }

@@ -185,7 +185,11 @@ pub mod control {
 /// record's other fields, then its tag, and signals the process. The task
 /// that sent the tag reads the record and its bytes and sets the tag back to
 /// 0. With no free record (or, for a request with bytes, no free byte of the
-/// area) the request keeps waiting at the server until one is taken.
+/// area) the request keeps waiting at the server until one is taken: the
+/// server then sets control word [`completion::FULL`], and the library OS,
+/// when it frees a record while that word is set, clears it and sends a
+/// request (any: the server looks at its deferred requests after each), so
+/// the waiting one is answered.
 pub mod completion {
     use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
@@ -197,6 +201,9 @@ pub mod completion {
     pub const FIRST_WORD: usize = 256;
     /// Words of one record.
     pub const WORDS: usize = core::mem::size_of::<Record>() / 8;
+    /// The control word the server sets when a completion had to wait
+    /// for a free record or free bytes.
+    pub const FULL: usize = FIRST_WORD - 1;
     /// Word of the `tag` field within a record.
     pub const TAG: usize = 0;
     /// Word of the `at` field within a record.
@@ -250,7 +257,7 @@ pub mod completion {
         best
     }
 
-    const _: () = assert!(word(0) >= super::control::SIGINFO + 64 && word(RECORDS) <= 512);
+    const _: () = assert!(FULL >= super::control::SIGINFO + 64 && word(RECORDS) <= 512);
     const _: () = assert!(core::mem::offset_of!(Record, at) == AT * 8);
     const _: () = assert!(core::mem::offset_of!(Record, len) == LEN * 8);
 }

@@ -339,6 +339,7 @@ impl Server {
             .map(|k| (first + k) % completion::RECORDS)
             .find(|&i| records & 1 << i == 0)
         else {
+            set_word(p, completion::FULL, 1);
             return false;
         };
         let area_size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
@@ -346,6 +347,7 @@ impl Server {
             Waiting::Read(req) => {
                 let (start, room) = completion::free_run(&mut used, area_size);
                 if room == 0 {
+                    set_word(&self.procs[&w.pid], completion::FULL, 1);
                     return false;
                 }
                 let req = sys::Read {
