@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use sysproto::layout::{COMPLETION, MAILBOX};
 use sysproto::wire::{self, Request};
 use sysproto::zerocopy::IntoBytes;
-use sysproto::{control, slots, sys, Errno, DATA_BYTES, DATA_OFFSET};
+use sysproto::{completion, control, slots, sys, Errno, DATA_BYTES, DATA_OFFSET};
 
 /// The data area of the mailbox.
 fn data_ptr() -> *mut u8 {
@@ -143,35 +143,70 @@ impl<R: Request> Answer<R> {
 /// Sends request `req` with `input` in the data area (cut to the area);
 /// the answer, or the server's error (`EIO` if the server is gone).
 pub fn call_with<R: Request>(req: R, input: &R::In) -> Result<Answer<R>, Errno> {
-    call_tagged(req, input, 0)
+    // An untagged request is always answered now.
+    call_tagged(req, input, 0)?.ok_or(Errno::EIO)
 }
 
-/// [`call_with`] with `tag` (0: it must be answered now).
-fn call_tagged<R: Request>(req: R, input: &R::In, tag: u32) -> Result<Answer<R>, Errno> {
-    let bytes = input.as_bytes();
-    let n = bytes.len().min(DATA_BYTES);
-    if n > 0 {
-        with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
-    }
+/// [`call_with`] with `tag` (0: it must be answered now); `None` if the
+/// server answers later.
+fn call_tagged<R: Request>(req: R, input: &R::In, tag: u32) -> Result<Option<Answer<R>>, Errno> {
+    ask::<R, false>(req, input, tag)
+}
+
+/// [`call_tagged`], with the exchange inlined when `HOT` (the requests
+/// that may wait: reads and writes of pipes, `wait4`).
+#[inline(always)]
+fn ask<R: Request, const HOT: bool>(
+    req: R,
+    input: &R::In,
+    tag: u32,
+) -> Result<Option<Answer<R>>, Errno> {
     // The server writes the data area only with what an operation's
     // reply brings (`wire::Data::put` takes an `R::Out`): one that brings
     // nothing (`Quota`, asked when memory or the heap grows) may be made
     // while the area is being read.
     let writes = TypeId::of::<R::Out>() != TypeId::of::<()>();
+    let bytes = input.as_bytes();
+    let mut r = wire::request_msg(&req, bytes.len(), tag);
+    let call = if HOT {
+        exchange_inline(&mut r, bytes, writes)?
+    } else {
+        exchange(&mut r, bytes, writes)?
+    };
+    if tag != 0 && wire::is_deferred(&r) {
+        return Ok(None);
+    }
+    let (reply, len) = wire::decode_reply::<R::Reply>(&r)?;
+    Ok(Some(Answer { reply, len, call }))
+}
+
+/// The part of every request that does not depend on its type: puts
+/// `bytes` in the data area, sends the request in `msg` and leaves the
+/// reply there; the count of requests that used the data area after it.
+#[inline(never)]
+fn exchange(msg: &mut wire::Msg, bytes: &[u8], writes: bool) -> Result<u64, Errno> {
+    exchange_inline(msg, bytes, writes)
+}
+
+/// [`exchange`], inlined.
+#[inline(always)]
+fn exchange_inline(msg: &mut wire::Msg, bytes: &[u8], writes: bool) -> Result<u64, Errno> {
+    let n = bytes.len().min(DATA_BYTES);
+    if n > 0 {
+        with_area(|a| a[..n].copy_from_slice(&bytes[..n]));
+    }
     assert!(
         !(writes && AREA_BORROWED.load(Ordering::Relaxed)),
         "libos: the mailbox is in use"
     );
-    let msg = wire::request_msg(&req, n, tag);
-    let r = exo_rt::ipc::call(slots::SERVER, msg).map_err(|_| Errno::EIO)?;
-    let decoded = wire::decode_reply::<R::Reply>(&r);
-    let call = if n == 0 && matches!(decoded, Ok((_, 0))) {
+    *msg = exo_rt::ipc::call(slots::SERVER, *msg).map_err(|_| Errno::EIO)?;
+    // A reply that is no error and brings nothing leaves the area alone.
+    let failed = (-4095..0).contains(&(msg[0] as i64));
+    Ok(if n == 0 && !failed && msg[5] == 0 {
         CALLS.load(Ordering::Relaxed)
     } else {
         CALLS.fetch_add(1, Ordering::Relaxed) + 1
-    };
-    let (reply, len) = decoded?;
-    Ok(Answer { reply, len, call })
+    })
 }
 
 /// [`call_with`] for a request with the path `path` in the data area
@@ -188,19 +223,36 @@ pub fn call<R: Request<In = ()>>(req: R) -> Result<R::Reply, Errno> {
     call_with(req, &()).map(|a| a.reply)
 }
 
-/// The read the server answers later, if one: its tag (the reading task's
-/// tid) and handle. At most one at a time per process.
-static DEFERRED: spin::Mutex<Option<(u32, u64)>> = spin::Mutex::new(None);
-
-/// The bytes a read brought: in the data area (a reply) or in the
-/// completion area (a deferred read's completion, taken when this goes).
-pub enum Got {
-    Now(Answer<sys::Read>),
-    Done(Completion),
+/// A request the server answers later: its tag (the waiting task's tid),
+/// operation and words, to know it when the task asks again.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Pending {
+    tag: u32,
+    op: u64,
+    words: [u64; 4],
 }
 
-impl Got {
-    /// How many bytes.
+/// The requests the server answers later, one per waiting task.
+static PENDING: spin::Mutex<Vec<Pending>> = spin::Mutex::new(Vec::new());
+
+/// The answer to a tagged request: now (its bytes in the data area) or
+/// later (a completion record, its bytes in the completion area; taken,
+/// so the server may reuse the record, when this goes).
+pub enum Got<R: Request> {
+    Now(Answer<R>),
+    Done(Completion<R>),
+}
+
+impl<R: Request> Got<R> {
+    /// The reply.
+    pub fn reply(&self) -> R::Reply {
+        match self {
+            Got::Now(a) => a.reply,
+            Got::Done(c) => c.reply,
+        }
+    }
+
+    /// How many bytes it brought.
     pub fn len(&self) -> usize {
         match self {
             Got::Now(a) => a.len(),
@@ -209,114 +261,213 @@ impl Got {
     }
 
     /// Runs `f` on the bytes (no request may be made meanwhile).
-    pub fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> T {
+    pub fn with_bytes<T>(&self, f: impl FnOnce(&[u8]) -> T) -> T
+    where
+        R: Request<Out = [u8]>,
+    {
         match self {
             Got::Now(a) => a.with_bytes(f),
             Got::Done(c) => {
                 // The completion area is COMPLETION_PAGES of mapped memory
-                // shared only with the server, which writes it only to
-                // complete a deferred read and only while DONE_TAG is 0;
-                // DONE_TAG holds this completion's tag until `c` goes, and
-                // no Rust object lives there.
+                // shared only with the server, which writes a record's
+                // bytes only while the record is free and never over the
+                // bytes of a record in use; this record stays in use (its
+                // tag set) until `c` goes, its bytes lie within the area
+                // (checked when taken), and no Rust object lives there.
                 // SAFETY: sound for the reasons just given.
-                let area = unsafe { core::slice::from_raw_parts(COMPLETION as *const u8, c.len) };
+                let area = unsafe {
+                    core::slice::from_raw_parts((COMPLETION + c.at as u64) as *const u8, c.len)
+                };
                 f(area)
             }
         }
     }
 }
 
-/// A deferred read's completion in the completion area; taken (the
-/// server may write the next) when this is dropped.
-pub struct Completion {
+/// A completion record taken by its task; the record is freed when this
+/// is dropped.
+pub struct Completion<R: Request> {
+    reply: R::Reply,
+    record: usize,
+    at: usize,
     len: usize,
 }
 
-impl Drop for Completion {
+impl<R: Request> Drop for Completion<R> {
     fn drop(&mut self) {
-        set_control(control::DONE_TAG, 0);
+        free_record(self.record);
     }
 }
 
-/// The completion of the deferred read `tag`, if it came.
-fn take_completion(tag: u32) -> Result<Option<Got>, Errno> {
-    if control(control::DONE_TAG) != u64::from(tag) {
-        return Ok(None);
+/// Control word `field` of completion record `i`.
+fn record_word(i: usize, field: usize) -> usize {
+    completion::word(i) + field
+}
+
+/// Frees completion record `i` for the server.
+#[inline(never)]
+fn free_record(i: usize) {
+    set_control(record_word(i, completion::TAG), 0);
+    if control(completion::FULL) != 0 {
+        records_freed();
     }
-    *DEFERRED.lock() = None;
-    let c = Completion {
-        len: (control(control::DONE_LEN) as usize).min(DATA_BYTES),
+}
+
+/// A completion waits at the server for the record or bytes just freed:
+/// any request makes the server look again.
+#[cold]
+#[inline(never)]
+fn records_freed() {
+    set_control(completion::FULL, 0);
+    let _ = call(sys::Cancel { tag: 0 });
+}
+
+/// The completion record with `tag`, if it came (looked for from the
+/// record the server tries first, [`completion::first_for`]).
+#[inline(never)]
+fn find_record(tag: u32) -> Option<usize> {
+    let first = completion::first_for(tag);
+    if control(record_word(first, completion::TAG)) == u64::from(tag) {
+        return Some(first);
+    }
+    (first + 1..completion::RECORDS)
+        .chain(0..first)
+        .find(|&i| control(record_word(i, completion::TAG)) == u64::from(tag))
+}
+
+/// Takes completion record `i` (of a request `R`).
+fn take_record<R: Request>(i: usize) -> Result<Got<R>, Errno> {
+    let mut rec = completion::Record::default();
+    for (w, v) in rec.as_mut_bytes().chunks_exact_mut(8).enumerate() {
+        v.copy_from_slice(&control(record_word(i, w)).to_le_bytes());
+    }
+    let size = (sysproto::COMPLETION_PAGES * 4096) as usize;
+    let at = (rec.at as usize).min(size);
+    let len = (rec.len as usize).min(size - at);
+    match wire::decode_record::<R::Reply>(&rec) {
+        Ok(reply) => Ok(Got::Done(Completion {
+            reply,
+            record: i,
+            at,
+            len,
+        })),
+        Err(e) => {
+            free_record(i);
+            Err(e)
+        }
+    }
+}
+
+/// Drops the pending request `tag` from the table.
+fn forget(tag: u32) {
+    let mut pending = PENDING.lock();
+    if let Some(k) = pending.iter().position(|w| w.tag == tag) {
+        pending.swap_remove(k);
+    }
+}
+
+/// Request `req` by task `tid`, which the server may answer later:
+/// `None` until it does (the task waits for a wake and asks here again
+/// with the same request, which takes the completion without a new
+/// message). A different request by the same task gives up the old one.
+pub fn deferred<R: Request>(req: R, input: &R::In, tid: u64) -> Result<Option<Got<R>>, Errno> {
+    let tag = tid as u32;
+    let me = Pending {
+        tag,
+        op: R::OP,
+        words: req.to_words(),
     };
-    match control(control::DONE_RESULT) {
-        0 => Ok(Some(Got::Done(c))),
-        e => Err(Errno::from_raw(e as u16).unwrap_or(Errno::EIO)),
+    let mut pending = PENDING.lock();
+    if let Some(k) = pending.iter().position(|w| w.tag == tag) {
+        if pending[k] == me {
+            let Some(i) = find_record(tag) else {
+                return Ok(None);
+            };
+            pending.swap_remove(k);
+            drop(pending);
+            return take_record(i).map(Some);
+        }
+        // This task now asks something else: the old request goes.
+        drop(pending);
+        drop_request(tid);
+    } else {
+        drop(pending);
+    }
+    match ask::<R, true>(req, input, tag)? {
+        Some(a) => Ok(Some(Got::Now(a))),
+        None => {
+            // The server completes it after this reply at the earliest.
+            PENDING.lock().push(me);
+            Ok(None)
+        }
     }
 }
 
 /// A read by the task `tid`; with `wait`, one of a pipe or the console
-/// that must wait is answered later: `None` until it is (the task waits
-/// for a wake and asks here again, which takes the completion without a
-/// new request).
-pub fn read(req: sys::Read, tid: u64, wait: bool) -> Result<Option<Got>, Errno> {
-    let tag = if wait { tid as u32 } else { 0 };
-    let mine = *DEFERRED.lock();
-    if let Some((t, h)) = mine {
-        if tag != 0 && t == tag {
-            if h == req.handle {
-                return take_completion(tag);
-            }
-            // This task now reads something else: the old read goes.
-            if !abandon(tid) {
-                drop(take_completion(tag));
-            }
-        }
+/// that must wait is answered later (as [`deferred`]).
+pub fn read(req: sys::Read, tid: u64, wait: bool) -> Result<Option<Got<sys::Read>>, Errno> {
+    if wait {
+        deferred(req, &(), tid)
+    } else {
+        call_with(req, &()).map(|a| Some(Got::Now(a)))
     }
-    let a = call_tagged(req, &(), tag)?;
-    if a.reply.deferred {
-        *DEFERRED.lock() = Some((tag, req.handle));
-        return take_completion(tag);
-    }
-    Ok(Some(Got::Now(a)))
 }
 
-/// Gives up the deferred read of task `tid` (a signal interrupts it):
-/// true if nothing will come, false if its completion is here to take.
+/// Gives up the request task `tid` waits for at the server (a signal
+/// interrupts it): true if nothing will come, false if its completion is
+/// here to take (the request completed: the signal comes after).
+#[cold]
+#[inline(never)]
 pub fn abandon(tid: u64) -> bool {
     let tag = tid as u32;
-    if !matches!(*DEFERRED.lock(), Some((t, _)) if t == tag) {
+    if !PENDING.lock().iter().any(|w| w.tag == tag) {
         return true;
     }
-    if control(control::DONE_TAG) == u64::from(tag) {
+    if find_record(tag).is_some() {
         return false;
     }
     let cancel = sys::Cancel {
         tag: u64::from(tag),
     };
     let gone = match call(cancel) {
-        Ok(r) => r.cancelled || control(control::DONE_TAG) != u64::from(tag),
+        Ok(r) => r.cancelled || find_record(tag).is_none(),
         Err(_) => true,
     };
     if gone {
-        *DEFERRED.lock() = None;
+        forget(tag);
     }
     gone
 }
 
-/// Gives up any deferred read and drops its completion (`execve`: the
-/// other tasks end).
-pub fn abandon_all() {
-    let mine = *DEFERRED.lock();
-    if let Some((tag, _)) = mine {
-        if !abandon(u64::from(tag)) {
-            drop(take_completion(tag));
+/// Gives up the request of task `tid`, dropping its completion if it came
+/// (the task ends or asks something else).
+#[cold]
+#[inline(never)]
+pub fn drop_request(tid: u64) {
+    let tag = tid as u32;
+    if !abandon(u64::from(tag)) {
+        if let Some(i) = find_record(tag) {
+            free_record(i);
         }
+        forget(tag);
     }
 }
 
-/// Forgets the parent's deferred read in a new child (it has its own
-/// mailbox, and only the forking task).
+/// Gives up every deferred request and drops their completions
+/// (`execve`: the other tasks end).
+#[cold]
+#[inline(never)]
+pub fn abandon_all() {
+    let tags: Vec<u32> = PENDING.lock().iter().map(|w| w.tag).collect();
+    for tag in tags {
+        drop_request(u64::from(tag));
+    }
+}
+
+/// Forgets the parent's deferred requests in a new child (it has its own
+/// mailbox, with no record in use, and only the forking task).
 pub fn forget_deferred() {
-    *DEFERRED.lock() = None;
+    PENDING.lock().clear();
 }
 
 /// The strings the server left in the data area before the process

@@ -13,12 +13,14 @@
 //!
 //! The server never blocks on a client's behalf. A request the client
 //! tags ([`wire`]) that would have to wait (a read of an empty pipe or of
-//! the console) is answered later: the server keeps it and, once it can
-//! complete, writes the completion to the client's mailbox and signals
-//! the process's notification ([`slots::WAKE`]); the waiting task takes
-//! it. Any other operation that would wait fails with [`Errno::EAGAIN`],
-//! the server remembers the pid and signals it when the state changes,
-//! and the library OS asks again.
+//! the console, a `wait4` with no child ready) is answered later: the
+//! server keeps it and, once it can complete, writes a completion record
+//! ([`completion`]) to the client's mailbox and signals the process's
+//! notification ([`slots::WAKE`]); the waiting task takes it. Several
+//! tasks of a process may wait so at once, one request each. An untagged
+//! operation that would wait fails with [`Errno::EAGAIN`], the server
+//! remembers the pid and signals it when the state changes, and the
+//! library OS asks again.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -135,16 +137,6 @@ pub mod control {
     pub const IMAGE_START: usize = 7;
     /// The console's output flags (`termios.c_oflag`), kept by the server.
     pub const CONSOLE_OFLAG: usize = 8;
-    /// The tag of the completion in the completion area (0: none). The
-    /// server writes [`DONE_RESULT`], [`DONE_LEN`] and the bytes first,
-    /// then this word, then signals the process; the library OS takes the
-    /// completion and sets the word back to 0, and the server writes no
-    /// other completion before that.
-    pub const DONE_TAG: usize = 10;
-    /// The completion's result: 0, or the error number.
-    pub const DONE_RESULT: usize = 11;
-    /// Bytes of the completion in the completion area.
-    pub const DONE_LEN: usize = 12;
     /// Written by the library OS itself: the address of its
     /// `extern "C" fn() -> i64` returning the pid, for programs that call
     /// the library OS directly instead of making the system call.
@@ -181,6 +173,93 @@ pub mod control {
     pub const CHLD_NOCLDWAIT: u64 = 2;
     /// Bit of [`CHLD_FLAGS`]: SIGCHLD is `SIG_IGN` (none is sent).
     pub const CHLD_IGNORED: u64 = 4;
+}
+
+/// The completion records of requests answered later: [`completion::RECORDS`]
+/// of them in the mailbox's control page from word [`completion::FIRST_WORD`],
+/// their bytes in the completion area ([`layout::COMPLETION`]).
+///
+/// A record is free while its `tag` is 0. To answer a deferred request the
+/// server takes a free record and free bytes of the area (none overlapping
+/// the bytes of a record not yet taken), writes the bytes, then the
+/// record's other fields, then its tag, and signals the process. The task
+/// that sent the tag reads the record and its bytes and sets the tag back to
+/// 0. With no free record (or, for a request with bytes, no free byte of the
+/// area) the request keeps waiting at the server until one is taken: the
+/// server then sets control word [`completion::FULL`], and the library OS,
+/// when it frees a record while that word is set, clears it and sends a
+/// request (any: the server looks at its deferred requests after each), so
+/// the waiting one is answered.
+pub mod completion {
+    use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+    /// Records in the control page: more than a process may have tasks
+    /// with answers not yet taken at one time in practice (a fuller table
+    /// only delays answers, it loses none).
+    pub const RECORDS: usize = 16;
+    /// The control word of the first record.
+    pub const FIRST_WORD: usize = 256;
+    /// Words of one record.
+    pub const WORDS: usize = core::mem::size_of::<Record>() / 8;
+    /// The control word the server sets when a completion had to wait
+    /// for a free record or free bytes.
+    pub const FULL: usize = FIRST_WORD - 1;
+    /// Word of the `tag` field within a record.
+    pub const TAG: usize = 0;
+    /// Word of the `at` field within a record.
+    pub const AT: usize = 6;
+    /// Word of the `len` field within a record.
+    pub const LEN: usize = 7;
+
+    /// One completion.
+    #[repr(C)]
+    #[derive(
+        Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+    )]
+    pub struct Record {
+        /// The request's tag (0: the record is free).
+        pub tag: u64,
+        /// 0, or the error number the request failed with.
+        pub result: u64,
+        /// The reply's words (as [`crate::wire::Reply::to_words`]).
+        pub words: [u64; 4],
+        /// Offset of its bytes in the completion area.
+        pub at: u64,
+        /// How many bytes.
+        pub len: u64,
+    }
+
+    /// The record the server tries first for `tag` (then the next ones,
+    /// round): the one where the task looks first.
+    pub const fn first_for(tag: u32) -> usize {
+        tag as usize % RECORDS
+    }
+
+    /// The control word where record `i` starts.
+    pub const fn word(i: usize) -> usize {
+        FIRST_WORD + i * WORDS
+    }
+
+    /// The largest run of free bytes in an area of `size` bytes given
+    /// the `(at, len)` of the records in use: its start and length.
+    pub fn free_run(used: &mut [(u64, u64)], size: u64) -> (u64, u64) {
+        used.sort_unstable();
+        let (mut best, mut pos) = ((0, 0), 0u64);
+        for &(at, len) in used.iter() {
+            if at > pos && at - pos > best.1 {
+                best = (pos, at - pos);
+            }
+            pos = pos.max(at.saturating_add(len));
+        }
+        if size > pos && size - pos > best.1 {
+            best = (pos, size - pos);
+        }
+        best
+    }
+
+    const _: () = assert!(FULL >= super::control::SIGINFO + 64 && word(RECORDS) <= 512);
+    const _: () = assert!(core::mem::offset_of!(Record, at) == AT * 8);
+    const _: () = assert!(core::mem::offset_of!(Record, len) == LEN * 8);
 }
 
 /// `si_code` values the server writes in [`control::SIGINFO`].
@@ -318,6 +397,28 @@ pub use linux_frame::status;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_runs() {
+        use completion::free_run;
+        assert_eq!(free_run(&mut [], 100), (0, 100));
+        assert_eq!(free_run(&mut [(0, 100)], 100).1, 0);
+        assert_eq!(free_run(&mut [(40, 10), (0, 20)], 100), (50, 50));
+        assert_eq!(free_run(&mut [(10, 70), (90, 10)], 100), (0, 10));
+        assert_eq!(completion::WORDS, 8);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn free_run_overlaps_nothing(used in proptest::collection::vec((0u64..200, 0u64..60), 0..8)) {
+            let mut u = used.clone();
+            let (at, len) = completion::free_run(&mut u, 256);
+            proptest::prop_assert!(at + len <= 256);
+            for (a, l) in used {
+                proptest::prop_assert!(len == 0 || a + l <= at || a >= at + len);
+            }
+        }
+    }
 
     #[test]
     fn statuses_match_linux() {

@@ -1,9 +1,11 @@
 //! The system server's interface: what each process's library OS asks of
 //! `sysd`. Handles are the server's numbers for a process's open files
-//! ([`crate::NO_HANDLE`] names none). Errors are Linux's: `EAGAIN` means
-//! the operation would have to wait (the server remembers the caller and
-//! signals its [`crate::slots::WAKE`] notification when that may have
-//! changed), `ERESTARTSYS` that the server sent SIGTTIN or SIGTTOU to a
+//! ([`crate::NO_HANDLE`] names none). A tagged `Read` of a pipe or the
+//! console, `Write` to a full pipe and `Wait` without `WNOHANG` that must
+//! wait are answered later ([`crate::completion`]). Errors are Linux's:
+//! `EAGAIN` means an untagged operation would have to wait (the server
+//! remembers the caller and signals its [`crate::slots::WAKE`]
+//! notification when that may have changed), `ERESTARTSYS` that the server sent SIGTTIN or SIGTTOU to a
 //! background caller's process group: once that signal is dealt with (the
 //! group stopped and continued, or a handler ran) the call is made again,
 //! or fails with `EINTR` after a handler without `SA_RESTART`.
@@ -18,10 +20,13 @@ crate::interface! {
     /// (none: end of file). `ttin_ignored`: the caller ignores or blocks
     /// SIGTTIN (a background read of the terminal then fails with `EIO`).
     /// With a tag, a read of a pipe or the console that must wait is
-    /// answered later (`deferred`): its completion brings the bytes in the
-    /// completion area ([`crate::control::DONE_TAG`]).
-    Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply(deferred: bool) out [u8];
-    /// Writes the data area's bytes; how many were taken.
+    /// answered later: its completion brings the bytes in the completion
+    /// area.
+    Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply() out [u8];
+    /// Writes the data area's bytes; how many were taken. With a tag, a
+    /// write to a full pipe is answered later, once the pipe took some of
+    /// the bytes (the server keeps them meanwhile): the rest is the
+    /// caller's to send again.
     Write = 3, fn write(handle: u64) in [u8] => WriteReply(taken: u64);
     /// Drops the process's reference to a handle.
     Close = 4, fn close(handle: u64) => CloseReply();
@@ -62,6 +67,7 @@ crate::interface! {
     Exit = 18, fn exit(status: u64) => ExitReply();
     /// `wait4`: a child matching `pid` (as `wait4`) that ended, stopped or
     /// continued as `options` asks; pid 0 with `WNOHANG` and none ready.
+    /// With a tag, one that must wait is answered later.
     Wait = 19, fn wait(pid: i64, options: u64) => WaitReply(pid: u64, status: u64);
     /// `kill`: `signal` (0: a probe) to the processes `pid` selects.
     Kill = 20, fn kill(pid: i64, signal: u64) => KillReply();

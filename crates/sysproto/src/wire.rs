@@ -115,6 +115,22 @@ pub fn decode_request<R: Request>(msg: &Msg) -> (R, usize, u32) {
     (r, in_len, (msg[5] >> 32) as u32)
 }
 
+/// Word 4 of a reply that says the request is answered later.
+pub const DEFERRED: u64 = 1;
+
+/// The message of a request that is answered later.
+pub fn deferred_msg() -> Msg {
+    [0, 0, 0, 0, DEFERRED, 0]
+}
+
+/// How a request was answered.
+pub enum Answered<P> {
+    /// Now: the reply and the bytes of data it brings.
+    Now(P, usize),
+    /// Later, with a completion record.
+    Later,
+}
+
 /// The message of a reply bringing `out_len` bytes of data back.
 pub fn reply_msg<P: Reply>(r: Result<P, Errno>, out_len: usize) -> Msg {
     match r {
@@ -142,6 +158,27 @@ pub fn decode_reply<P: Reply>(msg: &Msg) -> Result<(P, usize), Errno> {
     Ok((p, (msg[5] as usize).min(DATA_BYTES)))
 }
 
+/// Whether the reply in `msg` says the request is answered later.
+pub fn is_deferred(msg: &Msg) -> bool {
+    msg[4] == DEFERRED && msg[0] == 0
+}
+
+/// [`decode_reply`] of a tagged request, which may be answered later.
+pub fn decode_tagged<P: Reply>(msg: &Msg) -> Result<Answered<P>, Errno> {
+    if is_deferred(msg) {
+        return Ok(Answered::Later);
+    }
+    decode_reply(msg).map(|(p, n)| Answered::Now(p, n))
+}
+
+/// The reply and the error of a completion record.
+pub fn decode_record<P: Reply>(r: &crate::completion::Record) -> Result<P, Errno> {
+    match r.result {
+        0 => Ok(P::from_words(&r.words)),
+        e => Err(Errno::from_raw(e as u16).unwrap_or(Errno::EIO)),
+    }
+}
+
 /// One side's access to the data area of a mailbox.
 pub trait DataArea {
     /// Copies `out.len()` bytes from offset `at` of the area.
@@ -166,6 +203,7 @@ pub struct Data<'a, R: Request> {
     in_len: usize,
     out_len: usize,
     tag: u32,
+    deferred: bool,
     op: PhantomData<fn() -> R>,
 }
 
@@ -178,6 +216,7 @@ impl<'a, R: Request> Data<'a, R> {
             in_len: in_len.min(DATA_BYTES),
             out_len: 0,
             tag,
+            deferred: false,
             op: PhantomData,
         }
     }
@@ -185,6 +224,17 @@ impl<'a, R: Request> Data<'a, R> {
     /// The request's tag: not 0 if the client takes a later answer.
     pub fn tag(&self) -> u32 {
         self.tag
+    }
+
+    /// Answers the request later: the reply the handler returns is not
+    /// sent (an untagged request is answered now all the same).
+    pub fn defer(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Whether the request is answered later.
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
     }
 
     /// Bytes the request sent.
@@ -241,6 +291,9 @@ pub fn serve<R: Request>(
     let (req, in_len, tag) = decode_request::<R>(msg);
     let mut data = Data::new(area, in_len, tag);
     let r = handle(req, &mut data);
+    if data.deferred && data.tag != 0 {
+        return deferred_msg();
+    }
     reply_msg(r, data.out_len())
 }
 

@@ -117,9 +117,53 @@ fn parts_go_one_after_the_other_and_tags_travel() {
     let reply = wire::serve::<sys::Read>(&m, &mut area, |_, d: &mut Data<'_, sys::Read>| {
         assert_eq!(d.tag(), 77);
         d.put_parts(&[b"abc", b"de"]);
-        Ok(sys::ReadReply { deferred: false })
+        Ok(sys::ReadReply {})
     });
-    let (r, n) = wire::decode_reply::<sys::ReadReply>(&reply).unwrap();
-    assert!(!r.deferred);
+    let Ok(wire::Answered::Now(_, n)) = wire::decode_tagged::<sys::ReadReply>(&reply) else {
+        panic!("answered now");
+    };
     assert_eq!(&area[..n], b"abcde");
+}
+
+#[test]
+fn deferred_replies_and_records() {
+    let mut area = vec![0u8; DATA_BYTES];
+    let req = sys::Wait {
+        pid: -1,
+        options: 0,
+    };
+    let m = wire::request_msg(&req, 0, 9);
+    let reply = wire::serve::<sys::Wait>(&m, &mut area, |_, d: &mut Data<'_, sys::Wait>| {
+        d.defer();
+        Ok(sys::WaitReply::default())
+    });
+    assert!(matches!(
+        wire::decode_tagged::<sys::WaitReply>(&reply),
+        Ok(wire::Answered::Later)
+    ));
+    // Untagged, a handler's `defer` is not honoured: the reply goes now.
+    let m = wire::request_msg(&req, 0, 0);
+    let reply = wire::serve::<sys::Wait>(&m, &mut area, |_, _| {
+        Ok(sys::WaitReply { pid: 5, status: 0 })
+    });
+    assert!(matches!(
+        wire::decode_tagged::<sys::WaitReply>(&reply),
+        Ok(wire::Answered::Now(sys::WaitReply { pid: 5, .. }, 0))
+    ));
+    let rec = sysproto::completion::Record {
+        tag: 9,
+        words: [7, 0x300, 0, 0],
+        ..Default::default()
+    };
+    let r = wire::decode_record::<sys::WaitReply>(&rec).unwrap();
+    assert_eq!((r.pid, r.status), (7, 0x300));
+    let failed = sysproto::completion::Record {
+        tag: 9,
+        result: 4,
+        ..Default::default()
+    };
+    assert_eq!(
+        wire::decode_record::<sys::WaitReply>(&failed),
+        Err(sysproto::Errno::EINTR)
+    );
 }

@@ -612,6 +612,7 @@ type Fetch<'a> = dyn FnMut(&mut Proc, u64, usize) -> Result<Vec<u8>, Errno> + 'a
 /// made again continues where it stopped.
 fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch<'_>) -> Ret {
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
+    let wait = !nonblock && file.kind == kind::PIPE_WRITE;
     let mut done = c.again.done;
     while done < len {
         let chunk = (len - done).min(DATA_BYTES as u64) as usize;
@@ -622,7 +623,15 @@ fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch
         let write = sys::Write {
             handle: file.handle,
         };
-        match server::call_with(write, &bytes[..]).map(|a| a.reply.taken) {
+        // A blocking write to a full pipe is answered later, once the
+        // pipe took some of the bytes.
+        let taken = if wait {
+            server::deferred(write, &bytes[..], p.tasks[p.cur].tid)
+                .and_then(|g| g.map(|g| g.reply().taken).ok_or(EAGAIN))
+        } else {
+            server::call_with(write, &bytes[..]).map(|a| a.reply.taken)
+        };
+        match taken {
             Err(EAGAIN) if nonblock => return partial(done, EAGAIN),
             Err(EAGAIN) => {
                 c.again.done = done;

@@ -243,10 +243,18 @@ fn wait_child(p: &mut Proc, pid: i64, status: u64, options: u64, rusage: u64) ->
         return ECHILD.into();
     }
     let options = options & (WNOHANG | WUNTRACED | WCONTINUED);
-    let w = match server::call(sys::Wait { pid, options }) {
+    let req = sys::Wait { pid, options };
+    // Without WNOHANG the server answers when a child changes state.
+    let w = if options & WNOHANG == 0 {
+        server::deferred(req, &(), p.tasks[p.cur].tid).map(|g| g.map(|g| g.reply()))
+    } else {
+        server::call(req).map(Some)
+    };
+    let w = match w {
+        Ok(Some(w)) => w,
+        Ok(None) => return wait_again(),
         Err(EAGAIN) if options & WNOHANG == 0 => return wait_again(),
         Err(e) => return e.into(),
-        Ok(w) => w,
     };
     let r = w.pid;
     if r > 0 && status != 0 {

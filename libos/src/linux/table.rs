@@ -27,7 +27,7 @@ const READ_ONLY: &str = "EROFS (read-only root file system)";
 
 linux_calls! {
     0 read(fd: Fd, buf: OutBuf, count: Size) partial("files, directories (EISDIR), pipes (blocking, O_NONBLOCK), the console, /dev/null, /dev/zero") => files::read;
-    1 write(fd: Fd, buf: InBuf, count: Size) partial("pipes (blocking, partial progress kept across blocking), the console; files are read-only (EBADF)") => files::write;
+    1 write(fd: Fd, buf: InBuf, count: Size) partial("pipes (blocking, partial progress kept across blocking; a signal after some bytes moved returns their count, as Linux), the console; files are read-only (EBADF)") => files::write;
     2 open(filename: Path, flags: OpenFlags, mode: Mode) partial("read-only root file system: writing or creating gives EROFS; O_DIRECTORY, O_CLOEXEC, O_NONBLOCK") => files::open;
     3 close(fd: Fd) full => files::close;
     4 stat(filename: Path, statbuf: Out) full => files::stat;

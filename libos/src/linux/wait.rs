@@ -47,6 +47,8 @@ pub fn exit_task(p: &mut Proc, frame: &mut UpcallFrame, code: u64) {
     if p.tasks.len() == 1 {
         p.exit_process(sysproto::status::exited(code as u8));
     }
+    // Nothing the server answers later is left for a task that is gone.
+    crate::server::drop_request(p.tasks[p.cur].tid);
     let ctid = p.tasks[p.cur].clear_tid;
     if ctid != 0 && p.mm.write_u32(ctid, 0).is_ok() {
         p.futex_wake(ctid, 1, u32::MAX);
@@ -149,9 +151,16 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
     };
     let sig = signal::next_for(p, i).filter(|_| !matches!(b, Block::Retry(_)) || !answered(p, i));
     if let Some(sig) = sig {
-        // A signal interrupts the call: it fails with EINTR, or is made
-        // again after a SA_RESTART handler (not the waits for readiness,
-        // which Linux never restarts).
+        // A signal interrupts the call: a write that moved bytes returns
+        // their count (as Linux's pipes do); any other fails with EINTR,
+        // or is made again after a SA_RESTART handler (not the waits for
+        // readiness, which Linux never restarts).
+        if let Block::Retry(r) = b {
+            if r.done > 0 {
+                finish(p, i, frame, Ok(r.done as usize));
+                return true;
+            }
+        }
         let restartable = match b {
             Block::Retry(r) => !r.never_restarted,
             Block::Futex { deadline, .. } => deadline.is_none(),

@@ -168,6 +168,7 @@ pub const TESTS: &[CTest] = &[
     c("sessions", "sessions.c"),
     c("jobctl", "jobctl.c").args(&[Arg::Terminal]),
     c("pipefill", "pipefill.c"),
+    c("blocked", "blocked.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")

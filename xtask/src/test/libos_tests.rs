@@ -133,7 +133,7 @@ pub const TESTS: &[QemuTest] = &[
             [
                 "[pid 2] write(1, \"traced\\n\", 7) = 7",
                 "traced",
-                "[pid 2] wait4(*) = 3"
+                "[pid 2] *wait4* = 3"
             ],
             0
         )

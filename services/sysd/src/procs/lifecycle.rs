@@ -116,6 +116,12 @@ impl Server {
         let (Some(at), aspace) = (p.mailbox_at, p.env) else {
             return false;
         };
+        if p.mailbox[sysproto::MAILBOX_PAGES as usize..]
+            .iter()
+            .all(|&f| f != 0)
+        {
+            return true;
+        }
         for i in sysproto::MAILBOX_PAGES as usize..MAILBOX_FRAMES {
             if self.procs[&pid].mailbox[i] != 0 {
                 continue;
@@ -276,7 +282,7 @@ impl Server {
     }
 
     /// Forgets `pid` wherever it waited (pipes, the console, its deferred
-    /// read).
+    /// requests).
     fn forget_waiter(&mut self, pid: u64) {
         self.deferred.retain(|w| w.pid != pid);
         self.tty.waiters.retain(|w| *w != pid);
@@ -341,7 +347,8 @@ impl Server {
             self.post(ppid, SIGCHLD, pid, code, value);
         }
         // A parent blocked in `wait` looks again (and may see ECHILD).
-        self.wake(ppid);
+        self.children_changed = true;
+        self.late_wakes.push(ppid);
         None
     }
 

@@ -29,8 +29,11 @@ use exo_rt::{
     Slot,
 };
 use sysproto::wire::{self, Data, DataArea};
+use sysproto::zerocopy::IntoBytes;
 use sysproto::Errno::{self, *};
-use sysproto::{control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE};
+use sysproto::{
+    completion, control, kind, layout, ready, slots, status, sys, Stat, DATA_BYTES, NO_HANDLE,
+};
 
 use super::console::Tty;
 use super::image::{fill_frame, Image};
@@ -95,6 +98,9 @@ struct Proc {
     execed: bool,
     /// Frames of quota it has been given.
     quota: u64,
+    /// The completion records the server wrote that the process may not
+    /// have taken yet (bit `i` for record `i`).
+    records: u16,
 }
 
 impl Proc {
@@ -121,6 +127,7 @@ impl Proc {
             started: false,
             execed: false,
             quota: 0,
+            records: 0,
         }
     }
 
@@ -151,18 +158,42 @@ pub struct Server {
     next_pid: u64,
     free_mailboxes: Vec<u64>,
     next_mailbox: u64,
-    /// Reads answered later (at most one per process).
+    /// Requests answered later, in the order they came.
     deferred: Vec<Deferred>,
+    /// A child ended, stopped or continued since deferred `Wait`s last
+    /// looked.
+    children_changed: bool,
+    /// Parents to wake once the deferred requests were looked at (unless
+    /// a completion woke them already): a parent woken before its `Wait`
+    /// completes would only find nothing and wait again.
+    late_wakes: Vec<u64>,
     pub tty: Tty,
 }
 
-/// A read of a pipe or the console that waits at the server: it is
-/// answered with a completion in the process's mailbox.
+/// A request that waits at the server: it is answered with a
+/// completion record in the process's mailbox.
 struct Deferred {
     pid: u64,
     tag: u32,
-    req: sys::Read,
+    op: Waiting,
 }
+
+/// What a deferred request waits for.
+enum Waiting {
+    /// Bytes (or the end) in a pipe or at the console.
+    Read(sys::Read),
+    /// Room in a pipe for the bytes kept here.
+    Write(sys::Write, Vec<u8>),
+    /// A child to change state.
+    Wait(sys::Wait),
+}
+
+/// Most requests one process may have waiting at the server (one per
+/// waiting thread; more are refused and asked again).
+const DEFERRED_MAX: usize = 256;
+
+// `Proc::records` has a bit per record.
+const _: () = assert!(completion::RECORDS <= 16);
 
 impl Server {
     pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
@@ -179,6 +210,8 @@ impl Server {
             free_mailboxes: Vec::new(),
             next_mailbox: 0,
             deferred: Vec::new(),
+            children_changed: false,
+            late_wakes: Vec::new(),
             tty: Tty::new(),
         }
     }
@@ -200,76 +233,174 @@ impl Server {
         sys::dispatch(self, pid, &msg, &mut area)
     }
 
-    /// Defers the read `req` of `pid` (tagged `tag`) that must wait, if
-    /// the process takes a later answer and has no other one coming.
-    fn defer(&mut self, pid: u64, req: sys::Read, tag: u32) -> bool {
-        let Some(p) = self.procs.get(&pid) else {
+    /// Defers the request of `pid` tagged `tag` that must wait, if the
+    /// process takes a later answer: whether it did.
+    fn defer(&mut self, pid: u64, tag: u32, op: Waiting) -> bool {
+        if tag == 0 {
             return false;
-        };
-        let free = tag != 0
-            && !self.deferred.iter().any(|w| w.pid == pid)
-            && get_word(p, control::DONE_TAG) == 0
-            && self.completion_area(pid);
-        if free {
-            self.deferred.push(Deferred { pid, tag, req });
         }
-        free
+        let (mut mine, mut again) = (0, false);
+        for w in self.deferred.iter().filter(|w| w.pid == pid) {
+            mine += 1;
+            again |= w.tag == tag;
+        }
+        if mine >= DEFERRED_MAX || again || !self.completion_area(pid) {
+            return false;
+        }
+        self.deferred.push(Deferred { pid, tag, op });
+        true
     }
 
-    /// Completes the deferred reads that can complete now (after every
+    /// Completes the deferred requests that can complete now (after every
     /// message the server handles): the bytes go to the completion area,
-    /// the result and the tag to the control page, and the process is
-    /// woken.
+    /// the record to the control page, and the process is woken.
     #[inline]
     pub fn complete_deferred(&mut self) {
         if !self.deferred.is_empty() {
             self.complete_waiting();
         }
-    }
-
-    /// [`Self::complete_deferred`] with some deferred reads.
-    fn complete_waiting(&mut self) {
-        for w in core::mem::take(&mut self.deferred) {
-            let Some(p) = self.procs.get(&w.pid) else {
-                continue;
-            };
-            let Some(at) = p.mailbox_at else {
-                continue;
-            };
-            // Only a read with something to take (bytes, the end of the
-            // file, or an error: a handle gone), by a process that runs: a
-            // stopped one takes nothing (and gets no SIGTTIN) until it is
-            // continued, as when it asked again itself.
-            let ready = !p.stopped
-                && match self.poll(w.pid, w.req.handle, false) {
-                    Ok((r, _)) => r & (ready::IN | ready::HUP) != 0,
-                    Err(_) => true,
-                };
-            if !ready {
-                self.deferred.push(w);
-                continue;
-            }
-            let mut area = Completion(at);
-            let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
-            match Server::read(self, w.pid, w.req, &mut d) {
-                Err(EAGAIN) => self.deferred.push(w),
-                r => {
-                    let len = d.out_len() as u64;
-                    let p = &self.procs[&w.pid];
-                    set_word(
-                        p,
-                        control::DONE_RESULT,
-                        r.err().map_or(0, |e| e.raw().into()),
-                    );
-                    set_word(p, control::DONE_LEN, len);
-                    set_word(p, control::DONE_TAG, w.tag.into());
-                    self.wake(w.pid);
-                }
+        if !self.late_wakes.is_empty() {
+            for pid in core::mem::take(&mut self.late_wakes) {
+                self.wake(pid);
             }
         }
     }
 
-    /// Forgets the deferred read `tag` of `pid`; whether it was waiting.
+    /// [`Self::complete_deferred`] with some deferred requests (looked
+    /// at in place, in the order they came).
+    fn complete_waiting(&mut self) {
+        let children_changed = core::mem::take(&mut self.children_changed);
+        let mut i = 0;
+        while i < self.deferred.len() {
+            let w = &self.deferred[i];
+            let pid = w.pid;
+            let probe = match &w.op {
+                Waiting::Read(r) => Some((r.handle, ready::IN | ready::HUP)),
+                Waiting::Write(r, _) => Some((r.handle, ready::OUT | ready::ERR)),
+                Waiting::Wait(_) => None,
+            };
+            let stopped = match self.procs.get(&pid) {
+                Some(p) if p.mailbox_at.is_some() => p.stopped,
+                _ => {
+                    self.deferred.remove(i);
+                    continue;
+                }
+            };
+            // Only a request with something to take, by a process that
+            // runs: a stopped one takes nothing (and gets no SIGTTIN)
+            // until it is continued, as when it asked again itself.
+            let ready = !stopped
+                && match probe {
+                    Some((h, want)) => self.polls(pid, h, want),
+                    None => children_changed,
+                };
+            if ready {
+                let w = self.deferred.remove(i);
+                if self.complete(&w) {
+                    continue;
+                }
+                self.deferred.insert(i, w);
+            }
+            i += 1;
+        }
+    }
+
+    /// Whether handle `h` of `pid` shows one of the readiness bits `want`
+    /// (or is gone: the request then fails).
+    fn polls(&mut self, pid: u64, h: u64, want: u64) -> bool {
+        match self.poll(pid, h, false) {
+            Ok((r, _)) => r & want != 0,
+            Err(_) => true,
+        }
+    }
+
+    /// Answers the deferred request `w` if it can complete and its
+    /// process has a free record; whether it did.
+    fn complete(&mut self, w: &Deferred) -> bool {
+        let p = &self.procs[&w.pid];
+        let Some(at) = p.mailbox_at else {
+            return true;
+        };
+        // Only the records written since they were last seen free are
+        // read: none in the common case.
+        let mut records = p.records;
+        let mut used = Vec::new();
+        for i in 0..completion::RECORDS {
+            if records & 1 << i != 0 {
+                if get_tag(p, i) == 0 {
+                    records &= !(1 << i);
+                } else {
+                    used.push(record_bytes(p, i));
+                }
+            }
+        }
+        let first = completion::first_for(w.tag);
+        let Some(slot) = (0..completion::RECORDS)
+            .map(|k| (first + k) % completion::RECORDS)
+            .find(|&i| records & 1 << i == 0)
+        else {
+            set_word(p, completion::FULL, 1);
+            return false;
+        };
+        let area_size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+        let (mut rec, done) = match &w.op {
+            Waiting::Read(req) => {
+                let (start, room) = completion::free_run(&mut used, area_size);
+                if room == 0 {
+                    set_word(&self.procs[&w.pid], completion::FULL, 1);
+                    return false;
+                }
+                let req = sys::Read {
+                    len: req.len.min(room),
+                    ..*req
+                };
+                let mut area = Completion(at, start);
+                let mut d = Data::<sys::Read>::new(&mut area, 0, w.tag);
+                let r = Server::read(self, w.pid, req, &mut d);
+                let rec = completion::Record {
+                    at: start,
+                    len: d.out_len() as u64,
+                    ..Default::default()
+                };
+                (rec, r.map(|()| [0; 4]))
+            }
+            Waiting::Write(req, bytes) => {
+                let mut kept = bytes.clone();
+                let mut d = Data::<sys::Write>::new(&mut kept, bytes.len(), w.tag);
+                let r = Server::write(self, w.pid, req.handle, &mut d);
+                (Default::default(), r.map(|n| [n, 0, 0, 0]))
+            }
+            Waiting::Wait(req) => {
+                let r = Server::wait(self, w.pid, req.pid, req.options);
+                (Default::default(), r.map(|(c, st)| [c, st, 0, 0]))
+            }
+        };
+        match done {
+            Err(EAGAIN) => return false,
+            Ok(words) => rec.words = words,
+            Err(e) => {
+                rec.result = e.raw().into();
+                rec.len = 0;
+            }
+        }
+        rec.tag = w.tag.into();
+        let Some(p) = self.procs.get_mut(&w.pid) else {
+            return true;
+        };
+        if p.mailbox_at.is_none() {
+            return true;
+        }
+        p.records = records | 1 << slot;
+        set_record(p, slot, &rec);
+        if p.wake != 0 {
+            let _ = signal(p.wake, 1);
+        }
+        self.late_wakes.retain(|&q| q != w.pid);
+        true
+    }
+
+    /// Forgets the deferred request `tag` of `pid`; whether it was
+    /// waiting.
     fn cancel_deferred(&mut self, pid: u64, tag: u64) -> bool {
         let before = self.deferred.len();
         self.deferred
@@ -342,8 +473,8 @@ impl DataArea for Mailbox {
 }
 
 /// The completion area of a process, as the server maps it (after its
-/// mailbox): written only.
-struct Completion(u64);
+/// mailbox), from an offset on: written only, never past its end.
+struct Completion(u64, u64);
 
 impl DataArea for Completion {
     fn read(&self, _: usize, out: &mut [u8]) {
@@ -351,8 +482,38 @@ impl DataArea for Completion {
     }
 
     fn write(&mut self, at: usize, bytes: &[u8]) {
+        let size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+        let start = (self.1 + at as u64).min(size);
+        let n = (bytes.len() as u64).min(size - start) as usize;
         let base = self.0 + sysproto::MAILBOX_PAGES * PAGE_SIZE;
-        scratch_write_bytes(base + at as u64, bytes);
+        scratch_write_bytes(base + start, &bytes[..n]);
+    }
+}
+
+/// The tag of completion record `i` of `p` (0, free, for an ended
+/// process).
+fn get_tag(p: &Proc, i: usize) -> u64 {
+    get_word(p, completion::word(i) + completion::TAG)
+}
+
+/// Where the bytes of completion record `i` of `p` are (as the server
+/// wrote them: the process only frees a record).
+fn record_bytes(p: &Proc, i: usize) -> (u64, u64) {
+    let w = completion::word(i);
+    let size = sysproto::COMPLETION_PAGES * PAGE_SIZE;
+    let at = get_word(p, w + completion::AT).min(size);
+    (at, get_word(p, w + completion::LEN).min(size - at))
+}
+
+/// Writes completion record `i` of `p`: its tag last, so the library OS
+/// never sees a record half written.
+fn set_record(p: &Proc, i: usize, r: &completion::Record) {
+    if let Some(at) = p.mailbox_at {
+        let base = at + completion::word(i) as u64 * 8;
+        let b = r.as_bytes();
+        scratch_write_bytes(base + 8, &b[8..]);
+        core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::Release);
+        scratch_write_bytes(base, &b[..8]);
     }
 }
 

@@ -18,16 +18,26 @@ impl sys::Handler for Server {
 
     fn read(&mut self, pid: u64, r: Read, d: &mut Data<'_, Read>) -> Result<ReadReply, Errno> {
         match Server::read(self, pid, r, d) {
-            Ok(()) => Ok(ReadReply { deferred: false }),
+            Ok(()) => Ok(ReadReply {}),
             // It must wait: answered later if the caller takes that.
-            Err(EAGAIN) if self.defer(pid, r, d.tag()) => Ok(ReadReply { deferred: true }),
+            Err(EAGAIN) if self.defer(pid, d.tag(), Waiting::Read(r)) => {
+                d.defer();
+                Ok(ReadReply {})
+            }
             Err(e) => Err(e),
         }
     }
 
     fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
-        let taken = Server::write(self, pid, r.handle, d)?;
-        Ok(WriteReply { taken })
+        match Server::write(self, pid, r.handle, d) {
+            Ok(taken) => Ok(WriteReply { taken }),
+            // A full pipe: the bytes wait here until it takes some.
+            Err(EAGAIN) if self.defer(pid, d.tag(), Waiting::Write(r, d.input(DATA_BYTES))) => {
+                d.defer();
+                Ok(WriteReply { taken: 0 })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn close(&mut self, pid: u64, r: Close, _: &mut Data<'_, Close>) -> Result<CloseReply, Errno> {
@@ -142,9 +152,15 @@ impl sys::Handler for Server {
         Ok(ExitReply {})
     }
 
-    fn wait(&mut self, pid: u64, r: Wait, _: &mut Data<'_, Wait>) -> Result<WaitReply, Errno> {
-        let (child, status) = Server::wait(self, pid, r.pid, r.options)?;
-        Ok(WaitReply { pid: child, status })
+    fn wait(&mut self, pid: u64, r: Wait, d: &mut Data<'_, Wait>) -> Result<WaitReply, Errno> {
+        match Server::wait(self, pid, r.pid, r.options) {
+            Ok((child, status)) => Ok(WaitReply { pid: child, status }),
+            Err(EAGAIN) if self.defer(pid, d.tag(), Waiting::Wait(r)) => {
+                d.defer();
+                Ok(WaitReply::default())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn kill(&mut self, pid: u64, r: Kill, _: &mut Data<'_, Kill>) -> Result<KillReply, Errno> {

@@ -129,6 +129,7 @@ impl Server {
             p.stopped = true;
             p.stop_event = Some(status::stopped(sig as u8));
         }
+        self.children_changed = true;
         self.notify_parent_job(ppid, pid, si::CLD_STOPPED, sig & 0xff);
         Ok(())
     }
@@ -145,6 +146,7 @@ impl Server {
         p.stopped = false;
         p.stop_event = Some(status::CONTINUED);
         let ppid = p.ppid;
+        self.children_changed = true;
         self.notify_parent_job(ppid, pid, si::CLD_CONTINUED, SIGCONT);
     }
 
