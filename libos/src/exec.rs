@@ -125,8 +125,9 @@ impl Drop for File {
 /// Opens `path` for reading as a program.
 fn open(path: &[u8]) -> Result<File, Errno> {
     let open = sys::Open {
-        flags: 0,
+        flags: sysproto::OPEN_EXEC,
         dir: sysproto::NO_HANDLE,
+        mode: 0,
     };
     let r = server::call_path(open, path)?.reply;
     let f = File(r.handle);

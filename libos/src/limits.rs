@@ -17,6 +17,7 @@ use linux_errno::Errno::{self, EFAULT, EINVAL, EPERM};
 
 pub const INFINITY: u64 = u64::MAX;
 pub const RLIMIT_STACK: usize = 3;
+pub const RLIMIT_FSIZE: usize = 1;
 pub const RLIMIT_DATA: usize = 2;
 pub const RLIMIT_AS: usize = 9;
 pub const RLIMIT_NOFILE: usize = 7;

@@ -40,6 +40,7 @@ pub mod calls;
 pub mod fpu;
 #[cfg(feature = "heap")]
 pub mod heap;
+pub mod hwrand;
 pub mod info;
 pub mod ipc;
 pub mod memory;

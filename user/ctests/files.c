@@ -1,11 +1,10 @@
-/* files: the read-only root file system. Usage:
+/* files: reading files, directories and links. Usage:
  *   files MOTD DIR CREATE
  * MOTD holds exactly "Welcome to ExoV6, an exokernel in Rust.\n" (in ExoV6
  * /etc/motd), DIR is the directory holding the test programs, this one
  * among them as "files" (in ExoV6 /ctests), and CREATE is a path whose
- * creation must be refused (in ExoV6 a name under "/", which is
- * read-only: EROFS; on the host a path that cannot be created even by
- * root, with some other errno, so only the refusal is printed).
+ * creation must be refused even to root (a name under /proc; only the
+ * refusal is printed).
  * Checks open/read/readv/pread/lseek/close, fstat/stat/fstatat/statx,
  * openat, getdents64 and readdir, readlink("/proc/self/exe"),
  * access/faccessat, getcwd/chdir/fchdir, ENOENT/ENOTDIR/EISDIR/EBADF,

@@ -300,6 +300,41 @@ pub mod kind {
     pub const NULL: u64 = 6;
     /// `/dev/zero`.
     pub const ZERO: u64 = 7;
+    /// `/dev/full`: reads as zeros, writes fail with `ENOSPC`.
+    pub const FULL: u64 = 8;
+    /// `/dev/random` and `/dev/urandom`.
+    pub const RANDOM: u64 = 9;
+    /// An `O_PATH` descriptor: names a file, neither reads nor writes.
+    pub const PATH: u64 = 10;
+    /// A FIFO's read end (a named pipe; otherwise as [`PIPE_READ`]).
+    pub const FIFO_READ: u64 = 11;
+    /// A FIFO's write end.
+    pub const FIFO_WRITE: u64 = 12;
+    /// A symbolic link opened with `O_PATH | O_NOFOLLOW`.
+    pub const LINK: u64 = 13;
+    /// `/dev/kmsg`: the kernel's log.
+    pub const KMSG: u64 = 14;
+}
+
+/// A [`sys::Open`] flag no program passes (Linux's internal
+/// `__FMODE_EXEC` bit): open for running it, which needs execute
+/// permission on a regular file (`EACCES`).
+pub const OPEN_EXEC: u64 = 0o40;
+
+/// Flags of the path operations, Linux's `AT_*` values.
+pub mod at {
+    /// Do not follow a final symbolic link.
+    pub const SYMLINK_NOFOLLOW: u64 = 0x100;
+    /// `unlinkat`: remove a directory.
+    pub const REMOVEDIR: u64 = 0x200;
+    /// `faccessat`: check with the effective ids.
+    pub const EACCESS: u64 = 0x200;
+    /// `linkat`: follow a final symbolic link.
+    pub const SYMLINK_FOLLOW: u64 = 0x400;
+    /// An empty path names the handle `dir` itself.
+    pub const EMPTY_PATH: u64 = 0x1000;
+    /// [`crate::sys::Utimens`]: no times given (both now).
+    pub const TIMES_NOW: u64 = 1 << 40;
 }
 
 /// Readiness bits of [`sys::Poll`] (Linux `POLLIN`, `POLLOUT`, `POLLERR`,
@@ -325,9 +360,52 @@ pub struct Stat {
     pub ino: u64,
     pub mode: u64,
     pub nlink: u64,
+    pub uid: u64,
+    pub gid: u64,
     pub size: u64,
     pub rdev: u64,
-    pub mtime_ns: u64,
+    /// 512-byte blocks allocated.
+    pub blocks: u64,
+    pub atime_sec: i64,
+    pub atime_nsec: u64,
+    pub mtime_sec: i64,
+    pub mtime_nsec: u64,
+    pub ctime_sec: i64,
+    pub ctime_nsec: u64,
+}
+
+/// What [`sys::Statfs`] brings back (Linux `struct statfs`'s figures).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct Statfs {
+    /// `f_type` (`TMPFS_MAGIC`, `PROC_SUPER_MAGIC`, ...).
+    pub kind: u64,
+    pub block_size: u64,
+    pub blocks: u64,
+    pub blocks_free: u64,
+    pub files: u64,
+    pub files_free: u64,
+    pub name_max: u64,
+    /// Mount flags (`ST_RDONLY`, `ST_NOSUID`, ...).
+    pub flags: u64,
+    /// The file system's number (`f_fsid`).
+    pub fsid: u64,
+}
+
+/// The times of [`sys::Utimens`], before the path in the data area: access
+/// then modification, each seconds and nanoseconds (`UTIME_NOW`,
+/// `UTIME_OMIT` as Linux).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct Times {
+    pub atime_sec: i64,
+    pub atime_nsec: i64,
+    pub mtime_sec: i64,
+    pub mtime_nsec: i64,
 }
 
 /// Linux `dirent64` records, as [`sys::Getdents`] brings them back.

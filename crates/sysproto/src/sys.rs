@@ -11,10 +11,12 @@
 //! or fails with `EINTR` after a handler without `SA_RESTART`.
 
 crate::interface! {
-    /// Opens the path in the data area with Linux open `flags`; a relative
-    /// path starts at the directory handle `dir` (or the current directory
-    /// for `NO_HANDLE`). The new handle and its kind ([`crate::kind`]).
-    Open = 1, fn open(flags: u64, dir: u64) in [u8] => OpenReply(handle: u64, kind: u64);
+    /// Opens the path in the data area with Linux open `flags` (creating
+    /// it with permission bits `mode`, the umask applied, for `O_CREAT`
+    /// and `O_TMPFILE`); a relative path starts at the directory handle
+    /// `dir` (or the current directory for `NO_HANDLE`), as for every path
+    /// operation below. The new handle and its kind ([`crate::kind`]).
+    Open = 1, fn open(flags: u64, dir: u64, mode: u64) in [u8] => OpenReply(handle: u64, kind: u64);
     /// Reads up to `len` bytes (at most [`crate::DATA_BYTES`]) at `offset`,
     /// or at the handle's own position for `u64::MAX`, into the data area
     /// (none: end of file). `ttin_ignored`: the caller ignores or blocks
@@ -23,18 +25,20 @@ crate::interface! {
     /// answered later: its completion brings the bytes in the completion
     /// area.
     Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply() out [u8];
-    /// Writes the data area's bytes; how many were taken. With a tag, a
-    /// write to a full pipe is answered later, once the pipe took some of
-    /// the bytes (the server keeps them meanwhile): the rest is the
-    /// caller's to send again.
-    Write = 3, fn write(handle: u64) in [u8] => WriteReply(taken: u64);
+    /// Writes the data area's bytes at `offset` of a file (`u64::MAX`:
+    /// at the handle's position; `append`: at its end, as `O_APPEND`);
+    /// how many were taken. With a tag, a write to a full pipe is answered
+    /// later, once the pipe took some of the bytes (the server keeps them
+    /// meanwhile): the rest is the caller's to send again. `fsize`: the
+    /// caller's `RLIMIT_FSIZE` (`EFBIG` past it).
+    Write = 3, fn write(handle: u64, offset: u64, append: bool, fsize: u64) in [u8] => WriteReply(taken: u64);
     /// Drops the process's reference to a handle.
     Close = 4, fn close(handle: u64) => CloseReply();
     /// `stat` of a handle's file.
     Fstat = 5, fn fstat(handle: u64) => FstatReply() out crate::Stat;
-    /// `stat` of the path in the data area (`nofollow`: of a final
-    /// symlink itself).
-    Stat = 6, fn stat(nofollow: bool) in [u8] => StatReply() out crate::Stat;
+    /// `stat` of the path in the data area; `flags`: [`crate::at`]
+    /// `SYMLINK_NOFOLLOW`, `EMPTY_PATH`.
+    Stat = 6, fn stat(dir: u64, flags: u64) in [u8] => StatReply() out crate::Stat;
     /// Linux `dirent64` records of a directory handle, at most `room`
     /// bytes, from the handle's position on (none at the end).
     Getdents = 7, fn getdents(handle: u64, room: u64) => GetdentsReply() out [u8];
@@ -42,13 +46,16 @@ crate::interface! {
     Seek = 8, fn seek(handle: u64, offset: i64, whence: u64) => SeekReply(pos: u64);
     /// A pipe: its read and write handles.
     Pipe = 9, fn pipe() => PipeReply(read: u64, write: u64);
-    /// The target of the symlink named by the path in the data area; with
-    /// no path, the path of the directory or file handle `dir`.
-    Readlink = 11, fn readlink(dir: u64) in [u8] => ReadlinkReply() out [u8];
-    /// Whether the path in the data area allows `mode` (`access` bits).
-    Access = 12, fn access(mode: u64) in [u8] => AccessReply();
-    /// Changes the current directory to the path in the data area.
-    Chdir = 13, fn chdir() in [u8] => ChdirReply();
+    /// The target of the symlink named by the path in the data area
+    /// (relative to `dir`); with `own`, the path of the handle `dir`
+    /// itself (`/proc/self/fd`'s links).
+    Readlink = 11, fn readlink(dir: u64, own: bool) in [u8] => ReadlinkReply() out [u8];
+    /// Whether the path in the data area allows `mode` (`access` bits) to
+    /// the real ids (the effective ones with [`crate::at`] `EACCESS`).
+    Access = 12, fn access(dir: u64, mode: u64, flags: u64) in [u8] => AccessReply();
+    /// Changes the current directory to the path in the data area (with
+    /// `EMPTY_PATH` in `flags`, to the directory handle `dir`).
+    Chdir = 13, fn chdir(dir: u64, flags: u64) in [u8] => ChdirReply();
     /// The current directory.
     Getcwd = 14, fn getcwd() => GetcwdReply() out [u8];
     /// Makes a child process for a fork; its pid. The server puts the
@@ -113,4 +120,37 @@ crate::interface! {
     /// will come); else its completion is in the mailbox already (or
     /// there was no such request).
     Cancel = 32, fn cancel(tag: u64) => CancelReply(cancelled: bool);
+    /// `mknodat`: a FIFO, socket, regular file or device node (`dev`)
+    /// with the type and permission bits of `mode` (the umask applied).
+    Mknod = 33, fn mknod(dir: u64, mode: u64, dev: u64) in [u8] => MknodReply();
+    /// `mkdirat` with permission bits `mode` (the umask applied).
+    Mkdir = 34, fn mkdir(dir: u64, mode: u64) in [u8] => MkdirReply();
+    /// `unlinkat` (`flags`: [`crate::at`] `REMOVEDIR`).
+    Unlink = 35, fn unlink(dir: u64, flags: u64) in [u8] => UnlinkReply();
+    /// `renameat2` of the old path (from `from`) to the new (from `to`),
+    /// the two paths NUL-separated in the data area; `flags`:
+    /// `RENAME_NOREPLACE` 1, `RENAME_EXCHANGE` 2.
+    Rename = 36, fn rename(from: u64, to: u64, flags: u64) in [u8] => RenameReply();
+    /// `linkat`: the old path (from `from`; empty with `EMPTY_PATH`: the
+    /// handle itself) and the new (from `to`), NUL-separated; `flags`:
+    /// [`crate::at`] `SYMLINK_FOLLOW`, `EMPTY_PATH`.
+    Link = 37, fn link(from: u64, to: u64, flags: u64) in [u8] => LinkReply();
+    /// `symlinkat`: the target and the new path (from `dir`), NUL-separated.
+    Symlink = 38, fn symlink(dir: u64) in [u8] => SymlinkReply();
+    /// `fchmodat` (and with `EMPTY_PATH`, `fchmod`).
+    Chmod = 39, fn chmod(dir: u64, flags: u64, mode: u64) in [u8] => ChmodReply();
+    /// `fchownat` (and `fchown`, `lchown`); `u64::MAX` leaves an id.
+    Chown = 40, fn chown(dir: u64, flags: u64, uid: u64, gid: u64) in [u8] => ChownReply();
+    /// `truncate` (and with `EMPTY_PATH`, `ftruncate` of a handle open
+    /// for writing).
+    Truncate = 41, fn truncate(dir: u64, flags: u64, size: u64) in [u8] => TruncateReply();
+    /// `utimensat`: [`crate::Times`] then the path in the data area
+    /// (`TIMES_NOW` in `flags`: both now, for a NULL times argument).
+    Utimens = 42, fn utimens(dir: u64, flags: u64) in [u8] => UtimensReply();
+    /// `statfs` of the file system holding the path (or the handle, with
+    /// `EMPTY_PATH`).
+    Statfs = 43, fn statfs(dir: u64, flags: u64) in [u8] => StatfsReply() out crate::Statfs;
+    /// `fallocate` of a handle open for writing (`mode`: 0 or
+    /// `FALLOC_FL_KEEP_SIZE`).
+    Fallocate = 44, fn fallocate(handle: u64, mode: u64, offset: u64, len: u64) => FallocateReply();
 }

@@ -1,17 +1,17 @@
-//! File calls: descriptors, reading and writing (files, directories,
-//! pipes, the console), `stat`, directories, paths, `ioctl`.
-//! Files live at the system server; the boot ramdisk is the read-only
-//! root file system.
+//! File calls: descriptors, opening, reading and writing (files,
+//! directories, pipes, FIFOs, devices, the console), `stat`, directories,
+//! the working directory, `ioctl`. Files live at the file service in the
+//! system server; the calls that change names and attributes are in
+//! [`super::paths`].
 
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
 use linux_errno::Errno::{
-    self, EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, EROFS,
-    ESPIPE,
+    self, EAGAIN, EBADF, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTTY, EPIPE, ERANGE, ESPIPE,
 };
-use sysproto::{kind, sys, Stat, DATA_BYTES, NO_HANDLE};
+use sysproto::{at, kind, sys, Stat, DATA_BYTES, NO_HANDLE};
 
 use super::{access_ok, wait_again, Call, Ret};
 use crate::fd::{Fd, OpenFile};
@@ -24,18 +24,22 @@ const O_NONBLOCK: u64 = 0o4000;
 const O_ASYNC: u64 = 0o20000;
 const O_DIRECTORY: u64 = 0o200000;
 const O_CLOEXEC: u64 = 0o2000000;
-const AT_FDCWD: i64 = -100;
+const O_CREAT: u64 = 0o100;
+const O_TRUNC: u64 = 0o1000;
+const O_PATH: u64 = 0o10000000;
+const O_TMPFILE: u64 = 0o20000000;
+pub(super) const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const AT_EMPTY_PATH: u64 = 0x1000;
 
 /// A descriptor argument: Linux takes these calls' descriptors as
 /// `unsigned int`.
-fn fd_arg(x: u64) -> i64 {
+pub(super) fn fd_arg(x: u64) -> i64 {
     i64::from(x as u32)
 }
 
 /// A directory descriptor of an `*at` call (an `int`).
-fn dirfd_arg(x: u64) -> i64 {
+pub(super) fn dirfd_arg(x: u64) -> i64 {
     i64::from(x as i32)
 }
 
@@ -77,17 +81,38 @@ pub fn writev(p: &mut Proc, c: &mut Call) -> Ret {
     }
 }
 
-/// The calls that would change the read-only root file system.
-pub fn read_only(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Err(EROFS)
+pub fn pwrite64(p: &mut Proc, c: &mut Call) -> Ret {
+    if (c.a[3] as i64) < 0 {
+        return EINVAL.into();
+    }
+    write_at(p, c, fd_arg(c.a[0]), &[(c.a[1], c.a[2])], Some(c.a[3]))
+}
+
+pub fn pwritev(p: &mut Proc, c: &mut Call) -> Ret {
+    if (c.a[3] as i64) < 0 {
+        return EINVAL.into();
+    }
+    let fd = fd_arg(c.a[0]);
+    if let Err(e) = p.fds.get(fd) {
+        return e.into();
+    }
+    match iovecs(p, c.a[1], c.a[2]) {
+        Ok(v) => write_at(p, c, fd, &v, Some(c.a[3])),
+        Err(e) => e.into(),
+    }
 }
 
 pub fn open(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    open_at(p, AT_FDCWD, c.a[0], c.a[1])
+    open_at(p, AT_FDCWD, c.a[0], c.a[1], c.a[2])
 }
 
 pub fn openat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    open_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2])
+    open_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3])
+}
+
+/// `creat`: `open` with `O_CREAT | O_WRONLY | O_TRUNC`.
+pub fn creat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    open_at(p, AT_FDCWD, c.a[0], O_CREAT | 1 | O_TRUNC, c.a[1])
 }
 
 pub fn close(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -161,20 +186,23 @@ pub fn getdents64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn access(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    access_at(p, AT_FDCWD, c.a[0], c.a[1])
+    access_at(p, AT_FDCWD, c.a[0], c.a[1], 0)
 }
 
-/// `faccessat` and `faccessat2`.
 pub fn faccessat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    access_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2])
+    access_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], 0)
+}
+
+pub fn faccessat2(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    access_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3] & 0xffff_ffff)
 }
 
 pub fn readlink(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    read_link(p, c.a[0], c.a[1], c.a[2])
+    read_link(p, AT_FDCWD, c.a[0], c.a[1], c.a[2])
 }
 
 pub fn readlinkat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    read_link(p, c.a[1], c.a[2], c.a[3])
+    read_link(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3])
 }
 
 pub fn getcwd(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -183,7 +211,11 @@ pub fn getcwd(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 
 pub fn chdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let path = p.mm.read_cstr(c.a[0], 4096)?;
-    server::call_path(sys::Chdir {}, &path)?;
+    let req = sys::Chdir {
+        dir: NO_HANDLE,
+        flags: 0,
+    };
+    server::call_path(req, &path)?;
     Ok(0)
 }
 
@@ -192,20 +224,12 @@ pub fn fchdir(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     if file.kind != kind::DIR {
         return Err(ENOTDIR);
     }
-    let dir = sys::Readlink { dir: file.handle };
-    let path = server::call_path(dir, b"")?.bytes();
-    server::call_path(sys::Chdir {}, &path)?;
+    let req = sys::Chdir {
+        dir: file.handle,
+        flags: at::EMPTY_PATH,
+    };
+    server::call_path(req, b"")?;
     Ok(0)
-}
-
-/// `sync`, `syncfs`: nothing to flush.
-pub fn sync(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Ok(0)
-}
-
-/// `fsync`, `fdatasync`: the descriptor must be open.
-pub fn fsync(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    p.fds.get(fd_arg(c.a[0])).map(|_| 0)
 }
 
 pub fn umask(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -215,15 +239,20 @@ pub fn umask(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
+    let keep = if flags & O_PATH != 0 {
+        O_PATH
+    } else {
+        O_ACCMODE | O_APPEND | O_NONBLOCK
+    };
     Rc::new(OpenFile {
         handle,
         kind,
-        flags: Cell::new((flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)) as u32),
+        flags: Cell::new((flags & keep) as u32),
     })
 }
 
 /// The server handle of a directory descriptor for `*at` calls.
-fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, Errno> {
+pub(super) fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, Errno> {
     if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
         return Ok(NO_HANDLE);
     }
@@ -234,13 +263,22 @@ fn dir_handle(p: &Proc, dirfd: i64, path: &[u8]) -> Result<u64, Errno> {
     Ok(f.handle)
 }
 
-fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<usize, Errno> {
+fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result<usize, Errno> {
+    let flags = u64::from(flags as u32);
     let path = p.mm.read_cstr(path, 4096)?;
     if path.is_empty() {
         return Err(ENOENT);
     }
+    if let Some(fd) = own_fd(&path) {
+        return reopen(p, fd, flags);
+    }
     let dir = dir_handle(p, dirfd, &path)?;
-    let o = server::call_path(sys::Open { flags, dir }, &path)?.reply;
+    let mode = if flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE {
+        u64::from(mode as u32 & 0o7777 & !p.umask)
+    } else {
+        0
+    };
+    let o = server::call_path(sys::Open { flags, dir, mode }, &path)?.reply;
     if flags & O_DIRECTORY != 0 && o.kind != kind::DIR {
         let _ = server::call(sys::Close { handle: o.handle });
         return Err(ENOTDIR);
@@ -581,9 +619,34 @@ fn write_gather(p: &mut Proc, c: &mut Call, fd: i64, iov: &[(u64, u64)]) -> Ret 
             }
             Ok(len as usize).into()
         }
-        kind::FILE | kind::DIR => EBADF.into(),
+        kind::DIR | kind::PATH | kind::LINK => EBADF.into(),
         _ => send(p, c, &file, len, &mut |p, off, n| gather(p, iov, off, n)),
     }
+}
+
+/// Writes the buffers `iov` at `at` (`pwrite`) or at the file's
+/// position: to a file at the file service, elsewhere as `write`.
+fn write_at(p: &mut Proc, c: &mut Call, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
+    let file = match p.fds.file(fd) {
+        Ok(x) => x,
+        Err(e) => return e.into(),
+    };
+    if at.is_some() && file.kind != kind::FILE {
+        return ESPIPE.into();
+    }
+    if u64::from(file.flags.get()) & O_ACCMODE == 0 {
+        return EBADF.into();
+    }
+    for &(b, l) in iov {
+        if let Err(e) = access_ok(b, l) {
+            return e.into();
+        }
+    }
+    let len = iov
+        .iter()
+        .fold(0u64, |t, (_, l)| t.saturating_add(*l))
+        .min(MAX_RW_COUNT);
+    send_at(p, c, &file, len, at, &mut |p, off, n| gather(p, iov, off, n))
 }
 
 /// Whether this process may write the console now: with `TOSTOP` set a
@@ -611,8 +674,22 @@ type Fetch<'a> = dyn FnMut(&mut Proc, u64, usize) -> Result<Vec<u8>, Errno> + 'a
 /// A blocked write carries the bytes it moved in its block, so the call
 /// made again continues where it stopped.
 fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch<'_>) -> Ret {
+    send_at(p, c, file, len, None, fetch)
+}
+
+/// [`send`] at offset `at` of a file (`None`: its position).
+fn send_at(
+    p: &mut Proc,
+    c: &mut Call,
+    file: &OpenFile,
+    len: u64,
+    at: Option<u64>,
+    fetch: &mut Fetch<'_>,
+) -> Ret {
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
-    let wait = !nonblock && file.kind == kind::PIPE_WRITE;
+    let wait = !nonblock && matches!(file.kind, kind::PIPE_WRITE | kind::FIFO_WRITE);
+    let append = u64::from(file.flags.get()) & O_APPEND != 0;
+    let fsize = crate::limits::cur(crate::limits::RLIMIT_FSIZE);
     let mut done = c.again.done;
     while done < len {
         let chunk = (len - done).min(DATA_BYTES as u64) as usize;
@@ -622,6 +699,9 @@ fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch
         };
         let write = sys::Write {
             handle: file.handle,
+            offset: at.map_or(u64::MAX, |a| a + done),
+            append,
+            fsize,
         };
         // A blocking write to a full pipe is answered later, once the
         // pipe took some of the bytes.
@@ -639,6 +719,14 @@ fn send(p: &mut Proc, c: &mut Call, file: &OpenFile, len: u64, fetch: &mut Fetch
             }
             Ok(n) => done += n,
             Err(e) => {
+                if e == Errno::EFBIG && done == 0 {
+                    crate::signal::post_task(
+                        p,
+                        p.cur,
+                        crate::signal::SIGXFSZ,
+                        crate::signal::SI_USER,
+                    );
+                }
                 if e == EPIPE && done == 0 {
                     crate::signal::post_task(
                         p,
@@ -684,13 +772,19 @@ fn linux_stat(s: &Stat) -> [u8; 144] {
     put(&mut b, 8, s.ino);
     put(&mut b, 16, s.nlink);
     b[24..28].copy_from_slice(&(s.mode as u32).to_le_bytes());
+    b[28..32].copy_from_slice(&(s.uid as u32).to_le_bytes());
+    b[32..36].copy_from_slice(&(s.gid as u32).to_le_bytes());
     put(&mut b, 40, s.rdev);
     put(&mut b, 48, s.size);
     put(&mut b, 56, 4096);
-    put(&mut b, 64, s.size.div_ceil(512));
-    for o in [72, 88, 104] {
-        put(&mut b, o, s.mtime_ns / 1_000_000_000);
-        put(&mut b, o + 8, s.mtime_ns % 1_000_000_000);
+    put(&mut b, 64, s.blocks);
+    for (o, sec, nsec) in [
+        (72, s.atime_sec, s.atime_nsec),
+        (88, s.mtime_sec, s.mtime_nsec),
+        (104, s.ctime_sec, s.ctime_nsec),
+    ] {
+        put(&mut b, o, sec as u64);
+        put(&mut b, o + 8, nsec);
     }
     b
 }
@@ -711,26 +805,57 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errn
         }
         return Err(ENOENT);
     }
-    let abs = absolute(p, dirfd, &path)?;
+    if let Some(fd) = own_fd(&path) {
+        if flags & AT_SYMLINK_NOFOLLOW == 0 {
+            return fstat_of(p, fd);
+        }
+    }
+    let dir = dir_handle(p, dirfd, &path)?;
     let stat = sys::Stat {
-        nofollow: flags & AT_SYMLINK_NOFOLLOW != 0,
+        dir,
+        flags: flags & AT_SYMLINK_NOFOLLOW,
     };
-    Ok(server::call_path(stat, &abs)?.value())
+    Ok(server::call_path(stat, &path)?.value())
 }
 
-/// `path` made absolute against a directory descriptor (the server knows
-/// the current directory; a directory handle's path comes from it).
-fn absolute(p: &Proc, dirfd: i64, path: &[u8]) -> Result<Vec<u8>, Errno> {
-    if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
-        return Ok(path.to_vec());
+/// The descriptor a path names when it is one of this process's own
+/// descriptor links (`/dev/fd/N`, `/proc/self/fd/N`, `/proc/PID/fd/N` of
+/// this process), which only the library OS can answer: it keeps the
+/// descriptor table.
+fn own_fd(path: &[u8]) -> Option<i64> {
+    let rest = path
+        .strip_prefix(b"/dev/fd/")
+        .or_else(|| path.strip_prefix(b"/proc/self/fd/"))
+        .or_else(|| {
+            let r = path.strip_prefix(b"/proc/")?;
+            let slash = r.iter().position(|b| *b == b'/')?;
+            let pid = core::str::from_utf8(&r[..slash]).ok()?.parse::<u64>().ok()?;
+            (pid == server::pid()).then_some(())?;
+            r[slash..].strip_prefix(b"/fd/")
+        })?;
+    let n = core::str::from_utf8(rest).ok()?.parse::<u32>().ok()?;
+    (rest[0] != b'0' || rest.len() == 1).then_some(i64::from(n))
+}
+
+/// Opening one of this process's descriptor links: a new descriptor for
+/// the same open file (Linux opens the file anew; for pipes, terminals
+/// and devices that is the same thing).
+fn reopen(p: &mut Proc, fd: i64, flags: u64) -> Result<usize, Errno> {
+    let file = p.fds.file(fd).map_err(|_| ENOENT)?;
+    let acc = u64::from(file.flags.get()) & O_ACCMODE;
+    let want = flags & O_ACCMODE;
+    if want != acc && acc != 2 {
+        return Err(Errno::EACCES);
     }
-    // The server knows the directory handle's path: the path is made
-    // absolute against it.
-    let h = dir_handle(p, dirfd, path)?;
-    let mut dir = server::call_path(sys::Readlink { dir: h }, b"")?.bytes();
-    dir.push(b'/');
-    dir.extend_from_slice(path);
-    Ok(dir)
+    p.fds
+        .install(
+            Fd {
+                file,
+                cloexec: flags & O_CLOEXEC != 0,
+            },
+            0,
+        )
+        .map(|fd| fd as usize)
 }
 
 fn stat_path(p: &mut Proc, dirfd: i64, path: u64, buf: u64, flags: u64) -> Result<usize, Errno> {
@@ -745,18 +870,38 @@ fn statx_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result
     b[0..4].copy_from_slice(&0x7ffu32.to_le_bytes()); // STATX_BASIC_STATS
     b[4..8].copy_from_slice(&4096u32.to_le_bytes());
     b[16..20].copy_from_slice(&(s.nlink as u32).to_le_bytes());
+    b[20..24].copy_from_slice(&(s.uid as u32).to_le_bytes());
+    b[24..28].copy_from_slice(&(s.gid as u32).to_le_bytes());
     b[28..30].copy_from_slice(&(s.mode as u16).to_le_bytes());
     b[32..40].copy_from_slice(&s.ino.to_le_bytes());
     b[40..48].copy_from_slice(&s.size.to_le_bytes());
-    b[48..56].copy_from_slice(&s.size.div_ceil(512).to_le_bytes());
-    for o in [64usize, 80, 96, 112] {
-        b[o..o + 8].copy_from_slice(&(s.mtime_ns / 1_000_000_000).to_le_bytes());
-        b[o + 8..o + 12].copy_from_slice(&((s.mtime_ns % 1_000_000_000) as u32).to_le_bytes());
+    b[48..56].copy_from_slice(&s.blocks.to_le_bytes());
+    // atime, btime (the change time: no birth time is kept), ctime, mtime.
+    for (o, sec, nsec) in [
+        (64usize, s.atime_sec, s.atime_nsec),
+        (80, s.ctime_sec, s.ctime_nsec),
+        (96, s.ctime_sec, s.ctime_nsec),
+        (112, s.mtime_sec, s.mtime_nsec),
+    ] {
+        b[o..o + 8].copy_from_slice(&sec.to_le_bytes());
+        b[o + 8..o + 12].copy_from_slice(&(nsec as u32).to_le_bytes());
     }
-    b[128..132].copy_from_slice(&((s.rdev >> 8) as u32).to_le_bytes());
-    b[132..136].copy_from_slice(&((s.rdev & 0xff) as u32).to_le_bytes());
+    let (rmaj, rmin) = dev_split(s.rdev);
+    let (dmaj, dmin) = dev_split(s.dev);
+    b[128..132].copy_from_slice(&rmaj.to_le_bytes());
+    b[132..136].copy_from_slice(&rmin.to_le_bytes());
+    b[136..140].copy_from_slice(&dmaj.to_le_bytes());
+    b[140..144].copy_from_slice(&dmin.to_le_bytes());
     p.mm.write(buf, &b)?;
     Ok(0)
+}
+
+/// The major and minor of a device number in `st_rdev`'s encoding.
+fn dev_split(d: u64) -> (u32, u32) {
+    (
+        (((d >> 8) & 0xfff) | ((d >> 32) & !0xfff)) as u32,
+        ((d & 0xff) | ((d >> 12) & !0xff)) as u32,
+    )
 }
 
 fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<usize, Errno> {
@@ -775,21 +920,43 @@ fn getdents(p: &mut Proc, fd: i64, buf: u64, len: u64) -> Result<usize, Errno> {
     Ok(got.len())
 }
 
-fn access_at(p: &mut Proc, dirfd: i64, path: u64, mode: u64) -> Result<usize, Errno> {
+fn access_at(p: &mut Proc, dirfd: i64, path: u64, mode: u64, flags: u64) -> Result<usize, Errno> {
+    if flags & !(at::EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
     let path = p.mm.read_cstr(path, 4096)?;
-    let abs = absolute(p, dirfd, &path)?;
-    server::call_path(sys::Access { mode }, &abs)?;
+    let dir = if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        p.fds.file(dirfd)?.handle
+    } else {
+        dir_handle(p, dirfd, &path)?
+    };
+    let req = sys::Access {
+        dir,
+        mode: u64::from(mode as u32),
+        flags,
+    };
+    server::call_path(req, &path)?;
     Ok(0)
 }
 
-fn read_link(p: &mut Proc, path: u64, buf: u64, size: u64) -> Result<usize, Errno> {
+fn read_link(p: &mut Proc, dirfd: i64, path: u64, buf: u64, size: u64) -> Result<usize, Errno> {
     // The size is an `int`, checked before the path (as Linux does).
     if size as i32 <= 0 {
         return Err(EINVAL);
     }
     let size = u64::from(size as u32);
     let path = p.mm.read_cstr(path, 4096)?;
-    let target = server::call_path(sys::Readlink { dir: NO_HANDLE }, &path)?.bytes();
+    let target = if let Some(fd) = own_fd(&path) {
+        let h = p.fds.file(fd).map_err(|_| ENOENT)?.handle;
+        server::call_path(sys::Readlink { dir: h, own: true }, b"")?.bytes()
+    } else {
+        let dir = if path.is_empty() {
+            p.fds.file(dirfd).map_err(|_| ENOENT)?.handle
+        } else {
+            dir_handle(p, dirfd, &path)?
+        };
+        server::call_path(sys::Readlink { dir, own: false }, &path)?.bytes()
+    };
     let n = target.len().min(size as usize);
     p.mm.write(buf, &target[..n])?;
     Ok(n)

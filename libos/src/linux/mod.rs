@@ -10,6 +10,7 @@
 //! and are logged once by name.
 
 mod files;
+mod paths;
 mod memory;
 mod poll;
 mod process;

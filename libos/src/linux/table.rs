@@ -21,14 +21,11 @@
 //
 // Adding a call: fill in its row's state and handler, write the handler.
 
-/// The note of the calls the read-only root file system refuses.
-#[allow(dead_code)]
-const READ_ONLY: &str = "EROFS (read-only root file system)";
 
 linux_calls! {
     0 read(fd: Fd, buf: OutBuf, count: Size) partial("files, directories (EISDIR), pipes (blocking, O_NONBLOCK), the console, /dev/null, /dev/zero") => files::read;
-    1 write(fd: Fd, buf: InBuf, count: Size) partial("pipes (blocking, partial progress kept across blocking; a signal after some bytes moved returns their count, as Linux), the console; files are read-only (EBADF)") => files::write;
-    2 open(filename: Path, flags: OpenFlags, mode: Mode) partial("read-only root file system: writing or creating gives EROFS; O_DIRECTORY, O_CLOEXEC, O_NONBLOCK") => files::open;
+    1 write(fd: Fd, buf: InBuf, count: Size) partial("files (O_APPEND, RLIMIT_FSIZE with SIGXFSZ), pipes and FIFOs (blocking, partial progress kept across blocking; a signal after some bytes moved returns their count, as Linux), the console, /dev/null, /dev/zero, /dev/full (ENOSPC), /dev/random") => files::write;
+    2 open(filename: Path, flags: OpenFlags, mode: Mode) partial("O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_NONBLOCK, O_PATH, O_TMPFILE, FIFOs (blocking until the other side opens), devices; O_NOCTTY, O_SYNC, O_DSYNC, O_DIRECT and O_NOATIME accepted and ignored") => files::open;
     3 close(fd: Fd) full => files::close;
     4 stat(filename: Path, statbuf: Out) full => files::stat;
     5 fstat(fd: Fd, statbuf: Out) full => files::fstat;
@@ -44,7 +41,7 @@ linux_calls! {
     15 rt_sigreturn() full => signals::rt_sigreturn;
     16 ioctl(fd: Fd, cmd: Ioctl, arg: Hex) partial("FIOCLEX, FIONCLEX, FIONBIO on every descriptor; FIOASYNC on pipes and the console (ENOTTY elsewhere, as Linux); FIONREAD on files, pipes and the console; terminal requests on the console (TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ with SIGWINCH to the foreground group on a change, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSCTTY; SIGTTOU for a background process changing the terminal); ENOTTY for the rest") => files::ioctl;
     17 pread64(fd: Fd, buf: OutBuf, count: Size, pos: Long) full => files::pread64;
-    18 pwrite64(fd: Fd, buf: InBuf, count: Size, pos: Long) partial(READ_ONLY) => files::read_only;
+    18 pwrite64(fd: Fd, buf: InBuf, count: Size, pos: Long) full => files::pwrite64;
     19 readv(fd: Fd, vec: In, vlen: Int) partial("one read of up to 16 KiB scattered over the buffers") => files::readv;
     20 writev(fd: Fd, vec: In, vlen: Int) full => files::writev;
     21 access(filename: Path, mode: Hex) full => files::access;
@@ -100,27 +97,27 @@ linux_calls! {
     71 msgctl(msqid: Int, cmd: Int, buf: Ptr) enosys;
     72 fcntl(fd: Fd, cmd: Fcntl, arg: Hex) partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL (O_NONBLOCK, O_APPEND, O_ASYNC); F_GETLK/F_SETLK/F_SETLKW checked as Linux does, always granted (on the read-only file system only read locks exist, and they never conflict); F_SETOWN, leases, seals, pipe sizes EINVAL") => files::fcntl;
     73 flock(fd: Fd, cmd: Int) enosys;
-    74 fsync(fd: Fd) partial("nothing to flush on the read-only file system") => files::fsync;
-    75 fdatasync(fd: Fd) partial("nothing to flush on the read-only file system") => files::fsync;
-    76 truncate(path: Path, length: Long) partial(READ_ONLY) => files::read_only;
-    77 ftruncate(fd: Fd, length: Long) partial(READ_ONLY) => files::read_only;
+    74 fsync(fd: Fd) partial("the in-memory file systems have nothing to write back; EINVAL for pipes and FIFOs") => paths::fsync;
+    75 fdatasync(fd: Fd) partial("as fsync") => paths::fsync;
+    76 truncate(path: Path, length: Long) full => paths::truncate;
+    77 ftruncate(fd: Fd, length: Long) full => paths::ftruncate;
     78 getdents(fd: Fd, dirent: Out, count: Size) enosys;
     79 getcwd(buf: Out, size: Size) full => files::getcwd;
     80 chdir(filename: Path) full => files::chdir;
     81 fchdir(fd: Fd) full => files::fchdir;
-    82 rename(oldname: Path, newname: Path) partial(READ_ONLY) => files::read_only;
-    83 mkdir(pathname: Path, mode: Mode) partial(READ_ONLY) => files::read_only;
-    84 rmdir(pathname: Path) partial(READ_ONLY) => files::read_only;
-    85 creat(pathname: Path, mode: Mode) partial(READ_ONLY) => files::read_only;
-    86 link(oldname: Path, newname: Path) partial(READ_ONLY) => files::read_only;
-    87 unlink(pathname: Path) partial(READ_ONLY) => files::read_only;
-    88 symlink(oldname: Path, newname: Path) partial(READ_ONLY) => files::read_only;
+    82 rename(oldname: Path, newname: Path) full => paths::rename;
+    83 mkdir(pathname: Path, mode: Mode) full => paths::mkdir;
+    84 rmdir(pathname: Path) full => paths::rmdir;
+    85 creat(pathname: Path, mode: Mode) full => files::creat;
+    86 link(oldname: Path, newname: Path) full => paths::link;
+    87 unlink(pathname: Path) full => paths::unlink;
+    88 symlink(oldname: Path, newname: Path) full => paths::symlink;
     89 readlink(path: Path, buf: Out, bufsiz: Int) full => files::readlink;
-    90 chmod(filename: Path, mode: Mode) partial(READ_ONLY) => files::read_only;
-    91 fchmod(fd: Fd, mode: Mode) partial(READ_ONLY) => files::read_only;
-    92 chown(filename: Path, user: Int, group: Int) partial(READ_ONLY) => files::read_only;
-    93 fchown(fd: Fd, user: Int, group: Int) partial(READ_ONLY) => files::read_only;
-    94 lchown(filename: Path, user: Int, group: Int) partial(READ_ONLY) => files::read_only;
+    90 chmod(filename: Path, mode: Mode) full => paths::chmod;
+    91 fchmod(fd: Fd, mode: Mode) full => paths::fchmod;
+    92 chown(filename: Path, user: Int, group: Int) full => paths::chown;
+    93 fchown(fd: Fd, user: Int, group: Int) full => paths::fchown;
+    94 lchown(filename: Path, user: Int, group: Int) full => paths::lchown;
     95 umask(mask: Mode) full => files::umask;
     96 gettimeofday(tv: Out, tz: Out) full => time::gettimeofday;
     97 getrlimit(resource: Int, rlim: Out) full => process::getrlimit;
@@ -158,13 +155,13 @@ linux_calls! {
     129 rt_sigqueueinfo(pid: Pid, sig: Signal, uinfo: In) enosys;
     130 rt_sigsuspend(unewset: In, sigsetsize: Size) full => signals::rt_sigsuspend;
     131 sigaltstack(uss: In, uoss: Out) full => signals::sigaltstack;
-    132 utime(filename: Path, times: In) partial(READ_ONLY) => files::read_only;
-    133 mknod(filename: Path, mode: Mode, dev: Hex) partial(READ_ONLY) => files::read_only;
+    132 utime(filename: Path, times: In) full => paths::utime;
+    133 mknod(filename: Path, mode: Mode, dev: Hex) partial("regular files, FIFOs, sockets (which cannot be opened: ENXIO), character devices (as root); the devices that open are those of /dev") => paths::mknod;
     134 uselib(library: Path) enosys;
     135 personality(personality: Hex) enosys;
     136 ustat(dev: Hex, ubuf: Out) enosys;
-    137 statfs(pathname: Path, buf: Out) enosys;
-    138 fstatfs(fd: Fd, buf: Out) enosys;
+    137 statfs(pathname: Path, buf: Out) full => paths::statfs;
+    138 fstatfs(fd: Fd, buf: Out) full => paths::fstatfs;
     139 sysfs(option: Int, arg1: Hex, arg2: Hex) enosys;
     140 getpriority(which: Int, who: Int) partial("the raw call's 20 - nice; PRIO_PROCESS names a thread of this process (0 the caller), PRIO_PGRP and PRIO_USER this process's threads; another process that exists reports nice 0") => threads::getpriority;
     141 setpriority(which: Int, who: Int, niceval: Int) partial("nice clamped to -20..19 and kept per thread (inherited by threads and forks, kept across exec); another process's is not changed; OTHER threads share the CPU in turn, not weighted by nice") => threads::setpriority;
@@ -188,7 +185,7 @@ linux_calls! {
     159 adjtimex(txc_p: Ptr) enosys;
     160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
     161 chroot(filename: Path) enosys;
-    162 sync() partial("nothing to flush") => files::sync;
+    162 sync() partial("the in-memory file systems have nothing to write back") => paths::sync;
     163 acct(name: Path) enosys;
     164 settimeofday(tv: In, tz: In) enosys;
     165 mount(dev_name: Path, dir_name: Path, type: Str, flags: Hex, data: Ptr) enosys;
@@ -261,7 +258,7 @@ linux_calls! {
     232 epoll_wait(epfd: Fd, events: Out, maxevents: Int, timeout: Int) enosys;
     233 epoll_ctl(epfd: Fd, op: Int, fd: Fd, event: In) enosys;
     234 tgkill(tgid: Pid, pid: Pid, sig: Signal) full => signals::tgkill;
-    235 utimes(filename: Path, utimes: In) partial(READ_ONLY) => files::read_only;
+    235 utimes(filename: Path, utimes: In) full => paths::utimes;
     236 vserver() enosys;
     237 mbind(start: Ptr, len: Size, mode: Hex, nmask: In, maxnode: Size, flags: Hex) enosys;
     238 set_mempolicy(mode: Hex, nmask: In, maxnode: Size) enosys;
@@ -284,17 +281,17 @@ linux_calls! {
     255 inotify_rm_watch(fd: Fd, wd: Int) enosys;
     256 migrate_pages(pid: Pid, maxnode: Size, from: In, to: In) enosys;
     257 openat(dfd: DirFd, filename: Path, flags: OpenFlags, mode: Mode) partial("as open; relative to a directory descriptor") => files::openat;
-    258 mkdirat(dfd: DirFd, pathname: Path, mode: Mode) partial(READ_ONLY) => files::read_only;
-    259 mknodat(dfd: DirFd, filename: Path, mode: Mode, dev: Hex) partial(READ_ONLY) => files::read_only;
-    260 fchownat(dfd: DirFd, filename: Path, user: Int, group: Int, flag: AtFlags) partial(READ_ONLY) => files::read_only;
-    261 futimesat(dfd: DirFd, filename: Path, utimes: In) partial(READ_ONLY) => files::read_only;
+    258 mkdirat(dfd: DirFd, pathname: Path, mode: Mode) full => paths::mkdirat;
+    259 mknodat(dfd: DirFd, filename: Path, mode: Mode, dev: Hex) partial("as mknod") => paths::mknodat;
+    260 fchownat(dfd: DirFd, filename: Path, user: Int, group: Int, flag: AtFlags) full => paths::fchownat;
+    261 futimesat(dfd: DirFd, filename: Path, utimes: In) full => paths::futimesat;
     262 newfstatat(dfd: DirFd, filename: Path, statbuf: Out, flag: AtFlags) full => files::newfstatat;
-    263 unlinkat(dfd: DirFd, pathname: Path, flag: AtFlags) partial(READ_ONLY) => files::read_only;
-    264 renameat(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path) partial(READ_ONLY) => files::read_only;
-    265 linkat(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: AtFlags) partial(READ_ONLY) => files::read_only;
-    266 symlinkat(oldname: Path, newdfd: DirFd, newname: Path) partial(READ_ONLY) => files::read_only;
+    263 unlinkat(dfd: DirFd, pathname: Path, flag: AtFlags) full => paths::unlinkat;
+    264 renameat(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path) full => paths::renameat;
+    265 linkat(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: AtFlags) full => paths::linkat;
+    266 symlinkat(oldname: Path, newdfd: DirFd, newname: Path) full => paths::symlinkat;
     267 readlinkat(dfd: DirFd, pathname: Path, buf: Out, bufsiz: Int) full => files::readlinkat;
-    268 fchmodat(dfd: DirFd, filename: Path, mode: Mode) partial(READ_ONLY) => files::read_only;
+    268 fchmodat(dfd: DirFd, filename: Path, mode: Mode) full => paths::fchmodat;
     269 faccessat(dfd: DirFd, filename: Path, mode: Hex) full => files::faccessat;
     270 pselect6(n: Int, inp: In, outp: In, exp: In, tsp: Timespec, sig: In) partial("as poll; waits with the given signal mask; the time left is written back") => poll::pselect6;
     271 ppoll(ufds: In, nfds: Uint, tsp: Timespec, sigmask: In, sigsetsize: Size) partial("as poll; waits with the given signal mask; the time left is written back") => poll::ppoll;
@@ -306,12 +303,12 @@ linux_calls! {
     277 sync_file_range(fd: Fd, offset: Long, nbytes: Long, flags: Hex) enosys;
     278 vmsplice(fd: Fd, uiov: In, nr_segs: Size, flags: Hex) enosys;
     279 move_pages(pid: Pid, nr_pages: Size, pages: In, nodes: In, status: Out, flags: Hex) enosys;
-    280 utimensat(dfd: DirFd, filename: Path, utimes: In, flags: AtFlags) partial(READ_ONLY) => files::read_only;
+    280 utimensat(dfd: DirFd, filename: Path, utimes: In, flags: AtFlags) full => paths::utimensat;
     281 epoll_pwait(epfd: Fd, events: Out, maxevents: Int, timeout: Int, sigmask: In, sigsetsize: Size) enosys;
     282 signalfd(ufd: Fd, user_mask: In, sizemask: Size) enosys;
     283 timerfd_create(clockid: Clock, flags: Hex) enosys;
     284 eventfd(count: Uint) enosys;
-    285 fallocate(fd: Fd, mode: Hex, offset: Long, len: Long) enosys;
+    285 fallocate(fd: Fd, mode: Hex, offset: Long, len: Long) partial("mode 0 and FALLOC_FL_KEEP_SIZE; punching and collapsing EOPNOTSUPP") => paths::fallocate;
     286 timerfd_settime(ufd: Fd, flags: Hex, utmr: In, otmr: Out) enosys;
     287 timerfd_gettime(ufd: Fd, otmr: Out) enosys;
     288 accept4(fd: Fd, upeer_sockaddr: Out, upeer_addrlen: Ptr, flags: Hex) enosys;
@@ -322,7 +319,7 @@ linux_calls! {
     293 pipe2(fildes: Out, flags: FdFlags) full => files::pipe2;
     294 inotify_init1(flags: Hex) enosys;
     295 preadv(fd: Fd, vec: In, vlen: Int, pos: Long) full => files::preadv;
-    296 pwritev(fd: Fd, vec: In, vlen: Int, pos: Long) enosys;
+    296 pwritev(fd: Fd, vec: In, vlen: Int, pos_l: Long, pos_h: Long) full => files::pwritev;
     297 rt_tgsigqueueinfo(tgid: Pid, pid: Pid, sig: Signal, uinfo: In) enosys;
     298 perf_event_open(attr_uptr: In, pid: Pid, cpu: Int, group_fd: Fd, flags: Hex) enosys;
     299 recvmmsg(fd: Fd, mmsg: Ptr, vlen: Uint, flags: Hex, timeout: Timespec) enosys;
@@ -332,7 +329,7 @@ linux_calls! {
     303 name_to_handle_at(dfd: DirFd, name: Path, handle: Ptr, mnt_id: Out, flag: AtFlags) enosys;
     304 open_by_handle_at(mountdirfd: Fd, handle: In, flags: OpenFlags) enosys;
     305 clock_adjtime(which_clock: Clock, utx: Ptr) enosys;
-    306 syncfs(fd: Fd) partial("nothing to flush") => files::sync;
+    306 syncfs(fd: Fd) partial("as sync") => paths::syncfs;
     307 sendmmsg(fd: Fd, mmsg: Ptr, vlen: Uint, flags: Hex) enosys;
     308 setns(fd: Fd, nstype: CloneFlags) enosys;
     309 getcpu(cpup: Out, nodep: Out, unused: Ptr) enosys;
@@ -342,7 +339,7 @@ linux_calls! {
     313 finit_module(fd: Fd, uargs: Str, flags: Hex) enosys;
     314 sched_setattr(pid: Pid, uattr: In, flags: Hex) partial("as sched_setscheduler, with nice, KEEP_POLICY, KEEP_PARAMS, RESET_ON_FORK; utilisation clamps accepted, not applied; DEADLINE EBUSY (EINVAL for bad parameters)") => threads::sched_setattr;
     315 sched_getattr(pid: Pid, uattr: Out, usize: Size, flags: Hex) partial("threads of this process (others ESRCH); no utilisation clamp (0..1024)") => threads::sched_getattr;
-    316 renameat2(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: Hex) partial(READ_ONLY) => files::read_only;
+    316 renameat2(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: Hex) partial("NOREPLACE, EXCHANGE; WHITEOUT EINVAL") => paths::renameat2;
     317 seccomp(op: Uint, flags: Hex, uargs: Ptr) enosys;
     318 getrandom(buf: OutBuf, count: Size, flags: Hex) full => process::getrandom;
     319 memfd_create(uname: Str, flags: Hex) enosys;
@@ -376,7 +373,7 @@ linux_calls! {
     436 close_range(fd: Fd, max_fd: Fd, flags: Hex) full => files::close_range;
     437 openat2(dfd: DirFd, filename: Path, how: In, usize: Size) enosys;
     438 pidfd_getfd(pidfd: Fd, fd: Fd, flags: Hex) enosys;
-    439 faccessat2(dfd: DirFd, filename: Path, mode: Hex, flags: AtFlags) full => files::faccessat;
+    439 faccessat2(dfd: DirFd, filename: Path, mode: Hex, flags: AtFlags) full => files::faccessat2;
     440 process_madvise(pidfd: Fd, vec: In, vlen: Size, behavior: Int, flags: Hex) enosys;
     441 epoll_pwait2(epfd: Fd, events: Out, maxevents: Int, timeout: Timespec, sigmask: In, sigsetsize: Size) enosys;
     442 mount_setattr(dfd: DirFd, path: Path, flags: Hex, uattr: In, usize: Size) enosys;
@@ -389,7 +386,7 @@ linux_calls! {
     449 futex_waitv(waiters: In, nr_futexes: Uint, flags: Hex, timeout: Timespec, clockid: Clock) enosys;
     450 set_mempolicy_home_node(start: Ptr, len: Size, home_node: Size, flags: Hex) enosys;
     451 cachestat(fd: Fd, cstat_range: In, cstat: Out, flags: Hex) enosys;
-    452 fchmodat2(dfd: DirFd, filename: Path, mode: Mode, flags: AtFlags) enosys;
+    452 fchmodat2(dfd: DirFd, filename: Path, mode: Mode, flags: AtFlags) full => paths::fchmodat2;
     453 map_shadow_stack(addr: Ptr, size: Size, flags: Hex) enosys;
     454 futex_wake(uaddr: Ptr, mask: Hex, nr: Int, flags: Hex) enosys;
     455 futex_wait(uaddr: Ptr, val: Hex, mask: Hex, flags: Hex, timeout: Timespec, clockid: Clock) enosys;

@@ -9,8 +9,8 @@ use abi::{map_flags, Error, PAGE_SIZE};
 use exo_rt::memory::scratch_write_bytes;
 use exo_rt::{frame_alloc, map, unmap, Slot};
 
+use super::fs::Files;
 use super::slots::SlotPool;
-use super::vfs::Vfs;
 
 /// Where the server maps a frame to fill it.
 pub const STAGING: u64 = exo_rt::memory::SCRATCH_BASE + 0x3000_0000;
@@ -26,13 +26,10 @@ pub struct Image {
 }
 
 /// Loads `/lib/libos` from the file tree.
-pub fn load(vfs: &Vfs, mem: Slot, pool: &mut SlotPool) -> Result<Image, &'static str> {
-    let node = vfs
-        .resolve("", b"/lib/libos", true)
+pub fn load(files: &Files, mem: Slot, pool: &mut SlotPool) -> Result<Image, &'static str> {
+    let bytes = files
+        .read_all(b"/lib/libos")
         .map_err(|_| "no /lib/libos in the ramdisk")?;
-    let n = &vfs.nodes[node];
-    let mut bytes = alloc::vec![0u8; n.len() as usize];
-    n.read(0, &mut bytes);
     let prog = elfload::parse(&bytes, abi::USER_MIN, abi::USER_END).map_err(|e| e.describe())?;
     let mut img = Image {
         shared: Vec::new(),

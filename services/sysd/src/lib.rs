@@ -1,7 +1,9 @@
 //! `sysd`, the system server, run by the root task when no test is asked
 //! for. It holds what processes share (DESIGN.md section 4): the process
-//! table (pids, parents, process groups, exit statuses), the file tree
-//! (the boot ramdisk), open files and pipes, and the console. Each
+//! table (pids, parents, process groups, exit statuses, credentials), the
+//! file service (the namespace, in-memory file systems whose root starts
+//! as the boot ramdisk's tree, `/proc`, `/dev`), open files, pipes and
+//! FIFOs, and the console. Each
 //! process's library OS reaches it by IPC on a badged endpoint
 //! (`sysproto`); bulk data goes through the process's mailbox pages,
 //! which the server maps too. It creates every process environment (so
@@ -13,12 +15,13 @@
 extern crate alloc;
 
 mod console;
+mod fs;
 mod image;
 mod objects;
 mod procs;
+mod random;
 mod rtc;
 mod slots;
-mod vfs;
 
 use alloc::vec::Vec;
 
@@ -56,8 +59,9 @@ pub fn run(args: &StartArgs) -> i32 {
         return 1;
     };
     let ramdisk_start = RAMDISK_AT + (ramdisk_phys() & 0xfff);
-    let vfs = vfs::Vfs::from_cpio(ramdisk_start, ramdisk_len);
-    let image = match image::load(&vfs, mem, &mut pool) {
+    let machine = exo_rt::info::quota_frames() * 4096;
+    let files = fs::boot(fs::Frames::new(mem), ramdisk_start, ramdisk_len, machine);
+    let image = match image::load(&files, mem, &mut pool) {
         Ok(i) => i,
         Err(e) => {
             println!("sysd: cannot load the library OS: {e}");
@@ -81,7 +85,7 @@ pub fn run(args: &StartArgs) -> i32 {
     if let Err(e) = console {
         println!("sysd: no console input: {e}");
     }
-    let mut server = Server::new(vfs, image, pool, mem, ep);
+    let mut server = Server::new(files, random::Random::new(), image, pool, mem, ep);
     server.tty.set_size_from(args.cmdline);
     let (argv, env) = init_argv_env(args.cmdline);
     if let Err(e) = server.start_init(&argv, &env) {

@@ -8,26 +8,60 @@
 use alloc::vec::Vec;
 
 use pipebuf::PipeBuf;
+use vfs::walk::Loc;
 
 /// What an open file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    File { node: usize },
-    Dir { node: usize },
+    /// A regular file of an in-memory file system.
+    File(Loc),
+    Dir(Loc),
+    /// A `/proc` file: its text was made at open ([`Obj::text`]).
+    Proc(Loc),
+    /// `O_PATH`: names a node, nothing more.
+    Path(Loc),
     PipeRead(usize),
     PipeWrite(usize),
     Console,
     Null,
     Zero,
+    Full,
+    Random,
+    Kmsg,
+}
+
+impl Kind {
+    /// The node an open file names, if it is one.
+    pub fn loc(self) -> Option<Loc> {
+        match self {
+            Kind::File(l) | Kind::Dir(l) | Kind::Proc(l) | Kind::Path(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// Access an open file was opened for.
+pub mod access {
+    pub const READ: u8 = 1;
+    pub const WRITE: u8 = 2;
 }
 
 /// An open file description.
 #[derive(Debug)]
 pub struct Obj {
     pub kind: Kind,
-    /// The position (files: byte offset; directories: entry index).
+    /// The position (files: byte offset; directories: entry offset).
     pub pos: u64,
     pub refs: u32,
+    /// [`access`] bits.
+    pub access: u8,
+    /// The text of a `/proc` file, made when it was opened.
+    pub text: Option<Vec<u8>>,
+    /// The node of a FIFO or device this description was opened through
+    /// (for `fstat`).
+    pub node: Option<Loc>,
+    /// The path it was opened by (for `/proc/PID/fd`).
+    pub name: Option<Vec<u8>>,
 }
 
 /// A pipe's buffer and the pids waiting for it to change.
@@ -37,6 +71,25 @@ pub struct Pipe {
     pub readers: u32,
     pub writers: u32,
     pub waiters: Vec<u64>,
+    /// The FIFO it belongs to, if it is a named pipe.
+    pub fifo: Option<Loc>,
+    /// Opens of the FIFO so far, by readers and by writers: an open that
+    /// waits for the other side ends once the other side's count moved.
+    pub opens: [u64; 2],
+    /// Processes waiting to open the FIFO for reading and for writing
+    /// (each lets the other side's opens go ahead).
+    pub opening: [Vec<u64>; 2],
+}
+
+/// What releasing the last reference of a description leaves to do.
+#[derive(Debug, Default)]
+pub struct Dropped {
+    /// Processes to wake (a pipe end went).
+    pub woken: Vec<u64>,
+    /// The node the description held (to release at its file system).
+    pub node: Option<Loc>,
+    /// A FIFO whose pipe went.
+    pub fifo_gone: Option<Loc>,
 }
 
 /// Every open file and pipe.
@@ -49,8 +102,13 @@ pub struct Objects {
 }
 
 impl Objects {
-    /// A new description with one reference.
+    /// A new description with one reference, for reading and writing.
     pub fn open(&mut self, kind: Kind) -> usize {
+        self.open_as(kind, access::READ | access::WRITE)
+    }
+
+    /// A new description with one reference, for `access`.
+    pub fn open_as(&mut self, kind: Kind, access: u8) -> usize {
         match kind {
             Kind::PipeRead(p) => self.pipe_mut(p).map(|p| p.readers += 1),
             Kind::PipeWrite(p) => self.pipe_mut(p).map(|p| p.writers += 1),
@@ -60,6 +118,10 @@ impl Objects {
             kind,
             pos: 0,
             refs: 1,
+            access,
+            text: None,
+            node: None,
+            name: None,
         };
         match self.objs.iter().position(Option::is_none) {
             Some(i) => {
@@ -88,36 +150,39 @@ impl Objects {
         }
     }
 
-    /// One reference fewer; the pids to wake if that released a pipe end.
-    pub fn drop_ref(&mut self, i: usize) -> Vec<u64> {
+    /// One reference fewer; what is left to do if that was the last.
+    pub fn drop_ref(&mut self, i: usize) -> Dropped {
+        let mut out = Dropped::default();
         let Some(o) = self.get_mut(i) else {
-            return Vec::new();
+            return out;
         };
         o.refs -= 1;
         if o.refs > 0 {
-            return Vec::new();
+            return out;
         }
         let kind = o.kind;
+        out.node = kind.loc();
         self.objs[i] = None;
         let (p, reader) = match kind {
             Kind::PipeRead(p) => (p, true),
             Kind::PipeWrite(p) => (p, false),
-            _ => return Vec::new(),
+            _ => return out,
         };
         let Some(pipe) = self.pipe_mut(p) else {
-            return Vec::new();
+            return out;
         };
         if reader {
             pipe.readers -= 1;
         } else {
             pipe.writers -= 1;
         }
-        let woken = core::mem::take(&mut pipe.waiters);
+        out.woken = core::mem::take(&mut pipe.waiters);
         if pipe.readers == 0 && pipe.writers == 0 {
+            out.fifo_gone = pipe.fifo;
             self.buffered -= pipe.buf.len();
             self.pipes[p] = None;
         }
-        woken
+        out
     }
 
     /// Room for more bytes in pipe `p`: up to its capacity, or up to a

@@ -217,8 +217,8 @@ pub fn find(name: &str) -> Option<&'static CTest> {
 pub const GUEST_DIR: &str = "/ctests";
 /// The motd file in the guest.
 pub const GUEST_MOTD: &str = "/etc/motd";
-/// The uncreatable path in the guest (under the read-only root).
-pub const GUEST_UNCREATABLE: &str = "/exov6-ctest-create";
+/// The uncreatable path in the guest (under `/proc`, as on the host).
+pub const GUEST_UNCREATABLE: &str = "/proc/exov6-ctest-create";
 /// The terminal in the guest.
 pub const GUEST_TERMINAL: &str = "/dev/console";
 /// The uncreatable path on the host.

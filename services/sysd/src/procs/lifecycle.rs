@@ -172,7 +172,8 @@ impl Server {
         scratch_write_bytes(at + sysproto::DATA_OFFSET, &data);
         set_word(&p, control::ARGC, argv.len() as u64);
         set_word(&p, control::ENVC, env.len() as u64);
-        p.cwd = String::new();
+        p.cwd = self.fs.root();
+        p.root = self.fs.root();
         // The library OS's entry moves to its own stack at once; the
         // kernel wants a valid user stack pointer to start with.
         let rsp = layout::MAILBOX + PAGE_SIZE;
@@ -195,7 +196,10 @@ impl Server {
         let pcspace = pp.env + 1;
         child.pgid = pp.pgid;
         child.sid = pp.sid;
-        child.cwd = pp.cwd.clone();
+        child.cwd = pp.cwd;
+        child.root = pp.root;
+        child.cred = pp.cred.clone();
+        child.real = pp.real;
         child.exe = pp.exe.clone();
         child.handles = pp.handles.clone();
         // Lend the parent the child's address and capability spaces.
@@ -274,11 +278,9 @@ impl Server {
             let _ = cap_delete(s);
         }
         self.pool.free3(p.env);
-        let mut wake = Vec::new();
         for o in p.handles.iter().flatten() {
-            wake.extend(self.objs.drop_ref(*o));
+            self.drop_obj(*o);
         }
-        self.wake_all(&wake);
     }
 
     /// Forgets `pid` wherever it waited (pipes, the console, its deferred
@@ -288,6 +290,9 @@ impl Server {
         self.tty.waiters.retain(|w| *w != pid);
         for pipe in self.objs.pipes.iter_mut().flatten() {
             pipe.waiters.retain(|w| *w != pid);
+            for o in pipe.opening.iter_mut() {
+                o.retain(|w| *w != pid);
+            }
         }
     }
 

@@ -130,7 +130,7 @@ impl Server {
             ("Buffers", 0),
             ("Cached", 0),
             ("SwapCached", 0),
-            ("Shmem", 0),
+            ("Shmem", kib(self.fs.pages_used())),
             ("SReclaimable", 0),
             ("SwapTotal", 0),
             ("SwapFree", 0),

@@ -13,12 +13,15 @@ mod files;
 mod groups;
 mod lifecycle;
 mod memory;
+mod paths;
+mod procfs;
 mod serve;
 mod signals;
 mod terminal;
 
+pub use procfs::PROC_ROOT;
+
 use alloc::collections::BTreeMap;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use abi::{map_flags, Rights, PAGE_SIZE};
@@ -38,8 +41,12 @@ use sysproto::{
 use super::console::Tty;
 use super::image::{fill_frame, Image};
 use super::objects::{Kind, Objects};
+use super::fs::Files;
+use super::random::Random;
 use super::slots::SlotPool;
-use super::vfs::{Body, Vfs, S_IFMT, S_IFREG};
+use sysproto::at;
+use vfs::walk::Loc;
+use vfs::Cred;
 
 const SIGHUP: u64 = 1;
 const SIGKILL: u64 = 9;
@@ -81,7 +88,16 @@ struct Proc {
     /// zombie has no mailbox, and nothing may write one it had).
     mailbox_at: Option<u64>,
     handles: Vec<Option<usize>>,
-    cwd: String,
+    /// Its working and root directories.
+    cwd: Loc,
+    root: Loc,
+    /// Its file-system credentials (ids, groups, capabilities).
+    cred: Cred,
+    /// Its real user and group ids (for `access`).
+    real: (u32, u32),
+    /// A FIFO it waits to open, and the other side's open count then.
+    fifo_wait: Option<(Loc, u64)>,
+    /// The program it runs, an absolute path (for `/proc/PID/exe`).
     exe: Vec<u8>,
     /// The wait status it gave before ending (`sys::Exit`).
     exit_status: Option<u64>,
@@ -118,7 +134,11 @@ impl Proc {
             mailbox: [0; MAILBOX_FRAMES],
             mailbox_at: None,
             handles: Vec::new(),
-            cwd: String::new(),
+            cwd: Loc { mount: 0, ino: 1 },
+            root: Loc { mount: 0, ino: 1 },
+            cred: Cred::root(),
+            real: (0, 0),
+            fifo_wait: None,
             exe: Vec::new(),
             exit_status: None,
             zombie: None,
@@ -146,9 +166,23 @@ impl Proc {
     }
 }
 
+impl Proc {
+    /// Its credentials with the real ids in place of the file-system ones.
+    fn real_cred(&self) -> Cred {
+        let mut c = self.cred.clone();
+        (c.uid, c.gid) = self.real;
+        if c.uid != 0 {
+            c.caps = 0;
+        }
+        c
+    }
+}
+
 /// The system server.
 pub struct Server {
-    vfs: Vfs,
+    fs: Files,
+    /// The generator behind `/dev/random`, `/dev/urandom` and `getrandom`.
+    random: Random,
     image: Image,
     pool: SlotPool,
     mem: Slot,
@@ -196,10 +230,11 @@ const DEFERRED_MAX: usize = 256;
 const _: () = assert!(completion::RECORDS <= 16);
 
 impl Server {
-    pub fn new(vfs: Vfs, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
+    pub fn new(fs: Files, random: Random, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
         memory::note_total();
         Server {
-            vfs,
+            fs,
+            random,
             image,
             pool,
             mem,
@@ -367,7 +402,7 @@ impl Server {
             Waiting::Write(req, bytes) => {
                 let mut kept = bytes.clone();
                 let mut d = Data::<sys::Write>::new(&mut kept, bytes.len(), w.tag);
-                let r = Server::write(self, w.pid, req.handle, &mut d);
+                let r = Server::write(self, w.pid, *req, &mut d);
                 (Default::default(), r.map(|n| [n, 0, 0, 0]))
             }
             Waiting::Wait(req) => {
@@ -537,6 +572,11 @@ fn get_word(p: &Proc, i: usize) -> u64 {
         scratch_read_bytes(at + i as u64 * 8, &mut b);
     }
     u64::from_le_bytes(b)
+}
+
+/// Wall-clock time now, in nanoseconds since the Unix epoch.
+pub fn wall_clock_ns() -> u64 {
+    boot_epoch_ns() + exo_rt::info::now_ns()
 }
 
 /// Wall-clock time at boot, from the CMOS clock (read once).

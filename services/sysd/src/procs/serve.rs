@@ -13,7 +13,7 @@ const PATH_MAX: usize = 4096;
 
 impl sys::Handler for Server {
     fn open(&mut self, pid: u64, r: Open, d: &mut Data<'_, Open>) -> Result<OpenReply, Errno> {
-        Server::open(self, pid, &d.input(PATH_MAX), r.flags, r.dir)
+        Server::open(self, pid, &d.input(PATH_MAX), r.flags, r.dir, r.mode)
     }
 
     fn read(&mut self, pid: u64, r: Read, d: &mut Data<'_, Read>) -> Result<ReadReply, Errno> {
@@ -29,7 +29,7 @@ impl sys::Handler for Server {
     }
 
     fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
-        match Server::write(self, pid, r.handle, d) {
+        match Server::write(self, pid, r, d) {
             Ok(taken) => Ok(WriteReply { taken }),
             // A full pipe: the bytes wait here until it takes some.
             Err(EAGAIN) if self.defer(pid, d.tag(), Waiting::Write(r, d.input(DATA_BYTES))) => {
@@ -55,8 +55,9 @@ impl sys::Handler for Server {
         r: sys::Stat,
         d: &mut Data<'_, sys::Stat>,
     ) -> Result<StatReply, Errno> {
-        let node = self.resolve(pid, &d.input(PATH_MAX), NO_HANDLE, !r.nofollow)?;
-        d.put(&self.node_stat(node));
+        let path = d.input(PATH_MAX);
+        let loc = self.target(pid, r.dir, &path, r.flags)?;
+        d.put(&self.node_stat(pid, loc)?);
         Ok(StatReply {})
     }
 
@@ -87,7 +88,7 @@ impl sys::Handler for Server {
         r: Readlink,
         d: &mut Data<'_, Readlink>,
     ) -> Result<ReadlinkReply, Errno> {
-        let target = Server::readlink(self, pid, &d.input(PATH_MAX), r.dir)?;
+        let target = Server::readlink(self, pid, &d.input(PATH_MAX), r.dir, r.own)?;
         d.put(&target);
         Ok(ReadlinkReply {})
     }
@@ -98,11 +99,11 @@ impl sys::Handler for Server {
         r: Access,
         d: &mut Data<'_, Access>,
     ) -> Result<AccessReply, Errno> {
-        Server::access(self, pid, &d.input(PATH_MAX), r.mode).map(|()| AccessReply {})
+        Server::access(self, pid, &d.input(PATH_MAX), r.dir, r.mode, r.flags).map(|()| AccessReply {})
     }
 
-    fn chdir(&mut self, pid: u64, _: Chdir, d: &mut Data<'_, Chdir>) -> Result<ChdirReply, Errno> {
-        Server::chdir(self, pid, &d.input(PATH_MAX)).map(|()| ChdirReply {})
+    fn chdir(&mut self, pid: u64, r: Chdir, d: &mut Data<'_, Chdir>) -> Result<ChdirReply, Errno> {
+        Server::chdir(self, pid, &d.input(PATH_MAX), r.dir, r.flags).map(|()| ChdirReply {})
     }
 
     fn getcwd(
@@ -111,8 +112,7 @@ impl sys::Handler for Server {
         _: Getcwd,
         d: &mut Data<'_, Getcwd>,
     ) -> Result<GetcwdReply, Errno> {
-        let cwd = alloc::format!("/{}", self.procs[&pid].cwd);
-        d.put(cwd.as_bytes());
+        d.put(&Server::getcwd(self, pid)?);
         Ok(GetcwdReply {})
     }
 
@@ -134,10 +134,7 @@ impl sys::Handler for Server {
         // The program as the file it is (links followed, normalised), as
         // Linux's /proc/self/exe names it.
         let path = d.input(PATH_MAX);
-        let exe = match self.resolve(pid, &path, NO_HANDLE, true) {
-            Ok(node) => self.vfs.nodes[node].path.clone().into_bytes(),
-            Err(_) => path,
-        };
+        let exe = self.exe_path(pid, &path);
         if let Some(p) = self.procs.get_mut(&pid) {
             p.exe = exe;
             p.execed = true;
@@ -273,5 +270,55 @@ impl sys::Handler for Server {
     ) -> Result<TtyWriteReply, Errno> {
         self.job_check(pid, true, r.ttou_ignored)?;
         Ok(TtyWriteReply {})
+    }
+
+    fn mknod(&mut self, pid: u64, r: Mknod, d: &mut Data<'_, Mknod>) -> Result<MknodReply, Errno> {
+        Server::mknod(self, pid, &d.input(PATH_MAX), r.dir, r.mode, r.dev).map(|()| MknodReply {})
+    }
+
+    fn mkdir(&mut self, pid: u64, r: Mkdir, d: &mut Data<'_, Mkdir>) -> Result<MkdirReply, Errno> {
+        Server::mkdir(self, pid, &d.input(PATH_MAX), r.dir, r.mode).map(|()| MkdirReply {})
+    }
+
+    fn unlink(&mut self, pid: u64, r: Unlink, d: &mut Data<'_, Unlink>) -> Result<UnlinkReply, Errno> {
+        Server::unlink(self, pid, &d.input(PATH_MAX), r.dir, r.flags).map(|()| UnlinkReply {})
+    }
+
+    fn rename(&mut self, pid: u64, r: Rename, d: &mut Data<'_, Rename>) -> Result<RenameReply, Errno> {
+        Server::rename(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags).map(|()| RenameReply {})
+    }
+
+    fn link(&mut self, pid: u64, r: Link, d: &mut Data<'_, Link>) -> Result<LinkReply, Errno> {
+        Server::link(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags).map(|()| LinkReply {})
+    }
+
+    fn symlink(&mut self, pid: u64, r: Symlink, d: &mut Data<'_, Symlink>) -> Result<SymlinkReply, Errno> {
+        Server::symlink(self, pid, &d.input(2 * PATH_MAX + 2), r.dir).map(|()| SymlinkReply {})
+    }
+
+    fn chmod(&mut self, pid: u64, r: Chmod, d: &mut Data<'_, Chmod>) -> Result<ChmodReply, Errno> {
+        Server::chmod(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.mode).map(|()| ChmodReply {})
+    }
+
+    fn chown(&mut self, pid: u64, r: Chown, d: &mut Data<'_, Chown>) -> Result<ChownReply, Errno> {
+        Server::chown(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.uid, r.gid).map(|()| ChownReply {})
+    }
+
+    fn truncate(&mut self, pid: u64, r: Truncate, d: &mut Data<'_, Truncate>) -> Result<TruncateReply, Errno> {
+        Server::truncate(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.size).map(|()| TruncateReply {})
+    }
+
+    fn utimens(&mut self, pid: u64, r: Utimens, d: &mut Data<'_, Utimens>) -> Result<UtimensReply, Errno> {
+        Server::utimens(self, pid, &d.input(PATH_MAX + 64), r.dir, r.flags).map(|()| UtimensReply {})
+    }
+
+    fn statfs(&mut self, pid: u64, r: Statfs, d: &mut Data<'_, Statfs>) -> Result<StatfsReply, Errno> {
+        let s = Server::statfs(self, pid, &d.input(PATH_MAX), r.dir, r.flags)?;
+        d.put(&s);
+        Ok(StatfsReply {})
+    }
+
+    fn fallocate(&mut self, pid: u64, r: Fallocate, _: &mut Data<'_, Fallocate>) -> Result<FallocateReply, Errno> {
+        Server::fallocate(self, pid, r).map(|()| FallocateReply {})
     }
 }

@@ -1,0 +1,118 @@
+//! Where the in-memory file systems keep file pages: frames the server
+//! allocates from its memory capability, each mapped once at its own
+//! address in the server's scratch window (so reading and writing a page
+//! asks nothing of the kernel), and given back when the page is freed.
+//! Every file system shares one [`Frames`] pool; the boot ramdisk, mapped
+//! read-only, is the image unwritten files read from.
+
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use abi::map_flags;
+use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
+use exo_rt::{cap_delete, frame_alloc, map, unmap, Slot};
+use sysproto::Errno::{self, ENOMEM};
+
+/// Where file pages are mapped: [`MAX_PAGES`] pages from here.
+const PAGES_AT: u64 = SCRATCH_BASE + 0x5000_0000;
+/// Most file pages at once (512 MiB).
+pub const MAX_PAGES: u64 = 0x2000_0000 / 4096;
+/// The capability slots of file pages: [`MAX_PAGES`] from here.
+const FIRST_SLOT: Slot = 100_000;
+
+/// A file page: its index in the pool (slot and address follow from it).
+#[derive(Debug)]
+pub struct Page(u32);
+
+impl Page {
+    /// The page's address in the server.
+    pub fn addr(&self) -> u64 {
+        PAGES_AT + u64::from(self.0) * 4096
+    }
+    /// The server's capability to the page's frame.
+    pub fn slot(&self) -> Slot {
+        FIRST_SLOT + self.0
+    }
+}
+
+/// The frames of every file page.
+pub struct Frames {
+    mem: Slot,
+    free: Vec<u32>,
+    next: u32,
+    used: u64,
+}
+
+impl Frames {
+    pub fn new(mem: Slot) -> Frames {
+        Frames {
+            mem,
+            free: Vec::new(),
+            next: 0,
+            used: 0,
+        }
+    }
+
+    /// Pages in use.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+}
+
+/// One file system's view of the shared pool ([`memfs::Store`]).
+#[derive(Clone)]
+pub struct FrameStore {
+    pub frames: Rc<RefCell<Frames>>,
+    /// Where the image (the boot ramdisk) is mapped.
+    pub image_at: u64,
+}
+
+impl memfs::Store for FrameStore {
+    type Page = Page;
+
+    fn alloc(&mut self) -> Result<Page, Errno> {
+        let mut f = self.frames.borrow_mut();
+        let i = match f.free.pop() {
+            Some(i) => i,
+            None if u64::from(f.next) < MAX_PAGES => {
+                f.next += 1;
+                f.next - 1
+            }
+            None => return Err(ENOMEM),
+        };
+        let page = Page(i);
+        // A new frame is zero-filled by the kernel.
+        if frame_alloc(f.mem, page.slot(), None).is_err() {
+            f.free.push(i);
+            return Err(ENOMEM);
+        }
+        if map(page.slot(), page.addr(), map_flags::WRITE).is_err() {
+            let _ = cap_delete(page.slot());
+            f.free.push(i);
+            return Err(ENOMEM);
+        }
+        f.used += 1;
+        Ok(page)
+    }
+
+    fn free(&mut self, page: Page) {
+        let mut f = self.frames.borrow_mut();
+        let _ = unmap(page.addr());
+        let _ = cap_delete(page.slot());
+        f.used -= 1;
+        f.free.push(page.0);
+    }
+
+    fn read(&self, page: &Page, off: usize, out: &mut [u8]) {
+        scratch_read_bytes(page.addr() + off as u64, out);
+    }
+
+    fn write(&mut self, page: &mut Page, off: usize, data: &[u8]) {
+        scratch_write_bytes(page.addr() + off as u64, data);
+    }
+
+    fn read_image(&self, at: u64, out: &mut [u8]) {
+        scratch_read_bytes(self.image_at + at, out);
+    }
+}
