@@ -858,12 +858,12 @@ impl<S: Store> MemFs<S> {
         }
         let owner = who.uid == n.uid;
         if let Some(uid) = change.uid {
-            if !(owner && uid == n.uid) && !who.has(cap::CHOWN) {
+            if !(who.has(cap::CHOWN) || (owner && uid == n.uid)) {
                 return Err(Errno::EPERM);
             }
         }
         if let Some(gid) = change.gid {
-            if !(owner && (gid == n.gid || who.in_group(gid))) && !who.has(cap::CHOWN) {
+            if !(who.has(cap::CHOWN) || (owner && (gid == n.gid || who.in_group(gid)))) {
                 return Err(Errno::EPERM);
             }
         }
