@@ -126,7 +126,8 @@ pub mod cap {
     pub const MKNOD: u64 = 1 << 27;
     pub const SYS_ADMIN: u64 = 1 << 21;
     /// What a process with file-system uid 0 holds.
-    pub const ROOT: u64 = CHOWN | DAC_OVERRIDE | DAC_READ_SEARCH | FOWNER | FSETID | MKNOD | SYS_ADMIN;
+    pub const ROOT: u64 =
+        CHOWN | DAC_OVERRIDE | DAC_READ_SEARCH | FOWNER | FSETID | MKNOD | SYS_ADMIN;
 }
 
 /// Who asks: the file-system ids and groups of a process, and the
@@ -172,7 +173,12 @@ pub const MAY_READ: u32 = 4;
 /// execute bit is set or the node is a directory) and
 /// `CAP_DAC_READ_SEARCH` (read, and search of directories). `EACCES` if
 /// refused.
+///
+/// This is Linux's `generic_permission` without ACLs, with one user
+/// namespace (so `capable_wrt_inode_uidgid` is the capability itself).
+/// Bits of `mask` other than `MAY_*` are ignored; an empty mask is allowed.
 pub fn permission(a: &Attr, who: &Cred, mask: u32) -> Result<(), Errno> {
+    let mask = mask & (MAY_READ | MAY_WRITE | MAY_EXEC);
     let mode = a.perm;
     let class = if who.uid == a.uid {
         mode >> 6
@@ -188,9 +194,7 @@ pub fn permission(a: &Attr, who: &Cred, mask: u32) -> Result<(), Errno> {
     if who.has(cap::DAC_OVERRIDE) && (mask & MAY_EXEC == 0 || dir || mode & 0o111 != 0) {
         return Ok(());
     }
-    if who.has(cap::DAC_READ_SEARCH)
-        && (mask == MAY_READ || (dir && mask & MAY_WRITE == 0))
-    {
+    if who.has(cap::DAC_READ_SEARCH) && (mask == MAY_READ || (dir && mask & MAY_WRITE == 0)) {
         return Ok(());
     }
     Err(Errno::EACCES)
