@@ -3,7 +3,7 @@
 //! random paths, resolved by the walk and by a naive model: the namespace
 //! flattened into a map from full path to node, and a recursive resolver
 //! over path strings. Both give the same node or the same errno
-//! (`resolve`, `resolve_parent`), and `dir_path` and `is_under` agree with
+//! (`resolve`, `resolve_parent`, `resolve_create`), and `dir_path` and `is_under` agree with
 //! the map's paths.
 
 mod common;
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use common::{loc, start, Kind, Ns, TestFs};
 use proptest::prelude::*;
-use vfs::walk::{dir_path, is_under, resolve, resolve_parent, Loc};
+use vfs::walk::{dir_path, is_under, resolve, resolve_create, resolve_parent, Created, Loc};
 use vfs::{Cred, Errno, Fs, Ino, MAX_LINKS};
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
@@ -262,7 +262,45 @@ impl Model<'_> {
         self.search(&cur)?;
         Ok((cur, last.to_string(), trailing))
     }
+
+    /// What `open(O_CREAT)` finds: `Ok(path)` of a node, or `Err(dir, name)`
+    /// to create.
+    fn create(&mut self, cwd: Vec<String>, path: &str, follow: bool) -> Result<Found, Errno> {
+        let (mut dir, name, trailing) = self.parent(cwd, path)?;
+        match name.as_str() {
+            "." => return Ok(Ok(dir)),
+            ".." => {
+                if dir != self.root {
+                    dir.pop();
+                }
+                return Ok(Ok(dir));
+            }
+            _ => {}
+        }
+        if trailing {
+            return Err(Errno::EISDIR);
+        }
+        let mut full = dir.clone();
+        full.push(name.clone());
+        match self.node(&full).map(|n| n.kind.clone()) {
+            None => Ok(Err((dir, name))),
+            Some(MKind::Link(target)) if follow => {
+                self.links += 1;
+                if self.links > MAX_LINKS {
+                    return Err(Errno::ELOOP);
+                }
+                if target.is_empty() {
+                    return Err(Errno::ENOENT);
+                }
+                self.create(dir, &target, true)
+            }
+            Some(_) => Ok(Ok(full)),
+        }
+    }
 }
+
+/// A node's path, or the directory and name to create.
+type Found = Result<Vec<String>, (Vec<String>, String)>;
 
 fn split(p: &str) -> Vec<String> {
     p.split('/')
@@ -342,6 +380,18 @@ proptest! {
             };
             let got = resolve_parent(&ns, at, path.as_bytes()).map(|p| (p.dir, String::from_utf8(p.name).unwrap(), p.trailing_slash));
             prop_assert_eq!(got, want, "resolve_parent {:?} root {:?} cwd {:?}", path, root, cwd);
+
+            let mut model = Model { map: &map, root: split(&root), links: 0 };
+            let want = if path.is_empty() {
+                Err(Errno::ENOENT)
+            } else {
+                model.create(split(&cwd), &path, *follow).map(|r| match r {
+                    Ok(p) => Created::Exists(map[&p.join("/")].loc),
+                    Err((d, name)) => Created::Absent { dir: map[&d.join("/")].loc, name: name.into_bytes() },
+                })
+            };
+            let got = resolve_create(&ns, at, path.as_bytes(), *follow);
+            prop_assert_eq!(got, want, "resolve_create {:?} follow {} root {:?} cwd {:?}", path, follow, root, cwd);
         }
 
         // Every directory in view is named by its path; below the root or not.
