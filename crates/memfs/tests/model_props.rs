@@ -441,13 +441,13 @@ impl Model {
         if !Self::allowed(self.node(p1).unwrap(), who, 1) {
             return Err(Errno::EACCES);
         }
+        if !Self::allowed(self.node(p2).unwrap(), who, 1) {
+            return Err(Errno::EACCES);
+        }
         let src = join(p1, n1);
         let Some(&sid) = self.paths.get(&src) else {
             return Err(Errno::ENOENT);
         };
-        if !Self::allowed(self.node(p2).unwrap(), who, 1) {
-            return Err(Errno::EACCES);
-        }
         let tgt = join(p2, n2);
         let tid = self.paths.get(&tgt).copied();
         if noreplace && tid.is_some() {
