@@ -12,7 +12,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use common::{t, TestStore, BIG};
-use memfs::{Errno, FileType, MemFs, RenameFlags, SetAttr, PAGE};
+use memfs::{Errno, FileType, MemFs, PageRef, RenameFlags, SetAttr, PAGE};
 use proptest::prelude::*;
 use vfs::{Cred, Fs};
 
@@ -178,6 +178,8 @@ struct MNode {
     data: Vec<u8>,
     /// Pages a write touched since a truncate below them.
     pages: BTreeSet<u64>,
+    /// Started as image bytes (its store pages are not tracked).
+    image: bool,
 }
 
 struct Model {
@@ -186,6 +188,8 @@ struct Model {
     ino: HashMap<usize, u64>,
     next: usize,
     held: Vec<usize>,
+    /// The byte limit in pages, if small enough to reach.
+    max_pages: Option<u64>,
 }
 
 fn join(p: &[u8], n: &str) -> Vec<u8> {
@@ -225,6 +229,7 @@ impl Model {
             ino: HashMap::new(),
             next: 1,
             held: vec![],
+            max_pages: None,
         };
         m.paths.insert(vec![], 0);
         m.nodes.insert(
@@ -236,6 +241,7 @@ impl Model {
                 perm: 0o1777,
                 data: vec![],
                 pages: BTreeSet::new(),
+                image: false,
             },
         );
         m
@@ -351,6 +357,7 @@ impl Model {
                 perm,
                 data,
                 pages: BTreeSet::new(),
+                image: false,
             },
         );
         self.paths.insert(path, id);
@@ -502,8 +509,21 @@ impl Model {
         Ok(())
     }
 
+    /// Nodes alive: named, or held.
+    fn live(&self) -> BTreeSet<usize> {
+        let mut ids: BTreeSet<usize> = self.paths.values().copied().collect();
+        ids.extend(self.held.iter().copied());
+        ids
+    }
+
     fn write(&mut self, who: &Cred, path: &[u8], off: u64, data: &[u8]) -> Result<usize, Errno> {
         let id = self.paths[path];
+        let mut used: u64 = self
+            .live()
+            .iter()
+            .map(|i| self.nodes[i].pages.len() as u64)
+            .sum();
+        let max = self.max_pages.unwrap_or(u64::MAX);
         let n = self.nodes.get_mut(&id).unwrap();
         match n.k {
             K::Dir => return Err(Errno::EISDIR),
@@ -513,18 +533,31 @@ impl Model {
         if data.is_empty() {
             return Ok(0);
         }
-        let (off, end) = (off as usize, off as usize + data.len());
+        let off = off as usize;
+        let mut done = 0;
+        while done < data.len() {
+            let idx = ((off + done) / PAGE) as u64;
+            if !n.pages.contains(&idx) {
+                if used >= max {
+                    break;
+                }
+                used += 1;
+                n.pages.insert(idx);
+            }
+            done += (PAGE - (off + done) % PAGE).min(data.len() - done);
+        }
+        if done == 0 {
+            return Err(Errno::ENOSPC);
+        }
+        let end = off + done;
         if n.data.len() < end {
             n.data.resize(end, 0);
         }
-        n.data[off..end].copy_from_slice(data);
-        for i in off / PAGE..=(end - 1) / PAGE {
-            n.pages.insert(i as u64);
-        }
+        n.data[off..end].copy_from_slice(&data[..done]);
         if who.uid != 0 {
             n.perm &= !S_ISUID;
         }
-        Ok(data.len())
+        Ok(done)
     }
 
     fn truncate(&mut self, who: &Cred, path: &[u8], size: u64) -> Result<(), Errno> {
@@ -615,27 +648,63 @@ fn check(f: &MemFs<TestStore>, m: &Model) {
             assert_eq!(names, want);
         }
     }
-    let mut ids: BTreeSet<usize> = m.paths.values().copied().collect();
-    ids.extend(m.held.iter().copied());
-    for id in ids {
+    let mut images = false;
+    for id in m.live() {
         let n = &m.nodes[&id];
         let ino = m.ino[&id];
         let a = f.getattr(ino).unwrap();
         assert_eq!(a.nlink, m.nlink(id));
         if n.k == K::File {
             assert_eq!(a.size, n.data.len() as u64);
-            assert_eq!(a.blocks, n.pages.len() as u64 * 8);
-            pages += n.pages.len() as u64;
+            if n.image {
+                images = true;
+            } else {
+                assert_eq!(a.blocks, n.pages.len() as u64 * 8);
+                pages += n.pages.len() as u64;
+            }
             let mut buf = vec![0xAA; n.data.len() + 10];
             assert_eq!(f.read(ino, 0, &mut buf), Ok(n.data.len()));
             assert!(buf[..n.data.len()] == n.data[..], "contents of {id}");
+            check_pages(f, ino, &n.data);
         }
         if n.k == K::Dir && a.nlink == 0 {
             assert_eq!(f.readdir(ino, 0), Ok(None));
         }
     }
-    assert_eq!(f.store().live, pages);
-    assert_eq!(f.pages_used(), pages);
+    if images {
+        assert!(f.store().live >= pages);
+    } else {
+        assert_eq!(f.store().live, pages);
+    }
+    assert_eq!(f.pages_used(), f.store().live);
+}
+
+/// What a mapper sees through `page`: each page of the file holds its
+/// bytes, and zeros past the end (an image page's bytes past the end are
+/// the mapper's to zero, so only the part up to the end counts there).
+fn check_pages(f: &MemFs<TestStore>, ino: u64, data: &[u8]) {
+    for idx in 0..data.len().div_ceil(PAGE) + 1 {
+        let start = (idx * PAGE).min(data.len());
+        let want = &data[start..(start + PAGE).min(data.len())];
+        match f.page(ino, idx as u64).unwrap() {
+            PageRef::Hole => assert!(want.iter().all(|b| *b == 0)),
+            PageRef::Image(at) => {
+                let at = at as usize;
+                assert_eq!(
+                    &f.store().image[at..at + want.len()],
+                    want,
+                    "image page {idx}"
+                );
+            }
+            PageRef::Page(p) => {
+                assert_eq!(&p[..want.len()], want, "page {idx}");
+                assert!(
+                    p[want.len()..].iter().all(|b| *b == 0),
+                    "page {idx} past the end"
+                );
+            }
+        }
+    }
 }
 
 /// The (parent, name) pairs an operation names: `p` below 100 picks a
@@ -671,11 +740,89 @@ fn sels(op: &Op, m: &Model, par: &[Vec<u8>]) -> ((Vec<u8>, String), (Vec<u8>, St
     (sel(m, par, a.0, a.1), sel(m, par, b.0, b.1))
 }
 
-fn run(ops: Vec<Op>) {
+/// How a run starts: with image-backed files, or with a byte limit small
+/// enough to reach (and no image).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Images,
+    Small,
+}
+
+const SMALL_PAGES: u64 = 6;
+
+fn run(ops: Vec<Op>, start: Start) {
     let par = parents();
-    let mut f = MemFs::new(TestStore::default(), BIG, 0o1777, 0, 0, t(1));
+    let image: Vec<u8> = (0..4 * PAGE).map(|i| (i % 253) as u8 + 1).collect();
+    let limits = match start {
+        Start::Images => BIG,
+        Start::Small => memfs::Limits {
+            bytes: SMALL_PAGES * PAGE as u64,
+            nodes: BIG.nodes,
+        },
+    };
+    let store = TestStore {
+        image: image.clone(),
+        ..TestStore::default()
+    };
+    let mut f = MemFs::new(store, limits, 0o1777, 0, 0, t(1));
     let mut m = Model::new();
     m.ino.insert(0, f.root());
+    if start == Start::Small {
+        m.max_pages = Some(SMALL_PAGES);
+    } else {
+        // Files of the image in the root and in a directory, one ending
+        // inside a page.
+        let d = f
+            .create(
+                &Cred::root(),
+                f.root(),
+                b"b",
+                FileType::Directory,
+                0o777,
+                0,
+                t(1),
+            )
+            .unwrap();
+        m.paths.insert(b"b".to_vec(), 1);
+        m.nodes.insert(
+            1,
+            MNode {
+                k: K::Dir,
+                uid: 0,
+                gid: 0,
+                perm: 0o777,
+                data: vec![],
+                pages: BTreeSet::new(),
+                image: false,
+            },
+        );
+        m.ino.insert(1, d);
+        for (id, dir, path, at, len) in [
+            (2, f.root(), &b"a"[..], 50u64, 2 * PAGE + 100),
+            (3, d, &b"b/c"[..], 0, PAGE),
+        ] {
+            let name = &path[path.len() - 1..];
+            let ino = f
+                .add_image_file(dir, name, 0o666, 0, 0, t(1), at, len as u64)
+                .unwrap();
+            let data = image[at as usize..at as usize + len].to_vec();
+            m.paths.insert(path.to_vec(), id);
+            m.nodes.insert(
+                id,
+                MNode {
+                    k: K::File,
+                    uid: 0,
+                    gid: 0,
+                    perm: 0o666,
+                    data,
+                    pages: BTreeSet::new(),
+                    image: true,
+                },
+            );
+            m.ino.insert(id, ino);
+        }
+        m.next = 4;
+    }
     let mut fs_held = vec![];
     for op in ops {
         let ((pa, na), (pb, nb)) = sels(&op, &m, &par);
@@ -954,6 +1101,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
     #[test]
     fn agrees_with_model(ops in proptest::collection::vec(op(), 1..60)) {
-        run(ops);
+        run(ops, Start::Images);
+    }
+
+    #[test]
+    fn agrees_with_model_when_full(ops in proptest::collection::vec(op(), 1..60)) {
+        run(ops, Start::Small);
     }
 }
