@@ -1064,6 +1064,22 @@ impl<S: Store> MemFs<S> {
         })
     }
 
+    /// Records an access (a read, `getdents`, `readlink`, an exec) at
+    /// `now` with Linux's `relatime` rule: atime moves only if it is not
+    /// after mtime or ctime, or is a day old. Whether it moved.
+    pub fn accessed(&mut self, ino: Ino, now: Time) -> bool {
+        const DAY: i64 = 24 * 60 * 60;
+        let Some(n) = self.nodes.get_mut(&ino) else {
+            return false;
+        };
+        let stale = n.atime <= n.mtime || n.atime <= n.ctime || now.sec - n.atime.sec >= DAY;
+        if stale && n.atime != now {
+            n.atime = now;
+            return true;
+        }
+        false
+    }
+
     /// An open reference to `ino`: an unlinked node lives while held.
     /// (Nothing for a node that does not exist.)
     pub fn hold(&mut self, ino: Ino) {
