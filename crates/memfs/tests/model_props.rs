@@ -112,6 +112,17 @@ enum Op {
         p: usize,
         n: usize,
     },
+    /// Drops the k-th hold taken.
+    Release {
+        k: usize,
+    },
+    Fallocate {
+        p: usize,
+        n: usize,
+        off: u64,
+        len: u64,
+        keep: bool,
+    },
 }
 
 /// Parent indices: mostly the root and the first level (which exist
@@ -159,7 +170,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(u, p, n, mode, dir)| Op::Chmod { u, p, n, mode, dir }),
         2 => (newp, 0usize..4, any::<bool>(), n.clone())
             .prop_map(|(p, k, create, n)| Op::Readdir { p, k, create, n }),
-        1 => (p, n).prop_map(|(p, n)| Op::Hold { p, n }),
+        1 => (p.clone(), n.clone()).prop_map(|(p, n)| Op::Hold { p, n }),
+        1 => any::<usize>().prop_map(|k| Op::Release { k }),
+        1 => (p, n, offset(), 0u64..3 * PAGE as u64, any::<bool>())
+            .prop_map(|(p, n, off, len, keep)| Op::Fallocate { p, n, off, len, keep }),
     ]
 }
 
@@ -560,6 +574,35 @@ impl Model {
         Ok(done)
     }
 
+    fn fallocate(&mut self, path: &[u8], off: u64, len: u64, keep: bool) -> Result<(), Errno> {
+        let id = self.paths[path];
+        let used: u64 = self
+            .live()
+            .iter()
+            .map(|i| self.nodes[i].pages.len() as u64)
+            .sum();
+        let max = self.max_pages.unwrap_or(u64::MAX);
+        let n = self.nodes.get_mut(&id).unwrap();
+        match n.k {
+            K::Dir => return Err(Errno::EISDIR),
+            K::Sym => return Err(Errno::ENODEV),
+            K::File => {}
+        }
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let range = off / PAGE as u64..=(off + len - 1) / PAGE as u64;
+        let new = range.clone().filter(|i| !n.pages.contains(i)).count() as u64;
+        if !n.image && used + new > max {
+            return Err(Errno::ENOSPC);
+        }
+        n.pages.extend(range);
+        if !keep && n.data.len() < (off + len) as usize {
+            n.data.resize((off + len) as usize, 0);
+        }
+        Ok(())
+    }
+
     fn truncate(&mut self, who: &Cred, path: &[u8], size: u64) -> Result<(), Errno> {
         let id = self.paths[path];
         let n = self.nodes.get_mut(&id).unwrap();
@@ -568,9 +611,13 @@ impl Model {
             K::Sym => return Err(Errno::EINVAL),
             K::File => {}
         }
+        // As Linux: pages past the end (reserved with keep_size) go on a
+        // truncate to the same or a smaller size, not on growing.
+        if size as usize <= n.data.len() {
+            let keep = (size as usize).div_ceil(PAGE) as u64;
+            n.pages.retain(|p| *p < keep);
+        }
         n.data.resize(size as usize, 0);
-        let keep = (size as usize).div_ceil(PAGE) as u64;
-        n.pages.retain(|p| *p < keep);
         if who.uid != 0 {
             n.perm &= !S_ISUID;
         }
@@ -735,7 +782,9 @@ fn sels(op: &Op, m: &Model, par: &[Vec<u8>]) -> ((Vec<u8>, String), (Vec<u8>, St
         | Op::Read { p, n, .. }
         | Op::Chmod { p, n, .. }
         | Op::Readdir { p, n, .. }
+        | Op::Fallocate { p, n, .. }
         | Op::Hold { p, n } => ((p, n), (p, n)),
+        Op::Release { .. } => ((0, 0), (0, 0)),
     };
     (sel(m, par, a.0, a.1), sel(m, par, b.0, b.1))
 }
@@ -1054,6 +1103,23 @@ fn run(ops: Vec<Op>, start: Start) {
                 for s in &seen_set {
                     assert!(before.contains(s) || after.contains(s));
                 }
+            }
+            Op::Release { k } => {
+                if fs_held.is_empty() {
+                    continue;
+                }
+                let i = k % fs_held.len();
+                f.release(fs_held.remove(i));
+                m.held.remove(i);
+            }
+            Op::Fallocate { off, len, keep, .. } => {
+                let path = join(&pa, na);
+                if !m.paths.contains_key(&path) {
+                    continue;
+                }
+                let want = m.fallocate(&path, off, len, keep);
+                let got = f.fallocate(walk(&f, &path).unwrap(), keep, off, len, t(11));
+                assert_eq!(want, got, "{op:?}");
             }
             Op::Hold { .. } => {
                 let path = join(&pa, na);
