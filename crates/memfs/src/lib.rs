@@ -700,6 +700,9 @@ impl<S: Store> MemFs<S> {
         }
         self.dir_of(from_dir)?;
         self.dir_of(to_dir)?;
+        // Both parents are searched (walked) before either name is looked up.
+        self.perm(from_dir, who, MAY_EXEC)?;
+        self.perm(to_dir, who, MAY_EXEC)?;
         if is_dot(from) || is_dot(to) {
             return Err(Errno::EBUSY);
         }
@@ -823,7 +826,8 @@ impl<S: Store> MemFs<S> {
     ///
     /// Nothing changes unless every part is allowed. In detail, as Linux:
     /// * `size`: `EISDIR` for a directory, `EINVAL` for other non-files,
-    ///   `EFBIG` past [`MAX_SIZE`]. No permission check here: the caller
+    ///   `EFBIG` past [`MAX_SIZE`]; `ENOSPC` if growing a file whose last
+    ///   page is still the image's (partly) needs that page copied. No permission check here: the caller
     ///   checked write permission (open for writing, or `truncate`'s
     ///   check), as Linux's path does. Clears set-user-id (and
     ///   set-group-id with group execute) of a regular file unless `who`
@@ -1058,6 +1062,22 @@ impl<S: Store> MemFs<S> {
             Some(Slot::Image { at, .. }) => PageRef::Image(*at),
             Some(Slot::Store(p)) => PageRef::Page(p),
         })
+    }
+
+    /// Records an access (a read, `getdents`, `readlink`, an exec) at
+    /// `now` with Linux's `relatime` rule: atime moves only if it is not
+    /// after mtime or ctime, or is a day old. Whether it moved.
+    pub fn accessed(&mut self, ino: Ino, now: Time) -> bool {
+        const DAY: i64 = 24 * 60 * 60;
+        let Some(n) = self.nodes.get_mut(&ino) else {
+            return false;
+        };
+        let stale = n.atime <= n.mtime || n.atime <= n.ctime || now.sec - n.atime.sec >= DAY;
+        if stale && n.atime != now {
+            n.atime = now;
+            return true;
+        }
+        false
     }
 
     /// An open reference to `ino`: an unlinked node lives while held.

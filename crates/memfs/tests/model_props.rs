@@ -12,7 +12,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use common::{t, TestStore, BIG};
-use memfs::{Errno, FileType, MemFs, RenameFlags, SetAttr, PAGE};
+use memfs::{Errno, FileType, MemFs, PageRef, RenameFlags, SetAttr, PAGE};
 use proptest::prelude::*;
 use vfs::{Cred, Fs};
 
@@ -112,6 +112,17 @@ enum Op {
         p: usize,
         n: usize,
     },
+    /// Drops the k-th hold taken.
+    Release {
+        k: usize,
+    },
+    Fallocate {
+        p: usize,
+        n: usize,
+        off: u64,
+        len: u64,
+        keep: bool,
+    },
 }
 
 /// Parent indices: mostly the root and the first level (which exist
@@ -159,7 +170,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(u, p, n, mode, dir)| Op::Chmod { u, p, n, mode, dir }),
         2 => (newp, 0usize..4, any::<bool>(), n.clone())
             .prop_map(|(p, k, create, n)| Op::Readdir { p, k, create, n }),
-        1 => (p, n).prop_map(|(p, n)| Op::Hold { p, n }),
+        1 => (p.clone(), n.clone()).prop_map(|(p, n)| Op::Hold { p, n }),
+        1 => any::<usize>().prop_map(|k| Op::Release { k }),
+        1 => (p, n, offset(), 0u64..3 * PAGE as u64, any::<bool>())
+            .prop_map(|(p, n, off, len, keep)| Op::Fallocate { p, n, off, len, keep }),
     ]
 }
 
@@ -178,6 +192,8 @@ struct MNode {
     data: Vec<u8>,
     /// Pages a write touched since a truncate below them.
     pages: BTreeSet<u64>,
+    /// Started as image bytes (its store pages are not tracked).
+    image: bool,
 }
 
 struct Model {
@@ -186,6 +202,8 @@ struct Model {
     ino: HashMap<usize, u64>,
     next: usize,
     held: Vec<usize>,
+    /// The byte limit in pages, if small enough to reach.
+    max_pages: Option<u64>,
 }
 
 fn join(p: &[u8], n: &str) -> Vec<u8> {
@@ -225,6 +243,7 @@ impl Model {
             ino: HashMap::new(),
             next: 1,
             held: vec![],
+            max_pages: None,
         };
         m.paths.insert(vec![], 0);
         m.nodes.insert(
@@ -236,6 +255,7 @@ impl Model {
                 perm: 0o1777,
                 data: vec![],
                 pages: BTreeSet::new(),
+                image: false,
             },
         );
         m
@@ -351,6 +371,7 @@ impl Model {
                 perm,
                 data,
                 pages: BTreeSet::new(),
+                image: false,
             },
         );
         self.paths.insert(path, id);
@@ -441,13 +462,13 @@ impl Model {
         if !Self::allowed(self.node(p1).unwrap(), who, 1) {
             return Err(Errno::EACCES);
         }
+        if !Self::allowed(self.node(p2).unwrap(), who, 1) {
+            return Err(Errno::EACCES);
+        }
         let src = join(p1, n1);
         let Some(&sid) = self.paths.get(&src) else {
             return Err(Errno::ENOENT);
         };
-        if !Self::allowed(self.node(p2).unwrap(), who, 1) {
-            return Err(Errno::EACCES);
-        }
         let tgt = join(p2, n2);
         let tid = self.paths.get(&tgt).copied();
         if noreplace && tid.is_some() {
@@ -502,8 +523,21 @@ impl Model {
         Ok(())
     }
 
+    /// Nodes alive: named, or held.
+    fn live(&self) -> BTreeSet<usize> {
+        let mut ids: BTreeSet<usize> = self.paths.values().copied().collect();
+        ids.extend(self.held.iter().copied());
+        ids
+    }
+
     fn write(&mut self, who: &Cred, path: &[u8], off: u64, data: &[u8]) -> Result<usize, Errno> {
         let id = self.paths[path];
+        let mut used: u64 = self
+            .live()
+            .iter()
+            .map(|i| self.nodes[i].pages.len() as u64)
+            .sum();
+        let max = self.max_pages.unwrap_or(u64::MAX);
         let n = self.nodes.get_mut(&id).unwrap();
         match n.k {
             K::Dir => return Err(Errno::EISDIR),
@@ -513,18 +547,60 @@ impl Model {
         if data.is_empty() {
             return Ok(0);
         }
-        let (off, end) = (off as usize, off as usize + data.len());
+        let off = off as usize;
+        let mut done = 0;
+        while done < data.len() {
+            let idx = ((off + done) / PAGE) as u64;
+            if !n.pages.contains(&idx) {
+                if used >= max {
+                    break;
+                }
+                used += 1;
+                n.pages.insert(idx);
+            }
+            done += (PAGE - (off + done) % PAGE).min(data.len() - done);
+        }
+        if done == 0 {
+            return Err(Errno::ENOSPC);
+        }
+        let end = off + done;
         if n.data.len() < end {
             n.data.resize(end, 0);
         }
-        n.data[off..end].copy_from_slice(data);
-        for i in off / PAGE..=(end - 1) / PAGE {
-            n.pages.insert(i as u64);
-        }
+        n.data[off..end].copy_from_slice(&data[..done]);
         if who.uid != 0 {
             n.perm &= !S_ISUID;
         }
-        Ok(data.len())
+        Ok(done)
+    }
+
+    fn fallocate(&mut self, path: &[u8], off: u64, len: u64, keep: bool) -> Result<(), Errno> {
+        let id = self.paths[path];
+        let used: u64 = self
+            .live()
+            .iter()
+            .map(|i| self.nodes[i].pages.len() as u64)
+            .sum();
+        let max = self.max_pages.unwrap_or(u64::MAX);
+        let n = self.nodes.get_mut(&id).unwrap();
+        match n.k {
+            K::Dir => return Err(Errno::EISDIR),
+            K::Sym => return Err(Errno::ENODEV),
+            K::File => {}
+        }
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let range = off / PAGE as u64..=(off + len - 1) / PAGE as u64;
+        let new = range.clone().filter(|i| !n.pages.contains(i)).count() as u64;
+        if !n.image && used + new > max {
+            return Err(Errno::ENOSPC);
+        }
+        n.pages.extend(range);
+        if !keep && n.data.len() < (off + len) as usize {
+            n.data.resize((off + len) as usize, 0);
+        }
+        Ok(())
     }
 
     fn truncate(&mut self, who: &Cred, path: &[u8], size: u64) -> Result<(), Errno> {
@@ -535,9 +611,13 @@ impl Model {
             K::Sym => return Err(Errno::EINVAL),
             K::File => {}
         }
+        // As Linux: pages past the end (reserved with keep_size) go on a
+        // truncate to the same or a smaller size, not on growing.
+        if size as usize <= n.data.len() {
+            let keep = (size as usize).div_ceil(PAGE) as u64;
+            n.pages.retain(|p| *p < keep);
+        }
         n.data.resize(size as usize, 0);
-        let keep = (size as usize).div_ceil(PAGE) as u64;
-        n.pages.retain(|p| *p < keep);
         if who.uid != 0 {
             n.perm &= !S_ISUID;
         }
@@ -615,27 +695,63 @@ fn check(f: &MemFs<TestStore>, m: &Model) {
             assert_eq!(names, want);
         }
     }
-    let mut ids: BTreeSet<usize> = m.paths.values().copied().collect();
-    ids.extend(m.held.iter().copied());
-    for id in ids {
+    let mut images = false;
+    for id in m.live() {
         let n = &m.nodes[&id];
         let ino = m.ino[&id];
         let a = f.getattr(ino).unwrap();
         assert_eq!(a.nlink, m.nlink(id));
         if n.k == K::File {
             assert_eq!(a.size, n.data.len() as u64);
-            assert_eq!(a.blocks, n.pages.len() as u64 * 8);
-            pages += n.pages.len() as u64;
+            if n.image {
+                images = true;
+            } else {
+                assert_eq!(a.blocks, n.pages.len() as u64 * 8);
+                pages += n.pages.len() as u64;
+            }
             let mut buf = vec![0xAA; n.data.len() + 10];
             assert_eq!(f.read(ino, 0, &mut buf), Ok(n.data.len()));
             assert!(buf[..n.data.len()] == n.data[..], "contents of {id}");
+            check_pages(f, ino, &n.data);
         }
         if n.k == K::Dir && a.nlink == 0 {
             assert_eq!(f.readdir(ino, 0), Ok(None));
         }
     }
-    assert_eq!(f.store().live, pages);
-    assert_eq!(f.pages_used(), pages);
+    if images {
+        assert!(f.store().live >= pages);
+    } else {
+        assert_eq!(f.store().live, pages);
+    }
+    assert_eq!(f.pages_used(), f.store().live);
+}
+
+/// What a mapper sees through `page`: each page of the file holds its
+/// bytes, and zeros past the end (an image page's bytes past the end are
+/// the mapper's to zero, so only the part up to the end counts there).
+fn check_pages(f: &MemFs<TestStore>, ino: u64, data: &[u8]) {
+    for idx in 0..data.len().div_ceil(PAGE) + 1 {
+        let start = (idx * PAGE).min(data.len());
+        let want = &data[start..(start + PAGE).min(data.len())];
+        match f.page(ino, idx as u64).unwrap() {
+            PageRef::Hole => assert!(want.iter().all(|b| *b == 0)),
+            PageRef::Image(at) => {
+                let at = at as usize;
+                assert_eq!(
+                    &f.store().image[at..at + want.len()],
+                    want,
+                    "image page {idx}"
+                );
+            }
+            PageRef::Page(p) => {
+                assert_eq!(&p[..want.len()], want, "page {idx}");
+                assert!(
+                    p[want.len()..].iter().all(|b| *b == 0),
+                    "page {idx} past the end"
+                );
+            }
+        }
+    }
 }
 
 /// The (parent, name) pairs an operation names: `p` below 100 picks a
@@ -666,16 +782,96 @@ fn sels(op: &Op, m: &Model, par: &[Vec<u8>]) -> ((Vec<u8>, String), (Vec<u8>, St
         | Op::Read { p, n, .. }
         | Op::Chmod { p, n, .. }
         | Op::Readdir { p, n, .. }
+        | Op::Fallocate { p, n, .. }
         | Op::Hold { p, n } => ((p, n), (p, n)),
+        Op::Release { .. } => ((0, 0), (0, 0)),
     };
     (sel(m, par, a.0, a.1), sel(m, par, b.0, b.1))
 }
 
-fn run(ops: Vec<Op>) {
+/// How a run starts: with image-backed files, or with a byte limit small
+/// enough to reach (and no image).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Start {
+    Images,
+    Small,
+}
+
+const SMALL_PAGES: u64 = 6;
+
+fn run(ops: Vec<Op>, start: Start) {
     let par = parents();
-    let mut f = MemFs::new(TestStore::default(), BIG, 0o1777, 0, 0, t(1));
+    let image: Vec<u8> = (0..4 * PAGE).map(|i| (i % 253) as u8 + 1).collect();
+    let limits = match start {
+        Start::Images => BIG,
+        Start::Small => memfs::Limits {
+            bytes: SMALL_PAGES * PAGE as u64,
+            nodes: BIG.nodes,
+        },
+    };
+    let store = TestStore {
+        image: image.clone(),
+        ..TestStore::default()
+    };
+    let mut f = MemFs::new(store, limits, 0o1777, 0, 0, t(1));
     let mut m = Model::new();
     m.ino.insert(0, f.root());
+    if start == Start::Small {
+        m.max_pages = Some(SMALL_PAGES);
+    } else {
+        // Files of the image in the root and in a directory, one ending
+        // inside a page.
+        let d = f
+            .create(
+                &Cred::root(),
+                f.root(),
+                b"b",
+                FileType::Directory,
+                0o777,
+                0,
+                t(1),
+            )
+            .unwrap();
+        m.paths.insert(b"b".to_vec(), 1);
+        m.nodes.insert(
+            1,
+            MNode {
+                k: K::Dir,
+                uid: 0,
+                gid: 0,
+                perm: 0o777,
+                data: vec![],
+                pages: BTreeSet::new(),
+                image: false,
+            },
+        );
+        m.ino.insert(1, d);
+        for (id, dir, path, at, len) in [
+            (2, f.root(), &b"a"[..], 50u64, 2 * PAGE + 100),
+            (3, d, &b"b/c"[..], 0, PAGE),
+        ] {
+            let name = &path[path.len() - 1..];
+            let ino = f
+                .add_image_file(dir, name, 0o666, 0, 0, t(1), at, len as u64)
+                .unwrap();
+            let data = image[at as usize..at as usize + len].to_vec();
+            m.paths.insert(path.to_vec(), id);
+            m.nodes.insert(
+                id,
+                MNode {
+                    k: K::File,
+                    uid: 0,
+                    gid: 0,
+                    perm: 0o666,
+                    data,
+                    pages: BTreeSet::new(),
+                    image: true,
+                },
+            );
+            m.ino.insert(id, ino);
+        }
+        m.next = 4;
+    }
     let mut fs_held = vec![];
     for op in ops {
         let ((pa, na), (pb, nb)) = sels(&op, &m, &par);
@@ -908,6 +1104,23 @@ fn run(ops: Vec<Op>) {
                     assert!(before.contains(s) || after.contains(s));
                 }
             }
+            Op::Release { k } => {
+                if fs_held.is_empty() {
+                    continue;
+                }
+                let i = k % fs_held.len();
+                f.release(fs_held.remove(i));
+                m.held.remove(i);
+            }
+            Op::Fallocate { off, len, keep, .. } => {
+                let path = join(&pa, na);
+                if !m.paths.contains_key(&path) {
+                    continue;
+                }
+                let want = m.fallocate(&path, off, len, keep);
+                let got = f.fallocate(walk(&f, &path).unwrap(), keep, off, len, t(11));
+                assert_eq!(want, got, "{op:?}");
+            }
             Op::Hold { .. } => {
                 let path = join(&pa, na);
                 let Some(&id) = m.paths.get(&path) else {
@@ -954,6 +1167,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
     #[test]
     fn agrees_with_model(ops in proptest::collection::vec(op(), 1..60)) {
-        run(ops);
+        run(ops, Start::Images);
+    }
+
+    #[test]
+    fn agrees_with_model_when_full(ops in proptest::collection::vec(op(), 1..60)) {
+        run(ops, Start::Small);
     }
 }

@@ -1364,3 +1364,20 @@ fn nothing_leaks() {
     assert_eq!(f.node_count(), 1);
     assert!(f.store().allocs >= 6);
 }
+
+#[test]
+fn relatime() {
+    let mut f = fs();
+    let r = f.root();
+    let a = mk(&mut f, &root(), r, "a", REG, 0o644);
+    assert!(f.accessed(a, t(10)), "atime == mtime: moves");
+    assert!(
+        !f.accessed(a, t(20)),
+        "after mtime and ctime, under a day: stays"
+    );
+    assert_eq!(f.getattr(a).unwrap().atime, t(10));
+    f.write(&root(), a, 0, b"x", t(30)).unwrap();
+    assert!(f.accessed(a, t(40)));
+    assert!(f.accessed(a, t(40 + 24 * 3600)), "a day later");
+    assert!(!f.accessed(999, t(1)));
+}
