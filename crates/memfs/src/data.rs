@@ -5,7 +5,7 @@ use alloc::collections::BTreeMap;
 
 use crate::{Errno, Store, PAGE};
 
-/// One present page of a file (absent pages are holes: zeros).
+/// One page of a file as it reads (absent pages are holes: zeros).
 pub(crate) enum Slot<P> {
     /// The image's bytes at `at`; the page reads zeros past `len`.
     /// Invariant: a slot with `len < PAGE` is the file's last page and
@@ -14,6 +14,16 @@ pub(crate) enum Slot<P> {
     Image { at: u64, len: usize },
     /// A page of the store (zeros past the size, always).
     Store(P),
+}
+
+/// The bytes of the image a file started as: its pages not yet in
+/// [`Data::pages`] read from here (one record for the whole file, so a
+/// large image costs no memory per page).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Extent {
+    pub at: u64,
+    /// Bytes of the image that are still the file's (from its start).
+    pub len: u64,
 }
 
 /// The store and what the instance has taken from it.
@@ -45,7 +55,10 @@ impl<S: Store> Pages<S> {
 /// The contents of a regular file.
 pub(crate) struct Data<P> {
     pub size: u64,
+    /// Pages written (store pages).
     pub pages: BTreeMap<u64, Slot<P>>,
+    /// Where the pages not in `pages` come from, below its length.
+    pub image: Option<Extent>,
 }
 
 fn page_of(off: u64) -> u64 {
@@ -61,7 +74,31 @@ impl<P> Data<P> {
         Data {
             size: 0,
             pages: BTreeMap::new(),
+            image: None,
         }
+    }
+
+    /// Page `idx` as it reads now.
+    pub fn slot(&self, idx: u64) -> Option<Slot<&P>> {
+        match self.pages.get(&idx) {
+            Some(Slot::Store(p)) => Some(Slot::Store(p)),
+            Some(Slot::Image { at, len }) => Some(Slot::Image { at: *at, len: *len }),
+            None => {
+                let e = self.image?;
+                let start = idx.checked_mul(PAGE as u64)?;
+                (start < e.len).then(|| Slot::Image {
+                    at: e.at + start,
+                    len: (e.len - start).min(PAGE as u64) as usize,
+                })
+            }
+        }
+    }
+
+    /// Pages that hold bytes (store pages and image pages not yet copied).
+    pub fn page_count(&self) -> u64 {
+        let image = self.image.map_or(0, |e| e.len.div_ceil(PAGE as u64));
+        let copied = self.pages.range(..image).count() as u64;
+        self.pages.len() as u64 + image - copied
     }
 
     /// Bytes `[off, off + out.len())` of the file, clipped at its size.
@@ -78,7 +115,7 @@ impl<P> Data<P> {
             let (idx, start) = (page_of(pos), in_page(pos));
             let chunk = (PAGE - start).min(n - done);
             let dst = &mut out[done..done + chunk];
-            match self.pages.get(&idx) {
+            match self.slot(idx) {
                 None => dst.fill(0),
                 Some(Slot::Store(p)) => store.read(p, start, dst),
                 Some(Slot::Image { at, len }) => {
@@ -99,10 +136,9 @@ impl<P> Data<P> {
         pg: &mut Pages<S>,
         idx: u64,
     ) -> Result<bool, Errno> {
-        match self.pages.get(&idx) {
+        match self.slot(idx) {
             Some(Slot::Store(_)) => Ok(false),
             Some(Slot::Image { at, len }) => {
-                let (at, len) = (*at, *len);
                 let mut page = pg.alloc()?;
                 let mut buf = [0u8; PAGE];
                 pg.store.read_image(at, &mut buf[..len]);
@@ -126,8 +162,8 @@ impl<P> Data<P> {
             return Ok(());
         }
         let idx = page_of(self.size);
-        if let Some(Slot::Image { len, .. }) = self.pages.get(&idx) {
-            if *len < PAGE {
+        if let Some(Slot::Image { len, .. }) = self.slot(idx) {
+            if len < PAGE {
                 self.materialize(pg, idx)?;
             }
         }
@@ -183,6 +219,9 @@ impl<P> Data<P> {
             return Ok(());
         }
         let keep = page_of(size) + u64::from(in_page(size) != 0);
+        if let Some(e) = &mut self.image {
+            e.len = e.len.min(size);
+        }
         let gone = self.pages.split_off(&keep);
         for (_, slot) in gone {
             if let Slot::Store(p) = slot {
@@ -212,7 +251,7 @@ impl<P> Data<P> {
     ) -> Result<(), Errno> {
         let (first, last) = (page_of(off), page_of(end - 1));
         let need = (first..=last)
-            .filter(|i| !matches!(self.pages.get(i), Some(Slot::Store(_))))
+            .filter(|i| !matches!(self.slot(*i), Some(Slot::Store(_))))
             .count() as u64;
         if pg.used + need > pg.max {
             return Err(Errno::ENOSPC);
@@ -243,6 +282,7 @@ impl<P> Data<P> {
 
     /// Gives every store page back.
     pub fn free_all<S: Store<Page = P>>(&mut self, pg: &mut Pages<S>) {
+        self.image = None;
         for (_, slot) in core::mem::take(&mut self.pages) {
             if let Slot::Store(p) = slot {
                 pg.free(p);

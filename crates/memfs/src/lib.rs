@@ -196,7 +196,7 @@ struct Node<P> {
 impl<P> Node<P> {
     fn attr(&self, ino: Ino) -> Attr {
         let (size, blocks) = match &self.kind {
-            Kind::File(d) => (d.size, d.pages.len() as u64 * (PAGE as u64 / 512)),
+            Kind::File(d) => (d.size, d.page_count() * (PAGE as u64 / 512)),
             Kind::Dir(d) => ((d.entries.len() as u64 + 2) * DIRENT_SIZE, 0),
             Kind::Link(t) => (t.len() as u64, 0),
             Kind::Other => (0, 0),
@@ -1057,9 +1057,9 @@ impl<S: Store> MemFs<S> {
     /// Page `index` of file `ino`. For an image page the bytes past the
     /// file's size (in its last page) are the mapper's to zero.
     pub fn page(&self, ino: Ino, index: u64) -> Result<PageRef<'_, S::Page>, Errno> {
-        Ok(match self.file(ino)?.pages.get(&index) {
+        Ok(match self.file(ino)?.slot(index) {
             None => PageRef::Hole,
-            Some(Slot::Image { at, .. }) => PageRef::Image(*at),
+            Some(Slot::Image { at, .. }) => PageRef::Image(at),
             Some(Slot::Store(p)) => PageRef::Page(p),
         })
     }
@@ -1123,19 +1123,7 @@ impl<S: Store> MemFs<S> {
         }
         let mut data = Data::new();
         data.size = len;
-        let mut i = 0;
-        while i * (PAGE as u64) < len {
-            let start = i * PAGE as u64;
-            let n = (len - start).min(PAGE as u64) as usize;
-            data.pages.insert(
-                i,
-                Slot::Image {
-                    at: at + start,
-                    len: n,
-                },
-            );
-            i += 1;
-        }
+        data.image = (len > 0).then_some(data::Extent { at, len });
         self.add(
             dir,
             name,

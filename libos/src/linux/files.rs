@@ -646,7 +646,9 @@ fn write_at(p: &mut Proc, c: &mut Call, fd: i64, iov: &[(u64, u64)], at: Option<
         .iter()
         .fold(0u64, |t, (_, l)| t.saturating_add(*l))
         .min(MAX_RW_COUNT);
-    send_at(p, c, &file, len, at, &mut |p, off, n| gather(p, iov, off, n))
+    send_at(p, c, &file, len, at, &mut |p, off, n| {
+        gather(p, iov, off, n)
+    })
 }
 
 /// Whether this process may write the console now: with `TOSTOP` set a
@@ -829,7 +831,10 @@ fn own_fd(path: &[u8]) -> Option<i64> {
         .or_else(|| {
             let r = path.strip_prefix(b"/proc/")?;
             let slash = r.iter().position(|b| *b == b'/')?;
-            let pid = core::str::from_utf8(&r[..slash]).ok()?.parse::<u64>().ok()?;
+            let pid = core::str::from_utf8(&r[..slash])
+                .ok()?
+                .parse::<u64>()
+                .ok()?;
             (pid == server::pid()).then_some(())?;
             r[slash..].strip_prefix(b"/fd/")
         })?;

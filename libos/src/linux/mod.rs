@@ -10,8 +10,8 @@
 //! and are logged once by name.
 
 mod files;
-mod paths;
 mod memory;
+mod paths;
 mod poll;
 mod process;
 mod signals;

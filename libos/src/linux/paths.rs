@@ -122,10 +122,24 @@ pub fn renameat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn renameat2(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    rename_at(p, dirfd_arg(c.a[0]), c.a[1], dirfd_arg(c.a[2]), c.a[3], c.a[4] & 0xffff_ffff)
+    rename_at(
+        p,
+        dirfd_arg(c.a[0]),
+        c.a[1],
+        dirfd_arg(c.a[2]),
+        c.a[3],
+        c.a[4] & 0xffff_ffff,
+    )
 }
 
-fn rename_at(p: &mut Proc, d1: i64, old: u64, d2: i64, new: u64, flags: u64) -> Result<usize, Errno> {
+fn rename_at(
+    p: &mut Proc,
+    d1: i64,
+    old: u64,
+    d2: i64,
+    new: u64,
+    flags: u64,
+) -> Result<usize, Errno> {
     let (old, from) = path_at(p, d1, old)?;
     let (new, to) = path_at(p, d2, new)?;
     if old.is_empty() || new.is_empty() {
@@ -140,7 +154,14 @@ pub fn link(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn linkat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    link_at(p, dirfd_arg(c.a[0]), c.a[1], dirfd_arg(c.a[2]), c.a[3], c.a[4] & 0xffff_ffff)
+    link_at(
+        p,
+        dirfd_arg(c.a[0]),
+        c.a[1],
+        dirfd_arg(c.a[2]),
+        c.a[3],
+        c.a[4] & 0xffff_ffff,
+    )
 }
 
 fn link_at(p: &mut Proc, d1: i64, old: u64, d2: i64, new: u64, flags: u64) -> Result<usize, Errno> {
@@ -234,7 +255,13 @@ pub fn fchownat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 
 fn chown_req(dir: u64, flags: u64, uid: u64, gid: u64, path: &[u8]) -> Result<usize, Errno> {
     // The ids are `uid_t`/`gid_t`: -1 (all ones) leaves one as it is.
-    let id = |v: u64| if v as u32 == u32::MAX { u64::MAX } else { u64::from(v as u32) };
+    let id = |v: u64| {
+        if v as u32 == u32::MAX {
+            u64::MAX
+        } else {
+            u64::from(v as u32)
+        }
+    };
     let req = sys::Chown {
         dir,
         flags,
@@ -251,7 +278,15 @@ pub fn truncate(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
         return Err(EINVAL);
     }
     fsize_check(p, size)?;
-    server::call_path(sys::Truncate { dir, flags: 0, size }, &path).map(|_| 0)
+    server::call_path(
+        sys::Truncate {
+            dir,
+            flags: 0,
+            size,
+        },
+        &path,
+    )
+    .map(|_| 0)
 }
 
 pub fn ftruncate(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -315,7 +350,11 @@ pub fn utimensat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     } else {
         target_at(p, dirfd_arg(c.a[0]), c.a[1], flags)?
     };
-    let flags = if c.a[1] == 0 { flags | at::EMPTY_PATH } else { flags };
+    let flags = if c.a[1] == 0 {
+        flags | at::EMPTY_PATH
+    } else {
+        flags
+    };
     utimens_req(dir, flags, times, &path)
 }
 

@@ -26,7 +26,8 @@ fn key(extra: &[u8; 32]) -> ([u8; 32], bool) {
         let hw = exo_rt::hwrand::random_u32();
         hardware |= hw.is_some();
         let t = exo_rt::tsc::rdtsc();
-        let mix = (hw.unwrap_or(0) as u64 ^ t.rotate_left(i as u32 * 7)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mix = (hw.unwrap_or(0) as u64 ^ t.rotate_left(i as u32 * 7))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
         for (b, m) in chunk.iter_mut().zip((mix >> 24).to_le_bytes()) {
             *b ^= m;
         }

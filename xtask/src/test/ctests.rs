@@ -290,7 +290,7 @@ mod tests {
         let files = find("files").unwrap();
         assert_eq!(
             guest_cmdline(files),
-            "init=/ctests/files /etc/motd /ctests /exov6-ctest-create"
+            "init=/ctests/files /etc/motd /ctests /proc/exov6-ctest-create"
         );
         let exec = find("exec-pie").unwrap();
         assert_eq!(

@@ -12,7 +12,7 @@ use memfs::{MemFs, SetAttr, TimeSet};
 use vfs::walk::{Loc, Mount, Mounts};
 use vfs::{Cred, FileType, Fs, Ino, Time};
 
-use super::{default_limits, dev, now, FrameStore, Frames, Files, MountInfo, PROC_FS};
+use super::{default_limits, dev, now, Files, FrameStore, Frames, MountInfo, PROC_FS};
 
 /// Hex digits of a newc header field.
 fn hex(b: &[u8]) -> Option<u64> {
@@ -58,7 +58,15 @@ pub fn boot(frames: Frames, start: u64, len: u64, machine_bytes: u64) -> Files {
         let ino = match r.lookup(root_loc.ino, name) {
             Ok(i) => i,
             Err(_) => r
-                .create(&Cred::root(), root_loc.ino, name, FileType::Directory, perm, 0, now())
+                .create(
+                    &Cred::root(),
+                    root_loc.ino,
+                    name,
+                    FileType::Directory,
+                    perm,
+                    0,
+                    now(),
+                )
                 .ok()?,
         };
         Some(Loc { mount: 0, ino })
@@ -80,7 +88,15 @@ pub fn boot(frames: Frames, start: u64, len: u64, machine_bytes: u64) -> Files {
                 let who = Cred::root();
                 for &(name, major, minor, perm) in dev::NODES {
                     let rdev = dev::makedev(major, minor);
-                    let _ = fs.create(&who, d.ino, name.as_bytes(), FileType::CharDevice, perm, rdev, now());
+                    let _ = fs.create(
+                        &who,
+                        d.ino,
+                        name.as_bytes(),
+                        FileType::CharDevice,
+                        perm,
+                        rdev,
+                        now(),
+                    );
                 }
                 for &(name, target) in dev::LINKS {
                     let _ = fs.symlink(&who, d.ino, name.as_bytes(), target.as_bytes(), now());
@@ -143,7 +159,13 @@ fn fill(fs: &mut MemFs<FrameStore>, start: u64, len: u64) {
             break;
         }
         let field = |i: usize| hex(&hdr[6 + i * 8..14 + i * 8]).unwrap_or(0);
-        let (mode, uid, gid, mtime, size) = (field(1) as u32, field(2) as u32, field(3) as u32, field(5), field(6));
+        let (mode, uid, gid, mtime, size) = (
+            field(1) as u32,
+            field(2) as u32,
+            field(3) as u32,
+            field(5),
+            field(6),
+        );
         let (rmaj, rmin) = (field(9), field(10));
         let name_len = field(11);
         let name_at = at + 110;

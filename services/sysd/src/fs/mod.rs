@@ -102,7 +102,11 @@ impl Files {
 
     /// The file system number of mount `m`.
     pub fn fs_of(&self, m: MountId) -> Option<usize> {
-        self.mounts.list.get(m).and_then(Option::as_ref).map(|m| m.fs)
+        self.mounts
+            .list
+            .get(m)
+            .and_then(Option::as_ref)
+            .map(|m| m.fs)
     }
 
     /// The in-memory file system holding `loc` (`None` for `/proc`).
@@ -117,16 +121,29 @@ impl Files {
 
     /// The attributes of `loc`.
     pub fn attr(&self, proc: &dyn Fs, loc: Loc) -> Result<Attr, Errno> {
-        View { files: self, proc }.fs(self.fs_of(loc.mount).ok_or(ENOENT)?).getattr(loc.ino)
+        View { files: self, proc }
+            .fs(self.fs_of(loc.mount).ok_or(ENOENT)?)
+            .getattr(loc.ino)
     }
 
     /// `path` resolved as `who` does it.
-    pub fn resolve(&self, proc: &dyn Fs, who: Who<'_>, path: &[u8], follow: bool) -> Result<Loc, Errno> {
+    pub fn resolve(
+        &self,
+        proc: &dyn Fs,
+        who: Who<'_>,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<Loc, Errno> {
         walk::resolve(&View { files: self, proc }, who.start(), path, follow)
     }
 
     /// The parent directory and last name of `path`.
-    pub fn resolve_parent(&self, proc: &dyn Fs, who: Who<'_>, path: &[u8]) -> Result<Parent, Errno> {
+    pub fn resolve_parent(
+        &self,
+        proc: &dyn Fs,
+        who: Who<'_>,
+        path: &[u8],
+    ) -> Result<Parent, Errno> {
         walk::resolve_parent(&View { files: self, proc }, who.start(), path)
     }
 
@@ -142,7 +159,13 @@ impl Files {
     }
 
     /// A new in-memory file system mounted on the directory `at`.
-    pub fn mount_tmpfs(&mut self, at: Loc, info: MountInfo, limits: memfs::Limits, perm: u32) -> Result<MountId, Errno> {
+    pub fn mount_tmpfs(
+        &mut self,
+        at: Loc,
+        info: MountInfo,
+        limits: memfs::Limits,
+        perm: u32,
+    ) -> Result<MountId, Errno> {
         let store = FrameStore {
             frames: self.frames.clone(),
             image_at: 0,

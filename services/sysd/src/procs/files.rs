@@ -69,7 +69,13 @@ impl Server {
 
     /// Resolves a path of `pid`, relative to its directory or to the
     /// directory handle `dir`.
-    pub(super) fn resolve(&self, pid: u64, path: &[u8], dir: u64, follow: bool) -> Result<Loc, Errno> {
+    pub(super) fn resolve(
+        &self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        follow: bool,
+    ) -> Result<Loc, Errno> {
         let start = self.start_dir(pid, dir, path)?;
         let p = &self.procs[&pid];
         let who = Who {
@@ -123,7 +129,10 @@ impl Server {
         let (loc, created) = if flags & O_CREAT != 0 {
             self.open_create(pid, path, flags, dir, perm)?
         } else {
-            (self.resolve(pid, path, dir, flags & O_NOFOLLOW == 0)?, false)
+            (
+                self.resolve(pid, path, dir, flags & O_NOFOLLOW == 0)?,
+                false,
+            )
         };
         let attr = self.attr(pid, loc)?;
         if attr.ftype == FileType::Symlink {
@@ -213,12 +222,21 @@ impl Server {
     /// `perm`) if it does not exist: whether it was made. A last component
     /// that is a symbolic link is followed (unless `O_EXCL` or
     /// `O_NOFOLLOW`), and a dangling one makes its target.
-    fn open_create(&mut self, pid: u64, path: &[u8], flags: u64, dir: u64, perm: u32) -> Result<(Loc, bool), Errno> {
+    fn open_create(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        flags: u64,
+        dir: u64,
+        perm: u32,
+    ) -> Result<(Loc, bool), Errno> {
         let mut path = path.to_vec();
         let mut dir_loc: Option<Loc> = None;
         for _ in 0..MAX_CREATE_LINKS {
             let parent = match dir_loc {
-                Some(d) if path.first() != Some(&b'/') => self.resolve_parent_from(pid, &path, d)?,
+                Some(d) if path.first() != Some(&b'/') => {
+                    self.resolve_parent_from(pid, &path, d)?
+                }
                 _ => self.resolve_parent(pid, &path, dir)?,
             };
             if parent.trailing_slash || parent.name == b"." || parent.name == b".." {
@@ -244,7 +262,12 @@ impl Server {
                         return Err(EEXIST);
                     }
                     // A file system mounted there is what the name opens.
-                    let loc = match self.fs.mounts.mounted_on(loc).and_then(|m| self.fs.mounts.root_of(m)) {
+                    let loc = match self
+                        .fs
+                        .mounts
+                        .mounted_on(loc)
+                        .and_then(|m| self.fs.mounts.root_of(m))
+                    {
                         Some(r) => r,
                         None => loc,
                     };
@@ -273,7 +296,15 @@ impl Server {
                 Err(ENOENT) => {
                     let cred = self.procs[&pid].cred.clone();
                     let fs = self.mem_mut(parent.dir).map_err(|_| ENOENT)?;
-                    let ino = fs.create(&cred, parent.dir.ino, &parent.name, FileType::Regular, perm, 0, now())?;
+                    let ino = fs.create(
+                        &cred,
+                        parent.dir.ino,
+                        &parent.name,
+                        FileType::Regular,
+                        perm,
+                        0,
+                        now(),
+                    )?;
                     return Ok((
                         Loc {
                             mount: parent.dir.mount,
@@ -289,7 +320,12 @@ impl Server {
     }
 
     /// [`Self::resolve_parent`] of a relative path from the directory `d`.
-    fn resolve_parent_from(&self, pid: u64, path: &[u8], d: Loc) -> Result<vfs::walk::Parent, Errno> {
+    fn resolve_parent_from(
+        &self,
+        pid: u64,
+        path: &[u8],
+        d: Loc,
+    ) -> Result<vfs::walk::Parent, Errno> {
         let p = &self.procs[&pid];
         let who = Who {
             cred: &p.cred,
@@ -300,7 +336,13 @@ impl Server {
     }
 
     /// `O_PATH`: a handle naming the node, with no access to its data.
-    fn open_path(&mut self, pid: u64, path: &[u8], flags: u64, dir: u64) -> Result<sys::OpenReply, Errno> {
+    fn open_path(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        flags: u64,
+        dir: u64,
+    ) -> Result<sys::OpenReply, Errno> {
         let loc = self.resolve(pid, path, dir, flags & O_NOFOLLOW == 0)?;
         let attr = self.attr(pid, loc)?;
         if flags & O_DIRECTORY != 0 && attr.ftype != FileType::Directory {
@@ -323,7 +365,14 @@ impl Server {
     }
 
     /// `O_TMPFILE`: an unnamed regular file in the directory `path`.
-    fn open_tmpfile(&mut self, pid: u64, path: &[u8], acc: u64, dir: u64, perm: u32) -> Result<sys::OpenReply, Errno> {
+    fn open_tmpfile(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        acc: u64,
+        dir: u64,
+        perm: u32,
+    ) -> Result<sys::OpenReply, Errno> {
         if acc == 0 {
             return Err(EINVAL);
         }
@@ -339,7 +388,10 @@ impl Server {
         let ino = fs.create(&cred, d.ino, name, FileType::Regular, perm, 0, now())?;
         fs.hold(ino);
         let _ = fs.unlink(&Cred::root(), d.ino, name, now());
-        let loc = Loc { mount: d.mount, ino };
+        let loc = Loc {
+            mount: d.mount,
+            ino,
+        };
         let a = if acc == 1 {
             access::WRITE
         } else {
@@ -380,7 +432,11 @@ impl Server {
         let pipe = self.objs.pipe_mut(p).ok_or(ENXIO)?;
         if acc != 2 {
             let (side, other) = if acc == 0 { (0, 1) } else { (1, 0) };
-            let other_open = if side == 0 { pipe.writers } else { pipe.readers } > 0
+            let other_open = if side == 0 {
+                pipe.writers
+            } else {
+                pipe.readers
+            } > 0
                 || !pipe.opening[other].is_empty()
                 || seen.is_some_and(|w| pipe.opens[other] != w.1);
             if !other_open {
@@ -411,7 +467,11 @@ impl Server {
         let (kind, k, a) = match acc {
             0 => (Kind::PipeRead(p), kind::FIFO_READ, access::READ),
             1 => (Kind::PipeWrite(p), kind::FIFO_WRITE, access::WRITE),
-            _ => (Kind::PipeRead(p), kind::FIFO_READ, access::READ | access::WRITE),
+            _ => (
+                Kind::PipeRead(p),
+                kind::FIFO_READ,
+                access::READ | access::WRITE,
+            ),
         };
         let o = self.objs.open_as(kind, a);
         if let Some(obj) = self.objs.get_mut(o) {
@@ -456,7 +516,11 @@ impl Server {
             Kind::File(loc) => {
                 let pos = if at == u64::MAX { obj.pos } else { at };
                 let mut buf = alloc::vec![0u8; len];
-                let n = self.fs.mem(loc).ok_or(EBADF)?.read(loc.ino, pos, &mut buf)?;
+                let n = self
+                    .fs
+                    .mem(loc)
+                    .ok_or(EBADF)?
+                    .read(loc.ino, pos, &mut buf)?;
                 d.put(&buf[..n]);
                 if at == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {
@@ -577,7 +641,9 @@ impl Server {
                 let n = (len as u64).min(w.fsize - off) as usize;
                 let data = d.input(n);
                 let cred = self.procs[&pid].cred.clone();
-                let done = self.mem_mut(loc)?.write(&cred, loc.ino, off, &data, now())?;
+                let done = self
+                    .mem_mut(loc)?
+                    .write(&cred, loc.ino, off, &data, now())?;
                 if w.offset == u64::MAX || w.append {
                     if let Some(obj) = self.objs.get_mut(o) {
                         obj.pos = off + done as u64;
@@ -616,7 +682,10 @@ impl Server {
                     }
                     return Err(EAGAIN);
                 };
-                let woken = self.objs.pipe_mut(pi).map(|p| core::mem::take(&mut p.waiters));
+                let woken = self
+                    .objs
+                    .pipe_mut(pi)
+                    .map(|p| core::mem::take(&mut p.waiters));
                 self.objs.pipe_put(pi, &data[..n]);
                 self.wake_all(&woken.unwrap_or_default());
                 Ok(n as u64)
@@ -697,7 +766,9 @@ impl Server {
             let up = self.parent_ino(pid, loc);
             while let Some(e) = fs.readdir(loc.ino, pos)? {
                 let ino = if e.name == b".." { up } else { e.ino };
-                let Some(n) = dirent::put(&mut out[at..], ino, e.next, e.ftype.dirent_type(), &e.name) else {
+                let Some(n) =
+                    dirent::put(&mut out[at..], ino, e.next, e.ftype.dirent_type(), &e.name)
+                else {
                     break;
                 };
                 at += n;
@@ -708,11 +779,17 @@ impl Server {
             let procfs = self.procfs(pid);
             let mut all = alloc::vec![
                 (loc.ino, FileType::Directory, b".".to_vec()),
-                (self.parent_ino(pid, loc), FileType::Directory, b"..".to_vec()),
+                (
+                    self.parent_ino(pid, loc),
+                    FileType::Directory,
+                    b"..".to_vec()
+                ),
             ];
             all.extend(procfs.entries(loc.ino)?);
             for (i, (ino, t, name)) in all.iter().enumerate().skip(pos as usize) {
-                let Some(n) = dirent::put(&mut out[at..], *ino, i as u64 + 1, t.dirent_type(), name) else {
+                let Some(n) =
+                    dirent::put(&mut out[at..], *ino, i as u64 + 1, t.dirent_type(), name)
+                else {
                     break;
                 };
                 at += n;
@@ -797,12 +874,20 @@ impl Server {
 
     /// The target of the symlink at `path` (from `dir`); with `own`, the
     /// path of the handle `dir`.
-    pub(super) fn readlink(&self, pid: u64, path: &[u8], dir: u64, own: bool) -> Result<Vec<u8>, Errno> {
+    pub(super) fn readlink(
+        &self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        own: bool,
+    ) -> Result<Vec<u8>, Errno> {
         if own {
             let o = self.obj_of(pid, dir)?;
             let obj = self.objs.get(o).ok_or(EBADF)?;
             return match obj.kind {
-                Kind::Dir(l) => self.fs.dir_path(&self.procfs(pid), self.procs[&pid].root, l),
+                Kind::Dir(l) => self
+                    .fs
+                    .dir_path(&self.procfs(pid), self.procs[&pid].root, l),
                 Kind::PipeRead(p) | Kind::PipeWrite(p) if obj.node.is_none() => {
                     Ok(alloc::format!("pipe:[{}]", p + 1).into_bytes())
                 }
@@ -829,11 +914,23 @@ impl Server {
     /// `faccessat`: `mode` (`R_OK` 4, `W_OK` 2, `X_OK` 1; 0 only asks
     /// whether it exists) checked with the real ids, or the effective ones
     /// with `EACCESS`.
-    pub(super) fn access(&mut self, pid: u64, path: &[u8], dir: u64, mode: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn access(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        mode: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         if mode & !7 != 0 {
             return Err(EINVAL);
         }
-        let loc = self.target(pid, dir, path, flags & (at::SYMLINK_NOFOLLOW | at::EMPTY_PATH))?;
+        let loc = self.target(
+            pid,
+            dir,
+            path,
+            flags & (at::SYMLINK_NOFOLLOW | at::EMPTY_PATH),
+        )?;
         if mode == 0 {
             return Ok(());
         }
@@ -847,7 +944,13 @@ impl Server {
         vfs::permission(&a, &cred, mode as u32)
     }
 
-    pub(super) fn chdir(&mut self, pid: u64, path: &[u8], dir: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn chdir(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         let loc = self.target(pid, dir, path, flags & at::EMPTY_PATH)?;
         let a = self.attr(pid, loc)?;
         if a.ftype != FileType::Directory {
@@ -909,7 +1012,10 @@ impl Server {
             let Ok(parent) = self.resolve_parent_from(pid, &path, from) else {
                 break;
             };
-            let Ok(dir) = self.fs.dir_path(&self.procfs(pid), self.procs[&pid].root, parent.dir) else {
+            let Ok(dir) = self
+                .fs
+                .dir_path(&self.procfs(pid), self.procs[&pid].root, parent.dir)
+            else {
                 break;
             };
             let mut full = dir;

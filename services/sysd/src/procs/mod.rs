@@ -39,9 +39,9 @@ use sysproto::{
 };
 
 use super::console::Tty;
+use super::fs::Files;
 use super::image::{fill_frame, Image};
 use super::objects::{Kind, Objects};
-use super::fs::Files;
 use super::random::Random;
 use super::slots::SlotPool;
 use sysproto::at;
@@ -230,7 +230,14 @@ const DEFERRED_MAX: usize = 256;
 const _: () = assert!(completion::RECORDS <= 16);
 
 impl Server {
-    pub fn new(fs: Files, random: Random, image: Image, pool: SlotPool, mem: Slot, ep: Slot) -> Server {
+    pub fn new(
+        fs: Files,
+        random: Random,
+        image: Image,
+        pool: SlotPool,
+        mem: Slot,
+        ep: Slot,
+    ) -> Server {
         memory::note_total();
         Server {
             fs,

@@ -43,11 +43,22 @@ impl Server {
 
     /// The in-memory file system holding `loc`, for a change; `/proc`
     /// refuses with `err`.
-    fn mem_for(&mut self, loc: Loc, err: Errno) -> Result<&mut memfs::MemFs<crate::fs::FrameStore>, Errno> {
+    fn mem_for(
+        &mut self,
+        loc: Loc,
+        err: Errno,
+    ) -> Result<&mut memfs::MemFs<crate::fs::FrameStore>, Errno> {
         self.fs.mem_mut(loc).ok_or(err)
     }
 
-    pub(super) fn mknod(&mut self, pid: u64, path: &[u8], dir: u64, mode: u64, dev: u64) -> Result<(), Errno> {
+    pub(super) fn mknod(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        mode: u64,
+        dev: u64,
+    ) -> Result<(), Errno> {
         let mode = mode as u32;
         let ftype = match mode & 0o170000 {
             0 => FileType::Regular,
@@ -57,7 +68,9 @@ impl Server {
         match ftype {
             FileType::Directory => return Err(EPERM),
             FileType::Symlink => return Err(EINVAL),
-            FileType::CharDevice | FileType::BlockDevice if !cred.has(vfs::cap::MKNOD) => return Err(EPERM),
+            FileType::CharDevice | FileType::BlockDevice if !cred.has(vfs::cap::MKNOD) => {
+                return Err(EPERM)
+            }
             _ => {}
         }
         let parent = self.new_entry(pid, path, dir)?;
@@ -72,19 +85,47 @@ impl Server {
             _ => 0,
         };
         self.mem_for(parent.dir, ENOENT)?
-            .create(&cred, parent.dir.ino, &parent.name, ftype, mode & 0o7777, rdev, now())
+            .create(
+                &cred,
+                parent.dir.ino,
+                &parent.name,
+                ftype,
+                mode & 0o7777,
+                rdev,
+                now(),
+            )
             .map(|_| ())
     }
 
-    pub(super) fn mkdir(&mut self, pid: u64, path: &[u8], dir: u64, mode: u64) -> Result<(), Errno> {
+    pub(super) fn mkdir(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        mode: u64,
+    ) -> Result<(), Errno> {
         let parent = self.new_entry(pid, path, dir)?;
         let cred = self.procs[&pid].cred.clone();
         self.mem_for(parent.dir, ENOENT)?
-            .create(&cred, parent.dir.ino, &parent.name, FileType::Directory, mode as u32 & 0o7777, 0, now())
+            .create(
+                &cred,
+                parent.dir.ino,
+                &parent.name,
+                FileType::Directory,
+                mode as u32 & 0o7777,
+                0,
+                now(),
+            )
             .map(|_| ())
     }
 
-    pub(super) fn unlink(&mut self, pid: u64, path: &[u8], dir: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn unlink(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         if flags & !at::REMOVEDIR != 0 {
             return Err(EINVAL);
         }
@@ -132,7 +173,14 @@ impl Server {
         self.fs.resolve_parent(&self.procfs(pid), who, path)
     }
 
-    pub(super) fn rename(&mut self, pid: u64, data: &[u8], from: u64, to: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn rename(
+        &mut self,
+        pid: u64,
+        data: &[u8],
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         const NOREPLACE: u64 = 1;
         const EXCHANGE: u64 = 2;
         if flags & !(NOREPLACE | EXCHANGE) != 0 || flags == NOREPLACE | EXCHANGE {
@@ -158,7 +206,9 @@ impl Server {
                 return Err(EBUSY);
             }
         }
-        if (a.trailing_slash || b.trailing_slash) && self.attr(pid, src)?.ftype != FileType::Directory {
+        if (a.trailing_slash || b.trailing_slash)
+            && self.attr(pid, src)?.ftype != FileType::Directory
+        {
             return Err(ENOTDIR);
         }
         let cred = self.procs[&pid].cred.clone();
@@ -166,11 +216,25 @@ impl Server {
             noreplace: flags & NOREPLACE != 0,
             exchange: flags & EXCHANGE != 0,
         };
-        self.mem_for(a.dir, EACCES)?
-            .rename(&cred, a.dir.ino, &a.name, b.dir.ino, &b.name, rf, now())
+        self.mem_for(a.dir, EACCES)?.rename(
+            &cred,
+            a.dir.ino,
+            &a.name,
+            b.dir.ino,
+            &b.name,
+            rf,
+            now(),
+        )
     }
 
-    pub(super) fn link(&mut self, pid: u64, data: &[u8], from: u64, to: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn link(
+        &mut self,
+        pid: u64,
+        data: &[u8],
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         if flags & !(at::SYMLINK_FOLLOW | at::EMPTY_PATH) != 0 {
             return Err(EINVAL);
         }
@@ -218,7 +282,14 @@ impl Server {
             .map(|_| ())
     }
 
-    pub(super) fn chmod(&mut self, pid: u64, path: &[u8], dir: u64, flags: u64, mode: u64) -> Result<(), Errno> {
+    pub(super) fn chmod(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+        mode: u64,
+    ) -> Result<(), Errno> {
         let loc = self.target(pid, dir, path, flags)?;
         if flags & at::SYMLINK_NOFOLLOW != 0 && self.attr(pid, loc)?.ftype == FileType::Symlink {
             return Err(EOPNOTSUPP);
@@ -230,7 +301,15 @@ impl Server {
         self.set(pid, loc, change)
     }
 
-    pub(super) fn chown(&mut self, pid: u64, path: &[u8], dir: u64, flags: u64, uid: u64, gid: u64) -> Result<(), Errno> {
+    pub(super) fn chown(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+        uid: u64,
+        gid: u64,
+    ) -> Result<(), Errno> {
         let loc = self.target(pid, dir, path, flags)?;
         let id = |v: u64| (v as u32 != u32::MAX).then_some(v as u32);
         let change = SetAttr {
@@ -241,7 +320,14 @@ impl Server {
         self.set(pid, loc, change)
     }
 
-    pub(super) fn truncate(&mut self, pid: u64, path: &[u8], dir: u64, flags: u64, size: u64) -> Result<(), Errno> {
+    pub(super) fn truncate(
+        &mut self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+        size: u64,
+    ) -> Result<(), Errno> {
         let loc = if path.is_empty() && flags & at::EMPTY_PATH != 0 {
             // `ftruncate`: a regular file open for writing.
             let o = self.obj_of(pid, dir)?;
@@ -275,7 +361,13 @@ impl Server {
         self.set(pid, loc, change)
     }
 
-    pub(super) fn utimens(&mut self, pid: u64, data: &[u8], dir: u64, flags: u64) -> Result<(), Errno> {
+    pub(super) fn utimens(
+        &mut self,
+        pid: u64,
+        data: &[u8],
+        dir: u64,
+        flags: u64,
+    ) -> Result<(), Errno> {
         let n = core::mem::size_of::<sysproto::Times>();
         if data.len() < n {
             return Err(EINVAL);
@@ -287,16 +379,27 @@ impl Server {
             Ok(match nsec {
                 UTIME_NOW => Some(TimeSet::Now),
                 UTIME_OMIT => None,
-                0..=999_999_999 => Some(TimeSet::At(Time { sec, nsec: nsec as u32 })),
+                0..=999_999_999 => Some(TimeSet::At(Time {
+                    sec,
+                    nsec: nsec as u32,
+                })),
                 _ => return Err(EINVAL),
             })
         };
         let (atime, mtime) = if flags & at::TIMES_NOW != 0 {
             (Some(TimeSet::Now), Some(TimeSet::Now))
         } else {
-            (one(t.atime_sec, t.atime_nsec)?, one(t.mtime_sec, t.mtime_nsec)?)
+            (
+                one(t.atime_sec, t.atime_nsec)?,
+                one(t.mtime_sec, t.mtime_nsec)?,
+            )
         };
-        let loc = self.target(pid, dir, path, flags & (at::SYMLINK_NOFOLLOW | at::EMPTY_PATH))?;
+        let loc = self.target(
+            pid,
+            dir,
+            path,
+            flags & (at::SYMLINK_NOFOLLOW | at::EMPTY_PATH),
+        )?;
         if atime.is_none() && mtime.is_none() {
             return Ok(());
         }
@@ -308,7 +411,13 @@ impl Server {
         self.set(pid, loc, change)
     }
 
-    pub(super) fn statfs(&self, pid: u64, path: &[u8], dir: u64, flags: u64) -> Result<sysproto::Statfs, Errno> {
+    pub(super) fn statfs(
+        &self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        flags: u64,
+    ) -> Result<sysproto::Statfs, Errno> {
         let loc = self.target(pid, dir, path, flags & at::EMPTY_PATH)?;
         let fsid = self.fs.fs_of(loc.mount).unwrap_or(0) as u64;
         Ok(match self.fs.mem(loc) {
@@ -356,11 +465,19 @@ impl Server {
         if (r.offset as i64) < 0 || (r.len as i64) <= 0 {
             return Err(EINVAL);
         }
-        if r.offset.checked_add(r.len).is_none_or(|e| e > i64::MAX as u64) {
+        if r.offset
+            .checked_add(r.len)
+            .is_none_or(|e| e > i64::MAX as u64)
+        {
             return Err(EFBIG);
         }
-        self.mem_for(loc, ENODEV)?
-            .fallocate(loc.ino, r.mode & KEEP_SIZE != 0, r.offset, r.len, now())
+        self.mem_for(loc, ENODEV)?.fallocate(
+            loc.ino,
+            r.mode & KEEP_SIZE != 0,
+            r.offset,
+            r.len,
+            now(),
+        )
     }
 }
 

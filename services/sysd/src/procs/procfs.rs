@@ -73,7 +73,9 @@ pub struct ProcFs<'a> {
 
 impl ProcFs<'_> {
     fn live(&self, pid: u64) -> Option<&Proc> {
-        self.procs.get(&pid).filter(|p| p.zombie.is_none() && p.started)
+        self.procs
+            .get(&pid)
+            .filter(|p| p.zombie.is_none() && p.started)
     }
 
     /// The entries of directory `dir` (after `.` and `..`).
@@ -86,7 +88,11 @@ impl ProcFs<'_> {
                 }
                 for (&pid, p) in self.procs {
                     if p.zombie.is_none() && p.started {
-                        out.push((pid << PID_SHIFT, FileType::Directory, alloc::format!("{pid}").into_bytes()));
+                        out.push((
+                            pid << PID_SHIFT,
+                            FileType::Directory,
+                            alloc::format!("{pid}").into_bytes(),
+                        ));
                     }
                 }
             }
@@ -102,17 +108,27 @@ impl ProcFs<'_> {
     }
 
     /// The text of the file `ino` now.
-    pub fn text(&self, server_meminfo: impl FnOnce() -> String, ino: Ino) -> Result<Vec<u8>, Errno> {
+    pub fn text(
+        &self,
+        server_meminfo: impl FnOnce() -> String,
+        ino: Ino,
+    ) -> Result<Vec<u8>, Errno> {
         Ok(match Node::of(ino) {
             Node::Top(4) => server_meminfo().into_bytes(),
             Node::Top(5) => {
                 let ns = exo_rt::info::now_ns();
-                alloc::format!("{}.{:02} 0.00\n", ns / 1_000_000_000, ns / 10_000_000 % 100).into_bytes()
+                alloc::format!("{}.{:02} 0.00\n", ns / 1_000_000_000, ns / 10_000_000 % 100)
+                    .into_bytes()
             }
-            Node::Top(6) => {
-                alloc::format!("Linux version 6.1.0-exov6 (exov6@exov6) (rustc) #1 SMP {}\n", "ExoV6").into_bytes()
+            Node::Top(6) => alloc::format!(
+                "Linux version 6.1.0-exov6 (exov6@exov6) (rustc) #1 SMP {}\n",
+                "ExoV6"
+            )
+            .into_bytes(),
+            Node::Top(7) => {
+                b"nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\trootfs\n"
+                    .to_vec()
             }
-            Node::Top(7) => b"nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\trootfs\n".to_vec(),
             Node::Pid(_, 4) => {
                 let mut s = Vec::new();
                 for (path, info) in self.files.mount_list(self) {
@@ -120,11 +136,15 @@ impl ProcFs<'_> {
                     s.push(b' ');
                     for &b in &path {
                         match b {
-                            b' ' | b'\t' | b'\n' | b'\\' => s.extend_from_slice(alloc::format!("\\{b:03o}").as_bytes()),
+                            b' ' | b'\t' | b'\n' | b'\\' => {
+                                s.extend_from_slice(alloc::format!("\\{b:03o}").as_bytes())
+                            }
                             _ => s.push(b),
                         }
                     }
-                    s.extend_from_slice(alloc::format!(" {} {} 0 0\n", info.fstype, info.options).as_bytes());
+                    s.extend_from_slice(
+                        alloc::format!(" {} {} 0 0\n", info.fstype, info.options).as_bytes(),
+                    );
                 }
                 s
             }
@@ -174,7 +194,10 @@ impl Fs for ProcFs<'_> {
 
     fn lookup(&self, dir: Ino, name: &[u8]) -> Result<Ino, Errno> {
         if let Node::Root = Node::of(dir) {
-            if let Some(pid) = core::str::from_utf8(name).ok().and_then(|s| s.parse::<u64>().ok()) {
+            if let Some(pid) = core::str::from_utf8(name)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+            {
                 if name[0] != b'0' && self.live(pid).is_some() && pid < 1 << 48 {
                     return Ok(pid << PID_SHIFT);
                 }

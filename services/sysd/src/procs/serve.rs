@@ -99,7 +99,8 @@ impl sys::Handler for Server {
         r: Access,
         d: &mut Data<'_, Access>,
     ) -> Result<AccessReply, Errno> {
-        Server::access(self, pid, &d.input(PATH_MAX), r.dir, r.mode, r.flags).map(|()| AccessReply {})
+        Server::access(self, pid, &d.input(PATH_MAX), r.dir, r.mode, r.flags)
+            .map(|()| AccessReply {})
     }
 
     fn chdir(&mut self, pid: u64, r: Chdir, d: &mut Data<'_, Chdir>) -> Result<ChdirReply, Errno> {
@@ -280,19 +281,36 @@ impl sys::Handler for Server {
         Server::mkdir(self, pid, &d.input(PATH_MAX), r.dir, r.mode).map(|()| MkdirReply {})
     }
 
-    fn unlink(&mut self, pid: u64, r: Unlink, d: &mut Data<'_, Unlink>) -> Result<UnlinkReply, Errno> {
+    fn unlink(
+        &mut self,
+        pid: u64,
+        r: Unlink,
+        d: &mut Data<'_, Unlink>,
+    ) -> Result<UnlinkReply, Errno> {
         Server::unlink(self, pid, &d.input(PATH_MAX), r.dir, r.flags).map(|()| UnlinkReply {})
     }
 
-    fn rename(&mut self, pid: u64, r: Rename, d: &mut Data<'_, Rename>) -> Result<RenameReply, Errno> {
-        Server::rename(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags).map(|()| RenameReply {})
+    fn rename(
+        &mut self,
+        pid: u64,
+        r: Rename,
+        d: &mut Data<'_, Rename>,
+    ) -> Result<RenameReply, Errno> {
+        Server::rename(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags)
+            .map(|()| RenameReply {})
     }
 
     fn link(&mut self, pid: u64, r: Link, d: &mut Data<'_, Link>) -> Result<LinkReply, Errno> {
-        Server::link(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags).map(|()| LinkReply {})
+        Server::link(self, pid, &d.input(2 * PATH_MAX + 2), r.from, r.to, r.flags)
+            .map(|()| LinkReply {})
     }
 
-    fn symlink(&mut self, pid: u64, r: Symlink, d: &mut Data<'_, Symlink>) -> Result<SymlinkReply, Errno> {
+    fn symlink(
+        &mut self,
+        pid: u64,
+        r: Symlink,
+        d: &mut Data<'_, Symlink>,
+    ) -> Result<SymlinkReply, Errno> {
         Server::symlink(self, pid, &d.input(2 * PATH_MAX + 2), r.dir).map(|()| SymlinkReply {})
     }
 
@@ -301,24 +319,47 @@ impl sys::Handler for Server {
     }
 
     fn chown(&mut self, pid: u64, r: Chown, d: &mut Data<'_, Chown>) -> Result<ChownReply, Errno> {
-        Server::chown(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.uid, r.gid).map(|()| ChownReply {})
+        Server::chown(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.uid, r.gid)
+            .map(|()| ChownReply {})
     }
 
-    fn truncate(&mut self, pid: u64, r: Truncate, d: &mut Data<'_, Truncate>) -> Result<TruncateReply, Errno> {
-        Server::truncate(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.size).map(|()| TruncateReply {})
+    fn truncate(
+        &mut self,
+        pid: u64,
+        r: Truncate,
+        d: &mut Data<'_, Truncate>,
+    ) -> Result<TruncateReply, Errno> {
+        Server::truncate(self, pid, &d.input(PATH_MAX), r.dir, r.flags, r.size)
+            .map(|()| TruncateReply {})
     }
 
-    fn utimens(&mut self, pid: u64, r: Utimens, d: &mut Data<'_, Utimens>) -> Result<UtimensReply, Errno> {
-        Server::utimens(self, pid, &d.input(PATH_MAX + 64), r.dir, r.flags).map(|()| UtimensReply {})
+    fn utimens(
+        &mut self,
+        pid: u64,
+        r: Utimens,
+        d: &mut Data<'_, Utimens>,
+    ) -> Result<UtimensReply, Errno> {
+        Server::utimens(self, pid, &d.input(PATH_MAX + 64), r.dir, r.flags)
+            .map(|()| UtimensReply {})
     }
 
-    fn statfs(&mut self, pid: u64, r: Statfs, d: &mut Data<'_, Statfs>) -> Result<StatfsReply, Errno> {
+    fn statfs(
+        &mut self,
+        pid: u64,
+        r: Statfs,
+        d: &mut Data<'_, Statfs>,
+    ) -> Result<StatfsReply, Errno> {
         let s = Server::statfs(self, pid, &d.input(PATH_MAX), r.dir, r.flags)?;
         d.put(&s);
         Ok(StatfsReply {})
     }
 
-    fn fallocate(&mut self, pid: u64, r: Fallocate, _: &mut Data<'_, Fallocate>) -> Result<FallocateReply, Errno> {
+    fn fallocate(
+        &mut self,
+        pid: u64,
+        r: Fallocate,
+        _: &mut Data<'_, Fallocate>,
+    ) -> Result<FallocateReply, Errno> {
         Server::fallocate(self, pid, r).map(|()| FallocateReply {})
     }
 }
