@@ -604,3 +604,17 @@ fn kill_permission() {
     assert!(may_signal(&s, &a));
     assert!(!may_signal(&s, &b));
 }
+
+#[test]
+fn uid_calls_reset_fsuid_without_the_fs_fixup() {
+    // Real root, effective user, fsuid 0: the fs capabilities are raised.
+    let mut c = user(0, 1, 0);
+    assert_eq!(c.setfsuid(0), 1);
+    assert_eq!(c.effective(), cap::FS_SET);
+    // setreuid puts the fsuid back to the euid; Linux's fix-up for it
+    // looks only at the real, effective and saved uids, so the fs
+    // capabilities stay.
+    c.setreuid(N, N).unwrap();
+    assert_eq!(c.fsuid(), 1);
+    assert_eq!(c.effective(), cap::FS_SET);
+}
