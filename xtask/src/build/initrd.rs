@@ -1,4 +1,5 @@
 //! The boot ramdisk: a newc cpio archive with `/etc/motd`, `/etc/version`,
+//! `/etc/passwd` and `/etc/group` (root and nobody), root's home `/root`,
 //! the user programs (x86_64: `/sbin/root`, passed in by `build::all` like
 //! an `--add`) and every `--add` file, parent directories included. When
 //! it carries `/bin/busybox`, it also carries the applet links a
@@ -17,6 +18,22 @@ use crate::error::{bail, Context, Error, Result};
 /// The greeting in `/etc/motd`.
 pub const MOTD: &str = "Welcome to ExoV6, an exokernel in Rust.\n";
 
+/// The users in `/etc/passwd`: root and nobody.
+pub const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
+                          nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+
+/// The groups in `/etc/group`.
+pub const GROUP: &str = "root:x:0:\n\
+                         daemon:x:1:\n\
+                         tty:x:5:\n\
+                         wheel:x:10:root\n\
+                         users:x:100:\n\
+                         nogroup:x:65534:\n";
+
+/// Directories the archive has even when nothing is in them, and their
+/// modes (a parent made for a file gets 0755).
+const DIRS: &[(&str, u32)] = &[("root", 0o700)];
+
 /// Contents of `/etc/version`.
 pub fn version_text(arch: Arch) -> String {
     format!("ExoV6 {} ({arch})\n", env!("CARGO_PKG_VERSION"))
@@ -31,6 +48,8 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
             0o644,
             version_text(arch).into_bytes(),
         ),
+        ("/etc/passwd".into(), 0o644, PASSWD.as_bytes().to_vec()),
+        ("/etc/group".into(), 0o644, GROUP.as_bytes().to_vec()),
     ];
     for add in adds {
         let meta = std::fs::metadata(&add.host)
@@ -59,7 +78,10 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
     };
 
     // Every parent directory, shortest first, so each exists before use.
-    let mut dirs: BTreeSet<(usize, String)> = BTreeSet::new();
+    let mut dirs: BTreeSet<(usize, String)> = DIRS
+        .iter()
+        .map(|(d, _)| (d.matches('/').count(), d.to_string()))
+        .collect();
     for path in files.iter().map(|f| &f.0).chain(&links) {
         let path = cpio::normalize_path(path);
         let mut prefix = String::new();
@@ -76,7 +98,8 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
     let err = |e: cpio::BuildError| Error::msg(e.to_string());
     let mut b = cpio::Builder::new();
     for (_, dir) in &dirs {
-        b.add_dir(dir, 0o755).map_err(err)?;
+        let mode = DIRS.iter().find(|d| d.0 == dir).map_or(0o755, |d| d.1);
+        b.add_dir(dir, mode).map_err(err)?;
     }
     for (path, mode, data) in &files {
         b.add_file(path, *mode, data).map_err(err)?;
@@ -133,6 +156,53 @@ mod tests {
         assert_eq!(a.find("/etc/motd").unwrap().data, MOTD.as_bytes());
         assert!(a.find("/etc/version").unwrap().data.starts_with(b"ExoV6 "));
         assert!(a.find("/etc").unwrap().is_dir());
+        assert_eq!(a.find("/etc/passwd").unwrap().data, PASSWD.as_bytes());
+        assert_eq!(a.find("/etc/group").unwrap().data, GROUP.as_bytes());
+        let root = a.find("/root").unwrap();
+        assert!(root.is_dir());
+        assert_eq!(root.permissions(), 0o700);
+    }
+
+    #[test]
+    fn passwd_and_group_entries() {
+        // name:password:uid:gid:gecos:home:shell
+        let users: Vec<Vec<&str>> = PASSWD.lines().map(|l| l.split(':').collect()).collect();
+        assert!(users.iter().all(|u| u.len() == 7));
+        assert_eq!(users[0][..4], ["root", "x", "0", "0"]);
+        assert_eq!((users[0][5], users[0][6]), ("/root", "/bin/sh"));
+        let nobody = users.iter().find(|u| u[0] == "nobody").unwrap();
+        assert_eq!(nobody[2..4], ["65534", "65534"]);
+        // name:password:gid:members
+        let groups: Vec<Vec<&str>> = GROUP.lines().map(|l| l.split(':').collect()).collect();
+        assert!(groups.iter().all(|g| g.len() == 4));
+        for (name, gid) in [
+            ("root", "0"),
+            ("tty", "5"),
+            ("users", "100"),
+            ("nogroup", "65534"),
+        ] {
+            assert!(groups.iter().any(|g| g[0] == name && g[2] == gid), "{name}");
+        }
+        // Every user's group exists.
+        for u in &users {
+            assert!(groups.iter().any(|g| g[2] == u[3]), "{}", u[0]);
+        }
+    }
+
+    #[test]
+    fn a_file_under_root_keeps_roots_mode() {
+        let dir = std::env::temp_dir().join(format!("xtask-initrd-r-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("profile");
+        std::fs::write(&f, b"x").unwrap();
+        let adds = [parse_add(&format!("{}=/root/.profile", f.display())).unwrap()];
+        let bytes = build_archive(Arch::X86_64, &adds).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let a = cpio::Archive::new(&bytes);
+        let names: Vec<&str> = a.entries().map(|e| e.unwrap().name).collect();
+        assert_eq!(names.iter().filter(|n| **n == "root").count(), 1);
+        assert_eq!(a.find("/root").unwrap().permissions(), 0o700);
+        assert!(a.find("/root/.profile").unwrap().is_file());
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub const TESTS: &[QemuTest] = &[
     linux_test!(
         "busybox-ls",
         "/bin/busybox sh -c 'echo $(ls /)'",
-        ["bin ctests dev etc lib proc sbin tmp usr"],
+        ["bin ctests dev etc lib proc root sbin tmp usr"],
         0
     ),
     linux_test!(
