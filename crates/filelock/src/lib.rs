@@ -480,7 +480,9 @@ impl<F: Ord + Copy> LockManager<F> {
     }
 
     /// The waiters that may now be granted, each once, oldest first, since
-    /// the last call: retry each with [`retry`](Self::retry) (a retry can
+    /// the last call. Any call may queue some, a refused one too (a failed
+    /// `flock` upgrade has dropped the old lock). Retry each with
+    /// [`retry`](Self::retry) (a retry can
     /// still find the lock taken by another woken waiter; it then waits
     /// on, and is named again when it can go).
     pub fn take_woken(&mut self) -> Vec<WaiterId> {

@@ -12,8 +12,8 @@ pub const F_WRLCK: i16 = 1;
 /// `l_type`: unlock / no conflict.
 pub const F_UNLCK: i16 = 2;
 
-/// `fcntl` commands (x86_64 numbering; i386's `F_GETLK64` family, 12 to
-/// 14, takes the same 64-bit struct and maps to the same [`Cmd`]s).
+/// `fcntl` lock commands (on i386 these take the 32-bit `struct flock`;
+/// its `F_GETLK64` family, 12 to 14, takes the 64-bit one).
 pub const F_GETLK: i32 = 5;
 /// See [`F_GETLK`].
 pub const F_SETLK: i32 = 6;
@@ -55,18 +55,29 @@ pub enum Cmd {
 }
 
 impl Cmd {
-    /// The command for a raw `fcntl` command number, if it is a lock
-    /// command (`F_GETLK64` and kin included).
+    /// The command for a raw x86_64 `fcntl` command number, if it is a
+    /// lock command.
     pub const fn from_raw(cmd: i32) -> Option<Cmd> {
         Some(match cmd {
-            F_GETLK | 12 => Cmd::GetLk,
-            F_SETLK | 13 => Cmd::SetLk,
-            F_SETLKW | 14 => Cmd::SetLkW,
+            F_GETLK => Cmd::GetLk,
+            F_SETLK => Cmd::SetLk,
+            F_SETLKW => Cmd::SetLkW,
             F_OFD_GETLK => Cmd::OfdGetLk,
             F_OFD_SETLK => Cmd::OfdSetLk,
             F_OFD_SETLKW => Cmd::OfdSetLkW,
             _ => return None,
         })
+    }
+
+    /// The same for i386, where `F_GETLK64`, `F_SETLK64` and `F_SETLKW64`
+    /// (12 to 14) are the 64-bit-struct forms of the first three.
+    pub const fn from_raw_i386(cmd: i32) -> Option<Cmd> {
+        match cmd {
+            12 => Some(Cmd::GetLk),
+            13 => Some(Cmd::SetLk),
+            14 => Some(Cmd::SetLkW),
+            _ => Cmd::from_raw(cmd),
+        }
     }
 
     /// An `F_OFD_*` command.

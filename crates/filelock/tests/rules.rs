@@ -718,7 +718,9 @@ fn fcntl_argument_errors_in_linux_order() {
 #[test]
 fn cmd_numbers() {
     assert_eq!(Cmd::from_raw(F_GETLK), Some(Cmd::GetLk));
-    assert_eq!(Cmd::from_raw(13), Some(Cmd::SetLk));
+    assert_eq!(Cmd::from_raw(13), None);
+    assert_eq!(Cmd::from_raw_i386(13), Some(Cmd::SetLk));
+    assert_eq!(Cmd::from_raw_i386(F_OFD_GETLK), Some(Cmd::OfdGetLk));
     assert_eq!(Cmd::from_raw(F_OFD_SETLKW), Some(Cmd::OfdSetLkW));
     assert_eq!(Cmd::from_raw(1), None);
     assert!(Cmd::OfdGetLk.is_ofd() && !Cmd::SetLkW.is_ofd());
