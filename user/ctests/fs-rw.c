@@ -1,0 +1,240 @@
+/* fs-rw: reading and writing files on a tmpfs. Usage:
+ *   fs-rw DIR
+ * DIR is a writable, empty directory on a tmpfs; everything is made under
+ * it and removed again. Checks write/pwrite/writev/pwritev against
+ * read/pread/readv/preadv, holes reading as zeros, lseek, truncate and
+ * ftruncate, st_size and st_blocks, fsync/fdatasync/sync/syncfs,
+ * fallocate, statfs/fstatfs of a tmpfs, and a 4 MiB pattern. */
+#include "ctest.h"
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+
+#define TMPFS_MAGIC_ 0x01021994
+
+static int all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+static unsigned char pat(size_t i)
+{
+	return (unsigned char)((i * 131u + (i >> 12) * 7u) & 0xff);
+}
+
+int main(int argc, char **argv)
+{
+	ctest_start("fs-rw");
+	CHECK(argc == 2, "usage: fs-rw DIR");
+	CHECK(chdir(argv[1]) == 0, "chdir DIR");
+	struct stat st;
+	char buf[256];
+
+	/* write, read, offsets. */
+	int fd = open("f", O_RDWR | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 0, "create f");
+	CHECK(write(fd, "hello", 5) == 5 && write(fd, " world", 6) == 6, "write");
+	say("two writes: offset %lld", (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(lseek(fd, 0, SEEK_CUR) == 11, "offset 11");
+	CHECK(write(fd, "", 0) == 0, "zero write");
+	CHECK(lseek(fd, 0, SEEK_SET) == 0, "rewind");
+	memset(buf, 0, sizeof buf);
+	ssize_t n = read(fd, buf, sizeof buf);
+	say("read of 256 at 0: %zd bytes \"%s\"", n, buf);
+	CHECK(n == 11 && strcmp(buf, "hello world") == 0, "read");
+	n = read(fd, buf, sizeof buf);
+	say("read at EOF: %zd", n);
+	CHECK(n == 0, "EOF");
+
+	/* pwrite and pread leave the offset alone. */
+	CHECK(lseek(fd, 3, SEEK_SET) == 3, "lseek 3");
+	CHECK(pwrite(fd, "W", 1, 6) == 1, "pwrite");
+	memset(buf, 0, sizeof buf);
+	CHECK(pread(fd, buf, 5, 6) == 5, "pread");
+	say("pwrite 'W' at 6, pread 5 at 6: \"%s\", offset still %lld", buf,
+	    (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(strcmp(buf, "World") == 0 && lseek(fd, 0, SEEK_CUR) == 3, "pread/pwrite");
+	n = pread(fd, buf, 10, 100);
+	say("pread beyond EOF: %zd", n);
+	CHECK(n == 0, "pread beyond EOF");
+	EXPECT_ERR(pwrite(fd, "x", 1, -1), EINVAL, "pwrite at a negative offset");
+	EXPECT_ERR(pread(fd, buf, 1, -1), EINVAL, "pread at a negative offset");
+
+	/* writev, pwritev, readv, preadv. */
+	CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0, "reset");
+	struct iovec wv[3] = { { "one ", 4 }, { "", 0 }, { "two three", 9 } };
+	n = writev(fd, wv, 3);
+	say("writev 4+0+9: %zd", n);
+	CHECK(n == 13, "writev");
+	struct iovec pw[2] = { { "AB", 2 }, { "CD", 2 } };
+	n = pwritev(fd, pw, 2, 20);
+	CHECK(fstat(fd, &st) == 0, "fstat");
+	say("pwritev 2+2 at 20: %zd, size %lld, offset %lld", n, (long long)st.st_size,
+	    (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(n == 4 && st.st_size == 24 && lseek(fd, 0, SEEK_CUR) == 13, "pwritev");
+	char a[5] = { 0 }, b[20] = { 0 };
+	struct iovec rv[2] = { { a, 4 }, { b, 19 } };
+	CHECK(lseek(fd, 0, SEEK_SET) == 0, "rewind");
+	n = readv(fd, rv, 2);
+	say("readv 4+19 of 24: %zd, \"%s\", then the rest has a hole of zeros: %s", n, a,
+	    yesno(memcmp(b, "two three", 9) == 0 && all_zero(b + 9, 7) && memcmp(b + 16, "ABC", 3) == 0));
+	CHECK(n == 23 && strcmp(a, "one ") == 0 && memcmp(b, "two three", 9) == 0 && all_zero(b + 9, 7) &&
+		      memcmp(b + 16, "ABC", 3) == 0,
+	      "readv");
+	char c[3] = { 0 }, d[3] = { 0 };
+	struct iovec pv[2] = { { c, 2 }, { d, 2 } };
+	n = preadv(fd, pv, 2, 4);
+	say("preadv 2+2 at 4: %zd \"%s\" \"%s\", offset %lld", n, c, d, (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(n == 4 && strcmp(c, "tw") == 0 && strcmp(d, "o ") == 0 && lseek(fd, 0, SEEK_CUR) == 23,
+	      "preadv");
+
+	/* lseek. */
+	off_t e = lseek(fd, 0, SEEK_END);
+	off_t e2 = lseek(fd, -4, SEEK_END);
+	off_t c1 = lseek(fd, 2, SEEK_CUR);
+	say("lseek: SEEK_END %lld, SEEK_END-4 %lld, then SEEK_CUR+2 %lld", (long long)e, (long long)e2,
+	    (long long)c1);
+	CHECK(e == 24 && e2 == 20 && c1 == 22, "lseek");
+	EXPECT_ERR(lseek(fd, -100, SEEK_END), EINVAL, "lseek before the start");
+	EXPECT_ERR(lseek(fd, 0, 77), EINVAL, "lseek with a bad whence");
+	say("offset after the failed lseeks: %lld", (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(lseek(fd, 0, SEEK_CUR) == 22, "offset kept");
+	off_t far = lseek(fd, 1 << 20, SEEK_SET);
+	CHECK(far == 1 << 20 && fstat(fd, &st) == 0, "lseek far");
+	say("lseek past EOF: %lld, size still %lld", (long long)far, (long long)st.st_size);
+	CHECK(st.st_size == 24, "size after lseek");
+	CHECK(write(fd, "Z", 1) == 1 && fstat(fd, &st) == 0, "write far");
+	say("a write at 1 MiB: size %lld, sparse (blocks*512 < size): %s", (long long)st.st_size,
+	    yesno(st.st_blocks * 512 < st.st_size));
+	CHECK(st.st_size == (1 << 20) + 1 && st.st_blocks > 0 && st.st_blocks * 512 < st.st_size, "hole");
+	static char zb[65536];
+	memset(zb, 1, sizeof zb);
+	CHECK(pread(fd, zb, sizeof zb, 500000) == (ssize_t)sizeof zb, "pread hole");
+	say("the hole reads as zeros: %s", yesno(all_zero(zb, sizeof zb)));
+	CHECK(all_zero(zb, sizeof zb), "zeros");
+
+	/* truncate and ftruncate. */
+	CHECK(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0, "ftruncate down");
+	say("ftruncate to 5: size %lld", (long long)st.st_size);
+	CHECK(st.st_size == 5, "5");
+	CHECK(ftruncate(fd, 100) == 0 && fstat(fd, &st) == 0, "ftruncate up");
+	memset(buf, 1, sizeof buf);
+	n = pread(fd, buf, sizeof buf, 0);
+	say("ftruncate up to 100: size %lld, read %zd, \"%.5s\" then zeros: %s", (long long)st.st_size, n, buf,
+	    yesno(all_zero(buf + 5, 95)));
+	CHECK(st.st_size == 100 && n == 100 && memcmp(buf, "one t", 5) == 0 && all_zero(buf + 5, 95),
+	      "ftruncate up zeros");
+	CHECK(truncate("f", 3) == 0 && stat("f", &st) == 0, "truncate");
+	say("truncate to 3: size %lld", (long long)st.st_size);
+	CHECK(st.st_size == 3, "3");
+	CHECK(truncate("f", 10) == 0, "truncate up");
+	memset(buf, 1, sizeof buf);
+	CHECK(pread(fd, buf, 10, 0) == 10, "pread");
+	say("truncate down then up: old bytes past 3 are zeros: %s", yesno(all_zero(buf + 3, 7)));
+	CHECK(memcmp(buf, "one", 3) == 0 && all_zero(buf + 3, 7), "zeros after down/up");
+	say("the offset after truncating below it: %lld", (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(lseek(fd, 0, SEEK_CUR) == (1 << 20) + 1, "offset unchanged");
+	EXPECT_ERR(ftruncate(fd, -1), EINVAL, "ftruncate to -1");
+	EXPECT_ERR(truncate("f", -1), EINVAL, "truncate to -1");
+	CHECK(mkdir("d", 0755) == 0, "mkdir");
+	EXPECT_ERR(truncate("d", 0), EISDIR, "truncate of a directory");
+	EXPECT_ERR(truncate("missing", 0), ENOENT, "truncate of a missing name");
+	int rfd = open("f", O_RDONLY);
+	CHECK(rfd >= 0, "open O_RDONLY");
+	EXPECT_ERR(ftruncate(rfd, 0), EINVAL, "ftruncate of an O_RDONLY descriptor");
+	EXPECT_ERR(write(rfd, "x", 1), EBADF, "write of an O_RDONLY descriptor");
+	close(rfd);
+	int dfd = open("d", O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0, "open d");
+	EXPECT_ERR(ftruncate(dfd, 0), EINVAL, "ftruncate of a directory");
+	EXPECT_ERR(read(dfd, buf, 1), EISDIR, "read of a directory");
+
+	/* The sync family. */
+	int s1 = fsync(fd), s2 = fdatasync(fd), s3 = syncfs(fd), s4 = fsync(dfd);
+	sync();
+	say("fsync %d, fdatasync %d, syncfs %d, fsync of a directory %d", s1, s2, s3, s4);
+	CHECK(s1 == 0 && s2 == 0 && s3 == 0 && s4 == 0, "sync");
+	close(dfd);
+	EXPECT_ERR(fsync(-1), EBADF, "fsync of a bad descriptor");
+
+	/* fallocate. */
+	CHECK(ftruncate(fd, 0) == 0, "truncate 0");
+	CHECK(fallocate(fd, 0, 0, 8192) == 0 && fstat(fd, &st) == 0, "fallocate");
+	say("fallocate 8192: size %lld, blocks*512 >= 8192: %s", (long long)st.st_size,
+	    yesno(st.st_blocks * 512 >= 8192));
+	CHECK(st.st_size == 8192 && st.st_blocks * 512 >= 8192, "fallocate grows");
+	blkcnt_t blocks = st.st_blocks;
+	CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 8192) == 0 && fstat(fd, &st) == 0, "fallocate keep");
+	say("fallocate KEEP_SIZE 8192 more: size %lld, more blocks: %s", (long long)st.st_size,
+	    yesno(st.st_blocks > blocks));
+	CHECK(st.st_size == 8192 && st.st_blocks > blocks, "keep size");
+	memset(buf, 1, sizeof buf);
+	CHECK(pread(fd, buf, sizeof buf, 4096) == (ssize_t)sizeof buf, "pread fallocated");
+	say("fallocated space reads as zeros: %s", yesno(all_zero(buf, sizeof buf)));
+	CHECK(all_zero(buf, sizeof buf), "fallocate zeros");
+	CHECK(pwrite(fd, "xxxxxxxx", 8, 4096) == 8, "pwrite");
+	CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 4096) == 0 && fstat(fd, &st) == 0,
+	      "punch");
+	memset(buf, 1, sizeof buf);
+	CHECK(pread(fd, buf, 8, 4096) == 8, "pread punched");
+	say("PUNCH_HOLE: size %lld, reads zeros: %s", (long long)st.st_size, yesno(all_zero(buf, 8)));
+	CHECK(st.st_size == 8192 && all_zero(buf, 8), "punch zeros");
+	EXPECT_ERR(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP, "PUNCH_HOLE without KEEP_SIZE");
+	EXPECT_ERR(fallocate(fd, 0, 0, 0), EINVAL, "fallocate of length 0");
+	EXPECT_ERR(fallocate(fd, 0, -1, 10), EINVAL, "fallocate at a negative offset");
+
+	/* statfs and fstatfs. */
+	struct statfs sf, sf2;
+	CHECK(statfs(".", &sf) == 0 && fstatfs(fd, &sf2) == 0, "statfs");
+	say("statfs: tmpfs magic %s, f_bsize 4096 %s, fstatfs agrees %s, name max %ld",
+	    yesno(sf.f_type == TMPFS_MAGIC_), yesno(sf.f_bsize == 4096), yesno(sf2.f_type == sf.f_type),
+	    (long)sf.f_namelen);
+	CHECK(sf.f_type == TMPFS_MAGIC_ && sf.f_bsize == 4096 && sf2.f_type == sf.f_type && sf.f_namelen == 255,
+	      "statfs fields");
+	close(fd);
+
+	/* A 4 MiB pattern, written in odd-sized pieces, read back whole. */
+	const size_t big = 4u << 20;
+	unsigned char *p = malloc(big), *q = malloc(big);
+	CHECK(p && q, "malloc");
+	for (size_t i = 0; i < big; i++)
+		p[i] = pat(i);
+	fd = open("big", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0, "open big");
+	for (size_t off = 0; off < big;) {
+		size_t len = 65536 + 777;
+		if (len > big - off)
+			len = big - off;
+		CHECK(write_all(fd, p + off, len) == 0, "write big");
+		off += len;
+	}
+	CHECK(fstat(fd, &st) == 0, "fstat big");
+	struct statfs sf3;
+	CHECK(fstatfs(fd, &sf3) == 0, "fstatfs big");
+	say("4 MiB written: size %lld, blocks*512 >= size: %s, free blocks fell: %s", (long long)st.st_size,
+	    yesno(st.st_blocks * 512 >= st.st_size), yesno(sf3.f_bfree < sf.f_bfree));
+	CHECK(st.st_size == (off_t)big && st.st_blocks * 512 >= st.st_size && sf3.f_bfree < sf.f_bfree, "big");
+	CHECK(lseek(fd, 0, SEEK_SET) == 0, "rewind big");
+	memset(q, 0, big);
+	n = read_full(fd, q, big);
+	say("4 MiB read back: %zd bytes, pattern right: %s", n, yesno(memcmp(p, q, big) == 0));
+	CHECK(n == (ssize_t)big && memcmp(p, q, big) == 0, "pattern");
+	memset(q, 0, 10000);
+	CHECK(pread(fd, q, 10000, 3000001) == 10000, "pread mid");
+	say("pread of 10000 at 3000001: right %s", yesno(memcmp(q, p + 3000001, 10000) == 0));
+	CHECK(memcmp(q, p + 3000001, 10000) == 0, "pread mid right");
+	close(fd);
+	CHECK(unlink("big") == 0, "unlink big");
+	struct statfs sf4;
+	CHECK(statfs(".", &sf4) == 0, "statfs after");
+	say("free blocks back after unlink: %s", yesno(sf4.f_bfree > sf3.f_bfree));
+	CHECK(sf4.f_bfree > sf3.f_bfree, "freed");
+	free(p);
+	free(q);
+
+	CHECK(unlink("f") == 0 && rmdir("d") == 0, "clean up");
+	return ctest_ok();
+}
