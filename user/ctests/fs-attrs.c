@@ -1,0 +1,276 @@
+/* fs-attrs: attributes and special files on a tmpfs, run as root. Usage:
+ *   fs-attrs DIR
+ * DIR is a writable, empty directory on a tmpfs; everything is made under
+ * it and removed again. Checks chmod/fchmod/fchmodat, chown/fchown/
+ * lchown/fchownat, utimensat/futimens/utimes, st_ctime, mknod/mknodat
+ * (FIFOs, a character device, a regular file), a FIFO between two
+ * processes, access/faccessat and umask. */
+#include "ctest.h"
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+
+static struct stat st_of(const char *p)
+{
+	struct stat st;
+	CHECK(lstat(p, &st) == 0, "lstat");
+	return st;
+}
+
+static unsigned mode_of(const char *p)
+{
+	return (unsigned)(st_of(p).st_mode & 07777);
+}
+
+static int ts_eq(struct timespec a, long s, long ns)
+{
+	return a.tv_sec == s && a.tv_nsec == ns;
+}
+
+static int ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+/* Within a minute of the real-time clock. */
+static int near_now(struct timespec a)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long d = (long)(now.tv_sec - a.tv_sec);
+	return d >= -60 && d <= 60;
+}
+
+int main(int argc, char **argv)
+{
+	ctest_start("fs-attrs");
+	CHECK(argc == 2, "usage: fs-attrs DIR");
+	CHECK(chdir(argv[1]) == 0, "chdir DIR");
+	CHECK(geteuid() == 0, "run as root");
+
+	/* umask. */
+	umask(022);
+	mode_t prev = umask(077);
+	mode_t prev2 = umask(0);
+	mode_t prev3 = umask(022);
+	say("umask returns the previous mask: %o %o %o", (unsigned)prev, (unsigned)prev2, (unsigned)prev3);
+	CHECK(prev == 022 && prev2 == 077 && prev3 == 0, "umask");
+	prev = umask(0777777);
+	say("umask keeps only 0777: %o", (unsigned)umask(022));
+	CHECK(prev == 022, "umask 022");
+
+	/* chmod, fchmod, fchmodat. */
+	int fd = open("f", O_RDWR | O_CREAT, 0644);
+	CHECK(fd >= 0, "create f");
+	struct stat st = st_of("f");
+	struct timespec ct0 = st.st_ctim;
+	sleep_ms(30);
+	CHECK(chmod("f", 0600) == 0, "chmod");
+	st = st_of("f");
+	say("chmod 0600: mode %o, ctime moved: %s", (unsigned)(st.st_mode & 07777), yesno(ts_after(st.st_ctim, ct0)));
+	CHECK((st.st_mode & 07777) == 0600 && ts_after(st.st_ctim, ct0), "chmod ctime");
+	CHECK(fchmod(fd, 04751) == 0, "fchmod");
+	say("fchmod 04751: mode %o", mode_of("f"));
+	CHECK(mode_of("f") == 04751, "fchmod mode");
+	CHECK(fchmodat(AT_FDCWD, "f", 0100640, 0) == 0, "fchmodat");
+	say("fchmodat 0100640 keeps only the permission bits: %o, still regular %s", mode_of("f"),
+	    yesno(S_ISREG(st_of("f").st_mode)));
+	CHECK(mode_of("f") == 0640 && S_ISREG(st_of("f").st_mode), "fchmodat mode");
+	CHECK(symlink("f", "sl") == 0, "symlink");
+	CHECK(chmod("sl", 0604) == 0, "chmod via symlink");
+	say("chmod through a symlink changes the target: %o, the link stays %o", mode_of("f"), mode_of("sl"));
+	CHECK(mode_of("f") == 0604 && mode_of("sl") == 0777, "chmod follows");
+	EXPECT_ERR(fchmodat(AT_FDCWD, "sl", 0600, AT_SYMLINK_NOFOLLOW), EOPNOTSUPP,
+		   "fchmodat AT_SYMLINK_NOFOLLOW on a symlink");
+	EXPECT_ERR(chmod("missing", 0600), ENOENT, "chmod of a missing name");
+	EXPECT_ERR(fchmod(-1, 0600), EBADF, "fchmod of a bad descriptor");
+
+	/* chown and friends. */
+	CHECK(chown("f", 1234, 5678) == 0, "chown");
+	st = st_of("f");
+	say("chown 1234:5678: %d:%d", (int)st.st_uid, (int)st.st_gid);
+	CHECK(st.st_uid == 1234 && st.st_gid == 5678, "chown ids");
+	CHECK(chown("f", -1, 42) == 0, "chown -1");
+	st = st_of("f");
+	say("chown -1:42 keeps the owner: %d:%d", (int)st.st_uid, (int)st.st_gid);
+	CHECK(st.st_uid == 1234 && st.st_gid == 42, "chown keep");
+	CHECK(fchown(fd, 7, -1) == 0, "fchown");
+	st = st_of("f");
+	say("fchown 7:-1: %d:%d", (int)st.st_uid, (int)st.st_gid);
+	CHECK(st.st_uid == 7 && st.st_gid == 42, "fchown ids");
+	CHECK(lchown("sl", 99, 98) == 0, "lchown");
+	say("lchown changes the link (%d:%d), not the target (%d:%d)", (int)st_of("sl").st_uid,
+	    (int)st_of("sl").st_gid, (int)st_of("f").st_uid, (int)st_of("f").st_gid);
+	CHECK(st_of("sl").st_uid == 99 && st_of("sl").st_gid == 98 && st_of("f").st_uid == 7, "lchown");
+	CHECK(fchownat(AT_FDCWD, "sl", 11, 12, AT_SYMLINK_NOFOLLOW) == 0, "fchownat nofollow");
+	CHECK(fchownat(AT_FDCWD, "sl", 21, 22, 0) == 0, "fchownat follow");
+	say("fchownat NOFOLLOW: link %d:%d; without: target %d:%d", (int)st_of("sl").st_uid, (int)st_of("sl").st_gid,
+	    (int)st_of("f").st_uid, (int)st_of("f").st_gid);
+	CHECK(st_of("sl").st_uid == 11 && st_of("f").st_uid == 21 && st_of("f").st_gid == 22, "fchownat");
+	CHECK(fchmod(fd, 06755) == 0, "setuid");
+	CHECK(chown("f", 0, 0) == 0, "chown clears");
+	say("chown by root of a 06755 file clears set-id bits: mode %o", mode_of("f"));
+	CHECK(mode_of("f") == 0755, "suid cleared");
+	CHECK(fchmod(fd, 02745) == 0, "setgid no group exec");
+	CHECK(chown("f", 0, 0) == 0, "chown 2");
+	say("chown of a 02745 file (set-gid without group exec): mode %o", mode_of("f"));
+	CHECK(mode_of("f") == 02745, "sgid kept");
+	CHECK(fchmod(fd, 06755) == 0 && chown("f", -1, -1) == 0, "chown -1 -1");
+	say("chown -1:-1 of a 06755 file: mode %o", mode_of("f"));
+	CHECK(mode_of("f") == 0755, "chown -1 -1 clears");
+	CHECK(fchmod(fd, 06755) == 0 && write(fd, "x", 1) == 1, "write as root");
+	say("a write by root keeps the set-id bits: mode %o", mode_of("f"));
+	CHECK(mode_of("f") == 06755, "write keeps suid for root");
+	EXPECT_ERR(chown("missing", 0, 0), ENOENT, "chown of a missing name");
+
+	/* Times. */
+	struct timespec ts[2] = { { 1000000000, 123456789 }, { 1500000000, 987654321 } };
+	CHECK(utimensat(AT_FDCWD, "f", ts, 0) == 0, "utimensat");
+	st = st_of("f");
+	say("utimensat explicit: atime %lld.%09ld, mtime %lld.%09ld", (long long)st.st_atim.tv_sec,
+	    st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	CHECK(ts_eq(st.st_atim, 1000000000, 123456789) && ts_eq(st.st_mtim, 1500000000, 987654321), "times");
+	struct timespec om[2] = { { 5, UTIME_OMIT }, { 1600000000, 1 } };
+	CHECK(utimensat(AT_FDCWD, "f", om, 0) == 0, "UTIME_OMIT");
+	st = st_of("f");
+	say("UTIME_OMIT for atime: atime kept %s, mtime %lld.%09ld", yesno(ts_eq(st.st_atim, 1000000000, 123456789)),
+	    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	CHECK(ts_eq(st.st_atim, 1000000000, 123456789) && ts_eq(st.st_mtim, 1600000000, 1), "omit");
+	struct timespec nw[2] = { { 0, UTIME_OMIT }, { 0, UTIME_NOW } };
+	CHECK(futimens(fd, nw) == 0, "futimens NOW");
+	st = st_of("f");
+	say("futimens UTIME_NOW for mtime: now %s, atime kept %s", yesno(near_now(st.st_mtim)),
+	    yesno(ts_eq(st.st_atim, 1000000000, 123456789)));
+	CHECK(near_now(st.st_mtim) && ts_eq(st.st_atim, 1000000000, 123456789), "now");
+	CHECK(utimensat(AT_FDCWD, "f", NULL, 0) == 0, "utimensat NULL");
+	st = st_of("f");
+	say("utimensat NULL: both now %s", yesno(near_now(st.st_atim) && near_now(st.st_mtim)));
+	CHECK(near_now(st.st_atim) && near_now(st.st_mtim), "null");
+	struct timeval tv[2] = { { 1234567890, 111111 }, { 1234567891, 222222 } };
+	CHECK(utimes("f", tv) == 0, "utimes");
+	st = st_of("f");
+	say("utimes: mtime %lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	CHECK(ts_eq(st.st_mtim, 1234567891, 222222000) && ts_eq(st.st_atim, 1234567890, 111111000), "utimes");
+	CHECK(utimensat(AT_FDCWD, "sl", ts, AT_SYMLINK_NOFOLLOW) == 0, "utimensat nofollow");
+	say("utimensat NOFOLLOW sets the link's mtime (%lld), not the target's (%lld)",
+	    (long long)st_of("sl").st_mtim.tv_sec, (long long)st_of("f").st_mtim.tv_sec);
+	CHECK(st_of("sl").st_mtim.tv_sec == 1500000000 && st_of("f").st_mtim.tv_sec == 1234567891, "nofollow");
+	struct timespec bad[2] = { { 0, 1000000000 }, { 0, 0 } };
+	EXPECT_ERR(utimensat(AT_FDCWD, "f", bad, 0), EINVAL, "utimensat with tv_nsec 1e9");
+	EXPECT_ERR(utimensat(AT_FDCWD, "missing", ts, 0), ENOENT, "utimensat of a missing name");
+	ct0 = st_of("f").st_ctim;
+	struct timespec m0 = st_of("f").st_mtim;
+	sleep_ms(30);
+	CHECK(pwrite(fd, "y", 1, 0) == 1, "pwrite");
+	st = st_of("f");
+	say("a write moves mtime and ctime: %s %s", yesno(ts_after(st.st_mtim, m0)), yesno(ts_after(st.st_ctim, ct0)));
+	CHECK(ts_after(st.st_mtim, m0) && ts_after(st.st_ctim, ct0), "write times");
+	ct0 = st.st_ctim;
+	sleep_ms(30);
+	CHECK(link("f", "f2") == 0, "link");
+	say("link moves ctime: %s", yesno(ts_after(st_of("f").st_ctim, ct0)));
+	CHECK(ts_after(st_of("f").st_ctim, ct0), "link ctime");
+	CHECK(unlink("f2") == 0, "unlink f2");
+	CHECK(mkdir("d", 0755) == 0, "mkdir");
+	struct timespec dm0 = st_of("d").st_mtim;
+	sleep_ms(30);
+	CHECK(close(open("d/x", O_WRONLY | O_CREAT, 0644)) == 0, "d/x");
+	say("creating a name moves the directory's mtime: %s", yesno(ts_after(st_of("d").st_mtim, dm0)));
+	CHECK(ts_after(st_of("d").st_mtim, dm0), "dir mtime");
+	CHECK(unlink("d/x") == 0, "unlink d/x");
+
+	/* mknod and mknodat. */
+	CHECK(mknod("fifo", S_IFIFO | 0644, 0) == 0, "mknod fifo");
+	say("mknod S_IFIFO: a FIFO %s", yesno(S_ISFIFO(st_of("fifo").st_mode)));
+	int dfd = open("d", O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0, "open d");
+	CHECK(mknodat(dfd, "null", S_IFCHR | 0666, makedev(1, 3)) == 0, "mknodat chr");
+	st = st_of("d/null");
+	say("mknodat S_IFCHR 1,3: char device %s, rdev %u,%u, mode %o", yesno(S_ISCHR(st.st_mode)),
+	    major(st.st_rdev), minor(st.st_rdev), (unsigned)(st.st_mode & 07777));
+	CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3 && (st.st_mode & 07777) == 0644,
+	      "chr");
+	int nfd = open("d/null", O_RDWR);
+	CHECK(nfd >= 0, "open d/null");
+	char b[16];
+	ssize_t w = write(nfd, "discard", 7), r = read(nfd, b, sizeof b);
+	say("the device node works like /dev/null: write %zd, read %zd", w, r);
+	CHECK(w == 7 && r == 0, "null");
+	close(nfd);
+	CHECK(mknod("reg", S_IFREG | 0600, 0) == 0, "mknod reg");
+	say("mknod S_IFREG: regular %s", yesno(S_ISREG(st_of("reg").st_mode)));
+	CHECK(mknod("plain", 0600, 0) == 0, "mknod 0");
+	say("mknod with no type makes a regular file: %s", yesno(S_ISREG(st_of("plain").st_mode)));
+	EXPECT_ERR(mknod("dir", S_IFDIR | 0755, 0), EPERM, "mknod S_IFDIR");
+	EXPECT_ERR(mknod("fifo", S_IFIFO | 0644, 0), EEXIST, "mknod of an existing name");
+	EXPECT_ERR(mkfifo("missing/x", 0644), ENOENT, "mkfifo in a missing directory");
+	CHECK(mkfifoat(dfd, "fifo2", 0600) == 0, "mkfifoat");
+	say("mkfifoat: a FIFO %s", yesno(S_ISFIFO(st_of("d/fifo2").st_mode)));
+	EXPECT_ERR(open("fifo", O_WRONLY | O_NONBLOCK), ENXIO, "O_WRONLY|O_NONBLOCK open of a FIFO with no reader");
+	int rfd = open("fifo", O_RDONLY | O_NONBLOCK);
+	CHECK(rfd >= 0, "O_RDONLY|O_NONBLOCK of a FIFO");
+	ssize_t r0 = read(rfd, b, sizeof b);
+	say("read of an empty FIFO that no writer has opened: %zd (EOF, not EAGAIN)", r0);
+	CHECK(r0 == 0, "fifo eof without writers");
+	close(rfd);
+
+	/* A FIFO between a writer child and a reader parent. */
+	pid_t pid = xfork();
+	if (pid == 0) {
+		int wfd = open("fifo", O_WRONLY);
+		if (wfd < 0)
+			_exit(2);
+		for (int i = 0; i < 100; i++)
+			if (write_all(wfd, "0123456789", 10) != 0)
+				_exit(3);
+		close(wfd);
+		_exit(0);
+	}
+	rfd = open("fifo", O_RDONLY);
+	CHECK(rfd >= 0, "open fifo for reading");
+	char big[2000];
+	ssize_t got = read_full(rfd, big, sizeof big);
+	int okpat = got == 1000;
+	for (ssize_t i = 0; okpat && i < got; i++)
+		okpat = big[i] == '0' + (char)(i % 10);
+	say("FIFO from a child: %zd bytes in order %s, then EOF %s", got, yesno(okpat), yesno(read(rfd, b, 1) == 0));
+	CHECK(okpat, "fifo data");
+	close(rfd);
+	expect_exit(pid, 0, "fifo writer");
+	st = st_of("fifo");
+	say("the FIFO's size stays 0: %lld", (long long)st.st_size);
+
+	/* access and faccessat as root. */
+	CHECK(chmod("reg", 0) == 0, "chmod 0");
+	say("root with mode 0: R_OK %s, W_OK %s, X_OK %s", yesno(access("reg", R_OK) == 0),
+	    yesno(access("reg", W_OK) == 0), yesno(access("reg", X_OK) == 0));
+	CHECK(access("reg", R_OK | W_OK) == 0, "root rw");
+	EXPECT_ERR(access("reg", X_OK), EACCES, "root X_OK with no execute bit");
+	CHECK(chmod("reg", 0001) == 0, "chmod 0001");
+	say("root X_OK with only the others' execute bit: %s", yesno(access("reg", X_OK) == 0));
+	CHECK(access("reg", X_OK) == 0, "root x");
+	CHECK(chmod("d", 0) == 0, "chmod d 0");
+	int dx = access("d", X_OK) == 0;
+	say("directories: X_OK for root on mode 0: %s", yesno(dx));
+	CHECK(dx, "root x on dirs");
+	CHECK(chmod("d", 0755) == 0, "chmod d back");
+	CHECK(faccessat(AT_FDCWD, "reg", R_OK, AT_EACCESS) == 0, "faccessat AT_EACCESS");
+	CHECK(faccessat(dfd, "null", W_OK, 0) == 0, "faccessat dirfd");
+	say("faccessat with AT_EACCESS and with a dirfd: yes");
+	EXPECT_ERR(access("missing", F_OK), ENOENT, "access of a missing name");
+	EXPECT_ERR(access("reg/x", F_OK), ENOTDIR, "access under a file");
+	EXPECT_ERR(access("reg", 8), EINVAL, "access with a bad mode");
+	CHECK(symlink("nowhere", "sl-dangling") == 0, "dangling symlink");
+	EXPECT_ERR(access("sl-dangling", F_OK), ENOENT, "access F_OK of a dangling symlink");
+	CHECK(faccessat(AT_FDCWD, "sl-dangling", F_OK, AT_SYMLINK_NOFOLLOW) == 0, "faccessat nofollow");
+	say("faccessat AT_SYMLINK_NOFOLLOW of a dangling symlink: yes");
+
+	/* Clean up. */
+	close(fd);
+	close(dfd);
+	const char *names[] = { "f", "sl", "fifo", "reg", "plain", "sl-dangling", "d/null", "d/fifo2" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		CHECK(unlink(names[i]) == 0, names[i]);
+	CHECK(rmdir("d") == 0, "rmdir d");
+	return ctest_ok();
+}
