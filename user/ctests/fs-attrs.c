@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
+#include <grp.h>
 
 static struct stat st_of(const char *p)
 {
@@ -264,6 +265,73 @@ int main(int argc, char **argv)
 	EXPECT_ERR(access("sl-dangling", F_OK), ENOENT, "access F_OK of a dangling symlink");
 	CHECK(faccessat(AT_FDCWD, "sl-dangling", F_OK, AT_SYMLINK_NOFOLLOW) == 0, "faccessat nofollow");
 	say("faccessat AT_SYMLINK_NOFOLLOW of a dangling symlink: yes");
+
+	/* Permissions, from a child that drops to uid 1000, gid 1000. */
+	CHECK(mkdir("p", 0755) == 0 && mkdir("s", 01777) == 0 && chmod("s", 01777) == 0, "mkdir p s");
+	CHECK(mkdir("p/nox", 0700) == 0 && mkdir("p/open", 0777) == 0 && chmod("p/open", 0777) == 0, "mkdir nox");
+	const struct {
+		const char *name;
+		mode_t mode;
+		gid_t gid;
+	} pf[] = { { "p/pub", 0644, 0 }, { "p/secret", 0600, 0 }, { "p/grp", 0640, 1000 },
+		   { "p/grp-none", 0604, 1000 }, { "s/rootfile", 0666, 0 }, { "p/open/rootfile", 0644, 0 } };
+	for (size_t i = 0; i < sizeof pf / sizeof pf[0]; i++) {
+		int pfd = open(pf[i].name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		CHECK(pfd >= 0 && write_all(pfd, "data", 4) == 0 && fchown(pfd, 0, pf[i].gid) == 0 &&
+			      fchmod(pfd, pf[i].mode) == 0 && close(pfd) == 0,
+		      pf[i].name);
+	}
+	pid = xfork();
+	if (pid == 0) {
+		CHECK(setgroups(0, NULL) == 0 && setgid(1000) == 0 && setuid(1000) == 0, "drop to 1000");
+		say("as uid 1000: open of a 0644 root file for reading %s", yesno(close(open("p/pub", O_RDONLY)) == 0));
+		EXPECT_ERR(open("p/pub", O_WRONLY), EACCES, "as uid 1000: O_WRONLY of a 0644 root file");
+		EXPECT_ERR(open("p/pub", O_RDONLY | O_TRUNC), EACCES, "as uid 1000: O_TRUNC of a 0644 root file");
+		EXPECT_ERR(open("p/secret", O_RDONLY), EACCES, "as uid 1000: a 0600 root file");
+		EXPECT_ERR(access("p/secret", R_OK), EACCES, "as uid 1000: access R_OK of it");
+		say("as uid 1000: a 0640 file of group 1000 reads %s",
+		    yesno(close(open("p/grp", O_RDONLY)) == 0));
+		EXPECT_ERR(open("p/grp-none", O_RDONLY), EACCES,
+			   "as uid 1000: a 0604 file of group 1000 (the group class decides)");
+		EXPECT_ERR(stat("p/nox/x", &st), EACCES, "as uid 1000: a name under a 0700 root directory");
+		EXPECT_ERR(mkdir("p/x", 0755), EACCES, "as uid 1000: mkdir in a 0755 root directory");
+		EXPECT_ERR(unlink("p/pub"), EACCES, "as uid 1000: unlink in a 0755 root directory");
+		EXPECT_ERR(chmod("p/pub", 0666), EPERM, "as uid 1000: chmod of a root file");
+		EXPECT_ERR(chown("p/pub", 1000, 1000), EPERM, "as uid 1000: chown of a root file");
+		EXPECT_ERR(utimensat(AT_FDCWD, "p/pub", ts, 0), EPERM, "as uid 1000: explicit times on a root file");
+		EXPECT_ERR(utimensat(AT_FDCWD, "p/pub", NULL, 0), EACCES,
+			   "as uid 1000: UTIME_NOW on a root file it cannot write");
+		CHECK(utimensat(AT_FDCWD, "s/rootfile", NULL, 0) == 0, "UTIME_NOW with write access");
+		say("as uid 1000: UTIME_NOW on a 0666 root file: yes");
+		CHECK(unlink("p/open/rootfile") == 0, "unlink in a 0777 dir");
+		say("as uid 1000: unlink of a root file in a 0777 directory: yes");
+		EXPECT_ERR(unlink("s/rootfile"), EPERM, "as uid 1000: unlink of a root file in a sticky directory");
+		EXPECT_ERR(rename("s/rootfile", "s/moved"), EPERM, "as uid 1000: rename of it");
+		int mfd = open("s/mine", O_RDWR | O_CREAT | O_EXCL, 0644);
+		CHECK(mfd >= 0 && fstat(mfd, &st) == 0, "create s/mine");
+		say("as uid 1000: a new file is owned by %d:%d", (int)st.st_uid, (int)st.st_gid);
+		CHECK(st.st_uid == 1000 && st.st_gid == 1000, "owner");
+		EXPECT_ERR(fchown(mfd, 0, -1), EPERM, "as uid 1000: giving its file to root");
+		EXPECT_ERR(fchown(mfd, -1, 5), EPERM, "as uid 1000: chown to a group it is not in");
+		CHECK(fchown(mfd, -1, 1000) == 0 && fchown(mfd, 1000, -1) == 0, "chown to itself");
+		CHECK(fchmod(mfd, 06755) == 0 && fstat(mfd, &st) == 0, "fchmod 06755");
+		say("as uid 1000: fchmod 06755 of its own file: %o", (unsigned)(st.st_mode & 07777));
+		CHECK(write(mfd, "x", 1) == 1 && fstat(mfd, &st) == 0, "write");
+		say("as uid 1000: a write clears the set-id bits: %o", (unsigned)(st.st_mode & 07777));
+		CHECK((st.st_mode & 07777) == 0755, "write clears suid");
+		CHECK(fchmod(mfd, 0) == 0, "fchmod 0");
+		EXPECT_ERR(open("s/mine", O_RDONLY), EACCES, "as uid 1000: its own file at mode 0");
+		say("as uid 1000: the descriptor opened before still writes: %s", yesno(write(mfd, "y", 1) == 1));
+		CHECK(fchmod(mfd, 0644) == 0 && close(mfd) == 0, "restore");
+		CHECK(unlink("s/mine") == 0, "unlink own file in sticky dir");
+		say("as uid 1000: unlink of its own file in a sticky directory: yes");
+		_exit(0);
+	}
+	expect_exit(pid, 0, "unprivileged child");
+	const char *pnames[] = { "p/pub", "p/secret", "p/grp", "p/grp-none", "s/rootfile" };
+	for (size_t i = 0; i < sizeof pnames / sizeof pnames[0]; i++)
+		CHECK(unlink(pnames[i]) == 0, pnames[i]);
+	CHECK(rmdir("p/nox") == 0 && rmdir("p/open") == 0 && rmdir("p") == 0 && rmdir("s") == 0, "rmdir p s");
 
 	/* Clean up. */
 	close(fd);
