@@ -196,6 +196,105 @@ int main(int argc, char **argv)
 	      "statfs fields");
 	close(fd);
 
+	/* Bad buffers and vectors. */
+	fd = open("v", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0 && write_all(fd, "0123456789", 10) == 0, "create v");
+	EXPECT_ERR(write(fd, (void *)8, 10), EFAULT, "write from an unmapped buffer");
+	EXPECT_ERR(pread(fd, (void *)8, 10, 0), EFAULT, "pread into an unmapped buffer");
+	CHECK(fstat(fd, &st) == 0, "fstat v");
+	say("the failed write left the size at %lld", (long long)st.st_size);
+	CHECK(st.st_size == 10, "size after EFAULT");
+	struct iovec one = { buf, 1 };
+	say("writev of 0 vectors: %zd", writev(fd, &one, 0));
+	static struct iovec many[1025];
+	for (int i = 0; i < 1025; i++)
+		many[i] = (struct iovec){ buf, 1 };
+	EXPECT_ERR(writev(fd, many, 1025), EINVAL, "writev of 1025 vectors");
+	n = pwritev(fd, many, 1024, 0);
+	say("pwritev of 1024 one-byte vectors: %zd", n);
+	CHECK(n == 1024, "pwritev 1024");
+	struct iovec huge[2] = { { buf, 1 }, { buf, SIZE_MAX } };
+	EXPECT_ERR(writev(fd, huge, 2), EINVAL, "writev of a length that is negative as ssize_t");
+	close(fd);
+	CHECK(unlink("v") == 0, "unlink v");
+	int pp[2];
+	CHECK(pipe(pp) == 0, "pipe");
+	EXPECT_ERR(lseek(pp[0], 0, SEEK_CUR), ESPIPE, "lseek of a pipe");
+	EXPECT_ERR(pwrite(pp[1], "x", 1, 0), ESPIPE, "pwrite to a pipe");
+	EXPECT_ERR(pread(pp[0], buf, 1, 0), ESPIPE, "pread from a pipe");
+	close(pp[0]);
+	close(pp[1]);
+
+	/* Offsets belong to the open file description. */
+	fd = open("o", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int fd2 = open("o", O_RDWR), dupd = dup(fd);
+	CHECK(fd >= 0 && fd2 >= 0 && dupd >= 0, "open o");
+	CHECK(write(fd, "abcdef", 6) == 6, "write o");
+	say("offsets after 6 bytes through one descriptor: its dup %lld, a separate open %lld",
+	    (long long)lseek(dupd, 0, SEEK_CUR), (long long)lseek(fd2, 0, SEEK_CUR));
+	CHECK(lseek(dupd, 0, SEEK_CUR) == 6 && lseek(fd2, 0, SEEK_CUR) == 0, "shared offsets");
+	CHECK(write(fd2, "XY", 2) == 2, "write fd2");
+	memset(buf, 0, sizeof buf);
+	CHECK(pread(fd, buf, 6, 0) == 6, "pread o");
+	say("the separate open wrote at its own offset 0: \"%s\"", buf);
+	CHECK(strcmp(buf, "XYcdef") == 0, "own offset");
+	pid_t pid = xfork();
+	if (pid == 0)
+		_exit(write(fd, "ghi", 3) == 3 ? 0 : 2);
+	expect_exit(pid, 0, "child write");
+	say("after a child writes 3 through the inherited descriptor: the parent's offset %lld",
+	    (long long)lseek(fd, 0, SEEK_CUR));
+	CHECK(lseek(fd, 0, SEEK_CUR) == 9, "fork shares offset");
+	close(fd);
+	close(fd2);
+	close(dupd);
+	CHECK(unlink("o") == 0, "unlink o");
+
+	/* Two processes appending at once lose nothing. */
+	fd = open("ap", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	CHECK(fd >= 0, "open ap");
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = xfork();
+		if (kids[k] == 0) {
+			char rec[50];
+			memset(rec, 'A' + k, sizeof rec - 1);
+			rec[49] = '\n';
+			for (int i = 0; i < 200; i++)
+				if (write(fd, rec, sizeof rec) != (ssize_t)sizeof rec)
+					_exit(2);
+			_exit(0);
+		}
+	}
+	expect_exit(kids[0], 0, "appender A");
+	expect_exit(kids[1], 0, "appender B");
+	close(fd);
+	fd = open("ap", O_RDONLY);
+	static char apb[20000];
+	CHECK(fd >= 0 && read_full(fd, apb, sizeof apb) == (ssize_t)sizeof apb && read(fd, buf, 1) == 0, "read ap");
+	int na = 0, nb = 0, torn = 0;
+	for (int i = 0; i < 400; i++) {
+		char *r = apb + 50 * i;
+		int same = r[49] == '\n';
+		for (int j = 1; j < 49; j++)
+			same &= r[j] == r[0];
+		torn += !same;
+		na += same && r[0] == 'A';
+		nb += same && r[0] == 'B';
+	}
+	say("two processes appending 200 records each: %d from one, %d from the other, %d torn", na, nb, torn);
+	CHECK(na == 200 && nb == 200 && torn == 0, "appends");
+	close(fd);
+	CHECK(unlink("ap") == 0, "unlink ap");
+
+	/* Inodes are counted. */
+	struct statfs i0, i1;
+	CHECK(statfs(".", &i0) == 0, "statfs i0");
+	CHECK(close(open("inode", O_WRONLY | O_CREAT, 0644)) == 0 && statfs(".", &i1) == 0, "statfs i1");
+	say("statfs: a new file takes an inode: %s", yesno(i1.f_ffree < i0.f_ffree && i1.f_files == i0.f_files));
+	CHECK(i1.f_ffree < i0.f_ffree, "f_ffree");
+	CHECK(unlink("inode") == 0, "unlink inode");
+
 	/* A 4 MiB pattern, written in odd-sized pieces, read back whole. */
 	const size_t big = 4u << 20;
 	unsigned char *p = malloc(big), *q = malloc(big);
