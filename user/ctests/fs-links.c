@@ -171,6 +171,21 @@ int main(int argc, char **argv)
 	say("and writable: size %lld, \"%s\"", (long long)st.st_size, buf);
 	CHECK(st.st_size == 10 && strcmp(buf, "file fmore") == 0, "unlinked rw");
 	EXPECT_ERR(stat("sl", &st), ENOENT, "a symlink to the removed name");
+	char fdpath[64], target[4096];
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	n = readlink(fdpath, target, sizeof target - 1);
+	CHECK(n > 0, "readlink /proc/self/fd");
+	target[n] = 0;
+	say("/proc/self/fd/N of the unlinked file: absolute %s, ends with \"/f (deleted)\" %s", yesno(target[0] == '/'),
+	    yesno(n > 12 && strcmp(target + n - 12, "/f (deleted)") == 0));
+	CHECK(target[0] == '/' && n > 12 && strcmp(target + n - 12, "/f (deleted)") == 0, "deleted link");
+	int refd = open(fdpath, O_RDONLY);
+	CHECK(refd >= 0, "reopen through /proc/self/fd");
+	memset(buf, 0, sizeof buf);
+	say("opening /proc/self/fd/N reopens the unlinked file: \"%s\"",
+	    read(refd, buf, sizeof buf) == 10 ? buf : "(wrong)");
+	CHECK(strcmp(buf, "file fmore") == 0, "reopen");
+	close(refd);
 	close(fd);
 
 	/* rename. */
@@ -221,6 +236,22 @@ int main(int argc, char **argv)
 	say("a moved directory's \"..\" follows it: %s; nlink of full %d", yesno(st.st_ino == st2.st_ino),
 	    nlink_of("full"));
 	CHECK(st.st_ino == st2.st_ino && nlink_of("full") == 2, "moved dotdot");
+	CHECK(mkdir("p1", 0755) == 0 && mkdir("p2", 0755) == 0 && mkdir("p1/child", 0755) == 0, "mkdir p1 p2");
+	CHECK(rename("p1/child", "p2/child") == 0, "rename across dirs");
+	CHECK(stat("p2/child/..", &st) == 0 && stat("p2", &st2) == 0, "stat p2");
+	say("a directory moved from p1 to p2: nlink p1 %d, p2 %d, its \"..\" is p2 %s", nlink_of("p1"), nlink_of("p2"),
+	    yesno(st.st_ino == st2.st_ino));
+	CHECK(nlink_of("p1") == 2 && nlink_of("p2") == 3 && st.st_ino == st2.st_ino, "cross-dir rename");
+	put("p1/t", "target");
+	CHECK(symlink("t", "p1/ln") == 0, "symlink p1/ln");
+	put("p1/new", "new");
+	CHECK(rename("p1/new", "p1/ln") == 0, "rename over a symlink");
+	say("rename of a file onto a symlink replaces the link: a file %s, the target kept \"%s\"",
+	    yesno(lstat("p1/ln", &st) == 0 && S_ISREG(st.st_mode)), get("p1/t"));
+	CHECK(S_ISREG(st.st_mode) && strcmp(get("p1/t"), "target") == 0, "over symlink");
+	CHECK(unlink("p1/t") == 0 && unlink("p1/ln") == 0 && rmdir("p2/child") == 0 && rmdir("p1") == 0 &&
+		      rmdir("p2") == 0,
+	      "clean p1 p2");
 	CHECK(link("xd", "xd-hard") == 0, "hard link");
 	CHECK(rename("xd", "xd-hard") == 0, "rename onto own hard link");
 	say("rename onto a hard link of itself: both names stay %s, nlink %d", yesno(exists("xd") && exists("xd-hard")),
