@@ -265,6 +265,37 @@ int main(int argc, char **argv)
 	say("getcwd into 4 bytes: %s", gr == NULL ? ctest_errname(errno) : "succeeded");
 	CHECK(gr == NULL && errno == ERANGE, "getcwd ERANGE");
 
+	/* The cwd's ancestor renamed under us. */
+	CHECK(mkdir("r1", 0755) == 0 && mkdir("r1/r2", 0755) == 0 && chdir("r1/r2") == 0, "chdir r1/r2");
+	CHECK(rename("../../r1", "../../q1") == 0, "rename the cwd's parent");
+	CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd after rename");
+	say("getcwd after the cwd's parent is renamed: ends with /q1/r2 %s", ends_with(cwd, "/q1/r2"));
+	CHECK(strcmp(ends_with(cwd, "/q1/r2"), "yes") == 0, "getcwd renamed");
+	CHECK(fchdir(topfd) == 0 && rmdir("q1/r2") == 0 && rmdir("q1") == 0, "clean q1");
+
+	/* A directory emptied while open lists only "." and "..". */
+	CHECK(mkdir("e", 0755) == 0, "mkdir e");
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "e/x%d", i);
+		CHECK(close(open(name, O_WRONLY | O_CREAT, 0644)) == 0, "create e/x");
+	}
+	dp = opendir("e");
+	CHECK(dp != NULL && readdir(dp) != NULL, "opendir e");
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "e/x%d", i);
+		CHECK(unlink(name) == 0, "unlink e/x");
+	}
+	rewinddir(dp);
+	int left = 0, dotsonly = 1;
+	while ((de = readdir(dp)) != NULL) {
+		left++;
+		dotsonly &= strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	}
+	say("emptied while open, after rewinddir: %d entries, only dots %s", left, yesno(dotsonly));
+	CHECK(left == 2 && dotsonly, "emptied");
+	closedir(dp);
+	CHECK(rmdir("e") == 0, "rmdir e");
+
 	/* The cwd removed under us. */
 	CHECK(mkdir("gone", 0755) == 0 && chdir("gone") == 0, "chdir gone");
 	CHECK(rmdir("../gone") == 0, "rmdir the cwd");
