@@ -293,6 +293,13 @@ int main(int argc, char **argv)
 	say("after linkat(AT_EMPTY_PATH): nlink %d, the name reads \"%s\"", (int)st.st_nlink, get("named"));
 	CHECK(st.st_nlink == 1 && strcmp(get("named"), "unnamed") == 0, "linked tmpfile");
 	close(fd);
+	umask(077);
+	fd = open(".", O_TMPFILE | O_RDWR, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0, "O_TMPFILE umask");
+	say("O_TMPFILE 0666 under umask 077: mode %o", (unsigned)(st.st_mode & 07777));
+	CHECK((st.st_mode & 07777) == 0600, "tmpfile umask");
+	close(fd);
+	umask(022);
 	fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
 	CHECK(fd >= 0, "O_TMPFILE|O_EXCL");
 	EXPECT_ERR(linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH), ENOENT,
@@ -330,6 +337,9 @@ int main(int argc, char **argv)
 	EXPECT_ERR(open("f/x", O_RDONLY), ENOTDIR, "a name under a file");
 	EXPECT_ERR(open("f/x", O_RDWR | O_CREAT, 0644), ENOTDIR, "O_CREAT under a file");
 	EXPECT_ERR(open("flink/", O_RDONLY), ENOTDIR, "a symlink to a file with a trailing slash");
+	EXPECT_ERR(open("f/.", O_RDONLY), ENOTDIR, "\"f/.\" of a file");
+	EXPECT_ERR(open("f/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT of an existing file with a trailing slash");
+	EXPECT_ERR(open("flink", O_RDWR | O_CREAT | O_EXCL, 0644), EEXIST, "O_EXCL on a symlink to a file");
 	char longname[300];
 	memset(longname, 'n', 256);
 	longname[256] = 0;
