@@ -37,6 +37,13 @@ static const char *get(const char *path)
 
 int main(int argc, char **argv)
 {
+	/* Run again by exec with "--probe A B": exit 3 when descriptor A
+	 * (opened with O_CLOEXEC) is closed and B is still open. */
+	if (argc == 4 && strcmp(argv[1], "--probe") == 0) {
+		int a = atoi(argv[2]), b = atoi(argv[3]);
+		int closed = fcntl(a, F_GETFD) == -1 && errno == EBADF;
+		return closed | (fcntl(b, F_GETFD) == 0) << 1;
+	}
 	ctest_start("fs-open");
 	CHECK(argc == 2, "usage: fs-open DIR");
 	CHECK(chdir(argv[1]) == 0, "chdir DIR");
@@ -215,6 +222,21 @@ int main(int argc, char **argv)
 	fl = fcntl(fd, F_GETFL);
 	say("O_CLOEXEC shows in F_GETFL: %s", yesno(fl & O_CLOEXEC));
 	CHECK(!(fl & O_CLOEXEC), "F_GETFL without O_CLOEXEC");
+	char self[4096], as[16], bs[16];
+	ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+	CHECK(sl > 0, "readlink /proc/self/exe");
+	self[sl] = 0;
+	snprintf(as, sizeof as, "%d", fd);
+	snprintf(bs, sizeof bs, "%d", fdn);
+	pid_t pid = xfork();
+	if (pid == 0) {
+		execl(self, self, "--probe", as, bs, (char *)NULL);
+		_exit(100);
+	}
+	int pst = wait_for(pid);
+	say("across execve: the O_CLOEXEC descriptor is closed and the other open: %s",
+	    yesno(WIFEXITED(pst) && WEXITSTATUS(pst) == 3));
+	CHECK(WIFEXITED(pst) && WEXITSTATUS(pst) == 3, "cloexec across exec");
 	close(fd);
 	close(fdn);
 
