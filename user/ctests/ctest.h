@@ -256,15 +256,16 @@ static inline const char *ctest_errname(int e)
 /* `call` (an int or long result, or a pointer that is (void *)-1 on
  * failure, like mmap's) must fail with errno `want`:
  * prints "what: NAME" with the errno it got, FAIL if not `want`. */
-#define EXPECT_ERR(call, want, what)                                         \
+#define FAILS_WITH(call, want, what)                                         \
 	do {                                                                 \
 		errno = 0;                                                   \
 		long r_ = (long)(call);                                      \
 		int e_ = errno;                                              \
 		say("%s: %s", what, r_ == -1 ? ctest_errname(e_) : "succeeded"); \
 		if (r_ != -1 || e_ != (want)) {                              \
-			say("FAIL: %s (%s:%d): wanted %s", what, CTEST_FILE, \
-			    __LINE__, ctest_errname(want));                  \
+			say("FAIL: %s (%s:%d): result %ld errno %d, wanted %s", \
+			    what, CTEST_FILE, __LINE__, r_, e_,              \
+			    ctest_errname(want));                            \
 			exit(1);                                             \
 		}                                                            \
 	} while (0)

@@ -75,14 +75,14 @@ int main(int argc, char **argv)
 	say("mkdir 07777 under umask 022: mode %o", (unsigned)(st.st_mode & 07777));
 	CHECK((st.st_mode & 07777) == 01755, "mkdir 07777");
 	CHECK(rmdir("s") == 0, "rmdir s");
-	EXPECT_ERR(mkdir("a", 0755), EEXIST, "mkdir of an existing directory");
+	FAILS_WITH(mkdir("a", 0755), EEXIST, "mkdir of an existing directory");
 	CHECK(close(open("file", O_WRONLY | O_CREAT, 0644)) == 0, "create file");
-	EXPECT_ERR(mkdir("file", 0755), EEXIST, "mkdir of an existing file");
+	FAILS_WITH(mkdir("file", 0755), EEXIST, "mkdir of an existing file");
 	CHECK(symlink("nowhere", "dangling") == 0, "symlink");
-	EXPECT_ERR(mkdir("dangling", 0755), EEXIST, "mkdir of a dangling symlink");
-	EXPECT_ERR(mkdir("missing/x", 0755), ENOENT, "mkdir under a missing directory");
-	EXPECT_ERR(mkdir("file/x", 0755), ENOTDIR, "mkdir under a file");
-	EXPECT_ERR(mkdir("", 0755), ENOENT, "mkdir of \"\"");
+	FAILS_WITH(mkdir("dangling", 0755), EEXIST, "mkdir of a dangling symlink");
+	FAILS_WITH(mkdir("missing/x", 0755), ENOENT, "mkdir under a missing directory");
+	FAILS_WITH(mkdir("file/x", 0755), ENOTDIR, "mkdir under a file");
+	FAILS_WITH(mkdir("", 0755), ENOENT, "mkdir of \"\"");
 	CHECK(mkdir("a/b/", 0755) == 0, "mkdir a/b/");
 	say("mkdir \"a/b/\" with a trailing slash: %s", yesno(stat("a/b", &st) == 0 && S_ISDIR(st.st_mode)));
 	int afd = open("a", O_RDONLY | O_DIRECTORY);
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	CHECK(mkdirat(afd, "c", 0700) == 0 && fstatat(afd, "c", &st, 0) == 0, "mkdirat");
 	say("mkdirat(a, \"c\", 0700): mode %o", (unsigned)(st.st_mode & 07777));
 	CHECK((st.st_mode & 07777) == 0700, "mkdirat mode");
-	EXPECT_ERR(mkdirat(afd, "c", 0700), EEXIST, "mkdirat of an existing name");
+	FAILS_WITH(mkdirat(afd, "c", 0700), EEXIST, "mkdirat of an existing name");
 
 	/* Link counts and sizes. */
 	say("nlink: a (two subdirectories) %d, a/b %d", nlink_of("a"), nlink_of("a/b"));
@@ -108,21 +108,21 @@ int main(int argc, char **argv)
 	say("\"a/b/..\" is a: %s; \"a/..\" is \".\": %s; \"a/b/../../a/c\" is a/c: %s", yesno(same("a/b/..", "a")),
 	    yesno(same("a/..", ".")), yesno(same("a/b/../../a/c", "a/c")));
 	CHECK(same("a/b/..", "a") && same("a/..", ".") && same("a/b/../../a/c", "a/c"), "dotdot");
-	EXPECT_ERR(stat("a/f/..", &st), ENOTDIR, "\"..\" after a file");
+	FAILS_WITH(stat("a/f/..", &st), ENOTDIR, "\"..\" after a file");
 
 	/* rmdir. */
-	EXPECT_ERR(rmdir("a"), ENOTEMPTY, "rmdir of a non-empty directory");
-	EXPECT_ERR(rmdir("file"), ENOTDIR, "rmdir of a file");
-	EXPECT_ERR(rmdir("."), EINVAL, "rmdir of \".\"");
-	EXPECT_ERR(rmdir("a/b/."), EINVAL, "rmdir of \"a/b/.\"");
-	EXPECT_ERR(rmdir("a/b/.."), ENOTEMPTY, "rmdir of \"a/b/..\"");
-	EXPECT_ERR(rmdir("missing"), ENOENT, "rmdir of a missing name");
+	FAILS_WITH(rmdir("a"), ENOTEMPTY, "rmdir of a non-empty directory");
+	FAILS_WITH(rmdir("file"), ENOTDIR, "rmdir of a file");
+	FAILS_WITH(rmdir("."), EINVAL, "rmdir of \".\"");
+	FAILS_WITH(rmdir("a/b/."), EINVAL, "rmdir of \"a/b/.\"");
+	FAILS_WITH(rmdir("a/b/.."), ENOTEMPTY, "rmdir of \"a/b/..\"");
+	FAILS_WITH(rmdir("missing"), ENOENT, "rmdir of a missing name");
 	CHECK(symlink("a/b", "blink") == 0, "symlink blink");
-	EXPECT_ERR(rmdir("blink"), ENOTDIR, "rmdir of a symlink to a directory");
+	FAILS_WITH(rmdir("blink"), ENOTDIR, "rmdir of a symlink to a directory");
 	CHECK(rmdir("a/b/") == 0, "rmdir with a trailing slash");
 	say("rmdir \"a/b/\": a's nlink now %d", nlink_of("a"));
 	CHECK(nlink_of("a") == 3, "nlink after rmdir");
-	EXPECT_ERR(rmdir("a/b"), ENOENT, "rmdir again");
+	FAILS_WITH(rmdir("a/b"), ENOENT, "rmdir again");
 
 	/* d_type. */
 	CHECK(mkdir("t", 0755) == 0 && mkdir("t/dir", 0755) == 0, "mkdir t");
@@ -138,10 +138,10 @@ int main(int argc, char **argv)
 	int tfd = open("t", O_RDONLY | O_DIRECTORY);
 	CHECK(tfd >= 0, "open t");
 	char small[16];
-	EXPECT_ERR(syscall(SYS_getdents64, tfd, small, sizeof small), EINVAL, "getdents64 into 16 bytes");
+	FAILS_WITH(syscall(SYS_getdents64, tfd, small, sizeof small), EINVAL, "getdents64 into 16 bytes");
 	int ffd = open("file", O_RDONLY);
 	char big[4096];
-	EXPECT_ERR(syscall(SYS_getdents64, ffd, big, sizeof big), ENOTDIR, "getdents64 of a file");
+	FAILS_WITH(syscall(SYS_getdents64, ffd, big, sizeof big), ENOTDIR, "getdents64 of a file");
 	close(ffd);
 	long n1 = syscall(SYS_getdents64, tfd, big, sizeof big);
 	long n2 = syscall(SYS_getdents64, tfd, big, sizeof big);
@@ -253,12 +253,12 @@ int main(int argc, char **argv)
 	say("chdir through a symlink: getcwd shows the real path (ends with /a/c) %s", ends_with(cwd, "/a/c"));
 	CHECK(strcmp(ends_with(cwd, "/a/c"), "yes") == 0, "getcwd through a symlink");
 	CHECK(fchdir(topfd) == 0 && unlink("clink") == 0, "back from clink");
-	EXPECT_ERR(chdir("file"), ENOTDIR, "chdir to a file");
-	EXPECT_ERR(chdir("missing"), ENOENT, "chdir to a missing name");
+	FAILS_WITH(chdir("file"), ENOTDIR, "chdir to a file");
+	FAILS_WITH(chdir("missing"), ENOENT, "chdir to a missing name");
 	ffd = open("file", O_RDONLY);
-	EXPECT_ERR(fchdir(ffd), ENOTDIR, "fchdir to a file");
+	FAILS_WITH(fchdir(ffd), ENOTDIR, "fchdir to a file");
 	close(ffd);
-	EXPECT_ERR(fchdir(-1), EBADF, "fchdir to a bad descriptor");
+	FAILS_WITH(fchdir(-1), EBADF, "fchdir to a bad descriptor");
 	char tiny[4];
 	errno = 0;
 	char *gr = getcwd(tiny, sizeof tiny);
@@ -306,11 +306,11 @@ int main(int argc, char **argv)
 	CHECK(stat(".", &st) == 0, "stat . removed");
 	say("stat of the removed cwd: nlink %d", (int)st.st_nlink);
 	CHECK(st.st_nlink == 0, "nlink 0");
-	EXPECT_ERR(open("x", O_WRONLY | O_CREAT, 0644), ENOENT, "creating in a removed directory");
-	EXPECT_ERR(mkdir("x", 0755), ENOENT, "mkdir in a removed directory");
+	FAILS_WITH(open("x", O_WRONLY | O_CREAT, 0644), ENOENT, "creating in a removed directory");
+	FAILS_WITH(mkdir("x", 0755), ENOENT, "mkdir in a removed directory");
 	int gfd = open(".", O_RDONLY | O_DIRECTORY);
 	CHECK(gfd >= 0, "open removed .");
-	EXPECT_ERR(syscall(SYS_getdents64, gfd, big, sizeof big), ENOENT, "getdents64 of a removed directory");
+	FAILS_WITH(syscall(SYS_getdents64, gfd, big, sizeof big), ENOENT, "getdents64 of a removed directory");
 	close(gfd);
 	say("\"..\" of the removed cwd is the old parent: %s", yesno(same("..", top)));
 	CHECK(same("..", top), "dotdot of removed");

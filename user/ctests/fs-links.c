@@ -77,11 +77,11 @@ int main(int argc, char **argv)
 	CHECK(linkat(AT_FDCWD, "f", dfd, "f3", 0) == 0, "linkat");
 	say("linkat into d: nlink %d", nlink_of("f"));
 	CHECK(nlink_of("f") == 3, "nlink 3");
-	EXPECT_ERR(link("d", "d2"), EPERM, "link of a directory");
-	EXPECT_ERR(link("f", "f2"), EEXIST, "link onto an existing name");
-	EXPECT_ERR(link("missing", "x"), ENOENT, "link of a missing name");
-	EXPECT_ERR(link("f", "missing/x"), ENOENT, "link into a missing directory");
-	EXPECT_ERR(link("f", "f/x"), ENOTDIR, "link under a file");
+	FAILS_WITH(link("d", "d2"), EPERM, "link of a directory");
+	FAILS_WITH(link("f", "f2"), EEXIST, "link onto an existing name");
+	FAILS_WITH(link("missing", "x"), ENOENT, "link of a missing name");
+	FAILS_WITH(link("f", "missing/x"), ENOENT, "link into a missing directory");
+	FAILS_WITH(link("f", "f/x"), ENOTDIR, "link under a file");
 	CHECK(symlink("f", "sl") == 0, "symlink sl");
 	CHECK(link("sl", "sl-hard") == 0, "link of a symlink");
 	say("link of a symlink links the symlink itself: %s", yesno(nlink_of("sl") == 2 && nlink_of("f") == 3));
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	CHECK(linkat(AT_FDCWD, "sl", AT_FDCWD, "sl-follow", AT_SYMLINK_FOLLOW) == 0, "linkat follow");
 	say("linkat AT_SYMLINK_FOLLOW links the target: nlink of f %d", nlink_of("f"));
 	CHECK(nlink_of("f") == 4, "follow");
-	EXPECT_ERR(linkat(AT_FDCWD, "f", AT_FDCWD, "x", 0x12345), EINVAL, "linkat with bad flags");
+	FAILS_WITH(linkat(AT_FDCWD, "f", AT_FDCWD, "x", 0x12345), EINVAL, "linkat with bad flags");
 
 	/* symlink, readlink. */
 	CHECK(symlinkat("some/where/else", dfd, "rel") == 0, "symlinkat");
@@ -105,13 +105,13 @@ int main(int argc, char **argv)
 	n = readlinkat(dfd, "rel", buf, 4);
 	say("readlinkat into 4 bytes: %zd \"%.4s\", no NUL: %s", n, buf, yesno(buf[4] == 'x'));
 	CHECK(n == 4 && memcmp(buf, "some", 4) == 0 && buf[4] == 'x', "readlink truncated");
-	EXPECT_ERR(readlink("f", buf, sizeof buf), EINVAL, "readlink of a file");
-	EXPECT_ERR(readlink("d", buf, sizeof buf), EINVAL, "readlink of a directory");
-	EXPECT_ERR(readlink("missing", buf, sizeof buf), ENOENT, "readlink of a missing name");
-	EXPECT_ERR(syscall(SYS_readlink, "sl", buf, 0), EINVAL, "the readlink system call into 0 bytes");
-	EXPECT_ERR(symlink("x", "f"), EEXIST, "symlink onto an existing name");
-	EXPECT_ERR(symlink("", "empty"), ENOENT, "symlink with an empty target");
-	EXPECT_ERR(symlink("x", "missing/x"), ENOENT, "symlink in a missing directory");
+	FAILS_WITH(readlink("f", buf, sizeof buf), EINVAL, "readlink of a file");
+	FAILS_WITH(readlink("d", buf, sizeof buf), EINVAL, "readlink of a directory");
+	FAILS_WITH(readlink("missing", buf, sizeof buf), ENOENT, "readlink of a missing name");
+	FAILS_WITH(syscall(SYS_readlink, "sl", buf, 0), EINVAL, "the readlink system call into 0 bytes");
+	FAILS_WITH(symlink("x", "f"), EEXIST, "symlink onto an existing name");
+	FAILS_WITH(symlink("", "empty"), ENOENT, "symlink with an empty target");
+	FAILS_WITH(symlink("x", "missing/x"), ENOENT, "symlink in a missing directory");
 
 	/* lstat and stat. */
 	CHECK(stat("sl", &st) == 0 && lstat("sl", &st2) == 0, "stat/lstat");
@@ -121,12 +121,12 @@ int main(int argc, char **argv)
 	CHECK(S_ISREG(st.st_mode) && st.st_size == 6 && S_ISLNK(st2.st_mode) && st2.st_size == 1, "lstat");
 	CHECK(fstatat(AT_FDCWD, "sl", &st2, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st2.st_mode), "fstatat nofollow");
 	CHECK(symlink("nowhere", "dangling") == 0, "dangling");
-	EXPECT_ERR(stat("dangling", &st), ENOENT, "stat of a dangling symlink");
+	FAILS_WITH(stat("dangling", &st), ENOENT, "stat of a dangling symlink");
 	say("lstat of a dangling symlink: %s", yesno(lstat("dangling", &st) == 0 && S_ISLNK(st.st_mode)));
 
 	/* Loops and relative targets. */
 	CHECK(symlink("lb", "la") == 0 && symlink("la", "lb") == 0, "loop");
-	EXPECT_ERR(stat("la", &st), ELOOP, "stat of a symlink loop");
+	FAILS_WITH(stat("la", &st), ELOOP, "stat of a symlink loop");
 	say("lstat of a symlink in a loop: %s", yesno(lstat("la", &st) == 0 && S_ISLNK(st.st_mode)));
 	CHECK(mkdir("d/sub", 0755) == 0, "mkdir d/sub");
 	put("d/sub/target", "in sub");
@@ -143,12 +143,12 @@ int main(int argc, char **argv)
 	CHECK(strcmp(get("dirlink/../target"), "in d") == 0, "dotdot after symlink");
 
 	/* unlink and unlinkat. */
-	EXPECT_ERR(unlink("d"), EISDIR, "unlink of a directory");
-	EXPECT_ERR(unlinkat(AT_FDCWD, "f", AT_REMOVEDIR), ENOTDIR, "unlinkat AT_REMOVEDIR of a file");
-	EXPECT_ERR(unlinkat(AT_FDCWD, "d", AT_REMOVEDIR), ENOTEMPTY, "unlinkat AT_REMOVEDIR of a non-empty directory");
-	EXPECT_ERR(unlink("missing"), ENOENT, "unlink of a missing name");
-	EXPECT_ERR(unlink("f/"), ENOTDIR, "unlink of a file with a trailing slash");
-	EXPECT_ERR(unlinkat(AT_FDCWD, "f", 0x4000), EINVAL, "unlinkat with bad flags");
+	FAILS_WITH(unlink("d"), EISDIR, "unlink of a directory");
+	FAILS_WITH(unlinkat(AT_FDCWD, "f", AT_REMOVEDIR), ENOTDIR, "unlinkat AT_REMOVEDIR of a file");
+	FAILS_WITH(unlinkat(AT_FDCWD, "d", AT_REMOVEDIR), ENOTEMPTY, "unlinkat AT_REMOVEDIR of a non-empty directory");
+	FAILS_WITH(unlink("missing"), ENOENT, "unlink of a missing name");
+	FAILS_WITH(unlink("f/"), ENOTDIR, "unlink of a file with a trailing slash");
+	FAILS_WITH(unlinkat(AT_FDCWD, "f", 0x4000), EINVAL, "unlinkat with bad flags");
 	CHECK(mkdir("empty", 0755) == 0 && unlinkat(AT_FDCWD, "empty", AT_REMOVEDIR) == 0, "unlinkat dir");
 	say("unlinkat AT_REMOVEDIR of an empty directory: gone %s", yesno(!exists("empty")));
 	CHECK(unlink("dirlink") == 0, "unlink dirlink");
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	CHECK(pread(fd, buf, sizeof buf, 0) == 10, "pread unlinked");
 	say("and writable: size %lld, \"%s\"", (long long)st.st_size, buf);
 	CHECK(st.st_size == 10 && strcmp(buf, "file fmore") == 0, "unlinked rw");
-	EXPECT_ERR(stat("sl", &st), ENOENT, "a symlink to the removed name");
+	FAILS_WITH(stat("sl", &st), ENOENT, "a symlink to the removed name");
 	char fdpath[64], target[4096];
 	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
 	n = readlink(fdpath, target, sizeof target - 1);
@@ -198,12 +198,12 @@ int main(int argc, char **argv)
 	say("renameat into d: d/r3 reads \"%s\"", get("d/r3"));
 	CHECK(strcmp(get("d/r3"), "one") == 0, "renameat");
 	put("r1", "new one");
-	EXPECT_ERR(renameat2_(AT_FDCWD, "r1", dfd, "r3", RENAME_NOREPLACE), EEXIST, "RENAME_NOREPLACE onto a file");
+	FAILS_WITH(renameat2_(AT_FDCWD, "r1", dfd, "r3", RENAME_NOREPLACE), EEXIST, "RENAME_NOREPLACE onto a file");
 	CHECK(renameat2_(AT_FDCWD, "r1", AT_FDCWD, "r4", RENAME_NOREPLACE) == 0, "NOREPLACE new");
 	say("RENAME_NOREPLACE to a new name: %s", yesno(exists("r4") && !exists("r1")));
-	EXPECT_ERR(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE), ENOENT,
+	FAILS_WITH(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE), ENOENT,
 		   "RENAME_EXCHANGE with a missing name");
-	EXPECT_ERR(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL,
+	FAILS_WITH(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL,
 		   "RENAME_EXCHANGE|RENAME_NOREPLACE");
 	CHECK(mkdir("xd", 0755) == 0, "mkdir xd");
 	put("xd/inside", "inside xd");
@@ -214,18 +214,18 @@ int main(int argc, char **argv)
 	CHECK(is_dir("r4") && strcmp(get("r4/inside"), "inside xd") == 0 && strcmp(get("xd"), "new one") == 0,
 	      "exchange");
 	CHECK(mkdir("r4/deep", 0755) == 0, "mkdir r4/deep");
-	EXPECT_ERR(rename("r4", "r4/deep/r4"), EINVAL, "rename of a directory into its own subtree");
-	EXPECT_ERR(rename("r4", "r4/x"), EINVAL, "rename of a directory into itself");
+	FAILS_WITH(rename("r4", "r4/deep/r4"), EINVAL, "rename of a directory into its own subtree");
+	FAILS_WITH(rename("r4", "r4/x"), EINVAL, "rename of a directory into itself");
 	CHECK(mkdir("full", 0755) == 0 && mkdir("full/x", 0755) == 0, "mkdir full");
-	EXPECT_ERR(rename("d/sub", "full"), ENOTEMPTY, "rename of a directory onto a non-empty one");
+	FAILS_WITH(rename("d/sub", "full"), ENOTEMPTY, "rename of a directory onto a non-empty one");
 	CHECK(mkdir("emptyd", 0755) == 0, "mkdir emptyd");
-	EXPECT_ERR(rename("xd", "emptyd"), EISDIR, "rename of a file onto a directory");
-	EXPECT_ERR(rename("emptyd", "xd"), ENOTDIR, "rename of a directory onto a file");
-	EXPECT_ERR(rename("missing", "x"), ENOENT, "rename of a missing name");
-	EXPECT_ERR(rename("xd", "missing/x"), ENOENT, "rename into a missing directory");
-	EXPECT_ERR(rename("xd/", "yd"), ENOTDIR, "rename of a file with a trailing slash");
-	EXPECT_ERR(rename(".", "x"), EBUSY, "rename of \".\"");
-	EXPECT_ERR(rename("full", "emptyd/.."), EBUSY, "rename onto \"..\"");
+	FAILS_WITH(rename("xd", "emptyd"), EISDIR, "rename of a file onto a directory");
+	FAILS_WITH(rename("emptyd", "xd"), ENOTDIR, "rename of a directory onto a file");
+	FAILS_WITH(rename("missing", "x"), ENOENT, "rename of a missing name");
+	FAILS_WITH(rename("xd", "missing/x"), ENOENT, "rename into a missing directory");
+	FAILS_WITH(rename("xd/", "yd"), ENOTDIR, "rename of a file with a trailing slash");
+	FAILS_WITH(rename(".", "x"), EBUSY, "rename of \".\"");
+	FAILS_WITH(rename("full", "emptyd/.."), EBUSY, "rename onto \"..\"");
 	int nl_before = nlink_of(".");
 	CHECK(rename("emptyd", "full/x") == 0, "rename dir onto empty dir");
 	say("rename of a directory onto an empty one: parent nlink %d -> %d, full/x still a directory %s",

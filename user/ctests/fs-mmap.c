@@ -78,8 +78,8 @@ int main(int argc, char **argv)
 	CHECK(st.st_size == 2 * PG, "size");
 	CHECK(msync(m, 2 * PG, MS_SYNC) == 0 && msync(m, PG, MS_ASYNC) == 0, "msync");
 	say("msync MS_SYNC and MS_ASYNC: 0");
-	EXPECT_ERR(msync(m + 1, PG, MS_SYNC), EINVAL, "msync of an unaligned address");
-	EXPECT_ERR(msync(m, PG, MS_SYNC | MS_ASYNC), EINVAL, "msync with MS_SYNC|MS_ASYNC");
+	FAILS_WITH(msync(m + 1, PG, MS_SYNC), EINVAL, "msync of an unaligned address");
+	FAILS_WITH(msync(m, PG, MS_SYNC | MS_ASYNC), EINVAL, "msync with MS_SYNC|MS_ASYNC");
 
 	/* A second mapping of the same file sees the first's stores. */
 	int fd2 = open("f", O_RDWR);
@@ -228,24 +228,24 @@ int main(int argc, char **argv)
 	/* Errors. */
 	int ro = open("small", O_RDONLY), wo = open("small", O_WRONLY);
 	CHECK(ro >= 0 && wo >= 0, "open ro/wo");
-	EXPECT_ERR(mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES,
+	FAILS_WITH(mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES,
 		   "MAP_SHARED PROT_WRITE of an O_RDONLY descriptor");
 	char *rp = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0);
 	say("MAP_PRIVATE PROT_WRITE of an O_RDONLY descriptor: %s", yesno(rp != MAP_FAILED));
 	CHECK(rp != MAP_FAILED && munmap(rp, PG) == 0, "private rw of ro");
-	EXPECT_ERR(mmap(NULL, PG, PROT_READ, MAP_SHARED, wo, 0), EACCES, "mmap of an O_WRONLY descriptor");
+	FAILS_WITH(mmap(NULL, PG, PROT_READ, MAP_SHARED, wo, 0), EACCES, "mmap of an O_WRONLY descriptor");
 	char *ro_m = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
 	CHECK(ro_m != MAP_FAILED, "mmap ro");
-	EXPECT_ERR(mprotect(ro_m, PG, PROT_READ | PROT_WRITE), EACCES,
+	FAILS_WITH(mprotect(ro_m, PG, PROT_READ | PROT_WRITE), EACCES,
 		   "mprotect PROT_WRITE of a shared read-only file mapping");
 	CHECK(munmap(ro_m, PG) == 0, "munmap ro");
-	EXPECT_ERR(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 100), EINVAL, "mmap at an unaligned offset");
-	EXPECT_ERR(mmap(NULL, 0, PROT_READ, MAP_SHARED, ro, 0), EINVAL, "mmap of length 0");
-	EXPECT_ERR(mmap(NULL, PG, PROT_READ, MAP_SHARED, -1, 0), EBADF, "mmap of a bad descriptor");
+	FAILS_WITH(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 100), EINVAL, "mmap at an unaligned offset");
+	FAILS_WITH(mmap(NULL, 0, PROT_READ, MAP_SHARED, ro, 0), EINVAL, "mmap of length 0");
+	FAILS_WITH(mmap(NULL, PG, PROT_READ, MAP_SHARED, -1, 0), EBADF, "mmap of a bad descriptor");
 	CHECK(mkdir("d", 0755) == 0, "mkdir");
 	int dfd = open("d", O_RDONLY | O_DIRECTORY);
 	CHECK(dfd >= 0, "open d");
-	EXPECT_ERR(mmap(NULL, PG, PROT_READ, MAP_SHARED, dfd, 0), ENODEV, "mmap of a directory");
+	FAILS_WITH(mmap(NULL, PG, PROT_READ, MAP_SHARED, dfd, 0), ENODEV, "mmap of a directory");
 	close(dfd);
 	close(ro);
 	close(wo);

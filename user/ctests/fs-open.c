@@ -78,11 +78,11 @@ int main(int argc, char **argv)
 	close(fd);
 
 	/* O_EXCL. */
-	EXPECT_ERR(open("f", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST, "O_EXCL on an existing file");
+	FAILS_WITH(open("f", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST, "O_EXCL on an existing file");
 	CHECK(symlink("target", "dangling") == 0, "symlink dangling");
-	EXPECT_ERR(open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST,
+	FAILS_WITH(open("dangling", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST,
 		   "O_EXCL on a dangling symlink");
-	EXPECT_ERR(access("target", F_OK), ENOENT, "the symlink's target after O_EXCL");
+	FAILS_WITH(access("target", F_OK), ENOENT, "the symlink's target after O_EXCL");
 	fd = open("dangling", O_WRONLY | O_CREAT, 0644);
 	CHECK(fd >= 0, "O_CREAT through a dangling symlink");
 	close(fd);
@@ -143,11 +143,11 @@ int main(int argc, char **argv)
 	/* Access modes. */
 	fd = open("f", O_RDONLY);
 	CHECK(fd >= 0, "O_RDONLY");
-	EXPECT_ERR(write(fd, "x", 1), EBADF, "write to an O_RDONLY descriptor");
+	FAILS_WITH(write(fd, "x", 1), EBADF, "write to an O_RDONLY descriptor");
 	close(fd);
 	fd = open("f", O_WRONLY);
 	CHECK(fd >= 0, "O_WRONLY");
-	EXPECT_ERR(read(fd, c2, 1), EBADF, "read from an O_WRONLY descriptor");
+	FAILS_WITH(read(fd, c2, 1), EBADF, "read from an O_WRONLY descriptor");
 	fl = fcntl(fd, F_GETFL);
 	say("F_GETFL of O_WRONLY: access mode O_WRONLY %s", yesno((fl & O_ACCMODE) == O_WRONLY));
 	CHECK((fl & O_ACCMODE) == O_WRONLY, "F_GETFL");
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 
 	/* O_DIRECTORY. */
 	CHECK(mkdir("d", 0755) == 0, "mkdir d");
-	EXPECT_ERR(open("f", O_RDONLY | O_DIRECTORY), ENOTDIR, "O_DIRECTORY on a file");
+	FAILS_WITH(open("f", O_RDONLY | O_DIRECTORY), ENOTDIR, "O_DIRECTORY on a file");
 	fd = open("d", O_RDONLY | O_DIRECTORY);
 	say("O_DIRECTORY on a directory: %s", yesno(fd >= 0));
 	CHECK(fd >= 0, "O_DIRECTORY");
@@ -180,18 +180,18 @@ int main(int argc, char **argv)
 	say("O_DIRECTORY through a symlink to a directory: %s", yesno(fd >= 0));
 	CHECK(fd >= 0, "O_DIRECTORY symlink");
 	close(fd);
-	EXPECT_ERR(open("nothere", O_RDONLY | O_DIRECTORY), ENOENT, "O_DIRECTORY on a missing name");
+	FAILS_WITH(open("nothere", O_RDONLY | O_DIRECTORY), ENOENT, "O_DIRECTORY on a missing name");
 	/* Linux 6.4 and later refuse the pair outright. */
-	EXPECT_ERR(open("nothere", O_RDWR | O_CREAT | O_DIRECTORY, 0644), EINVAL, "O_CREAT|O_DIRECTORY");
-	EXPECT_ERR(access("nothere", F_OK), ENOENT, "the name after O_CREAT|O_DIRECTORY");
+	FAILS_WITH(open("nothere", O_RDWR | O_CREAT | O_DIRECTORY, 0644), EINVAL, "O_CREAT|O_DIRECTORY");
+	FAILS_WITH(access("nothere", F_OK), ENOENT, "the name after O_CREAT|O_DIRECTORY");
 
 	/* Directories: no writing, no O_CREAT. */
-	EXPECT_ERR(open("d", O_WRONLY), EISDIR, "O_WRONLY on a directory");
-	EXPECT_ERR(open("d", O_RDWR), EISDIR, "O_RDWR on a directory");
-	EXPECT_ERR(open("d", O_RDONLY | O_CREAT, 0644), EISDIR, "O_CREAT on an existing directory");
-	EXPECT_ERR(open("d", O_RDONLY | O_TRUNC), EISDIR, "O_TRUNC on a directory");
-	EXPECT_ERR(open("newname/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT of a new name with a trailing slash");
-	EXPECT_ERR(access("newname", F_OK), ENOENT, "that name afterwards");
+	FAILS_WITH(open("d", O_WRONLY), EISDIR, "O_WRONLY on a directory");
+	FAILS_WITH(open("d", O_RDWR), EISDIR, "O_RDWR on a directory");
+	FAILS_WITH(open("d", O_RDONLY | O_CREAT, 0644), EISDIR, "O_CREAT on an existing directory");
+	FAILS_WITH(open("d", O_RDONLY | O_TRUNC), EISDIR, "O_TRUNC on a directory");
+	FAILS_WITH(open("newname/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT of a new name with a trailing slash");
+	FAILS_WITH(access("newname", F_OK), ENOENT, "that name afterwards");
 	fd = open("d/", O_RDONLY);
 	say("open of \"d/\": %s", yesno(fd >= 0));
 	CHECK(fd >= 0, "d/");
@@ -199,8 +199,8 @@ int main(int argc, char **argv)
 
 	/* O_NOFOLLOW. */
 	CHECK(symlink("f", "flink") == 0, "symlink flink");
-	EXPECT_ERR(open("flink", O_RDONLY | O_NOFOLLOW), ELOOP, "O_NOFOLLOW on a final symlink");
-	EXPECT_ERR(open("dangling", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644), ELOOP,
+	FAILS_WITH(open("flink", O_RDONLY | O_NOFOLLOW), ELOOP, "O_NOFOLLOW on a final symlink");
+	FAILS_WITH(open("dangling", O_WRONLY | O_CREAT | O_NOFOLLOW, 0644), ELOOP,
 		   "O_CREAT|O_NOFOLLOW on a symlink");
 	fd = open("dlink/../f", O_RDONLY | O_NOFOLLOW);
 	say("O_NOFOLLOW with a symlink before the last component: %s", yesno(fd >= 0));
@@ -247,9 +247,9 @@ int main(int argc, char **argv)
 	CHECK(fstat(fd, &st) == 0, "fstat O_PATH");
 	say("O_PATH: fstat works, size %lld", (long long)st.st_size);
 	CHECK(st.st_size == 4, "O_PATH size");
-	EXPECT_ERR(read(fd, c2, 1), EBADF, "read of an O_PATH descriptor");
-	EXPECT_ERR(write(fd, "x", 1), EBADF, "write of an O_PATH descriptor");
-	EXPECT_ERR(syscall(SYS_fchmod, fd, 0600), EBADF, "the fchmod system call on an O_PATH descriptor");
+	FAILS_WITH(read(fd, c2, 1), EBADF, "read of an O_PATH descriptor");
+	FAILS_WITH(write(fd, "x", 1), EBADF, "write of an O_PATH descriptor");
+	FAILS_WITH(syscall(SYS_fchmod, fd, 0600), EBADF, "the fchmod system call on an O_PATH descriptor");
 	/* musl's fchmod retries EBADF through /proc/self/fd/N. */
 	CHECK(fchmod(fd, 0600) == 0 && fstat(fd, &st) == 0, "musl fchmod of an O_PATH descriptor");
 	say("musl's fchmod of an O_PATH descriptor (through /proc/self/fd): mode %o",
@@ -286,8 +286,8 @@ int main(int argc, char **argv)
 	close(fd);
 	int ffd = open("f", O_RDONLY);
 	CHECK(ffd >= 0, "open f");
-	EXPECT_ERR(openat(ffd, "x", O_RDONLY), ENOTDIR, "openat with a file as dirfd");
-	EXPECT_ERR(openat(9999, "x", O_RDONLY), EBADF, "openat with a closed dirfd");
+	FAILS_WITH(openat(ffd, "x", O_RDONLY), ENOTDIR, "openat with a file as dirfd");
+	FAILS_WITH(openat(9999, "x", O_RDONLY), EBADF, "openat with a closed dirfd");
 	char cwd[4096];
 	CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
 	char abs[4200];
@@ -324,12 +324,12 @@ int main(int argc, char **argv)
 	umask(022);
 	fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
 	CHECK(fd >= 0, "O_TMPFILE|O_EXCL");
-	EXPECT_ERR(linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH), ENOENT,
+	FAILS_WITH(linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH), ENOENT,
 		   "linkat of an O_TMPFILE|O_EXCL file");
 	close(fd);
-	EXPECT_ERR(open(".", O_TMPFILE | O_RDONLY, 0600), EINVAL, "O_TMPFILE|O_RDONLY");
-	EXPECT_ERR(open("f", O_TMPFILE | O_RDWR, 0600), ENOTDIR, "O_TMPFILE on a file");
-	EXPECT_ERR(open("nothere", O_TMPFILE | O_RDWR, 0600), ENOENT, "O_TMPFILE in a missing directory");
+	FAILS_WITH(open(".", O_TMPFILE | O_RDONLY, 0600), EINVAL, "O_TMPFILE|O_RDONLY");
+	FAILS_WITH(open("f", O_TMPFILE | O_RDWR, 0600), ENOTDIR, "O_TMPFILE on a file");
+	FAILS_WITH(open("nothere", O_TMPFILE | O_RDWR, 0600), ENOENT, "O_TMPFILE in a missing directory");
 	fd = open("d", O_TMPFILE | O_WRONLY, 0644);
 	CHECK(fd >= 0, "O_TMPFILE in d");
 	int cnt = 0;
@@ -352,20 +352,20 @@ int main(int argc, char **argv)
 	close(fd);
 
 	/* ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP. */
-	EXPECT_ERR(open("missing", O_RDONLY), ENOENT, "open of a missing name");
-	EXPECT_ERR(open("missing/f", O_RDWR | O_CREAT, 0644), ENOENT, "O_CREAT under a missing directory");
-	EXPECT_ERR(open("", O_RDONLY), ENOENT, "open of \"\"");
-	EXPECT_ERR(open("f/", O_RDONLY), ENOTDIR, "a file with a trailing slash");
-	EXPECT_ERR(open("f/x", O_RDONLY), ENOTDIR, "a name under a file");
-	EXPECT_ERR(open("f/x", O_RDWR | O_CREAT, 0644), ENOTDIR, "O_CREAT under a file");
-	EXPECT_ERR(open("flink/", O_RDONLY), ENOTDIR, "a symlink to a file with a trailing slash");
-	EXPECT_ERR(open("f/.", O_RDONLY), ENOTDIR, "\"f/.\" of a file");
-	EXPECT_ERR(open("f/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT of an existing file with a trailing slash");
-	EXPECT_ERR(open("flink", O_RDWR | O_CREAT | O_EXCL, 0644), EEXIST, "O_EXCL on a symlink to a file");
+	FAILS_WITH(open("missing", O_RDONLY), ENOENT, "open of a missing name");
+	FAILS_WITH(open("missing/f", O_RDWR | O_CREAT, 0644), ENOENT, "O_CREAT under a missing directory");
+	FAILS_WITH(open("", O_RDONLY), ENOENT, "open of \"\"");
+	FAILS_WITH(open("f/", O_RDONLY), ENOTDIR, "a file with a trailing slash");
+	FAILS_WITH(open("f/x", O_RDONLY), ENOTDIR, "a name under a file");
+	FAILS_WITH(open("f/x", O_RDWR | O_CREAT, 0644), ENOTDIR, "O_CREAT under a file");
+	FAILS_WITH(open("flink/", O_RDONLY), ENOTDIR, "a symlink to a file with a trailing slash");
+	FAILS_WITH(open("f/.", O_RDONLY), ENOTDIR, "\"f/.\" of a file");
+	FAILS_WITH(open("f/", O_RDWR | O_CREAT, 0644), EISDIR, "O_CREAT of an existing file with a trailing slash");
+	FAILS_WITH(open("flink", O_RDWR | O_CREAT | O_EXCL, 0644), EEXIST, "O_EXCL on a symlink to a file");
 	char longname[300];
 	memset(longname, 'n', 256);
 	longname[256] = 0;
-	EXPECT_ERR(open(longname, O_RDWR | O_CREAT, 0644), ENAMETOOLONG, "a 256-byte component");
+	FAILS_WITH(open(longname, O_RDWR | O_CREAT, 0644), ENAMETOOLONG, "a 256-byte component");
 	longname[255] = 0;
 	fd = open(longname, O_RDWR | O_CREAT, 0644);
 	say("a 255-byte component: %s", yesno(fd >= 0));
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	}
 	longpath[4999] = 0;
 	longpath[4998] = 'f';
-	EXPECT_ERR(open(longpath, O_RDONLY), ENAMETOOLONG, "a path of 4999 bytes");
+	FAILS_WITH(open(longpath, O_RDONLY), ENAMETOOLONG, "a path of 4999 bytes");
 	longpath[4094] = 'f';
 	longpath[4095] = 0;
 	fd = open(longpath + 0, O_RDONLY);
@@ -387,10 +387,10 @@ int main(int argc, char **argv)
 	CHECK(fd >= 0, "4095");
 	close(fd);
 	CHECK(symlink("loop2", "loop1") == 0 && symlink("loop1", "loop2") == 0, "loop symlinks");
-	EXPECT_ERR(open("loop1", O_RDONLY), ELOOP, "a symlink loop");
-	EXPECT_ERR(open("loop1", O_RDWR | O_CREAT, 0644), ELOOP, "O_CREAT on a symlink loop");
+	FAILS_WITH(open("loop1", O_RDONLY), ELOOP, "a symlink loop");
+	FAILS_WITH(open("loop1", O_RDWR | O_CREAT, 0644), ELOOP, "O_CREAT on a symlink loop");
 	CHECK(symlink("self", "self") == 0, "self symlink");
-	EXPECT_ERR(open("self/x", O_RDONLY), ELOOP, "a self-loop in the middle of a path");
+	FAILS_WITH(open("self/x", O_RDONLY), ELOOP, "a self-loop in the middle of a path");
 	char chain[16], next[16];
 	for (int i = 0; i < 41; i++) {
 		snprintf(chain, sizeof chain, "ch%d", i);
@@ -401,7 +401,7 @@ int main(int argc, char **argv)
 	say("a chain of 40 symlinks: %s", yesno(fd >= 0));
 	CHECK(fd >= 0, "40 links");
 	close(fd);
-	EXPECT_ERR(open("ch0", O_RDONLY), ELOOP, "a chain of 41 symlinks");
+	FAILS_WITH(open("ch0", O_RDONLY), ELOOP, "a chain of 41 symlinks");
 
 	/* Clean up. */
 	for (int i = 0; i < 41; i++) {

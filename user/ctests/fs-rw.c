@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	n = pread(fd, buf, 10, 100);
 	say("pread beyond EOF: %zd", n);
 	CHECK(n == 0, "pread beyond EOF");
-	EXPECT_ERR(pwrite(fd, "x", 1, -1), EINVAL, "pwrite at a negative offset");
-	EXPECT_ERR(pread(fd, buf, 1, -1), EINVAL, "pread at a negative offset");
+	FAILS_WITH(pwrite(fd, "x", 1, -1), EINVAL, "pwrite at a negative offset");
+	FAILS_WITH(pread(fd, buf, 1, -1), EINVAL, "pread at a negative offset");
 
 	/* writev, pwritev, readv, preadv. */
 	CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0, "reset");
@@ -98,8 +98,8 @@ int main(int argc, char **argv)
 	say("lseek: SEEK_END %lld, SEEK_END-4 %lld, then SEEK_CUR+2 %lld", (long long)e, (long long)e2,
 	    (long long)c1);
 	CHECK(e == 24 && e2 == 20 && c1 == 22, "lseek");
-	EXPECT_ERR(lseek(fd, -100, SEEK_END), EINVAL, "lseek before the start");
-	EXPECT_ERR(lseek(fd, 0, 77), EINVAL, "lseek with a bad whence");
+	FAILS_WITH(lseek(fd, -100, SEEK_END), EINVAL, "lseek before the start");
+	FAILS_WITH(lseek(fd, 0, 77), EINVAL, "lseek with a bad whence");
 	say("offset after the failed lseeks: %lld", (long long)lseek(fd, 0, SEEK_CUR));
 	CHECK(lseek(fd, 0, SEEK_CUR) == 22, "offset kept");
 	off_t far = lseek(fd, 1 << 20, SEEK_SET);
@@ -137,20 +137,20 @@ int main(int argc, char **argv)
 	CHECK(memcmp(buf, "one", 3) == 0 && all_zero(buf + 3, 7), "zeros after down/up");
 	say("the offset after truncating below it: %lld", (long long)lseek(fd, 0, SEEK_CUR));
 	CHECK(lseek(fd, 0, SEEK_CUR) == (1 << 20) + 1, "offset unchanged");
-	EXPECT_ERR(ftruncate(fd, -1), EINVAL, "ftruncate to -1");
-	EXPECT_ERR(truncate("f", -1), EINVAL, "truncate to -1");
+	FAILS_WITH(ftruncate(fd, -1), EINVAL, "ftruncate to -1");
+	FAILS_WITH(truncate("f", -1), EINVAL, "truncate to -1");
 	CHECK(mkdir("d", 0755) == 0, "mkdir");
-	EXPECT_ERR(truncate("d", 0), EISDIR, "truncate of a directory");
-	EXPECT_ERR(truncate("missing", 0), ENOENT, "truncate of a missing name");
+	FAILS_WITH(truncate("d", 0), EISDIR, "truncate of a directory");
+	FAILS_WITH(truncate("missing", 0), ENOENT, "truncate of a missing name");
 	int rfd = open("f", O_RDONLY);
 	CHECK(rfd >= 0, "open O_RDONLY");
-	EXPECT_ERR(ftruncate(rfd, 0), EINVAL, "ftruncate of an O_RDONLY descriptor");
-	EXPECT_ERR(write(rfd, "x", 1), EBADF, "write of an O_RDONLY descriptor");
+	FAILS_WITH(ftruncate(rfd, 0), EINVAL, "ftruncate of an O_RDONLY descriptor");
+	FAILS_WITH(write(rfd, "x", 1), EBADF, "write of an O_RDONLY descriptor");
 	close(rfd);
 	int dfd = open("d", O_RDONLY | O_DIRECTORY);
 	CHECK(dfd >= 0, "open d");
-	EXPECT_ERR(ftruncate(dfd, 0), EINVAL, "ftruncate of a directory");
-	EXPECT_ERR(read(dfd, buf, 1), EISDIR, "read of a directory");
+	FAILS_WITH(ftruncate(dfd, 0), EINVAL, "ftruncate of a directory");
+	FAILS_WITH(read(dfd, buf, 1), EISDIR, "read of a directory");
 
 	/* The sync family. */
 	int s1 = fsync(fd), s2 = fdatasync(fd), s3 = syncfs(fd), s4 = fsync(dfd);
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	say("fsync %d, fdatasync %d, syncfs %d, fsync of a directory %d", s1, s2, s3, s4);
 	CHECK(s1 == 0 && s2 == 0 && s3 == 0 && s4 == 0, "sync");
 	close(dfd);
-	EXPECT_ERR(fsync(-1), EBADF, "fsync of a bad descriptor");
+	FAILS_WITH(fsync(-1), EBADF, "fsync of a bad descriptor");
 
 	/* fallocate. */
 	CHECK(ftruncate(fd, 0) == 0, "truncate 0");
@@ -182,9 +182,9 @@ int main(int argc, char **argv)
 	CHECK(pread(fd, buf, 8, 4096) == 8, "pread punched");
 	say("PUNCH_HOLE: size %lld, reads zeros: %s", (long long)st.st_size, yesno(all_zero(buf, 8)));
 	CHECK(st.st_size == 8192 && all_zero(buf, 8), "punch zeros");
-	EXPECT_ERR(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP, "PUNCH_HOLE without KEEP_SIZE");
-	EXPECT_ERR(fallocate(fd, 0, 0, 0), EINVAL, "fallocate of length 0");
-	EXPECT_ERR(fallocate(fd, 0, -1, 10), EINVAL, "fallocate at a negative offset");
+	FAILS_WITH(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), EOPNOTSUPP, "PUNCH_HOLE without KEEP_SIZE");
+	FAILS_WITH(fallocate(fd, 0, 0, 0), EINVAL, "fallocate of length 0");
+	FAILS_WITH(fallocate(fd, 0, -1, 10), EINVAL, "fallocate at a negative offset");
 
 	/* statfs and fstatfs. */
 	struct statfs sf, sf2;
@@ -199,8 +199,8 @@ int main(int argc, char **argv)
 	/* Bad buffers and vectors. */
 	fd = open("v", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && write_all(fd, "0123456789", 10) == 0, "create v");
-	EXPECT_ERR(write(fd, (void *)8, 10), EFAULT, "write from an unmapped buffer");
-	EXPECT_ERR(pread(fd, (void *)8, 10, 0), EFAULT, "pread into an unmapped buffer");
+	FAILS_WITH(write(fd, (void *)8, 10), EFAULT, "write from an unmapped buffer");
+	FAILS_WITH(pread(fd, (void *)8, 10, 0), EFAULT, "pread into an unmapped buffer");
 	CHECK(fstat(fd, &st) == 0, "fstat v");
 	say("the failed write left the size at %lld", (long long)st.st_size);
 	CHECK(st.st_size == 10, "size after EFAULT");
@@ -209,19 +209,19 @@ int main(int argc, char **argv)
 	static struct iovec many[1025];
 	for (int i = 0; i < 1025; i++)
 		many[i] = (struct iovec){ buf, 1 };
-	EXPECT_ERR(writev(fd, many, 1025), EINVAL, "writev of 1025 vectors");
+	FAILS_WITH(writev(fd, many, 1025), EINVAL, "writev of 1025 vectors");
 	n = pwritev(fd, many, 1024, 0);
 	say("pwritev of 1024 one-byte vectors: %zd", n);
 	CHECK(n == 1024, "pwritev 1024");
 	struct iovec huge[2] = { { buf, 1 }, { buf, SIZE_MAX } };
-	EXPECT_ERR(writev(fd, huge, 2), EINVAL, "writev of a length that is negative as ssize_t");
+	FAILS_WITH(writev(fd, huge, 2), EINVAL, "writev of a length that is negative as ssize_t");
 	close(fd);
 	CHECK(unlink("v") == 0, "unlink v");
 	int pp[2];
 	CHECK(pipe(pp) == 0, "pipe");
-	EXPECT_ERR(lseek(pp[0], 0, SEEK_CUR), ESPIPE, "lseek of a pipe");
-	EXPECT_ERR(pwrite(pp[1], "x", 1, 0), ESPIPE, "pwrite to a pipe");
-	EXPECT_ERR(pread(pp[0], buf, 1, 0), ESPIPE, "pread from a pipe");
+	FAILS_WITH(lseek(pp[0], 0, SEEK_CUR), ESPIPE, "lseek of a pipe");
+	FAILS_WITH(pwrite(pp[1], "x", 1, 0), ESPIPE, "pwrite to a pipe");
+	FAILS_WITH(pread(pp[0], buf, 1, 0), ESPIPE, "pread from a pipe");
 	close(pp[0]);
 	close(pp[1]);
 

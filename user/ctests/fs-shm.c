@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	int fl = fcntl(fd, F_GETFD);
 	say("shm_open sets FD_CLOEXEC: %s", yesno(fl & FD_CLOEXEC));
 	CHECK(fl & FD_CLOEXEC, "cloexec");
-	EXPECT_ERR(shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600), EEXIST, "shm_open O_EXCL of an existing name");
+	FAILS_WITH(shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600), EEXIST, "shm_open O_EXCL of an existing name");
 	CHECK(ftruncate(fd, 2 * pg) == 0 && fstat(fd, &st) == 0, "ftruncate shm");
 	say("ftruncate to two pages: size %lld", (long long)st.st_size / pg);
 	char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -127,14 +127,14 @@ int main(int argc, char **argv)
 	CHECK(write(go[1], "x", 1) == 1, "release");
 	expect_exit(pid, 0, "shm child");
 	CHECK(shm_unlink(shm_name) == 0, "shm_unlink");
-	EXPECT_ERR(shm_open(shm_name, O_RDWR, 0), ENOENT, "shm_open after shm_unlink");
-	EXPECT_ERR(shm_unlink(shm_name), ENOENT, "shm_unlink again");
+	FAILS_WITH(shm_open(shm_name, O_RDWR, 0), ENOENT, "shm_open after shm_unlink");
+	FAILS_WITH(shm_unlink(shm_name), ENOENT, "shm_unlink again");
 	shm_name[0] = 0;
 	say("the mapping outlives shm_unlink: %s", yesno(strcmp(m + pg, "from child") == 0));
 	CHECK(munmap(m, 2 * pg) == 0 && close(fd) == 0, "unmap shm");
 
 	/* SysV shared memory. */
-	EXPECT_ERR(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL, "shmget of size 0");
+	FAILS_WITH(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL, "shmget of size 0");
 	shm_id = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
 	CHECK(shm_id >= 0, "shmget");
 	struct shmid_ds ds;
@@ -179,9 +179,9 @@ int main(int argc, char **argv)
 	    again != (void *)-1 ? "yes" : ctest_errname(errno));
 	CHECK(again != (void *)-1 && strcmp(again, "sysv parent") == 0, "shmat after rmid");
 	CHECK(shmdt(again) == 0, "shmdt again");
-	EXPECT_ERR(shmdt(sm + 1), EINVAL, "shmdt of an address that is no attachment");
+	FAILS_WITH(shmdt(sm + 1), EINVAL, "shmdt of an address that is no attachment");
 	CHECK(shmdt(sm) == 0, "shmdt");
-	EXPECT_ERR(shmctl(shm_id, IPC_STAT, &ds), EINVAL, "IPC_STAT after the last detach");
+	FAILS_WITH(shmctl(shm_id, IPC_STAT, &ds), EINVAL, "IPC_STAT after the last detach");
 	shm_id = -1;
 
 	/* Semaphores. */
@@ -198,16 +198,16 @@ int main(int argc, char **argv)
 	CHECK(semval(sem_id, 0) == 2, "semop value");
 	op.sem_op = -5;
 	op.sem_flg = IPC_NOWAIT;
-	EXPECT_ERR(semop(sem_id, &op, 1), EAGAIN, "semop -5 of 2 with IPC_NOWAIT");
+	FAILS_WITH(semop(sem_id, &op, 1), EAGAIN, "semop -5 of 2 with IPC_NOWAIT");
 	op.sem_op = 0;
-	EXPECT_ERR(semop(sem_id, &op, 1), EAGAIN, "wait-for-zero of 2 with IPC_NOWAIT");
+	FAILS_WITH(semop(sem_id, &op, 1), EAGAIN, "wait-for-zero of 2 with IPC_NOWAIT");
 	struct sembuf two[2] = { { 0, -1, IPC_NOWAIT }, { 1, -1, IPC_NOWAIT } };
-	EXPECT_ERR(semop(sem_id, two, 2), EAGAIN, "an all-or-nothing pair where the second would block");
+	FAILS_WITH(semop(sem_id, two, 2), EAGAIN, "an all-or-nothing pair where the second would block");
 	say("and the first was not applied: %d", semval(sem_id, 0));
 	CHECK(semval(sem_id, 0) == 2, "atomic");
 	struct sembuf bad = { 5, 1, 0 };
-	EXPECT_ERR(semop(sem_id, &bad, 1), EFBIG, "semop on semaphore 5 of 2");
-	EXPECT_ERR(semctl(sem_id, 0, SETVAL, (union semun_){ .val = 40000 }), ERANGE, "SETVAL 40000");
+	FAILS_WITH(semop(sem_id, &bad, 1), EFBIG, "semop on semaphore 5 of 2");
+	FAILS_WITH(semctl(sem_id, 0, SETVAL, (union semun_){ .val = 40000 }), ERANGE, "SETVAL 40000");
 	unsigned short all[2] = { 0, 7 }, got[2] = { 9, 9 };
 	CHECK(semctl(sem_id, 0, SETALL, (union semun_){ .array = all }) == 0 &&
 		      semctl(sem_id, 0, GETALL, (union semun_){ .array = got }) == 0,
@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 	CHECK(semctl(sem_id, 0, IPC_RMID) == 0, "sem IPC_RMID");
 	expect_exit(pid, 0, "sem EIDRM child");
 	say("IPC_RMID wakes a blocked semop with EIDRM: yes");
-	EXPECT_ERR(semop(sem_id, &op, 1), EINVAL, "semop after IPC_RMID");
+	FAILS_WITH(semop(sem_id, &op, 1), EINVAL, "semop after IPC_RMID");
 	sem_id = -1;
 
 	/* Message queues. */
@@ -282,14 +282,14 @@ int main(int argc, char **argv)
 	n = msgrcv(msg_id, &r, sizeof r.text, 1, MSG_EXCEPT);
 	say("msgrcv type 1 with MSG_EXCEPT: \"%s\" (type %ld)", r.text, r.type);
 	CHECK(strcmp(r.text, "deux") == 0 && r.type == 2, "except");
-	EXPECT_ERR(msgrcv(msg_id, &r, sizeof r.text, 7, IPC_NOWAIT), ENOMSG, "msgrcv of a missing type with IPC_NOWAIT");
-	EXPECT_ERR(msgrcv(msg_id, &r, 2, 1, 0), E2BIG, "msgrcv of 4 bytes into 2");
+	FAILS_WITH(msgrcv(msg_id, &r, sizeof r.text, 7, IPC_NOWAIT), ENOMSG, "msgrcv of a missing type with IPC_NOWAIT");
+	FAILS_WITH(msgrcv(msg_id, &r, 2, 1, 0), E2BIG, "msgrcv of 4 bytes into 2");
 	memset(r.text, 0, sizeof r.text);
 	n = msgrcv(msg_id, &r, 2, 1, MSG_NOERROR);
 	say("with MSG_NOERROR: %zd \"%.2s\", and the message is gone: %s", n, r.text,
 	    yesno(msgctl(msg_id, IPC_STAT, &qs) == 0 && qs.msg_qnum == 0));
 	CHECK(n == 2 && memcmp(r.text, "un", 2) == 0 && qs.msg_qnum == 0, "noerror");
-	EXPECT_ERR(msgsnd(msg_id, &(struct msg){ 0, "x" }, 2, 0), EINVAL, "msgsnd of type 0");
+	FAILS_WITH(msgsnd(msg_id, &(struct msg){ 0, "x" }, 2, 0), EINVAL, "msgsnd of type 0");
 
 	pid = xfork();
 	if (pid == 0) {
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 	say("IPC_RMID wakes a blocked msgrcv with EIDRM: yes");
 	msg2_id = -1;
 	CHECK(msgctl(msg_id, IPC_RMID, NULL) == 0, "msg IPC_RMID");
-	EXPECT_ERR(msgsnd(msg_id, &(struct msg){ 1, "x" }, 2, 0), EINVAL, "msgsnd after IPC_RMID");
+	FAILS_WITH(msgsnd(msg_id, &(struct msg){ 1, "x" }, 2, 0), EINVAL, "msgsnd after IPC_RMID");
 	msg_id = -1;
 	return ctest_ok();
 }
