@@ -183,6 +183,7 @@ int main(int argc, char **argv)
 	/* mknod and mknodat. */
 	CHECK(mknod("fifo", S_IFIFO | 0644, 0) == 0, "mknod fifo");
 	say("mknod S_IFIFO: a FIFO %s", yesno(S_ISFIFO(st_of("fifo").st_mode)));
+	CHECK(S_ISFIFO(st_of("fifo").st_mode), "mknod fifo type");
 	int dfd = open("d", O_RDONLY | O_DIRECTORY);
 	CHECK(dfd >= 0, "open d");
 	CHECK(mknodat(dfd, "null", S_IFCHR | 0666, makedev(1, 3)) == 0, "mknodat chr");
@@ -200,13 +201,16 @@ int main(int argc, char **argv)
 	close(nfd);
 	CHECK(mknod("reg", S_IFREG | 0600, 0) == 0, "mknod reg");
 	say("mknod S_IFREG: regular %s", yesno(S_ISREG(st_of("reg").st_mode)));
+	CHECK(S_ISREG(st_of("reg").st_mode), "mknod reg type");
 	CHECK(mknod("plain", 0600, 0) == 0, "mknod 0");
 	say("mknod with no type makes a regular file: %s", yesno(S_ISREG(st_of("plain").st_mode)));
+	CHECK(S_ISREG(st_of("plain").st_mode), "mknod plain type");
 	FAILS_WITH(mknod("dir", S_IFDIR | 0755, 0), EPERM, "mknod S_IFDIR");
 	FAILS_WITH(mknod("fifo", S_IFIFO | 0644, 0), EEXIST, "mknod of an existing name");
 	FAILS_WITH(mkfifo("missing/x", 0644), ENOENT, "mkfifo in a missing directory");
 	CHECK(mkfifoat(dfd, "fifo2", 0600) == 0, "mkfifoat");
 	say("mkfifoat: a FIFO %s", yesno(S_ISFIFO(st_of("d/fifo2").st_mode)));
+	CHECK(S_ISFIFO(st_of("d/fifo2").st_mode), "mkfifoat type");
 	FAILS_WITH(open("fifo", O_WRONLY | O_NONBLOCK), ENXIO, "O_WRONLY|O_NONBLOCK open of a FIFO with no reader");
 	int rfd = open("fifo", O_RDONLY | O_NONBLOCK);
 	CHECK(rfd >= 0, "O_RDONLY|O_NONBLOCK of a FIFO");
@@ -240,6 +244,7 @@ int main(int argc, char **argv)
 	expect_exit(pid, 0, "fifo writer");
 	st = st_of("fifo");
 	say("the FIFO's size stays 0: %lld", (long long)st.st_size);
+	CHECK(st.st_size == 0, "fifo size");
 
 	/* access and faccessat as root. */
 	CHECK(chmod("reg", 0) == 0, "chmod 0");
@@ -285,12 +290,14 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		CHECK(setgroups(0, NULL) == 0 && setgid(1000) == 0 && setuid(1000) == 0, "drop to 1000");
 		say("as uid 1000: open of a 0644 root file for reading %s", yesno(close(open("p/pub", O_RDONLY)) == 0));
+		CHECK(access("p/pub", R_OK) == 0, "read pub");
 		FAILS_WITH(open("p/pub", O_WRONLY), EACCES, "as uid 1000: O_WRONLY of a 0644 root file");
 		FAILS_WITH(open("p/pub", O_RDONLY | O_TRUNC), EACCES, "as uid 1000: O_TRUNC of a 0644 root file");
 		FAILS_WITH(open("p/secret", O_RDONLY), EACCES, "as uid 1000: a 0600 root file");
 		FAILS_WITH(access("p/secret", R_OK), EACCES, "as uid 1000: access R_OK of it");
 		say("as uid 1000: a 0640 file of group 1000 reads %s",
 		    yesno(close(open("p/grp", O_RDONLY)) == 0));
+		CHECK(access("p/grp", R_OK) == 0, "read grp");
 		FAILS_WITH(open("p/grp-none", O_RDONLY), EACCES,
 			   "as uid 1000: a 0604 file of group 1000 (the group class decides)");
 		FAILS_WITH(stat("p/nox/x", &st), EACCES, "as uid 1000: a name under a 0700 root directory");
@@ -321,7 +328,9 @@ int main(int argc, char **argv)
 		CHECK((st.st_mode & 07777) == 0755, "write clears suid");
 		CHECK(fchmod(mfd, 0) == 0, "fchmod 0");
 		FAILS_WITH(open("s/mine", O_RDONLY), EACCES, "as uid 1000: its own file at mode 0");
-		say("as uid 1000: the descriptor opened before still writes: %s", yesno(write(mfd, "y", 1) == 1));
+		ssize_t wy = write(mfd, "y", 1);
+		say("as uid 1000: the descriptor opened before still writes: %s", yesno(wy == 1));
+		CHECK(wy == 1, "old descriptor writes");
 		CHECK(fchmod(mfd, 0644) == 0 && close(mfd) == 0, "restore");
 		CHECK(unlink("s/mine") == 0, "unlink own file in sticky dir");
 		say("as uid 1000: unlink of its own file in a sticky directory: yes");

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	FAILS_WITH(mkdir("", 0755), ENOENT, "mkdir of \"\"");
 	CHECK(mkdir("a/b/", 0755) == 0, "mkdir a/b/");
 	say("mkdir \"a/b/\" with a trailing slash: %s", yesno(stat("a/b", &st) == 0 && S_ISDIR(st.st_mode)));
+	CHECK(stat("a/b", &st) == 0 && S_ISDIR(st.st_mode), "mkdir a/b/");
 	int afd = open("a", O_RDONLY | O_DIRECTORY);
 	CHECK(afd >= 0, "open a");
 	CHECK(mkdirat(afd, "c", 0700) == 0 && fstatat(afd, "c", &st, 0) == 0, "mkdirat");

@@ -123,11 +123,13 @@ int main(int argc, char **argv)
 	CHECK(symlink("nowhere", "dangling") == 0, "dangling");
 	FAILS_WITH(stat("dangling", &st), ENOENT, "stat of a dangling symlink");
 	say("lstat of a dangling symlink: %s", yesno(lstat("dangling", &st) == 0 && S_ISLNK(st.st_mode)));
+	CHECK(lstat("dangling", &st) == 0 && S_ISLNK(st.st_mode), "lstat dangling");
 
 	/* Loops and relative targets. */
 	CHECK(symlink("lb", "la") == 0 && symlink("la", "lb") == 0, "loop");
 	FAILS_WITH(stat("la", &st), ELOOP, "stat of a symlink loop");
 	say("lstat of a symlink in a loop: %s", yesno(lstat("la", &st) == 0 && S_ISLNK(st.st_mode)));
+	CHECK(lstat("la", &st) == 0 && S_ISLNK(st.st_mode), "lstat loop");
 	CHECK(mkdir("d/sub", 0755) == 0, "mkdir d/sub");
 	put("d/sub/target", "in sub");
 	put("target", "at top");
@@ -151,8 +153,10 @@ int main(int argc, char **argv)
 	FAILS_WITH(unlinkat(AT_FDCWD, "f", 0x4000), EINVAL, "unlinkat with bad flags");
 	CHECK(mkdir("empty", 0755) == 0 && unlinkat(AT_FDCWD, "empty", AT_REMOVEDIR) == 0, "unlinkat dir");
 	say("unlinkat AT_REMOVEDIR of an empty directory: gone %s", yesno(!exists("empty")));
+	CHECK(!exists("empty"), "unlinkat dir gone");
 	CHECK(unlink("dirlink") == 0, "unlink dirlink");
 	say("unlink of a symlink to a directory removes the link only: %s", yesno(is_dir("d/sub")));
+	CHECK(is_dir("d/sub") && !exists("dirlink"), "unlink dirlink");
 	CHECK(unlinkat(dfd, "f3", 0) == 0, "unlinkat f3");
 	say("unlinkat(d, \"f3\"): nlink of f %d", nlink_of("f"));
 	CHECK(nlink_of("f") == 3, "nlink after unlinkat");
@@ -201,6 +205,7 @@ int main(int argc, char **argv)
 	FAILS_WITH(renameat2_(AT_FDCWD, "r1", dfd, "r3", RENAME_NOREPLACE), EEXIST, "RENAME_NOREPLACE onto a file");
 	CHECK(renameat2_(AT_FDCWD, "r1", AT_FDCWD, "r4", RENAME_NOREPLACE) == 0, "NOREPLACE new");
 	say("RENAME_NOREPLACE to a new name: %s", yesno(exists("r4") && !exists("r1")));
+	CHECK(exists("r4") && !exists("r1"), "NOREPLACE new name");
 	FAILS_WITH(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE), ENOENT,
 		   "RENAME_EXCHANGE with a missing name");
 	FAILS_WITH(renameat2_(AT_FDCWD, "r4", AT_FDCWD, "r9", RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL,
@@ -259,14 +264,17 @@ int main(int argc, char **argv)
 	CHECK(exists("xd") && exists("xd-hard") && nlink_of("xd") == 2, "rename no-op");
 	CHECK(rename("xd", "xd") == 0, "rename onto itself");
 	say("rename onto itself: %s", yesno(exists("xd")));
+	CHECK(exists("xd"), "rename onto itself");
 	CHECK(symlink("xd", "xdlink") == 0 && rename("xdlink", "xdlink2") == 0, "rename symlink");
 	CHECK(readlink("xdlink2", buf, sizeof buf) == 2, "readlink renamed");
 	say("rename of a symlink moves the link: target \"%.2s\"", buf);
+	CHECK(memcmp(buf, "xd", 2) == 0, "renamed symlink");
 	fd = open("xd", O_RDONLY);
 	CHECK(fd >= 0 && rename("xd", "xd-moved") == 0, "rename open file");
 	memset(buf, 0, sizeof buf);
 	CHECK(read(fd, buf, sizeof buf) == 7, "read renamed open file");
 	say("an open file renamed reads on: \"%s\"", buf);
+	CHECK(strcmp(buf, "new one") == 0, "renamed open file");
 	close(fd);
 
 	/* Clean up. */

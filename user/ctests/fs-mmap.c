@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(m != MAP_FAILED, "mmap shared");
 	say("a new mapping of a truncated-up file reads zeros: %s", yesno(m[0] == 0 && m[2 * PG - 1] == 0));
+	CHECK(m[0] == 0 && m[2 * PG - 1] == 0, "zeros");
 	memcpy(m + 100, "stored", 6);
 	memcpy(m + PG, "page two", 8);
 	memset(buf, 0, sizeof buf);

@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 	CHECK((st.st_mode & 07777) == 0600, "fchmod through /proc");
 	CHECK(fstatat(fd, "", &st, AT_EMPTY_PATH) == 0, "fstatat AT_EMPTY_PATH");
 	say("fstatat(O_PATH fd, \"\", AT_EMPTY_PATH): size %lld", (long long)st.st_size);
+	CHECK(st.st_size == 4, "fstatat size");
 	fl = fcntl(fd, F_GETFL);
 	say("F_GETFL of an O_PATH descriptor has O_PATH: %s", yesno(fl & O_PATH));
 	CHECK(fl & O_PATH, "O_PATH flag");

@@ -205,7 +205,9 @@ int main(int argc, char **argv)
 	say("the failed write left the size at %lld", (long long)st.st_size);
 	CHECK(st.st_size == 10, "size after EFAULT");
 	struct iovec one = { buf, 1 };
-	say("writev of 0 vectors: %zd", writev(fd, &one, 0));
+	n = writev(fd, &one, 0);
+	say("writev of 0 vectors: %zd", n);
+	CHECK(n == 0, "writev 0");
 	static struct iovec many[1025];
 	for (int i = 0; i < 1025; i++)
 		many[i] = (struct iovec){ buf, 1 };

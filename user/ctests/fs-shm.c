@@ -99,6 +99,7 @@ int main(int argc, char **argv)
 	FAILS_WITH(shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600), EEXIST, "shm_open O_EXCL of an existing name");
 	CHECK(ftruncate(fd, 2 * pg) == 0 && fstat(fd, &st) == 0, "ftruncate shm");
 	say("ftruncate to two pages: size %lld", (long long)st.st_size / pg);
+	CHECK(st.st_size == 2 * pg, "shm size");
 	char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(m != MAP_FAILED, "mmap shm");
 	strcpy(m, "from parent");
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
 	FAILS_WITH(shm_unlink(shm_name), ENOENT, "shm_unlink again");
 	shm_name[0] = 0;
 	say("the mapping outlives shm_unlink: %s", yesno(strcmp(m + pg, "from child") == 0));
+	CHECK(strcmp(m + pg, "from child") == 0, "outlives unlink");
 	CHECK(munmap(m, 2 * pg) == 0 && close(fd) == 0, "unmap shm");
 
 	/* SysV shared memory. */
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 	CHECK(ds.shm_nattch == 1, "nattch back");
 	CHECK(shmctl(shm_id, IPC_RMID, NULL) == 0, "IPC_RMID");
 	say("after IPC_RMID while attached: still usable %s", yesno(strcmp(sm, "sysv parent") == 0));
+	CHECK(strcmp(sm, "sysv parent") == 0, "usable after rmid");
 	char *again = shmat(shm_id, NULL, SHM_RDONLY);
 	say("shmat of a segment marked for removal (Linux allows it): %s",
 	    again != (void *)-1 ? "yes" : ctest_errname(errno));
