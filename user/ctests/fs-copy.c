@@ -200,6 +200,77 @@ int main(int argc, char **argv)
 	say("tee from an empty pipe with SPLICE_F_NONBLOCK: %s", n == -1 ? ctest_errname(errno) : "succeeded");
 	CHECK(n == -1 && errno == EAGAIN, "tee nonblock");
 
+	/* Big copies: 1 MiB (and a bit) through each call. */
+	const size_t big = (1u << 20) + 12345;
+	unsigned char *pbuf = malloc(big), *qbuf = malloc(big);
+	CHECK(pbuf && qbuf, "malloc");
+	for (size_t i = 0; i < big; i++)
+		pbuf[i] = (unsigned char)(i * 7 + (i >> 10));
+	int src = open("src", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(src >= 0 && write_all(src, pbuf, big) == 0, "write src");
+	const char *how[3] = { "sendfile", "copy_file_range", "splice through a pipe" };
+	for (int k = 0; k < 3; k++) {
+		int to = open("to", O_RDWR | O_CREAT | O_TRUNC, 0644);
+		CHECK(to >= 0, "open to");
+		off_t o = 0;
+		loff_t lo = 0;
+		size_t done = 0;
+		int calls = 0, maxpiece = 0;
+		while (done < big) {
+			ssize_t got;
+			if (k == 0) {
+				got = sendfile(to, src, &o, big - done);
+			} else if (k == 1) {
+				got = copy_file_range(src, &lo, to, NULL, big - done, 0);
+			} else {
+				got = splice(src, &lo, p[1], NULL, big - done, 0);
+				if (got > 0) {
+					ssize_t left = got;
+					while (left > 0) {
+						ssize_t m = splice(p[0], NULL, to, NULL, (size_t)left, 0);
+						CHECK(m > 0, "splice pipe->to");
+						left -= m;
+					}
+				}
+			}
+			CHECK(got > 0, how[k]);
+			if (got > maxpiece)
+				maxpiece = (int)got;
+			done += (size_t)got;
+			calls++;
+		}
+		memset(qbuf, 0, big);
+		CHECK(pread(to, qbuf, big, 0) == (ssize_t)big, "pread to");
+		say("%s of %zu bytes: right %s, size %lld%s", how[k], big, yesno(memcmp(pbuf, qbuf, big) == 0),
+		    (long long)size(to), k == 2 ? (maxpiece <= 65536 ? ", at most 64 KiB a splice" : ", big splices") : "");
+		CHECK(memcmp(pbuf, qbuf, big) == 0 && size(to) == (off_t)big, "big copy");
+		CHECK(k != 2 || maxpiece <= 65536, "pipe-sized splices");
+		close(to);
+	}
+	free(pbuf);
+	free(qbuf);
+	CHECK(unlink("to") == 0, "unlink to");
+	off = -1;
+	FAILS_WITH(sendfile(out, src, &off, 1), EINVAL, "sendfile from a negative offset");
+	off = 0;
+	n = sendfile(out, src, &off, 0);
+	say("sendfile of 0 bytes: %zd", n);
+	CHECK(n == 0 && off == 0, "sendfile 0");
+	CHECK(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0, "nonblocking pipe");
+	size_t filled = 0;
+	for (;;) {
+		ssize_t w = write(p[1], buf, sizeof buf);
+		if (w < 0)
+			break;
+		filled += (size_t)w;
+	}
+	say("a non-blocking pipe filled with %zu bytes", filled);
+	CHECK(errno == EAGAIN && filled == 65536, "fill pipe");
+	off = 0;
+	FAILS_WITH(sendfile(p[1], src, &off, 10), EAGAIN, "sendfile to a full non-blocking pipe");
+	close(src);
+	CHECK(unlink("src") == 0, "unlink src");
+
 	/* Clean up. */
 	close(p[0]);
 	close(p[1]);
