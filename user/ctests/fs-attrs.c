@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <grp.h>
+#include <sys/syscall.h>
 
 static struct stat st_of(const char *p)
 {
@@ -40,6 +41,40 @@ static int near_now(struct timespec a)
 	clock_gettime(CLOCK_REALTIME, &now);
 	long d = (long)(now.tv_sec - a.tv_sec);
 	return d >= -60 && d <= 60;
+}
+
+/* statx(2) through the raw system call (the struct by its offsets). */
+struct sx {
+	uint32_t mask, blksize, nlink, uid, gid;
+	uint16_t mode;
+	uint64_t ino, size, blocks;
+	int64_t btime_s, mtime_s;
+	uint32_t btime_ns, mtime_ns, rdev_major, rdev_minor;
+};
+
+static long statx_(int dfd, const char *path, int flags, unsigned mask, struct sx *o)
+{
+	unsigned char b[256];
+	memset(b, 0, sizeof b);
+	long r = syscall(SYS_statx, dfd, path, flags, mask, b);
+	if (r == 0) {
+		memcpy(&o->mask, b + 0, 4);
+		memcpy(&o->blksize, b + 4, 4);
+		memcpy(&o->nlink, b + 16, 4);
+		memcpy(&o->uid, b + 20, 4);
+		memcpy(&o->gid, b + 24, 4);
+		memcpy(&o->mode, b + 28, 2);
+		memcpy(&o->ino, b + 32, 8);
+		memcpy(&o->size, b + 40, 8);
+		memcpy(&o->blocks, b + 48, 8);
+		memcpy(&o->btime_s, b + 80, 8);
+		memcpy(&o->btime_ns, b + 88, 4);
+		memcpy(&o->mtime_s, b + 112, 8);
+		memcpy(&o->mtime_ns, b + 120, 4);
+		memcpy(&o->rdev_major, b + 128, 4);
+		memcpy(&o->rdev_minor, b + 132, 4);
+	}
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -180,6 +215,30 @@ int main(int argc, char **argv)
 	CHECK(ts_after(st_of("d").st_mtim, dm0), "dir mtime");
 	CHECK(unlink("d/x") == 0, "unlink d/x");
 
+	/* statx. */
+	struct sx x;
+	CHECK(statx_(AT_FDCWD, "f", 0, 0xfff, &x) == 0, "statx");
+	st = st_of("f");
+	say("statx: basic stats %s, btime %s, agrees with stat (mode, size, ino, nlink, uid, mtime) %s, blksize %u",
+	    yesno((x.mask & 0x7ff) == 0x7ff), yesno(x.mask & 0x800),
+	    yesno(x.mode == st.st_mode && x.size == (uint64_t)st.st_size && x.ino == st.st_ino &&
+		  x.nlink == st.st_nlink && x.uid == st.st_uid && x.mtime_s == st.st_mtim.tv_sec &&
+		  x.mtime_ns == (uint32_t)st.st_mtim.tv_nsec),
+	    x.blksize);
+	CHECK((x.mask & 0x7ff) == 0x7ff && x.mode == st.st_mode && x.size == (uint64_t)st.st_size &&
+		      x.ino == st.st_ino && x.mtime_s == st.st_mtim.tv_sec && x.blksize == 4096,
+	      "statx fields");
+	CHECK(!(x.mask & 0x800) || near_now((struct timespec){ x.btime_s, x.btime_ns }), "btime");
+	CHECK(statx_(AT_FDCWD, "sl", AT_SYMLINK_NOFOLLOW, 0x7ff, &x) == 0, "statx nofollow");
+	say("statx AT_SYMLINK_NOFOLLOW: a symlink %s, size %llu", yesno(S_ISLNK(x.mode)), (unsigned long long)x.size);
+	CHECK(S_ISLNK(x.mode) && x.size == 1, "statx link");
+	CHECK(statx_(fd, "", AT_EMPTY_PATH, 0x7ff, &x) == 0, "statx empty path");
+	say("statx of a descriptor with AT_EMPTY_PATH: the file %s", yesno(x.ino == st.st_ino));
+	CHECK(x.ino == st.st_ino, "statx fd");
+	FAILS_WITH(statx_(AT_FDCWD, "f", 0x40000000, 0x7ff, &x), EINVAL, "statx with an unknown flag");
+	FAILS_WITH(statx_(AT_FDCWD, "f", 0, 0x80000000u, &x), EINVAL, "statx with STATX__RESERVED");
+	FAILS_WITH(statx_(AT_FDCWD, "", 0, 0x7ff, &x), ENOENT, "statx of \"\" without AT_EMPTY_PATH");
+
 	/* mknod and mknodat. */
 	CHECK(mknod("fifo", S_IFIFO | 0644, 0) == 0, "mknod fifo");
 	say("mknod S_IFIFO: a FIFO %s", yesno(S_ISFIFO(st_of("fifo").st_mode)));
@@ -192,6 +251,9 @@ int main(int argc, char **argv)
 	    major(st.st_rdev), minor(st.st_rdev), (unsigned)(st.st_mode & 07777));
 	CHECK(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3 && (st.st_mode & 07777) == 0644,
 	      "chr");
+	CHECK(statx_(dfd, "null", 0, 0x7ff, &x) == 0, "statx null");
+	say("statx of the device node: rdev %u,%u", x.rdev_major, x.rdev_minor);
+	CHECK(x.rdev_major == 1 && x.rdev_minor == 3, "statx rdev");
 	int nfd = open("d/null", O_RDWR);
 	CHECK(nfd >= 0, "open d/null");
 	char b[16];

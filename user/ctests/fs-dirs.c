@@ -152,10 +152,23 @@ int main(int argc, char **argv)
 	    yesno(n2 == 0), yesno(n3 == n1));
 	CHECK(n1 > 0 && n2 == 0 && n3 == n1, "rewind");
 	int cnt = 0;
-	for (long o = 0; o < n3; o += ((struct dent *)(big + o))->d_reclen)
+	int64_t off3 = 0;
+	char fourth[256] = "";
+	for (long o = 0; o < n3; o += ((struct dent *)(big + o))->d_reclen) {
+		struct dent *d = (void *)(big + o);
 		cnt++;
+		if (cnt == 3)
+			off3 = d->d_off;
+		if (cnt == 4)
+			snprintf(fourth, sizeof fourth, "%s", d->d_name);
+	}
 	say("entries of t: %d", cnt);
 	CHECK(cnt == 6, "6 entries");
+	CHECK(lseek(tfd, off3, SEEK_SET) == off3, "lseek to d_off");
+	long n4 = syscall(SYS_getdents64, tfd, big, sizeof big);
+	say("lseek to the third entry's d_off, then getdents64 starts at the fourth: %s",
+	    yesno(n4 > 0 && strcmp(((struct dent *)big)->d_name, fourth) == 0));
+	CHECK(n4 > 0 && strcmp(((struct dent *)big)->d_name, fourth) == 0, "d_off resumes");
 	close(tfd);
 
 	/* readdir, telldir, seekdir. */
