@@ -7,6 +7,7 @@
  * dirfd rules, and the ENOENT, ENOTDIR, EISDIR, ENAMETOOLONG, ELOOP and
  * EBADF cases. */
 #include "ctest.h"
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -403,6 +404,48 @@ int main(int argc, char **argv)
 	CHECK(fd >= 0, "40 links");
 	close(fd);
 	FAILS_WITH(open("ch0", O_RDONLY), ELOOP, "a chain of 41 symlinks");
+
+	/* F_GETFL shows O_LARGEFILE (musl asks for it; 64-bit kernels force it). */
+	fd = open("f", O_RDONLY);
+	CHECK(fd >= 0, "open f");
+	fl = fcntl(fd, F_GETFL);
+	say("F_GETFL of a plain O_RDONLY open has O_LARGEFILE: %s", yesno(fl & O_LARGEFILE));
+	CHECK(fl & O_LARGEFILE, "O_LARGEFILE");
+	CHECK(fcntl(fd, F_SETFL, O_NONBLOCK) == 0, "F_SETFL O_NONBLOCK");
+	say("F_SETFL O_NONBLOCK on a file shows in F_GETFL: %s; reads still work: %s", yesno(fcntl(fd, F_GETFL) & O_NONBLOCK),
+	    yesno(read(fd, c2, 1) == 1));
+	CHECK(fcntl(fd, F_GETFL) & O_NONBLOCK, "O_NONBLOCK");
+	close(fd);
+
+	/* RLIMIT_NOFILE: EMFILE. */
+	struct rlimit rl, low;
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0, "getrlimit");
+	low = (struct rlimit){ 16, rl.rlim_max };
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0, "setrlimit");
+	int fds[32], nf = 0, lowest_free = -1;
+	for (int i = 0; i < 16; i++)
+		if (fcntl(i, F_GETFD) == -1) {
+			lowest_free = i;
+			break;
+		}
+	for (; nf < 32; nf++) {
+		fds[nf] = open("f", O_RDONLY);
+		if (fds[nf] < 0)
+			break;
+	}
+	int emfile = errno == EMFILE;
+	say("with RLIMIT_NOFILE 16, opens stop with EMFILE: %s, the last descriptor was 15: %s", yesno(emfile),
+	    yesno(nf > 0 && fds[nf - 1] == 15));
+	CHECK(emfile && nf > 0 && fds[nf - 1] == 15, "EMFILE");
+	say("the first open took the lowest free descriptor: %s", yesno(fds[0] == lowest_free));
+	CHECK(fds[0] == lowest_free, "lowest fd");
+	CHECK(close(fds[3]) == 0, "close one");
+	fd = open("f", O_RDONLY);
+	say("after closing one, the next open reuses it: %s", yesno(fd == fds[3]));
+	CHECK(fd == fds[3], "reuse");
+	for (int i = 0; i < nf; i++)
+		close(fds[i]);
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, "restore rlimit");
 
 	/* Clean up. */
 	for (int i = 0; i < 41; i++) {
