@@ -6,6 +6,7 @@
  * ftruncate, st_size and st_blocks, fsync/fdatasync/sync/syncfs,
  * fallocate, statfs/fstatfs of a tmpfs, and a 4 MiB pattern. */
 #include "ctest.h"
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
@@ -288,6 +289,49 @@ int main(int argc, char **argv)
 	CHECK(na == 200 && nb == 200 && torn == 0, "appends");
 	close(fd);
 	CHECK(unlink("ap") == 0, "unlink ap");
+
+	/* RLIMIT_FSIZE: a write crossing it is cut short, one at it fails
+	 * with EFBIG (SIGXFSZ ignored) or raises SIGXFSZ (default). */
+	pid = xfork();
+	if (pid == 0) {
+		struct rlimit fl = { 1000, 1000 };
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &fl) != 0)
+			_exit(2);
+		int lf = open("lim", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		static char z[1500];
+		if (lf < 0)
+			_exit(3);
+		ssize_t w1 = write(lf, z, sizeof z);
+		errno = 0;
+		ssize_t w2 = write(lf, z, 1);
+		int e2 = errno;
+		errno = 0;
+		int t = ftruncate(lf, 2000);
+		int et = errno;
+		/* (No output here: the limit would apply to a stdout that is a file.) */
+		_exit(w1 != 1000 ? 4 : w2 != -1 || e2 != EFBIG ? 5 : t != -1 || et != EFBIG ? 6 : 0);
+	}
+	expect_exit(pid, 0, "RLIMIT_FSIZE child (4: short write, 5: EFBIG write, 6: EFBIG ftruncate)");
+	say("RLIMIT_FSIZE 1000: a 1500-byte write gives 1000, the next EFBIG, ftruncate to 2000 EFBIG");
+	pid = xfork();
+	if (pid == 0) {
+		struct rlimit fl = { 1000, 1000 };
+		if (setrlimit(RLIMIT_FSIZE, &fl) != 0)
+			_exit(2);
+		int lf = open("lim", O_WRONLY | O_APPEND);
+		if (lf < 0)
+			_exit(3);
+		write(lf, "x", 1);
+		_exit(5);
+	}
+	int fst = wait_for(pid);
+	say("the same write with SIGXFSZ at its default: killed by SIGXFSZ %s",
+	    yesno(WIFSIGNALED(fst) && WTERMSIG(fst) == SIGXFSZ));
+	CHECK(WIFSIGNALED(fst) && WTERMSIG(fst) == SIGXFSZ, "SIGXFSZ");
+	CHECK(stat("lim", &st) == 0 && unlink("lim") == 0, "unlink lim");
+	say("the file stayed at %lld bytes", (long long)st.st_size);
+	CHECK(st.st_size == 1000, "lim size");
 
 	/* Inodes are counted. */
 	struct statfs i0, i1;
