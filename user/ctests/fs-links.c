@@ -113,6 +113,21 @@ int main(int argc, char **argv)
 	FAILS_WITH(symlink("", "empty"), ENOENT, "symlink with an empty target");
 	FAILS_WITH(symlink("x", "missing/x"), ENOENT, "symlink in a missing directory");
 
+	static char longt[4200], longr[4200];
+	memset(longt, 'a', 4096);
+	for (int i = 100; i < 4096; i += 100)
+		longt[i] = '/';
+	longt[4096] = 0;
+	FAILS_WITH(symlink(longt, "long"), ENAMETOOLONG, "symlink with a 4096-byte target");
+	longt[4095] = 0;
+	CHECK(symlink(longt, "long") == 0, "symlink 4095");
+	n = readlink("long", longr, sizeof longr);
+	CHECK(lstat("long", &st) == 0, "lstat long");
+	say("symlink with a 4095-byte target: readlink %zd, right %s, st_size %lld", n,
+	    yesno(n == 4095 && memcmp(longr, longt, 4095) == 0), (long long)st.st_size);
+	CHECK(n == 4095 && memcmp(longr, longt, 4095) == 0 && st.st_size == 4095, "long symlink");
+	CHECK(unlink("long") == 0, "unlink long");
+
 	/* lstat and stat. */
 	CHECK(stat("sl", &st) == 0 && lstat("sl", &st2) == 0, "stat/lstat");
 	say("stat of a symlink sees the file (regular %s, size %lld); lstat sees the link (%s, size %lld)",
