@@ -236,4 +236,38 @@ static inline void ctest_crowd_release(pthread_t *t, int n)
 	CHECK(c->ran == n, "every thread ran");
 }
 
+/* The fs-* tests' helpers: errno names, and a call that must fail. */
+static inline const char *ctest_errname(int e)
+{
+	switch (e) {
+#define E_(x) case x: return #x;
+	E_(EPERM) E_(ENOENT) E_(ESRCH) E_(EINTR) E_(EIO) E_(ENXIO) E_(E2BIG)
+	E_(EBADF) E_(ECHILD) E_(EAGAIN) E_(ENOMEM) E_(EACCES) E_(EFAULT)
+	E_(EBUSY) E_(EEXIST) E_(EXDEV) E_(ENODEV) E_(ENOTDIR) E_(EISDIR)
+	E_(EINVAL) E_(ENFILE) E_(EMFILE) E_(ENOTTY) E_(ETXTBSY) E_(EFBIG)
+	E_(ENOSPC) E_(ESPIPE) E_(EROFS) E_(EMLINK) E_(EPIPE) E_(ERANGE)
+	E_(ENAMETOOLONG) E_(ENOSYS) E_(ENOTEMPTY) E_(ELOOP) E_(ENOMSG)
+	E_(EIDRM) E_(EOPNOTSUPP) E_(EOVERFLOW) E_(ENOTCONN)
+#undef E_
+	}
+	return "other";
+}
+
+/* `call` (an int or long result, or a pointer that is (void *)-1 on
+ * failure, like mmap's) must fail with errno `want`:
+ * prints "what: NAME" with the errno it got, FAIL if not `want`. */
+#define FAILS_WITH(call, want, what)                                         \
+	do {                                                                 \
+		errno = 0;                                                   \
+		long r_ = (long)(call);                                      \
+		int e_ = errno;                                              \
+		say("%s: %s", what, r_ == -1 ? ctest_errname(e_) : "succeeded"); \
+		if (r_ != -1 || e_ != (want)) {                              \
+			say("FAIL: %s (%s:%d): result %ld errno %d, wanted %s", \
+			    what, CTEST_FILE, __LINE__, r_, e_,              \
+			    ctest_errname(want));                            \
+			exit(1);                                             \
+		}                                                            \
+	} while (0)
+
 #endif
