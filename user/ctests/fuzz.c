@@ -9,6 +9,8 @@
  * children one after another; child I takes its own seed from S and I, so
  * a run, or one child of it (`--only I`), can be replayed. A child puts
  * itself in a session of its own, points descriptors 0-2 at /dev/null,
+ * becomes nobody (uid and gid 65534, no groups: the file system's
+ * permissions keep it from destroying the system it runs on),
  * opens a few descriptors of every kind (pipes, a file, a directory,
  * /dev/zero), maps buffers (read-write, read-only, PROT_NONE, a hole), and
  * then makes K calls: a number from 0 to 462 (sometimes far outside), six
@@ -62,6 +64,7 @@
  */
 #include "ctest.h"
 
+#include <grp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -528,6 +531,16 @@ static void fuzz_loop(struct shared *sh, long budget)
 	}
 }
 
+/* The children fuzz as nobody: as root, on a writable file system, a
+ * random unlink or chmod of /etc/motd, /dev/null or / would end the test
+ * (as it would end a real system), not find a bug. */
+static void become_nobody(void)
+{
+	CHECK(setgroups(0, NULL) == 0, "setgroups");
+	CHECK(setresgid(65534, 65534, 65534) == 0, "setresgid nobody");
+	CHECK(setresuid(65534, 65534, 65534) == 0, "setresuid nobody");
+}
+
 static void child_main(long index, uint64_t seed, long budget, struct shared *sh)
 {
 	char scratch[16384];
@@ -543,6 +556,7 @@ static void child_main(long index, uint64_t seed, long budget, struct shared *sh
 	sigaction(SIGUSR1, &sa, NULL);
 	setup_fds();
 	setup_buffers();
+	become_nobody();
 	fuzz_loop(sh, budget);
 	reap_kids();
 	sc(SYS_exit_group, 0, 0, 0, 0, 0, 0);
@@ -555,6 +569,7 @@ static void child_main(long index, uint64_t seed, long budget, struct shared *sh
 static void probe_main(struct shared *sh)
 {
 	setsid();
+	become_nobody();
 	for (long n = 0; n < N_NR; n++) {
 		switch (n) {
 		case SYS_reboot:

@@ -137,6 +137,13 @@ pub mod control {
     pub const IMAGE_START: usize = 7;
     /// The console's output flags (`termios.c_oflag`), kept by the server.
     pub const CONSOLE_OFLAG: usize = 8;
+    /// The process's ids, as the server keeps them: real and effective
+    /// user id (low and high half), then saved and file-system user id,
+    /// then the same for the group ids.
+    pub const UIDS: usize = 10;
+    pub const SUIDS: usize = 11;
+    pub const GIDS: usize = 12;
+    pub const SGIDS: usize = 13;
     /// Written by the library OS itself: the address of its
     /// `extern "C" fn() -> i64` returning the pid, for programs that call
     /// the library OS directly instead of making the system call.
@@ -320,6 +327,18 @@ pub mod kind {
 /// `__FMODE_EXEC` bit): open for running it, which needs execute
 /// permission on a regular file (`EACCES`).
 pub const OPEN_EXEC: u64 = 0o40;
+
+/// The operations of [`sys::SetIds`].
+pub mod ids {
+    pub const SETUID: u64 = 1;
+    pub const SETGID: u64 = 2;
+    pub const SETREUID: u64 = 3;
+    pub const SETREGID: u64 = 4;
+    pub const SETRESUID: u64 = 5;
+    pub const SETRESGID: u64 = 6;
+    pub const SETFSUID: u64 = 7;
+    pub const SETFSGID: u64 = 8;
+}
 
 /// Flags of the path operations, Linux's `AT_*` values.
 pub mod at {

@@ -153,4 +153,13 @@ crate::interface! {
     /// `fallocate` of a handle open for writing (`mode`: 0 or
     /// `FALLOC_FL_KEEP_SIZE`).
     Fallocate = 44, fn fallocate(handle: u64, mode: u64, offset: u64, len: u64) => FallocateReply();
+    /// One of the `set*id` calls ([`crate::ids`] `op`) with its ids
+    /// (`u32::MAX`: unchanged); the old id for `setfsuid`/`setfsgid`
+    /// (which never fail). The new ids are in the control page
+    /// ([`crate::control::UIDS`] and the three after).
+    SetIds = 45, fn set_ids(op: u64, a: u64, b: u64, c: u64) => SetIdsReply(old: u64);
+    /// `setgroups`: `count` group ids (`u32` each) in the data area.
+    SetGroups = 46, fn set_groups(count: u64) in [u8] => SetGroupsReply();
+    /// The supplementary groups (`u32` each).
+    GetGroups = 47, fn get_groups() => GetGroupsReply() out [u8];
 }

@@ -102,17 +102,26 @@ pub fn pwritev(p: &mut Proc, c: &mut Call) -> Ret {
     }
 }
 
-pub fn open(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    open_at(p, AT_FDCWD, c.a[0], c.a[1], c.a[2])
+pub fn open(p: &mut Proc, c: &mut Call) -> Ret {
+    opening(p, AT_FDCWD, c.a[0], c.a[1], c.a[2])
 }
 
-pub fn openat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    open_at(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3])
+pub fn openat(p: &mut Proc, c: &mut Call) -> Ret {
+    opening(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3])
 }
 
 /// `creat`: `open` with `O_CREAT | O_WRONLY | O_TRUNC`.
-pub fn creat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    open_at(p, AT_FDCWD, c.a[0], O_CREAT | 1 | O_TRUNC, c.a[1])
+pub fn creat(p: &mut Proc, c: &mut Call) -> Ret {
+    opening(p, AT_FDCWD, c.a[0], O_CREAT | 1 | O_TRUNC, c.a[1])
+}
+
+/// An open that may wait: a FIFO opened without `O_NONBLOCK` waits for
+/// its other side (the server wakes this process when that opens).
+fn opening(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Ret {
+    match open_at(p, dirfd, path, flags, mode) {
+        Err(EAGAIN) if flags & O_NONBLOCK == 0 => wait_again(),
+        r => r.into(),
+    }
 }
 
 pub fn close(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {

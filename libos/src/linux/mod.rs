@@ -10,6 +10,7 @@
 //! and are logged once by name.
 
 mod files;
+mod ids;
 mod memory;
 mod paths;
 mod poll;

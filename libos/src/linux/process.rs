@@ -3,7 +3,7 @@
 //! `crate::limits`).
 
 use abi::UpcallFrame;
-use linux_errno::Errno::{self, EAGAIN, ECHILD, EINVAL, EPERM, ESRCH};
+use linux_errno::Errno::{self, EAGAIN, ECHILD, EINVAL, ESRCH};
 use sysproto::sys;
 use sysproto::wire::Request;
 
@@ -31,32 +31,6 @@ pub fn gettid(p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
 }
 
 /// `getuid`, `geteuid`, `getgid`, `getegid`: everything runs as root.
-pub fn get_id(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Ok(0)
-}
-
-/// The `set*id` calls: everything runs as root; becoming root again is
-/// allowed.
-pub fn set_id(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    if c.a[0] == 0 {
-        Ok(0)
-    } else {
-        Err(EPERM)
-    }
-}
-
-/// `getresuid`, `getresgid`: all three ids are 0.
-pub fn get_res_id(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    for &addr in &c.a[..3] {
-        p.mm.write_u32(addr, 0)?;
-    }
-    Ok(0)
-}
-
-pub fn getgroups(_p: &mut Proc, _c: &mut Call) -> Result<usize, Errno> {
-    Ok(0)
-}
-
 /// `fork` and `vfork`.
 pub fn fork(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     fork::fork(p, c.frame).map(|c| c as usize)

@@ -27,9 +27,7 @@ pub struct Image {
 
 /// Loads `/lib/libos` from the file tree.
 pub fn load(files: &Files, mem: Slot, pool: &mut SlotPool) -> Result<Image, &'static str> {
-    let bytes = files
-        .read_all(b"/lib/libos")
-        .map_err(|_| "no /lib/libos in the ramdisk")?;
+    let bytes = loadable_prefix(files).ok_or("no /lib/libos in the ramdisk")?;
     let prog = elfload::parse(&bytes, abi::USER_MIN, abi::USER_END).map_err(|e| e.describe())?;
     let mut img = Image {
         shared: Vec::new(),
@@ -70,6 +68,31 @@ pub fn load(files: &Files, mem: Slot, pool: &mut SlotPool) -> Result<Image, &'st
         return Err("the library OS has no data segment");
     }
     Ok(img)
+}
+
+/// The bytes of `/lib/libos` up to the end of its last loadable segment
+/// (its debug information, after that, is never read into memory).
+fn loadable_prefix(files: &Files) -> Option<Vec<u8>> {
+    const PATH: &[u8] = b"/lib/libos";
+    let head = files.read_range(PATH, 0, 64).ok()?;
+    let word = |b: &[u8], at: usize, n: usize| -> u64 {
+        let mut v = [0u8; 8];
+        v[..n].copy_from_slice(b.get(at..at + n).unwrap_or(&[0; 8][..n]));
+        u64::from_le_bytes(v)
+    };
+    let (phoff, phentsize, phnum) = (word(&head, 32, 8), word(&head, 54, 2), word(&head, 56, 2));
+    let table = files
+        .read_range(PATH, phoff, phentsize.checked_mul(phnum)?)
+        .ok()?;
+    let mut end = phoff + phentsize * phnum;
+    for i in 0..phnum as usize {
+        let ph = table.get(i * phentsize as usize..(i + 1) * phentsize as usize)?;
+        // PT_LOAD: its file bytes end at p_offset + p_filesz.
+        if word(ph, 0, 4) == 1 {
+            end = end.max(word(ph, 8, 8).checked_add(word(ph, 32, 8))?);
+        }
+    }
+    files.read_range(PATH, 0, end).ok()
 }
 
 /// Allocates a frame into `slot` and fills it with `content` (a page).

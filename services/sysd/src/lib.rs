@@ -60,9 +60,7 @@ pub fn run(args: &StartArgs) -> i32 {
     };
     let ramdisk_start = RAMDISK_AT + (ramdisk_phys() & 0xfff);
     let machine = exo_rt::info::quota_frames() * 4096;
-    let before = exo_rt::info::used_frames();
     let files = fs::boot(fs::Frames::new(mem), ramdisk_start, ramdisk_len, machine);
-    println!("DEBUG boot used {} frames, {} file pages", exo_rt::info::used_frames() - before, files.pages_used());
     let image = match image::load(&files, mem, &mut pool) {
         Ok(i) => i,
         Err(e) => {
@@ -87,7 +85,6 @@ pub fn run(args: &StartArgs) -> i32 {
     if let Err(e) = console {
         println!("sysd: no console input: {e}");
     }
-    println!("DEBUG before server: used {}", exo_rt::info::used_frames());
     let mut server = Server::new(files, random::Random::new(), image, pool, mem, ep);
     server.tty.set_size_from(args.cmdline);
     let (argv, env) = init_argv_env(args.cmdline);

@@ -237,9 +237,9 @@ impl Fs for NoProc {
 }
 
 impl Files {
-    /// All of the file at `path`, as root sees it (for the server's own
-    /// use at boot).
-    pub fn read_all(&self, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    /// Up to `len` bytes at `off` of the file at `path`, as root sees it
+    /// (for the server's own use at boot).
+    pub fn read_range(&self, path: &[u8], off: u64, len: u64) -> Result<Vec<u8>, Errno> {
         let root = self.root();
         let cred = Cred::root();
         let who = Who {
@@ -250,8 +250,8 @@ impl Files {
         let loc = self.resolve(&NoProc, who, path, true)?;
         let fs = self.mem(loc).ok_or(ENOENT)?;
         let size = vfs::Fs::getattr(fs, loc.ino)?.size;
-        let mut out = alloc::vec![0u8; size as usize];
-        let n = fs.read(loc.ino, 0, &mut out)?;
+        let mut out = alloc::vec![0u8; size.saturating_sub(off).min(len) as usize];
+        let n = fs.read(loc.ino, off, &mut out)?;
         out.truncate(n);
         Ok(out)
     }

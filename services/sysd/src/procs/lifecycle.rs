@@ -75,6 +75,7 @@ impl Server {
         set_word(p, control::PID, pid);
         set_word(p, control::PPID, ppid);
         set_word(p, control::BOOT_EPOCH_NS, boot_epoch_ns());
+        p.publish_ids();
         Ok(())
     }
 
@@ -199,7 +200,8 @@ impl Server {
         child.cwd = pp.cwd;
         child.root = pp.root;
         child.cred = pp.cred.clone();
-        child.real = pp.real;
+        child.creds = pp.creds.clone();
+        child.publish_ids();
         child.exe = pp.exe.clone();
         child.handles = pp.handles.clone();
         // Lend the parent the child's address and capability spaces.

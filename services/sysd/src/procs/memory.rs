@@ -58,7 +58,6 @@ impl Server {
     /// policy runs at once (0 frames granted, the asker tries again).
     pub(super) fn quota(&mut self, pid: u64, want: u64, short: bool) -> Result<u64, Errno> {
         if short {
-            println!("DEBUG short: sysd used {} quota {} want {} filepages {} heap {}", exo_rt::info::used_frames(), exo_rt::info::quota_frames(), want, self.fs.pages_used(), exo_rt::heap::pages());
             return match self.oom_kill() {
                 Some(v) if v != pid => Ok(0),
                 _ => Err(ENOMEM),

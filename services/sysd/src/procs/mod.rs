@@ -11,6 +11,7 @@
 
 mod files;
 mod groups;
+mod ids;
 mod lifecycle;
 mod memory;
 mod paths;
@@ -91,10 +92,10 @@ struct Proc {
     /// Its working and root directories.
     cwd: Loc,
     root: Loc,
-    /// Its file-system credentials (ids, groups, capabilities).
+    /// Its credentials (every id, groups, capabilities) by Linux's rules.
+    creds: creds::Creds,
+    /// What the file rules see of them (kept in step with `creds`).
     cred: Cred,
-    /// Its real user and group ids (for `access`).
-    real: (u32, u32),
     /// A FIFO it waits to open, and the other side's open count then.
     fifo_wait: Option<(Loc, u64)>,
     /// The program it runs, an absolute path (for `/proc/PID/exe`).
@@ -136,8 +137,8 @@ impl Proc {
             handles: Vec::new(),
             cwd: Loc { mount: 0, ino: 1 },
             root: Loc { mount: 0, ino: 1 },
+            creds: creds::Creds::root(),
             cred: Cred::root(),
-            real: (0, 0),
             fifo_wait: None,
             exe: Vec::new(),
             exit_status: None,
@@ -167,14 +168,36 @@ impl Proc {
 }
 
 impl Proc {
-    /// Its credentials with the real ids in place of the file-system ones.
+    /// Its credentials as `access` checks with them: the real ids in
+    /// place of the file-system ones, and the capabilities only for a
+    /// real root (as Linux's `access` overrides them).
     fn real_cred(&self) -> Cred {
         let mut c = self.cred.clone();
-        (c.uid, c.gid) = self.real;
-        if c.uid != 0 {
-            c.caps = 0;
-        }
+        (c.uid, c.gid) = (self.creds.ruid(), self.creds.rgid());
+        c.caps = if c.uid == 0 {
+            self.creds.permitted() & creds::cap::FS_SET
+        } else {
+            0
+        };
         c
+    }
+
+    /// Takes new credentials: the file view follows, and the ids go to
+    /// the control page for the library OS.
+    fn set_creds(&mut self, c: creds::Creds) {
+        self.cred = c.fs_cred();
+        self.creds = c;
+        self.publish_ids();
+    }
+
+    /// Writes the ids to the control page ([`control::UIDS`] on).
+    fn publish_ids(&self) {
+        let c = &self.creds;
+        let two = |a: u32, b: u32| u64::from(a) | u64::from(b) << 32;
+        set_word(self, control::UIDS, two(c.ruid(), c.euid()));
+        set_word(self, control::SUIDS, two(c.suid(), c.fsuid()));
+        set_word(self, control::GIDS, two(c.rgid(), c.egid()));
+        set_word(self, control::SGIDS, two(c.sgid(), c.fsgid()));
     }
 }
 

@@ -136,6 +136,8 @@ impl sys::Handler for Server {
         // Linux's /proc/self/exe names it.
         let path = d.input(PATH_MAX);
         let exe = self.exe_path(pid, &path);
+        let loc = self.resolve(pid, &exe, NO_HANDLE, true).ok();
+        self.exec_creds(pid, loc);
         if let Some(p) = self.procs.get_mut(&pid) {
             p.exe = exe;
             p.execed = true;
@@ -361,5 +363,35 @@ impl sys::Handler for Server {
         _: &mut Data<'_, Fallocate>,
     ) -> Result<FallocateReply, Errno> {
         Server::fallocate(self, pid, r).map(|()| FallocateReply {})
+    }
+
+    fn set_ids(
+        &mut self,
+        pid: u64,
+        r: SetIds,
+        _: &mut Data<'_, SetIds>,
+    ) -> Result<SetIdsReply, Errno> {
+        Server::set_ids(self, pid, r).map(|old| SetIdsReply { old })
+    }
+
+    fn set_groups(
+        &mut self,
+        pid: u64,
+        r: SetGroups,
+        d: &mut Data<'_, SetGroups>,
+    ) -> Result<SetGroupsReply, Errno> {
+        let list = d.input(DATA_BYTES);
+        Server::set_groups(self, pid, r.count, &list).map(|()| SetGroupsReply {})
+    }
+
+    fn get_groups(
+        &mut self,
+        pid: u64,
+        _: GetGroups,
+        d: &mut Data<'_, GetGroups>,
+    ) -> Result<GetGroupsReply, Errno> {
+        let g = Server::get_groups(self, pid);
+        d.put(&g);
+        Ok(GetGroupsReply {})
     }
 }

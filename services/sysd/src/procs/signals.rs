@@ -31,8 +31,23 @@ impl Server {
         if targets.is_empty() {
             return Err(ESRCH);
         }
+        // Linux's permission to signal: CAP_KILL, matching ids, or
+        // SIGCONT within the session; refused for every target is EPERM.
+        let me = &self.procs[&from];
+        let allowed: Vec<u64> = targets
+            .into_iter()
+            .filter(|t| {
+                let p = &self.procs[t];
+                *t == from
+                    || creds::may_signal(&me.creds, &p.creds)
+                    || (sig == SIGCONT && p.sid == me.sid)
+            })
+            .collect();
+        if allowed.is_empty() {
+            return Err(EPERM);
+        }
         if sig != 0 {
-            for t in targets {
+            for t in allowed {
                 self.signal(t, sig, from, si::USER);
             }
         }
