@@ -54,8 +54,9 @@ pub mod root_slots {
     pub const FIRST_MEMORY: u32 = 16;
     /// Number of slots in the root task's capability space (the kernel
     /// backs only the part in use, so a large space costs nothing until
-    /// it is filled).
-    pub const COUNT: u32 = 65536;
+    /// it is filled): room for the system server's file pages, a slot
+    /// each, above its heap.
+    pub const COUNT: u32 = 1 << 20;
     /// I/O ports 0..0x3f8 (everything below the kernel's console, COM1).
     pub const PORTS_LOW: u32 = 512;
     /// I/O ports 0x400..0x10000.

@@ -36,8 +36,8 @@ use procs::Server;
 const RAMDISK_AT: u64 = SCRATCH_BASE;
 /// The server heap (`exo_rt::heap`): its address and slots.
 const HEAP_BASE: u64 = 0x1_0000_0000;
-const HEAP_SLOTS: Slot = 40_000;
-const HEAP_PAGES: u64 = 16_384;
+pub(crate) const HEAP_SLOTS: Slot = 40_000;
+pub(crate) const HEAP_PAGES: u64 = 16_384;
 
 /// Runs the system server: starts `/sbin/init` with the program named by
 /// `init=` (default `/bin/sh`) and serves until init ends.

@@ -6,7 +6,7 @@
 //! `cap_mint_into` probes each one's last slot (works) and the one past it
 //! (`BadSlot`). Sizes 1, 3, `MAX_CSPACE_SLOTS + 1`, `u32::MAX`, `1 << 32`
 //! and `u64::MAX` are `InvalidArgument` and create nothing. The root task
-//! itself has `root_slots::COUNT` (65536) slots: its last one takes a copy,
+//! itself has `root_slots::COUNT` (2^20) slots: its last one takes a copy,
 //! `COUNT` is `BadSlot`.
 
 use abi::root_slots::COUNT;

@@ -74,6 +74,10 @@ pub enum Arg {
     /// guest the console, on the host (where the run has no terminal)
     /// `pty`, asking the program for a new pseudo-terminal.
     Terminal,
+    /// An empty writable directory on a tmpfs: in the guest `/tmp`, on
+    /// the host a fresh directory under `/dev/shm` (made empty before each
+    /// run), so both sides show tmpfs's behaviour.
+    Scratch,
 }
 
 /// One program of the suite.
@@ -169,6 +173,16 @@ pub const TESTS: &[CTest] = &[
     c("jobctl", "jobctl.c").args(&[Arg::Terminal]),
     c("pipefill", "pipefill.c"),
     c("blocked", "blocked.c"),
+    c("fs-open", "fs-open.c").args(&[Arg::Scratch]),
+    c("fs-rw", "fs-rw.c").args(&[Arg::Scratch]),
+    c("fs-dirs", "fs-dirs.c").args(&[Arg::Scratch]),
+    c("fs-links", "fs-links.c").args(&[Arg::Scratch]),
+    c("fs-attrs", "fs-attrs.c").args(&[Arg::Scratch]),
+    c("fs-copy", "fs-copy.c").args(&[Arg::Scratch]),
+    c("fs-mmap", "fs-mmap.c").args(&[Arg::Scratch]),
+    c("fs-shm", "fs-shm.c").args(&[Arg::Scratch]),
+    c("creds", "creds.c").args(&[Arg::Scratch]),
+    c("locks", "locks.c").args(&[Arg::Scratch]),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")
@@ -219,6 +233,8 @@ pub const GUEST_DIR: &str = "/ctests";
 pub const GUEST_MOTD: &str = "/etc/motd";
 /// The uncreatable path in the guest (under `/proc`, as on the host).
 pub const GUEST_UNCREATABLE: &str = "/proc/exov6-ctest-create";
+/// The writable scratch directory in the guest (a tmpfs).
+pub const GUEST_SCRATCH: &str = "/tmp";
 /// The terminal in the guest.
 pub const GUEST_TERMINAL: &str = "/dev/console";
 /// The uncreatable path on the host.
@@ -245,6 +261,7 @@ pub fn guest_argv(test: &CTest) -> Vec<String> {
         Arg::Dir => GUEST_DIR.to_string(),
         Arg::Uncreatable => GUEST_UNCREATABLE.to_string(),
         Arg::Terminal => GUEST_TERMINAL.to_string(),
+        Arg::Scratch => GUEST_SCRATCH.to_string(),
     }));
     argv
 }

@@ -18,8 +18,11 @@ use sysproto::Errno::{self, ENOMEM};
 const PAGES_AT: u64 = SCRATCH_BASE + 0x5000_0000;
 /// Most file pages at once (512 MiB).
 pub const MAX_PAGES: u64 = 0x2000_0000 / 4096;
-/// The capability slots of file pages: [`MAX_PAGES`] from here.
-const FIRST_SLOT: Slot = 100_000;
+/// The capability slots of file pages: [`MAX_PAGES`] from here, above
+/// the server heap's (the kernel backs a capability space only up to its
+/// highest slot in use, so these are taken from the bottom up).
+const FIRST_SLOT: Slot = crate::HEAP_SLOTS + crate::HEAP_PAGES as Slot;
+const _: () = assert!(FIRST_SLOT as u64 + MAX_PAGES <= abi::root_slots::COUNT as u64);
 
 /// A file page: its index in the pool (slot and address follow from it).
 #[derive(Debug)]

@@ -81,6 +81,16 @@ fn host_args(test: &CTest) -> Result<Vec<PathBuf>> {
                 Arg::Dir => bin_dir(),
                 Arg::Uncreatable => PathBuf::from(HOST_UNCREATABLE),
                 Arg::Terminal => PathBuf::from("pty"),
+                Arg::Scratch => {
+                    let dir = PathBuf::from(format!("/dev/shm/exov6-ctest-{}", test.name));
+                    if dir.exists() {
+                        std::fs::remove_dir_all(&dir)
+                            .with_context(|| format!("emptying {}", dir.display()))?;
+                    }
+                    std::fs::create_dir_all(&dir)
+                        .with_context(|| format!("making {}", dir.display()))?;
+                    dir
+                }
             })
         })
         .collect()
