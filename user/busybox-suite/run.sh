@@ -16,7 +16,7 @@
 #
 # It must run under BUSYBOX's own shell. The tests see only BUSYBOX's
 # applets on PATH, stdin from /dev/null, a fixed environment, and each
-# test file gets BBSUITE_TIMEOUT seconds (default 120) before it is killed.
+# test file gets BBSUITE_TIMEOUT seconds (default 300) before it is killed.
 #
 # Output: `bbsuite: begin FILE` and `bbsuite: end FILE STATUS` around each
 # test file's `PASS: name` / `FAIL: name` / `SKIPPED: name` / `UNTESTED:
@@ -26,7 +26,7 @@
 
 suite=$1 config=$2 busybox=$3 work=$4
 shift 4
-limit=${BBSUITE_TIMEOUT:-120}
+limit=${BBSUITE_TIMEOUT:-300}
 
 setup_failed() {
 	echo "bbsuite: setup failed: $1"

@@ -55,7 +55,7 @@ const GUEST_DIR: &str = "/bbsuite";
 /// The guest's scratch directory (the suite writes next to its tests).
 const GUEST_WORK: &str = "/tmp/bbsuite";
 /// A whole run's time limit, host or guest (each test file also has the
-/// driver's own limit, 120 s).
+/// driver's own limit, 300 s).
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 /// Console lines shown when the guest run went wrong.
 const TAIL_LINES: usize = 15;
@@ -70,11 +70,41 @@ fn out_dir() -> PathBuf {
     crate::paths::target_dir().join("busybox-suite")
 }
 
-/// The host run: the driver's lines and how long each test file took.
+/// The host run: the driver's lines and each test file's expected cost
+/// in ExoV6 ([`guest_cost`]).
 struct HostRun {
     lines: Vec<String>,
     cost: Vec<(String, Duration)>,
     elapsed: Duration,
+}
+
+/// The last process id handed out here, and the largest there can be.
+type PidMark = Option<(u64, u64)>;
+
+/// Reads a [`PidMark`].
+fn last_pid() -> PidMark {
+    let read = |p: &str| std::fs::read_to_string(p).ok()?.trim().parse().ok();
+    Some((
+        read("/proc/sys/kernel/ns_last_pid")?,
+        read("/proc/sys/kernel/pid_max")?,
+    ))
+}
+
+/// Processes made between two [`last_pid`] readings (others' included).
+fn made(before: PidMark, after: PidMark) -> u64 {
+    match (before, after) {
+        (Some((b, _)), Some((a, _))) if a >= b => a - b,
+        (Some((b, max)), Some((a, _))) => max - b + a,
+        _ => 0,
+    }
+}
+
+/// What a test file is expected to cost in ExoV6 under TCG, from its host
+/// run: its computing (about 4 times the host's time) and its processes
+/// (about 13 ms per fork, most of its time: the hash tests fork
+/// thousands of times in well under a second on the host).
+fn guest_cost(host_time: Duration, processes: u64) -> Duration {
+    host_time * 4 + Duration::from_millis(13) * processes as u32
 }
 
 /// Runs the driver on the host with the binary, in `work`. Stops it (the
@@ -109,16 +139,16 @@ fn host_run(suite: &source::Source, work: &Path) -> Result<HostRun> {
     });
     let mut lines = Vec::new();
     let mut cost = Vec::new();
-    let mut begun: Option<(String, Instant)> = None;
+    let mut begun: Option<(String, Instant, PidMark)> = None;
     loop {
         let left = RUN_TIMEOUT.saturating_sub(start.elapsed());
         match rx.recv_timeout(left) {
             Ok(line) => {
                 if let Some(f) = line.strip_prefix("bbsuite: begin ") {
-                    begun = Some((f.to_string(), Instant::now()));
+                    begun = Some((f.to_string(), Instant::now(), last_pid()));
                 } else if line.starts_with("bbsuite: end ") {
-                    if let Some((f, t)) = begun.take() {
-                        cost.push((f, t.elapsed()));
+                    if let Some((f, t, pid)) = begun.take() {
+                        cost.push((f, guest_cost(t.elapsed(), made(pid, last_pid()))));
                     }
                 }
                 lines.push(line);
@@ -253,7 +283,7 @@ fn env_on(name: &str) -> bool {
 
 /// The test files the guest runs: every one the host ran with
 /// [`ALL_ENV`] (or [`UPDATE_ENV`]), else those holding a listed test; with
-/// the host's time for each.
+/// the cost of each.
 fn guest_files(
     host: &Run,
     cost: &[(String, Duration)],
@@ -354,11 +384,22 @@ fn step(
     let guest_part = if groups.is_empty() {
         format!("ExoV6 ran no test file (none holds a listed test; {ALL_ENV}=1 runs them all)")
     } else {
+        let estimate = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .filter_map(|f| files.iter().find(|(n, _)| n == f))
+                    .map(|(_, c)| *c)
+                    .sum::<Duration>()
+            })
+            .max()
+            .unwrap_or_default();
         format!(
-            "ExoV6 {} of {} test files in {} boots: {} in {} under {}",
+            "ExoV6 {} of {} test files in {} boots (TCG estimate {} each at most): {} in {} under {}",
             files.len(),
             host.files.len(),
             groups.len(),
+            secs(estimate),
             ending(&guest, timed_out, guest_time),
             secs(guest_time),
             accel.name(),
@@ -438,6 +479,15 @@ mod tests {
         let c = guest_cmdline(&["cp/".into(), "sed.tests".into()]);
         assert!(c.starts_with("shutdown init=/bin/sh /bbsuite/run.sh /bbsuite/testsuite "));
         assert!(c.ends_with(" /bin/busybox /tmp/bbsuite cp/ sed"));
+    }
+
+    #[test]
+    fn costs() {
+        assert_eq!(made(Some((100, 1000)), Some((130, 1000))), 30);
+        assert_eq!(made(Some((990, 1000)), Some((5, 1000))), 15);
+        assert_eq!(made(None, Some((5, 1000))), 0);
+        let c = guest_cost(Duration::from_millis(500), 3000);
+        assert_eq!(c, Duration::from_secs(41));
     }
 
     #[test]
