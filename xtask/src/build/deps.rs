@@ -20,6 +20,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "mtools",
     "musl-tools",
     "busybox-static",
+    "dpkg-dev",
 ];
 
 /// Something a boot needs from the host.
@@ -33,6 +34,9 @@ pub enum Need {
     Ovmf,
     /// `musl-gcc`, which builds the C benchmark (`user/cbench`) static.
     Musl,
+    /// `dpkg-source`, with which `apt-get source` unpacks busybox's
+    /// source for its test suite (`busybox-suite`).
+    DpkgSource,
 }
 
 /// Everything, for `cargo xtask test`.
@@ -42,6 +46,7 @@ pub const ALL: &[Need] = &[
     Need::IsoTools,
     Need::Ovmf,
     Need::Musl,
+    Need::DpkgSource,
 ];
 
 impl Need {
@@ -62,6 +67,7 @@ impl Need {
             .flatten()
             .collect(),
             Need::Musl => prog("musl-gcc").into_iter().collect(),
+            Need::DpkgSource => prog("dpkg-source").into_iter().collect(),
             Need::Ovmf => match qemu::ovmf() {
                 Some(_) => vec![],
                 None => vec!["OVMF firmware (/usr/share/ovmf/OVMF.fd)".into()],

@@ -1,8 +1,10 @@
 //! `cargo xtask test`: host packages, host unit tests, lints, kernel
 //! builds, the KVM probe and every QEMU test, the benchmark smoke test
-//! (`bench-smoke`: `cargo xtask bench --quick` on TCG), then the boot-time
+//! (`bench-smoke`: `cargo xtask bench --quick` on TCG), busybox's own test
+//! suite on the host and in ExoV6 (`busybox-suite`), then the boot-time
 //! summary and the closing `N passed, N failed` line.
 
+pub mod busybox_suite;
 pub mod ctests;
 pub mod ctests_guest;
 pub mod fuzz;
@@ -48,12 +50,14 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let ctest_guests = ctests_guest::any_selected(selected);
     let smoke = selected(BENCH_SMOKE);
     let sessions = session_tests::selected(selected);
+    let bbsuite = busybox_suite::selected(selected);
     let arches: BTreeSet<Arch> = Arch::ALL
         .into_iter()
         .filter(|a| {
             selected(&format!("build-{a}"))
                 || cases.iter().any(|c| c.test.arch() == *a)
-                || ((smoke || ctest_guests || !sessions.is_empty()) && *a == Arch::X86_64)
+                || ((smoke || ctest_guests || !sessions.is_empty() || bbsuite)
+                    && *a == Arch::X86_64)
         })
         .collect();
     let lints: Vec<_> = host_checks::LINTS
@@ -70,6 +74,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         && !ctests
         && !ctest_guests
         && sessions.is_empty()
+        && !bbsuite
     {
         println!(
             "no step matches --filter {:?}",
@@ -82,7 +87,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if (!cases.is_empty() || smoke || ctests || ctest_guests || !sessions.is_empty())
+    if (!cases.is_empty() || smoke || ctests || ctest_guests || !sessions.is_empty() || bbsuite)
         && !opts.no_deps
     {
         match deps::ensure(deps::ALL) {
@@ -199,6 +204,15 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
             },
             _ => tally.fail(BENCH_SMOKE, "the x86_64 build failed", &[] as &[&str]),
         }
+    }
+
+    // (f) busybox's own test suite on the host and in ExoV6.
+    if bbsuite {
+        let art = prepared
+            .artifacts
+            .get(&Arch::X86_64)
+            .and_then(|a| a.as_ref().ok());
+        busybox_suite::run_step(art, opts, &mut tally);
     }
 
     println!();
