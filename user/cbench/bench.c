@@ -637,6 +637,138 @@ static int run_thread(long n)
     return 0;
 }
 
+/* ---- files on a tmpfs ------------------------------------------------------ */
+
+/* A 16 MiB file in a tmpfs directory (ExoV6's /tmp; the Linux guest's
+ * root is its initramfs, a tmpfs), written and read in 4 KiB and 1 MiB
+ * blocks, mapped 1 MiB at a time, and the name operations. */
+#define FILE_BYTES (16L << 20)
+#define BIG_BLOCK (1L << 20)
+static const char *bench_dir = "/tmp";
+static char file_path[256], name_path[256];
+static int file_fd = -1;
+static long file_pos;
+static char *block;
+
+static int setup_file(void)
+{
+    mkdir(bench_dir, 01777);
+    snprintf(file_path, sizeof file_path, "%s/bench-file", bench_dir);
+    snprintf(name_path, sizeof name_path, "%s/bench-name", bench_dir);
+    block = malloc(BIG_BLOCK);
+    if (!block)
+        return fail("malloc: %s", strerror(errno));
+    for (long i = 0; i < BIG_BLOCK; i++)
+        block[i] = (char)(i * 7 + 1);
+    file_fd = open(file_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (file_fd < 0)
+        return fail("open %s: %s", file_path, strerror(errno));
+    file_pos = 0;
+    return 0;
+}
+
+/* As setup_file, and the file written whole. */
+static int setup_full_file(void)
+{
+    if (setup_file() != 0)
+        return -1;
+    for (long off = 0; off < FILE_BYTES; off += BIG_BLOCK)
+        if (pwrite(file_fd, block, BIG_BLOCK, off) != BIG_BLOCK)
+            return fail("filling the file: %s", strerror(errno));
+    return 0;
+}
+
+static int teardown_file(void)
+{
+    int rc = 0;
+    if (file_fd >= 0 && close(file_fd) != 0)
+        rc = fail("close: %s", strerror(errno));
+    file_fd = -1;
+    if (unlink(file_path) != 0 && rc == 0)
+        rc = fail("unlink %s: %s", file_path, strerror(errno));
+    free(block);
+    block = NULL;
+    return rc;
+}
+
+/* `n` blocks of `size` at the next offsets of the 16 MiB file (wrapping). */
+static int file_rw(long n, long size, int writing)
+{
+    for (long i = 0; i < n; i++) {
+        ssize_t r = writing ? pwrite(file_fd, block, size, file_pos)
+                            : pread(file_fd, block, size, file_pos);
+        if (r != size)
+            return fail("%s of %ld at %ld: %zd (%s)", writing ? "pwrite" : "pread", size,
+                        file_pos, r, strerror(errno));
+        if (!writing && block[1] != (char)8)
+            return fail("pread at %ld brought the wrong bytes", file_pos);
+        file_pos = (file_pos + size) % FILE_BYTES;
+    }
+    return 0;
+}
+
+static int run_write_4k(long n) { return file_rw(n, PAGE, 1); }
+static int run_read_4k(long n) { return file_rw(n, PAGE, 0); }
+static int run_write_1m(long n) { return file_rw(n, BIG_BLOCK, 1); }
+static int run_read_1m(long n) { return file_rw(n, BIG_BLOCK, 0); }
+
+/* `mmap` 1 MiB of the file read-only (shared), read every page, `munmap`. */
+static int run_file_mmap(long n)
+{
+    for (long i = 0; i < n; i++) {
+        const char *p = mmap(NULL, BIG_BLOCK, PROT_READ, MAP_SHARED, file_fd, file_pos);
+        if (p == MAP_FAILED)
+            return fail("mmap of the file at %ld: %s", file_pos, strerror(errno));
+        long sum = 0;
+        for (long off = 0; off < BIG_BLOCK; off += PAGE)
+            sum += ((const volatile char *)p)[off + 1];
+        if (sum != 8L * (BIG_BLOCK / PAGE))
+            return fail("the mapping at %ld shows the wrong bytes", file_pos);
+        if (munmap((void *)p, BIG_BLOCK) != 0)
+            return fail("munmap: %s", strerror(errno));
+        file_pos = (file_pos + BIG_BLOCK) % FILE_BYTES;
+    }
+    return 0;
+}
+
+static int run_open_close(long n)
+{
+    for (long i = 0; i < n; i++) {
+        int fd = open(file_path, O_RDONLY);
+        if (fd < 0)
+            return fail("open: %s", strerror(errno));
+        if (close(fd) != 0)
+            return fail("close: %s", strerror(errno));
+    }
+    return 0;
+}
+
+static int run_stat(long n)
+{
+    for (long i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(file_path, &st) != 0)
+            return fail("stat: %s", strerror(errno));
+        if (st.st_size != 0)
+            return fail("stat: size %lld, expected 0", (long long)st.st_size);
+    }
+    return 0;
+}
+
+static int run_create_unlink(long n)
+{
+    for (long i = 0; i < n; i++) {
+        int fd = open(name_path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0)
+            return fail("create: %s", strerror(errno));
+        if (close(fd) != 0)
+            return fail("close: %s", strerror(errno));
+        if (unlink(name_path) != 0)
+            return fail("unlink: %s", strerror(errno));
+    }
+    return 0;
+}
+
 /* ---- the table ----------------------------------------------------------- */
 
 struct bench {
@@ -660,6 +792,14 @@ static const struct bench BENCHES[] = {
     {"thread", 50, 5, NULL, run_thread, NULL},
     {"fork-exit-wait", 20, 3, NULL, run_fork, NULL},
     {"fork-exec-wait", 20, 3, setup_exec, run_exec, NULL},
+    {"file-write-4k", 4096, 256, setup_file, run_write_4k, teardown_file},
+    {"file-read-4k", 4096, 256, setup_full_file, run_read_4k, teardown_file},
+    {"file-write-1m", 16, 2, setup_file, run_write_1m, teardown_file},
+    {"file-read-1m", 16, 2, setup_full_file, run_read_1m, teardown_file},
+    {"file-mmap-read", 16, 2, setup_full_file, run_file_mmap, teardown_file},
+    {"open-close", 200, 20, setup_file, run_open_close, teardown_file},
+    {"stat", 200, 20, setup_file, run_stat, teardown_file},
+    {"create-unlink", 200, 20, setup_file, run_create_unlink, teardown_file},
 };
 
 static uint64_t overhead_min;

@@ -162,4 +162,7 @@ crate::interface! {
     SetGroups = 46, fn set_groups(count: u64) in [u8] => SetGroupsReply();
     /// The supplementary groups (`u32` each).
     GetGroups = 47, fn get_groups() => GetGroupsReply() out [u8];
+    /// `len` bytes (at most [`crate::DATA_BYTES`]) of the system's random
+    /// generator (the one behind `/dev/urandom`).
+    Random = 85, fn random(len: u64) => RandomReply() out [u8];
 }

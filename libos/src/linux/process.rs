@@ -282,18 +282,24 @@ fn random_bytes(p: &mut Proc, buf: u64, len: u64, flags: u32) -> Result<usize, E
     super::access_ok(buf, len)?;
     let len = len.min(1 << 20);
     let mut done = 0u64;
+    // The system's generator (the server's, behind /dev/urandom).
     while done < len {
-        let in_page = 4096 - ((buf + done) & 4095);
-        let n = in_page.min(len - done) as usize;
-        let mut chunk = alloc::vec::Vec::with_capacity(n + 8);
-        while chunk.len() < n {
-            chunk.extend_from_slice(&crate::time::random_u64().to_le_bytes());
+        let n = (len - done).min(sysproto::DATA_BYTES as u64);
+        let chunk = server::call_with(sysproto::sys::Random { len: n }, &())?.bytes();
+        if chunk.is_empty() {
+            break;
         }
-        chunk.truncate(n);
-        if let Err(e) = p.mm.write(buf + done, &chunk) {
-            return if done > 0 { Ok(done as usize) } else { Err(e) };
+        // Page by page: a fault part-way returns the bytes before it.
+        let mut at = 0;
+        while at < chunk.len() {
+            let in_page = (4096 - ((buf + done) & 4095)) as usize;
+            let n = in_page.min(chunk.len() - at);
+            if let Err(e) = p.mm.write(buf + done, &chunk[at..at + n]) {
+                return if done > 0 { Ok(done as usize) } else { Err(e) };
+            }
+            at += n;
+            done += n as u64;
         }
-        done += n as u64;
     }
     Ok(done as usize)
 }

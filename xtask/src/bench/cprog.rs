@@ -49,6 +49,32 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
         "fork-exec-wait",
         "`fork`, the child `execve`s the static `tiny` (exits 0), `waitpid`",
     ),
+    (
+        "file-write-4k",
+        "`pwrite` of 4 KiB at the next offset of a 16 MiB file on a tmpfs (wrapping)",
+    ),
+    (
+        "file-read-4k",
+        "`pread` of 4 KiB at the next offset of a written 16 MiB file on a tmpfs",
+    ),
+    (
+        "file-write-1m",
+        "`pwrite` of 1 MiB at the next offset of a 16 MiB file on a tmpfs",
+    ),
+    (
+        "file-read-1m",
+        "`pread` of 1 MiB at the next offset of a written 16 MiB file on a tmpfs",
+    ),
+    (
+        "file-mmap-read",
+        "`mmap` 1 MiB of that file (`MAP_SHARED`, read-only), read every page (256), `munmap`",
+    ),
+    ("open-close", "`open` + `close` of a file on a tmpfs"),
+    ("stat", "`stat` of a file on a tmpfs"),
+    (
+        "create-unlink",
+        "`open(O_CREAT | O_EXCL)` + `close` + `unlink` of an empty file on a tmpfs",
+    ),
 ];
 
 /// The native ExoV6 benchmark (of `user/bench`) that does the same work
@@ -168,7 +194,7 @@ mod tests {
     #[test]
     fn names_and_counterparts() {
         let names = selected(None);
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 19);
         assert_eq!(selected(Some("fork")), ["fork-exit-wait", "fork-exec-wait"]);
         for (c, n) in NATIVE_COUNTERPARTS {
             assert!(names.contains(c), "{c}");

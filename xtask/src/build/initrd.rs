@@ -20,7 +20,7 @@ pub const MOTD: &str = "Welcome to ExoV6, an exokernel in Rust.\n";
 
 /// The users in `/etc/passwd`: root and nobody.
 pub const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\n\
-                          nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+                          nobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n";
 
 /// The groups in `/etc/group`.
 pub const GROUP: &str = "root:x:0:\n\

@@ -46,6 +46,28 @@ pub const TESTS: &[QemuTest] = &[
         ["bin ctests dev etc lib proc root sbin tmp usr"],
         0
     ),
+    // The writable root and /tmp, as a person uses them from the shell.
+    linux_test!(
+        "busybox-files",
+        "/bin/busybox sh -c 'cd /tmp && echo x > f && cat f && mkdir -p a/b && mv a c && rm -r c && ls c; echo hello > /etc/motd && cat /etc/motd; echo hi > /dev/full'",
+        [
+            "x",
+            "ls: c: No such file or directory",
+            "hello",
+            "sh: write error: No space left on device"
+        ],
+        1
+    ),
+    // Permissions: nobody cannot write where only root may.
+    linux_test!(
+        "busybox-su-nobody",
+        "/bin/busybox su nobody -c 'id; touch /etc/x'",
+        [
+            "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)",
+            "touch: /etc/x: Permission denied"
+        ],
+        1
+    ),
     linux_test!(
         "busybox-sh-exit",
         "/bin/busybox sh -c 'echo before-exit; exit 3'",

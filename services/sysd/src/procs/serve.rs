@@ -394,4 +394,16 @@ impl sys::Handler for Server {
         d.put(&g);
         Ok(GetGroupsReply {})
     }
+
+    fn random(
+        &mut self,
+        _: u64,
+        r: sys::Random,
+        d: &mut Data<'_, sys::Random>,
+    ) -> Result<RandomReply, Errno> {
+        let mut buf = alloc::vec![0u8; (r.len as usize).min(DATA_BYTES)];
+        self.random.fill(&mut buf);
+        d.put(&buf);
+        Ok(RandomReply {})
+    }
 }
