@@ -394,4 +394,13 @@ impl sys::Handler for Server {
         d.put(&g);
         Ok(GetGroupsReply {})
     }
+
+    fn map_page(
+        &mut self,
+        pid: u64,
+        r: MapPage,
+        _: &mut Data<'_, MapPage>,
+    ) -> Result<MapPageReply, Errno> {
+        Server::map_page(self, pid, r).map(|()| MapPageReply {})
+    }
 }
