@@ -64,7 +64,8 @@ impl Server {
         let mem = self.fs.mem_mut(loc).ok_or(ENODEV)?;
         let frames = mem.store().frames.clone();
         let page = mem.page_for_mapping(loc.ino, index)?;
-        let mut rights = Rights::MAP.union(Rights::READ);
+        // (No mount is noexec: a mapping may become executable.)
+        let mut rights = Rights::MAP.union(Rights::READ).union(Rights::EXECUTE);
         if writable {
             rights = rights.union(Rights::WRITE);
         }
