@@ -89,12 +89,21 @@ pub fn fork(p: &mut Proc, frame: &UpcallFrame) -> Result<u64, Errno> {
 /// Fills the child's address space.
 fn populate(p: &mut Proc) -> Result<(), abi::Error> {
     p.mm.share_for_fork();
+    // File pages the server took back (their slots empty) are forgotten.
+    let mut gone = alloc::vec::Vec::new();
     for (a, pg) in &p.mm.pages {
-        kcall::give_to_child(pg.slot, pg.slot)?;
+        if let Err(e) = kcall::give_to_child(pg.slot, pg.slot) {
+            match p.mm.find(*a) {
+                Some((_, v)) if v.file.is_some() => gone.push(*a),
+                _ => return Err(e),
+            }
+            continue;
+        }
         if pg.mapped {
             kcall::map_in_child(pg.slot, *a, p.mm.flags_of(*a, pg))?;
         }
     }
+    p.mm.forget_pages(&gone);
     // Last, with nothing more to change: the library OS's own memory.
     let (first, count) = *IMAGE.lock();
     for i in 0..count {

@@ -176,6 +176,11 @@ fn on_exception(p: &mut Proc, frame: &mut UpcallFrame) {
         match p.mm.fault(frame.addr, write) {
             Ok(()) => return,
             Err(mm::Segv::NoMemory) => out_of_memory(p),
+            // BUS_ADRERR: past the end of a mapped file.
+            Err(mm::Segv::Bus) => {
+                signal::force(p, frame, signal::SIGBUS, 2, frame.addr);
+                return;
+            }
             Err(e) => {
                 let code = if e == mm::Segv::Denied { 2 } else { 1 };
                 signal::force(p, frame, signal::SIGSEGV, code, frame.addr);

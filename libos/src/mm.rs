@@ -7,19 +7,28 @@
 //! machine's memory); and the checked copies between the library OS and
 //! program memory (which must never fault inside the upcall handler). The
 //! map of areas itself (splitting, placement) is `vm_areas`.
+//!
+//! A file mapping's pages are the file's own frames, which the server
+//! maps on a fault (`sys::MapPage`): writable in a shared mapping, read
+//! only in a private one, copied here on the first write. The area keeps
+//! the open file (so the mapping outlives the descriptor). A page the
+//! server took back (the file shrank) faults again: the server maps it
+//! anew, or says it is past the end (SIGBUS).
 
 use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use abi::map_flags;
 use vm_areas::{page_down, page_up, Areas};
 
+use crate::fd::OpenFile;
 use crate::kcall;
 use crate::limits::{self, RLIMIT_AS, RLIMIT_DATA};
-use linux_errno::Errno::{self, EFAULT, EINVAL, ENAMETOOLONG, ENOMEM};
+use linux_errno::Errno::{self, EACCES, EFAULT, EINVAL, ENAMETOOLONG, ENOMEM};
 use sysproto::layout::{LIBOS_WINDOW, MMAP_TOP, STACK_MAX, STACK_TOP};
 
-pub use vm_areas::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
+pub use vm_areas::{FileMap, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// The first slot of program pages (after the heap's).
 const FIRST_SLOT: u32 = crate::HEAP_SLOTS + crate::HEAP_PAGES as u32;
@@ -37,6 +46,8 @@ pub enum Segv {
     Denied,
     /// No memory left to back the page (the process gets SIGBUS... or dies).
     NoMemory,
+    /// A file mapping's page past the end of the file (`SIGBUS`).
+    Bus,
 }
 
 /// An area of the address space the program may use (`MAP_SHARED` ones
@@ -63,6 +74,8 @@ pub struct Mm {
     pub brk_start: u64,
     pub brk: u64,
     mmap_next: u64,
+    /// The open files the file mappings keep.
+    files: Vec<Rc<OpenFile>>,
 }
 
 /// The machine's memory in bytes (from the server at start; 0: unknown),
@@ -103,6 +116,7 @@ impl Mm {
             brk_start: 0,
             brk: 0,
             mmap_next: MMAP_TOP,
+            files: Vec::new(),
         }
     }
 
@@ -168,9 +182,34 @@ impl Mm {
     /// Removes `[start, end)` from the areas (splitting them), unmapping
     /// and freeing its pages.
     pub fn remove(&mut self, start: u64, end: u64) {
-        self.vmas.cut(start, end);
+        let cut = self.vmas.cut(start, end);
         let gone: Vec<u64> = self.pages.range(start..end).map(|(&a, _)| a).collect();
         for a in gone {
+            self.drop_page(a);
+        }
+        if cut.iter().any(|(_, v)| v.file.is_some()) {
+            self.keep_files();
+        }
+    }
+
+    /// Lets go of the open files no area maps any more.
+    fn keep_files(&mut self) {
+        let vmas = &self.vmas;
+        self.files.retain(|f| {
+            vmas.iter()
+                .any(|(_, v)| v.file.is_some_and(|m| m.handle == f.handle))
+        });
+    }
+
+    /// True if every byte of `[start, end)` is in some area.
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        self.vmas.covers(start, end)
+    }
+
+    /// Forgets the pages at `list` (their capabilities went: a fork found
+    /// file pages the server had taken back).
+    pub fn forget_pages(&mut self, list: &[u64]) {
+        for &a in list {
             self.drop_page(a);
         }
     }
@@ -203,6 +242,7 @@ impl Mm {
                 end,
                 prot,
                 shared: false,
+                file: None,
             },
         );
     }
@@ -215,6 +255,7 @@ impl Mm {
                 end,
                 prot,
                 shared: true,
+                file: None,
             },
         );
         let mut a = start;
@@ -235,6 +276,7 @@ impl Mm {
             self.drop_page(a);
         }
         self.vmas.clear();
+        self.files.clear();
         self.brk_start = 0;
         self.brk = 0;
         self.mmap_next = MMAP_TOP;
@@ -304,15 +346,69 @@ impl Mm {
     /// Resolves a fault at `addr` (a write if `write`).
     pub fn fault(&mut self, addr: u64, write: bool) -> Result<(), Segv> {
         let a = page_down(addr);
-        let (_, vma) = self.find(addr).ok_or(Segv::Unmapped)?;
+        let (start, vma) = self.find(addr).ok_or(Segv::Unmapped)?;
         if (write && vma.prot & PROT_WRITE == 0) || vma.prot == 0 {
             return Err(Segv::Denied);
+        }
+        if let Some(f) = vma.file {
+            return self.fault_file(a, start, vma, f, write);
         }
         match self.pages.get(&a).copied() {
             None => self.populate(a, flags_for(vma.prot, false)).map(|_| ()),
             Some(p) if write && p.cow => self.break_cow(a, vma.prot),
             Some(_) => Err(Segv::Denied),
         }
+    }
+
+    /// A fault at page `a` of the file mapping `vma` (from `start`).
+    fn fault_file(
+        &mut self,
+        a: u64,
+        start: u64,
+        vma: Vma,
+        f: FileMap,
+        write: bool,
+    ) -> Result<(), Segv> {
+        if let Some(p) = self.pages.get(&a).copied() {
+            // Still mapped, unless the server took the page back.
+            if p.mapped && kcall::protect(a, flags_for(vma.prot, p.cow)).is_ok() {
+                return if write && p.cow {
+                    self.break_cow(a, vma.prot)
+                } else {
+                    Ok(())
+                };
+            }
+            self.drop_page(a);
+        }
+        let slot = self.alloc_slot().ok_or(Segv::NoMemory)?;
+        let private = !vma.shared;
+        let mut at = a | flags_for(vma.prot, private);
+        if !private && f.may_write {
+            at |= sysproto::sys::MAP_WRITABLE;
+        }
+        let req = sysproto::sys::MapPage {
+            handle: f.handle,
+            index: (f.offset + (a - start)) / PAGE,
+            at,
+            slot: u64::from(slot),
+        };
+        if crate::server::call(req).is_err() {
+            let _ = kcall::cap_delete(slot);
+            self.free_slot(slot);
+            return Err(Segv::Bus);
+        }
+        self.pages.insert(
+            a,
+            Page {
+                slot,
+                cow: private,
+                mapped: true,
+            },
+        );
+        if write && private {
+            return self.break_cow(a, vma.prot);
+        }
+        Ok(())
     }
 
     /// Makes `[addr, addr + len)` accessible to the library OS (for
@@ -328,6 +424,8 @@ impl Mm {
         while a < end {
             let ok = match (self.pages.get(&a), self.find(a)) {
                 (_, None) => return Err(EFAULT),
+                // A file page may have been taken back: asked each time.
+                (_, Some((_, v))) if v.file.is_some() => false,
                 // A page of a PROT_NONE area keeps its frame unmapped:
                 // the library OS must not touch it (fault says EFAULT).
                 (Some(p), Some((_, v))) => {
@@ -464,6 +562,138 @@ impl Mm {
         self.mmap_area(hint, len, prot, fixed, false)
     }
 
+    /// `mmap` of `len` bytes of `file` from `offset` (page aligned);
+    /// `may_write`: the file is open for writing. Nothing is mapped until
+    /// touched.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mmap_file(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: u32,
+        fixed: bool,
+        shared: bool,
+        file: Rc<OpenFile>,
+        offset: u64,
+        may_write: bool,
+    ) -> Result<u64, Errno> {
+        // A shared file mapping's pages are the file's: no commit charge.
+        let commit = if shared { prot & !PROT_WRITE } else { prot };
+        let start = self.mmap_area(hint, len, commit, fixed, false)?;
+        let end = page_up(start + len).ok_or(EINVAL)?;
+        self.vmas.cut(start, end);
+        let map = FileMap {
+            handle: file.handle,
+            offset,
+            may_write,
+        };
+        let area = Vma {
+            end,
+            prot,
+            shared,
+            file: Some(map),
+        };
+        self.vmas.insert(start, area);
+        if !self.files.iter().any(|f| f.handle == file.handle) {
+            self.files.push(file);
+        }
+        Ok(start)
+    }
+
+    /// `mremap` (`flags`: `MREMAP_MAYMOVE` 1, `MREMAP_FIXED` 2) of one
+    /// area's `[old, old + old_len)`: shrinks it, grows it in place, or
+    /// moves its pages (the same frames) to a new place.
+    pub fn mremap(
+        &mut self,
+        old: u64,
+        old_len: u64,
+        new_len: u64,
+        flags: u64,
+        new_addr: u64,
+    ) -> Result<u64, Errno> {
+        const MAYMOVE: u64 = 1;
+        const FIXED: u64 = 2;
+        let fixed = flags & FIXED != 0;
+        if old & (PAGE - 1) != 0 || flags & !(MAYMOVE | FIXED) != 0 {
+            return Err(EINVAL);
+        }
+        if fixed && (flags & MAYMOVE == 0 || new_addr & (PAGE - 1) != 0) {
+            return Err(EINVAL);
+        }
+        let old_len = page_up(old_len).filter(|&l| l > 0).ok_or(EINVAL)?;
+        let new_len = page_up(new_len).filter(|&l| l > 0).ok_or(EINVAL)?;
+        let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
+        let (s, v) = self.find(old).ok_or(EFAULT)?;
+        if old_end > v.end {
+            return Err(EFAULT);
+        }
+        let anon_shared = v.shared && v.file.is_none();
+        if fixed {
+            let end = new_addr.checked_add(new_len).ok_or(EINVAL)?;
+            if new_addr < old_end && old < end || end > sysproto::layout::LIBOS_BASE {
+                return Err(EINVAL);
+            }
+        }
+        // Shrinking first leaves the part that stays.
+        if new_len < old_len {
+            self.remove(old + new_len, old_end);
+            if !fixed {
+                return Ok(old);
+            }
+        }
+        let keep = old_len.min(new_len);
+        let grow = new_len - keep;
+        if grow > 0 {
+            self.may_map(0, grow, v.prot, v.shared && v.file.is_none())?;
+        }
+        let in_place = old + keep == v.end && self.vmas.is_free(v.end, old + new_len);
+        let dest = if fixed {
+            self.remove(new_addr, new_addr + new_len);
+            new_addr
+        } else if grow == 0 {
+            return Ok(old);
+        } else if in_place && old + new_len <= MMAP_TOP {
+            self.vmas.extend(s, old + new_len);
+            old
+        } else if flags & MAYMOVE == 0 {
+            return Err(ENOMEM);
+        } else {
+            [self.mmap_next, MMAP_TOP]
+                .into_iter()
+                .find_map(|top| self.vmas.gap_below(top, new_len, MMAP_FLOOR))
+                .ok_or(ENOMEM)?
+        };
+        if dest != old {
+            self.vmas.cut(old, old + keep);
+            self.vmas.insert(dest, v.part(s, old, dest + new_len));
+            let moving: Vec<(u64, Page)> = self
+                .pages
+                .range(old..old + keep)
+                .map(|(&a, &p)| (a, p))
+                .collect();
+            for (a, mut p) in moving {
+                self.pages.remove(&a);
+                let to = dest + (a - old);
+                if p.mapped {
+                    let _ = kcall::unmap(a);
+                    p.mapped = kcall::map(p.slot, to, flags_for(v.prot, p.cow)).is_ok();
+                }
+                self.pages.insert(to, p);
+            }
+        }
+        // Anonymous shared memory is backed at once.
+        if anon_shared {
+            let mut a = dest + keep;
+            while a < dest + new_len {
+                if self.populate(a, flags_for(v.prot, false)).is_err() {
+                    return Err(ENOMEM);
+                }
+                a += PAGE;
+            }
+        }
+        Ok(dest)
+    }
+
     /// Places an area of `len` bytes (see [`Mm::mmap_anon`]); `shared`
     /// only changes how it counts against the limits.
     fn mmap_area(
@@ -530,6 +760,16 @@ impl Mm {
         let end = page_up(start.checked_add(len).ok_or(ENOMEM)?).ok_or(ENOMEM)?;
         if !self.vmas.covers(start, end) {
             return Err(ENOMEM);
+        }
+        // A shared mapping of a file not open for writing stays read only.
+        let read_only = |v: &Vma| v.shared && v.file.is_some_and(|f| !f.may_write);
+        if prot & PROT_WRITE != 0
+            && self
+                .vmas
+                .iter()
+                .any(|(s, v)| s < end && v.end > start && read_only(&v))
+        {
+            return Err(EACCES);
         }
         // Split at the edges, then change the areas inside.
         self.vmas.protect(start, end, prot);

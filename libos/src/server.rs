@@ -98,6 +98,7 @@ impl<R: Request> Answer<R> {
     }
 
     /// Whether it brought nothing back (end of file, for a read).
+    #[allow(dead_code)]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -131,7 +131,7 @@ impl<P> Data<P> {
 
     /// Makes page `idx` a store page (copying the image's bytes, or a
     /// zeroed page for a hole); whether it was newly allocated.
-    fn materialize<S: Store<Page = P>>(
+    pub(crate) fn materialize<S: Store<Page = P>>(
         &mut self,
         pg: &mut Pages<S>,
         idx: u64,

@@ -1064,6 +1064,25 @@ impl<S: Store> MemFs<S> {
         })
     }
 
+    /// Page `index` of file `ino` as a store page, for mapping it into a
+    /// process: an image page is copied and a hole filled with a zeroed
+    /// page first. `ENXIO` at or past the end of the file (a mapping
+    /// there faults with SIGBUS), `ENOSPC` with no page left.
+    pub fn page_for_mapping(&mut self, ino: Ino, index: u64) -> Result<&S::Page, Errno> {
+        let n = self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?;
+        let Kind::File(d) = &mut n.kind else {
+            return Err(Errno::ENODEV);
+        };
+        if index.saturating_mul(PAGE as u64) >= d.size {
+            return Err(Errno::ENXIO);
+        }
+        d.materialize(&mut self.pages, index)?;
+        match d.pages.get(&index) {
+            Some(Slot::Store(p)) => Ok(p),
+            _ => Err(Errno::ENOMEM),
+        }
+    }
+
     /// Records an access (a read, `getdents`, `readlink`, an exec) at
     /// `now` with Linux's `relatime` rule: atime moves only if it is not
     /// after mtime or ctime, or is a day old. Whether it moved.

@@ -1381,3 +1381,38 @@ fn relatime() {
     assert!(f.accessed(a, t(40 + 24 * 3600)), "a day later");
     assert!(!f.accessed(999, t(1)));
 }
+
+#[test]
+fn pages_for_mapping_become_store_pages() {
+    let image: Vec<u8> = (0..3 * PAGE).map(|i| (i % 251) as u8).collect();
+    let mut f = fs_with(BIG, image.clone());
+    let r = f.root();
+    let a = f
+        .add_image_file(r, b"a", 0o644, 0, 0, t(3), 0, PAGE as u64 + 5)
+        .unwrap();
+    // The image page is copied; the same page comes back the second time.
+    let p = f.page_for_mapping(a, 0).unwrap().clone();
+    assert_eq!(&p[..], &image[..PAGE]);
+    assert_eq!(f.store().live, 1);
+    assert_eq!(f.page_for_mapping(a, 0).unwrap(), &p);
+    assert_eq!(f.store().live, 1);
+    // The last page: the image's bytes up to the end, zeros after.
+    let q = f.page_for_mapping(a, 1).unwrap();
+    assert_eq!(&q[..5], &image[PAGE..PAGE + 5]);
+    assert!(q[5..].iter().all(|b| *b == 0));
+    assert_eq!(f.page_for_mapping(a, 2), Err(Errno::ENXIO));
+    // A hole becomes a zeroed page.
+    let h = mk(&mut f, &root(), r, "h", REG, 0o644);
+    let grow = SetAttr {
+        size: Some(2 * PAGE as u64),
+        ..Default::default()
+    };
+    f.setattr(&root(), h, grow, t(4)).unwrap();
+    assert!(f.page_for_mapping(h, 1).unwrap().iter().all(|b| *b == 0));
+    assert_eq!(f.store().live, 3);
+    assert!(matches!(f.page(h, 1), Ok(PageRef::Page(_))));
+    assert_eq!(f.page_for_mapping(r, 0), Err(Errno::ENODEV));
+    f.unlink(&root(), r, b"a", t(5)).unwrap();
+    f.unlink(&root(), r, b"h", t(5)).unwrap();
+    assert_eq!(f.store().live, 0);
+}

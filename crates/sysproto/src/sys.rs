@@ -165,4 +165,21 @@ crate::interface! {
     /// `len` bytes (at most [`crate::DATA_BYTES`]) of the system's random
     /// generator (the one behind `/dev/urandom`).
     Random = 85, fn random(len: u64) => RandomReply() out [u8];
+    /// Maps page `index` of the file open as `handle` (for reading; a
+    /// hole or a page still the boot image's becomes a page of its own
+    /// first) at the page address in `at` in the caller's address space
+    /// with the [`abi::map_flags`] in its low bits, through a capability
+    /// to the page's frame that the server derives into the caller's
+    /// empty slot `slot`, with write rights if `at` has [`MAP_WRITABLE`]
+    /// (the handle must be open for writing: `EACCES`). The frame is the
+    /// file's own: stores through it are the file's bytes. The mapping
+    /// lasts until the caller deletes that capability or the page leaves
+    /// the file (a truncate, the file's end): the server then revokes
+    /// every capability it derived, and the next access faults. `ENXIO`
+    /// at or past the end of the file, `ENODEV` for a handle that is not
+    /// a regular file.
+    MapPage = 60, fn map_page(handle: u64, index: u64, at: u64, slot: u64) => MapPageReply();
 }
+
+/// [`MapPage`]: the capability may map the page writable.
+pub const MAP_WRITABLE: u64 = 0x800;

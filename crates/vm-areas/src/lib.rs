@@ -42,6 +42,35 @@ pub struct Area {
     pub prot: u32,
     /// `MAP_SHARED`: its pages stay shared (not copy-on-write) with children.
     pub shared: bool,
+    /// The file it maps (none: anonymous memory).
+    pub file: Option<FileMap>,
+}
+
+/// What a file mapping maps: the file offset moves with the area's start
+/// when the area is split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileMap {
+    /// The server's handle of the open file the mapping keeps.
+    pub handle: u64,
+    /// The file offset of the area's first byte.
+    pub offset: u64,
+    /// The open file allows writing (a shared mapping may be writable).
+    pub may_write: bool,
+}
+
+impl Area {
+    /// The part of this area (which starts at `start`) from `at` on, up
+    /// to `end`: the file offset follows.
+    pub fn part(self, start: u64, at: u64, end: u64) -> Area {
+        Area {
+            end,
+            file: self.file.map(|f| FileMap {
+                offset: f.offset + (at - start),
+                ..f
+            }),
+            ..self
+        }
+    }
 }
 
 /// The areas of one address space.
@@ -117,15 +146,9 @@ impl Areas {
                 self.map.insert(s, Area { end: start, ..v });
             }
             if v.end > end {
-                self.map.insert(end, v);
+                self.map.insert(end, v.part(s, end, v.end));
             }
-            inside.push((
-                s.max(start),
-                Area {
-                    end: v.end.min(end),
-                    ..v
-                },
-            ));
+            inside.push((s.max(start), v.part(s, s.max(start), v.end.min(end))));
         }
         inside
     }

@@ -10,7 +10,7 @@
 //!   ranges, and `gap_below` finds the model's highest free window.
 
 use proptest::prelude::*;
-use vm_areas::{Area, Areas, PAGE};
+use vm_areas::{Area, Areas, FileMap, PAGE};
 
 /// Pages of the modelled address space.
 const PAGES: u64 = 48;
@@ -78,7 +78,7 @@ proptest! {
             match op {
                 Op::Map(s, e, prot, shared) => {
                     areas.cut(s * PAGE, e * PAGE);
-                    areas.insert(s * PAGE, Area { end: e * PAGE, prot, shared });
+                    areas.insert(s * PAGE, Area { end: e * PAGE, prot, shared, file: None });
                     for p in s..e {
                         model[p as usize] = Some((prot, shared));
                     }
@@ -87,7 +87,7 @@ proptest! {
                     let free = areas.is_free(s * PAGE, e * PAGE);
                     prop_assert_eq!(free, free_in_model(&model, s, e));
                     if free {
-                        areas.insert(s * PAGE, Area { end: e * PAGE, prot, shared: false });
+                        areas.insert(s * PAGE, Area { end: e * PAGE, prot, shared: false, file: None });
                         for p in s..e {
                             model[p as usize] = Some((prot, false));
                         }
@@ -155,7 +155,39 @@ proptest! {
 }
 
 fn area(end: u64, prot: u32, shared: bool) -> Area {
-    Area { end, prot, shared }
+    Area {
+        end,
+        prot,
+        shared,
+        file: None,
+    }
+}
+
+#[test]
+fn split_file_areas_keep_their_offsets() {
+    let mut a = Areas::new();
+    let file = Some(FileMap {
+        handle: 7,
+        offset: 0x10000,
+        may_write: true,
+    });
+    a.insert(
+        0x1000,
+        Area {
+            end: 0x6000,
+            prot: 3,
+            shared: true,
+            file,
+        },
+    );
+    let inside = a.protect(0x2000, 0x4000, 1);
+    let off = |v: Area| v.file.map(|f| f.offset);
+    assert_eq!(inside.len(), 1);
+    assert_eq!(off(inside[0].1), Some(0x11000));
+    assert_eq!(off(a.find(0x1000).unwrap().1), Some(0x10000));
+    assert_eq!(off(a.find(0x2000).unwrap().1), Some(0x11000));
+    assert_eq!(off(a.find(0x4000).unwrap().1), Some(0x13000));
+    assert_eq!(a.find(0x4000).unwrap().1.end, 0x6000);
 }
 
 #[test]

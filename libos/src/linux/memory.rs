@@ -1,14 +1,13 @@
-//! Memory calls: `brk`, anonymous and private file `mmap`, `munmap`,
-//! `mprotect`, `madvise`.
+//! Memory calls: `brk`, anonymous and file `mmap`, `munmap`,
+//! `mprotect`, `mremap`, `msync`, `madvise`.
 
-use sysproto::{kind, sys, DATA_BYTES};
+use sysproto::kind;
 
-use linux_errno::Errno::{self, EACCES, EEXIST, EINVAL, ENODEV};
+use linux_errno::Errno::{self, EACCES, EEXIST, EINVAL, ENODEV, ENOMEM};
 
 use super::Call;
 use crate::mm::{PROT_EXEC, PROT_READ, PROT_WRITE};
 use crate::proc::Proc;
-use crate::server;
 
 const MAP_SHARED: u64 = 1;
 const MAP_PRIVATE: u64 = 2;
@@ -33,6 +32,36 @@ pub fn mprotect(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
         return Err(EINVAL);
     }
     p.mm.mprotect(c.a[0], c.a[1], c.a[2] as u32).map(|()| 0)
+}
+
+pub fn mremap(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let [old, old_len, new_len, flags, new_addr, _] = c.a;
+    p.mm.mremap(old, old_len, new_len, flags, new_addr)
+        .map(|a| a as usize)
+}
+
+/// `msync`: stores through a shared mapping are in the file already (its
+/// pages are the file's), so there is nothing to write back; the
+/// arguments are checked as Linux does.
+pub fn msync(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    let [start, len, flags, ..] = c.a;
+    if start & 0xfff != 0
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return Err(EINVAL);
+    }
+    let end = start
+        .checked_add(len)
+        .and_then(vm_areas::page_up)
+        .ok_or(ENOMEM)?;
+    if !p.mm.covers(start, end) {
+        return Err(ENOMEM);
+    }
+    Ok(0)
 }
 
 pub fn madvise(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -63,43 +92,17 @@ fn map(p: &mut Proc, a: [u64; 6]) -> Result<u64, Errno> {
         }
         return p.mm.mmap_anon(addr, len, prot, fixed);
     }
-    // A private mapping of a file: a copy of its bytes.
+    // A file's own pages, mapped as they are touched.
     let file = p.fds.file(i64::from(fd))?;
     if file.kind != kind::FILE {
         return Err(ENODEV);
     }
-    if flags & MAP_SHARED != 0 && prot & PROT_WRITE != 0 {
+    let acc = file.flags.get() & 3;
+    let shared = flags & MAP_SHARED != 0;
+    if acc == 1 || (shared && prot & PROT_WRITE != 0 && acc != 2) {
         return Err(EACCES);
     }
-    let start = p.mm.mmap_anon(addr, len, prot | PROT_WRITE, fixed)?;
-    let mut done = 0;
-    while done < len {
-        let want = (len - done).min(DATA_BYTES as u64);
-        let read = sys::Read {
-            handle: file.handle,
-            len: want,
-            offset: off + done,
-            ttin_ignored: false,
-        };
-        let got = match server::call_with(read, &()) {
-            Ok(a) => a,
-            Err(e) => {
-                let _ = p.mm.munmap(start, len);
-                return Err(e);
-            }
-        };
-        if got.is_empty() {
-            break;
-        }
-        // Straight from the data area (making the pages ready may ask the
-        // server for memory, which leaves the data area alone).
-        got.with_bytes(|b| p.mm.write(start + done, b))?;
-        done += got.len() as u64;
-    }
-    if prot & PROT_WRITE == 0 {
-        p.mm.mprotect(start, len, prot)?;
-    }
-    Ok(start)
+    p.mm.mmap_file(addr, len, prot, fixed, shared, file, off, acc == 2)
 }
 
 /// The advice values Linux 6.1 knows (others are EINVAL): NORMAL, RANDOM,

@@ -32,7 +32,7 @@ linux_calls! {
     6 lstat(filename: Path, statbuf: Out) full => files::lstat;
     7 poll(ufds: In, nfds: Uint, timeout_msecs: Int) partial("pipes, the console, files") => poll::poll;
     8 lseek(fd: Fd, offset: Long, whence: Whence) full => files::lseek;
-    9 mmap(addr: Ptr, len: Size, prot: Prot, flags: MapFlags, fd: Fd, off: Hex) -> Ptr partial("anonymous private; anonymous MAP_SHARED (backed at once, shared with children across fork); private copies of files; writable shared file mappings EACCES; ENOMEM past RLIMIT_AS, RLIMIT_DATA (private writable) or for one private writable or shared request larger than the machine's memory (heuristic overcommit)") => memory::mmap;
+    9 mmap(addr: Ptr, len: Size, prot: Prot, flags: MapFlags, fd: Fd, off: Hex) -> Ptr partial("anonymous private; anonymous MAP_SHARED (backed at once, shared with children across fork); files of the memory file systems: their own pages mapped on a fault (MAP_SHARED writable, stores seen by read and by every mapping, shared across fork; MAP_PRIVATE copy-on-write), SIGBUS past the end of the file; EACCES for MAP_SHARED PROT_WRITE of a descriptor not open for reading and writing and for any mapping of an O_WRONLY one, ENODEV for other kinds of file; ENOMEM past RLIMIT_AS, RLIMIT_DATA (private writable) or for one private writable or shared request larger than the machine's memory (heuristic overcommit)") => memory::mmap;
     10 mprotect(start: Ptr, len: Size, prot: Prot) full => memory::mprotect;
     11 munmap(addr: Ptr, len: Size) full => memory::munmap;
     12 brk(brk: Ptr) -> Ptr full => memory::brk;
@@ -48,10 +48,10 @@ linux_calls! {
     22 pipe(fildes: Out) full => files::pipe;
     23 select(n: Int, inp: In, outp: In, exp: In, tvp: In) partial("as poll; the time left is written back") => poll::select;
     24 sched_yield() full => threads::sched_yield;
-    25 mremap(addr: Ptr, old_len: Size, new_len: Size, flags: Hex, new_addr: Ptr) enosys;
-    26 msync(start: Ptr, len: Size, flags: Hex) enosys;
+    25 mremap(addr: Ptr, old_len: Size, new_len: Size, flags: Hex, new_addr: Ptr) -> Ptr partial("MREMAP_MAYMOVE and MREMAP_FIXED within one area, anonymous or file (the same pages move); MREMAP_DONTUNMAP and old_len 0 EINVAL") => memory::mremap;
+    26 msync(start: Ptr, len: Size, flags: Hex) full => memory::msync;
     27 mincore(start: Ptr, len: Size, vec: Out) enosys;
-    28 madvise(start: Ptr, len: Size, behavior: Int) partial("MADV_DONTNEED drops the pages (they read as zero); other advice Linux knows is accepted and ignored; unknown advice EINVAL") => memory::madvise;
+    28 madvise(start: Ptr, len: Size, behavior: Int) partial("MADV_DONTNEED drops the pages (anonymous ones read as zero again, a private file mapping's as the file); other advice Linux knows is accepted and ignored; unknown advice EINVAL") => memory::madvise;
     29 shmget(key: Int, size: Size, shmflg: Hex) enosys;
     30 shmat(shmid: Int, shmaddr: Ptr, shmflg: Hex) enosys;
     31 shmctl(shmid: Int, cmd: Int, buf: Ptr) enosys;

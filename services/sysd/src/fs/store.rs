@@ -4,14 +4,20 @@
 //! asks nothing of the kernel), and given back when the page is freed.
 //! Every file system shares one [`Frames`] pool; the boot ramdisk, mapped
 //! read-only, is the image unwritten files read from.
+//!
+//! A page may be lent to processes (`procs::pages`: capabilities derived
+//! from the server's, mapped in their address spaces). The kernel's
+//! derivation tree is the reverse map: freeing a lent page revokes every
+//! capability derived from it, which unmaps it wherever it is mapped.
 
+use alloc::collections::BTreeSet;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use abi::map_flags;
 use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
-use exo_rt::{cap_delete, frame_alloc, map, unmap, Slot};
+use exo_rt::{cap_delete, cap_revoke, frame_alloc, map, unmap, Slot};
 use sysproto::Errno::{self, ENOMEM};
 
 /// Where file pages are mapped: [`MAX_PAGES`] pages from here.
@@ -45,6 +51,8 @@ pub struct Frames {
     free: Vec<u32>,
     next: u32,
     used: u64,
+    /// Pages lent to processes (maybe still mapped in them).
+    lent: BTreeSet<u32>,
 }
 
 impl Frames {
@@ -54,7 +62,13 @@ impl Frames {
             free: Vec::new(),
             next: 0,
             used: 0,
+            lent: BTreeSet::new(),
         }
+    }
+
+    /// Notes that capabilities derived from `page`'s were given out.
+    pub fn lend(&mut self, page: &Page) {
+        self.lent.insert(page.0);
     }
 
     /// Pages in use.
@@ -101,6 +115,10 @@ impl memfs::Store for FrameStore {
 
     fn free(&mut self, page: Page) {
         let mut f = self.frames.borrow_mut();
+        if f.lent.remove(&page.0) {
+            // Out of every process that maps it (they fault next time).
+            let _ = cap_revoke(page.slot());
+        }
         let _ = unmap(page.addr());
         let _ = cap_delete(page.slot());
         f.used -= 1;

@@ -14,6 +14,7 @@ mod groups;
 mod ids;
 mod lifecycle;
 mod memory;
+mod pages;
 mod paths;
 mod procfs;
 mod serve;

@@ -406,4 +406,13 @@ impl sys::Handler for Server {
         d.put(&buf);
         Ok(RandomReply {})
     }
+
+    fn map_page(
+        &mut self,
+        pid: u64,
+        r: MapPage,
+        _: &mut Data<'_, MapPage>,
+    ) -> Result<MapPageReply, Errno> {
+        Server::map_page(self, pid, r).map(|()| MapPageReply {})
+    }
 }
