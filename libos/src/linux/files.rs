@@ -433,6 +433,52 @@ fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
 /// Reads into the buffers `iov` in order (`read`, `pread`, `readv`):
 /// one server read of up to their total (at most a mailbox), scattered.
 fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
+    if p.fds.file(fd).is_ok_and(|f| f.kind == kind::FILE) {
+        return read_file(p, fd, iov, at);
+    }
+    read_once(p, fd, iov, at)
+}
+
+/// A read of a regular file: as many mailboxes as it takes, so the read
+/// is short only at the end of the file (or at a buffer that faults), as
+/// on Linux.
+fn read_file(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
+    let total = iov
+        .iter()
+        .fold(0u64, |t, (_, l)| t.saturating_add(*l))
+        .min(MAX_RW_COUNT);
+    let mut done = 0u64;
+    loop {
+        let rest = iov_from(iov, done);
+        match read_once(p, fd, &rest, at.map(|a| a + done)) {
+            Ret::Done(Ok(n)) => {
+                done += n as u64;
+                if n < DATA_BYTES || done >= total {
+                    return Ok(done as usize).into();
+                }
+            }
+            r if done == 0 => return r,
+            _ => return Ok(done as usize).into(),
+        }
+    }
+}
+
+/// The buffers `iov` less their first `skip` bytes.
+fn iov_from(iov: &[(u64, u64)], mut skip: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::with_capacity(iov.len());
+    for &(b, l) in iov {
+        if skip >= l {
+            skip -= l;
+            continue;
+        }
+        out.push((b + skip, l - skip));
+        skip = 0;
+    }
+    out
+}
+
+/// One server read into the buffers `iov` (at most a mailbox).
+fn read_once(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
         Err(e) => return e.into(),
