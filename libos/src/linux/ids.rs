@@ -116,9 +116,19 @@ pub fn getgroups(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     Ok(n)
 }
 
+/// Linux's `NGROUPS_MAX`.
+const NGROUPS_MAX: usize = 65536;
+
+/// `setgroups`: a size past `NGROUPS_MAX` (or negative) reads nothing
+/// (the server answers `EPERM` or `EINVAL`, as Linux checks the size
+/// before it reads the list).
 pub fn setgroups(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let size = c.a[0] as i32;
-    let n = if size > 0 { size as usize } else { 0 };
+    let n = if size > 0 && size as usize <= NGROUPS_MAX {
+        size as usize
+    } else {
+        0
+    };
     let list: Vec<u8> = if n > 0 {
         p.mm.read(c.a[1], n.min(sysproto::DATA_BYTES / 4) * 4)?
     } else {

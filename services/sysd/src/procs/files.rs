@@ -714,6 +714,9 @@ impl Server {
             mtime_nsec: u64::from(a.mtime.nsec),
             ctime_sec: a.ctime.sec,
             ctime_nsec: u64::from(a.ctime.nsec),
+            btime_sec: a.btime.map_or(0, |t| t.sec),
+            btime_nsec: a.btime.map_or(0, |t| u64::from(t.nsec)),
+            has_btime: u64::from(a.btime.is_some()),
         })
     }
 
