@@ -903,7 +903,12 @@ fn statx_of(
     {
         return Err(EINVAL);
     }
-    let s = stat_of(p, dirfd, path, flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))?;
+    let s = stat_of(
+        p,
+        dirfd,
+        path,
+        flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH),
+    )?;
     let mut b = [0u8; 256];
     let got = if s.has_btime != 0 {
         STATX_BASIC_STATS | STATX_BTIME
