@@ -226,6 +226,22 @@ int main(int argc, char **argv)
 	r = setgroups(65537, want);
 	say("setgroups(65537): %s", err_name(r, EINVAL, "EINVAL"));
 	CHECK(r == -1 && errno == EINVAL, "setgroups past NGROUPS_MAX");
+	/* A long list (more than a page of ids), given in reverse. */
+	static gid_t many[10000], back[10000];
+	for (int i = 0; i < 10000; i++)
+		many[i] = (gid_t)(20000 - 2 * i);
+	CHECK(setgroups(10000, many) == 0, "setgroups(10000)");
+	n = getgroups(10000, back);
+	int sorted = n == 10000;
+	for (int i = 0; sorted && i < n; i++)
+		sorted = back[i] == (gid_t)(2 + 2 * i);
+	say("10000 groups: count %d, sorted %s", getgroups(0, NULL), yesno(sorted));
+	CHECK(sorted, "many groups");
+	errno = 0;
+	r = setgroups(3, (gid_t *)8);
+	say("setgroups from a bad address: %s", err_name(r, EFAULT, "EFAULT"));
+	CHECK(r == -1 && errno == EFAULT, "setgroups EFAULT");
+	CHECK(getgroups(0, NULL) == 10000, "groups unchanged by the failed call");
 	CHECK(setgroups(0, NULL) == 0, "setgroups empty");
 	CHECK(getgroups(0, NULL) == 0, "no groups");
 

@@ -73,6 +73,9 @@ pub struct SetAttr {
     /// New owner and group (`chown`; `None` in either: leave it).
     pub uid: Option<u32>,
     pub gid: Option<u32>,
+    /// A `chown` call even with `uid` and `gid` both `None` (Linux's
+    /// `chown(-1, -1)` still clears set-id bits and sets ctime).
+    pub chown: bool,
     /// New size (`truncate`).
     pub size: Option<u64>,
     pub atime: Option<TimeSet>,
@@ -188,6 +191,8 @@ struct Node<P> {
     atime: Time,
     mtime: Time,
     ctime: Time,
+    /// Birth time (`statx`'s `stx_btime`).
+    btime: Time,
     /// Open references ([`MemFs::hold`]).
     holds: u32,
     kind: Kind<P>,
@@ -214,6 +219,7 @@ impl<P> Node<P> {
             atime: self.atime,
             mtime: self.mtime,
             ctime: self.ctime,
+            btime: Some(self.btime),
         }
     }
 
@@ -289,6 +295,7 @@ impl<S: Store> MemFs<S> {
                 atime: now,
                 mtime: now,
                 ctime: now,
+                btime: now,
                 holds: 0,
                 kind: Kind::Dir(Dir::new(ROOT)),
             },
@@ -515,6 +522,7 @@ impl<S: Store> MemFs<S> {
                 atime: now,
                 mtime: now,
                 ctime: now,
+                btime: now,
                 holds: 0,
                 kind,
             },
@@ -561,6 +569,7 @@ impl<S: Store> MemFs<S> {
                 atime: now,
                 mtime: now,
                 ctime: now,
+                btime: now,
                 holds: 0,
                 kind: Kind::Link(target.to_vec()),
             },
@@ -836,7 +845,10 @@ impl<S: Store> MemFs<S> {
     ///   `CAP_CHOWN`, or the owner giving the current group or one of its
     ///   own (`EPERM`). A chown of a non-directory clears set-user-id and
     ///   set-group-id-with-group-execute whoever does it (root included),
-    ///   as Linux's `chown` does; a chown with both `None` is no chown.
+    ///   as Linux's `chown` does; a chown with both `None` is no chown
+    ///   unless `chown` is set. Where that clearing changes the mode, a
+    ///   caller neither owner nor with `CAP_FOWNER` gets `EPERM` (Linux
+    ///   turns the clearing into a mode change).
     /// * `perm`: owner or `CAP_FOWNER` (`EPERM`); set-group-id is dropped
     ///   if the caller is not in the (new) group and lacks `CAP_FSETID`.
     /// * times: an explicit time needs owner or `CAP_FOWNER` (`EPERM`);
@@ -871,6 +883,13 @@ impl<S: Store> MemFs<S> {
                 return Err(Errno::EPERM);
             }
         }
+        let chown = change.chown || change.uid.is_some() || change.gid.is_some();
+        if chown && !n.is_dir() && !n.owner_or(who) {
+            let sgid_goes = n.perm & (S_ISGID | S_IXGRP) == S_ISGID | S_IXGRP;
+            if n.perm & S_ISUID != 0 || sgid_goes {
+                return Err(Errno::EPERM);
+            }
+        }
         if change.perm.is_some() && !n.owner_or(who) {
             return Err(Errno::EPERM);
         }
@@ -899,7 +918,7 @@ impl<S: Store> MemFs<S> {
             }
         }
         let n = self.node_mut(ino)?;
-        if change.uid.is_some() || change.gid.is_some() {
+        if chown {
             if let Some(uid) = change.uid {
                 n.uid = uid;
             }
@@ -1156,6 +1175,7 @@ impl<S: Store> MemFs<S> {
                 atime: mtime,
                 mtime,
                 ctime: mtime,
+                btime: mtime,
                 holds: 0,
                 kind: Kind::File(data),
             },

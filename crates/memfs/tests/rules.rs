@@ -1059,6 +1059,69 @@ fn chown_rules() {
 }
 
 #[test]
+fn chown_with_no_ids_still_clears_set_id_bits() {
+    let mut f = fs();
+    let r = f.root();
+    let u = user(1000);
+    let a = f.create(&u, r, b"a", REG, 0o6755, 0, t(2)).unwrap();
+    let same = SetAttr {
+        chown: true,
+        ..Default::default()
+    };
+    // Not the owner, no CAP_FOWNER: the clearing is a mode change.
+    let mut chowner = user(9);
+    chowner.caps = cap::CHOWN;
+    assert_eq!(f.setattr(&chowner, a, same, t(3)).err(), Some(Errno::EPERM));
+    let w = f.setattr(&u, a, same, t(4)).unwrap();
+    assert_eq!((w.uid, w.gid, w.perm, w.ctime), (1000, 1000, 0o755, t(4)));
+    // Nothing to clear: anyone's no-change chown only sets ctime.
+    let w = f.setattr(&user(9), a, same, t(5)).unwrap();
+    assert_eq!((w.perm, w.ctime), (0o755, t(5)));
+    // Without the flag, nothing at all is a chown.
+    f.setattr(
+        &u,
+        a,
+        SetAttr {
+            perm: Some(0o6755),
+            ..Default::default()
+        },
+        t(6),
+    )
+    .unwrap();
+    let w = f.setattr(&u, a, SetAttr::default(), t(7)).unwrap();
+    assert_eq!(w.perm, 0o6755);
+    // Root clears too; a directory keeps its bits.
+    assert_eq!(f.setattr(&root(), a, same, t(8)).unwrap().perm, 0o755);
+    let d = f.create(&u, r, b"d", DIR, 0o755, 0, t(2)).unwrap();
+    let sgid = SetAttr {
+        perm: Some(0o6755),
+        ..Default::default()
+    };
+    f.setattr(&u, d, sgid, t(8)).unwrap();
+    assert_eq!(f.setattr(&root(), d, same, t(8)).unwrap().perm, 0o6755);
+}
+
+#[test]
+fn birth_time_is_the_creation_time() {
+    let mut f = fs();
+    let r = f.root();
+    let a = f.create(&root(), r, b"a", REG, 0o644, 0, t(2)).unwrap();
+    f.write(&root(), a, 0, b"x", t(3)).unwrap();
+    f.setattr(
+        &root(),
+        a,
+        SetAttr {
+            mtime: Some(memfs::TimeSet::At(t(1))),
+            ..Default::default()
+        },
+        t(4),
+    )
+    .unwrap();
+    let w = f.getattr(a).unwrap();
+    assert_eq!((w.btime, w.mtime, w.ctime), (Some(t(2)), t(1), t(4)));
+}
+
+#[test]
 fn utimens_rules() {
     let mut f = fs();
     let r = f.root();

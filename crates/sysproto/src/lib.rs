@@ -391,6 +391,10 @@ pub struct Stat {
     pub mtime_nsec: u64,
     pub ctime_sec: i64,
     pub ctime_nsec: u64,
+    /// Birth time (`statx`), when `has_btime` is 1.
+    pub btime_sec: i64,
+    pub btime_nsec: u64,
+    pub has_btime: u64,
 }
 
 /// What [`sys::Statfs`] brings back (Linux `struct statfs`'s figures).

@@ -158,10 +158,13 @@ crate::interface! {
     /// (which never fail). The new ids are in the control page
     /// ([`crate::control::UIDS`] and the three after).
     SetIds = 45, fn set_ids(op: u64, a: u64, b: u64, c: u64) => SetIdsReply(old: u64);
-    /// `setgroups`: `count` group ids (`u32` each) in the data area.
-    SetGroups = 46, fn set_groups(count: u64) in [u8] => SetGroupsReply();
-    /// The supplementary groups (`u32` each).
-    GetGroups = 47, fn get_groups() => GetGroupsReply() out [u8];
+    /// `setgroups` of `count` group ids (`u32` each), sent in parts of
+    /// what the data area holds: this part's ids are those from index
+    /// `at` on (the parts in order from 0; the last one applies them).
+    SetGroups = 46, fn set_groups(count: u64, at: u64) in [u8] => SetGroupsReply();
+    /// The supplementary groups (`u32` each) from index `at` on, as many
+    /// as the data area holds; `count` of them in all.
+    GetGroups = 47, fn get_groups(at: u64) => GetGroupsReply(count: u64) out [u8];
     /// `len` bytes (at most [`crate::DATA_BYTES`]) of the system's random
     /// generator (the one behind `/dev/urandom`).
     Random = 85, fn random(len: u64) => RandomReply() out [u8];

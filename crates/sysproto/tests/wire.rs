@@ -102,7 +102,7 @@ fn data_area_is_typed() {
     let (_, n) = wire::decode_reply::<sys::StatReply>(&reply).unwrap();
     assert_eq!(n, core::mem::size_of::<Stat>());
     assert_eq!(wire::read_out::<Stat>(&area[..n]), s);
-    assert_eq!(core::mem::size_of::<Stat>(), 120);
+    assert_eq!(core::mem::size_of::<Stat>(), 144);
     assert_eq!(core::mem::size_of::<dirent::Header>(), 19);
 }
 

@@ -106,6 +106,8 @@ pub struct Attr {
     pub atime: Time,
     pub mtime: Time,
     pub ctime: Time,
+    /// Birth time, where the file system keeps one (`statx`).
+    pub btime: Option<Time>,
 }
 
 impl Attr {

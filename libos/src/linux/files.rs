@@ -187,7 +187,7 @@ pub fn newfstatat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn statx(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    statx_of(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[4])
+    statx_of(p, dirfd_arg(c.a[0]), c.a[1], c.a[2], c.a[3], c.a[4])
 }
 
 pub fn getdents64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -924,10 +924,44 @@ fn stat_path(p: &mut Proc, dirfd: i64, path: u64, buf: u64, flags: u64) -> Resul
     Ok(0)
 }
 
-fn statx_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result<usize, Errno> {
-    let s = stat_of(p, dirfd, path, flags)?;
+/// `statx`: the flags Linux knows (`AT_SYMLINK_NOFOLLOW`,
+/// `AT_NO_AUTOMOUNT`, `AT_EMPTY_PATH`, one `AT_STATX_*_SYNC`) and no
+/// `STATX__RESERVED` in the mask, else `EINVAL`, checked before the path.
+/// Every basic field is filled whatever the mask asks (as Linux may), and
+/// the birth time where the file system keeps one.
+fn statx_of(
+    p: &mut Proc,
+    dirfd: i64,
+    path: u64,
+    flags: u64,
+    mask: u64,
+    buf: u64,
+) -> Result<usize, Errno> {
+    const AT_NO_AUTOMOUNT: u64 = 0x800;
+    const AT_STATX_SYNC_TYPE: u64 = 0x6000;
+    const STATX__RESERVED: u32 = 0x8000_0000;
+    const STATX_BASIC_STATS: u32 = 0x7ff;
+    const STATX_BTIME: u32 = 0x800;
+    let flags = u64::from(flags as u32);
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE) != 0
+        || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
+        || mask as u32 & STATX__RESERVED != 0
+    {
+        return Err(EINVAL);
+    }
+    let s = stat_of(
+        p,
+        dirfd,
+        path,
+        flags & (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH),
+    )?;
     let mut b = [0u8; 256];
-    b[0..4].copy_from_slice(&0x7ffu32.to_le_bytes()); // STATX_BASIC_STATS
+    let got = if s.has_btime != 0 {
+        STATX_BASIC_STATS | STATX_BTIME
+    } else {
+        STATX_BASIC_STATS
+    };
+    b[0..4].copy_from_slice(&got.to_le_bytes());
     b[4..8].copy_from_slice(&4096u32.to_le_bytes());
     b[16..20].copy_from_slice(&(s.nlink as u32).to_le_bytes());
     b[20..24].copy_from_slice(&(s.uid as u32).to_le_bytes());
@@ -936,10 +970,10 @@ fn statx_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64, buf: u64) -> Result
     b[32..40].copy_from_slice(&s.ino.to_le_bytes());
     b[40..48].copy_from_slice(&s.size.to_le_bytes());
     b[48..56].copy_from_slice(&s.blocks.to_le_bytes());
-    // atime, btime (the change time: no birth time is kept), ctime, mtime.
+    // atime, btime (zero where none is kept), ctime, mtime.
     for (o, sec, nsec) in [
         (64usize, s.atime_sec, s.atime_nsec),
-        (80, s.ctime_sec, s.ctime_nsec),
+        (80, s.btime_sec, s.btime_nsec),
         (96, s.ctime_sec, s.ctime_nsec),
         (112, s.mtime_sec, s.mtime_nsec),
     ] {

@@ -98,34 +98,60 @@ pub fn setfsgid(_p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 /// `getgroups`: a size of 0 asks only for the count; a smaller one than
-/// the count is `EINVAL`.
+/// the count is `EINVAL`. The list comes in parts of what the data area
+/// holds.
 pub fn getgroups(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let size = c.a[0] as i32;
     if size < 0 {
         return Err(EINVAL);
     }
-    let list = server::call_with(sys::GetGroups {}, &())?.bytes();
-    let n = list.len() / 4;
+    let first = server::call_with(sys::GetGroups { at: 0 }, &())?;
+    let n = first.reply.count as usize;
     if size == 0 {
         return Ok(n);
     }
     if (size as usize) < n {
         return Err(EINVAL);
     }
-    p.mm.write(c.a[1], &list)?;
+    let mut part = first.bytes();
+    let mut done = 0;
+    while !part.is_empty() && done < n {
+        p.mm.write(c.a[1] + done as u64 * 4, &part)?;
+        done += part.len() / 4;
+        if done < n {
+            part = server::call_with(sys::GetGroups { at: done as u64 }, &())?.bytes();
+        }
+    }
     Ok(n)
 }
 
+/// Linux's `NGROUPS_MAX`.
+const NGROUPS_MAX: usize = 65536;
+
+/// `setgroups`: a size past `NGROUPS_MAX` (or negative) reads nothing
+/// (the server answers `EPERM` or `EINVAL`, as Linux checks the size
+/// before it reads the list).
 pub fn setgroups(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let size = c.a[0] as i32;
-    let n = if size > 0 { size as usize } else { 0 };
+    let n = if size > 0 && size as usize <= NGROUPS_MAX {
+        size as usize
+    } else {
+        0
+    };
+    let count = u64::from(size as u32);
+    // A list that cannot be read goes as none: the server then answers
+    // `EPERM` or `EINVAL` where Linux would, else `EFAULT`.
     let list: Vec<u8> = if n > 0 {
-        p.mm.read(c.a[1], n.min(sysproto::DATA_BYTES / 4) * 4)?
+        p.mm.read(c.a[1], n * 4).unwrap_or_default()
     } else {
         Vec::new()
     };
-    let req = sys::SetGroups {
-        count: u64::from(size as u32),
-    };
-    server::call_with(req, &list[..]).map(|_| 0)
+    if list.is_empty() {
+        return server::call_with(sys::SetGroups { count, at: 0 }, &[][..]).map(|_| 0);
+    }
+    for (i, part) in list.chunks(sysproto::DATA_BYTES).enumerate() {
+        let at = (i * sysproto::DATA_BYTES / 4) as u64;
+        server::call_with(sys::SetGroups { count, at }, part)?;
+    }
+    Ok(0)
 }

@@ -139,7 +139,7 @@ linux_calls! {
     113 setreuid(ruid: Int, euid: Int) full => ids::setreuid;
     114 setregid(rgid: Int, egid: Int) full => ids::setregid;
     115 getgroups(gidsetsize: Int, grouplist: Out) full => ids::getgroups;
-    116 setgroups(gidsetsize: Int, grouplist: In) partial("up to 4096 groups (the request's data area); more EINVAL") => ids::setgroups;
+    116 setgroups(gidsetsize: Int, grouplist: In) full => ids::setgroups;
     117 setresuid(ruid: Int, euid: Int, suid: Int) full => ids::setresuid;
     118 getresuid(ruid: Out, euid: Out, suid: Out) full => ids::getresuid;
     119 setresgid(rgid: Int, egid: Int, sgid: Int) full => ids::setresgid;
@@ -355,7 +355,7 @@ linux_calls! {
     329 pkey_mprotect(start: Ptr, len: Size, prot: Prot, pkey: Int) enosys;
     330 pkey_alloc(flags: Hex, init_val: Hex) enosys;
     331 pkey_free(pkey: Int) enosys;
-    332 statx(dfd: DirFd, filename: Path, flags: AtFlags, mask: Hex, buffer: Out) partial("the basic fields") => files::statx;
+    332 statx(dfd: DirFd, filename: Path, flags: AtFlags, mask: Hex, buffer: Out) partial("the basic fields and the birth time; no attributes, mount id or direct-I/O figures") => files::statx;
     333 io_pgetevents(ctx_id: Hex, min_nr: Long, nr: Long, events: Out, timeout: Timespec, usig: In) enosys;
     334 rseq(rseq: Ptr, rseq_len: Size, flags: Hex, sig: Hex) enosys;
     424 pidfd_send_signal(pidfd: Fd, sig: Signal, info: In, flags: Hex) enosys;

@@ -177,7 +177,9 @@ impl Objects {
             pipe.writers -= 1;
         }
         out.woken = core::mem::take(&mut pipe.waiters);
-        if pipe.readers == 0 && pipe.writers == 0 {
+        // A FIFO's opener still waiting counts as an end (as on Linux),
+        // so what was written stays for it.
+        if pipe.readers == 0 && pipe.writers == 0 && pipe.opening.iter().all(Vec::is_empty) {
             out.fifo_gone = pipe.fifo;
             self.buffered -= pipe.buf.len();
             self.pipes[p] = None;

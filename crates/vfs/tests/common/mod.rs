@@ -40,6 +40,7 @@ fn attr(ino: Ino, ftype: FileType, perm: u32, uid: u32, gid: u32) -> Attr {
         atime: Time::default(),
         mtime: Time::default(),
         ctime: Time::default(),
+        btime: None,
     }
 }
 

@@ -565,7 +565,8 @@ impl Server {
                     return Ok(());
                 };
                 if pipe.buf.is_empty() {
-                    if pipe.writers == 0 {
+                    // A FIFO writer still waiting in its open counts.
+                    if pipe.writers == 0 && pipe.opening[1].is_empty() {
                         return Ok(());
                     }
                     if !pipe.waiters.contains(&pid) {
@@ -655,7 +656,7 @@ impl Server {
                 let data = d.input(len);
                 let room = self.objs.pipe_room(pi);
                 let pipe = self.objs.pipe_mut(pi).ok_or(EPIPE)?;
-                if pipe.readers == 0 {
+                if pipe.readers == 0 && pipe.opening[0].is_empty() {
                     return Err(EPIPE);
                 }
                 // Writes of up to PIPE_BUF are atomic: all or wait.
@@ -714,6 +715,9 @@ impl Server {
             mtime_nsec: u64::from(a.mtime.nsec),
             ctime_sec: a.ctime.sec,
             ctime_nsec: u64::from(a.ctime.nsec),
+            btime_sec: a.btime.map_or(0, |t| t.sec),
+            btime_nsec: a.btime.map_or(0, |t| u64::from(t.nsec)),
+            has_btime: u64::from(a.btime.is_some()),
         })
     }
 

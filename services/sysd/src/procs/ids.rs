@@ -30,31 +30,58 @@ impl Server {
         Ok(old)
     }
 
-    /// `setgroups` with the `count` ids in `list`.
-    pub(super) fn set_groups(&mut self, pid: u64, count: u64, list: &[u8]) -> Result<(), Errno> {
+    /// One part of a `setgroups` of `count` ids: those from index `at` on
+    /// in `list` (as many as the data area holds, or the rest). The
+    /// permission and the size are checked first (`EPERM`, `EINVAL`, as
+    /// Linux does before it reads the list); a part shorter than it
+    /// should be is `EFAULT` (the library OS could not read the list);
+    /// a part out of order `EINVAL`. The last part sets the groups.
+    pub(super) fn set_groups(
+        &mut self,
+        pid: u64,
+        count: u64,
+        at: u64,
+        list: &[u8],
+    ) -> Result<(), Errno> {
         let p = self.procs.get_mut(&pid).ok_or(ESRCH)?;
         let n = p.creds.setgroups_size(count as i32)?;
-        if list.len() < n * 4 {
+        if at == 0 {
+            p.groups_staged.clear();
+        }
+        if at != p.groups_staged.len() as u64 || at as usize > n {
+            p.groups_staged = Vec::new();
+            return Err(EINVAL);
+        }
+        let part = (n - at as usize).min(DATA_BYTES / 4);
+        if list.len() < part * 4 {
+            p.groups_staged = Vec::new();
             return Err(EFAULT);
         }
-        let groups: Vec<u32> = list[..n * 4]
-            .chunks(4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        p.groups_staged.extend(
+            list[..part * 4]
+                .chunks(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+        if p.groups_staged.len() < n {
+            return Ok(());
+        }
+        let groups = core::mem::take(&mut p.groups_staged);
         let mut c = p.creds.clone();
         c.setgroups(&groups)?;
         p.set_creds(c);
         Ok(())
     }
 
-    /// The supplementary groups, `u32` each.
-    pub(super) fn get_groups(&self, pid: u64) -> Vec<u8> {
-        self.procs[&pid]
-            .creds
-            .groups()
-            .iter()
-            .flat_map(|g| g.to_le_bytes())
-            .collect()
+    /// How many supplementary groups, and those from index `at` on that
+    /// fit the data area, `u32` each.
+    pub(super) fn get_groups(&self, pid: u64, at: u64) -> (u64, Vec<u8>) {
+        let g = self.procs[&pid].creds.groups();
+        let from = (at as usize).min(g.len());
+        let part = &g[from..(from + DATA_BYTES / 4).min(g.len())];
+        (
+            g.len() as u64,
+            part.iter().flat_map(|g| g.to_le_bytes()).collect(),
+        )
     }
 
     /// The credentials change an exec of the file at `loc` makes (its

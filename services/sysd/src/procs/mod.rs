@@ -99,6 +99,8 @@ struct Proc {
     cred: Cred,
     /// A FIFO it waits to open, and the other side's open count then.
     fifo_wait: Option<(Loc, u64)>,
+    /// The parts of a `setgroups` list sent so far.
+    groups_staged: Vec<u32>,
     /// The program it runs, an absolute path (for `/proc/PID/exe`).
     exe: Vec<u8>,
     /// The wait status it gave before ending (`sys::Exit`).
@@ -141,6 +143,7 @@ impl Proc {
             creds: creds::Creds::root(),
             cred: Cred::root(),
             fifo_wait: None,
+            groups_staged: Vec::new(),
             exe: Vec::new(),
             exit_status: None,
             zombie: None,

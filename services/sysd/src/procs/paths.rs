@@ -315,6 +315,7 @@ impl Server {
         let change = SetAttr {
             uid: id(uid),
             gid: id(gid),
+            chown: true,
             ..SetAttr::default()
         };
         self.set(pid, loc, change)

@@ -189,6 +189,7 @@ impl Fs for ProcFs<'_> {
             atime: t,
             mtime: t,
             ctime: t,
+            btime: None,
         })
     }
 

@@ -381,18 +381,18 @@ impl sys::Handler for Server {
         d: &mut Data<'_, SetGroups>,
     ) -> Result<SetGroupsReply, Errno> {
         let list = d.input(DATA_BYTES);
-        Server::set_groups(self, pid, r.count, &list).map(|()| SetGroupsReply {})
+        Server::set_groups(self, pid, r.count, r.at, &list).map(|()| SetGroupsReply {})
     }
 
     fn get_groups(
         &mut self,
         pid: u64,
-        _: GetGroups,
+        r: GetGroups,
         d: &mut Data<'_, GetGroups>,
     ) -> Result<GetGroupsReply, Errno> {
-        let g = Server::get_groups(self, pid);
+        let (count, g) = Server::get_groups(self, pid, r.at);
         d.put(&g);
-        Ok(GetGroupsReply {})
+        Ok(GetGroupsReply { count })
     }
 
     fn random(
