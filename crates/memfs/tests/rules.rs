@@ -567,10 +567,12 @@ fn readdir_offsets_are_stable() {
         seen.push(String::from_utf8(e.name).unwrap());
         pos = e.next;
     }
-    assert_eq!(seen, vec!["f0", "f1", "f2"], "creation order");
-    f.unlink(&root(), r, b"f1", t(3)).unwrap();
+    // Newest first, as Linux's tmpfs lists.
+    assert_eq!(seen, vec!["f9", "f8", "f7"], "newest first");
+    f.unlink(&root(), r, b"f8", t(3)).unwrap();
     f.unlink(&root(), r, b"f4", t(3)).unwrap();
     f.unlink(&root(), r, b"f3", t(3)).unwrap();
+    // Made after the reader's position: before it, so not seen.
     mk(&mut f, &root(), r, "new", REG, 0o644);
     while let Some(e) = f.readdir(r, pos).unwrap() {
         seen.push(String::from_utf8(e.name).unwrap());
@@ -578,8 +580,9 @@ fn readdir_offsets_are_stable() {
     }
     assert_eq!(
         seen,
-        vec!["f0", "f1", "f2", "f5", "f6", "f7", "f8", "f9", "new"]
+        vec!["f9", "f8", "f7", "f6", "f5", "f2", "f1", "f0"]
     );
+    assert_eq!(names(&f, r)[2], "new");
     assert_eq!(f.readdir(r, pos), Ok(None));
     assert_eq!(f.readdir(r, 1 << 40), Ok(None));
     let a = f.lookup(r, b"f0").unwrap();
@@ -1380,4 +1383,22 @@ fn relatime() {
     assert!(f.accessed(a, t(40)));
     assert!(f.accessed(a, t(40 + 24 * 3600)), "a day later");
     assert!(!f.accessed(999, t(1)));
+}
+
+#[test]
+fn linkable_unnamed_file() {
+    let mut f = fs();
+    let r = f.root();
+    let a = mk(&mut f, &root(), r, "a", REG, 0o644);
+    f.hold(a);
+    f.unlink(&root(), r, b"a", t(3)).unwrap();
+    assert_eq!(f.link(&root(), a, r, b"b", t(4)), Err(Errno::ENOENT));
+    f.set_linkable(a, true).unwrap();
+    f.link(&root(), a, r, b"b", t(4)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().nlink, 1);
+    // Only until its first link.
+    f.unlink(&root(), r, b"b", t(5)).unwrap();
+    assert_eq!(f.link(&root(), a, r, b"c", t(6)), Err(Errno::ENOENT));
+    f.release(a);
+    assert!(f.getattr(a).is_err());
 }

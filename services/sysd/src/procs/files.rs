@@ -124,7 +124,11 @@ impl Server {
         }
         let perm = (mode & 0o7777) as u32;
         if flags & O_TMPFILE == O_TMPFILE {
-            return self.open_tmpfile(pid, path, acc, dir, perm);
+            return self.open_tmpfile(pid, path, flags, dir, perm);
+        }
+        // Linux (6.4 on) refuses the pair whether or not the name exists.
+        if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
+            return Err(EINVAL);
         }
         let (loc, created) = if flags & O_CREAT != 0 {
             self.open_create(pid, path, flags, dir, perm)?
@@ -191,9 +195,14 @@ impl Server {
             FileType::Fifo => return self.open_fifo(pid, loc, flags),
             FileType::BlockDevice | FileType::Socket | FileType::Symlink => return Err(ENXIO),
         };
+        let name = match kind {
+            Kind::File(_) => self.opened_path(pid, path, dir),
+            _ => None,
+        };
         let o = self.objs.open_as(kind, access);
         if let Some(obj) = self.objs.get_mut(o) {
             obj.node = Some(loc);
+            obj.name = name;
         }
         if let Kind::Proc(l) = kind {
             let text = self.proc_text(pid, l)?;
@@ -353,7 +362,26 @@ impl Server {
             FileType::Symlink => kind::LINK,
             _ => kind::PATH,
         };
+        let name = match attr.ftype {
+            FileType::Directory => None,
+            _ if flags & O_NOFOLLOW != 0 => self.start_dir(pid, dir, path).ok().and_then(|d| {
+                let p = self.resolve_parent_from(pid, path, d).ok()?;
+                let mut full = self
+                    .fs
+                    .dir_path(&self.procfs(pid), self.procs[&pid].root, p.dir)
+                    .ok()?;
+                if full != b"/" {
+                    full.push(b'/');
+                }
+                full.extend_from_slice(&p.name);
+                Some(full)
+            }),
+            _ => self.opened_path(pid, path, dir),
+        };
         let o = self.objs.open_as(Kind::Path(loc), 0);
+        if let Some(obj) = self.objs.get_mut(o) {
+            obj.name = name;
+        }
         if let Some(fs) = self.fs.mem_mut(loc) {
             fs.hold(loc.ino);
         }
@@ -369,10 +397,11 @@ impl Server {
         &mut self,
         pid: u64,
         path: &[u8],
-        acc: u64,
+        flags: u64,
         dir: u64,
         perm: u32,
     ) -> Result<sys::OpenReply, Errno> {
+        let acc = flags & O_ACCMODE;
         if acc == 0 {
             return Err(EINVAL);
         }
@@ -388,16 +417,32 @@ impl Server {
         let ino = fs.create(&cred, d.ino, name, FileType::Regular, perm, 0, now())?;
         fs.hold(ino);
         let _ = fs.unlink(&Cred::root(), d.ino, name, now());
+        // Without O_EXCL, `linkat(AT_EMPTY_PATH)` may name it later.
+        fs.set_linkable(ino, flags & O_EXCL == 0)?;
         let loc = Loc {
             mount: d.mount,
             ino,
         };
+        // Linux shows it as `#INODE` in its directory.
+        let mut name = self
+            .fs
+            .dir_path(&self.procfs(pid), self.procs[&pid].root, d)
+            .ok();
+        if let Some(n) = name.as_mut() {
+            if n != b"/" {
+                n.push(b'/');
+            }
+            n.extend_from_slice(alloc::format!("#{ino}").as_bytes());
+        }
         let a = if acc == 1 {
             access::WRITE
         } else {
             access::READ | access::WRITE
         };
         let o = self.objs.open_as(Kind::File(loc), a);
+        if let Some(obj) = self.objs.get_mut(o) {
+            obj.name = name;
+        }
         let h = self.add_handle(pid, o);
         Ok(sys::OpenReply {
             handle: h as u64,
@@ -644,7 +689,8 @@ impl Server {
                 let done = self
                     .mem_mut(loc)?
                     .write(&cred, loc.ino, off, &data, now())?;
-                if w.offset == u64::MAX || w.append {
+                // `pwrite` leaves the offset alone, `O_APPEND` or not.
+                if w.offset == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {
                         obj.pos = off + done as u64;
                     }
@@ -762,6 +808,10 @@ impl Server {
         let mut at = 0;
         let mut taken = 0;
         if let Some(fs) = self.fs.mem(loc) {
+            // Linux lists nothing of a removed directory.
+            if vfs::Fs::getattr(fs, loc.ino)?.nlink == 0 {
+                return Err(ENOENT);
+            }
             // `..` of a mount's root is the directory it is mounted on.
             let up = self.parent_ino(pid, loc);
             while let Some(e) = fs.readdir(loc.ino, pos)? {
@@ -885,14 +935,22 @@ impl Server {
             let o = self.obj_of(pid, dir)?;
             let obj = self.objs.get(o).ok_or(EBADF)?;
             return match obj.kind {
-                Kind::Dir(l) => self
+                Kind::Dir(l) | Kind::Path(l) if obj.name.is_none() => self
                     .fs
                     .dir_path(&self.procfs(pid), self.procs[&pid].root, l),
                 Kind::PipeRead(p) | Kind::PipeWrite(p) if obj.node.is_none() => {
                     Ok(alloc::format!("pipe:[{}]", p + 1).into_bytes())
                 }
                 _ => match &obj.name {
-                    Some(n) => Ok(n.clone()),
+                    Some(n) => {
+                        let mut n = n.clone();
+                        // Linux marks a file whose last name went.
+                        let loc = obj.kind.loc().or(obj.node);
+                        if loc.is_some_and(|l| self.attr(pid, l).is_ok_and(|a| a.nlink == 0)) {
+                            n.extend_from_slice(b" (deleted)");
+                        }
+                        Ok(n)
+                    }
                     None => Ok(b"/dev/console".to_vec()),
                 },
             };
@@ -1006,8 +1064,15 @@ impl Server {
     /// followed, the last one too, as Linux's `/proc/PID/exe` shows it);
     /// the path itself if it cannot be resolved.
     pub(super) fn exe_path(&self, pid: u64, path: &[u8]) -> Vec<u8> {
+        let from = self.procs[&pid].cwd;
+        self.path_from(pid, path, from)
+    }
+
+    /// The absolute path `path` names for `pid` from the directory
+    /// `from` (links followed, the last one too); the path itself if it
+    /// cannot be resolved.
+    fn path_from(&self, pid: u64, path: &[u8], mut from: Loc) -> Vec<u8> {
         let mut path = path.to_vec();
-        let mut from = self.procs[&pid].cwd;
         for _ in 0..MAX_CREATE_LINKS {
             let Ok(parent) = self.resolve_parent_from(pid, &path, from) else {
                 break;
@@ -1032,5 +1097,12 @@ impl Server {
             }
         }
         path
+    }
+
+    /// The path `/proc/PID/fd` shows for a file `pid` opened by `path`
+    /// from `dir`.
+    pub(super) fn opened_path(&self, pid: u64, path: &[u8], dir: u64) -> Option<Vec<u8>> {
+        let from = self.start_dir(pid, dir, path).ok()?;
+        Some(self.path_from(pid, path, from))
     }
 }
