@@ -1049,6 +1049,28 @@ impl<S: Store> MemFs<S> {
         Ok(())
     }
 
+    /// `FALLOC_FL_PUNCH_HOLE` (with `FALLOC_FL_KEEP_SIZE`): `[off, off +
+    /// len)` reads as zeros after, its whole pages given back; the size
+    /// stays. mtime and ctime are set.
+    pub fn punch_hole(&mut self, ino: Ino, off: u64, len: u64, now: Time) -> Result<(), Errno> {
+        match self.node(ino)?.ftype {
+            FileType::Regular => {}
+            FileType::Directory => return Err(Errno::EISDIR),
+            _ => return Err(Errno::ENODEV),
+        }
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = off.saturating_add(len);
+        let n = self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?;
+        if let Kind::File(d) = &mut n.kind {
+            d.punch(&mut self.pages, off, end)?;
+        }
+        n.mtime = now;
+        n.ctime = now;
+        Ok(())
+    }
+
     /// The entry at offset `pos` of directory `dir` or the first after it
     /// (`.` is at 0, `..` at 1; an entry keeps its offset while others
     /// are added and removed); `None` at the end. A removed directory

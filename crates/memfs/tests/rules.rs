@@ -1402,3 +1402,28 @@ fn linkable_unnamed_file() {
     f.release(a);
     assert!(f.getattr(a).is_err());
 }
+
+#[test]
+fn punch_hole_zeroes_and_frees() {
+    let mut f = fs();
+    let r = f.root();
+    let a = mk(&mut f, &root(), r, "a", REG, 0o644);
+    let p = PAGE as u64;
+    f.write(&root(), a, 0, &vec![7u8; 4 * PAGE], t(2)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().blocks, 32);
+    // Half of page 0, all of pages 1 and 2, a byte of page 3.
+    f.punch_hole(a, p / 2, 2 * p + p / 2 + 1, t(3)).unwrap();
+    let at = f.getattr(a).unwrap();
+    assert_eq!((at.size, at.blocks, at.mtime), (4 * p, 16, t(3)));
+    let mut buf = vec![1u8; 4 * PAGE];
+    assert_eq!(f.read(a, 0, &mut buf), Ok(4 * PAGE));
+    let zero = PAGE / 2..3 * PAGE + 1;
+    for (i, b) in buf.iter().enumerate() {
+        assert_eq!(*b, if zero.contains(&i) { 0 } else { 7 }, "byte {i}");
+    }
+    // A huge length past the end frees the rest without walking it.
+    f.punch_hole(a, 0, u64::MAX / 2, t(4)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().blocks, 0);
+    assert_eq!(f.getattr(a).unwrap().size, 4 * p);
+    assert_eq!(f.punch_hole(a, 0, 0, t(4)), Err(Errno::EINVAL));
+}

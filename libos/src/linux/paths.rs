@@ -49,6 +49,17 @@ fn fd_handle(p: &Proc, fd: i64) -> Result<u64, Errno> {
     Ok(p.fds.file(fd)?.handle)
 }
 
+/// The server handle of a descriptor a call changes the file through
+/// (`EBADF` for an `O_PATH` one, as Linux's `fchmod` and `fchown`).
+fn fd_handle_open(p: &Proc, fd: i64) -> Result<u64, Errno> {
+    const O_PATH: u32 = 0o10000000;
+    let f = p.fds.file(fd)?;
+    if f.flags.get() & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    Ok(f.handle)
+}
+
 /// Two paths, NUL-separated, as rename, link and symlink send them.
 fn two(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(a.len() + b.len() + 2);
@@ -200,7 +211,7 @@ pub fn chmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn fchmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let dir = fd_handle(p, fd_arg(c.a[0]))?;
+    let dir = fd_handle_open(p, fd_arg(c.a[0]))?;
     chmod_req(dir, at::EMPTY_PATH, c.a[1], b"")
 }
 
@@ -240,7 +251,7 @@ pub fn lchown(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn fchown(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let dir = fd_handle(p, fd_arg(c.a[0]))?;
+    let dir = fd_handle_open(p, fd_arg(c.a[0]))?;
     chown_req(dir, at::EMPTY_PATH, c.a[1], c.a[2], b"")
 }
 

@@ -1015,10 +1015,26 @@ impl Server {
             return Err(ENOTDIR);
         }
         vfs::permission(&a, &self.procs[&pid].cred, MAY_EXEC)?;
-        if let Some(pr) = self.procs.get_mut(&pid) {
-            pr.cwd = loc;
+        self.hold_dir(loc);
+        let old = self.procs.get_mut(&pid).map(|pr| core::mem::replace(&mut pr.cwd, loc));
+        if let Some(old) = old {
+            self.release_dir(old);
         }
         Ok(())
+    }
+
+    /// A working directory's hold on its node (it outlives its removal,
+    /// as Linux's does: `stat(".")` still works there).
+    pub(super) fn hold_dir(&mut self, loc: Loc) {
+        if let Some(fs) = self.fs.mem_mut(loc) {
+            fs.hold(loc.ino);
+        }
+    }
+
+    pub(super) fn release_dir(&mut self, loc: Loc) {
+        if let Some(fs) = self.fs.mem_mut(loc) {
+            fs.release(loc.ino);
+        }
     }
 
     /// The path of `pid`'s working directory (`ENOENT` once removed).
