@@ -291,7 +291,8 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
         0
     };
     let o = server::call_path(sys::Open { flags, dir, mode }, &path)?.reply;
-    if flags & O_DIRECTORY != 0 && o.kind != kind::DIR {
+    // (`O_TMPFILE` carries `O_DIRECTORY`'s bit, and opens a file.)
+    if flags & O_DIRECTORY != 0 && flags & O_TMPFILE == 0 && o.kind != kind::DIR {
         let _ = server::call(sys::Close { handle: o.handle });
         return Err(ENOTDIR);
     }
@@ -860,7 +861,7 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errn
 /// descriptor links (`/dev/fd/N`, `/proc/self/fd/N`, `/proc/PID/fd/N` of
 /// this process), which only the library OS can answer: it keeps the
 /// descriptor table.
-fn own_fd(path: &[u8]) -> Option<i64> {
+pub(super) fn own_fd(path: &[u8]) -> Option<i64> {
     let rest = path
         .strip_prefix(b"/dev/fd/")
         .or_else(|| path.strip_prefix(b"/proc/self/fd/"))

@@ -27,6 +27,19 @@ fn path_at(p: &mut Proc, dirfd: i64, addr: u64) -> Result<(Vec<u8>, u64), Errno>
     Ok((path, dir))
 }
 
+/// A path that is one of this process's `/proc/self/fd/N` links names
+/// that descriptor's file (Linux follows the link to the open file, named
+/// or not): as an empty path with `AT_EMPTY_PATH`.
+fn own_target(p: &Proc, path: Vec<u8>, dir: u64, flags: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+    match super::files::own_fd(&path) {
+        Some(fd) => {
+            let h = p.fds.file(fd).map_err(|_| ENOENT)?.handle;
+            Ok((Vec::new(), h, flags | at::EMPTY_PATH))
+        }
+        None => Ok((path, dir, flags)),
+    }
+}
+
 /// As [`path_at`], for the calls that take `AT_EMPTY_PATH`: an empty path
 /// then names `dirfd` itself, of whatever kind.
 fn target_at(p: &mut Proc, dirfd: i64, addr: u64, flags: u64) -> Result<(Vec<u8>, u64), Errno> {
@@ -207,7 +220,8 @@ fn symlink_at(p: &mut Proc, target: u64, dirfd: i64, path: u64) -> Result<usize,
 
 pub fn chmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let (path, dir) = path_at(p, AT_FDCWD, c.a[0])?;
-    chmod_req(dir, 0, c.a[1], &path)
+    let (path, dir, flags) = own_target(p, path, dir, 0)?;
+    chmod_req(dir, flags, c.a[1], &path)
 }
 
 pub fn fchmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
@@ -217,7 +231,8 @@ pub fn fchmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 
 pub fn fchmodat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let (path, dir) = path_at(p, dirfd_arg(c.a[0]), c.a[1])?;
-    chmod_req(dir, 0, c.a[2], &path)
+    let (path, dir, flags) = own_target(p, path, dir, 0)?;
+    chmod_req(dir, flags, c.a[2], &path)
 }
 
 /// `fchmodat2`: with `AT_SYMLINK_NOFOLLOW` (a link itself: EOPNOTSUPP, as
