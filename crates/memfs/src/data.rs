@@ -308,7 +308,8 @@ impl<P> Data<P> {
         }
         let from = full.start.max(image_pages);
         if from < full.end {
-            let gone: alloc::vec::Vec<u64> = self.pages.range(from..full.end).map(|(i, _)| *i).collect();
+            let gone: alloc::vec::Vec<u64> =
+                self.pages.range(from..full.end).map(|(i, _)| *i).collect();
             for i in gone {
                 if let Some(Slot::Store(p)) = self.pages.remove(&i) {
                     pg.free(p);

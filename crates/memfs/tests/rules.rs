@@ -578,10 +578,7 @@ fn readdir_offsets_are_stable() {
         seen.push(String::from_utf8(e.name).unwrap());
         pos = e.next;
     }
-    assert_eq!(
-        seen,
-        vec!["f9", "f8", "f7", "f6", "f5", "f2", "f1", "f0"]
-    );
+    assert_eq!(seen, vec!["f9", "f8", "f7", "f6", "f5", "f2", "f1", "f0"]);
     assert_eq!(names(&f, r)[2], "new");
     assert_eq!(f.readdir(r, pos), Ok(None));
     assert_eq!(f.readdir(r, 1 << 40), Ok(None));

@@ -459,7 +459,11 @@ fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> R
     // A regular file is read whole (a mailbox at a time); anything else
     // gives what one server read has.
     let is_file = file.kind == kind::FILE;
-    let cap = if is_file { MAX_RW_COUNT } else { DATA_BYTES as u64 };
+    let cap = if is_file {
+        MAX_RW_COUNT
+    } else {
+        DATA_BYTES as u64
+    };
     let mut want = total.min(cap);
     if want == 0 {
         return Ok(0).into();

@@ -935,9 +935,10 @@ impl Server {
             let o = self.obj_of(pid, dir)?;
             let obj = self.objs.get(o).ok_or(EBADF)?;
             return match obj.kind {
-                Kind::Dir(l) | Kind::Path(l) if obj.name.is_none() => self
-                    .fs
-                    .dir_path(&self.procfs(pid), self.procs[&pid].root, l),
+                Kind::Dir(l) | Kind::Path(l) if obj.name.is_none() => {
+                    self.fs
+                        .dir_path(&self.procfs(pid), self.procs[&pid].root, l)
+                }
                 Kind::PipeRead(p) | Kind::PipeWrite(p) if obj.node.is_none() => {
                     Ok(alloc::format!("pipe:[{}]", p + 1).into_bytes())
                 }
@@ -1016,7 +1017,10 @@ impl Server {
         }
         vfs::permission(&a, &self.procs[&pid].cred, MAY_EXEC)?;
         self.hold_dir(loc);
-        let old = self.procs.get_mut(&pid).map(|pr| core::mem::replace(&mut pr.cwd, loc));
+        let old = self
+            .procs
+            .get_mut(&pid)
+            .map(|pr| core::mem::replace(&mut pr.cwd, loc));
         if let Some(old) = old {
             self.release_dir(old);
         }
