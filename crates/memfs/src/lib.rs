@@ -166,14 +166,13 @@ impl Dir {
     fn renumber(&mut self) {
         let names: Vec<Vec<u8>> = self.by_off.values().cloned().collect();
         self.by_off.clear();
-        let mut off = FIRST_OFF + 1 - names.len() as u64;
-        self.next_off = off - 1;
-        for n in names {
+        let first = FIRST_OFF + 1 - names.len() as u64;
+        self.next_off = first - 1;
+        for (off, n) in (first..).zip(names) {
             if let Some(e) = self.entries.get_mut(&n) {
                 e.off = off;
             }
             self.by_off.insert(off, n);
-            off += 1;
         }
     }
 
