@@ -195,14 +195,14 @@ impl Server {
             FileType::Fifo => return self.open_fifo(pid, loc, flags),
             FileType::BlockDevice | FileType::Socket | FileType::Symlink => return Err(ENXIO),
         };
-        let name = match kind {
-            Kind::File(_) => self.opened_path(pid, path, dir),
+        let entry = match kind {
+            Kind::File(_) => self.opened_entry(pid, path, dir),
             _ => None,
         };
         let o = self.objs.open_as(kind, access);
         if let Some(obj) = self.objs.get_mut(o) {
             obj.node = Some(loc);
-            obj.name = name;
+            obj.entry = entry;
         }
         if let Kind::Proc(l) = kind {
             let text = self.proc_text(pid, l)?;
@@ -362,25 +362,17 @@ impl Server {
             FileType::Symlink => kind::LINK,
             _ => kind::PATH,
         };
-        let name = match attr.ftype {
+        let entry = match attr.ftype {
             FileType::Directory => None,
             _ if flags & O_NOFOLLOW != 0 => self.start_dir(pid, dir, path).ok().and_then(|d| {
                 let p = self.resolve_parent_from(pid, path, d).ok()?;
-                let mut full = self
-                    .fs
-                    .dir_path(&self.procfs(pid), self.procs[&pid].root, p.dir)
-                    .ok()?;
-                if full != b"/" {
-                    full.push(b'/');
-                }
-                full.extend_from_slice(&p.name);
-                Some(full)
+                Some((p.dir, p.name))
             }),
-            _ => self.opened_path(pid, path, dir),
+            _ => self.opened_entry(pid, path, dir),
         };
         let o = self.objs.open_as(Kind::Path(loc), 0);
         if let Some(obj) = self.objs.get_mut(o) {
-            obj.name = name;
+            obj.entry = entry;
         }
         if let Some(fs) = self.fs.mem_mut(loc) {
             fs.hold(loc.ino);
@@ -935,15 +927,18 @@ impl Server {
             let o = self.obj_of(pid, dir)?;
             let obj = self.objs.get(o).ok_or(EBADF)?;
             return match obj.kind {
-                Kind::Dir(l) | Kind::Path(l) if obj.name.is_none() => {
-                    self.fs
-                        .dir_path(&self.procfs(pid), self.procs[&pid].root, l)
-                }
+                Kind::Dir(l) | Kind::Path(l) if obj.entry.is_none() && obj.name.is_none() => self
+                    .fs
+                    .dir_path(&self.procfs(pid), self.procs[&pid].root, l),
                 Kind::PipeRead(p) | Kind::PipeWrite(p) if obj.node.is_none() => {
                     Ok(alloc::format!("pipe:[{}]", p + 1).into_bytes())
                 }
-                _ => match &obj.name {
-                    Some(n) => {
+                _ => match (&obj.entry, &obj.name) {
+                    (Some((d, n)), _) => {
+                        let node = obj.kind.loc().or(obj.node);
+                        self.entry_text(pid, *d, n, node).ok_or(ENOENT)
+                    }
+                    (None, Some(n)) => {
                         let mut n = n.clone();
                         // Linux marks a file whose last name went.
                         let loc = obj.kind.loc().or(obj.node);
@@ -952,7 +947,7 @@ impl Server {
                         }
                         Ok(n)
                     }
-                    None => Ok(b"/dev/console".to_vec()),
+                    (None, None) => Ok(b"/dev/console".to_vec()),
                 },
             };
         }
@@ -1091,38 +1086,92 @@ impl Server {
     /// The absolute path `path` names for `pid` from the directory
     /// `from` (links followed, the last one too); the path itself if it
     /// cannot be resolved.
-    fn path_from(&self, pid: u64, path: &[u8], mut from: Loc) -> Vec<u8> {
+    fn path_from(&self, pid: u64, path: &[u8], from: Loc) -> Vec<u8> {
+        match self.entry_from(pid, path, from) {
+            Ok((dir, name)) => self
+                .entry_path(pid, dir, &name)
+                .unwrap_or_else(|| path.to_vec()),
+            Err(p) => p,
+        }
+    }
+
+    /// The directory and name `path` ends at for `pid` from `from`, links
+    /// in the last component followed; the path left if not resolved.
+    fn entry_from(&self, pid: u64, path: &[u8], mut from: Loc) -> Result<(Loc, Vec<u8>), Vec<u8>> {
         let mut path = path.to_vec();
         for _ in 0..MAX_CREATE_LINKS {
             let Ok(parent) = self.resolve_parent_from(pid, &path, from) else {
                 break;
             };
-            let Ok(dir) = self
-                .fs
-                .dir_path(&self.procfs(pid), self.procs[&pid].root, parent.dir)
-            else {
+            let Some(full) = self.entry_path(pid, parent.dir, &parent.name) else {
                 break;
             };
-            let mut full = dir;
-            if full != b"/" {
-                full.push(b'/');
-            }
-            full.extend_from_slice(&parent.name);
             match self.readlink(pid, &full, NO_HANDLE, false) {
                 Ok(target) if !target.is_empty() => {
                     path = target;
                     from = parent.dir;
                 }
-                _ => return full,
+                _ => return Ok((parent.dir, parent.name)),
             }
         }
-        path
+        Err(path)
     }
 
-    /// The path `/proc/PID/fd` shows for a file `pid` opened by `path`
+    /// The absolute path of `name` in the directory `dir`.
+    fn entry_path(&self, pid: u64, dir: Loc, name: &[u8]) -> Option<Vec<u8>> {
+        let mut full = self
+            .fs
+            .dir_path(&self.procfs(pid), self.procs[&pid].root, dir)
+            .ok()?;
+        if full != b"/" {
+            full.push(b'/');
+        }
+        full.extend_from_slice(name);
+        Some(full)
+    }
+
+    /// The `/proc/PID/fd` text of a file opened through the entry `name`
+    /// of `dir`: its path, with " (deleted)" once the entry no longer
+    /// names `node` (as Linux's `d_path`); `None` if the directory went.
+    fn entry_text(&self, pid: u64, dir: Loc, name: &[u8], node: Option<Loc>) -> Option<Vec<u8>> {
+        let mut full = self.entry_path(pid, dir, name)?;
+        let here = {
+            let view = self.procfs(pid);
+            let ns = crate::fs::View {
+                files: &self.fs,
+                proc: &view,
+            };
+            self.fs.fs_of(dir.mount).and_then(|fsn| {
+                vfs::walk::Namespace::fs(&ns, fsn)
+                    .lookup(dir.ino, name)
+                    .ok()
+            })
+        };
+        if node.is_some_and(|n| here != Some(n.ino)) {
+            full.extend_from_slice(b" (deleted)");
+        }
+        Some(full)
+    }
+
+    /// Moves the entry of every description opened through `from` to
+    /// `to` (a rename; both ways for an exchange).
+    pub(super) fn entries_moved(&mut self, from: (Loc, &[u8]), to: (Loc, &[u8]), exchange: bool) {
+        for obj in self.objs.objs.iter_mut().flatten() {
+            let Some((d, n)) = &obj.entry else {
+                continue;
+            };
+            if *d == from.0 && n == from.1 {
+                obj.entry = Some((to.0, to.1.to_vec()));
+            } else if exchange && *d == to.0 && n == to.1 {
+                obj.entry = Some((from.0, from.1.to_vec()));
+            }
+        }
+    }
+
+    /// The entry `/proc/PID/fd` shows for a file `pid` opened by `path`
     /// from `dir`.
-    pub(super) fn opened_path(&self, pid: u64, path: &[u8], dir: u64) -> Option<Vec<u8>> {
+    pub(super) fn opened_entry(&self, pid: u64, path: &[u8], dir: u64) -> Option<(Loc, Vec<u8>)> {
         let from = self.start_dir(pid, dir, path).ok()?;
-        Some(self.path_from(pid, path, from))
+        self.entry_from(pid, path, from).ok()
     }
 }

@@ -224,7 +224,9 @@ impl Server {
             &b.name,
             rf,
             now(),
-        )
+        )?;
+        self.entries_moved((a.dir, &a.name), (b.dir, &b.name), rf.exchange);
+        Ok(())
     }
 
     pub(super) fn link(
