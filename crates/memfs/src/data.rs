@@ -280,6 +280,63 @@ impl<P> Data<P> {
         Ok(())
     }
 
+    /// Zeroes `[off, end)`: whole store pages in it are freed, others
+    /// zeroed in place (a page still the image's is copied first, so it
+    /// cannot read the image again). Pages past the size go too.
+    pub fn punch<S: Store<Page = P>>(
+        &mut self,
+        pg: &mut Pages<S>,
+        off: u64,
+        end: u64,
+    ) -> Result<(), Errno> {
+        if off >= end {
+            return Ok(());
+        }
+        let (first, last) = (page_of(off), page_of(end));
+        if first == last {
+            return self.zero_part(pg, first, in_page(off), in_page(end));
+        }
+        if in_page(off) != 0 {
+            self.zero_part(pg, first, in_page(off), PAGE)?;
+        }
+        self.zero_part(pg, last, 0, in_page(end))?;
+        // The whole pages between.
+        let full = first + u64::from(in_page(off) != 0)..last;
+        let image_pages = self.image.map_or(0, |e| e.len.div_ceil(PAGE as u64));
+        for idx in full.start..full.end.min(image_pages) {
+            self.zero_part(pg, idx, 0, PAGE)?;
+        }
+        let from = full.start.max(image_pages);
+        if from < full.end {
+            let gone: alloc::vec::Vec<u64> =
+                self.pages.range(from..full.end).map(|(i, _)| *i).collect();
+            for i in gone {
+                if let Some(Slot::Store(p)) = self.pages.remove(&i) {
+                    pg.free(p);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Zeroes bytes `[start, end)` of page `idx` if it holds any.
+    fn zero_part<S: Store<Page = P>>(
+        &mut self,
+        pg: &mut Pages<S>,
+        idx: u64,
+        start: usize,
+        end: usize,
+    ) -> Result<(), Errno> {
+        if start >= end || self.slot(idx).is_none() {
+            return Ok(());
+        }
+        self.materialize(pg, idx)?;
+        if let Some(Slot::Store(p)) = self.pages.get_mut(&idx) {
+            pg.store.write(p, start, &[0u8; PAGE][start..end]);
+        }
+        Ok(())
+    }
+
     /// Gives every store page back.
     pub fn free_all<S: Store<Page = P>>(&mut self, pg: &mut Pages<S>) {
         self.image = None;

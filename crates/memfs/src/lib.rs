@@ -139,21 +139,44 @@ struct Dir {
     next_off: u64,
 }
 
+/// The offset of a directory's first entry: offsets count down from
+/// here, so the newest entry comes first, as in Linux's tmpfs. It fits
+/// an i386 `long` (`telldir`).
+const FIRST_OFF: u64 = i32::MAX as u64;
+
 impl Dir {
     fn new(parent: Ino) -> Dir {
         Dir {
             parent,
             entries: BTreeMap::new(),
             by_off: BTreeMap::new(),
-            next_off: 2,
+            next_off: FIRST_OFF,
         }
     }
 
     fn insert(&mut self, name: &[u8], ino: Ino) {
+        if self.next_off < 2 {
+            self.renumber();
+        }
         let off = self.next_off;
-        self.next_off += 1;
+        self.next_off -= 1;
         self.entries.insert(name.to_vec(), DirEnt { ino, off });
         self.by_off.insert(off, name.to_vec());
+    }
+
+    /// Packs the offsets at the top again, in the same order (once
+    /// 2^31 entries were made: readers' positions may move then).
+    fn renumber(&mut self) {
+        let names: Vec<Vec<u8>> = self.by_off.values().cloned().collect();
+        self.by_off.clear();
+        let first = FIRST_OFF + 1 - names.len() as u64;
+        self.next_off = first - 1;
+        for (off, n) in (first..).zip(names) {
+            if let Some(e) = self.entries.get_mut(&n) {
+                e.off = off;
+            }
+            self.by_off.insert(off, n);
+        }
     }
 
     fn remove(&mut self, name: &[u8]) -> Option<Ino> {
@@ -195,6 +218,8 @@ struct Node<P> {
     btime: Time,
     /// Open references ([`MemFs::hold`]).
     holds: u32,
+    /// May be linked while it has no links ([`MemFs::set_linkable`]).
+    linkable: bool,
     kind: Kind<P>,
 }
 
@@ -297,6 +322,7 @@ impl<S: Store> MemFs<S> {
                 ctime: now,
                 btime: now,
                 holds: 0,
+                linkable: false,
                 kind: Kind::Dir(Dir::new(ROOT)),
             },
         );
@@ -524,6 +550,7 @@ impl<S: Store> MemFs<S> {
                 ctime: now,
                 btime: now,
                 holds: 0,
+                linkable: false,
                 kind,
             },
         )?;
@@ -571,6 +598,7 @@ impl<S: Store> MemFs<S> {
                 ctime: now,
                 btime: now,
                 holds: 0,
+                linkable: false,
                 kind: Kind::Link(target.to_vec()),
             },
         )?;
@@ -613,7 +641,7 @@ impl<S: Store> MemFs<S> {
         if n.is_dir() {
             return Err(Errno::EPERM);
         }
-        if n.nlink == 0 {
+        if n.nlink == 0 && !n.linkable {
             return Err(Errno::ENOENT);
         }
         if n.nlink >= MAX_LINKS {
@@ -622,6 +650,9 @@ impl<S: Store> MemFs<S> {
         self.dir_mut(dir)?.insert(name, ino);
         let n = self.node_mut(ino)?;
         n.nlink += 1;
+        // Once named, an unnamed file is like any other (Linux's
+        // `I_LINKABLE` goes with its first link).
+        n.linkable = false;
         n.ctime = now;
         self.touch_dir(dir, now);
         Ok(())
@@ -1036,6 +1067,28 @@ impl<S: Store> MemFs<S> {
         Ok(())
     }
 
+    /// `FALLOC_FL_PUNCH_HOLE` (with `FALLOC_FL_KEEP_SIZE`): `[off, off +
+    /// len)` reads as zeros after, its whole pages given back; the size
+    /// stays. mtime and ctime are set.
+    pub fn punch_hole(&mut self, ino: Ino, off: u64, len: u64, now: Time) -> Result<(), Errno> {
+        match self.node(ino)?.ftype {
+            FileType::Regular => {}
+            FileType::Directory => return Err(Errno::EISDIR),
+            _ => return Err(Errno::ENODEV),
+        }
+        if len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = off.saturating_add(len);
+        let n = self.nodes.get_mut(&ino).ok_or(Errno::ENOENT)?;
+        if let Kind::File(d) = &mut n.kind {
+            d.punch(&mut self.pages, off, end)?;
+        }
+        n.mtime = now;
+        n.ctime = now;
+        Ok(())
+    }
+
     /// The entry at offset `pos` of directory `dir` or the first after it
     /// (`.` is at 0, `..` at 1; an entry keeps its offset while others
     /// are added and removed); `None` at the end. A removed directory
@@ -1125,6 +1178,13 @@ impl<S: Store> MemFs<S> {
             n.holds += 1;
         }
     }
+    /// Lets a node with no links be given one by [`MemFs::link`] (an
+    /// `O_TMPFILE` file opened without `O_EXCL`), until it has one.
+    pub fn set_linkable(&mut self, ino: Ino, on: bool) -> Result<(), Errno> {
+        self.node_mut(ino)?.linkable = on;
+        Ok(())
+    }
+
     /// Drops a [`MemFs::hold`]; an unlinked node no longer held goes (its pages freed).
     pub fn release(&mut self, ino: Ino) {
         if let Some(n) = self.nodes.get_mut(&ino) {
@@ -1177,6 +1237,7 @@ impl<S: Store> MemFs<S> {
                 ctime: mtime,
                 btime: mtime,
                 holds: 0,
+                linkable: false,
                 kind: Kind::File(data),
             },
         )
@@ -1229,5 +1290,25 @@ impl<S: Store> vfs::Fs for MemFs<S> {
             .find(|(_, e)| e.ino == child)
             .map(|(n, _)| n.clone())
             .ok_or(Errno::ENOENT)
+    }
+}
+
+#[cfg(test)]
+mod dir_tests {
+    use super::*;
+
+    #[test]
+    fn renumber_keeps_the_order() {
+        let mut d = Dir::new(ROOT);
+        d.next_off = 4;
+        for n in [&b"a"[..], b"b", b"c", b"d", b"e"] {
+            d.insert(n, 10);
+        }
+        let order: Vec<&[u8]> = d.by_off.values().map(|n| n.as_slice()).collect();
+        assert_eq!(order, [&b"e"[..], b"d", b"c", b"b", b"a"]);
+        assert!(d.by_off.keys().all(|o| *o >= 2 && *o <= FIRST_OFF));
+        for (n, e) in &d.entries {
+            assert_eq!(d.by_off.get(&e.off), Some(n));
+        }
     }
 }

@@ -567,19 +567,19 @@ fn readdir_offsets_are_stable() {
         seen.push(String::from_utf8(e.name).unwrap());
         pos = e.next;
     }
-    assert_eq!(seen, vec!["f0", "f1", "f2"], "creation order");
-    f.unlink(&root(), r, b"f1", t(3)).unwrap();
+    // Newest first, as Linux's tmpfs lists.
+    assert_eq!(seen, vec!["f9", "f8", "f7"], "newest first");
+    f.unlink(&root(), r, b"f8", t(3)).unwrap();
     f.unlink(&root(), r, b"f4", t(3)).unwrap();
     f.unlink(&root(), r, b"f3", t(3)).unwrap();
+    // Made after the reader's position: before it, so not seen.
     mk(&mut f, &root(), r, "new", REG, 0o644);
     while let Some(e) = f.readdir(r, pos).unwrap() {
         seen.push(String::from_utf8(e.name).unwrap());
         pos = e.next;
     }
-    assert_eq!(
-        seen,
-        vec!["f0", "f1", "f2", "f5", "f6", "f7", "f8", "f9", "new"]
-    );
+    assert_eq!(seen, vec!["f9", "f8", "f7", "f6", "f5", "f2", "f1", "f0"]);
+    assert_eq!(names(&f, r)[2], "new");
     assert_eq!(f.readdir(r, pos), Ok(None));
     assert_eq!(f.readdir(r, 1 << 40), Ok(None));
     let a = f.lookup(r, b"f0").unwrap();
@@ -1478,4 +1478,47 @@ fn pages_for_mapping_become_store_pages() {
     f.unlink(&root(), r, b"a", t(5)).unwrap();
     f.unlink(&root(), r, b"h", t(5)).unwrap();
     assert_eq!(f.store().live, 0);
+}
+
+#[test]
+fn linkable_unnamed_file() {
+    let mut f = fs();
+    let r = f.root();
+    let a = mk(&mut f, &root(), r, "a", REG, 0o644);
+    f.hold(a);
+    f.unlink(&root(), r, b"a", t(3)).unwrap();
+    assert_eq!(f.link(&root(), a, r, b"b", t(4)), Err(Errno::ENOENT));
+    f.set_linkable(a, true).unwrap();
+    f.link(&root(), a, r, b"b", t(4)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().nlink, 1);
+    // Only until its first link.
+    f.unlink(&root(), r, b"b", t(5)).unwrap();
+    assert_eq!(f.link(&root(), a, r, b"c", t(6)), Err(Errno::ENOENT));
+    f.release(a);
+    assert!(f.getattr(a).is_err());
+}
+
+#[test]
+fn punch_hole_zeroes_and_frees() {
+    let mut f = fs();
+    let r = f.root();
+    let a = mk(&mut f, &root(), r, "a", REG, 0o644);
+    let p = PAGE as u64;
+    f.write(&root(), a, 0, &vec![7u8; 4 * PAGE], t(2)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().blocks, 32);
+    // Half of page 0, all of pages 1 and 2, a byte of page 3.
+    f.punch_hole(a, p / 2, 2 * p + p / 2 + 1, t(3)).unwrap();
+    let at = f.getattr(a).unwrap();
+    assert_eq!((at.size, at.blocks, at.mtime), (4 * p, 16, t(3)));
+    let mut buf = vec![1u8; 4 * PAGE];
+    assert_eq!(f.read(a, 0, &mut buf), Ok(4 * PAGE));
+    let zero = PAGE / 2..3 * PAGE + 1;
+    for (i, b) in buf.iter().enumerate() {
+        assert_eq!(*b, if zero.contains(&i) { 0 } else { 7 }, "byte {i}");
+    }
+    // A huge length past the end frees the rest without walking it.
+    f.punch_hole(a, 0, u64::MAX / 2, t(4)).unwrap();
+    assert_eq!(f.getattr(a).unwrap().blocks, 0);
+    assert_eq!(f.getattr(a).unwrap().size, 4 * p);
+    assert_eq!(f.punch_hole(a, 0, 0, t(4)), Err(Errno::EINVAL));
 }

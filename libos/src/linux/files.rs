@@ -28,6 +28,9 @@ const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
 const O_PATH: u64 = 0o10000000;
 const O_TMPFILE: u64 = 0o20000000;
+/// Set on every file `open` makes (64-bit Linux forces it; musl asks
+/// for it on i386).
+const O_LARGEFILE: u64 = 0o100000;
 pub(super) const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const AT_EMPTY_PATH: u64 = 0x1000;
@@ -251,7 +254,7 @@ fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
     let keep = if flags & O_PATH != 0 {
         O_PATH
     } else {
-        O_ACCMODE | O_APPEND | O_NONBLOCK
+        O_ACCMODE | O_APPEND | O_NONBLOCK | O_LARGEFILE
     };
     Rc::new(OpenFile {
         handle,
@@ -288,11 +291,12 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
         0
     };
     let o = server::call_path(sys::Open { flags, dir, mode }, &path)?.reply;
-    if flags & O_DIRECTORY != 0 && o.kind != kind::DIR {
+    // (`O_TMPFILE` carries `O_DIRECTORY`'s bit, and opens a file.)
+    if flags & O_DIRECTORY != 0 && flags & O_TMPFILE == 0 && o.kind != kind::DIR {
         let _ = server::call(sys::Close { handle: o.handle });
         return Err(ENOTDIR);
     }
-    let file = new_file(o.handle, o.kind, flags);
+    let file = new_file(o.handle, o.kind, flags | O_LARGEFILE);
     p.fds
         .install(
             Fd {
@@ -362,7 +366,7 @@ fn fcntl_cmd(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<usize, Errno> 
         F_SETFD => p.fds.set_cloexec(fd, argi & 1 != 0).map(|()| 0),
         F_GETFL => Ok(file.flags.get() as usize),
         F_SETFL => {
-            let keep = u64::from(file.flags.get()) & O_ACCMODE;
+            let keep = u64::from(file.flags.get()) & (O_ACCMODE | O_LARGEFILE);
             file.flags
                 .set((keep | arg & (O_APPEND | O_NONBLOCK | O_ASYNC)) as u32);
             Ok(0)
@@ -433,52 +437,6 @@ fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
 /// Reads into the buffers `iov` in order (`read`, `pread`, `readv`):
 /// one server read of up to their total (at most a mailbox), scattered.
 fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
-    if p.fds.file(fd).is_ok_and(|f| f.kind == kind::FILE) {
-        return read_file(p, fd, iov, at);
-    }
-    read_once(p, fd, iov, at)
-}
-
-/// A read of a regular file: as many mailboxes as it takes, so the read
-/// is short only at the end of the file (or at a buffer that faults), as
-/// on Linux.
-fn read_file(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
-    let total = iov
-        .iter()
-        .fold(0u64, |t, (_, l)| t.saturating_add(*l))
-        .min(MAX_RW_COUNT);
-    let mut done = 0u64;
-    loop {
-        let rest = iov_from(iov, done);
-        match read_once(p, fd, &rest, at.map(|a| a + done)) {
-            Ret::Done(Ok(n)) => {
-                done += n as u64;
-                if n < DATA_BYTES || done >= total {
-                    return Ok(done as usize).into();
-                }
-            }
-            r if done == 0 => return r,
-            _ => return Ok(done as usize).into(),
-        }
-    }
-}
-
-/// The buffers `iov` less their first `skip` bytes.
-fn iov_from(iov: &[(u64, u64)], mut skip: u64) -> Vec<(u64, u64)> {
-    let mut out = Vec::with_capacity(iov.len());
-    for &(b, l) in iov {
-        if skip >= l {
-            skip -= l;
-            continue;
-        }
-        out.push((b + skip, l - skip));
-        skip = 0;
-    }
-    out
-}
-
-/// One server read into the buffers `iov` (at most a mailbox).
-fn read_once(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
         Err(e) => return e.into(),
@@ -498,7 +456,15 @@ fn read_once(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret 
         }
     }
     let total = iov.iter().fold(0u64, |t, (_, l)| t.saturating_add(*l));
-    let mut want = total.min(DATA_BYTES as u64);
+    // A regular file is read whole (a mailbox at a time); anything else
+    // gives what one server read has.
+    let is_file = file.kind == kind::FILE;
+    let cap = if is_file {
+        MAX_RW_COUNT
+    } else {
+        DATA_BYTES as u64
+    };
+    let mut want = total.min(cap);
     if want == 0 {
         return Ok(0).into();
     }
@@ -520,41 +486,61 @@ fn read_once(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret 
     }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
-    let read = sys::Read {
-        handle: file.handle,
-        len: want,
-        offset: at.unwrap_or(u64::MAX),
-        ttin_ignored: ttin,
-    };
     // A blocking read of a pipe or the console is answered later.
     let wait = !nonblock && matches!(file.kind, kind::PIPE_READ | kind::CONSOLE);
-    let got = match server::read(read, p.tasks[p.cur].tid, wait) {
-        Ok(Some(got)) => got,
-        // Deferred: the server answers when data comes.
-        Ok(None) => return wait_again(),
-        // SIGTTIN went to this background process's group: made again
-        // once that is dealt with.
-        Err(Errno::ERESTARTSYS) => return wait_again(),
-        Err(EAGAIN) if !nonblock => return wait_again(),
-        Err(e) => return e.into(),
-    };
-    let r = got.len();
-    // Scattered straight from the data area: the buffers' pages were
-    // made ready above, so the writes ask nothing of the server.
-    got.with_bytes(|data| {
-        let mut done = 0;
-        for &(b, l) in iov {
-            if done >= data.len() {
-                break;
-            }
-            let n = (l as usize).min(data.len() - done);
-            if let Err(e) = p.mm.write(b, &data[done..done + n]) {
-                return e.into();
-            }
-            done += n;
+    let mut done = 0u64;
+    while done < want {
+        let len = (want - done).min(DATA_BYTES as u64);
+        let read = sys::Read {
+            handle: file.handle,
+            len,
+            offset: at.map_or(u64::MAX, |a| a + done),
+            ttin_ignored: ttin,
+        };
+        let got = match server::read(read, p.tasks[p.cur].tid, wait) {
+            Ok(Some(got)) => got,
+            // Deferred: the server answers when data comes.
+            Ok(None) => return wait_again(),
+            // SIGTTIN went to this background process's group: made again
+            // once that is dealt with.
+            Err(Errno::ERESTARTSYS) => return wait_again(),
+            Err(EAGAIN) if !nonblock => return wait_again(),
+            Err(e) => return partial(done, e),
+        };
+        let r = got.len() as u64;
+        // Scattered straight from the data area: the buffers' pages were
+        // made ready above, so the writes ask nothing of the server.
+        let put = got.with_bytes(|data| scatter(p, iov, done, data));
+        if let Err(e) = put {
+            return partial(done, e);
         }
-        Ok(r).into()
-    })
+        done += r;
+        if !is_file || r < len {
+            break;
+        }
+    }
+    Ok(done as usize).into()
+}
+
+/// Writes `data` into the user buffers `iov` from offset `off` of their
+/// concatenation on.
+fn scatter(p: &mut Proc, iov: &[(u64, u64)], off: u64, data: &[u8]) -> Result<(), Errno> {
+    let end = off + data.len() as u64;
+    let mut base = 0u64;
+    for &(b, l) in iov {
+        let e = base + l;
+        if e > off && base < end {
+            let s = off.max(base);
+            let t = end.min(e);
+            let from = (s - off) as usize;
+            p.mm.write(b + (s - base), &data[from..from + (t - s) as usize])?;
+        }
+        base = e;
+        if base >= end {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// How many bytes at `addr` (of `len`) the program lets the library OS
@@ -879,7 +865,7 @@ fn stat_of(p: &mut Proc, dirfd: i64, path: u64, flags: u64) -> Result<Stat, Errn
 /// descriptor links (`/dev/fd/N`, `/proc/self/fd/N`, `/proc/PID/fd/N` of
 /// this process), which only the library OS can answer: it keeps the
 /// descriptor table.
-fn own_fd(path: &[u8]) -> Option<i64> {
+pub(super) fn own_fd(path: &[u8]) -> Option<i64> {
     let rest = path
         .strip_prefix(b"/dev/fd/")
         .or_else(|| path.strip_prefix(b"/proc/self/fd/"))

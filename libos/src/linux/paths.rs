@@ -27,6 +27,19 @@ fn path_at(p: &mut Proc, dirfd: i64, addr: u64) -> Result<(Vec<u8>, u64), Errno>
     Ok((path, dir))
 }
 
+/// A path that is one of this process's `/proc/self/fd/N` links names
+/// that descriptor's file (Linux follows the link to the open file, named
+/// or not): as an empty path with `AT_EMPTY_PATH`.
+fn own_target(p: &Proc, path: Vec<u8>, dir: u64, flags: u64) -> Result<(Vec<u8>, u64, u64), Errno> {
+    match super::files::own_fd(&path) {
+        Some(fd) => {
+            let h = p.fds.file(fd).map_err(|_| ENOENT)?.handle;
+            Ok((Vec::new(), h, flags | at::EMPTY_PATH))
+        }
+        None => Ok((path, dir, flags)),
+    }
+}
+
 /// As [`path_at`], for the calls that take `AT_EMPTY_PATH`: an empty path
 /// then names `dirfd` itself, of whatever kind.
 fn target_at(p: &mut Proc, dirfd: i64, addr: u64, flags: u64) -> Result<(Vec<u8>, u64), Errno> {
@@ -47,6 +60,17 @@ fn target_at(p: &mut Proc, dirfd: i64, addr: u64, flags: u64) -> Result<(Vec<u8>
 /// The server handle of `fd` for the `f*` calls (`fchmod`, `fchown`, ...).
 fn fd_handle(p: &Proc, fd: i64) -> Result<u64, Errno> {
     Ok(p.fds.file(fd)?.handle)
+}
+
+/// The server handle of a descriptor a call changes the file through
+/// (`EBADF` for an `O_PATH` one, as Linux's `fchmod` and `fchown`).
+fn fd_handle_open(p: &Proc, fd: i64) -> Result<u64, Errno> {
+    const O_PATH: u32 = 0o10000000;
+    let f = p.fds.file(fd)?;
+    if f.flags.get() & O_PATH != 0 {
+        return Err(EBADF);
+    }
+    Ok(f.handle)
 }
 
 /// Two paths, NUL-separated, as rename, link and symlink send them.
@@ -196,17 +220,19 @@ fn symlink_at(p: &mut Proc, target: u64, dirfd: i64, path: u64) -> Result<usize,
 
 pub fn chmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let (path, dir) = path_at(p, AT_FDCWD, c.a[0])?;
-    chmod_req(dir, 0, c.a[1], &path)
+    let (path, dir, flags) = own_target(p, path, dir, 0)?;
+    chmod_req(dir, flags, c.a[1], &path)
 }
 
 pub fn fchmod(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let dir = fd_handle(p, fd_arg(c.a[0]))?;
+    let dir = fd_handle_open(p, fd_arg(c.a[0]))?;
     chmod_req(dir, at::EMPTY_PATH, c.a[1], b"")
 }
 
 pub fn fchmodat(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let (path, dir) = path_at(p, dirfd_arg(c.a[0]), c.a[1])?;
-    chmod_req(dir, 0, c.a[2], &path)
+    let (path, dir, flags) = own_target(p, path, dir, 0)?;
+    chmod_req(dir, flags, c.a[2], &path)
 }
 
 /// `fchmodat2`: with `AT_SYMLINK_NOFOLLOW` (a link itself: EOPNOTSUPP, as
@@ -240,7 +266,7 @@ pub fn lchown(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn fchown(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let dir = fd_handle(p, fd_arg(c.a[0]))?;
+    let dir = fd_handle_open(p, fd_arg(c.a[0]))?;
     chown_req(dir, at::EMPTY_PATH, c.a[1], c.a[2], b"")
 }
 

@@ -308,7 +308,7 @@ linux_calls! {
     282 signalfd(ufd: Fd, user_mask: In, sizemask: Size) enosys;
     283 timerfd_create(clockid: Clock, flags: Hex) enosys;
     284 eventfd(count: Uint) enosys;
-    285 fallocate(fd: Fd, mode: Hex, offset: Long, len: Long) partial("mode 0 and FALLOC_FL_KEEP_SIZE; punching and collapsing EOPNOTSUPP") => paths::fallocate;
+    285 fallocate(fd: Fd, mode: Hex, offset: Long, len: Long) partial("mode 0, FALLOC_FL_KEEP_SIZE, and FALLOC_FL_PUNCH_HOLE with KEEP_SIZE (as tmpfs); collapsing, zeroing and inserting EOPNOTSUPP") => paths::fallocate;
     286 timerfd_settime(ufd: Fd, flags: Hex, utmr: In, otmr: Out) enosys;
     287 timerfd_gettime(ufd: Fd, otmr: Out) enosys;
     288 accept4(fd: Fd, upeer_sockaddr: Out, upeer_addrlen: Ptr, flags: Hex) enosys;

@@ -62,6 +62,9 @@ pub struct Obj {
     pub node: Option<Loc>,
     /// The path it was opened by (for `/proc/PID/fd`).
     pub name: Option<Vec<u8>>,
+    /// The directory entry a file was opened through (its path is that
+    /// directory's now; a rename moves it).
+    pub entry: Option<(Loc, Vec<u8>)>,
 }
 
 /// A pipe's buffer and the pids waiting for it to change.
@@ -122,6 +125,7 @@ impl Objects {
             text: None,
             node: None,
             name: None,
+            entry: None,
         };
         match self.objs.iter().position(Option::is_none) {
             Some(i) => {

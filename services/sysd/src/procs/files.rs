@@ -124,7 +124,11 @@ impl Server {
         }
         let perm = (mode & 0o7777) as u32;
         if flags & O_TMPFILE == O_TMPFILE {
-            return self.open_tmpfile(pid, path, acc, dir, perm);
+            return self.open_tmpfile(pid, path, flags, dir, perm);
+        }
+        // Linux (6.4 on) refuses the pair whether or not the name exists.
+        if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
+            return Err(EINVAL);
         }
         let (loc, created) = if flags & O_CREAT != 0 {
             self.open_create(pid, path, flags, dir, perm)?
@@ -191,9 +195,14 @@ impl Server {
             FileType::Fifo => return self.open_fifo(pid, loc, flags),
             FileType::BlockDevice | FileType::Socket | FileType::Symlink => return Err(ENXIO),
         };
+        let entry = match kind {
+            Kind::File(_) => self.opened_entry(pid, path, dir),
+            _ => None,
+        };
         let o = self.objs.open_as(kind, access);
         if let Some(obj) = self.objs.get_mut(o) {
             obj.node = Some(loc);
+            obj.entry = entry;
         }
         if let Kind::Proc(l) = kind {
             let text = self.proc_text(pid, l)?;
@@ -353,7 +362,18 @@ impl Server {
             FileType::Symlink => kind::LINK,
             _ => kind::PATH,
         };
+        let entry = match attr.ftype {
+            FileType::Directory => None,
+            _ if flags & O_NOFOLLOW != 0 => self.start_dir(pid, dir, path).ok().and_then(|d| {
+                let p = self.resolve_parent_from(pid, path, d).ok()?;
+                Some((p.dir, p.name))
+            }),
+            _ => self.opened_entry(pid, path, dir),
+        };
         let o = self.objs.open_as(Kind::Path(loc), 0);
+        if let Some(obj) = self.objs.get_mut(o) {
+            obj.entry = entry;
+        }
         if let Some(fs) = self.fs.mem_mut(loc) {
             fs.hold(loc.ino);
         }
@@ -369,10 +389,11 @@ impl Server {
         &mut self,
         pid: u64,
         path: &[u8],
-        acc: u64,
+        flags: u64,
         dir: u64,
         perm: u32,
     ) -> Result<sys::OpenReply, Errno> {
+        let acc = flags & O_ACCMODE;
         if acc == 0 {
             return Err(EINVAL);
         }
@@ -388,16 +409,32 @@ impl Server {
         let ino = fs.create(&cred, d.ino, name, FileType::Regular, perm, 0, now())?;
         fs.hold(ino);
         let _ = fs.unlink(&Cred::root(), d.ino, name, now());
+        // Without O_EXCL, `linkat(AT_EMPTY_PATH)` may name it later.
+        fs.set_linkable(ino, flags & O_EXCL == 0)?;
         let loc = Loc {
             mount: d.mount,
             ino,
         };
+        // Linux shows it as `#INODE` in its directory.
+        let mut name = self
+            .fs
+            .dir_path(&self.procfs(pid), self.procs[&pid].root, d)
+            .ok();
+        if let Some(n) = name.as_mut() {
+            if n != b"/" {
+                n.push(b'/');
+            }
+            n.extend_from_slice(alloc::format!("#{ino}").as_bytes());
+        }
         let a = if acc == 1 {
             access::WRITE
         } else {
             access::READ | access::WRITE
         };
         let o = self.objs.open_as(Kind::File(loc), a);
+        if let Some(obj) = self.objs.get_mut(o) {
+            obj.name = name;
+        }
         let h = self.add_handle(pid, o);
         Ok(sys::OpenReply {
             handle: h as u64,
@@ -645,7 +682,8 @@ impl Server {
                 let done = self
                     .mem_mut(loc)?
                     .write(&cred, loc.ino, off, &data, now())?;
-                if w.offset == u64::MAX || w.append {
+                // `pwrite` leaves the offset alone, `O_APPEND` or not.
+                if w.offset == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {
                         obj.pos = off + done as u64;
                     }
@@ -766,6 +804,10 @@ impl Server {
         let mut at = 0;
         let mut taken = 0;
         if let Some(fs) = self.fs.mem(loc) {
+            // Linux lists nothing of a removed directory.
+            if vfs::Fs::getattr(fs, loc.ino)?.nlink == 0 {
+                return Err(ENOENT);
+            }
             // `..` of a mount's root is the directory it is mounted on.
             let up = self.parent_ino(pid, loc);
             while let Some(e) = fs.readdir(loc.ino, pos)? {
@@ -889,15 +931,27 @@ impl Server {
             let o = self.obj_of(pid, dir)?;
             let obj = self.objs.get(o).ok_or(EBADF)?;
             return match obj.kind {
-                Kind::Dir(l) => self
+                Kind::Dir(l) | Kind::Path(l) if obj.entry.is_none() && obj.name.is_none() => self
                     .fs
                     .dir_path(&self.procfs(pid), self.procs[&pid].root, l),
                 Kind::PipeRead(p) | Kind::PipeWrite(p) if obj.node.is_none() => {
                     Ok(alloc::format!("pipe:[{}]", p + 1).into_bytes())
                 }
-                _ => match &obj.name {
-                    Some(n) => Ok(n.clone()),
-                    None => Ok(b"/dev/console".to_vec()),
+                _ => match (&obj.entry, &obj.name) {
+                    (Some((d, n)), _) => {
+                        let node = obj.kind.loc().or(obj.node);
+                        self.entry_text(pid, *d, n, node).ok_or(ENOENT)
+                    }
+                    (None, Some(n)) => {
+                        let mut n = n.clone();
+                        // Linux marks a file whose last name went.
+                        let loc = obj.kind.loc().or(obj.node);
+                        if loc.is_some_and(|l| self.attr(pid, l).is_ok_and(|a| a.nlink == 0)) {
+                            n.extend_from_slice(b" (deleted)");
+                        }
+                        Ok(n)
+                    }
+                    (None, None) => Ok(b"/dev/console".to_vec()),
                 },
             };
         }
@@ -961,10 +1015,29 @@ impl Server {
             return Err(ENOTDIR);
         }
         vfs::permission(&a, &self.procs[&pid].cred, MAY_EXEC)?;
-        if let Some(pr) = self.procs.get_mut(&pid) {
-            pr.cwd = loc;
+        self.hold_dir(loc);
+        let old = self
+            .procs
+            .get_mut(&pid)
+            .map(|pr| core::mem::replace(&mut pr.cwd, loc));
+        if let Some(old) = old {
+            self.release_dir(old);
         }
         Ok(())
+    }
+
+    /// A working directory's hold on its node (it outlives its removal,
+    /// as Linux's does: `stat(".")` still works there).
+    pub(super) fn hold_dir(&mut self, loc: Loc) {
+        if let Some(fs) = self.fs.mem_mut(loc) {
+            fs.hold(loc.ino);
+        }
+    }
+
+    pub(super) fn release_dir(&mut self, loc: Loc) {
+        if let Some(fs) = self.fs.mem_mut(loc) {
+            fs.release(loc.ino);
+        }
     }
 
     /// The path of `pid`'s working directory (`ENOENT` once removed).
@@ -1010,31 +1083,99 @@ impl Server {
     /// followed, the last one too, as Linux's `/proc/PID/exe` shows it);
     /// the path itself if it cannot be resolved.
     pub(super) fn exe_path(&self, pid: u64, path: &[u8]) -> Vec<u8> {
+        let from = self.procs[&pid].cwd;
+        self.path_from(pid, path, from)
+    }
+
+    /// The absolute path `path` names for `pid` from the directory
+    /// `from` (links followed, the last one too); the path itself if it
+    /// cannot be resolved.
+    fn path_from(&self, pid: u64, path: &[u8], from: Loc) -> Vec<u8> {
+        match self.entry_from(pid, path, from) {
+            Ok((dir, name)) => self
+                .entry_path(pid, dir, &name)
+                .unwrap_or_else(|| path.to_vec()),
+            Err(p) => p,
+        }
+    }
+
+    /// The directory and name `path` ends at for `pid` from `from`, links
+    /// in the last component followed; the path left if not resolved.
+    fn entry_from(&self, pid: u64, path: &[u8], mut from: Loc) -> Result<(Loc, Vec<u8>), Vec<u8>> {
         let mut path = path.to_vec();
-        let mut from = self.procs[&pid].cwd;
         for _ in 0..MAX_CREATE_LINKS {
             let Ok(parent) = self.resolve_parent_from(pid, &path, from) else {
                 break;
             };
-            let Ok(dir) = self
-                .fs
-                .dir_path(&self.procfs(pid), self.procs[&pid].root, parent.dir)
-            else {
+            let Some(full) = self.entry_path(pid, parent.dir, &parent.name) else {
                 break;
             };
-            let mut full = dir;
-            if full != b"/" {
-                full.push(b'/');
-            }
-            full.extend_from_slice(&parent.name);
             match self.readlink(pid, &full, NO_HANDLE, false) {
                 Ok(target) if !target.is_empty() => {
                     path = target;
                     from = parent.dir;
                 }
-                _ => return full,
+                _ => return Ok((parent.dir, parent.name)),
             }
         }
-        path
+        Err(path)
+    }
+
+    /// The absolute path of `name` in the directory `dir`.
+    fn entry_path(&self, pid: u64, dir: Loc, name: &[u8]) -> Option<Vec<u8>> {
+        let mut full = self
+            .fs
+            .dir_path(&self.procfs(pid), self.procs[&pid].root, dir)
+            .ok()?;
+        if full != b"/" {
+            full.push(b'/');
+        }
+        full.extend_from_slice(name);
+        Some(full)
+    }
+
+    /// The `/proc/PID/fd` text of a file opened through the entry `name`
+    /// of `dir`: its path, with " (deleted)" once the entry no longer
+    /// names `node` (as Linux's `d_path`); `None` if the directory went.
+    fn entry_text(&self, pid: u64, dir: Loc, name: &[u8], node: Option<Loc>) -> Option<Vec<u8>> {
+        let mut full = self.entry_path(pid, dir, name)?;
+        let here = {
+            let view = self.procfs(pid);
+            let ns = crate::fs::View {
+                files: &self.fs,
+                proc: &view,
+            };
+            self.fs.fs_of(dir.mount).and_then(|fsn| {
+                vfs::walk::Namespace::fs(&ns, fsn)
+                    .lookup(dir.ino, name)
+                    .ok()
+            })
+        };
+        if node.is_some_and(|n| here != Some(n.ino)) {
+            full.extend_from_slice(b" (deleted)");
+        }
+        Some(full)
+    }
+
+    /// Moves the entry of every description opened through `from` to
+    /// `to` (a rename; both ways for an exchange).
+    pub(super) fn entries_moved(&mut self, from: (Loc, &[u8]), to: (Loc, &[u8]), exchange: bool) {
+        for obj in self.objs.objs.iter_mut().flatten() {
+            let Some((d, n)) = &obj.entry else {
+                continue;
+            };
+            if *d == from.0 && n == from.1 {
+                obj.entry = Some((to.0, to.1.to_vec()));
+            } else if exchange && *d == to.0 && n == to.1 {
+                obj.entry = Some((from.0, from.1.to_vec()));
+            }
+        }
+    }
+
+    /// The entry `/proc/PID/fd` shows for a file `pid` opened by `path`
+    /// from `dir`.
+    pub(super) fn opened_entry(&self, pid: u64, path: &[u8], dir: u64) -> Option<(Loc, Vec<u8>)> {
+        let from = self.start_dir(pid, dir, path).ok()?;
+        self.entry_from(pid, path, from).ok()
     }
 }

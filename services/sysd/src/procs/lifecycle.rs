@@ -175,6 +175,7 @@ impl Server {
         set_word(&p, control::ENVC, env.len() as u64);
         p.cwd = self.fs.root();
         p.root = self.fs.root();
+        self.hold_dir(p.cwd);
         // The library OS's entry moves to its own stack at once; the
         // kernel wants a valid user stack pointer to start with.
         let rsp = layout::MAILBOX + PAGE_SIZE;
@@ -204,6 +205,7 @@ impl Server {
         child.publish_ids();
         child.exe = pp.exe.clone();
         child.handles = pp.handles.clone();
+        self.hold_dir(child.cwd);
         // Lend the parent the child's address and capability spaces.
         let lent = mint_into(child.env, pcspace, slots::CHILD_ASPACE, Rights::ALL)
             .and_then(|()| mint_into(child.env + 1, pcspace, slots::CHILD_CSPACE, Rights::ALL));
@@ -283,6 +285,7 @@ impl Server {
         for o in p.handles.iter().flatten() {
             self.drop_obj(*o);
         }
+        self.release_dir(p.cwd);
     }
 
     /// Forgets `pid` wherever it waited (pipes, the console, its deferred

@@ -224,7 +224,9 @@ impl Server {
             &b.name,
             rf,
             now(),
-        )
+        )?;
+        self.entries_moved((a.dir, &a.name), (b.dir, &b.name), rf.exchange);
+        Ok(())
     }
 
     pub(super) fn link(
@@ -460,17 +462,24 @@ impl Server {
             Kind::PipeRead(_) | Kind::PipeWrite(_) => return Err(ESPIPE),
             _ => return Err(ENODEV),
         };
-        if r.mode & !KEEP_SIZE != 0 {
-            return Err(EOPNOTSUPP);
-        }
+        const PUNCH_HOLE: u64 = 2;
         if (r.offset as i64) < 0 || (r.len as i64) <= 0 {
             return Err(EINVAL);
+        }
+        // tmpfs: plain, KEEP_SIZE, and PUNCH_HOLE with KEEP_SIZE.
+        if r.mode & !(KEEP_SIZE | PUNCH_HOLE) != 0 || r.mode == PUNCH_HOLE {
+            return Err(EOPNOTSUPP);
         }
         if r.offset
             .checked_add(r.len)
             .is_none_or(|e| e > i64::MAX as u64)
         {
             return Err(EFBIG);
+        }
+        if r.mode & PUNCH_HOLE != 0 {
+            return self
+                .mem_for(loc, ENODEV)?
+                .punch_hole(loc.ino, r.offset, r.len, now());
         }
         self.mem_for(loc, ENODEV)?.fallocate(
             loc.ino,
