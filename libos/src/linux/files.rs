@@ -434,8 +434,10 @@ fn make_pipe(p: &mut Proc, fds_addr: u64, flags: u64) -> Result<usize, Errno> {
     Ok(0)
 }
 
-/// Reads into the buffers `iov` in order (`read`, `pread`, `readv`):
-/// one server read of up to their total (at most a mailbox), scattered.
+/// Reads into the buffers `iov` in order (`read`, `pread`, `readv`): a
+/// regular file a mailbox at a time up to their total (short only at its
+/// end, as on Linux), anything else one server read (at most a mailbox),
+/// scattered.
 fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> Ret {
     let file = match p.fds.file(fd) {
         Ok(x) => x,
