@@ -147,6 +147,10 @@ impl Server {
     pub(super) fn take_lock_wakes(&mut self) -> bool {
         let new = self.locks.mgr.take_woken();
         let any = !new.is_empty();
+        // Those the manager forgot meanwhile have their answer anyway
+        // ([`Self::lock_ready`]).
+        let mgr = &self.locks.mgr;
+        self.locks.woken.retain(|&id| mgr.waiter(id).is_some());
         for id in new {
             if !self.locks.woken.contains(&id) {
                 self.locks.woken.push(id);
@@ -198,6 +202,9 @@ impl Server {
     /// Description `o` loses a reference: with its last, its `flock` and
     /// OFD locks and its waiters go.
     pub(super) fn lock_drop_ref(&mut self, o: usize) {
+        if self.locks.mgr.is_empty() {
+            return;
+        }
         if self.objs.get(o).is_some_and(|x| x.refs == 1) {
             if let Ok(key) = self.lock_key(o, true) {
                 self.locks.mgr.release_description(key, o as u64);
