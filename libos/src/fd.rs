@@ -64,12 +64,17 @@ impl FdTable {
 
     /// Puts `f` at exactly `fd`, closing what was there.
     pub fn install_at(&mut self, fd: i64, f: Fd) -> Result<i64, Errno> {
+        if let Ok(old) = self.fds.get(fd) {
+            crate::linux::locks::closed(&old.file);
+        }
         self.fds.install_at(fd, f, open_max())
     }
 
     /// Closes `fd`.
     pub fn close(&mut self, fd: i64) -> Result<(), Errno> {
-        self.fds.close(fd).map(drop)
+        let f = self.fds.close(fd)?;
+        crate::linux::locks::closed(&f.file);
+        Ok(())
     }
 
     /// The size Linux's descriptor table would have now (what `select`
@@ -85,6 +90,9 @@ impl FdTable {
 
     /// Closes every close-on-exec descriptor (for exec).
     pub fn close_on_exec(&mut self) {
+        for (_, f) in self.fds.open_fds().filter(|(_, f)| f.cloexec) {
+            crate::linux::locks::closed(&f.file);
+        }
         self.fds.close_on_exec();
     }
 

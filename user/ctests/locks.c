@@ -11,7 +11,9 @@
  * the argument errors); flock and record locks are independent; OFD
  * locks (two opens in one process conflict, F_OFD_GETLK reports pid -1,
  * they conflict with the process's own POSIX locks and go with their
- * description). Children report through pipes and their exit codes; a
+ * description); a signal interrupts a blocked F_SETLKW and a blocked
+ * flock with EINTR, and the interrupted request is gone (it makes no false
+ * EDEADLK later). Children report through pipes and their exit codes; a
  * process is checked to be blocked by seeing no reply for 100 ms. */
 #include "ctest.h"
 #include <poll.h>
@@ -342,6 +344,66 @@ static void test_ofd(void)
 	close(fd2);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* The child waits in F_SETLKW, then in flock, for the parent's locks and
+ * is interrupted each time by SIGUSR1 (a handler without SA_RESTART).
+ * Then the child takes byte 1 and the parent waits for it while holding
+ * byte 0, which the child no longer waits for: no EDEADLK, granted when
+ * the child lets go. */
+static void test_interrupt(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+	int fd = open_rw(path_a);
+	CHECK(setlk(fd, F_SETLK, F_WRLCK, 0, 1) == 0, "parent: byte 0");
+	CHECK(flock(fd, LOCK_EX) == 0, "parent: flock");
+	int ready[2];
+	CHECK(pipe(ready) == 0, "pipe");
+	pid_t pid = xfork();
+	if (pid == 0) {
+		int mine = open_rw(path_a);
+		put(ready[1]);
+		errno = 0;
+		int r = setlk(mine, F_SETLKW, F_WRLCK, 0, 1);
+		say("interrupt: child's F_SETLKW stopped by a signal: %s",
+		    r == -1 && errno == EINTR ? "EINTR" : "wrong");
+		CHECK(r == -1 && errno == EINTR, "F_SETLKW EINTR");
+		put(ready[1]);
+		errno = 0;
+		r = flock(mine, LOCK_EX);
+		say("interrupt: child's flock LOCK_EX stopped by a signal: %s",
+		    r == -1 && errno == EINTR ? "EINTR" : "wrong");
+		CHECK(r == -1 && errno == EINTR, "flock EINTR");
+		CHECK(setlk(mine, F_SETLK, F_WRLCK, 1, 1) == 0, "child: byte 1");
+		put(ready[1]);
+		sleep_ms(100);
+		CHECK(setlk(mine, F_SETLK, F_UNLCK, 1, 1) == 0, "child: unlock byte 1");
+		_exit(0);
+	}
+	get(ready[0]);
+	sleep_ms(100);
+	CHECK(kill(pid, SIGUSR1) == 0, "kill");
+	get(ready[0]);
+	sleep_ms(100);
+	CHECK(kill(pid, SIGUSR1) == 0, "kill");
+	get(ready[0]);
+	errno = 0;
+	int r = setlk(fd, F_SETLKW, F_WRLCK, 1, 1);
+	say("interrupt: then the parent's F_SETLKW for the child's byte: %s",
+	    r == 0 ? "granted" : errno == EDEADLK ? "EDEADLK" : "wrong");
+	CHECK(r == 0, "no stale waiter");
+	expect_exit(pid, 0, "interrupt child");
+	CHECK(setlk(fd, F_SETLK, F_UNLCK, 0, 0) == 0, "unlock all");
+	close(ready[0]);
+	close(ready[1]);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	ctest_start("locks");
@@ -360,6 +422,7 @@ int main(int argc, char **argv)
 	test_setlkw();
 	test_deadlock();
 	test_ofd();
+	test_interrupt();
 
 	CHECK(unlink(path_a) == 0 && unlink(path_b) == 0, "unlink");
 	return ctest_ok();

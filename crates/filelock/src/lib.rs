@@ -592,6 +592,13 @@ impl<F: Ord + Copy> LockManager<F> {
         self.waiters.len()
     }
 
+    /// Whether `owner` holds a record lock on any file.
+    pub fn holds(&self, owner: Owner) -> bool {
+        self.files
+            .values()
+            .any(|fl| fl.groups.iter().any(|g| g.owner == owner))
+    }
+
     /// Whether no lock is held and no request waits on any file.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty() && self.waiters.is_empty()

@@ -765,3 +765,20 @@ fn listing_for_proc_locks() {
         ]
     );
 }
+
+#[test]
+fn holds_follows_record_locks_only() {
+    let mut m = LockManager::new();
+    let p = Owner::Process(7);
+    assert!(!m.holds(p));
+    m.flock(1, 10, LockType::Write, false).unwrap();
+    assert!(!m.holds(p));
+    m.setlk(1, p, LockType::Read, r(0, 4), false).unwrap();
+    m.setlk(2, p, LockType::Write, r(0, 0), false).unwrap();
+    assert!(m.holds(p));
+    assert!(!m.holds(Owner::Process(8)));
+    m.release_owner(1, p);
+    assert!(m.holds(p));
+    m.setlk(2, p, LockType::Unlock, Range::ALL, false).unwrap();
+    assert!(!m.holds(p));
+}

@@ -144,6 +144,10 @@ pub mod control {
     pub const SUIDS: usize = 11;
     pub const GIDS: usize = 12;
     pub const SGIDS: usize = 13;
+    /// Nonzero while the process holds POSIX record locks (kept by the
+    /// server): the library OS then tells the server of every descriptor
+    /// it closes ([`crate::sys::LockClose`]).
+    pub const POSIX_LOCKS: usize = 15;
     /// Written by the library OS itself: the address of its
     /// `extern "C" fn() -> i64` returning the pid, for programs that call
     /// the library OS directly instead of making the system call.
@@ -395,6 +399,24 @@ pub struct Stat {
     pub btime_sec: i64,
     pub btime_nsec: u64,
     pub has_btime: u64,
+}
+
+/// Linux's x86_64 `struct flock`, as [`sys::Lock`] carries it both ways
+/// (the padding is sent as zeros and ignored).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct Flock {
+    /// `F_RDLCK` 0, `F_WRLCK` 1, `F_UNLCK` 2.
+    pub l_type: i16,
+    /// `SEEK_SET`, `SEEK_CUR`, `SEEK_END`.
+    pub l_whence: i16,
+    pub pad0: u32,
+    pub l_start: i64,
+    pub l_len: i64,
+    pub l_pid: i32,
+    pub pad1: u32,
 }
 
 /// What [`sys::Statfs`] brings back (Linux `struct statfs`'s figures).

@@ -182,6 +182,23 @@ crate::interface! {
     /// at or past the end of the file, `ENODEV` for a handle that is not
     /// a regular file.
     MapPage = 60, fn map_page(handle: u64, index: u64, at: u64, slot: u64) => MapPageReply();
+    /// `flock(2)` on a handle's file with the operation word `op`
+    /// (`LOCK_SH`, `LOCK_EX`, `LOCK_UN`, `LOCK_NB`), by the handle's open
+    /// file description. With a tag, a lock that must wait is answered
+    /// later, once granted.
+    Flock = 50, fn flock(handle: u64, op: u64) => FlockReply();
+    /// A `fcntl` record-lock command `cmd` (`F_GETLK`, `F_SETLK`,
+    /// `F_SETLKW`, `F_OFD_GETLK`, `F_OFD_SETLK`, `F_OFD_SETLKW`, x86_64
+    /// numbers) with a [`crate::Flock`] in the data area; the `struct
+    /// flock` `F_GETLK` fills comes back there. With a tag, a `F_SETLKW` or
+    /// `F_OFD_SETLKW` that must wait is answered later, once granted (or
+    /// refused with `EDEADLK`).
+    Lock = 51, fn lock(handle: u64, cmd: u64) in [u8] => LockReply() out crate::Flock;
+    /// The process closed a descriptor of the handle's file: its POSIX
+    /// record locks on that file go (Linux's rule for every close, not only
+    /// the last). The library OS sends it only while
+    /// [`crate::control::POSIX_LOCKS`] says the process holds such locks.
+    LockClose = 52, fn lock_close(handle: u64) => LockCloseReply();
 }
 
 /// [`MapPage`]: the capability may map the page writable.

@@ -341,17 +341,15 @@ fn close_fds(p: &mut Proc, lo: u32, hi: u32, flags: u32) -> Result<usize, Errno>
     Ok(0)
 }
 
-/// `fcntl`. The descriptor is checked first, as in Linux; `arg` is an
-/// `int` for the commands that take a number.
+/// `fcntl` (the lock commands are [`super::locks`]'s). The descriptor is
+/// checked first, as in Linux; `arg` is an `int` for the commands that
+/// take a number.
 fn fcntl_cmd(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<usize, Errno> {
     const F_DUPFD: u32 = 0;
     const F_GETFD: u32 = 1;
     const F_SETFD: u32 = 2;
     const F_GETFL: u32 = 3;
     const F_SETFL: u32 = 4;
-    const F_GETLK: u32 = 5;
-    const F_SETLK: u32 = 6;
-    const F_SETLKW: u32 = 7;
     const F_DUPFD_CLOEXEC: u32 = 1030;
     let file = p.fds.file(fd)?;
     let argi = arg as u32;
@@ -371,41 +369,6 @@ fn fcntl_cmd(p: &mut Proc, fd: i64, cmd: u32, arg: u64) -> Result<usize, Errno> 
                 .set((keep | arg & (O_APPEND | O_NONBLOCK | O_ASYNC)) as u32);
             Ok(0)
         }
-        F_GETLK | F_SETLK | F_SETLKW => record_lock(p, &file, cmd == F_GETLK, arg),
-        _ => Err(EINVAL),
-    }
-}
-
-/// `F_GETLK`, `F_SETLK`, `F_SETLKW` with the `struct flock` at `arg`.
-/// Every file of the read-only root is open for reading only, so the only
-/// locks anyone can hold are read locks, which never conflict: a lock is
-/// always granted and `F_GETLK` always answers `F_UNLCK`. The checks are
-/// Linux's: the structure must be readable (and writable for `F_GETLK`),
-/// the type and `whence` known, the start not negative, and the
-/// descriptor open for the access the lock type needs.
-fn record_lock(p: &mut Proc, file: &OpenFile, get: bool, arg: u64) -> Result<usize, Errno> {
-    const F_RDLCK: u16 = 0;
-    const F_WRLCK: u16 = 1;
-    const F_UNLCK: u16 = 2;
-    let b = p.mm.read(arg, 32)?;
-    let ty = u16::from_le_bytes([b[0], b[1]]);
-    let whence = u16::from_le_bytes([b[2], b[3]]);
-    let start = i64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8]));
-    if whence > 2 || (whence == 0 && start < 0) {
-        return Err(EINVAL);
-    }
-    let access = u64::from(file.flags.get()) & O_ACCMODE;
-    match ty {
-        F_RDLCK | F_WRLCK if get => {
-            let mut out = b.clone();
-            out[0..2].copy_from_slice(&F_UNLCK.to_le_bytes());
-            p.mm.write(arg, &out)?;
-            Ok(0)
-        }
-        F_RDLCK if access != 1 => Ok(0),
-        F_WRLCK if access != 0 => Ok(0),
-        F_RDLCK | F_WRLCK => Err(EBADF),
-        F_UNLCK if !get => Ok(0),
         _ => Err(EINVAL),
     }
 }

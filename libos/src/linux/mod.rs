@@ -11,6 +11,7 @@
 
 mod files;
 mod ids;
+pub mod locks;
 mod memory;
 mod paths;
 mod poll;

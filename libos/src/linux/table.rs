@@ -95,8 +95,8 @@ linux_calls! {
     69 msgsnd(msqid: Int, msgp: In, msgsz: Size, msgflg: Hex) enosys;
     70 msgrcv(msqid: Int, msgp: Out, msgsz: Size, msgtyp: Long, msgflg: Hex) enosys;
     71 msgctl(msqid: Int, cmd: Int, buf: Ptr) enosys;
-    72 fcntl(fd: Fd, cmd: Fcntl, arg: Hex) partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL (O_NONBLOCK, O_APPEND, O_ASYNC); F_GETLK/F_SETLK/F_SETLKW checked as Linux does, always granted (on the read-only file system only read locks exist, and they never conflict); F_SETOWN, leases, seals, pipe sizes EINVAL") => files::fcntl;
-    73 flock(fd: Fd, cmd: Int) enosys;
+    72 fcntl(fd: Fd, cmd: Fcntl, arg: Hex) partial("F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL (O_NONBLOCK, O_APPEND, O_ASYNC); record locks F_GETLK/F_SETLK/F_SETLKW and F_OFD_GETLK/F_OFD_SETLK/F_OFD_SETLKW (Linux's rules: merging and splitting, EDEADLK for POSIX waits that would close a cycle, every POSIX lock on a file dropped at any close of it, a signal interrupts a wait); F_SETOWN, leases, seals, pipe sizes EINVAL") => locks::fcntl;
+    73 flock(fd: Fd, cmd: Int) full => locks::flock;
     74 fsync(fd: Fd) partial("the in-memory file systems have nothing to write back; EINVAL for pipes and FIFOs") => paths::fsync;
     75 fdatasync(fd: Fd) partial("as fsync") => paths::fsync;
     76 truncate(path: Path, length: Long) full => paths::truncate;

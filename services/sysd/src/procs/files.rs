@@ -1061,6 +1061,7 @@ impl Server {
     /// Drops one reference to description `o`: a pipe end's waiters are
     /// woken, a node's hold at its file system released.
     pub(super) fn drop_obj(&mut self, o: usize) {
+        self.lock_drop_ref(o);
         let Dropped {
             woken,
             node,

@@ -324,6 +324,7 @@ impl Server {
         });
         let (ppid, pgid, sid) = (p.ppid, p.pgid, p.sid);
         self.release(p);
+        self.locks_exited(pid);
         self.forget_waiter(pid);
         // Children it was still forking never ran: they go with it.
         self.discard_unstarted(pid);

@@ -13,6 +13,7 @@ mod files;
 mod groups;
 mod ids;
 mod lifecycle;
+mod locks;
 mod memory;
 mod pages;
 mod paths;
@@ -229,6 +230,8 @@ pub struct Server {
     /// completes would only find nothing and wait again.
     late_wakes: Vec<u64>,
     pub tty: Tty,
+    /// Every file lock and lock waiter.
+    locks: locks::Locks,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -247,6 +250,9 @@ enum Waiting {
     Write(sys::Write, Vec<u8>),
     /// A child to change state.
     Wait(sys::Wait),
+    /// A file lock (`F_SETLKW`, `flock` without `LOCK_NB`), recorded by
+    /// the lock manager under this id.
+    Lock(filelock::WaiterId),
 }
 
 /// Most requests one process may have waiting at the server (one per
@@ -282,6 +288,7 @@ impl Server {
             children_changed: false,
             late_wakes: Vec::new(),
             tty: Tty::new(),
+            locks: locks::Locks::default(),
         }
     }
 
@@ -325,8 +332,12 @@ impl Server {
     /// the record to the control page, and the process is woken.
     #[inline]
     pub fn complete_deferred(&mut self) {
-        if !self.deferred.is_empty() {
+        while !self.deferred.is_empty() {
             self.complete_waiting();
+            // A lock granted there may let other waiters go.
+            if !self.take_lock_wakes() {
+                break;
+            }
         }
         if !self.late_wakes.is_empty() {
             for pid in core::mem::take(&mut self.late_wakes) {
@@ -339,6 +350,7 @@ impl Server {
     /// at in place, in the order they came).
     fn complete_waiting(&mut self) {
         let children_changed = core::mem::take(&mut self.children_changed);
+        self.take_lock_wakes();
         let mut i = 0;
         while i < self.deferred.len() {
             let w = &self.deferred[i];
@@ -346,7 +358,11 @@ impl Server {
             let probe = match &w.op {
                 Waiting::Read(r) => Some((r.handle, ready::IN | ready::HUP)),
                 Waiting::Write(r, _) => Some((r.handle, ready::OUT | ready::ERR)),
-                Waiting::Wait(_) => None,
+                Waiting::Wait(_) | Waiting::Lock(_) => None,
+            };
+            let lock = match w.op {
+                Waiting::Lock(id) => Some(id),
+                _ => None,
             };
             let stopped = match self.procs.get(&pid) {
                 Some(p) if p.mailbox_at.is_some() => p.stopped,
@@ -359,9 +375,10 @@ impl Server {
             // runs: a stopped one takes nothing (and gets no SIGTTIN)
             // until it is continued, as when it asked again itself.
             let ready = !stopped
-                && match probe {
-                    Some((h, want)) => self.polls(pid, h, want),
-                    None => children_changed,
+                && match (probe, lock) {
+                    (Some((h, want)), _) => self.polls(pid, h, want),
+                    (None, Some(id)) => self.lock_ready(id),
+                    (None, None) => children_changed,
                 };
             if ready {
                 let w = self.deferred.remove(i);
@@ -443,6 +460,11 @@ impl Server {
                 let r = Server::wait(self, w.pid, req.pid, req.options);
                 (Default::default(), r.map(|(c, st)| [c, st, 0, 0]))
             }
+            // Granted only now that its record can be written.
+            Waiting::Lock(id) => match self.lock_retry(w.pid, *id) {
+                None => return false,
+                Some(r) => (Default::default(), r.map(|()| [0; 4])),
+            },
         };
         match done {
             Err(EAGAIN) => return false,
@@ -471,6 +493,7 @@ impl Server {
     /// Forgets the deferred request `tag` of `pid`; whether it was
     /// waiting.
     fn cancel_deferred(&mut self, pid: u64, tag: u64) -> bool {
+        self.lock_cancel(pid, Some(tag));
         let before = self.deferred.len();
         self.deferred
             .retain(|w| !(w.pid == pid && u64::from(w.tag) == tag));

@@ -415,4 +415,32 @@ impl sys::Handler for Server {
     ) -> Result<MapPageReply, Errno> {
         Server::map_page(self, pid, r).map(|()| MapPageReply {})
     }
+
+    fn flock(&mut self, pid: u64, r: Flock, d: &mut Data<'_, Flock>) -> Result<FlockReply, Errno> {
+        if Server::flock(self, pid, r.handle, r.op, d.tag())? {
+            d.defer();
+        }
+        Ok(FlockReply {})
+    }
+
+    fn lock(&mut self, pid: u64, r: Lock, d: &mut Data<'_, Lock>) -> Result<LockReply, Errno> {
+        let mut fl = sysproto::Flock::default();
+        let b = d.input(core::mem::size_of::<sysproto::Flock>());
+        fl.as_mut_bytes()[..b.len()].copy_from_slice(&b);
+        if Server::record_lock(self, pid, r.handle, r.cmd, &mut fl, d.tag())? {
+            d.defer();
+        } else {
+            d.put(&fl);
+        }
+        Ok(LockReply {})
+    }
+
+    fn lock_close(
+        &mut self,
+        pid: u64,
+        r: LockClose,
+        _: &mut Data<'_, LockClose>,
+    ) -> Result<LockCloseReply, Errno> {
+        Server::lock_close(self, pid, r.handle).map(|()| LockCloseReply {})
+    }
 }
