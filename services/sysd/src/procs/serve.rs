@@ -394,4 +394,10 @@ impl sys::Handler for Server {
         d.put(&g);
         Ok(GetGroupsReply {})
     }
+
+    fn copy(&mut self, pid: u64, r: Copy, d: &mut Data<'_, Copy>) -> Result<CopyReply, Errno> {
+        let args = wire::read_out::<sysproto::CopyArgs>(&d.input(64));
+        let done = Server::copy(self, pid, r, args)?;
+        Ok(CopyReply { done })
+    }
 }
