@@ -95,6 +95,12 @@ impl PipeBuf {
         self.buf.drain(..n).collect()
     }
 
+    /// A copy of up to `n` bytes, oldest first, leaving them in place
+    /// (`tee`).
+    pub fn peek(&self, n: usize) -> Vec<u8> {
+        self.buf.iter().take(n).copied().collect()
+    }
+
     /// Takes up to `n` bytes, oldest first, handing them to `to` where
     /// they lie (in two parts where the ring wraps; the second may be
     /// empty) instead of copying them out; how many.

@@ -130,3 +130,17 @@ fn small_writes_are_all_or_nothing() {
     assert_eq!(capacity(PIPE_BUDGET + 1), PIPE_SMALL);
     assert_eq!(p.room(PIPE_SMALL), 0);
 }
+
+#[test]
+fn peek_leaves_the_bytes() {
+    let mut p = PipeBuf::new();
+    assert!(p.peek(10).is_empty());
+    p.put(b"teeing");
+    // Wrap the ring: take some, put more.
+    assert_eq!(p.take(3), b"tee");
+    p.put(b"-more");
+    assert_eq!(p.peek(4), b"ing-");
+    assert_eq!(p.peek(100), b"ing-more");
+    assert_eq!(p.len(), 8);
+    assert_eq!(p.take(100), b"ing-more");
+}

@@ -453,6 +453,28 @@ pub struct Times {
     pub mtime_nsec: i64,
 }
 
+/// The offsets of a [`sys::Copy`] (`u64::MAX`: the handle's position,
+/// which the copy then moves) and the caller's `RLIMIT_FSIZE`.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct CopyArgs {
+    pub from_off: u64,
+    pub to_off: u64,
+    pub fsize: u64,
+}
+
+/// [`sys::Copy`] flags.
+pub mod copy {
+    /// `tee`: the source pipe keeps its bytes (the destination must be a
+    /// pipe).
+    pub const TEE: u64 = 1;
+    /// `copy_file_range`'s rule: overlapping ranges of one file are
+    /// `EINVAL`.
+    pub const NO_OVERLAP: u64 = 2;
+}
+
 /// Linux `dirent64` records, as [`sys::Getdents`] brings them back.
 pub mod dirent {
     use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};

@@ -199,6 +199,17 @@ crate::interface! {
     /// the last). The library OS sends it only while
     /// [`crate::control::POSIX_LOCKS`] says the process holds such locks.
     LockClose = 52, fn lock_close(handle: u64) => LockCloseReply();
+    /// Copies up to `len` bytes from handle `from` to handle `to` inside
+    /// the server (`sendfile`, `copy_file_range`, `splice`, `tee`); the
+    /// data area holds the bytes of a [`crate::CopyArgs`] (the offsets,
+    /// `u64::MAX` for a handle's own position, and the caller's
+    /// `RLIMIT_FSIZE`). From a file (its bytes up to its end) to a file,
+    /// a pipe or a device; from a pipe (what it holds) to a file, another
+    /// pipe or a device. `flags`:
+    /// [`crate::copy`]. An empty source pipe with writers or a full
+    /// destination pipe is `EAGAIN` (the caller is woken when that may
+    /// have changed); an empty pipe with no writers copies nothing.
+    Copy = 55, fn copy(from: u64, to: u64, len: u64, flags: u64) in [u8] => CopyReply(done: u64);
 }
 
 /// [`MapPage`]: the capability may map the page writable.

@@ -660,7 +660,7 @@ fn write_at(p: &mut Proc, c: &mut Call, fd: i64, iov: &[(u64, u64)], at: Option<
 /// Whether this process may write the console now: with `TOSTOP` set a
 /// background process asks the server, which may send SIGTTOU to its
 /// group (then the call is made again later) or refuse (`EIO`).
-fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
+pub(super) fn console_write_allowed(p: &Proc) -> Result<(), Ret> {
     use sysproto::control::{TTY_BACKGROUND, TTY_JOB, TTY_TOSTOP};
     let job = server::control(TTY_JOB);
     if job & (TTY_BACKGROUND | TTY_TOSTOP) != TTY_BACKGROUND | TTY_TOSTOP {

@@ -9,6 +9,7 @@
 //! `rt_sigreturn`, a task switch). Calls with no handler answer `ENOSYS`
 //! and are logged once by name.
 
+mod copy;
 mod files;
 mod ids;
 pub mod locks;

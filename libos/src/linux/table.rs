@@ -63,7 +63,7 @@ linux_calls! {
     37 alarm(seconds: Uint) enosys;
     38 setitimer(which: Int, value: In, ovalue: Out) enosys;
     39 getpid() full => process::getpid;
-    40 sendfile(out_fd: Fd, in_fd: Fd, offset: Ptr, count: Size) enosys;
+    40 sendfile(out_fd: Fd, in_fd: Fd, offset: Ptr, count: Size) partial("from a regular file to a file, a pipe or FIFO, a device or the console; copied inside the file service") => copy::sendfile;
     41 socket(family: Int, type: Int, protocol: Int) enosys;
     42 connect(fd: Fd, uservaddr: In, addrlen: Int) enosys;
     43 accept(fd: Fd, upeer_sockaddr: Out, upeer_addrlen: Ptr) enosys;
@@ -298,8 +298,8 @@ linux_calls! {
     272 unshare(unshare_flags: CloneFlags) enosys;
     273 set_robust_list(head: Ptr, len: Size) partial("accepted; the list is not walked when a thread dies") => threads::set_robust_list;
     274 get_robust_list(pid: Pid, head_ptr: Out, len_ptr: Out) enosys;
-    275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Size, flags: Hex) enosys;
-    276 tee(fdin: Fd, fdout: Fd, len: Size, flags: Hex) enosys;
+    275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Size, flags: Hex) partial("pipe to regular file, device or console, regular file to pipe, pipe to pipe (blocking, SPLICE_F_NONBLOCK); SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT accepted and ignored") => copy::splice;
+    276 tee(fdin: Fd, fdout: Fd, len: Size, flags: Hex) full => copy::tee;
     277 sync_file_range(fd: Fd, offset: Long, nbytes: Long, flags: Hex) enosys;
     278 vmsplice(fd: Fd, uiov: In, nr_segs: Size, flags: Hex) enosys;
     279 move_pages(pid: Pid, nr_pages: Size, pages: In, nodes: In, status: Out, flags: Hex) enosys;
@@ -349,7 +349,7 @@ linux_calls! {
     323 userfaultfd(flags: Hex) enosys;
     324 membarrier(cmd: Int, flags: Hex, cpu_id: Int) enosys;
     325 mlock2(start: Ptr, len: Size, flags: Hex) enosys;
-    326 copy_file_range(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Size, flags: Hex) enosys;
+    326 copy_file_range(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Size, flags: Hex) full => copy::copy_file_range;
     327 preadv2(fd: Fd, vec: In, vlen: Int, pos: Long, flags: Hex) enosys;
     328 pwritev2(fd: Fd, vec: In, vlen: Int, pos: Long, flags: Hex) enosys;
     329 pkey_mprotect(start: Ptr, len: Size, prot: Prot, pkey: Int) enosys;

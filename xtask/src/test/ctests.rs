@@ -179,6 +179,7 @@ pub const TESTS: &[CTest] = &[
     c("fs-links", "fs-links.c").args(&[Arg::Scratch]),
     c("fs-attrs", "fs-attrs.c").args(&[Arg::Scratch]),
     c("fs-copy", "fs-copy.c").args(&[Arg::Scratch]),
+    c("copy-wait", "copy-wait.c").args(&[Arg::Scratch]),
     c("fs-mmap", "fs-mmap.c").args(&[Arg::Scratch]),
     c("fs-shm", "fs-shm.c").args(&[Arg::Scratch]),
     c("creds", "creds.c").args(&[Arg::Scratch]),

@@ -9,6 +9,7 @@
 //! (a zombie is only its status), so nothing is written to memory that is
 //! gone.
 
+mod copy;
 mod files;
 mod groups;
 mod ids;

@@ -443,4 +443,10 @@ impl sys::Handler for Server {
     ) -> Result<LockCloseReply, Errno> {
         Server::lock_close(self, pid, r.handle).map(|()| LockCloseReply {})
     }
+
+    fn copy(&mut self, pid: u64, r: Copy, d: &mut Data<'_, Copy>) -> Result<CopyReply, Errno> {
+        let args = wire::read_out::<sysproto::CopyArgs>(&d.input(64));
+        let done = Server::copy(self, pid, r, args)?;
+        Ok(CopyReply { done })
+    }
 }
