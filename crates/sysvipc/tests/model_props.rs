@@ -44,8 +44,8 @@ proptest! {
                     adj[*pid as usize][o.num as usize] -= i32::from(o.op);
                 }
             }
-            for i in 0..3 {
-                prop_assert_eq!(i32::from(s.sem(i).unwrap().val), model[i]);
+            for (i, m) in model.iter().enumerate() {
+                prop_assert_eq!(i32::from(s.sem(i).unwrap().val), *m);
             }
         }
         // Each process's adjustments at its end, every value kept at 0

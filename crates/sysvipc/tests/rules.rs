@@ -106,7 +106,7 @@ fn semop_all_or_nothing() {
         .unwrap();
     assert_eq!((b.num, b.zero), (1, false));
     assert_eq!(s.semop(&[op(1, 0, 0)], 5, 1), Ok(None));
-    assert_eq!(s.semop(&[op(0, 0, 0)], 5, 1).unwrap().unwrap().zero, true);
+    assert!(s.semop(&[op(0, 0, 0)], 5, 1).unwrap().unwrap().zero);
     assert_eq!(s.semop(&[op(5, 1, 0)], 5, 1), Err(EFBIG));
     assert_eq!(s.semop(&[op(0, 32767, 0)], 5, 1), Err(ERANGE));
     assert_eq!(s.set_val(0, 40000, 1, 0), Err(ERANGE));
