@@ -224,6 +224,13 @@ impl<T> Table<T> {
         Ok((p, o))
     }
 
+    /// The object with `id`, to look at.
+    pub fn peek(&self, id: u32) -> Option<&T> {
+        self.index(id)
+            .and_then(|i| self.slots[i].as_ref())
+            .map(|(_, o)| o)
+    }
+
     /// Whether `id` names an object.
     pub fn exists(&self, id: u32) -> bool {
         self.index(id).is_some()

@@ -170,6 +170,29 @@ impl SemSet {
         Ok(None)
     }
 
+    /// What `ops` would wait for now, if anything (for `GETNCNT` and
+    /// `GETZCNT`: the first operation that cannot go ahead).
+    pub fn blocks(&self, ops: &[SemBuf]) -> Option<Blocked> {
+        let mut vals: Vec<i32> = self.sems.iter().map(|s| i32::from(s.val)).collect();
+        for o in ops {
+            let v = vals.get_mut(usize::from(o.num))?;
+            if o.op == 0 && *v != 0 {
+                return Some(Blocked {
+                    num: o.num,
+                    zero: true,
+                });
+            }
+            if *v + i32::from(o.op) < 0 {
+                return Some(Blocked {
+                    num: o.num,
+                    zero: false,
+                });
+            }
+            *v += i32::from(o.op);
+        }
+        None
+    }
+
     /// `SETVAL` by `pid`: `ERANGE` outside 0..=[`SEMVMX`], `EINVAL` for a
     /// semaphore past the set; every process's adjustment of it goes.
     pub fn set_val(&mut self, num: usize, val: i32, pid: u32, now: u64) -> Result<(), Errno> {

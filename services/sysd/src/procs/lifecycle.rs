@@ -237,6 +237,7 @@ impl Server {
         if let Some(c) = self.procs.get_mut(&pid) {
             c.started = true;
         }
+        self.shm_forked(parent, pid);
         Ok(())
     }
 
@@ -322,6 +323,7 @@ impl Server {
         let (ppid, pgid, sid) = (p.ppid, p.pgid, p.sid);
         self.release(p);
         self.forget_waiter(pid);
+        self.ipc_ended(pid);
         // Children it was still forking never ran: they go with it.
         self.discard_unstarted(pid);
         if pid == 1 {

@@ -18,6 +18,7 @@ mod paths;
 mod procfs;
 mod serve;
 mod signals;
+mod sysv;
 mod terminal;
 
 pub use procfs::PROC_ROOT;
@@ -225,6 +226,9 @@ pub struct Server {
     /// completes would only find nothing and wait again.
     late_wakes: Vec<u64>,
     pub tty: Tty,
+    /// System V semaphores, queues and segments, and the segments' pages.
+    ipc: sysv::Ipc,
+    shm: sysv::ShmState,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -243,6 +247,8 @@ enum Waiting {
     Write(sys::Write, Vec<u8>),
     /// A child to change state.
     Wait(sys::Wait),
+    /// A System V semaphore or queue to change (tried again each time).
+    Ipc(sysv::IpcWait),
 }
 
 /// Most requests one process may have waiting at the server (one per
@@ -278,6 +284,8 @@ impl Server {
             children_changed: false,
             late_wakes: Vec::new(),
             tty: Tty::new(),
+            ipc: sysv::Ipc::default(),
+            shm: sysv::ShmState::default(),
         }
     }
 
@@ -342,7 +350,7 @@ impl Server {
             let probe = match &w.op {
                 Waiting::Read(r) => Some((r.handle, ready::IN | ready::HUP)),
                 Waiting::Write(r, _) => Some((r.handle, ready::OUT | ready::ERR)),
-                Waiting::Wait(_) => None,
+                Waiting::Wait(_) | Waiting::Ipc(_) => None,
             };
             let stopped = match self.procs.get(&pid) {
                 Some(p) if p.mailbox_at.is_some() => p.stopped,
@@ -357,7 +365,7 @@ impl Server {
             let ready = !stopped
                 && match probe {
                     Some((h, want)) => self.polls(pid, h, want),
-                    None => children_changed,
+                    None => children_changed || matches!(w.op, Waiting::Ipc(_)),
                 };
             if ready {
                 let w = self.deferred.remove(i);
@@ -438,6 +446,23 @@ impl Server {
             Waiting::Wait(req) => {
                 let r = Server::wait(self, w.pid, req.pid, req.options);
                 (Default::default(), r.map(|(c, st)| [c, st, 0, 0]))
+            }
+            Waiting::Ipc(op) => {
+                let (start, room) = completion::free_run(&mut used, area_size);
+                if room < op.room() {
+                    set_word(&self.procs[&w.pid], completion::FULL, 1);
+                    return false;
+                }
+                let r = self.ipc_retry(w.pid, op);
+                let mut rec = completion::Record {
+                    at: start,
+                    ..Default::default()
+                };
+                if let Ok((_, text)) = &r {
+                    Completion(at, start).write(0, text);
+                    rec.len = text.len() as u64;
+                }
+                (rec, r.map(|(words, _)| words))
             }
         };
         match done {
