@@ -150,9 +150,10 @@ impl<T> Table<T> {
 
     /// The `*get` rules: `key` [`IPC_PRIVATE`] or unknown with
     /// [`IPC_CREAT`] makes a new object (`make`); a known key is
-    /// `EEXIST` with `IPC_EXCL`, `check`ed (`EINVAL` for a size the
-    /// object has not) and its permissions tested against `flags`' low
-    /// nine bits; an unknown one without `IPC_CREAT` is `ENOENT`. The id.
+    /// `EEXIST` with `IPC_EXCL`, then its permissions are tested against
+    /// `flags`' low nine bits (`EACCES`), then it is `check`ed (`EINVAL`
+    /// for a size the object has not); an unknown one without
+    /// `IPC_CREAT` is `ENOENT`. The id.
     pub fn get(
         &mut self,
         c: &Caller,
@@ -170,10 +171,10 @@ impl<T> Table<T> {
                     return Err(EEXIST);
                 }
                 let (perm, obj) = self.slots[i].as_ref().expect("found");
-                check(obj)?;
                 if !perm.allows(c, (flags & 0o777) as u16) {
                     return Err(EACCES);
                 }
+                check(obj)?;
                 return Ok(self.id_of(i));
             }
             if flags & IPC_CREAT == 0 {

@@ -58,6 +58,8 @@ fn keys_and_flags() {
     assert_eq!(t.get(&BOB, 5, 0o400, |_| Ok(()), mk), Ok(id));
     assert_eq!(t.get(&BOB, 5, 0o200, |_| Ok(()), mk), Err(EACCES));
     assert_eq!(t.get(&EVE, 5, 0o004, |_| Ok(()), mk), Err(EACCES));
+    // Permissions come before the size check, as in Linux.
+    assert_eq!(t.get(&EVE, 5, 0o004, |_| Err(EINVAL), mk), Err(EACCES));
     assert_eq!(t.get(&ROOT, 5, 0o666, |_| Ok(()), mk), Ok(id));
     let p1 = t.get(&ALICE, IPC_PRIVATE, 0, |_| Ok(()), mk).unwrap();
     let p2 = t.get(&ALICE, IPC_PRIVATE, 0, |_| Ok(()), mk).unwrap();

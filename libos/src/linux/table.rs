@@ -53,7 +53,7 @@ linux_calls! {
     27 mincore(start: Ptr, len: Size, vec: Out) enosys;
     28 madvise(start: Ptr, len: Size, behavior: Int) partial("MADV_DONTNEED drops the pages (they read as zero); other advice Linux knows is accepted and ignored; unknown advice EINVAL") => memory::madvise;
     29 shmget(key: Int, size: Size, shmflg: Hex) partial("IPC_PRIVATE and keys, IPC_CREAT/IPC_EXCL, permissions; SHM_HUGETLB and SHM_NORESERVE ignored") => sysv::shmget;
-    30 shmat(shmid: Int, shmaddr: Ptr, shmflg: Hex) -> Ptr full => sysv::shmat;
+    30 shmat(shmid: Int, shmaddr: Ptr, shmflg: Hex) -> Ptr partial("SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC; a munmap of an attachment does not detach it (nattch falls at shmdt, exec or exit)") => sysv::shmat;
     31 shmctl(shmid: Int, cmd: Int, buf: Ptr) partial("IPC_STAT, IPC_SET, IPC_RMID, SHM_LOCK/SHM_UNLOCK (nothing is paged out); IPC_INFO, SHM_INFO, SHM_STAT EINVAL") => sysv::shmctl;
     32 dup(fildes: Fd) full => files::dup;
     33 dup2(oldfd: Fd, newfd: Fd) full => files::dup2;
