@@ -472,21 +472,18 @@ impl Mm {
         self.mmap_area(hint, len, prot, fixed, true)
     }
 
-    /// Makes `[start, start + 4096 * slots.len())` a shared area of the
-    /// frames in `slots` (one per page, in this process's capability
-    /// space, which they then belong to); `ENOMEM` (the area gone) if
-    /// one cannot be mapped.
+    /// Makes the area [`Mm::place_shared`] placed at `start` a shared area
+    /// of the frames in `slots` (one per page, in this process's
+    /// capability space, which they then belong to); `ENOMEM` (the area
+    /// gone) if one cannot be mapped.
     pub fn add_frames(&mut self, start: u64, slots: &[u32], prot: u32) -> Result<(), Errno> {
         let end = start + slots.len() as u64 * PAGE;
+        let (_, mut v) = self.find(start).ok_or(EINVAL)?;
+        v.end = end;
+        v.prot = prot;
+        v.shared = true;
         self.vmas.cut(start, end);
-        self.vmas.insert(
-            start,
-            Vma {
-                end,
-                prot,
-                shared: true,
-            },
-        );
+        self.vmas.insert(start, v);
         for (i, &slot) in slots.iter().enumerate() {
             let a = start + i as u64 * PAGE;
             let page = Page {
