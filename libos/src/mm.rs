@@ -557,6 +557,52 @@ impl Mm {
         Ok(start)
     }
 
+    /// Places an area of `len` bytes for frames that come from elsewhere
+    /// (a System V segment), as [`Mm::mmap_anon`]; [`Mm::add_frames`]
+    /// then maps them.
+    pub fn place_shared(
+        &mut self,
+        hint: u64,
+        len: u64,
+        prot: u32,
+        fixed: bool,
+    ) -> Result<u64, Errno> {
+        self.mmap_area(hint, len, prot, fixed, true)
+    }
+
+    /// Makes the area [`Mm::place_shared`] placed at `start` a shared area
+    /// of the frames in `slots` (one per page, in this process's
+    /// capability space, which they then belong to); `ENOMEM` (the area
+    /// gone) if one cannot be mapped.
+    pub fn add_frames(&mut self, start: u64, slots: &[u32], prot: u32) -> Result<(), Errno> {
+        let end = start + slots.len() as u64 * PAGE;
+        let (_, mut v) = self.find(start).ok_or(EINVAL)?;
+        v.end = end;
+        v.prot = prot;
+        v.shared = true;
+        self.vmas.cut(start, end);
+        self.vmas.insert(start, v);
+        for (i, &slot) in slots.iter().enumerate() {
+            let a = start + i as u64 * PAGE;
+            let page = Page {
+                slot,
+                cow: false,
+                mapped: true,
+            };
+            self.pages.insert(a, page);
+            if kcall::map(slot, a, flags_for(prot, false)).is_err() {
+                self.pages.get_mut(&a).expect("just put").mapped = false;
+                for &s in &slots[i + 1..] {
+                    let _ = kcall::cap_delete(s);
+                    self.free_slot(s);
+                }
+                self.remove(start, end);
+                return Err(ENOMEM);
+            }
+        }
+        Ok(())
+    }
+
     /// `mmap` of anonymous memory (`fixed`: exactly at `hint`). The address.
     pub fn mmap_anon(&mut self, hint: u64, len: u64, prot: u32, fixed: bool) -> Result<u64, Errno> {
         self.mmap_area(hint, len, prot, fixed, false)

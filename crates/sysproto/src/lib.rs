@@ -575,3 +575,40 @@ mod tests {
         assert_eq!(status::shell_code(status::signaled(9, false)), 137);
     }
 }
+
+/// What `IPC_STAT` brings back for a System V object ([`sys::SemCtl`],
+/// [`sys::MsgCtl`], [`sys::ShmCtl`]): its `ipc_perm`, then per kind
+/// times (semaphores: otime, ctime; queues: stime, rtime, ctime;
+/// segments: atime, dtime, ctime) and counts (semaphores: nsems; queues:
+/// cbytes, qnum, qbytes, lspid, lrpid; segments: segsz, cpid, lpid,
+/// nattch).
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct IpcStat {
+    pub key: i32,
+    pub uid: u32,
+    pub gid: u32,
+    pub cuid: u32,
+    pub cgid: u32,
+    pub mode: u32,
+    pub seq: u32,
+    pub _pad: u32,
+    pub times: [u64; 3],
+    pub counts: [u64; 5],
+}
+
+/// What `IPC_SET` changes: the owner, the permission bits and (queues)
+/// the byte limit.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct IpcSet {
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+    pub _pad: u32,
+    pub qbytes: u64,
+}

@@ -210,6 +210,44 @@ crate::interface! {
     /// destination pipe is `EAGAIN` (the caller is woken when that may
     /// have changed); an empty pipe with no writers copies nothing.
     Copy = 55, fn copy(from: u64, to: u64, len: u64, flags: u64) in [u8] => CopyReply(done: u64);
+    /// `semget`: the set with `key` (as a `key_t`), `nsems` and `flags`
+    /// (Linux's rules); its id.
+    SemGet = 65, fn sem_get(key: u64, nsems: u64, flags: u64) => SemGetReply(id: u64);
+    /// `semop`/`semtimedop`: the `struct sembuf`s (6 bytes each) in the
+    /// data area. With a tag, one that must wait is answered later (when
+    /// it went through, or `EIDRM` when the set is removed).
+    SemOp = 66, fn sem_op(id: u64) in [u8] => SemOpReply();
+    /// `semctl` command `cmd` (without `IPC_64`) on semaphore `num` with
+    /// the value `val`: `SETALL`'s values (`u16` each) or `IPC_SET`'s
+    /// [`crate::IpcSet`] in the data area; `GETALL`'s values or
+    /// `IPC_STAT`'s [`crate::IpcStat`] come back there.
+    SemCtl = 67, fn sem_ctl(id: u64, num: u64, cmd: u64, val: u64) in [u8] => SemCtlReply(value: u64) out [u8];
+    /// `msgget`: the queue with `key` and `flags`; its id.
+    MsgGet = 68, fn msg_get(key: u64, flags: u64) => MsgGetReply(id: u64);
+    /// `msgsnd` of the text in the data area with type `mtype`; with a
+    /// tag, one that must wait for room is answered later.
+    MsgSnd = 69, fn msg_snd(id: u64, mtype: i64, flags: u64) in [u8] => MsgSndReply();
+    /// `msgrcv` of at most `size` bytes selected by `mtype` and `flags`:
+    /// the type, and the text in the data area; with a tag, one that must
+    /// wait is answered later.
+    MsgRcv = 70, fn msg_rcv(id: u64, mtype: i64, size: u64, flags: u64) => MsgRcvReply(mtype: i64) out [u8];
+    /// `msgctl` command `cmd` (without `IPC_64`): `IPC_SET`'s
+    /// [`crate::IpcSet`] in the data area, `IPC_STAT`'s [`crate::IpcStat`]
+    /// back.
+    MsgCtl = 71, fn msg_ctl(id: u64, cmd: u64) in [u8] => MsgCtlReply() out [u8];
+    /// `shmget`: the segment with `key`, `size` and `flags`; its id.
+    ShmGet = 72, fn shm_get(key: u64, size: u64, flags: u64) => ShmGetReply(id: u64);
+    /// `shmat` (read-only with `SHM_RDONLY` in `flags`): the segment's
+    /// pages from page `first` on go to the caller's capability slots
+    /// named in the data area (`u32` each), for the library OS to map at
+    /// `addr` on; the part with `first` 0 records the attachment. The
+    /// segment's size (with no slots: to learn it, checking access).
+    ShmAt = 73, fn shm_at(id: u64, addr: u64, flags: u64, first: u64) in [u8] => ShmAtReply(size: u64);
+    /// `shmdt` of the attachment at `addr`; its pages (the library OS
+    /// unmaps them).
+    ShmDt = 74, fn shm_dt(addr: u64) => ShmDtReply(pages: u64);
+    /// `shmctl` command `cmd` (without `IPC_64`), as [`MsgCtl`].
+    ShmCtl = 75, fn shm_ctl(id: u64, cmd: u64) in [u8] => ShmCtlReply() out [u8];
 }
 
 /// [`MapPage`]: the capability may map the page writable.

@@ -19,6 +19,7 @@ mod poll;
 mod process;
 mod signals;
 pub mod strace;
+mod sysv;
 pub mod threads;
 mod time;
 pub mod wait;

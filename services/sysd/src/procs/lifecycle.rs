@@ -239,6 +239,7 @@ impl Server {
         if let Some(c) = self.procs.get_mut(&pid) {
             c.started = true;
         }
+        self.shm_forked(parent, pid);
         Ok(())
     }
 
@@ -326,6 +327,7 @@ impl Server {
         self.release(p);
         self.locks_exited(pid);
         self.forget_waiter(pid);
+        self.ipc_ended(pid);
         // Children it was still forking never ran: they go with it.
         self.discard_unstarted(pid);
         if pid == 1 {

@@ -21,6 +21,7 @@ mod paths;
 mod procfs;
 mod serve;
 mod signals;
+mod sysv;
 mod terminal;
 
 pub use procfs::PROC_ROOT;
@@ -233,6 +234,9 @@ pub struct Server {
     pub tty: Tty,
     /// Every file lock and lock waiter.
     locks: locks::Locks,
+    /// System V semaphores, queues and segments, and the segments' pages.
+    ipc: sysv::Ipc,
+    shm: sysv::ShmState,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -254,6 +258,8 @@ enum Waiting {
     /// A file lock (`F_SETLKW`, `flock` without `LOCK_NB`), recorded by
     /// the lock manager under this id.
     Lock(filelock::WaiterId),
+    /// A System V semaphore or queue to change (tried again each time).
+    Ipc(sysv::IpcWait),
 }
 
 /// Most requests one process may have waiting at the server (one per
@@ -290,6 +296,8 @@ impl Server {
             late_wakes: Vec::new(),
             tty: Tty::new(),
             locks: locks::Locks::default(),
+            ipc: sysv::Ipc::default(),
+            shm: sysv::ShmState::default(),
         }
     }
 
@@ -359,7 +367,7 @@ impl Server {
             let probe = match &w.op {
                 Waiting::Read(r) => Some((r.handle, ready::IN | ready::HUP)),
                 Waiting::Write(r, _) => Some((r.handle, ready::OUT | ready::ERR)),
-                Waiting::Wait(_) | Waiting::Lock(_) => None,
+                Waiting::Wait(_) | Waiting::Lock(_) | Waiting::Ipc(_) => None,
             };
             let lock = match w.op {
                 Waiting::Lock(id) => Some(id),
@@ -379,7 +387,7 @@ impl Server {
                 && match (probe, lock) {
                     (Some((h, want)), _) => self.polls(pid, h, want),
                     (None, Some(id)) => self.lock_ready(id),
-                    (None, None) => children_changed,
+                    (None, None) => children_changed || matches!(w.op, Waiting::Ipc(_)),
                 };
             if ready {
                 let w = self.deferred.remove(i);
@@ -466,6 +474,23 @@ impl Server {
                 None => return false,
                 Some(r) => (Default::default(), r.map(|()| [0; 4])),
             },
+            Waiting::Ipc(op) => {
+                let (start, room) = completion::free_run(&mut used, area_size);
+                if room < op.room() {
+                    set_word(&self.procs[&w.pid], completion::FULL, 1);
+                    return false;
+                }
+                let r = self.ipc_retry(w.pid, op);
+                let mut rec = completion::Record {
+                    at: start,
+                    ..Default::default()
+                };
+                if let Ok((_, text)) = &r {
+                    Completion(at, start).write(0, text);
+                    rec.len = text.len() as u64;
+                }
+                (rec, r.map(|(words, _)| words))
+            }
         };
         match done {
             Err(EAGAIN) => return false,

@@ -138,6 +138,7 @@ impl sys::Handler for Server {
         let exe = self.exe_path(pid, &path);
         let loc = self.resolve(pid, &exe, NO_HANDLE, true).ok();
         self.exec_creds(pid, loc);
+        self.shm_ended(pid);
         if let Some(p) = self.procs.get_mut(&pid) {
             p.exe = exe;
             p.execed = true;
@@ -448,5 +449,124 @@ impl sys::Handler for Server {
         let args = wire::read_out::<sysproto::CopyArgs>(&d.input(64));
         let done = Server::copy(self, pid, r, args)?;
         Ok(CopyReply { done })
+    }
+
+    fn sem_get(
+        &mut self,
+        pid: u64,
+        r: SemGet,
+        _: &mut Data<'_, SemGet>,
+    ) -> Result<SemGetReply, Errno> {
+        Server::sem_get(self, pid, r.key, r.nsems, r.flags).map(|id| SemGetReply { id })
+    }
+
+    fn sem_op(&mut self, pid: u64, r: SemOp, d: &mut Data<'_, SemOp>) -> Result<SemOpReply, Errno> {
+        let id = sysv::id_of(r.id)?;
+        let ops = sysv::sembufs(&d.input(sysvipc::sem::SEMOPM * 6));
+        if Server::sem_op(self, pid, id, &ops)? {
+            return Ok(SemOpReply {});
+        }
+        let w = sysv::IpcWait::new(sysv::IpcOp::Sem(id, ops));
+        self.defer_ipc(pid, d.tag(), w)?;
+        d.defer();
+        Ok(SemOpReply {})
+    }
+
+    fn sem_ctl(
+        &mut self,
+        pid: u64,
+        r: SemCtl,
+        d: &mut Data<'_, SemCtl>,
+    ) -> Result<SemCtlReply, Errno> {
+        let input = d.input(DATA_BYTES);
+        let (value, out) =
+            Server::sem_ctl(self, pid, sysv::id_of(r.id)?, r.num, r.cmd, r.val, &input)?;
+        d.put(&out);
+        Ok(SemCtlReply { value })
+    }
+
+    fn msg_get(
+        &mut self,
+        pid: u64,
+        r: MsgGet,
+        _: &mut Data<'_, MsgGet>,
+    ) -> Result<MsgGetReply, Errno> {
+        Server::msg_get(self, pid, r.key, r.flags).map(|id| MsgGetReply { id })
+    }
+
+    fn msg_snd(
+        &mut self,
+        pid: u64,
+        r: MsgSnd,
+        d: &mut Data<'_, MsgSnd>,
+    ) -> Result<MsgSndReply, Errno> {
+        let id = sysv::id_of(r.id)?;
+        let text = d.input(DATA_BYTES);
+        if Server::msg_snd(self, pid, id, r.mtype, r.flags, &text)? {
+            return Ok(MsgSndReply {});
+        }
+        let w = sysv::IpcWait::new(sysv::IpcOp::Snd(id, r.mtype, r.flags, text));
+        self.defer_ipc(pid, d.tag(), w)?;
+        d.defer();
+        Ok(MsgSndReply {})
+    }
+
+    fn msg_rcv(
+        &mut self,
+        pid: u64,
+        r: MsgRcv,
+        d: &mut Data<'_, MsgRcv>,
+    ) -> Result<MsgRcvReply, Errno> {
+        if let Some((mtype, text)) = Server::msg_rcv(self, pid, &r)? {
+            d.put(&text);
+            return Ok(MsgRcvReply { mtype });
+        }
+        self.defer_ipc(pid, d.tag(), sysv::IpcWait::new(sysv::IpcOp::Rcv(r)))?;
+        d.defer();
+        Ok(MsgRcvReply { mtype: 0 })
+    }
+
+    fn msg_ctl(
+        &mut self,
+        pid: u64,
+        r: MsgCtl,
+        d: &mut Data<'_, MsgCtl>,
+    ) -> Result<MsgCtlReply, Errno> {
+        let input = d.input(DATA_BYTES);
+        let out = Server::msg_ctl(self, pid, sysv::id_of(r.id)?, r.cmd, &input)?;
+        d.put(&out);
+        Ok(MsgCtlReply {})
+    }
+
+    fn shm_get(
+        &mut self,
+        pid: u64,
+        r: ShmGet,
+        _: &mut Data<'_, ShmGet>,
+    ) -> Result<ShmGetReply, Errno> {
+        Server::shm_get(self, pid, r.key, r.size, r.flags).map(|id| ShmGetReply { id })
+    }
+
+    fn shm_at(&mut self, pid: u64, r: ShmAt, d: &mut Data<'_, ShmAt>) -> Result<ShmAtReply, Errno> {
+        let slots = d.input(DATA_BYTES);
+        let id = sysv::id_of(r.id)?;
+        Server::shm_at(self, pid, id, r.addr, r.flags, r.first, &slots)
+            .map(|size| ShmAtReply { size })
+    }
+
+    fn shm_dt(&mut self, pid: u64, r: ShmDt, _: &mut Data<'_, ShmDt>) -> Result<ShmDtReply, Errno> {
+        Server::shm_dt(self, pid, r.addr).map(|pages| ShmDtReply { pages })
+    }
+
+    fn shm_ctl(
+        &mut self,
+        pid: u64,
+        r: ShmCtl,
+        d: &mut Data<'_, ShmCtl>,
+    ) -> Result<ShmCtlReply, Errno> {
+        let input = d.input(DATA_BYTES);
+        let out = Server::shm_ctl(self, pid, sysv::id_of(r.id)?, r.cmd, &input)?;
+        d.put(&out);
+        Ok(ShmCtlReply {})
     }
 }
