@@ -250,6 +250,21 @@ pub fn umask(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     Ok(old as usize)
 }
 
+/// A descriptor (the lowest free) for a server handle just opened; the
+/// handle is closed again if none is free.
+pub(super) fn install_file(
+    p: &mut Proc,
+    handle: u64,
+    kind: u64,
+    flags: u64,
+    cloexec: bool,
+) -> Result<usize, Errno> {
+    let file = new_file(handle, kind, flags | O_LARGEFILE);
+    p.fds
+        .install(Fd { file, cloexec }, 0)
+        .map(|fd| fd as usize)
+}
+
 fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
     let keep = if flags & O_PATH != 0 {
         O_PATH

@@ -525,3 +525,72 @@ pub fn fsync(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
         _ => Ok(0),
     }
 }
+
+/// `fadvise64`: the advice is checked (a pipe `ESPIPE`, an unknown one
+/// `EINVAL`) and taken as a hint there is nothing to do for: the files
+/// are in memory.
+pub fn fadvise64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let file = p.fds.file(fd_arg(c.a[0]))?;
+    if matches!(
+        file.kind,
+        kind::PIPE_READ | kind::PIPE_WRITE | kind::FIFO_READ | kind::FIFO_WRITE
+    ) {
+        return Err(Errno::ESPIPE);
+    }
+    if c.a[3] as u32 > 5 || (c.a[2] as i64) < 0 {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
+
+/// `readahead`: a regular file open for reading; nothing to read ahead
+/// of memory.
+pub fn readahead(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let file = p.fds.file(fd_arg(c.a[0]))?;
+    if file.kind != kind::FILE || u64::from(file.flags.get()) & 3 == 1 {
+        return Err(if file.kind == kind::FILE { EBADF } else { EINVAL });
+    }
+    Ok(0)
+}
+
+/// `sync_file_range`: Linux's argument checks; nothing to write back.
+pub fn sync_file_range(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    let file = p.fds.file(fd_arg(c.a[0]))?;
+    let (off, n, flags) = (c.a[1] as i64, c.a[2] as i64, c.a[3] as u32);
+    if flags & !7 != 0 || off < 0 || n < 0 || off.checked_add(n).is_none() {
+        return Err(EINVAL);
+    }
+    if matches!(
+        file.kind,
+        kind::PIPE_READ | kind::PIPE_WRITE | kind::FIFO_READ | kind::FIFO_WRITE
+    ) {
+        return Err(Errno::ESPIPE);
+    }
+    Ok(0)
+}
+
+/// `memfd_create`: an unnamed file of `/dev/shm`'s tmpfs, open for
+/// reading and writing (`MFD_CLOEXEC` honoured; `MFD_ALLOW_SEALING`
+/// accepted, and seals are refused by `fcntl`; huge pages `EINVAL`).
+pub fn memfd_create(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
+    const MFD_CLOEXEC: u64 = 1;
+    const MFD_ALLOW_SEALING: u64 = 2;
+    let flags = u64::from(c.a[1] as u32);
+    if flags & !(MFD_CLOEXEC | MFD_ALLOW_SEALING) != 0 {
+        return Err(EINVAL);
+    }
+    // The name is only for /proc's links; it must be readable and short.
+    let name = p.mm.read_cstr(c.a[0], 4096)?;
+    if name.len() > 249 {
+        return Err(EINVAL);
+    }
+    const O_RDWR: u64 = 2;
+    const O_TMPFILE: u64 = 0o20200000;
+    let open = sys::Open {
+        flags: O_TMPFILE | O_RDWR,
+        dir: NO_HANDLE,
+        mode: 0o777,
+    };
+    let o = server::call_path(open, b"/dev/shm")?.reply;
+    super::files::install_file(p, o.handle, o.kind, O_RDWR, flags & MFD_CLOEXEC != 0)
+}

@@ -210,7 +210,7 @@ linux_calls! {
     184 tuxcall() enosys;
     185 security() enosys;
     186 gettid() full => process::gettid;
-    187 readahead(fd: Fd, offset: Long, count: Size) enosys;
+    187 readahead(fd: Fd, offset: Long, count: Size) partial("checks the descriptor; the files are in memory, there is nothing to read ahead") => paths::readahead;
     188 setxattr(pathname: Path, name: Str, value: InBuf, size: Size, flags: Hex) enosys;
     189 lsetxattr(pathname: Path, name: Str, value: InBuf, size: Size, flags: Hex) enosys;
     190 fsetxattr(fd: Fd, name: Str, value: InBuf, size: Size, flags: Hex) enosys;
@@ -244,7 +244,7 @@ linux_calls! {
     218 set_tid_address(tidptr: Ptr) full => threads::set_tid_address;
     219 restart_syscall() enosys;
     220 semtimedop(semid: Int, tsops: In, nsops: Uint, timeout: Timespec) full => sysv::semtimedop;
-    221 fadvise64(fd: Fd, offset: Long, len: Size, advice: Int) enosys;
+    221 fadvise64(fd: Fd, offset: Long, len: Size, advice: Int) partial("advice checked (ESPIPE for pipes, EINVAL for unknown advice) and taken as a hint with nothing to do: the files are in memory") => paths::fadvise64;
     222 timer_create(which_clock: Clock, timer_event_spec: In, created_timer_id: Out) enosys;
     223 timer_settime(timer_id: Int, flags: Hex, new_setting: In, old_setting: Out) enosys;
     224 timer_gettime(timer_id: Int, setting: Out) enosys;
@@ -300,7 +300,7 @@ linux_calls! {
     274 get_robust_list(pid: Pid, head_ptr: Out, len_ptr: Out) enosys;
     275 splice(fd_in: Fd, off_in: Ptr, fd_out: Fd, off_out: Ptr, len: Size, flags: Hex) partial("pipe to regular file, device or console, regular file to pipe, pipe to pipe (blocking, SPLICE_F_NONBLOCK); SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT accepted and ignored") => copy::splice;
     276 tee(fdin: Fd, fdout: Fd, len: Size, flags: Hex) full => copy::tee;
-    277 sync_file_range(fd: Fd, offset: Long, nbytes: Long, flags: Hex) enosys;
+    277 sync_file_range(fd: Fd, offset: Long, nbytes: Long, flags: Hex) partial("arguments checked as Linux; nothing to write back") => paths::sync_file_range;
     278 vmsplice(fd: Fd, uiov: In, nr_segs: Size, flags: Hex) enosys;
     279 move_pages(pid: Pid, nr_pages: Size, pages: In, nodes: In, status: Out, flags: Hex) enosys;
     280 utimensat(dfd: DirFd, filename: Path, utimes: In, flags: AtFlags) full => paths::utimensat;
@@ -342,7 +342,7 @@ linux_calls! {
     316 renameat2(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: Hex) partial("NOREPLACE, EXCHANGE; WHITEOUT EINVAL") => paths::renameat2;
     317 seccomp(op: Uint, flags: Hex, uargs: Ptr) enosys;
     318 getrandom(buf: OutBuf, count: Size, flags: Hex) full => process::getrandom;
-    319 memfd_create(uname: Str, flags: Hex) enosys;
+    319 memfd_create(uname: Str, flags: Hex) partial("an unnamed file of /dev/shm's tmpfs; MFD_CLOEXEC; MFD_ALLOW_SEALING accepted but seals refused (fcntl EINVAL); MFD_HUGETLB EINVAL") => paths::memfd_create;
     320 kexec_file_load(kernel_fd: Fd, initrd_fd: Fd, cmdline_len: Size, cmdline_ptr: Str, flags: Hex) enosys;
     321 bpf(cmd: Int, uattr: Ptr, size: Size) enosys;
     322 execveat(fd: DirFd, filename: Path, argv: Argv, envp: Envp, flags: AtFlags) enosys;

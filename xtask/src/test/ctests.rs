@@ -182,6 +182,7 @@ pub const TESTS: &[CTest] = &[
     c("copy-wait", "copy-wait.c").args(&[Arg::Scratch]),
     c("fs-mmap", "fs-mmap.c").args(&[Arg::Scratch]),
     c("fs-shm", "fs-shm.c").args(&[Arg::Scratch]),
+    c("fs-misc", "fs-misc.c").args(&[Arg::Scratch]),
     c("sysv", "sysv.c"),
     c("creds", "creds.c").args(&[Arg::Scratch]),
     c("locks", "locks.c").args(&[Arg::Scratch]),
