@@ -162,4 +162,13 @@ crate::interface! {
     SetGroups = 46, fn set_groups(count: u64) in [u8] => SetGroupsReply();
     /// The supplementary groups (`u32` each).
     GetGroups = 47, fn get_groups() => GetGroupsReply() out [u8];
+    /// After `execve`: the program's arguments then its environment in
+    /// the data area, each string NUL-terminated, the arguments taking the
+    /// first `args_len` bytes (for `/proc/PID/cmdline` and `environ`; the
+    /// library OS cuts what does not fit the data area).
+    ProcArgs = 80, fn proc_args(args_len: u64) in [u8] => ProcArgsReply();
+    /// The process's memory map as `/proc/PID/maps` shows it, in the data
+    /// area (the library OS owns the address space and sends it when the
+    /// process opens its own `maps`).
+    ProcMaps = 81, fn proc_maps() in [u8] => ProcMapsReply();
 }

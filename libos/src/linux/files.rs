@@ -281,6 +281,7 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
     if let Some(fd) = own_fd(&path) {
         return reopen(p, fd, flags);
     }
+    super::procmaps::before_open(p, &path);
     let dir = dir_handle(p, dirfd, &path)?;
     let mode = if flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE {
         u64::from(mode as u32 & 0o7777 & !p.umask)

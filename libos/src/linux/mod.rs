@@ -15,6 +15,7 @@ mod memory;
 mod paths;
 mod poll;
 mod process;
+mod procmaps;
 mod signals;
 pub mod strace;
 pub mod threads;

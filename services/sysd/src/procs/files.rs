@@ -215,7 +215,7 @@ impl Server {
 
     /// The text of a `/proc` file for `pid` now.
     fn proc_text(&self, pid: u64, loc: Loc) -> Result<Vec<u8>, Errno> {
-        self.procfs(pid).text(|| self.meminfo(), loc.ino)
+        self.procfs(pid).text(loc.ino)
     }
 
     /// The node an `O_CREAT` open names, made (a regular file with

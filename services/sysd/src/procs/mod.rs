@@ -100,6 +100,14 @@ struct Proc {
     fifo_wait: Option<(Loc, u64)>,
     /// The program it runs, an absolute path (for `/proc/PID/exe`).
     exe: Vec<u8>,
+    /// Its arguments and environment, NUL-terminated strings, and its
+    /// memory map as its library OS last sent them (`/proc/PID/cmdline`,
+    /// `environ`, `maps`).
+    cmdline: Vec<u8>,
+    environ: Vec<u8>,
+    maps: Vec<u8>,
+    /// When it was made (nanoseconds since boot).
+    start_ns: u64,
     /// The wait status it gave before ending (`sys::Exit`).
     exit_status: Option<u64>,
     /// Ended; the status its parent will collect.
@@ -141,6 +149,10 @@ impl Proc {
             cred: Cred::root(),
             fifo_wait: None,
             exe: Vec::new(),
+            cmdline: Vec::new(),
+            environ: Vec::new(),
+            maps: Vec::new(),
+            start_ns: exo_rt::info::now_ns(),
             exit_status: None,
             zombie: None,
             stop_event: None,

@@ -141,6 +141,7 @@ impl sys::Handler for Server {
         if let Some(p) = self.procs.get_mut(&pid) {
             p.exe = exe;
             p.execed = true;
+            p.maps.clear();
         }
         Ok(ExecReply {})
     }
@@ -393,5 +394,29 @@ impl sys::Handler for Server {
         let g = Server::get_groups(self, pid);
         d.put(&g);
         Ok(GetGroupsReply {})
+    }
+
+    fn proc_args(
+        &mut self,
+        pid: u64,
+        r: ProcArgs,
+        d: &mut Data<'_, ProcArgs>,
+    ) -> Result<ProcArgsReply, Errno> {
+        let mut all = d.input(DATA_BYTES);
+        let p = self.procs.get_mut(&pid).ok_or(ESRCH)?;
+        p.environ = all.split_off((r.args_len as usize).min(all.len()));
+        p.cmdline = all;
+        Ok(ProcArgsReply {})
+    }
+
+    fn proc_maps(
+        &mut self,
+        pid: u64,
+        _: ProcMaps,
+        d: &mut Data<'_, ProcMaps>,
+    ) -> Result<ProcMapsReply, Errno> {
+        let maps = d.input(DATA_BYTES);
+        self.procs.get_mut(&pid).ok_or(ESRCH)?.maps = maps;
+        Ok(ProcMapsReply {})
     }
 }
