@@ -294,15 +294,15 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
         return Err(ENOTDIR);
     }
     let file = new_file(o.handle, o.kind, flags);
-    p.fds
-        .install(
-            Fd {
-                file,
-                cloexec: flags & O_CLOEXEC != 0,
-            },
-            0,
-        )
-        .map(|fd| fd as usize)
+    let fd = p.fds.install(
+        Fd {
+            file,
+            cloexec: flags & O_CLOEXEC != 0,
+        },
+        0,
+    )?;
+    super::procmaps::after_open(p, &path);
+    Ok(fd as usize)
 }
 
 fn dup_min(p: &mut Proc, fd: i64, min: usize, cloexec: bool) -> Result<usize, Errno> {

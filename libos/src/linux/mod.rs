@@ -11,6 +11,7 @@
 
 mod files;
 mod ids;
+mod klog;
 mod memory;
 mod paths;
 mod poll;

@@ -1,6 +1,8 @@
-//! `/proc/self/maps`: the library OS owns the address space, so before
-//! the process opens its own `maps` it sends the server the current map
-//! (formatted as Linux formats it), which the server then serves.
+//! `/proc/self/maps` and `/proc/self/fd`: the library OS owns the address
+//! space and the descriptor table, so before the process opens its own
+//! `maps` it sends the server the current map (formatted as Linux formats
+//! it), and once it has opened its own `fd` directory, the descriptors and
+//! their handles; the server then serves them.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -14,10 +16,17 @@ use crate::server;
 
 /// Whether `path` names this process's own `maps`.
 fn own_maps(path: &[u8]) -> bool {
+    own(path, b"/maps")
+}
+
+/// Whether `path` is `/proc/self` (or this process's `/proc/PID`) and then
+/// `file`.
+fn own(path: &[u8], file: &[u8]) -> bool {
     let Some(rest) = path.strip_prefix(b"/proc/") else {
         return false;
     };
-    let Some(dir) = rest.strip_suffix(b"/maps") else {
+    let rest = rest.strip_suffix(b"/").unwrap_or(rest);
+    let Some(dir) = rest.strip_suffix(file) else {
         return false;
     };
     dir == b"self"
@@ -42,6 +51,23 @@ pub fn before_open(p: &Proc, path: &[u8]) {
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
     let _ = server::call_with(sys::ProcMaps {}, &bytes[..cut]);
+}
+
+/// Sends the descriptor table if `path` is this process's own `fd`
+/// directory (just opened: its own descriptor is listed, as in Linux).
+pub fn after_open(p: &Proc, path: &[u8]) {
+    if !own(path, b"/fd") {
+        return;
+    }
+    let mut bytes = Vec::new();
+    for (fd, f) in p.fds.open_fds() {
+        if bytes.len() + 16 > sysproto::DATA_BYTES {
+            break;
+        }
+        bytes.extend_from_slice(&(fd as u64).to_le_bytes());
+        bytes.extend_from_slice(&f.file.handle.to_le_bytes());
+    }
+    let _ = server::call_with(sys::ProcFds {}, &bytes[..]);
 }
 
 /// The areas as `/proc/PID/maps` lines: the program's own segments (below

@@ -544,7 +544,8 @@ impl Server {
             }
             Kind::Dir(_) => Err(EISDIR),
             Kind::Path(_) => Err(EBADF),
-            Kind::Null | Kind::Kmsg => Ok(()),
+            Kind::Null => Ok(()),
+            Kind::Kmsg => self.kmsg_read(o, len, d),
             Kind::Zero | Kind::Full => {
                 d.put(&alloc::vec![0u8; len]);
                 Ok(())

@@ -205,6 +205,8 @@ impl Server {
         child.exe = pp.exe.clone();
         (child.cmdline, child.environ) = (pp.cmdline.clone(), pp.environ.clone());
         child.maps = pp.maps.clone();
+        child.comm = pp.comm.clone();
+        child.fd_table = pp.fd_table.clone();
         child.handles = pp.handles.clone();
         // Lend the parent the child's address and capability spaces.
         let lent = mint_into(child.env, pcspace, slots::CHILD_ASPACE, Rights::ALL)

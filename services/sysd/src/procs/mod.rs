@@ -106,6 +106,11 @@ struct Proc {
     cmdline: Vec<u8>,
     environ: Vec<u8>,
     maps: Vec<u8>,
+    /// Its descriptors and their handles as its library OS last sent them
+    /// (`None`: never; `/proc/PID/fd` then lists the handles).
+    fd_table: Option<Vec<(u32, u64)>>,
+    /// The last component of the path it was run by (`comm`).
+    comm: Vec<u8>,
     /// When it was made (nanoseconds since boot).
     start_ns: u64,
     /// The wait status it gave before ending (`sys::Exit`).
@@ -152,6 +157,8 @@ impl Proc {
             cmdline: Vec::new(),
             environ: Vec::new(),
             maps: Vec::new(),
+            comm: Vec::new(),
+            fd_table: None,
             start_ns: exo_rt::info::now_ns(),
             exit_status: None,
             zombie: None,

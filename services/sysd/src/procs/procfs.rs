@@ -11,9 +11,10 @@
 //! frames of quota it was given, and each process has one task (its
 //! threads are the library OS's). `maps` is what the process's library OS
 //! last sent (it sends it when the process opens its own `maps`; for
-//! another process it is that process's last one, or empty); `fd/` lists
-//! the server's handles of the process (its library OS answers
-//! `/proc/self/fd/N` itself).
+//! another process it is that process's last one, or empty). `fd/` is
+//! the descriptor table its library OS last sent (when the process opened
+//! its own `fd` directory), or else the server's handles of the process;
+//! opening `/proc/self/fd/N` the library OS answers itself.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -60,14 +61,19 @@ impl Tasks for ProcFs<'_> {
     }
 
     fn fds(&self, id: u64) -> Vec<u32> {
-        self.srv.procs.get(&id).map_or(Vec::new(), |p| {
-            p.handles
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.is_some())
-                .map(|(i, _)| i as u32)
-                .collect()
-        })
+        self.srv
+            .procs
+            .get(&id)
+            .map_or(Vec::new(), |p| match &p.fd_table {
+                Some(t) => t.iter().map(|&(fd, _)| fd).collect(),
+                None => p
+                    .handles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.is_some())
+                    .map(|(i, _)| i as u32)
+                    .collect(),
+            })
     }
 
     fn has_task(&self, id: u64) -> bool {
@@ -78,8 +84,17 @@ impl Tasks for ProcFs<'_> {
         self.srv
             .procs
             .get(&id)
-            .and_then(|p| p.handles.get(fd as usize))
+            .and_then(|p| handle_of(p, fd))
+            .and_then(|h| self.srv.procs[&id].handles.get(h as usize))
             .is_some_and(Option::is_some)
+    }
+}
+
+/// The server handle behind descriptor `fd` of `p`.
+fn handle_of(p: &Proc, fd: u32) -> Option<u64> {
+    match &p.fd_table {
+        Some(t) => t.iter().find(|e| e.0 == fd).map(|e| e.1),
+        None => Some(u64::from(fd)),
     }
 }
 
@@ -279,6 +294,7 @@ impl ProcFs<'_> {
             procfs::TaskState::Sleeping
         };
         let name = p.exe.rsplit(|&b| b == b'/').next().unwrap_or(&[]);
+        let name = if p.comm.is_empty() { name } else { &p.comm };
         let name = String::from_utf8_lossy(name);
         let comm = procfs::truncate_comm(&name).into();
         let on_console = srv.tty.session != 0 && srv.tty.session == p.sid;
@@ -604,7 +620,10 @@ impl Fs for ProcFs<'_> {
             PidNode::Exe => Err(ENOENT),
             PidNode::Cwd => self.srv.fs.dir_path(self, p.root, p.cwd),
             PidNode::Root => Ok(b"/".to_vec()),
-            PidNode::Fd(n) => self.srv.readlink(t.tgid, &[], u64::from(n), true),
+            PidNode::Fd(n) => {
+                let h = handle_of(p, n).ok_or(ENOENT)?;
+                self.srv.readlink(t.tgid, &[], h, true)
+            }
             _ => Err(EINVAL),
         }
     }
@@ -619,6 +638,26 @@ impl Fs for ProcFs<'_> {
 }
 
 impl Server {
+    /// A read of `/dev/kmsg` (open file `o`): the next record of the
+    /// kernel's log, whole (`EINVAL` if `len` cannot hold it, as Linux);
+    /// none at the end of the log (Linux would wait for one).
+    pub(super) fn kmsg_read(
+        &mut self,
+        o: usize,
+        len: usize,
+        d: &mut sysproto::wire::Data<'_, sysproto::sys::Read>,
+    ) -> Result<(), Errno> {
+        let obj = self.objs.get_mut(o).ok_or(EBADF)?;
+        if let Some((rec, next)) = crate::klog::record(obj.pos) {
+            if rec.len() > len {
+                return Err(EINVAL);
+            }
+            d.put(&rec);
+            obj.pos = next;
+        }
+        Ok(())
+    }
+
     /// `/proc` as `pid` sees it.
     pub(super) fn procfs(&self, pid: u64) -> ProcFs<'_> {
         ProcFs { srv: self, me: pid }
