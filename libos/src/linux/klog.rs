@@ -48,12 +48,7 @@ fn fetch(from: u64, clear: bool) -> Result<(u64, Vec<u8>, u64), Errno> {
 
 /// Whole lines, each with the `<6>` prefix.
 fn with_priorities(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16);
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        out.extend_from_slice(b"<6>");
-        out.extend_from_slice(line);
-    }
-    out
+    procfs::syslog_text(bytes)
 }
 
 pub fn syslog(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {

@@ -34,40 +34,20 @@ pub fn clear() {
     CLEARED.store(end(), Ordering::Relaxed);
 }
 
-/// The `/dev/kmsg` record of the line at or after byte `pos`, and the
-/// position after it (`None`: no whole line there yet). A line starting
-/// with the kernel logger's `[ seconds.micros]` gives its time; others
-/// show 0. Records are `PRIORITY,SEQUENCE,MICROSECONDS,-;TEXT` with
-/// priority 6 (info) and the line's byte number as its sequence.
+/// The `/dev/kmsg` record of the line at or after byte `pos`
+/// ([`procfs::kmsg_record`], the line's byte number its sequence), and
+/// the position after it (`None`: no whole line there yet).
 pub fn record(pos: u64) -> Option<(Vec<u8>, u64)> {
-    let (mut start, mut bytes) = read(pos, 2048);
-    if start != pos && pos != 0 {
+    let (mut start, mut bytes) = read(pos, 4096);
+    if start != pos.max(CLEARED.load(Ordering::Relaxed)) {
         // Overwritten: go on from the next whole line.
         let nl = bytes.iter().position(|&b| b == b'\n')?;
         start += nl as u64 + 1;
         bytes.drain(..=nl);
     }
     let nl = bytes.iter().position(|&b| b == b'\n')?;
-    let line = &bytes[..nl];
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let us = timestamp_us(line).unwrap_or(0);
-    let mut out = alloc::format!("6,{start},{us},-;").into_bytes();
-    for &b in line {
-        if b == b'\\' || !(0x20..0x7f).contains(&b) && b != b'\t' {
-            out.extend_from_slice(alloc::format!("\\x{b:02x}").as_bytes());
-        } else {
-            out.push(b);
-        }
-    }
-    out.push(b'\n');
-    Some((out, start + nl as u64 + 1))
-}
-
-/// The microseconds of a `[   0.078240] ...` line.
-fn timestamp_us(line: &[u8]) -> Option<u64> {
-    let rest = line.strip_prefix(b"[")?;
-    let close = rest.iter().position(|&b| b == b']')?;
-    let t = core::str::from_utf8(&rest[..close]).ok()?.trim();
-    let (s, us) = t.split_once('.')?;
-    Some(s.parse::<u64>().ok()? * 1_000_000 + us.parse::<u64>().ok()?)
+    Some((
+        procfs::kmsg_record(start, &bytes[..nl]),
+        start + nl as u64 + 1,
+    ))
 }
