@@ -241,6 +241,13 @@ macro_rules! native_calls {
             /// Set the calling thread's `FS` base (thread-local storage) to `a0`,
             /// a canonical user address or 0. The kernel keeps it per thread.
             0x24 FsBaseSet call fs_base_set(value: u64) -> ();
+            /// Read the kernel's log (what it printed on its console) through
+            /// the control capability in `a0` (READ): up to `a2` bytes into user
+            /// address `a1`, from byte number `a3` (counted from boot; an
+            /// overwritten start moves to the oldest byte kept). `r0` = the
+            /// number of the first byte copied, `r1` = bytes copied (0: no more).
+            0x25 KlogRead call klog_read(control: Slot, ptr: u64, len: u64, from: u64)
+                -> (start: u64, copied: u64);
         }
     };
 }

@@ -108,10 +108,20 @@ impl Write for Emergency {
     }
 }
 
+/// The console and the kernel's log ring ([`crate::klog`]).
+struct Logged;
+
+impl Write for Logged {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        crate::klog::record(s.as_bytes());
+        Emergency.write_str(s)
+    }
+}
+
 #[doc(hidden)]
 pub fn _print(args: fmt::Arguments) {
     let _guard = OUTPUT.lock();
-    let _ = Emergency.write_fmt(args);
+    let _ = Logged.write_fmt(args);
 }
 
 /// Prints to the serial console.

@@ -23,6 +23,7 @@ mod env;
 mod fault;
 mod initrd;
 mod irq;
+mod klog;
 mod ktest;
 mod logger;
 #[allow(unsafe_code)]

@@ -256,6 +256,7 @@ pub fn execve(
     match load(p, &file, &h, &path, &argv, &envp) {
         Ok(frame) => {
             let _ = server::call_path(sys::Exec {}, &path);
+            publish_args(&argv, &envp);
             p.exe = path;
             crate::task::Fx::clean().load();
             Ok(frame)
@@ -268,6 +269,29 @@ pub fn execve(
             false,
         )),
     }
+}
+
+/// Tells the server the arguments and environment (for
+/// `/proc/PID/cmdline` and `environ`), cut to the data area: whole
+/// arguments first, then as much of the environment as fits.
+fn publish_args(argv: &[Vec<u8>], envp: &[Vec<u8>]) {
+    let mut bytes = Vec::new();
+    for a in argv {
+        if bytes.len() + a.len() + 1 > sysproto::DATA_BYTES {
+            break;
+        }
+        bytes.extend_from_slice(a);
+        bytes.push(0);
+    }
+    let args_len = bytes.len() as u64;
+    for e in envp {
+        if bytes.len() + e.len() + 1 > sysproto::DATA_BYTES {
+            break;
+        }
+        bytes.extend_from_slice(e);
+        bytes.push(0);
+    }
+    let _ = server::call_with(sys::ProcArgs { args_len }, &bytes[..]);
 }
 
 /// Maps the segments and builds the stack.

@@ -174,6 +174,11 @@ impl Mm {
         self.free_slots.push(s);
     }
 
+    /// The areas in address order, as (start, area).
+    pub fn areas(&self) -> impl Iterator<Item = (u64, Vma)> + '_ {
+        self.vmas.iter()
+    }
+
     /// The area holding `addr`, as (start, area).
     pub fn find(&self, addr: u64) -> Option<(u64, Vma)> {
         self.vmas.find(addr)

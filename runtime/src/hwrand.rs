@@ -30,6 +30,35 @@ fn cpuid(leaf: u32) -> (u32, u32) {
     (ebx, ecx)
 }
 
+/// CPUID leaf `leaf`, sub-leaf `sub`: (eax, ebx, ecx, edx), for
+/// describing the CPU (`/proc/cpuinfo`).
+pub fn cpuid_full(leaf: u32, sub: u32) -> (u32, u32, u32, u32) {
+    let (eax, ebx, ecx, edx): (u32, u32, u32, u32);
+    // SAFETY: `cpuid` only reads CPU identification into the four
+    // registers; ebx (reserved by LLVM) is saved in a scratch register
+    // around it, and nothing else is touched.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        core::arch::asm!(
+            "mov {tmp:r}, rbx", "cpuid", "xchg {tmp:r}, rbx",
+            tmp = out(reg) ebx,
+            inout("eax") leaf => eax, inout("ecx") sub => ecx, out("edx") edx,
+            options(nostack, preserves_flags),
+        );
+    }
+    // SAFETY: as above, for the 32-bit registers.
+    #[cfg(target_arch = "x86")]
+    unsafe {
+        core::arch::asm!(
+            "mov {tmp}, ebx", "cpuid", "xchg {tmp}, ebx",
+            tmp = out(reg) ebx,
+            inout("eax") leaf => eax, inout("ecx") sub => ecx, out("edx") edx,
+            options(nostack, preserves_flags),
+        );
+    }
+    (eax, ebx, ecx, edx)
+}
+
 /// One 32-bit value of `rdseed` (`seed`) or `rdrand`, retried a few
 /// times while the CPU has none ready.
 fn draw(seed: bool) -> Option<u32> {

@@ -16,6 +16,7 @@
 extern crate alloc;
 
 mod escape;
+mod kmsg;
 mod mounts;
 mod pid;
 mod sys;
@@ -23,6 +24,7 @@ mod system;
 mod tree;
 
 pub use escape::{cpu_list, hex_bitmap, mangle};
+pub use kmsg::{kmsg_record, syslog_text, timestamp_us, PRIORITY};
 pub use mounts::{filesystems, mountinfo, mounts, FsType, Mount, MountFlags};
 pub use pid::{
     cmdline, comm, environ, maps, maps_with_pointer_size, stat, statm, status, truncate_comm, Area,

@@ -280,6 +280,40 @@ impl Node {
         }
     }
 
+    /// The node of inode `ino` (the inverse of [`Node::ino`]). A thread's
+    /// inode holds only its tid: `tgid_of` gives the process it is in.
+    pub fn from_ino(ino: u64, tgid_of: &dyn Fn(u64) -> Option<u64>) -> Option<Node> {
+        if ino & PID_TAG != 0 {
+            let id = (ino >> 27) & 0xffff_ffff;
+            let task = if ino & THREAD_TAG != 0 {
+                Task::thread(tgid_of(id)?, id)
+            } else {
+                Task::process(id)
+            };
+            let index = (ino >> 21) & 0x3f;
+            if index == 0 {
+                return (ino & 0x1f_ffff == 0).then_some(Node::Pid(task));
+            }
+            if index == PidNode::Fd(0).index() {
+                return Some(Node::PidFile(task, PidNode::Fd((ino & 0x1f_ffff) as u32)));
+            }
+            let &(_, f) = PID_TABLE.get(index as usize - 1)?;
+            return (ino & 0x1f_ffff == 0).then_some(Node::PidFile(task, f));
+        }
+        Some(match ino {
+            1 => Node::Root,
+            2 => Node::SelfLink,
+            3 => Node::ThreadSelfLink,
+            16 => Node::SysDir(SysDir::Root),
+            17 => Node::SysDir(SysDir::Fs),
+            18 => Node::SysDir(SysDir::Kernel),
+            19 => Node::SysDir(SysDir::Vm),
+            32.. => Node::Sys(*SysFile::ALL.get(ino as usize - 32)?),
+            4.. => ROOT_TABLE.get(ino as usize - 4)?.1,
+            _ => return None,
+        })
+    }
+
     /// The target of a link that lives inside `/proc`, for a reader in
     /// thread `tid` of process `tgid`. `exe`, `cwd`, `root` and `fd/N`
     /// point outside `/proc`: the service supplies those (`None` here).

@@ -269,3 +269,17 @@ fn listing_lookup_and_inodes_agree() {
     assert_eq!(inos.len(), all.len(), "inode numbers are distinct");
     assert!(!inos.contains(&0));
 }
+
+#[test]
+fn inodes_give_back_their_nodes() {
+    let w = world();
+    let all = walk(&w);
+    // A thread's tgid, as the service knows it: the process listing it.
+    let tgid_of = |tid: u64| w.tgids().into_iter().find(|&g| w.tids(g).contains(&tid));
+    for n in all {
+        assert_eq!(Node::from_ino(n.ino(), &tgid_of), Some(n), "{n:?}");
+    }
+    for bad in [0, 13, 15, 20, 31, 42 + 32, u64::MAX] {
+        assert_eq!(Node::from_ino(bad, &tgid_of), None, "{bad}");
+    }
+}

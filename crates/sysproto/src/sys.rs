@@ -248,6 +248,26 @@ crate::interface! {
     ShmDt = 74, fn shm_dt(addr: u64) => ShmDtReply(pages: u64);
     /// `shmctl` command `cmd` (without `IPC_64`), as [`MsgCtl`].
     ShmCtl = 75, fn shm_ctl(id: u64, cmd: u64) in [u8] => ShmCtlReply() out [u8];
+    /// After `execve`: the program's arguments then its environment in
+    /// the data area, each string NUL-terminated, the arguments taking the
+    /// first `args_len` bytes (for `/proc/PID/cmdline` and `environ`; the
+    /// library OS cuts what does not fit the data area).
+    ProcArgs = 80, fn proc_args(args_len: u64) in [u8] => ProcArgsReply();
+    /// The process's memory map as `/proc/PID/maps` shows it, in the data
+    /// area (the library OS owns the address space and sends it when the
+    /// process opens its own `maps`).
+    ProcMaps = 81, fn proc_maps() in [u8] => ProcMapsReply();
+    /// The kernel's log (what it printed on its console): up to `len`
+    /// bytes (at most [`crate::DATA_BYTES`]) from byte number `from`
+    /// (counted from boot; an overwritten start moves to the oldest byte
+    /// kept) in the data area, `start` the number of the first. `clear`
+    /// (`syslog`'s clear actions): later `Klog`s with `from` 0 start at
+    /// the end of the log as it is now. `end`: the log's end now.
+    /// The process's descriptors, as (descriptor, handle) pairs of
+    /// little-endian `u64`s in the data area, for `/proc/PID/fd` (the
+    /// library OS sends them when the process opens its own `fd`).
+    ProcFds = 83, fn proc_fds() in [u8] => ProcFdsReply();
+    Klog = 82, fn klog(from: u64, len: u64, clear: bool) => KlogReply(start: u64, end: u64) out [u8];
 }
 
 /// [`MapPage`]: the capability may map the page writable.

@@ -1,5 +1,5 @@
 //! The remaining calls: the debug console, upcall registration, the
-//! thread's FS base and the kernel's own controls (power-off).
+//! thread's FS base and the kernel's own controls (power-off, its log).
 
 use super::lookup::Control;
 use super::*;
@@ -68,6 +68,23 @@ pub(super) fn fs_base_set(_: &Caller, a: args::FsBaseSet) -> Outcome {
     }
     crate::arch::set_fs_base(a.value);
     done()
+}
+
+/// `KlogRead`: a part of the kernel's log ring, copied out of the lock
+/// before it goes to user memory.
+pub(super) fn klog_read(me: &Caller, a: args::KlogRead) -> Outcome {
+    let Control = lookup(me, a.control, Rights::READ)?;
+    a.ptr
+        .checked_add(a.len)
+        .filter(|&end| a.ptr >= USER_MIN && end <= USER_END)
+        .ok_or(Error::BadAddress)?;
+    let mut buf = alloc::vec![0u8; (a.len as usize).min(crate::klog::KLOG_BYTES)];
+    let (start, n) = crate::klog::read(a.from, &mut buf);
+    uaccess::write_user(me.aspace, a.ptr, &buf[..n])?;
+    ret(results::KlogRead {
+        start,
+        copied: n as u64,
+    })
 }
 
 pub(super) fn power_off(me: &Caller, a: args::PowerOff) -> Outcome {

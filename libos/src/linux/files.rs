@@ -260,9 +260,7 @@ pub(super) fn install_file(
     cloexec: bool,
 ) -> Result<usize, Errno> {
     let file = new_file(handle, kind, flags | O_LARGEFILE);
-    p.fds
-        .install(Fd { file, cloexec }, 0)
-        .map(|fd| fd as usize)
+    p.fds.install(Fd { file, cloexec }, 0).map(|fd| fd as usize)
 }
 
 fn new_file(handle: u64, kind: u64, flags: u64) -> Rc<OpenFile> {
@@ -299,6 +297,7 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
     if let Some(fd) = own_fd(&path) {
         return reopen(p, fd, flags);
     }
+    super::procmaps::before_open(p, &path);
     let dir = dir_handle(p, dirfd, &path)?;
     let mode = if flags & O_CREAT != 0 || flags & O_TMPFILE == O_TMPFILE {
         u64::from(mode as u32 & 0o7777 & !p.umask)
@@ -312,15 +311,15 @@ fn open_at(p: &mut Proc, dirfd: i64, path: u64, flags: u64, mode: u64) -> Result
         return Err(ENOTDIR);
     }
     let file = new_file(o.handle, o.kind, flags | O_LARGEFILE);
-    p.fds
-        .install(
-            Fd {
-                file,
-                cloexec: flags & O_CLOEXEC != 0,
-            },
-            0,
-        )
-        .map(|fd| fd as usize)
+    let fd = p.fds.install(
+        Fd {
+            file,
+            cloexec: flags & O_CLOEXEC != 0,
+        },
+        0,
+    )?;
+    super::procmaps::after_open(p, &path);
+    Ok(fd as usize)
 }
 
 fn dup_min(p: &mut Proc, fd: i64, min: usize, cloexec: bool) -> Result<usize, Errno> {

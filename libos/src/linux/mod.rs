@@ -12,11 +12,13 @@
 mod copy;
 mod files;
 mod ids;
+mod klog;
 pub mod locks;
 mod memory;
 mod paths;
 mod poll;
 mod process;
+mod procmaps;
 mod signals;
 pub mod strace;
 mod sysv;

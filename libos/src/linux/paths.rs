@@ -548,7 +548,11 @@ pub fn fadvise64(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 pub fn readahead(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let file = p.fds.file(fd_arg(c.a[0]))?;
     if file.kind != kind::FILE || u64::from(file.flags.get()) & 3 == 1 {
-        return Err(if file.kind == kind::FILE { EBADF } else { EINVAL });
+        return Err(if file.kind == kind::FILE {
+            EBADF
+        } else {
+            EINVAL
+        });
     }
     Ok(0)
 }

@@ -126,7 +126,7 @@ linux_calls! {
     100 times(tbuf: Out) partial("clock ticks since boot; CPU times zero") => process::times;
     101 ptrace(request: Long, pid: Pid, addr: Ptr, data: Hex) enosys;
     102 getuid() full => ids::getuid;
-    103 syslog(type: Int, buf: Out, len: Int) enosys;
+    103 syslog(type: Int, buf: Out, len: Int) partial("the kernel's log (a 32 KiB ring of what it printed) read through the system server, every line priority 6; READ does not wait; the console actions change nothing") => klog::syslog;
     104 getgid() full => ids::getgid;
     105 setuid(uid: Int) full => ids::setuid;
     106 setgid(gid: Int) full => ids::setgid;

@@ -17,6 +17,7 @@ extern crate alloc;
 mod console;
 mod fs;
 mod image;
+mod klog;
 mod objects;
 mod procs;
 mod random;

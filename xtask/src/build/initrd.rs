@@ -107,6 +107,14 @@ pub fn build_archive(arch: Arch, adds: &[AddSpec]) -> Result<Vec<u8>> {
     for link in &links {
         b.add_symlink(link, BUSYBOX).map_err(err)?;
     }
+    // The mount table, as distributions link it.
+    if !files
+        .iter()
+        .any(|f| cpio::normalize_path(&f.0) == "etc/mtab")
+    {
+        b.add_symlink("/etc/mtab", "/proc/self/mounts")
+            .map_err(err)?;
+    }
     Ok(b.finish())
 }
 
@@ -158,6 +166,10 @@ mod tests {
         assert!(a.find("/etc").unwrap().is_dir());
         assert_eq!(a.find("/etc/passwd").unwrap().data, PASSWD.as_bytes());
         assert_eq!(a.find("/etc/group").unwrap().data, GROUP.as_bytes());
+        assert_eq!(
+            a.find("/etc/mtab").unwrap().symlink_target(),
+            Some("/proc/self/mounts")
+        );
         let root = a.find("/root").unwrap();
         assert!(root.is_dir());
         assert_eq!(root.permissions(), 0o700);

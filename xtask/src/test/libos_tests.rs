@@ -367,6 +367,115 @@ pub const TESTS: &[QemuTest] = &[
         cmdline: "winsize=132x43 shutdown init=/bin/busybox stty size",
         ..linux_test!("tty-size", "/bin/busybox stty size", ["43 132"], 0)
     },
+    // /proc as busybox's tools read it: real figures from the server.
+    // `ps` lists init and the shell by pid with their command lines (the
+    // listing is the shell's forked child, which runs the applet in place).
+    linux_test!(
+        "ps",
+        "/bin/busybox sh -c 'echo shell-pid-$$; /bin/busybox ps; echo listed'",
+        [
+            "shell-pid-2",
+            "PID   USER     COMMAND",
+            "    1 root     /sbin/init /bin/busybox sh -c echo shell-pid-",
+            "    2 root     /bin/busybox sh -c echo shell-pid-",
+            "    3 root     /bin/busybox ps",
+            "listed"
+        ],
+        0
+    ),
+    linux_test!(
+        "free-figures",
+        "/bin/busybox sh -c 'set -- $(/bin/busybox free | /bin/busybox grep Mem:); [ $2 -gt 400000 ] && [ $3 -gt 0 ] && [ $4 -gt 0 ] && echo free-figures-ok-$2'",
+        ["free-figures-ok-4"],
+        0
+    ),
+    linux_test!(
+        "uptime",
+        "/bin/busybox uptime",
+        ["up 0 min,  0 users,  load average: 0.00, 0.00, 0.00"],
+        0
+    ),
+    linux_test!(
+        "df",
+        "/bin/busybox df",
+        [
+            "Filesystem           1K-blocks      Used Available Use% Mounted on",
+            "devtmpfs * /dev",
+            "tmpfs * /tmp"
+        ],
+        0
+    ),
+    linux_test!(
+        "mount",
+        "/bin/busybox mount",
+        [
+            "rootfs on / type rootfs (rw)",
+            "devtmpfs on /dev type devtmpfs (rw,nosuid,relatime,mode=755)",
+            "tmpfs on /tmp type tmpfs (rw,nosuid,nodev)",
+            "proc on /proc type proc (rw,nosuid,nodev,noexec,relatime)"
+        ],
+        0
+    ),
+    linux_test!(
+        "proc-status",
+        "/bin/busybox cat /proc/self/status",
+        [
+            "Name:\tbusybox",
+            "State:\tR (running)",
+            "Pid:\t2",
+            "PPid:\t1",
+            "Uid:\t0\t0\t0\t0",
+            "VmRSS:\t * kB",
+            "Threads:\t1",
+            "CapEff:\t000001ffffffffff"
+        ],
+        0
+    ),
+    linux_test!(
+        "proc-meminfo",
+        "/bin/busybox cat /proc/meminfo",
+        [
+            "MemTotal:         4* kB",
+            "MemFree:   * kB",
+            "MemAvailable:   * kB",
+            "SwapTotal:             0 kB",
+            "Hugepagesize:       2048 kB"
+        ],
+        0
+    ),
+    // dmesg reads the kernel's log (syslog(2)), /dev/kmsg its records.
+    linux_test!(
+        "dmesg",
+        "/bin/busybox sh -c '/bin/busybox dmesg | /bin/busybox head -3 | /bin/busybox sed s/^/dmesg:/; /bin/busybox head -1 /dev/kmsg'",
+        [
+            "dmesg:ExoV6 v* (x86_64) booted via pvh",
+            "dmesg:  loader: ",
+            "dmesg:  cmdline: ",
+            "6,0,0,-;ExoV6 v* (x86_64) booted via pvh"
+        ],
+        0
+    ),
+    // The rest of what LTP's library reads.
+    linux_test!(
+        "proc-files",
+        "/bin/busybox sh -c 'cat /proc/self/maps; cat /proc/sys/kernel/osrelease /proc/sys/kernel/pid_max /proc/sys/fs/nr_open; readlink /proc/self/exe; readlink /proc/mounts; readlink /etc/mtab; tr \"\\0\" \" \" < /proc/self/cmdline; echo; ls /proc/self/task; head -2 /proc/cpuinfo; head -1 /proc/stat'",
+        [
+            "00401000-* r-xp 00000000 00:00 0 *",
+            "* rw-p 00000000 00:00 0 *[heap]",
+            "* rw-p 00000000 00:00 0 *[stack]",
+            "6.1.0-exov6",
+            "32768",
+            "1024",
+            "/bin/busybox",
+            "self/mounts",
+            "/proc/self/mounts",
+            "/bin/busybox sh -c cat /proc/self/maps;",
+            "processor\t: 0",
+            "vendor_id\t: *",
+            "cpu  0 0 0 0 0 0 0 0 0 0"
+        ],
+        0
+    ),
     linux_test!(
         "init-missing-program",
         "/bin/nonexistent",

@@ -180,6 +180,42 @@ fn shell_session(t: &mut Typist) -> Result<String, Failure> {
         &["got-winch", "30 90"],
     )?;
 
+    // /proc: `ps` lists this shell by its pid; `df` and `free` print the
+    // machine's figures.
+    let answer = sh.run("echo shell-$$", &["shell-*"])?;
+    let pid: u32 = answer
+        .iter()
+        .find_map(|l| l.strip_prefix("shell-")?.parse().ok())
+        .ok_or_else(|| sh.t.fail(format!("no pid in {answer:?}")))?;
+    let me = format!("{pid:>5} root     *sh*");
+    sh.run("ps", &["PID   USER     COMMAND", &me])?;
+    let df = sh.run("df /tmp", &["Filesystem*Mounted on", "tmpfs*/tmp"])?;
+    figures(sh.t, &df, "tmpfs", 1)?;
+    let free = sh.run("free", &["*total*used*free*", "Mem:*"])?;
+    figures(sh.t, &free, "Mem:", 3)?;
+
+    // Editing a file with vi: insert, Escape, `:wq`, with a person's pauses.
+    let mark = sh.start("vi /tmp/note")?;
+    std::thread::sleep(Duration::from_millis(1500));
+    sh.t.type_text("ihello")?;
+    std::thread::sleep(Duration::from_millis(700));
+    sh.t.key(b"\x1b")?;
+    std::thread::sleep(Duration::from_millis(700));
+    sh.t.type_text(":wq")?;
+    std::thread::sleep(Duration::from_millis(300));
+    sh.t.key(b"\r")?;
+    // vi leaves its last screen line under the prompt (it moves the
+    // cursor, which the typist does not follow): an Enter there gives a
+    // prompt of its own line.
+    sh.t.wait_until("the prompt after vi's :wq", mark, sh.patience, |_, cur| {
+        cur.ends_with(PROMPT)
+    })?;
+    std::thread::sleep(Duration::from_millis(700));
+    let mark = sh.t.mark();
+    sh.t.key(b"\r")?;
+    sh.prompt_after(mark, "Enter after vi")?;
+    sh.run("cat /tmp/note", &["hello"])?;
+
     // `exit 5` ends init's shell: the machine powers off with status 5.
     std::thread::sleep(Duration::from_millis(700));
     sh.t.type_text("exit 5\r")?;
@@ -191,6 +227,24 @@ fn shell_session(t: &mut Typist) -> Result<String, Failure> {
         secs(typing.elapsed()),
         secs(idle)
     ))
+}
+
+/// Checks that the line of `answer` starting with `label` has `count`
+/// numbers after it, each above 0.
+fn figures(t: &Typist, answer: &[String], label: &str, count: usize) -> Result<(), Failure> {
+    let line = answer.iter().find(|l| l.starts_with(label));
+    let numbers: Vec<u64> = line
+        .map(|l| {
+            l.split_whitespace()
+                .filter_map(|w| w.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    if numbers.len() >= count && numbers[..count].iter().all(|&n| n > 0) {
+        Ok(())
+    } else {
+        Err(t.fail(format!("no figures above 0 in {line:?}")))
+    }
 }
 
 /// A program reading the console while nothing is typed for 30 s.

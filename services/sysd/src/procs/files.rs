@@ -224,7 +224,7 @@ impl Server {
 
     /// The text of a `/proc` file for `pid` now.
     fn proc_text(&self, pid: u64, loc: Loc) -> Result<Vec<u8>, Errno> {
-        self.procfs(pid).text(|| self.meminfo(), loc.ino)
+        self.procfs(pid).text(loc.ino)
     }
 
     /// The node an `O_CREAT` open names, made (a regular file with
@@ -581,7 +581,8 @@ impl Server {
             }
             Kind::Dir(_) => Err(EISDIR),
             Kind::Path(_) => Err(EBADF),
-            Kind::Null | Kind::Kmsg => Ok(()),
+            Kind::Null => Ok(()),
+            Kind::Kmsg => self.kmsg_read(o, len, d),
             Kind::Zero | Kind::Full => {
                 d.put(&alloc::vec![0u8; len]);
                 Ok(())

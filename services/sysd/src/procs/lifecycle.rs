@@ -204,6 +204,10 @@ impl Server {
         child.creds = pp.creds.clone();
         child.publish_ids();
         child.exe = pp.exe.clone();
+        (child.cmdline, child.environ) = (pp.cmdline.clone(), pp.environ.clone());
+        child.maps = pp.maps.clone();
+        child.comm = pp.comm.clone();
+        child.fd_table = pp.fd_table.clone();
         child.handles = pp.handles.clone();
         self.hold_dir(child.cwd);
         // Lend the parent the child's address and capability spaces.

@@ -7,8 +7,6 @@
 //! so that the others go on. Also what `sysinfo` and `/proc/meminfo`
 //! report: the machine's total and free memory.
 
-use alloc::string::String;
-use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use exo_rt::println;
@@ -116,28 +114,5 @@ impl Server {
     pub(super) fn memory(&self) -> (u64, u64) {
         let total = TOTAL.load(Ordering::Relaxed);
         (total, unassigned().min(total))
-    }
-
-    /// The text of `/proc/meminfo` (Linux's format; no swap, no caches).
-    pub(super) fn meminfo(&self) -> String {
-        let (total, free) = self.memory();
-        let kib = |frames: u64| frames * 4;
-        let mut s = String::new();
-        for (name, v) in [
-            ("MemTotal", kib(total)),
-            ("MemFree", kib(free)),
-            ("MemAvailable", kib(free)),
-            ("Buffers", 0),
-            ("Cached", 0),
-            ("SwapCached", 0),
-            ("Shmem", kib(self.fs.pages_used())),
-            ("SReclaimable", 0),
-            ("SwapTotal", 0),
-            ("SwapFree", 0),
-            ("CommitLimit", kib(total)),
-        ] {
-            let _ = writeln!(s, "{:<16}{:>8} kB", alloc::format!("{name}:"), v);
-        }
-        s
     }
 }

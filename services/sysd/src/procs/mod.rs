@@ -106,6 +106,19 @@ struct Proc {
     groups_staged: Vec<u32>,
     /// The program it runs, an absolute path (for `/proc/PID/exe`).
     exe: Vec<u8>,
+    /// Its arguments and environment, NUL-terminated strings, and its
+    /// memory map as its library OS last sent them (`/proc/PID/cmdline`,
+    /// `environ`, `maps`).
+    cmdline: Vec<u8>,
+    environ: Vec<u8>,
+    maps: Vec<u8>,
+    /// Its descriptors and their handles as its library OS last sent them
+    /// (`None`: never; `/proc/PID/fd` then lists the handles).
+    fd_table: Option<Vec<(u32, u64)>>,
+    /// The last component of the path it was run by (`comm`).
+    comm: Vec<u8>,
+    /// When it was made (nanoseconds since boot).
+    start_ns: u64,
     /// The wait status it gave before ending (`sys::Exit`).
     exit_status: Option<u64>,
     /// Ended; the status its parent will collect.
@@ -148,6 +161,12 @@ impl Proc {
             fifo_wait: None,
             groups_staged: Vec::new(),
             exe: Vec::new(),
+            cmdline: Vec::new(),
+            environ: Vec::new(),
+            maps: Vec::new(),
+            comm: Vec::new(),
+            fd_table: None,
+            start_ns: exo_rt::info::now_ns(),
             exit_status: None,
             zombie: None,
             stop_event: None,

@@ -142,6 +142,8 @@ impl sys::Handler for Server {
         if let Some(p) = self.procs.get_mut(&pid) {
             p.exe = exe;
             p.execed = true;
+            p.maps.clear();
+            p.comm = path.rsplit(|&b| b == b'/').next().unwrap_or(&[]).to_vec();
         }
         Ok(ExecReply {})
     }
@@ -568,5 +570,57 @@ impl sys::Handler for Server {
         let out = Server::shm_ctl(self, pid, sysv::id_of(r.id)?, r.cmd, &input)?;
         d.put(&out);
         Ok(ShmCtlReply {})
+    }
+
+    fn proc_args(
+        &mut self,
+        pid: u64,
+        r: ProcArgs,
+        d: &mut Data<'_, ProcArgs>,
+    ) -> Result<ProcArgsReply, Errno> {
+        let mut all = d.input(DATA_BYTES);
+        let p = self.procs.get_mut(&pid).ok_or(ESRCH)?;
+        p.environ = all.split_off((r.args_len as usize).min(all.len()));
+        p.cmdline = all;
+        Ok(ProcArgsReply {})
+    }
+
+    fn proc_maps(
+        &mut self,
+        pid: u64,
+        _: ProcMaps,
+        d: &mut Data<'_, ProcMaps>,
+    ) -> Result<ProcMapsReply, Errno> {
+        let maps = d.input(DATA_BYTES);
+        self.procs.get_mut(&pid).ok_or(ESRCH)?.maps = maps;
+        Ok(ProcMapsReply {})
+    }
+
+    fn klog(&mut self, _: u64, r: Klog, d: &mut Data<'_, Klog>) -> Result<KlogReply, Errno> {
+        if r.clear {
+            crate::klog::clear();
+        }
+        let (start, bytes) = crate::klog::read(r.from, (r.len as usize).min(DATA_BYTES));
+        d.put(&bytes);
+        Ok(KlogReply {
+            start,
+            end: crate::klog::end(),
+        })
+    }
+
+    fn proc_fds(
+        &mut self,
+        pid: u64,
+        _: ProcFds,
+        d: &mut Data<'_, ProcFds>,
+    ) -> Result<ProcFdsReply, Errno> {
+        let bytes = d.input(DATA_BYTES);
+        let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        let table = bytes
+            .chunks_exact(16)
+            .map(|c| (word(&c[..8]) as u32, word(&c[8..])))
+            .collect();
+        self.procs.get_mut(&pid).ok_or(ESRCH)?.fd_table = Some(table);
+        Ok(ProcFdsReply {})
     }
 }
