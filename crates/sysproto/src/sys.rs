@@ -111,6 +111,10 @@ crate::interface! {
     Quota = 29, fn quota(frames: u64, short: bool) => QuotaReply(granted: u64);
     /// The machine's memory for programs, in frames (for `sysinfo`).
     Meminfo = 30, fn meminfo() => MeminfoReply(total: u64, free: u64);
+    /// The CPU time of the caller's children it has collected (theirs
+    /// included), in timer ticks: user and kernel (`times`, `getrusage`
+    /// with `RUSAGE_CHILDREN`).
+    ChildTimes = 86, fn child_times() => ChildTimesReply(user: u64, system: u64);
     /// A write to the console by a background process while `TOSTOP` is
     /// set (the library OS asks only then, [`crate::control::TTY_JOB`]):
     /// allowed, `EIO` (an orphaned process group) or `ERESTARTSYS`.

@@ -16,7 +16,7 @@ pub struct Revocation {
 /// Writes an environment's info page from its current figures.
 pub(super) fn write_info(e: &Env) {
     use abi::info::word;
-    let mut words = [0u64; word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS];
+    let mut words = [0u64; word::SYSTEM_TICKS + 1];
     words[word::MAGIC] = abi::info::MAGIC;
     words[word::ENV_ID] = u64::from(e.id);
     words[word::CPU_ID] = u64::from(percpu::this().index);
@@ -28,8 +28,10 @@ pub(super) fn write_info(e: &Env) {
     words[word::REVOKE_FRAMES] = e.revoke.map_or(0, |r| r.frames);
     words[word::REVOKE_DEADLINE_US] = e.revoke.map_or(0, |r| r.deadline_us);
     words[word::REPOSSESSED_COUNT] = e.repossessed_count;
-    words[word::REPOSSESSED..].copy_from_slice(&e.repossessed);
-    let mut bytes = [0u8; 8 * (word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS)];
+    words[word::REPOSSESSED..word::USER_TICKS].copy_from_slice(&e.repossessed);
+    words[word::USER_TICKS] = e.user_ticks;
+    words[word::SYSTEM_TICKS] = e.system_ticks;
+    let mut bytes = [0u8; 8 * (word::SYSTEM_TICKS + 1)];
     for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
         chunk.copy_from_slice(&w.to_le_bytes());
     }

@@ -192,7 +192,7 @@ fn serve(server: &mut Server, ep: Slot) -> i32 {
         };
         let reply = if badge == abi::ipc::NOTICE_BADGE {
             if msg[0] == abi::ipc::NOTICE_CHILD_ENDED {
-                if let Some(code) = server.ended(msg[1], msg[2], msg[3]) {
+                if let Some(code) = server.ended(msg[1], msg[2], msg[3], (msg[4], msg[5])) {
                     return code;
                 }
             }

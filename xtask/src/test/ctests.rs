@@ -186,6 +186,7 @@ pub const TESTS: &[CTest] = &[
     c("sysv", "sysv.c"),
     c("creds", "creds.c").args(&[Arg::Scratch]),
     c("locks", "locks.c").args(&[Arg::Scratch]),
+    c("cputime", "cputime.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")

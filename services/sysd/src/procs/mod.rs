@@ -134,6 +134,11 @@ struct Proc {
     execed: bool,
     /// Frames of quota it has been given.
     quota: u64,
+    /// Its CPU time in timer ticks (user, kernel) once it has ended (a
+    /// zombie's; the kernel's figures while it runs), and that of the
+    /// children it collected, theirs included (`cutime`, `cstime`).
+    ended_times: (u64, u64),
+    child_times: (u64, u64),
     /// The completion records the server wrote that the process may not
     /// have taken yet (bit `i` for record `i`).
     records: u16,
@@ -168,6 +173,8 @@ impl Proc {
             fd_table: None,
             start_ns: exo_rt::info::now_ns(),
             exit_status: None,
+            ended_times: (0, 0),
+            child_times: (0, 0),
             zombie: None,
             stop_event: None,
             stopped: false,
@@ -181,10 +188,12 @@ impl Proc {
     /// What stays of a process that ended until its parent collects it:
     /// its parent, group, session and wait status; no environment, no
     /// mailbox.
-    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64) -> Proc {
+    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64, times: [(u64, u64); 2]) -> Proc {
         Proc {
             pgid,
             sid,
+            ended_times: times[0],
+            child_times: times[1],
             zombie: Some(st),
             started: true,
             execed: true,
@@ -194,6 +203,14 @@ impl Proc {
 }
 
 impl Proc {
+    /// Its CPU time so far in timer ticks: (user, kernel).
+    fn cpu_ticks(&self) -> (u64, u64) {
+        if self.zombie.is_some() || self.mailbox_at.is_none() {
+            return self.ended_times;
+        }
+        exo_rt::env_times(self.env + 2).unwrap_or(self.ended_times)
+    }
+
     /// Its credentials as `access` checks with them: the real ids in
     /// place of the file-system ones, and the capabilities only for a
     /// real root (as Linux's `access` overrides them).

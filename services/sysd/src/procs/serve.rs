@@ -248,6 +248,16 @@ impl sys::Handler for Server {
         Ok(QuotaReply { granted })
     }
 
+    fn child_times(
+        &mut self,
+        pid: u64,
+        _: ChildTimes,
+        _: &mut Data<'_, ChildTimes>,
+    ) -> Result<ChildTimesReply, Errno> {
+        let (user, system) = self.procs.get(&pid).ok_or(ESRCH)?.child_times;
+        Ok(ChildTimesReply { user, system })
+    }
+
     fn meminfo(
         &mut self,
         _: u64,
