@@ -25,6 +25,19 @@ crate::interface! {
     /// answered later: its completion brings the bytes in the completion
     /// area.
     Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply() out [u8];
+    /// A read of a regular file without a copy in the server: up to `len`
+    /// bytes at `offset` (or the handle's position for `u64::MAX`, which
+    /// moves). When every page the bytes lie in is a page of the server's
+    /// cache, the server maps those pages read-only in the caller's read
+    /// window (`layout::READ_WINDOW`, page `i` of the file at window page
+    /// `i % READ_WINDOW_PAGES`, never wrapping: `n` stops at the window's
+    /// end) and `window` is the bytes' offset there; a page stays there,
+    /// unchanged, until a later `ReadMap` of the caller replaces it (a
+    /// page leaving the file meanwhile is kept until then). Otherwise (a
+    /// page still the boot image's, a hole, or not a memory file) the
+    /// bytes come in the data area, as `Read`'s, and `window` is
+    /// `u64::MAX`. `n` = 0: end of file.
+    ReadMap = 87, fn read_map(handle: u64, len: u64, offset: u64) => ReadMapReply(n: u64, window: u64) out [u8];
     /// Writes the data area's bytes at `offset` of a file (`u64::MAX`:
     /// at the handle's position; `append`: at its end, as `O_APPEND`);
     /// how many were taken. With a tag, a write to a full pipe is answered

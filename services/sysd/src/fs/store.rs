@@ -5,19 +5,29 @@
 //! Every file system shares one [`Frames`] pool; the boot ramdisk, mapped
 //! read-only, is the image unwritten files read from.
 //!
-//! A page may be lent to processes (`procs::pages`: capabilities derived
-//! from the server's, mapped in their address spaces). The kernel's
-//! derivation tree is the reverse map: freeing a lent page revokes every
-//! capability derived from it, which unmaps it wherever it is mapped.
+//! A page is lent to processes two ways, each through capabilities the
+//! kernel's derivation tree tracks (the reverse map):
+//!
+//! - for `mmap` (`procs::pages`): derived from the page's *mapping root*,
+//!   a capability made from the page's own when it is first lent. Freeing
+//!   the page revokes the root, which unmaps it wherever it is mapped
+//!   (the next access there faults, SIGBUS past the end);
+//! - for `read` (`procs::window`): derived into one entry of a process's
+//!   read window, which holds a reference ([`Frames::window_hold`]). A
+//!   page freed while referenced is *retired*: it leaves the file but its
+//!   frame stays, unchanged, until the last window entry lets go
+//!   ([`Frames::window_release`]), so a window the library OS is copying
+//!   from never vanishes under it.
 
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use abi::map_flags;
 use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
-use exo_rt::{cap_delete, cap_revoke, frame_alloc, map, unmap, Slot};
+use abi::Rights;
+use exo_rt::{cap_delete, cap_mint, cap_revoke, frame_alloc, map, unmap, Slot};
 use sysproto::Errno::{self, ENOMEM};
 
 /// Where file pages are mapped: [`MAX_PAGES`] pages from here.
@@ -26,9 +36,14 @@ const PAGES_AT: u64 = SCRATCH_BASE + 0x5000_0000;
 pub const MAX_PAGES: u64 = 0x2000_0000 / 4096;
 /// The capability slots of file pages: [`MAX_PAGES`] from here, above
 /// the server heap's (the kernel backs a capability space only up to its
-/// highest slot in use, so these are taken from the bottom up).
+/// highest slot in use, so these are taken from the bottom up); then as
+/// many for their mapping roots.
 const FIRST_SLOT: Slot = crate::HEAP_SLOTS + crate::HEAP_PAGES as Slot;
-const _: () = assert!(FIRST_SLOT as u64 + MAX_PAGES <= abi::root_slots::COUNT as u64);
+const FIRST_ROOT: Slot = FIRST_SLOT + MAX_PAGES as Slot;
+/// Slots from here to the end of the space are the read windows'
+/// ([`crate::procs`]' window entries).
+pub const FIRST_WINDOW_SLOT: Slot = FIRST_ROOT + MAX_PAGES as Slot;
+const _: () = assert!((FIRST_WINDOW_SLOT as u64) < abi::root_slots::COUNT as u64);
 
 /// A file page: its index in the pool (slot and address follow from it).
 #[derive(Debug)]
@@ -43,6 +58,15 @@ impl Page {
     pub fn slot(&self) -> Slot {
         FIRST_SLOT + self.0
     }
+    /// Its number in the pool (what a window entry remembers).
+    pub fn id(&self) -> u32 {
+        self.0
+    }
+}
+
+/// The server's capability to pool page `id`'s frame.
+pub fn page_slot(id: u32) -> Slot {
+    FIRST_SLOT + id
 }
 
 /// The frames of every file page.
@@ -51,8 +75,12 @@ pub struct Frames {
     free: Vec<u32>,
     next: u32,
     used: u64,
-    /// Pages lent to processes (maybe still mapped in them).
+    /// Pages lent for `mmap` (their mapping root exists).
     lent: BTreeSet<u32>,
+    /// Pages in read windows: how many entries hold each.
+    windowed: BTreeMap<u32, u32>,
+    /// Pages freed by their file while in a window.
+    retired: BTreeSet<u32>,
 }
 
 impl Frames {
@@ -63,12 +91,50 @@ impl Frames {
             next: 0,
             used: 0,
             lent: BTreeSet::new(),
+            windowed: BTreeMap::new(),
+            retired: BTreeSet::new(),
         }
     }
 
-    /// Notes that capabilities derived from `page`'s were given out.
-    pub fn lend(&mut self, page: &Page) {
-        self.lent.insert(page.0);
+    /// The capability to lend `page` for `mmap` from (made on first use;
+    /// revoked when the page is freed).
+    pub fn mapping_root(&mut self, page: &Page) -> Result<Slot, Errno> {
+        let root = FIRST_ROOT + page.0;
+        if !self.lent.contains(&page.0) {
+            cap_mint(page.slot(), root, Rights::ALL, 0).map_err(|_| ENOMEM)?;
+            self.lent.insert(page.0);
+        }
+        Ok(root)
+    }
+
+    /// A read-window entry holds page `id` now.
+    pub fn window_hold(&mut self, id: u32) {
+        *self.windowed.entry(id).or_insert(0) += 1;
+    }
+
+    /// A read-window entry let page `id` go (its capabilities already
+    /// deleted): a retired page nobody holds any more is freed.
+    pub fn window_release(&mut self, id: u32) {
+        let Some(n) = self.windowed.get_mut(&id) else {
+            return;
+        };
+        *n -= 1;
+        if *n == 0 {
+            self.windowed.remove(&id);
+            if self.retired.remove(&id) {
+                self.release(id);
+            }
+        }
+    }
+
+
+    /// Gives page `id`'s frame back.
+    fn release(&mut self, id: u32) {
+        let page = Page(id);
+        let _ = unmap(page.addr());
+        let _ = cap_delete(page.slot());
+        self.used -= 1;
+        self.free.push(id);
     }
 
     /// Pages in use.
@@ -117,12 +183,16 @@ impl memfs::Store for FrameStore {
         let mut f = self.frames.borrow_mut();
         if f.lent.remove(&page.0) {
             // Out of every process that maps it (they fault next time).
-            let _ = cap_revoke(page.slot());
+            let root = FIRST_ROOT + page.0;
+            let _ = cap_revoke(root);
+            let _ = cap_delete(root);
         }
-        let _ = unmap(page.addr());
-        let _ = cap_delete(page.slot());
-        f.used -= 1;
-        f.free.push(page.0);
+        if f.windowed.contains_key(&page.0) {
+            // Still in a read window: kept as it is until let go.
+            f.retired.insert(page.0);
+            return;
+        }
+        f.release(page.0);
     }
 
     fn read(&self, page: &Page, off: usize, out: &mut [u8]) {

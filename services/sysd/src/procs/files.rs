@@ -550,22 +550,7 @@ impl Server {
             return Err(EBADF);
         }
         match obj.kind {
-            Kind::File(loc) => {
-                let pos = if at == u64::MAX { obj.pos } else { at };
-                let mut buf = alloc::vec![0u8; len];
-                let n = self
-                    .fs
-                    .mem(loc)
-                    .ok_or(EBADF)?
-                    .read(loc.ino, pos, &mut buf)?;
-                d.put(&buf[..n]);
-                if at == u64::MAX {
-                    if let Some(obj) = self.objs.get_mut(o) {
-                        obj.pos = pos + n as u64;
-                    }
-                }
-                Ok(())
-            }
+            Kind::File(_) => self.read_file_into(o, r, d).map(|_| ()),
             Kind::Proc(_) => {
                 let pos = if at == u64::MAX { obj.pos } else { at };
                 let text = obj.text.as_deref().unwrap_or(&[]);
@@ -620,6 +605,35 @@ impl Server {
                 Ok(())
             }
         }
+    }
+
+    /// A read of the regular file behind object `o` (checked readable)
+    /// into the data area; how many bytes.
+    pub(super) fn read_file_into<R: sysproto::wire::Request<Out = [u8]>>(
+        &mut self,
+        o: usize,
+        r: sys::Read,
+        d: &mut Data<'_, R>,
+    ) -> Result<u64, Errno> {
+        let obj = self.objs.get(o).ok_or(EBADF)?;
+        let Kind::File(loc) = obj.kind else {
+            return Err(EBADF);
+        };
+        let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
+        let pos = if at == u64::MAX { obj.pos } else { at };
+        let mut buf = alloc::vec![0u8; len];
+        let n = self
+            .fs
+            .mem(loc)
+            .ok_or(EBADF)?
+            .read(loc.ino, pos, &mut buf)?;
+        d.put(&buf[..n]);
+        if at == u64::MAX {
+            if let Some(obj) = self.objs.get_mut(o) {
+                obj.pos = pos + n as u64;
+            }
+        }
+        Ok(n as u64)
     }
 
     /// A read of the console by a process allowed to read it.

@@ -329,6 +329,7 @@ impl Server {
         });
         let (ppid, pgid, sid, child_times) = (p.ppid, p.pgid, p.sid, p.child_times);
         self.release(p);
+        self.window_ended(pid);
         self.locks_exited(pid);
         self.forget_waiter(pid);
         self.ipc_ended(pid);

@@ -19,6 +19,7 @@ mod memory;
 mod pages;
 mod paths;
 mod procfs;
+mod window;
 mod serve;
 mod signals;
 mod sysv;
@@ -273,6 +274,8 @@ pub struct Server {
     /// System V semaphores, queues and segments, and the segments' pages.
     ipc: sysv::Ipc,
     shm: sysv::ShmState,
+    /// The processes' read windows (`sys::ReadMap`).
+    windows: window::Windows,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -334,6 +337,7 @@ impl Server {
             locks: locks::Locks::default(),
             ipc: sysv::Ipc::default(),
             shm: sysv::ShmState::default(),
+            windows: window::Windows::default(),
         }
     }
 

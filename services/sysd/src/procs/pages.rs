@@ -7,8 +7,9 @@
 //! every other mapping); a private one read-only, and the library OS
 //! copies it on the first write. The frame stays the file's while it is
 //! mapped: when the page leaves the file (truncate) the store revokes
-//! every capability derived from it (`fs::store`), which unmaps it in
-//! every process, and the next access there faults (SIGBUS past the end).
+//! every capability derived from its mapping root (`fs::store`), which
+//! unmaps it in every process, and the next access there faults (SIGBUS
+//! past the end).
 //! A fork copies the process's capabilities, so a child's mappings are
 //! derived from the same frames and go the same way; at exit the kernel
 //! deletes them with the capability space.
@@ -64,13 +65,13 @@ impl Server {
         let mem = self.fs.mem_mut(loc).ok_or(ENODEV)?;
         let frames = mem.store().frames.clone();
         let page = mem.page_for_mapping(loc.ino, index)?;
+        let root = frames.borrow_mut().mapping_root(page)?;
         // (No mount is noexec: a mapping may become executable.)
         let mut rights = Rights::MAP.union(Rights::READ).union(Rights::EXECUTE);
         if writable {
             rights = rights.union(Rights::WRITE);
         }
-        cap_mint_into(page.slot(), env + 1, slot, rights, 0).map_err(|_| EINVAL)?;
-        frames.borrow_mut().lend(page);
+        cap_mint_into(root, env + 1, slot, rights, 0).map_err(|_| EINVAL)?;
         // A failed map leaves the capability in the caller's slot, for
         // it to delete.
         map_into(env, slot, vaddr, flags | map_flags::TARGET_SLOT).map_err(|_| EINVAL)

@@ -28,6 +28,15 @@ impl sys::Handler for Server {
         }
     }
 
+    fn read_map(
+        &mut self,
+        pid: u64,
+        r: ReadMap,
+        d: &mut Data<'_, ReadMap>,
+    ) -> Result<ReadMapReply, Errno> {
+        Server::read_map(self, pid, r, d)
+    }
+
     fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
         match Server::write(self, pid, r, d) {
             Ok(taken) => Ok(WriteReply { taken }),
