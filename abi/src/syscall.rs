@@ -261,6 +261,10 @@ macro_rules! native_calls {
             /// in fixed point with 11 bits of fraction, sampled every 5 s from
             /// the number of environments ready to run, as Linux computes it.
             0x28 LoadAvg call load_avg() -> (one: u64, five: u64, fifteen: u64);
+            /// Delete the capability in slot `a1` of the capability space named by
+            /// the capability in `a0` (a `CSpace`, WRITE), as `CapDelete` does in
+            /// the caller's own (its mappings go with it).
+            0x29 CapDeleteIn call cap_delete_in(cspace: Slot, slot: u64) -> ();
         }
     };
 }

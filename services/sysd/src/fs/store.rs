@@ -12,8 +12,9 @@
 //!   a capability made from the page's own when it is first lent. Freeing
 //!   the page revokes the root, which unmaps it wherever it is mapped
 //!   (the next access there faults, SIGBUS past the end);
-//! - for `read` (`procs::window`): derived into one entry of a process's
-//!   read window, which holds a reference ([`Frames::window_hold`]). A
+//! - for `read` (`procs::window`): derived from the page's own into a
+//!   slot of a process's read window, which holds a reference
+//!   ([`Frames::window_hold`]). A
 //!   page freed while referenced is *retired*: it leaves the file but its
 //!   frame stays, unchanged, until the last window entry lets go
 //!   ([`Frames::window_release`]), so a window the library OS is copying
@@ -40,10 +41,7 @@ pub const MAX_PAGES: u64 = 0x2000_0000 / 4096;
 /// many for their mapping roots.
 const FIRST_SLOT: Slot = crate::HEAP_SLOTS + crate::HEAP_PAGES as Slot;
 const FIRST_ROOT: Slot = FIRST_SLOT + MAX_PAGES as Slot;
-/// Slots from here to the end of the space are the read windows'
-/// ([`crate::procs`]' window entries).
-pub const FIRST_WINDOW_SLOT: Slot = FIRST_ROOT + MAX_PAGES as Slot;
-const _: () = assert!((FIRST_WINDOW_SLOT as u64) < abi::root_slots::COUNT as u64);
+const _: () = assert!(FIRST_ROOT as u64 + MAX_PAGES <= abi::root_slots::COUNT as u64);
 
 /// A file page: its index in the pool (slot and address follow from it).
 #[derive(Debug)]

@@ -543,27 +543,14 @@ impl Server {
         r: sys::Read,
         d: &mut Data<'_, sys::Read>,
     ) -> Result<(), Errno> {
-        let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
+        let len = (r.len as usize).min(DATA_BYTES);
         let o = self.obj_of(pid, r.handle)?;
         let obj = self.objs.get(o).ok_or(EBADF)?;
         if obj.access & access::READ == 0 {
             return Err(EBADF);
         }
         match obj.kind {
-            Kind::File(_) => self.read_file_into(o, r, d).map(|_| ()),
-            Kind::Proc(_) => {
-                let pos = if at == u64::MAX { obj.pos } else { at };
-                let text = obj.text.as_deref().unwrap_or(&[]);
-                let rest = text.get(pos as usize..).unwrap_or(&[]);
-                let n = rest.len().min(len);
-                d.put(&rest[..n]);
-                if at == u64::MAX {
-                    if let Some(obj) = self.objs.get_mut(o) {
-                        obj.pos = pos + n as u64;
-                    }
-                }
-                Ok(())
-            }
+            Kind::File(_) | Kind::Proc(_) => self.read_file_into(o, r, d).map(|_| ()),
             Kind::Dir(_) => Err(EISDIR),
             Kind::Path(_) => Err(EBADF),
             Kind::Null => Ok(()),
@@ -607,8 +594,8 @@ impl Server {
         }
     }
 
-    /// A read of the regular file behind object `o` (checked readable)
-    /// into the data area; how many bytes.
+    /// A read of the regular file (or `/proc` file) behind object `o`
+    /// (checked readable) into the data area; how many bytes.
     pub(super) fn read_file_into<R: sysproto::wire::Request<Out = [u8]>>(
         &mut self,
         o: usize,
@@ -616,18 +603,28 @@ impl Server {
         d: &mut Data<'_, R>,
     ) -> Result<u64, Errno> {
         let obj = self.objs.get(o).ok_or(EBADF)?;
-        let Kind::File(loc) = obj.kind else {
-            return Err(EBADF);
-        };
         let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
         let pos = if at == u64::MAX { obj.pos } else { at };
-        let mut buf = alloc::vec![0u8; len];
-        let n = self
-            .fs
-            .mem(loc)
-            .ok_or(EBADF)?
-            .read(loc.ino, pos, &mut buf)?;
-        d.put(&buf[..n]);
+        let n = match obj.kind {
+            Kind::File(loc) => {
+                let mut buf = alloc::vec![0u8; len];
+                let n = self
+                    .fs
+                    .mem(loc)
+                    .ok_or(EBADF)?
+                    .read(loc.ino, pos, &mut buf)?;
+                d.put(&buf[..n]);
+                n
+            }
+            Kind::Proc(_) => {
+                let text = obj.text.as_deref().unwrap_or(&[]);
+                let rest = text.get(pos as usize..).unwrap_or(&[]);
+                let n = rest.len().min(len);
+                d.put(&rest[..n]);
+                n
+            }
+            _ => return Err(EBADF),
+        };
         if at == u64::MAX {
             if let Some(obj) = self.objs.get_mut(o) {
                 obj.pos = pos + n as u64;

@@ -3,27 +3,35 @@
 //! caller's read window (`layout::READ_WINDOW`), and the library OS copies
 //! from there straight into the program's buffer. Page `i` of a file goes
 //! to window page `i % READ_WINDOW_PAGES`, so reading the same part of a
-//! file again finds its pages already there and costs no kernel call.
+//! file again finds its pages already there: one request for up to 1 MiB,
+//! no copy in the server, no kernel call.
 //!
-//! Each entry is a capability the server derives from the page's own into
-//! a slot of its own (the entry's), and from that into the process's
-//! window slot; replacing the entry revokes the server's, which deletes
-//! and unmaps the process's. A page the file lets go of (a truncate, an
-//! unlink) while an entry holds it stays, unchanged, until the entry is
-//! replaced (`fs::store` retires it), so the library OS never copies from
-//! a page that vanished under it: a read racing a truncate sees the bytes
-//! from before it, as if it had come first. When the process ends its
-//! entries go (its capability space went with it).
+//! Mapping a page costs three kernel calls (the old page's capability
+//! deleted from the process's window slot, the new one derived into it,
+//! mapped) where a copy through the data area costs one 4 KiB copy, so a
+//! page is mapped on its second read: the first marks its window entry
+//! *seen* and the bytes travel in the data area, as `sys::Read`'s. A file
+//! streamed once is copied, a file read again is mapped.
+//!
+//! The process's capability is derived from the page's own. A page the
+//! file lets go of (a truncate, an unlink) while mapped in a window stays,
+//! unchanged, until the entry is replaced (`fs::store` retires it), so the
+//! library OS never copies from a page that vanished under it: a read
+//! racing a truncate sees the bytes from before it, as if it had come
+//! first. When the process ends its entries go (its capability space went
+//! with it), and with them the retired pages they held.
 //!
 //! Pages that are not in the cache — still the boot image's bytes, holes,
-//! other files — are read into the data area as `sys::Read` does.
+//! other files — always travel in the data area.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
+use core::cell::RefCell;
+
 use abi::{map_flags, Rights};
 use exo_rt::ipc::map_into;
-use exo_rt::{cap_delete, cap_mint, cap_mint_into, cap_revoke, Slot};
+use exo_rt::{cap_delete_in, cap_mint_into, Slot};
 use memfs::PageRef;
 use sysproto::layout::READ_WINDOW;
 use sysproto::{slots, sys, DATA_BYTES, READ_WINDOW_PAGES};
@@ -31,44 +39,33 @@ use vfs::walk::Loc;
 use vfs::Fs;
 
 use super::{Errno, Kind, Server, EBADF};
-use crate::fs::store::{page_slot, FIRST_WINDOW_SLOT};
+use crate::fs::store::page_slot;
+use crate::fs::Frames;
 use crate::objects::access;
-use crate::slots::SlotPool;
 use sysproto::wire::Data;
 
 const PAGE: u64 = 4096;
 
 /// One window page: which page of which file, the pool page that holds
-/// it, and the server's capability the process's is derived from.
-#[derive(Clone, Copy)]
+/// it, and whether it is mapped (else only seen once).
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Entry {
     loc: Loc,
     index: u64,
     page: u32,
-    slot: Slot,
+    mapped: bool,
 }
 
-/// Every process's read window.
+/// Every process's read window: by pid, its entries (empty until its
+/// first read of a file).
+#[derive(Default)]
 pub struct Windows {
-    /// By pid: its entries (empty until its first mapped read).
     by_pid: BTreeMap<u64, Vec<Option<Entry>>>,
-    /// The server's slots for entries.
-    slots: SlotPool,
-}
-
-impl Default for Windows {
-    fn default() -> Windows {
-        Windows {
-            by_pid: BTreeMap::new(),
-            slots: SlotPool::new(FIRST_WINDOW_SLOT, abi::root_slots::COUNT),
-        }
-    }
 }
 
 impl Server {
-    /// `sys::ReadMap`: `Some((n, window offset))` when the bytes are in
-    /// the caller's window, `None` when they went into the data area
-    /// (`n` of them) as a plain read.
+    /// `sys::ReadMap`: the bytes in the caller's window, or in the data
+    /// area (`window` = `u64::MAX`) as a plain read.
     pub(super) fn read_map(
         &mut self,
         pid: u64,
@@ -86,22 +83,19 @@ impl Server {
             Kind::File(loc) => self.map_range(pid, loc, pos, r.len)?,
             _ => None,
         };
-        let (n, window) = match mapped {
-            Some(x) => x,
-            None => {
-                // As `Read` would, into the data area.
-                let read = sys::Read {
-                    handle: r.handle,
-                    len: r.len.min(DATA_BYTES as u64),
-                    offset: at,
-                    ttin_ignored: true,
-                };
-                let n = self.read_file_into(o, read, d)?;
-                return Ok(sys::ReadMapReply {
-                    n,
-                    window: u64::MAX,
-                });
-            }
+        let Some((n, window)) = mapped else {
+            // As `Read` would, into the data area.
+            let read = sys::Read {
+                handle: r.handle,
+                len: r.len.min(DATA_BYTES as u64),
+                offset: at,
+                ttin_ignored: true,
+            };
+            let n = self.read_file_into(o, read, d)?;
+            return Ok(sys::ReadMapReply {
+                n,
+                window: u64::MAX,
+            });
         };
         if at == u64::MAX {
             if let Some(obj) = self.objs.get_mut(o) {
@@ -113,8 +107,9 @@ impl Server {
 
     /// Maps the pages of `[pos, pos + len)` of the file at `loc` (cut at
     /// its end and at the window's) into `pid`'s window: the bytes and
-    /// their offset in the window, or `None` if a page is not in the
-    /// cache (nothing is mapped then). (0, 0) at or past the end.
+    /// their offset in the window, or `None` when they should travel in
+    /// the data area (a page not in the cache, or read for the first
+    /// time: those of the first data area's worth are marked seen).
     fn map_range(
         &mut self,
         pid: u64,
@@ -127,7 +122,7 @@ impl Server {
         };
         let size = mem.getattr(loc.ino)?.size;
         if pos >= size || len == 0 {
-            return Ok(Some((0, 0)));
+            return Ok(None);
         }
         let first = pos / PAGE;
         let slot0 = first % READ_WINDOW_PAGES;
@@ -142,54 +137,55 @@ impl Server {
                 PageRef::Hole | PageRef::Image(_) => return Ok(None),
             }
         }
-        let env = match self.procs.get(&pid) {
-            Some(p) => p.env,
-            None => return Err(EBADF),
+        let Some(env) = self.procs.get(&pid).map(|p| p.env) else {
+            return Err(EBADF);
         };
-        let frames = self.fs.frames.clone();
         let win = self
             .windows
             .by_pid
             .entry(pid)
             .or_insert_with(|| alloc::vec![None; READ_WINDOW_PAGES as usize]);
-        for (k, &page) in pages.iter().enumerate() {
-            let index = first + k as u64;
-            let w = (index % READ_WINDOW_PAGES) as usize;
-            if let Some(e) = win[w] {
-                if e.loc == loc && e.index == index && e.page == page {
-                    continue;
+        let at = |k: usize| ((first + k as u64) % READ_WINDOW_PAGES) as usize;
+        let same = |e: &Entry, k: usize| e.loc == loc && e.index == first + k as u64 && e.page == pages[k];
+        // Seen before, every one of them (or mapped already)? If not, the
+        // data area's worth is marked seen and travels the plain way.
+        let again = (0..pages.len()).all(|k| win[at(k)].is_some_and(|e| same(&e, k)));
+        if !again {
+            let copied = ((pos % PAGE + DATA_BYTES as u64).div_ceil(PAGE) as usize).min(pages.len());
+            for k in 0..copied {
+                let w = at(k);
+                if !win[w].is_some_and(|e| same(&e, k)) {
+                    let old = win[w].take();
+                    forget(&self.fs.frames, env, w, old);
+                    win[w] = Some(Entry {
+                        loc,
+                        index: first + k as u64,
+                        page: pages[k],
+                        mapped: false,
+                    });
                 }
-                // The process's capability goes with the server's.
-                let _ = cap_revoke(e.slot);
-                let _ = cap_delete(e.slot);
-                self.windows.slots.free(e.slot);
-                win[w] = None;
-                frames.borrow_mut().window_release(e.page);
             }
-            let Some(slot) = self.windows.slots.alloc() else {
-                return Ok(None);
-            };
-            let rights = Rights::MAP.union(Rights::READ);
+            return Ok(None);
+        }
+        for (k, &page) in pages.iter().enumerate() {
+            let w = at(k);
+            if win[w].is_some_and(|e| e.mapped) {
+                continue;
+            }
             let their = slots::READ_WINDOW + w as u32;
             let vaddr = READ_WINDOW + w as u64 * PAGE;
-            let made = cap_mint(page_slot(page), slot, Rights::ALL, 0)
-                .and_then(|()| cap_mint_into(slot, env + 1, their, rights, 0))
+            let rights = Rights::MAP.union(Rights::READ);
+            let made = cap_mint_into(page_slot(page), env + 1, their, rights, 0)
                 .and_then(|()| map_into(env, their, vaddr, map_flags::TARGET_SLOT));
             if made.is_err() {
-                // (A capability minted into the process's slot went with
-                // the server's.)
-                let _ = cap_revoke(slot);
-                let _ = cap_delete(slot);
-                self.windows.slots.free(slot);
+                // Whatever was made goes; the bytes travel the plain way.
+                let _ = cap_delete_in(env + 1, u64::from(their));
                 return Ok(None);
             }
-            frames.borrow_mut().window_hold(page);
-            win[w] = Some(Entry {
-                loc,
-                index,
-                page,
-                slot,
-            });
+            self.fs.frames.borrow_mut().window_hold(page);
+            if let Some(e) = win[w].as_mut() {
+                e.mapped = true;
+            }
         }
         Ok(Some((n, slot0 * PAGE + pos % PAGE)))
     }
@@ -200,11 +196,18 @@ impl Server {
         let Some(win) = self.windows.by_pid.remove(&pid) else {
             return;
         };
-        for e in win.into_iter().flatten() {
-            let _ = cap_revoke(e.slot);
-            let _ = cap_delete(e.slot);
-            self.windows.slots.free(e.slot);
+        for e in win.into_iter().flatten().filter(|e| e.mapped) {
             self.fs.frames.borrow_mut().window_release(e.page);
         }
+    }
+}
+
+/// Entry `w` of the window of the process with capabilities from `env`
+/// no longer holds `old`: its capability (and so its mapping) goes from
+/// the process, and the page is let go.
+fn forget(frames: &RefCell<Frames>, env: Slot, w: usize, old: Option<Entry>) {
+    if let Some(e) = old.filter(|e| e.mapped) {
+        let _ = cap_delete_in(env + 1, u64::from(slots::READ_WINDOW) + w as u64);
+        frames.borrow_mut().window_release(e.page);
     }
 }
