@@ -9,11 +9,6 @@ use sysproto::READ_WINDOW_PAGES;
 /// Bytes of the window.
 const BYTES: u64 = READ_WINDOW_PAGES * 4096;
 
-/// Bytes from offset `at` of the window to its end.
-pub fn room(at: u64) -> u64 {
-    BYTES.saturating_sub(at)
-}
-
 /// Runs `f` on the `n` bytes at offset `at` of the window, which the
 /// server just mapped them at (`sys::ReadMapReply`). Nothing if the range
 /// is not inside the window (a server that broke the protocol).

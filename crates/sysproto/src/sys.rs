@@ -36,8 +36,9 @@ crate::interface! {
     /// page leaving the file meanwhile is kept until then). Otherwise (a
     /// page still the boot image's, a hole, or not a memory file) the
     /// bytes come in the data area, as `Read`'s, and `window` is
-    /// `u64::MAX`. `n` = 0: end of file.
-    ReadMap = 87, fn read_map(handle: u64, len: u64, offset: u64) => ReadMapReply(n: u64, window: u64) out [u8];
+    /// `u64::MAX`. `end`: the bytes reach the end of the file (`n` = 0
+    /// at or past it).
+    ReadMap = 87, fn read_map(handle: u64, len: u64, offset: u64) => ReadMapReply(n: u64, window: u64, end: bool) out [u8];
     /// Writes the data area's bytes at `offset` of a file (`u64::MAX`:
     /// at the handle's position; `append`: at its end, as `O_APPEND`);
     /// how many were taken. With a tag, a write to a full pipe is answered

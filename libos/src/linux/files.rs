@@ -521,21 +521,17 @@ fn read_file(p: &mut Proc, file: &OpenFile, iov: &[(u64, u64)], want: u64, at: O
             Ok(g) => g,
             Err(e) => return partial(done, e),
         };
-        let sys::ReadMapReply { n, window } = got.reply;
-        // Fewer bytes than the request could carry: the end of the file.
-        let (put, most) = if window == u64::MAX {
-            let put = got.with_bytes(|data| scatter(p, iov, done, data));
-            (put, DATA_BYTES as u64)
+        let sys::ReadMapReply { n, window, end } = got.reply;
+        let put = if window == u64::MAX {
+            got.with_bytes(|data| scatter(p, iov, done, data))
         } else {
-            let put = crate::window::with_bytes(window, n, |data| scatter(p, iov, done, data));
-            (put, crate::window::room(window))
+            crate::window::with_bytes(window, n, |data| scatter(p, iov, done, data))
         };
         if let Err(e) = put {
             return partial(done, e);
         }
-        let end = n < (want - done).min(most);
         done += n;
-        if end {
+        if end || n == 0 {
             break;
         }
     }

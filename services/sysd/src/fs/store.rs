@@ -26,8 +26,8 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use abi::map_flags;
-use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
 use abi::Rights;
+use exo_rt::memory::{scratch_read_bytes, scratch_write_bytes, SCRATCH_BASE};
 use exo_rt::{cap_delete, cap_mint, cap_revoke, frame_alloc, map, unmap, Slot};
 use sysproto::Errno::{self, ENOMEM};
 
@@ -124,7 +124,6 @@ impl Frames {
             }
         }
     }
-
 
     /// Gives page `id`'s frame back.
     fn release(&mut self, id: u32) {

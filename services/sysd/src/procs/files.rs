@@ -607,14 +607,18 @@ impl Server {
         let pos = if at == u64::MAX { obj.pos } else { at };
         let n = match obj.kind {
             Kind::File(loc) => {
-                let mut buf = alloc::vec![0u8; len];
-                let n = self
-                    .fs
-                    .mem(loc)
-                    .ok_or(EBADF)?
-                    .read(loc.ino, pos, &mut buf)?;
-                d.put(&buf[..n]);
-                n
+                // Through a buffer kept for it (no allocation, no zeroing).
+                let mut buf = core::mem::take(&mut self.read_buf);
+                buf.resize(DATA_BYTES, 0);
+                let got = match self.fs.mem(loc) {
+                    Some(m) => m.read(loc.ino, pos, &mut buf[..len]),
+                    None => Err(EBADF),
+                };
+                if let Ok(n) = got {
+                    d.put(&buf[..n]);
+                }
+                self.read_buf = buf;
+                got?
             }
             Kind::Proc(_) => {
                 let text = obj.text.as_deref().unwrap_or(&[]);
@@ -677,7 +681,7 @@ impl Server {
                 Ok(len as u64)
             }
             Kind::File(loc) => {
-                let size = self.attr(pid, loc)?.size;
+                let size = self.fs.mem(loc).ok_or(EACCES)?.size(loc.ino)?;
                 let off = if w.append {
                     size
                 } else if w.offset == u64::MAX {
@@ -689,11 +693,17 @@ impl Server {
                     return Err(EFBIG);
                 }
                 let n = (len as u64).min(w.fsize - off) as usize;
-                let data = d.input(n);
-                let cred = self.procs[&pid].cred.clone();
-                let done = self
-                    .mem_mut(loc)?
-                    .write(&cred, loc.ino, off, &data, now())?;
+                // Through the buffer kept for file data (no allocation).
+                let mut buf = core::mem::take(&mut self.read_buf);
+                buf.resize(DATA_BYTES, 0);
+                let n = d.input_into(&mut buf[..n]);
+                let cred = &self.procs.get(&pid).ok_or(ESRCH)?.cred;
+                let done = match self.fs.mem_mut(loc) {
+                    Some(m) => m.write(cred, loc.ino, off, &buf[..n], now()),
+                    None => Err(EACCES),
+                };
+                self.read_buf = buf;
+                let done = done?;
                 // `pwrite` leaves the offset alone, `O_APPEND` or not.
                 if w.offset == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {

@@ -19,11 +19,11 @@ mod memory;
 mod pages;
 mod paths;
 mod procfs;
-mod window;
 mod serve;
 mod signals;
 mod sysv;
 mod terminal;
+mod window;
 
 pub use procfs::PROC_ROOT;
 
@@ -276,6 +276,9 @@ pub struct Server {
     shm: sysv::ShmState,
     /// The processes' read windows (`sys::ReadMap`).
     windows: window::Windows,
+    /// Where a file read or write gathers its bytes (from or for the
+    /// data area), kept to spare an allocation each time.
+    read_buf: Vec<u8>,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -338,6 +341,7 @@ impl Server {
             ipc: sysv::Ipc::default(),
             shm: sysv::ShmState::default(),
             windows: window::Windows::default(),
+            read_buf: Vec::new(),
         }
     }
 

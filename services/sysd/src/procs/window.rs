@@ -32,11 +32,9 @@ use core::cell::RefCell;
 use abi::{map_flags, Rights};
 use exo_rt::ipc::map_into;
 use exo_rt::{cap_delete_in, cap_mint_into, Slot};
-use memfs::PageRef;
 use sysproto::layout::READ_WINDOW;
 use sysproto::{slots, sys, DATA_BYTES, READ_WINDOW_PAGES};
 use vfs::walk::Loc;
-use vfs::Fs;
 
 use super::{Errno, Kind, Server, EBADF};
 use crate::fs::store::page_slot;
@@ -79,8 +77,12 @@ impl Server {
         }
         let at = r.offset;
         let pos = if at == u64::MAX { obj.pos } else { at };
+        let size = match obj.kind {
+            Kind::File(loc) => self.fs.mem(loc).ok_or(EBADF)?.size(loc.ino)?,
+            _ => obj.text.as_ref().map_or(0, |t| t.len() as u64),
+        };
         let mapped = match obj.kind {
-            Kind::File(loc) => self.map_range(pid, loc, pos, r.len)?,
+            Kind::File(loc) => self.map_range(pid, loc, pos, r.len, size)?,
             _ => None,
         };
         let Some((n, window)) = mapped else {
@@ -95,6 +97,7 @@ impl Server {
             return Ok(sys::ReadMapReply {
                 n,
                 window: u64::MAX,
+                end: pos + n >= size,
             });
         };
         if at == u64::MAX {
@@ -102,11 +105,15 @@ impl Server {
                 obj.pos = pos + n;
             }
         }
-        Ok(sys::ReadMapReply { n, window })
+        Ok(sys::ReadMapReply {
+            n,
+            window,
+            end: pos + n >= size,
+        })
     }
 
-    /// Maps the pages of `[pos, pos + len)` of the file at `loc` (cut at
-    /// its end and at the window's) into `pid`'s window: the bytes and
+    /// Maps the pages of `[pos, pos + len)` of the file at `loc` (of
+    /// `size` bytes; cut at its end and at the window's) into `pid`'s window: the bytes and
     /// their offset in the window, or `None` when they should travel in
     /// the data area (a page not in the cache, or read for the first
     /// time: those of the first data area's worth are marked seen).
@@ -116,11 +123,11 @@ impl Server {
         loc: Loc,
         pos: u64,
         len: u64,
+        size: u64,
     ) -> Result<Option<(u64, u64)>, Errno> {
         let Some(mem) = self.fs.mem(loc) else {
             return Ok(None);
         };
-        let size = mem.getattr(loc.ino)?.size;
         if pos >= size || len == 0 {
             return Ok(None);
         }
@@ -128,15 +135,8 @@ impl Server {
         let slot0 = first % READ_WINDOW_PAGES;
         // Never past the window's end: the bytes stay contiguous there.
         let room = (READ_WINDOW_PAGES - slot0) * PAGE - pos % PAGE;
-        let n = len.min(size - pos).min(room);
-        let last = (pos + n - 1) / PAGE;
-        let mut pages = Vec::with_capacity((last - first + 1) as usize);
-        for index in first..=last {
-            match mem.page(loc.ino, index)? {
-                PageRef::Page(p) => pages.push(p.id()),
-                PageRef::Hole | PageRef::Image(_) => return Ok(None),
-            }
-        }
+        let want = len.min(size - pos).min(room);
+        let count = (pos % PAGE + want).div_ceil(PAGE);
         let Some(env) = self.procs.get(&pid).map(|p| p.env) else {
             return Err(EBADF);
         };
@@ -145,48 +145,70 @@ impl Server {
             .by_pid
             .entry(pid)
             .or_insert_with(|| alloc::vec![None; READ_WINDOW_PAGES as usize]);
-        let at = |k: usize| ((first + k as u64) % READ_WINDOW_PAGES) as usize;
-        let same = |e: &Entry, k: usize| e.loc == loc && e.index == first + k as u64 && e.page == pages[k];
-        // Seen before, every one of them (or mapped already)? If not, the
-        // data area's worth is marked seen and travels the plain way.
-        let again = (0..pages.len()).all(|k| win[at(k)].is_some_and(|e| same(&e, k)));
-        if !again {
-            let copied = ((pos % PAGE + DATA_BYTES as u64).div_ceil(PAGE) as usize).min(pages.len());
-            for k in 0..copied {
-                let w = at(k);
-                if !win[w].is_some_and(|e| same(&e, k)) {
-                    let old = win[w].take();
-                    forget(&self.fs.frames, env, w, old);
-                    win[w] = Some(Entry {
-                        loc,
-                        index: first + k as u64,
-                        page: pages[k],
-                        mapped: false,
-                    });
-                }
+        let slot_of = |index: u64| (index % READ_WINDOW_PAGES) as usize;
+        // The pages from the first on that were read before (the prefix
+        // that is mapped), up to the first that was not or is not in the
+        // cache. A first page read for the first time is marked seen,
+        // with those after it that the data area carries, and copied.
+        let copied = (pos % PAGE + DATA_BYTES as u64).div_ceil(PAGE).min(count);
+        let mut pages = Vec::new();
+        let mut fresh = false;
+        let mut next = first;
+        for (index, p) in mem.store_pages(loc.ino, first..first + count)? {
+            if index != next || (fresh && index >= first + copied) {
+                break;
             }
-            return Ok(None);
-        }
-        for (k, &page) in pages.iter().enumerate() {
-            let w = at(k);
-            if win[w].is_some_and(|e| e.mapped) {
+            next += 1;
+            let e = Entry {
+                loc,
+                index,
+                page: p.id(),
+                mapped: false,
+            };
+            let w = slot_of(index);
+            let seen = win[w].is_some_and(|old| {
+                Entry {
+                    mapped: false,
+                    ..old
+                } == e
+            });
+            if seen && !fresh {
+                pages.extend(win[w]);
                 continue;
             }
+            if !pages.is_empty() {
+                break;
+            }
+            fresh = true;
+            if !seen {
+                forget(&self.fs.frames, env, w, win[w].take());
+                win[w] = Some(e);
+            }
+        }
+        if fresh {
+            return Ok(None);
+        }
+        if pages.is_empty() {
+            return Ok(None);
+        }
+        for e in pages.iter_mut().filter(|e| !e.mapped) {
+            let w = slot_of(e.index);
             let their = slots::READ_WINDOW + w as u32;
             let vaddr = READ_WINDOW + w as u64 * PAGE;
             let rights = Rights::MAP.union(Rights::READ);
-            let made = cap_mint_into(page_slot(page), env + 1, their, rights, 0)
+            let made = cap_mint_into(page_slot(e.page), env + 1, their, rights, 0)
                 .and_then(|()| map_into(env, their, vaddr, map_flags::TARGET_SLOT));
             if made.is_err() {
                 // Whatever was made goes; the bytes travel the plain way.
                 let _ = cap_delete_in(env + 1, u64::from(their));
                 return Ok(None);
             }
-            self.fs.frames.borrow_mut().window_hold(page);
-            if let Some(e) = win[w].as_mut() {
-                e.mapped = true;
-            }
+            self.fs.frames.borrow_mut().window_hold(e.page);
+            e.mapped = true;
+            win[w] = Some(*e);
         }
+        // The bytes of the mapped prefix.
+        let n = want.min(pages.len() as u64 * PAGE - pos % PAGE);
         Ok(Some((n, slot0 * PAGE + pos % PAGE)))
     }
 
