@@ -265,6 +265,11 @@ macro_rules! native_calls {
             /// the capability in `a0` (a `CSpace`, WRITE), as `CapDelete` does in
             /// the caller's own (its mappings go with it).
             0x29 CapDeleteIn call cap_delete_in(cspace: Slot, slot: u64) -> ();
+            /// Take back `a1` frames of the unused quota of the environment the
+            /// caller created whose thread is in slot `a0` (WRITE): its limit
+            /// shrinks by `a1` and the caller's grows (`QuotaExceeded` if it has
+            /// fewer unused frames).
+            0x2a QuotaTake call quota_take(thread: Slot, frames: u64) -> ();
         }
     };
 }

@@ -240,6 +240,24 @@ pub fn quota_give(from: u32, to: u32, n: u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Moves `n` frames of unused quota from `from`'s child `to` back to it.
+pub fn quota_take(from: u32, to: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let child = envs.get_mut(&to).ok_or(Error::NoPartner)?;
+    if child.parent != Some(from) {
+        return Err(Error::NoRights);
+    }
+    if child.quota_frames - child.used_frames < n {
+        return Err(Error::QuotaExceeded);
+    }
+    child.quota_frames -= n;
+    write_info(child);
+    let giver = envs.get_mut(&from).ok_or(Error::NoPartner)?;
+    giver.quota_frames += n;
+    write_info(giver);
+    Ok(())
+}
+
 /// Lets environment `id` use the ports in `range`, through `via`.
 pub fn ports_enable(id: u32, via: captree::SlotAddr, range: PortRange) {
     let mut envs = ENVS.lock();

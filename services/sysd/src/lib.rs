@@ -61,7 +61,12 @@ pub fn run(args: &StartArgs) -> i32 {
     };
     let ramdisk_start = RAMDISK_AT + (ramdisk_phys() & 0xfff);
     let machine = exo_rt::info::quota_frames() * 4096;
-    let files = fs::boot(fs::Frames::new(mem), ramdisk_start, ramdisk_len, machine);
+    let files = fs::boot(
+        fs::Frames::new(mem, procs::file_page_spare),
+        ramdisk_start,
+        ramdisk_len,
+        machine,
+    );
     let image = match image::load(&files, mem, &mut pool) {
         Ok(i) => i,
         Err(e) => {

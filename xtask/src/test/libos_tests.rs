@@ -240,6 +240,20 @@ pub const TESTS: &[QemuTest] = &[
         ],
         0
     ),
+    // tmpfs pages are paid for from the writer's quota and given back
+    // when freed (to a writer still running).
+    linux_test!(
+        "raw-tmpfs-charge",
+        "/ctests/rawreq charge",
+        [
+            "writing 8 MiB grew the writer's quota: no",
+            "removing it gave back 2048 frames: yes",
+            "removing a dead writer's file gives nothing back: yes",
+            "fork afterwards: works",
+            "rawreq: ok"
+        ],
+        0
+    ),
     // Job control through busybox's shell at the console: ^Z stops the
     // foreground job (SIGTSTP to its group), `jobs`, `bg`, `wait`, `fg`;
     // a background reader stops on SIGTTIN; ^C ends a foreground job. (The

@@ -5,6 +5,13 @@
 //! Every file system shares one [`Frames`] pool; the boot ramdisk, mapped
 //! read-only, is the image unwritten files read from.
 //!
+//! Each page is charged to the process whose request made it (a write, a
+//! `fallocate`, a shared mapping's first touch): the server takes a frame
+//! of that process's quota for it (`procs::charge`), and gives it back
+//! when the page is freed, if the process is still there. So memory in a
+//! tmpfs is paid for by whoever filled it, not by the server's own
+//! budget; and a page is never made from the server's reserve.
+//!
 //! A page is lent to processes two ways, each through capabilities the
 //! kernel's derivation tree tracks (the reverse map):
 //!
@@ -79,10 +86,29 @@ pub struct Frames {
     windowed: BTreeMap<u32, u32>,
     /// Pages freed by their file while in a window.
     retired: BTreeSet<u32>,
+    /// Who pays for the pages made now (set while the server serves a
+    /// process's request), and who paid for each page.
+    pub charge_to: Option<Payer>,
+    payer: BTreeMap<u32, Payer>,
+    /// Pages made for `charge_to` since it was set, and the payers of
+    /// pages freed since the refunds were last taken.
+    pub charged: Vec<u32>,
+    pub refunds: Vec<Payer>,
+    /// Whether the machine can spare a frame for a new page (the server
+    /// keeps a reserve for itself that file pages never take).
+    pub spare: fn() -> bool,
+}
+
+/// A process that pays for file pages: its pid and when it was made (a
+/// pid used again later is another payer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payer {
+    pub pid: u64,
+    pub start_ns: u64,
 }
 
 impl Frames {
-    pub fn new(mem: Slot) -> Frames {
+    pub fn new(mem: Slot, spare: fn() -> bool) -> Frames {
         Frames {
             mem,
             free: Vec::new(),
@@ -91,6 +117,11 @@ impl Frames {
             lent: BTreeSet::new(),
             windowed: BTreeMap::new(),
             retired: BTreeSet::new(),
+            charge_to: None,
+            payer: BTreeMap::new(),
+            charged: Vec::new(),
+            refunds: Vec::new(),
+            spare,
         }
     }
 
@@ -103,6 +134,14 @@ impl Frames {
             self.lent.insert(page.0);
         }
         Ok(root)
+    }
+
+    /// Pages `ids` were paid for by the server after all (their payer
+    /// could not pay): nobody gets them back.
+    pub fn unpaid(&mut self, ids: &[u32]) {
+        for id in ids {
+            self.payer.remove(id);
+        }
     }
 
     /// A read-window entry holds page `id` now.
@@ -127,6 +166,9 @@ impl Frames {
 
     /// Gives page `id`'s frame back.
     fn release(&mut self, id: u32) {
+        if let Some(p) = self.payer.remove(&id) {
+            self.refunds.push(p);
+        }
         let page = Page(id);
         let _ = unmap(page.addr());
         let _ = cap_delete(page.slot());
@@ -153,6 +195,9 @@ impl memfs::Store for FrameStore {
 
     fn alloc(&mut self) -> Result<Page, Errno> {
         let mut f = self.frames.borrow_mut();
+        if !(f.spare)() {
+            return Err(ENOMEM);
+        }
         let i = match f.free.pop() {
             Some(i) => i,
             None if u64::from(f.next) < MAX_PAGES => {
@@ -173,6 +218,10 @@ impl memfs::Store for FrameStore {
             return Err(ENOMEM);
         }
         f.used += 1;
+        if let Some(p) = f.charge_to {
+            f.payer.insert(i, p);
+            f.charged.push(i);
+        }
         Ok(page)
     }
 

@@ -25,6 +25,7 @@ mod sysv;
 mod terminal;
 mod window;
 
+pub use memory::file_page_spare;
 pub use procfs::PROC_ROOT;
 
 use alloc::collections::BTreeMap;
@@ -359,7 +360,15 @@ impl Server {
         if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
             return wire::error_msg(EMFILE);
         }
-        sys::dispatch(self, pid, &msg, &mut area)
+        // File pages made for the request are the process's to pay for.
+        let payer = crate::fs::store::Payer {
+            pid,
+            start_ns: p.start_ns,
+        };
+        self.fs.frames.borrow_mut().charge_to = Some(payer);
+        let reply = sys::dispatch(self, pid, &msg, &mut area);
+        self.settle_charges(pid);
+        reply
     }
 
     /// Defers the request of `pid` tagged `tag` that must wait, if the
