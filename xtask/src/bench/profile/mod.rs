@@ -398,6 +398,7 @@ pub fn profile(opts: &ProfileOpts) -> Result<u8> {
 /// and its instructions per operation must be within 2x of the row's own
 /// icount figure from the same boot. No timing is judged.
 pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String>)> {
+    let started = std::time::Instant::now();
     let mut detail = Vec::new();
     for (bench, want) in [
         ("getpid", &[Component::Kernel, Component::Libos][..]),
@@ -440,7 +441,11 @@ pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String
             parts.join(", ")
         ));
     }
-    Ok(detail.join("; "))
+    Ok(format!(
+        "{:.2} s, icount; {}",
+        started.elapsed().as_secs_f64(),
+        detail.join("; ")
+    ))
 }
 
 #[cfg(test)]

@@ -193,15 +193,21 @@ pub fn table(p: &Profile, top: usize) -> String {
         100.0
     );
     for c in Component::ALL {
-        let rows: Vec<_> = p.symbols.iter().filter(|r| r.component == c).collect();
+        // Symbols under 0.05 per operation (a timer tick now and then)
+        // are left out of the table; the JSON has them.
+        let rows: Vec<_> = p
+            .symbols
+            .iter()
+            .filter(|r| r.component == c && p.per_op(r.count) >= 0.05)
+            .collect();
         if rows.is_empty() {
             continue;
         }
+        let all = p.symbols.iter().filter(|r| r.component == c).count();
         let title = format!(
-            "{} (top {} of {} symbols)",
+            "{} (top {} of {all} symbols)",
             c.name(),
-            top.min(rows.len()),
-            rows.len()
+            top.min(rows.len())
         );
         let _ = writeln!(s, "\n{title:<60} {:>10} {:>7}", "instr/op", "share");
         for r in rows.iter().take(top) {
@@ -216,17 +222,23 @@ pub fn table(p: &Profile, top: usize) -> String {
     }
     let _ = writeln!(
         s,
-        "\ncostly instructions per operation (rep: one per iteration)"
+        "\ncostly instructions per operation (rep: one per iteration; under 0.01 left out)"
     );
-    if p.costly.is_empty() {
+    let shown: Vec<&CostlyRow> = p
+        .costly
+        .iter()
+        .filter(|r| p.per_op(r.count) >= 0.005)
+        .collect();
+    if shown.is_empty() {
         let _ = writeln!(s, "  none");
+    } else {
+        let _ = writeln!(
+            s,
+            "  {:<10} {:<8} {:<22} {:>10}",
+            "component", "class", "instruction", "per op"
+        );
     }
-    let _ = writeln!(
-        s,
-        "  {:<10} {:<8} {:<22} {:>10}",
-        "component", "class", "instruction", "per op"
-    );
-    for r in &p.costly {
+    for r in shown {
         let _ = writeln!(
             s,
             "  {:<10} {:<8} {:<22} {:>10.2}",
