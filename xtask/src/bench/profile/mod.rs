@@ -395,8 +395,9 @@ pub fn profile(opts: &ProfileOpts) -> Result<u8> {
 /// The `profile-smoke` step of `cargo xtask test`: profiles `getpid` (C,
 /// through the library OS) and `null-syscall` (native) with `--quick`.
 /// Each must name symbols of the kernel (and getpid of the library OS),
-/// and its instructions per operation must be within 2x of the row's own
-/// icount figure from the same boot. No timing is judged.
+/// every counted instruction's bytes must be its image file's, and its
+/// instructions per operation must be within 2x of the row's own icount
+/// figure from the same boot. No timing is judged.
 pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String>)> {
     let started = std::time::Instant::now();
     let mut detail = Vec::new();
@@ -419,6 +420,14 @@ pub fn smoke(art: &Artifacts) -> std::result::Result<String, (String, Vec<String
             if !named {
                 return Err((format!("{bench}: no {c} symbol in the profile"), table));
             }
+        }
+        if let Some((image, n)) = p.mismatched.iter().next() {
+            return Err((
+                format!(
+                    "{bench}: {n} executions at {image}'s addresses had other bytes than its file"
+                ),
+                table,
+            ));
         }
         let per_op = p.per_op(p.total());
         let figure = p.bench_figure.unwrap_or(0.0);

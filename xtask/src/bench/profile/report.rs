@@ -55,6 +55,10 @@ pub struct Profile {
     pub symbols: Vec<SymbolRow>,
     /// Costly instructions, most first within a component.
     pub costly: Vec<CostlyRow>,
+    /// Executions of instructions whose bytes differ from their image
+    /// file's at that address, per image (none expected: such code is
+    /// not the image's, and its attribution is wrong).
+    pub mismatched: BTreeMap<String, u64>,
 }
 
 impl Profile {
@@ -63,8 +67,14 @@ impl Profile {
         let mut components: BTreeMap<Component, u64> = BTreeMap::new();
         let mut symbols: BTreeMap<(Component, String, String), u64> = BTreeMap::new();
         let mut costly: BTreeMap<(Component, Class, String), u64> = BTreeMap::new();
+        let mut mismatched: BTreeMap<String, u64> = BTreeMap::new();
         for i in &counts.insns {
             let place = map.place(i.vaddr);
+            if let Some(im) = place.image {
+                if im.matches(i.vaddr, &i.bytes) == Some(false) {
+                    *mismatched.entry(im.name.clone()).or_default() += i.count;
+                }
+            }
             *components.entry(place.component).or_default() += i.count;
             let image = place.image.map_or("-".to_string(), |im| im.name.clone());
             *symbols
@@ -110,6 +120,7 @@ impl Profile {
             components,
             symbols,
             costly,
+            mismatched,
         }
     }
 
@@ -170,6 +181,14 @@ pub fn table(p: &Profile, top: usize) -> String {
             );
         }
         None => s.push('\n'),
+    }
+    for (image, n) in &p.mismatched {
+        let _ = writeln!(
+            s,
+            "warning: {:.1} instructions per operation ran at {image}'s addresses with \
+             other bytes than its file's (stale build? code written at run time?)",
+            p.per_op(*n)
+        );
     }
     let _ = writeln!(s, "\n{:<12} {:>12} {:>7}", "component", "instr/op", "share");
     for c in Component::ALL {
@@ -298,6 +317,12 @@ pub fn json(p: &Profile) -> String {
         p.bench_figure.map_or("null".into(), |f| format!("{f:.1}"))
     );
     let _ = writeln!(s, "  \"instructions_per_op\": {:.2},", p.per_op(p.total()));
+    let mism: Vec<String> = p
+        .mismatched
+        .iter()
+        .map(|(i, n)| format!("{}: {n}", jstr(i)))
+        .collect();
+    let _ = writeln!(s, "  \"mismatched_bytes\": {{{}}},", mism.join(", "));
     s.push_str("  \"components\": {");
     let comps: Vec<String> = Component::ALL
         .iter()
@@ -421,6 +446,7 @@ mod tests {
     fn attributes_and_divides() {
         let p = sample();
         assert_eq!(p.total(), 1000);
+        assert!(p.mismatched.is_empty(), "images without file bytes");
         assert_eq!(p.component_per_op(Component::Kernel), 93.0);
         assert_eq!(p.component_per_op(Component::Libos), 6.0);
         assert_eq!(p.component_per_op(Component::Other), 1.0);
@@ -463,6 +489,13 @@ mod tests {
         );
         assert!(t.contains("kernel     system   mov to cr3"), "{t}");
         assert!(t.contains("kernel total: system 3.00, rep 60.00"), "{t}");
+        assert!(!t.contains("warning"), "{t}");
+        p.mismatched.insert("libos".into(), 25);
+        let t = table(&p, 1);
+        assert!(
+            t.contains("warning: 2.5 instructions per operation ran at libos's addresses"),
+            "{t}"
+        );
         let j = json(&p);
         assert!(j.contains("\"kernel\": 93.00"), "{j}");
         assert!(

@@ -83,6 +83,8 @@ pub struct Image {
     pub path: PathBuf,
     /// Executable ranges `[start, end)`.
     pub code: Vec<(u64, u64)>,
+    /// The file's bytes of its executable segments: (address, bytes).
+    pub text: Vec<(u64, Vec<u8>)>,
     /// Symbols sorted by address, one per address.
     pub symbols: Vec<Symbol>,
 }
@@ -109,6 +111,7 @@ impl Image {
             name: name.to_string(),
             path: PathBuf::new(),
             code,
+            text: Vec::new(),
             symbols,
         }
     }
@@ -118,14 +121,24 @@ impl Image {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let file =
             object::File::parse(&*bytes).with_context(|| format!("parsing {}", path.display()))?;
-        let code: Vec<(u64, u64)> = file
+        let exec: Vec<_> = file
             .segments()
             .filter(|s| {
                 matches!(s.flags(), object::SegmentFlags::Elf { p_flags, .. } if p_flags.0 & object::elf::PF_X.0 != 0)
             })
-            .map(|s| (s.address(), s.address() + s.size()))
-            .filter(|(a, b)| b > a)
+            .filter(|s| s.size() > 0)
             .collect();
+        let code: Vec<(u64, u64)> = exec
+            .iter()
+            .map(|s| (s.address(), s.address() + s.size()))
+            .collect();
+        let mut text = Vec::new();
+        for s in &exec {
+            let data = s
+                .data()
+                .with_context(|| format!("reading a segment of {}", path.display()))?;
+            text.push((s.address(), data.to_vec()));
+        }
         if code.is_empty() {
             bail!("{} has no executable segment", path.display());
         }
@@ -139,12 +152,27 @@ impl Image {
             .collect();
         let mut image = Image::from_parts(component, name, code, symbols);
         image.path = path.to_path_buf();
+        image.text = text;
         Ok(image)
     }
 
     /// True if `addr` is in its code.
     pub fn contains(&self, addr: u64) -> bool {
         self.code.iter().any(|&(a, b)| (a..b).contains(&addr))
+    }
+
+    /// Whether the file holds `bytes` at `addr`: `Some(true)` if it does,
+    /// `Some(false)` if it holds others (the code that ran is not this
+    /// file's), `None` if the file has no bytes there (a segment's
+    /// zero-filled end, or an image made without its file).
+    pub fn matches(&self, addr: u64, bytes: &[u8]) -> Option<bool> {
+        let (start, data) = self
+            .text
+            .iter()
+            .find(|(a, d)| (*a..*a + d.len() as u64).contains(&addr))?;
+        let off = usize::try_from(addr - start).ok()?;
+        let have = data.get(off..off.checked_add(bytes.len())?)?;
+        Some(have == bytes)
     }
 
     /// The symbol `addr` falls in, if any.
@@ -318,6 +346,17 @@ mod tests {
     }
 
     #[test]
+    fn bytes_are_compared_with_the_file() {
+        let mut img = Image::from_parts(Component::Kernel, "k", vec![(0x1000, 0x1010)], vec![]);
+        assert_eq!(img.matches(0x1000, &[0x90]), None, "no file bytes");
+        img.text = vec![(0x1000, vec![0x0f, 0x31, 0xc3])];
+        assert_eq!(img.matches(0x1000, &[0x0f, 0x31]), Some(true));
+        assert_eq!(img.matches(0x1002, &[0xc3]), Some(true));
+        assert_eq!(img.matches(0x1001, &[0x0f]), Some(false));
+        assert_eq!(img.matches(0x1002, &[0xc3, 0x00]), None, "past the bytes");
+    }
+
+    #[test]
     fn reads_a_real_elf() {
         // The xtask binary itself is an ELF with symbols.
         let exe = std::env::current_exe().unwrap();
@@ -325,5 +364,7 @@ mod tests {
         assert!(!img.code.is_empty());
         assert!(img.symbols.len() > 100);
         assert!(img.symbols.windows(2).all(|w| w[0].addr < w[1].addr));
+        let (addr, data) = &img.text[0];
+        assert_eq!(img.matches(*addr, &data[..4]), Some(true));
     }
 }
