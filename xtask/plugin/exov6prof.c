@@ -139,7 +139,8 @@ static struct rec *lookup(uint64_t vaddr, const uint8_t *b, size_t len)
     r->vaddr = vaddr;
     r->len = (uint8_t)len;
     memcpy(r->bytes, b, len);
-    /* Made inside an open window: everything it counts is inside. */
+    /* count = base = 0: a record made while a window is open has all of
+     * its executions inside it; window_open() sets base for the others. */
     r->next = table[k];
     table[k] = r;
     if (n_all == cap_all) {
