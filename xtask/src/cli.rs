@@ -25,6 +25,13 @@ commands:
   bench   boot the native benchmark program (user/bench) under each
           accelerator, print a table per accelerator, write
           target/bench/results.json (docs/benchmarks.md)
+  profile BENCH
+          run one benchmark row (a native one of user/bench or a C one
+          of user/cbench) under TCG with -icount shift=0 and a QEMU
+          plugin; print its instructions per operation by component
+          (kernel, libos, servers, program) and symbol, and its costly
+          instructions; write target/profile/BENCH.json
+          (docs/benchmarks.md, `Profiling`)
   fuzz    boot the Linux-ABI fuzzer (user/ctests/fuzz.c): random system
           calls from forked children; passes if the system stays up and
           returns every frame
@@ -67,6 +74,11 @@ bench options:
                          `-accel tcg -icount shift=0`)
   --filter NAME          only benchmarks whose name contains NAME
   --record               rewrite the results section of docs/benchmarks.md
+  --profile BENCH        instead: `cargo xtask profile BENCH`
+
+profile options:
+  --quick                the program's smaller amounts (5 or 10 batches)
+  --top N                symbols shown per component (default 12)
 
 fuzz options (docs/testing.md, `The Linux-ABI fuzzer`):
   --calls N              calls to make in all (default 1000000)
@@ -90,6 +102,7 @@ examples:
   cargo xtask run --uefi --smp 2 --mem 1G
   cargo xtask test --filter fault
   cargo xtask bench --quick --accel tcg
+  cargo xtask profile getpid
   cargo xtask fuzz --calls 1000000 --seed 0x5eed";
 
 /// A file to put into the initrd.
@@ -195,6 +208,8 @@ pub enum Command {
     Test(TestOpts),
     /// `bench`
     Bench(BenchOpts),
+    /// `profile` (or `bench --profile`)
+    Profile(crate::bench::profile::ProfileOpts),
     /// `fuzz`
     Fuzz(crate::test::fuzz::FuzzOpts),
     /// `linux-abi-doc`
@@ -232,7 +247,15 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "run" => parse_run(rest, false).map(Command::Run),
         "gdb" => parse_run(rest, true).map(Command::Gdb),
         "test" => parse_test(rest).map(Command::Test),
+        "bench"
+            if rest
+                .iter()
+                .any(|a| a == "--profile" || a.starts_with("--profile=")) =>
+        {
+            parse_profile(rest, true).map(Command::Profile)
+        }
         "bench" => parse_bench(rest).map(Command::Bench),
+        "profile" => parse_profile(rest, false).map(Command::Profile),
         "fuzz" => crate::test::fuzz::parse(rest).map(Command::Fuzz),
         "linux-abi-doc" if rest.is_empty() => Ok(Command::LinuxAbiDoc),
         "help" | "-h" | "--help" => Ok(Command::Help),
@@ -423,6 +446,36 @@ fn parse_bench(rest: &[String]) -> Result<BenchOpts, String> {
     Ok(opts)
 }
 
+/// Parses `profile BENCH [options]`, or `bench --profile BENCH [options]`
+/// (`flagged`).
+fn parse_profile(
+    rest: &[String],
+    flagged: bool,
+) -> Result<crate::bench::profile::ProfileOpts, String> {
+    let mut opts = crate::bench::profile::ProfileOpts {
+        bench: String::new(),
+        quick: false,
+        top: crate::bench::profile::DEFAULT_TOP,
+    };
+    let mut args = Args { rest: rest.iter() };
+    while let Some(arg) = args.rest.next() {
+        let (flag, inline) = split_flag(arg);
+        match flag {
+            "--quick" => opts.quick = true,
+            "--top" => opts.top = parse_count(flag, args.value(flag, inline)?, 1000)? as usize,
+            "--profile" if flagged => opts.bench = args.value(flag, inline)?.to_string(),
+            _ if !flagged && !arg.starts_with('-') && opts.bench.is_empty() => {
+                opts.bench = arg.clone()
+            }
+            _ => return Err(format!("profile: unknown option `{arg}`")),
+        }
+    }
+    if opts.bench.is_empty() {
+        return Err("profile: name a benchmark row (`cargo xtask profile getpid`)".into());
+    }
+    Ok(opts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,6 +566,27 @@ mod tests {
             panic!()
         };
         assert_eq!(o.accel, Some(crate::qemu::accel::Accel::Tcg));
+    }
+
+    #[test]
+    fn profile_options() {
+        let Command::Profile(o) = parse(&args("profile pipe --quick --top 5")).unwrap() else {
+            panic!()
+        };
+        assert_eq!((o.bench.as_str(), o.quick, o.top), ("pipe", true, 5));
+        let Command::Profile(o) = parse(&args("bench --profile=getpid")).unwrap() else {
+            panic!()
+        };
+        assert_eq!((o.bench.as_str(), o.quick, o.top), ("getpid", false, 12));
+        for bad in [
+            "profile",
+            "profile a b",
+            "profile --top 0 x",
+            "bench --profile x --record",
+            "bench --profile",
+        ] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

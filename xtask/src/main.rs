@@ -42,6 +42,7 @@ fn dispatch(cmd: Command) -> Result<u8> {
         Command::Gdb(opts) => gdb::gdb(&opts),
         Command::Test(opts) => test::test(&opts),
         Command::Bench(opts) => bench::bench(&opts),
+        Command::Profile(opts) => bench::profile::profile(&opts),
         Command::Fuzz(opts) => test::fuzz::fuzz(&opts),
         Command::LinuxAbiDoc => test::linux_abi_doc::write(),
         Command::Help => {

@@ -27,6 +27,7 @@ mod initramfs;
 mod linux;
 mod linux_kernel;
 mod parse;
+pub mod profile;
 mod report;
 mod side;
 mod watch;
@@ -249,6 +250,19 @@ pub(super) fn boot_exov6(
     accel: BenchAccel,
     quick: bool,
 ) -> Result<(session::Outcome, String, Vec<String>)> {
+    boot_exov6_with(kernel, initrd, line, accel, accel.timeout(quick), &[])
+}
+
+/// [`boot_exov6`] with a given time limit and more QEMU arguments (the
+/// profiler's `-plugin`).
+pub(crate) fn boot_exov6_with(
+    kernel: &std::path::Path,
+    initrd: &std::path::Path,
+    line: &str,
+    accel: BenchAccel,
+    timeout: Duration,
+    extra: &[String],
+) -> Result<(session::Outcome, String, Vec<String>)> {
     let m = Machine {
         arch: Arch::X86_64,
         boot: Boot::Direct,
@@ -265,16 +279,22 @@ pub(super) fn boot_exov6(
     let mut command = m
         .shell_line()?
         .replace(&format!("{}/", paths::root().display()), "");
-    for a in accel.extra_args() {
+    for a in accel
+        .extra_args()
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+    {
         command.push(' ');
         command.push_str(a);
     }
     let mut cmd = m.command()?;
     cmd.args(accel.extra_args());
+    cmd.args(extra);
     let watch = Watch {
         echo: false,
         input: Input::Script(Vec::new()),
-        timeout: Some(accel.timeout(quick)),
+        timeout: Some(timeout),
         banner_timeout: (accel == BenchAccel::Kvm).then_some(KVM_BANNER_TIMEOUT),
         capture_stderr: true,
     };

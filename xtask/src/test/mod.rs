@@ -1,6 +1,7 @@
 //! `cargo xtask test`: host packages, host unit tests, lints, kernel
 //! builds, the KVM probe and every QEMU test, the benchmark smoke test
-//! (`bench-smoke`: `cargo xtask bench --quick` on TCG), busybox's own test
+//! (`bench-smoke`: `cargo xtask bench --quick` on TCG), the profiler's
+//! (`profile-smoke`: `cargo xtask profile --quick` of two rows), busybox's own test
 //! suite on the host and in ExoV6 (`busybox-suite`), then the boot-time
 //! summary and the closing `N passed, N failed` line.
 
@@ -36,6 +37,9 @@ use report::{boot_table, secs, BootRow, Tally};
 /// Name of the benchmark smoke-test step.
 pub const BENCH_SMOKE: &str = "bench-smoke";
 
+/// Name of the profiler's smoke-test step.
+pub const PROFILE_SMOKE: &str = "profile-smoke";
+
 /// `cargo xtask test`; returns the process exit code.
 pub fn test(opts: &TestOpts) -> Result<u8> {
     let started = Instant::now();
@@ -49,6 +53,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     // The C test suite in ExoV6 (`linux-ctest-*`), made after the host runs.
     let ctest_guests = ctests_guest::any_selected(selected);
     let smoke = selected(BENCH_SMOKE);
+    let profile = selected(PROFILE_SMOKE);
     let sessions = session_tests::selected(selected);
     let bbsuite = busybox_suite::selected(selected);
     let arches: BTreeSet<Arch> = Arch::ALL
@@ -56,7 +61,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         .filter(|a| {
             selected(&format!("build-{a}"))
                 || cases.iter().any(|c| c.test.arch() == *a)
-                || ((smoke || ctest_guests || !sessions.is_empty() || bbsuite)
+                || ((smoke || profile || ctest_guests || !sessions.is_empty() || bbsuite)
                     && *a == Arch::X86_64)
         })
         .collect();
@@ -71,6 +76,7 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
         && lints.is_empty()
         && !host
         && !smoke
+        && !profile
         && !ctests
         && !ctest_guests
         && sessions.is_empty()
@@ -87,7 +93,13 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
     let mut tally = Tally::default();
 
     // (a) Host packages.
-    if (!cases.is_empty() || smoke || ctests || ctest_guests || !sessions.is_empty() || bbsuite)
+    if (!cases.is_empty()
+        || smoke
+        || profile
+        || ctests
+        || ctest_guests
+        || !sessions.is_empty()
+        || bbsuite)
         && !opts.no_deps
     {
         match deps::ensure(deps::ALL) {
@@ -203,6 +215,17 @@ pub fn test(opts: &TestOpts) -> Result<u8> {
                 Err((why, tail)) => tally.fail(BENCH_SMOKE, &why, &tail),
             },
             _ => tally.fail(BENCH_SMOKE, "the x86_64 build failed", &[] as &[&str]),
+        }
+    }
+
+    // (e2) The profiler builds its plugin and profiles two short rows.
+    if profile {
+        match prepared.artifacts.get(&Arch::X86_64) {
+            Some(Ok(art)) => match crate::bench::profile::smoke(art) {
+                Ok(detail) => tally.pass(PROFILE_SMOKE, &detail),
+                Err((why, tail)) => tally.fail(PROFILE_SMOKE, &why, &tail),
+            },
+            _ => tally.fail(PROFILE_SMOKE, "the x86_64 build failed", &[] as &[&str]),
         }
     }
 
