@@ -200,6 +200,14 @@ crate::interface! {
     /// at or past the end of the file, `ENODEV` for a handle that is not
     /// a regular file.
     MapPage = 60, fn map_page(handle: u64, index: u64, at: u64, slot: u64) => MapPageReply();
+    /// Fault-around: as [`MapPage`] for the pages `index + k` at
+    /// `at + k * 4096` (`at` with its flags, as there) for `k` below the
+    /// number of slots in the data area (little-endian `u32`s, at most
+    /// [`MAP_PAGES_MAX`]), stopping at the end of the file and at the first
+    /// page that is not already in the server's cache (a hole, or still the
+    /// boot image's: only the page a program touches is made); `mapped`
+    /// pages were mapped, from the first. `ENXIO` at or past the end.
+    MapPages = 88, fn map_pages(handle: u64, index: u64, at: u64) in [u8] => MapPagesReply(mapped: u64);
     /// `flock(2)` on a handle's file with the operation word `op`
     /// (`LOCK_SH`, `LOCK_EX`, `LOCK_UN`, `LOCK_NB`), by the handle's open
     /// file description. With a tag, a lock that must wait is answered
@@ -287,6 +295,9 @@ crate::interface! {
     ProcFds = 83, fn proc_fds() in [u8] => ProcFdsReply();
     Klog = 82, fn klog(from: u64, len: u64, clear: bool) => KlogReply(start: u64, end: u64) out [u8];
 }
+
+/// Most pages one [`MapPages`] maps (64 KiB, Linux's `fault_around_bytes`).
+pub const MAP_PAGES_MAX: usize = 16;
 
 /// [`MapPage`]: the capability may map the page writable.
 pub const MAP_WRITABLE: u64 = 0x800;

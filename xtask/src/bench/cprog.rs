@@ -198,7 +198,7 @@ mod tests {
     #[test]
     fn names_and_counterparts() {
         let names = selected(None);
-        assert_eq!(names.len(), 19);
+        assert_eq!(names.len(), 20);
         assert_eq!(selected(Some("fork")), ["fork-exit-wait", "fork-exec-wait"]);
         for (c, n) in NATIVE_COUNTERPARTS {
             assert!(names.contains(c), "{c}");

@@ -438,6 +438,20 @@ impl sys::Handler for Server {
         Server::map_page(self, pid, r).map(|()| MapPageReply {})
     }
 
+    fn map_pages(
+        &mut self,
+        pid: u64,
+        r: MapPages,
+        d: &mut Data<'_, MapPages>,
+    ) -> Result<MapPagesReply, Errno> {
+        let raw = d.input(4 * MAP_PAGES_MAX);
+        let slots: Vec<u32> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Server::map_pages(self, pid, r, &slots).map(|mapped| MapPagesReply { mapped })
+    }
+
     fn flock(&mut self, pid: u64, r: Flock, d: &mut Data<'_, Flock>) -> Result<FlockReply, Errno> {
         if Server::flock(self, pid, r.handle, r.op, d.tag())? {
             d.defer();
