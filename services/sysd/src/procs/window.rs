@@ -153,12 +153,10 @@ impl Server {
         let copied = (pos % PAGE + DATA_BYTES as u64).div_ceil(PAGE).min(count);
         let mut pages = Vec::new();
         let mut fresh = false;
-        let mut next = first;
-        for (index, p) in mem.store_pages(loc.ino, first..first + count)? {
+        for (next, (index, p)) in (first..).zip(mem.store_pages(loc.ino, first..first + count)?) {
             if index != next || (fresh && index >= first + copied) {
                 break;
             }
-            next += 1;
             let e = Entry {
                 loc,
                 index,
