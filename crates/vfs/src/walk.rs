@@ -223,6 +223,18 @@ pub enum Created {
 /// link with an empty target is `ENOENT`. A mount id that is no longer in
 /// the table is `ENOENT`.
 pub fn resolve(ns: &dyn Namespace, at: Start<'_>, path: &[u8], follow: bool) -> Result<Loc, Errno> {
+    resolve_entry(ns, at, path, follow).map(|(loc, _)| loc)
+}
+
+/// As [`resolve`], and the entry the node was found through: the
+/// directory and name of the last component walked (after the links
+/// followed), `None` when the path ends in `/`, `.` or `..`.
+pub fn resolve_entry(
+    ns: &dyn Namespace,
+    at: Start<'_>,
+    path: &[u8],
+    follow: bool,
+) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
     let mut w = Walk::new(ns, at);
     let mut cur = w.begin(path)?;
     let mut last = w.walk(&mut cur, path)?;
@@ -230,8 +242,8 @@ pub fn resolve(ns: &dyn Namespace, at: Start<'_>, path: &[u8], follow: bool) -> 
     let mut want_dir = false;
     loop {
         match last.kind {
-            Kind::Root | Kind::Dot => return Ok(cur),
-            Kind::DotDot => return w.dotdot(cur),
+            Kind::Root | Kind::Dot => return Ok((cur, None)),
+            Kind::DotDot => return w.dotdot(cur).map(|l| (l, None)),
             Kind::Name => {}
         }
         // A trailing slash follows the final link and wants a directory,
@@ -247,7 +259,7 @@ pub fn resolve(ns: &dyn Namespace, at: Start<'_>, path: &[u8], follow: bool) -> 
         if want_dir && attr.ftype != FileType::Directory {
             return Err(Errno::ENOTDIR);
         }
-        return Ok(next);
+        return Ok((next, Some((cur, last.name))));
     }
 }
 

@@ -137,6 +137,18 @@ impl Files {
         walk::resolve(&View { files: self, proc }, who.start(), path, follow)
     }
 
+    /// As [`Files::resolve`], and the directory and name the node was
+    /// found through (`vfs::walk::resolve_entry`).
+    pub fn resolve_entry(
+        &self,
+        proc: &dyn Fs,
+        who: Who<'_>,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
+        walk::resolve_entry(&View { files: self, proc }, who.start(), path, follow)
+    }
+
     /// The parent directory and last name of `path`.
     pub fn resolve_parent(
         &self,

@@ -86,6 +86,25 @@ impl Server {
         self.fs.resolve(&self.procfs(pid), who, path, follow)
     }
 
+    /// As [`Server::resolve`], and the directory and name the node was
+    /// found through (what `/proc/PID/fd` shows of a file opened so).
+    fn resolve_entry(
+        &self,
+        pid: u64,
+        path: &[u8],
+        dir: u64,
+        follow: bool,
+    ) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
+        let start = self.start_dir(pid, dir, path)?;
+        let p = &self.procs[&pid];
+        let who = Who {
+            cred: &p.cred,
+            root: p.root,
+            dir: start,
+        };
+        self.fs.resolve_entry(&self.procfs(pid), who, path, follow)
+    }
+
     /// The parent directory and last name of a path of `pid`.
     fn resolve_parent(&self, pid: u64, path: &[u8], dir: u64) -> Result<vfs::walk::Parent, Errno> {
         let start = self.start_dir(pid, dir, path)?;
@@ -130,13 +149,12 @@ impl Server {
         if flags & (O_CREAT | O_DIRECTORY) == O_CREAT | O_DIRECTORY {
             return Err(EINVAL);
         }
-        let (loc, created) = if flags & O_CREAT != 0 {
-            self.open_create(pid, path, flags, dir, perm)?
+        let (loc, created, found_by) = if flags & O_CREAT != 0 {
+            let (loc, created, entry) = self.open_create(pid, path, flags, dir, perm)?;
+            (loc, created, Some(entry))
         } else {
-            (
-                self.resolve(pid, path, dir, flags & O_NOFOLLOW == 0)?,
-                false,
-            )
+            let (loc, entry) = self.resolve_entry(pid, path, dir, flags & O_NOFOLLOW == 0)?;
+            (loc, false, entry)
         };
         let attr = self.attr(pid, loc)?;
         if attr.ftype == FileType::Symlink {
@@ -196,7 +214,7 @@ impl Server {
             FileType::BlockDevice | FileType::Socket | FileType::Symlink => return Err(ENXIO),
         };
         let entry = match kind {
-            Kind::File(_) => self.opened_entry(pid, path, dir),
+            Kind::File(_) => found_by,
             _ => None,
         };
         let o = self.objs.open_as(kind, access);
@@ -228,7 +246,8 @@ impl Server {
     }
 
     /// The node an `O_CREAT` open names, made (a regular file with
-    /// `perm`) if it does not exist: whether it was made. A last component
+    /// `perm`) if it does not exist: whether it was made, and the directory
+    /// and name it was found or made under. A last component
     /// that is a symbolic link is followed (unless `O_EXCL` or
     /// `O_NOFOLLOW`), and a dangling one makes its target.
     fn open_create(
@@ -238,7 +257,7 @@ impl Server {
         flags: u64,
         dir: u64,
         perm: u32,
-    ) -> Result<(Loc, bool), Errno> {
+    ) -> Result<(Loc, bool, (Loc, Vec<u8>)), Errno> {
         let mut path = path.to_vec();
         let mut dir_loc: Option<Loc> = None;
         for _ in 0..MAX_CREATE_LINKS {
@@ -282,7 +301,7 @@ impl Server {
                     };
                     let attr = self.attr(pid, loc)?;
                     if attr.ftype != FileType::Symlink {
-                        return Ok((loc, false));
+                        return Ok((loc, false, (parent.dir, parent.name)));
                     }
                     if flags & O_NOFOLLOW != 0 {
                         return Err(ELOOP);
@@ -320,6 +339,7 @@ impl Server {
                             ino,
                         },
                         true,
+                        (parent.dir, parent.name),
                     ));
                 }
                 Err(e) => return Err(e),
