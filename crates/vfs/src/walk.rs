@@ -226,6 +226,9 @@ pub fn resolve(ns: &dyn Namespace, at: Start<'_>, path: &[u8], follow: bool) -> 
     resolve_entry(ns, at, path, follow).map(|(loc, _)| loc)
 }
 
+/// A directory entry: the directory and the name in it.
+pub type Entry = (Loc, Vec<u8>);
+
 /// As [`resolve`], and the entry the node was found through: the
 /// directory and name of the last component walked (after the links
 /// followed), `None` when the path ends in `/`, `.` or `..`.
@@ -234,7 +237,7 @@ pub fn resolve_entry(
     at: Start<'_>,
     path: &[u8],
     follow: bool,
-) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
+) -> Result<(Loc, Option<Entry>), Errno> {
     let mut w = Walk::new(ns, at);
     let mut cur = w.begin(path)?;
     let mut last = w.walk(&mut cur, path)?;

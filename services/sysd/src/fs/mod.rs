@@ -145,7 +145,7 @@ impl Files {
         who: Who<'_>,
         path: &[u8],
         follow: bool,
-    ) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
+    ) -> Result<(Loc, Option<walk::Entry>), Errno> {
         walk::resolve_entry(&View { files: self, proc }, who.start(), path, follow)
     }
 

@@ -94,7 +94,7 @@ impl Server {
         path: &[u8],
         dir: u64,
         follow: bool,
-    ) -> Result<(Loc, Option<(Loc, Vec<u8>)>), Errno> {
+    ) -> Result<(Loc, Option<vfs::walk::Entry>), Errno> {
         let start = self.start_dir(pid, dir, path)?;
         let p = &self.procs[&pid];
         let who = Who {
@@ -257,7 +257,7 @@ impl Server {
         flags: u64,
         dir: u64,
         perm: u32,
-    ) -> Result<(Loc, bool, (Loc, Vec<u8>)), Errno> {
+    ) -> Result<(Loc, bool, vfs::walk::Entry), Errno> {
         let mut path = path.to_vec();
         let mut dir_loc: Option<Loc> = None;
         for _ in 0..MAX_CREATE_LINKS {
