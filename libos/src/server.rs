@@ -49,13 +49,24 @@ pub fn take_signals() -> u64 {
     }
 }
 
-/// Who sent the last instance of signal `sig` (a pid) and how.
+/// Who sent the last instance of standard signal `sig` and how.
 pub fn origin_of(sig: u64) -> crate::signal::Origin {
     let i = sig as usize - 1;
+    let who = control(control::SENDERS + i);
+    let info = control(control::SIGINFO + i);
     crate::signal::Origin {
-        pid: control(control::SENDERS + i),
-        info: control(control::SIGINFO + i),
+        pid: who as u32,
+        uid: (who >> 32) as u32,
+        code: info as u32 as i32,
+        value: info >> 32,
     }
+}
+
+/// Whether the server holds queued signal instances for the process;
+/// clears the word (the caller takes them next).
+pub fn take_queued_flag() -> bool {
+    let w = control_word(control::SIGQUEUED);
+    w.load(Ordering::Relaxed) != 0 && w.swap(0, Ordering::AcqRel) != 0
 }
 
 /// Set while something holds a view of the data area (an [`Answer`]'s

@@ -151,8 +151,8 @@ linux_calls! {
     125 capget(header: In, dataptr: Out) enosys;
     126 capset(header: In, data: In) enosys;
     127 rt_sigpending(uset: Out, sigsetsize: Size) full => signals::rt_sigpending;
-    128 rt_sigtimedwait(uthese: In, uinfo: Out, uts: Timespec, sigsetsize: Size) enosys;
-    129 rt_sigqueueinfo(pid: Pid, sig: Signal, uinfo: In) enosys;
+    128 rt_sigtimedwait(uthese: In, uinfo: Out, uts: Timespec, sigsetsize: Size) full => signals::rt_sigtimedwait;
+    129 rt_sigqueueinfo(pid: Pid, sig: Signal, uinfo: In) partial("the caller's si_code, si_pid, si_uid and si_value (EPERM for si_code >= 0 or SI_TKILL to another process); real-time signals queued in order, each with its value, up to RLIMIT_SIGPENDING counted per target process (EAGAIN); to another process a standard signal keeps 32 bits of si_value") => signals::rt_sigqueueinfo;
     130 rt_sigsuspend(unewset: In, sigsetsize: Size) full => signals::rt_sigsuspend;
     131 sigaltstack(uss: In, uoss: Out) full => signals::sigaltstack;
     132 utime(filename: Path, times: In) full => paths::utime;
@@ -320,7 +320,7 @@ linux_calls! {
     294 inotify_init1(flags: Hex) enosys;
     295 preadv(fd: Fd, vec: In, vlen: Int, pos: Long) full => files::preadv;
     296 pwritev(fd: Fd, vec: In, vlen: Int, pos_l: Long, pos_h: Long) full => files::pwritev;
-    297 rt_tgsigqueueinfo(tgid: Pid, pid: Pid, sig: Signal, uinfo: In) enosys;
+    297 rt_tgsigqueueinfo(tgid: Pid, pid: Pid, sig: Signal, uinfo: In) partial("as rt_sigqueueinfo, to a thread of this process; to another process the signal goes to the process") => signals::rt_tgsigqueueinfo;
     298 perf_event_open(attr_uptr: In, pid: Pid, cpu: Int, group_fd: Fd, flags: Hex) enosys;
     299 recvmmsg(fd: Fd, mmsg: Ptr, vlen: Uint, flags: Hex, timeout: Timespec) enosys;
     300 fanotify_init(flags: Hex, event_f_flags: Hex) enosys;

@@ -26,7 +26,7 @@ mod terminal;
 
 pub use procfs::PROC_ROOT;
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use abi::{map_flags, Rights, PAGE_SIZE};
@@ -137,6 +137,9 @@ struct Proc {
     /// The completion records the server wrote that the process may not
     /// have taken yet (bit `i` for record `i`).
     records: u16,
+    /// Signal instances queued for it and not yet taken
+    /// ([`sysproto::sys::SigTake`]), oldest first.
+    queued: VecDeque<sysproto::SigRecord>,
 }
 
 impl Proc {
@@ -175,6 +178,7 @@ impl Proc {
             execed: false,
             quota: 0,
             records: 0,
+            queued: VecDeque::new(),
         }
     }
 
