@@ -164,10 +164,10 @@ linux_calls! {
     138 fstatfs(fd: Fd, buf: Out) full => paths::fstatfs;
     139 sysfs(option: Int, arg1: Hex, arg2: Hex) enosys;
     140 getpriority(which: Int, who: Int) partial("the raw call's 20 - nice; PRIO_PROCESS names a thread of this process (0 the caller), PRIO_PGRP and PRIO_USER this process's threads; another process that exists reports nice 0") => threads::getpriority;
-    141 setpriority(which: Int, who: Int, niceval: Int) partial("nice clamped to -20..19 and kept per thread (inherited by threads and forks, kept across exec); another process's is not changed; OTHER threads share the CPU in turn, not weighted by nice") => threads::setpriority;
+    141 setpriority(which: Int, who: Int, niceval: Int) partial("nice clamped to -20..19 and kept per thread (inherited by threads and forks, kept across exec); lowering it needs euid 0 or RLIMIT_NICE (EACCES); another process's is not changed; OTHER threads share the CPU in turn, not weighted by nice") => threads::setpriority;
     142 sched_setparam(pid: Pid, param: In) full => threads::sched_setparam;
     143 sched_getparam(pid: Pid, param: Out) full => threads::sched_getparam;
-    144 sched_setscheduler(pid: Pid, policy: Int, param: In) partial("OTHER, FIFO, RR, BATCH, IDLE, RESET_ON_FORK for threads of this process (others ESRCH), honoured by the library OS between its threads (not by the kernel between processes); DEADLINE EINVAL") => threads::sched_setscheduler;
+    144 sched_setscheduler(pid: Pid, policy: Int, param: In) partial("OTHER, FIFO, RR, BATCH, IDLE, RESET_ON_FORK for threads of this process (others ESRCH), honoured by the library OS between its threads (not by the kernel between processes); without euid 0 Linux's EPERM rules with RLIMIT_RTPRIO and RLIMIT_NICE; DEADLINE EINVAL") => threads::sched_setscheduler;
     145 sched_getscheduler(pid: Pid) partial("threads of this process (others ESRCH)") => threads::sched_getscheduler;
     146 sched_get_priority_max(policy: Int) full => threads::sched_get_priority_max;
     147 sched_get_priority_min(policy: Int) full => threads::sched_get_priority_min;
@@ -337,7 +337,7 @@ linux_calls! {
     311 process_vm_writev(pid: Pid, lvec: In, liovcnt: Size, rvec: In, riovcnt: Size, flags: Hex) enosys;
     312 kcmp(pid1: Pid, pid2: Pid, type: Int, idx1: Hex, idx2: Hex) enosys;
     313 finit_module(fd: Fd, uargs: Str, flags: Hex) enosys;
-    314 sched_setattr(pid: Pid, uattr: In, flags: Hex) partial("as sched_setscheduler, with nice, KEEP_POLICY, KEEP_PARAMS, RESET_ON_FORK; utilisation clamps accepted, not applied; DEADLINE EBUSY (EINVAL for bad parameters)") => threads::sched_setattr;
+    314 sched_setattr(pid: Pid, uattr: In, flags: Hex) partial("as sched_setscheduler, with nice, KEEP_POLICY, KEEP_PARAMS, RESET_ON_FORK; utilisation clamps accepted, not applied; DEADLINE EBUSY (EINVAL for bad parameters, EPERM without euid 0)") => threads::sched_setattr;
     315 sched_getattr(pid: Pid, uattr: Out, usize: Size, flags: Hex) partial("threads of this process (others ESRCH); no utilisation clamp (0..1024)") => threads::sched_getattr;
     316 renameat2(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: Hex) partial("NOREPLACE, EXCHANGE; WHITEOUT EINVAL") => paths::renameat2;
     317 seccomp(op: Uint, flags: Hex, uargs: Ptr) enosys;
