@@ -114,6 +114,16 @@ static void on_usr2(int sig, siginfo_t *si, void *uc)
 	usr2++;
 }
 
+/* The pid of a child already reaped (names nothing). */
+static pid_t dead_child(void)
+{
+	pid_t c = xfork();
+	if (c == 0)
+		_exit(0);
+	expect_exit(c, 0, "the short child");
+	return c;
+}
+
 /* A child that sleeps `ms`, then sends the parent `sig` (by sigqueue
  * with `value`, or by kill for value < 0) and ends. */
 static pid_t sender(int ms, int sig, int value)
@@ -391,6 +401,59 @@ static void groups(void)
 	close(fd[1]);
 }
 
+/* 100 instances of three real-time signals queued by a child for its
+ * parent (blocked), taken by sigwaitinfo: lowest number first, in
+ * sending order within one, each with its value and the child's pid. */
+static void from_child(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int k = 0; k < 3; k++)
+		sigaddset(&set, SIGRTMIN + 6 + k);
+	block(SIG_BLOCK, &set);
+	pid_t parent = getpid();
+	pid_t c = xfork();
+	if (c == 0) {
+		for (int i = 0; i < COUNT; i++)
+			if (queue(parent, SIGRTMIN + 6 + (i * 7) % 3, i) != 0)
+				_exit(1);
+		_exit(0);
+	}
+	expect_exit(c, 0, "the child that queued 100");
+	int in_order = 1, n = 0;
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < COUNT; i++) {
+			if ((i * 7) % 3 != k)
+				continue;
+			siginfo_t si;
+			memset(&si, 0, sizeof si);
+			int r = sigwaitinfo(&set, &si);
+			if (r != SIGRTMIN + 6 + k || si.si_value.sival_int != i ||
+			    si.si_code != SI_QUEUE || si.si_pid != c)
+				in_order = 0;
+			n++;
+		}
+	say("from a child: %d taken, in number then sending order with values: %s", n,
+	    yesno(in_order));
+	struct timespec zero = {0, 0};
+	FAILS_WITH(sigtimedwait(&set, NULL, &zero), EAGAIN, "none left");
+	block(SIG_UNBLOCK, &set);
+}
+
+/* tkill and tgkill: EINVAL for ids <= 0, ESRCH for an unknown thread
+ * before EINVAL for a bad signal. */
+static void thread_rules(void)
+{
+	pid_t me = getpid(), tid = (pid_t)syscall(SYS_gettid);
+	FAILS_WITH(syscall(SYS_tgkill, me, 0, SIGUSR1), EINVAL, "tgkill tid 0");
+	FAILS_WITH(syscall(SYS_tgkill, -me, tid, SIGUSR1), EINVAL, "tgkill tgid -pid");
+	FAILS_WITH(syscall(SYS_tkill, -1, SIGUSR1), EINVAL, "tkill -1");
+	FAILS_WITH(syscall(SYS_tgkill, me, tid, 65), EINVAL, "tgkill signal 65");
+	FAILS_WITH(syscall(SYS_tgkill, me, dead_child(), 65), ESRCH,
+		   "tgkill of a thread that is gone, signal 65");
+	CHECK(syscall(SYS_tgkill, me, tid, 0) == 0, "tgkill probe of this thread");
+}
+
 /* RLIMIT_SIGPENDING: sigqueue beyond it fails with EAGAIN; kill of a
  * real-time signal and sigqueue of a standard one still succeed. */
 static void limit(void)
@@ -428,6 +491,35 @@ static void limit(void)
 			taken++;
 		}
 		say("the accepted ones are all there, in order: %s", yesno(taken == ok && order));
+
+		/* The limit is the target's: a child of this process queues
+		 * for it. */
+		pid_t me = getpid();
+		pid_t s = xfork();
+		if (s == 0) {
+			int ok2 = 0, eagain2 = 0;
+			for (int i = 0; i < 20; i++) {
+				if (queue(me, SIGRTMIN + 3, i) == 0)
+					ok2++;
+				else if (errno == EAGAIN)
+					eagain2++;
+			}
+			_exit(ok2 >= 1 && ok2 <= 8 && ok2 + eagain2 == 20 ? ok2 : 100);
+		}
+		int st = wait_for(s);
+		int ok2 = WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+		say("a child's sigqueue beyond this process's limit: accepted 1..8, the rest "
+		    "EAGAIN: %s",
+		    yesno(ok2 <= 8));
+		taken = 0;
+		order = 1;
+		while (sigtimedwait(&w, &si, &zero) > 0) {
+			if (si.si_value.sival_int != taken)
+				order = 0;
+			taken++;
+		}
+		say("the child's accepted ones are all there, in order: %s",
+		    yesno(taken == ok2 && order));
 		_exit(0);
 	}
 	expect_exit(c, 0, "the limit child");
@@ -438,7 +530,9 @@ int main(void)
 	ctest_start("rtsig");
 	say("SIGRTMIN %d SIGRTMAX %d", SIGRTMIN, SIGRTMAX);
 	ordering();
+	from_child();
 	waits();
+	thread_rules();
 	queue_rules();
 	pending();
 	groups();

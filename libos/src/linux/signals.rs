@@ -194,18 +194,28 @@ fn queue_info(
 }
 
 pub fn tkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    thread_kill(p, c.a[0], c.a[1])
+    let tid = c.a[0] as i32;
+    if tid <= 0 {
+        return Err(EINVAL);
+    }
+    thread_kill(p, tid as u64, c.a[1])
 }
 
+/// `tgkill`: a thread of this process, or (the server knows processes,
+/// not their threads) another process as a whole.
 pub fn tgkill(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    if c.a[0] != server::pid() {
+    let (tgid, tid) = (c.a[0] as i32, c.a[1] as i32);
+    if tgid <= 0 || tid <= 0 {
+        return Err(EINVAL);
+    }
+    if tgid as u64 != server::pid() {
         let kill = sys::Kill {
-            pid: c.a[0] as i64,
-            signal: c.a[2],
+            pid: i64::from(tgid),
+            signal: u64::try_from(c.a[2] as i32).unwrap_or(u64::MAX),
         };
         server::call(kill).map(|_| 0)
     } else {
-        thread_kill(p, c.a[1], c.a[2])
+        thread_kill(p, tid as u64, c.a[2])
     }
 }
 
@@ -300,13 +310,15 @@ fn altstack(p: &mut Proc, f: &UpcallFrame, ss: u64, old: u64) -> Result<usize, E
     Ok(0)
 }
 
+/// Sends `sig` to the thread `tid` of this process: ESRCH before EINVAL,
+/// as Linux checks.
 fn thread_kill(p: &mut Proc, tid: u64, sig: u64) -> Result<usize, Errno> {
-    if sig > 64 {
-        return Err(EINVAL);
-    }
     let Some(i) = p.tasks.iter().position(|t| t.tid == tid) else {
         return Err(ESRCH);
     };
+    if sig > 64 {
+        return Err(EINVAL);
+    }
     if sig != 0 {
         signal::post_task_limited(p, i, sig)?;
     }
