@@ -163,7 +163,7 @@ pub fn unprivileged_may(old: &Sched, new: &Sched, rtprio: u64, rlimit_nice: u64)
     if old.policy == SCHED_IDLE && new.policy != SCHED_IDLE && !can_nice(old.nice, rlimit_nice) {
         return false;
     }
-    !(old.reset_on_fork && !new.reset_on_fork)
+    !old.reset_on_fork || new.reset_on_fork
 }
 
 /// The order in which a scheduler tries `n` threads: higher rank first;
