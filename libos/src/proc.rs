@@ -96,11 +96,21 @@ impl Proc {
 
     /// Takes the signals the server posted; interrupts blocked tasks that
     /// now have a signal to take.
+    #[inline]
     pub fn poll_signals(&mut self) {
-        if server::take_queued_flag() {
+        let taken = server::take_signals();
+        if taken != 0 {
+            self.signals_came(taken);
+        }
+    }
+
+    /// The signals in `taken` came from the server.
+    fn signals_came(&mut self, taken: u64) {
+        // A real-time signal's bit: the server queued instances of it.
+        let s = taken & signal::STANDARD;
+        if s != taken {
             self.take_queued();
         }
-        let s = server::take_signals();
         if s == 0 {
             return;
         }

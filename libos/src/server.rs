@@ -62,13 +62,6 @@ pub fn origin_of(sig: u64) -> crate::signal::Origin {
     }
 }
 
-/// Whether the server holds queued signal instances for the process;
-/// clears the word (the caller takes them next).
-pub fn take_queued_flag() -> bool {
-    let w = control_word(control::SIGQUEUED);
-    w.load(Ordering::Relaxed) != 0 && w.swap(0, Ordering::AcqRel) != 0
-}
-
 /// Set while something holds a view of the data area (an [`Answer`]'s
 /// bytes being read): a request then would let the server overwrite them.
 static AREA_BORROWED: AtomicBool = AtomicBool::new(false);

@@ -24,6 +24,9 @@ pub struct Origin {
     pub value: u64,
 }
 
+/// The bits of the standard signals (1..31).
+pub const STANDARD: u64 = (1 << (SIGRTMIN - 1)) - 1;
+
 /// A queued instance of a real-time signal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Queued {
@@ -84,15 +87,16 @@ pub fn restarts(p: &Proc, sig: u64) -> bool {
 /// blocked signal stays pending even if ignored: its disposition may
 /// change before it is unblocked, as Linux has it).
 fn drop_ignored(p: &mut Proc) {
-    let all_block = p.tasks.iter().fold(u64::MAX, |m, t| m & held_mask(t));
     let mut all = p.pending | p.tasks.iter().fold(0, |m, t| m | t.pending);
+    let mut realtime = false;
     while all != 0 {
         let sig = u64::from(all.trailing_zeros()) + 1;
         all &= all - 1;
         if !is_ignored(sig, &p.actions[(sig - 1) as usize]) {
             continue;
         }
-        if all_block & bit(sig) == 0 {
+        realtime |= is_realtime(sig);
+        if p.tasks.iter().any(|t| held_mask(t) & bit(sig) == 0) {
             p.pending &= !bit(sig);
         }
         for t in p.tasks.iter_mut() {
@@ -101,7 +105,9 @@ fn drop_ignored(p: &mut Proc) {
             }
         }
     }
-    sync_queues(p);
+    if realtime {
+        sync_queues(p);
+    }
 }
 
 /// The signals task `t` holds back from their default actions and from
@@ -203,8 +209,18 @@ fn own_origin(code: u32) -> Origin {
 
 /// The process sends `sig` to itself (`kill`).
 pub fn post_process(p: &mut Proc, sig: u64) {
-    if (1..=64).contains(&sig) {
-        let _ = enqueue(p, None, sig, own_origin(SI_USER), Room::Lossy);
+    if is_realtime(sig) {
+        let _ = enqueue_realtime(p, None, sig, own_origin(SI_USER), Room::Lossy);
+    } else if (1..SIGRTMIN).contains(&sig) {
+        if p.pending & bit(sig) == 0 {
+            p.origins[(sig - 1) as usize] = own_origin(SI_USER);
+        }
+        cancel_opposites(p, bit(sig));
+        p.pending |= bit(sig);
+        // Only the new signal can be one to drop.
+        if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+            drop_ignored(p);
+        }
     }
 }
 
@@ -231,6 +247,7 @@ pub fn post_task_limited(p: &mut Proc, i: usize, sig: u64) -> Result<(), Errno> 
 /// merged into it, keeping the first one's information), each instance
 /// of a real-time signal queued after those before it, up to the
 /// process's `RLIMIT_SIGPENDING` (beyond it as `room` says).
+#[inline]
 pub fn enqueue(
     p: &mut Proc,
     task: Option<usize>,
@@ -238,53 +255,87 @@ pub fn enqueue(
     origin: Origin,
     room: Room,
 ) -> Result<(), Errno> {
+    if is_realtime(sig) {
+        return enqueue_realtime(p, task, sig, origin, room);
+    }
     cancel_opposites(p, bit(sig));
+    let pending = match task {
+        Some(i) => &mut p.tasks[i].pending,
+        None => &mut p.pending,
+    };
+    let first = *pending & bit(sig) == 0;
+    *pending |= bit(sig);
+    if first {
+        p.origins[(sig - 1) as usize] = origin;
+    }
+    // Only the new signal can be one to drop.
+    if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+        drop_ignored(p);
+    }
+    Ok(())
+}
+
+/// [`enqueue`] of a real-time signal.
+#[inline(never)]
+fn enqueue_realtime(
+    p: &mut Proc,
+    task: Option<usize>,
+    sig: u64,
+    origin: Origin,
+    room: Room,
+) -> Result<(), Errno> {
     let pending = match task {
         Some(i) => p.tasks[i].pending,
         None => p.pending,
     };
-    if is_realtime(sig) {
-        let limit = crate::limits::cur(crate::limits::RLIMIT_SIGPENDING);
-        if room != Room::Counted && queued_count(p) as u64 >= limit {
-            if room == Room::Refuse {
-                return Err(linux_errno::Errno::EAGAIN);
-            }
-            if pending & bit(sig) != 0 {
-                return Ok(());
-            }
+    let limit = crate::limits::cur(crate::limits::RLIMIT_SIGPENDING);
+    if room != Room::Counted && queued_count(p) as u64 >= limit {
+        if room == Room::Refuse {
+            return Err(linux_errno::Errno::EAGAIN);
         }
-        let q = Queued { sig, origin };
-        match task {
-            Some(i) => p.tasks[i].queue.push(q),
-            None => p.queue.push(q),
+        if pending & bit(sig) != 0 {
+            return Ok(());
         }
-    } else if pending & bit(sig) == 0 {
-        p.origins[(sig - 1) as usize] = origin;
     }
+    let q = Queued { sig, origin };
     match task {
-        Some(i) => p.tasks[i].pending |= bit(sig),
-        None => p.pending |= bit(sig),
+        Some(i) => {
+            p.tasks[i].queue.push(q);
+            p.tasks[i].pending |= bit(sig);
+        }
+        None => {
+            p.queue.push(q);
+            p.pending |= bit(sig);
+        }
     }
-    drop_ignored(p);
-    if is_realtime(sig) {
-        publish_queued(p);
+    if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+        drop_ignored(p);
     }
+    publish_queued(p);
     Ok(())
 }
 
 /// Takes one instance of pending signal `sig` for task `i` (its own
 /// first, then the process's) and says who sent it.
+#[inline]
 pub fn take(p: &mut Proc, i: usize, sig: u64) -> Origin {
     let b = bit(sig);
-    let own = p.tasks[i].pending & b != 0;
-    if !is_realtime(sig) {
-        if own {
-            p.tasks[i].pending &= !b;
-        } else {
-            p.pending &= !b;
-        }
-        return p.origins[(sig - 1) as usize];
+    if is_realtime(sig) {
+        return take_realtime(p, i, sig);
     }
+    if p.tasks[i].pending & b != 0 {
+        p.tasks[i].pending &= !b;
+    } else {
+        p.pending &= !b;
+    }
+    p.origins[(sig - 1) as usize]
+}
+
+/// [`take`] of a real-time signal: its first queued instance.
+#[inline(never)]
+fn take_realtime(p: &mut Proc, i: usize, sig: u64) -> Origin {
+    let b = bit(sig);
+    let own = p.tasks[i].pending & b != 0;
     let (queue, pending) = if own {
         let t = &mut p.tasks[i];
         (&mut t.queue, &mut t.pending)

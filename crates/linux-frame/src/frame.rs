@@ -94,11 +94,19 @@ pub const INFO_SIZE: usize = 128;
 /// and `sigwaitinfo` see; everything not named is zero).
 pub fn encode_info(signo: i32, info: Info) -> [u8; INFO_SIZE] {
     let mut b = [0u8; INFO_SIZE];
-    put32(&mut b, 0, signo);
+    write_info(&mut b, signo, info);
+    b
+}
+
+/// Writes the named fields of the `siginfo_t` into `b` (at least 32
+/// bytes, the rest zero already).
+#[inline(always)]
+fn write_info(b: &mut [u8], signo: i32, info: Info) {
+    put32(b, 0, signo);
     match info {
         Info::Fault { code, addr } => {
-            put32(&mut b, 8, code);
-            put64(&mut b, 16, addr);
+            put32(b, 8, code);
+            put64(b, 16, addr);
         }
         Info::Sent {
             code,
@@ -106,13 +114,12 @@ pub fn encode_info(signo: i32, info: Info) -> [u8; INFO_SIZE] {
             uid,
             value,
         } => {
-            put32(&mut b, 8, code);
-            put32(&mut b, 16, pid);
-            put32(&mut b, 20, uid as i32);
-            put64(&mut b, 24, value);
+            put32(b, 8, code);
+            put32(b, 16, pid);
+            put32(b, 20, uid as i32);
+            put64(b, 24, value);
         }
     }
-    b
 }
 
 /// Everything the frame holds.
@@ -172,7 +179,7 @@ impl SigFrame {
         g(&mut b, reg::CR2, self.cr2);
         g(&mut b, reg::FPSTATE, self.fpstate);
         put64(&mut b, UC_MASK, self.mask);
-        b[INFO..].copy_from_slice(&encode_info(self.signo, self.info));
+        write_info(&mut b[INFO..], self.signo, self.info);
         b
     }
 }

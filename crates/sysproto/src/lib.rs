@@ -118,7 +118,9 @@ pub const COMPLETION_PAGES: u64 = 4;
 /// server writes them; the library OS reads them without a system call.
 pub mod control {
     /// Signals sent to the process and not yet taken (bit `n - 1` for
-    /// signal `n`). The library OS takes them with an atomic swap.
+    /// signal `n`). The library OS takes them with an atomic swap. The
+    /// bit of a real-time signal (32..64) says the server queued
+    /// instances of it, which [`crate::sys::SigTake`] brings.
     pub const PENDING_SIGNALS: usize = 0;
     /// The process's pid.
     pub const PID: usize = 1;
@@ -193,11 +195,6 @@ pub mod control {
     /// instances it holds, not yet delivered (they count towards the
     /// limit).
     pub const SIGQ_HELD: usize = 104;
-    /// Nonzero while the server holds queued signal instances for the
-    /// process ([`crate::sys::SigTake`] takes them): real-time signals
-    /// (every instance with its own `siginfo`) and those sent by
-    /// `sigqueue`. The library OS sets it to 0 before taking them.
-    pub const SIGQUEUED: usize = 192;
 }
 
 /// A signal instance the server queued for a process, as
@@ -300,11 +297,7 @@ pub mod completion {
         best
     }
 
-    const _: () = assert!(
-        FULL >= super::control::SIGINFO + 64
-            && FULL > super::control::SIGQUEUED
-            && word(RECORDS) <= 512
-    );
+    const _: () = assert!(FULL >= super::control::SIGINFO + 64 && word(RECORDS) <= 512);
     const _: () = assert!(core::mem::offset_of!(Record, at) == AT * 8);
     const _: () = assert!(core::mem::offset_of!(Record, len) == LEN * 8);
 }

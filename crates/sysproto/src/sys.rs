@@ -271,8 +271,8 @@ crate::interface! {
     /// low 32 bits of `signal`, its `si_code` in the high 32; `who` the
     /// `si_pid` (low 32 bits) and `si_uid` (high 32) the caller gave, and
     /// `si_value`. `kill`'s permission rule; a real-time signal beyond the
-    /// target's `RLIMIT_SIGPENDING` is `EAGAIN`. The instance is queued
-    /// ([`crate::control::SIGQUEUED`]).
+    /// target's `RLIMIT_SIGPENDING` is `EAGAIN`. A real-time instance is
+    /// queued (its bit in [`crate::control::PENDING_SIGNALS`] says so).
     SigQueue = 120, fn sig_queue(pid: i64, signal: u64, who: u64, value: u64) => SigQueueReply();
     /// The signal instances the server queued for the caller, oldest
     /// first, as many [`crate::SigRecord`]s as the data area holds;

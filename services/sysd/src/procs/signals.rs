@@ -232,7 +232,8 @@ impl Server {
                 return;
             }
             p.queued.push_back(rec);
-            set_word(p, control::SIGQUEUED, 1);
+            let w = get_word(p, control::PENDING_SIGNALS);
+            set_word(p, control::PENDING_SIGNALS, w | 1 << (sig - 1));
             let _ = signal(p.wake, 1);
             return;
         }
