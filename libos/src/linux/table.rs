@@ -183,7 +183,7 @@ linux_calls! {
     157 prctl(option: Int, arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex) partial("PR_SET_NAME, PR_GET_NAME; others EINVAL") => process::prctl;
     158 arch_prctl(option: Hex, arg2: Hex) full => threads::arch_prctl;
     159 adjtimex(txc_p: Ptr) enosys;
-    160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
+    160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) and SIGPENDING (queued real-time signals, counted per process; default 4096) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
     161 chroot(filename: Path) enosys;
     162 sync() partial("the in-memory file systems have nothing to write back") => paths::sync;
     163 acct(name: Path) enosys;
