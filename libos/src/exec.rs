@@ -241,6 +241,8 @@ pub fn execve(
     t.altstack = (0, 0, crate::signal::SS_DISABLE);
     t.fs_base = 0;
     p.live_fs = u64::MAX;
+    crate::signal::publish_queued(p);
+    crate::signal::publish_limit();
     // `EXOV6_LOG_ENOSYS=0` in the new environment silences the log of
     // unimplemented calls for this process and those it starts (the
     // fuzzer makes every call there is).

@@ -134,6 +134,10 @@ extern "C" fn child_entry() -> ! {
         // A new process has no signal pending.
         p.tasks[0].pending = 0;
         p.pending = 0;
+        p.tasks[0].queue.clear();
+        p.queue.clear();
+        crate::signal::publish_queued(p);
+        crate::signal::publish_limit();
         p.live_fs = p.tasks[0].fs_base;
         kcall::set_fs_base(p.live_fs);
         // The child's mailbox is new: tell the server how its children

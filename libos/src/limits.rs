@@ -9,7 +9,8 @@
 //! Enforced: `RLIMIT_AS` and `RLIMIT_DATA` (by the memory manager, at
 //! `mmap`, `brk` and `mremap`), `RLIMIT_STACK` (how far the main stack may
 //! grow, read at exec), `RLIMIT_NOFILE` (the lowest descriptor a new file
-//! may not reach). `RLIMIT_NPROC` is kept but, as on Linux, never applies
+//! may not reach), `RLIMIT_SIGPENDING` (the real-time signal instances
+//! queued for the process, counted per process). `RLIMIT_NPROC` is kept but, as on Linux, never applies
 //! to root.
 
 use crate::proc::Proc;
@@ -21,6 +22,10 @@ pub const RLIMIT_FSIZE: usize = 1;
 pub const RLIMIT_DATA: usize = 2;
 pub const RLIMIT_AS: usize = 9;
 pub const RLIMIT_NOFILE: usize = 7;
+pub const RLIMIT_SIGPENDING: usize = 11;
+/// The default `RLIMIT_SIGPENDING` (Linux derives its own from the
+/// memory size; a few thousand on a small machine).
+const SIGPENDING_DEFAULT: u64 = 4096;
 /// Number of resources Linux has.
 const RLIM_NLIMITS: usize = 16;
 /// Linux's `fs.nr_open`: the most `RLIMIT_NOFILE` may be.
@@ -56,6 +61,10 @@ const DEFAULTS: [Rlimit; RLIM_NLIMITS] = {
         cur: 8 << 20,
         max: 8 << 20,
     }; // RLIMIT_MEMLOCK
+    l[RLIMIT_SIGPENDING] = Rlimit {
+        cur: SIGPENDING_DEFAULT,
+        max: SIGPENDING_DEFAULT,
+    };
     l[13] = Rlimit { cur: 0, max: 0 }; // RLIMIT_NICE
     l[14] = Rlimit { cur: 0, max: 0 }; // RLIMIT_RTPRIO
     l
@@ -83,6 +92,9 @@ fn set(resource: usize, new: Rlimit) -> Result<(), Errno> {
     }
     // Raising the hard limit needs CAP_SYS_RESOURCE, which root has.
     LIMITS.lock()[resource] = new;
+    if resource == RLIMIT_SIGPENDING {
+        crate::signal::publish_limit();
+    }
     Ok(())
 }
 

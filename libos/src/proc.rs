@@ -36,9 +36,12 @@ pub struct Proc {
     pub fork_point: Option<(usize, UpcallFrame)>,
     /// The name `prctl(PR_SET_NAME)` gave.
     pub comm: [u8; 16],
-    /// Who sent each pending signal and how (`si_pid`, `si_code`,
-    /// `si_status`).
+    /// Who sent each pending standard signal and how (`si_pid`,
+    /// `si_uid`, `si_code`, `si_status` or `si_value`).
     pub origins: [signal::Origin; 64],
+    /// Queued instances of real-time signals sent to the process, in the
+    /// order they came.
+    pub queue: Vec<signal::Queued>,
     /// A SIGCONT arrived (what a stopped process waits for).
     pub continued: bool,
     /// Whose calls strace shows.
@@ -63,6 +66,7 @@ impl Proc {
             fork_point: None,
             comm: [0; 16],
             origins: [signal::Origin::default(); 64],
+            queue: Vec::new(),
             continued: false,
             trace: Trace::Off,
         }
@@ -92,18 +96,65 @@ impl Proc {
 
     /// Takes the signals the server posted; interrupts blocked tasks that
     /// now have a signal to take.
+    #[inline]
     pub fn poll_signals(&mut self) {
-        let s = server::take_signals();
+        let taken = server::take_signals();
+        if taken != 0 {
+            self.signals_came(taken);
+        }
+    }
+
+    /// The signals in `taken` came from the server.
+    fn signals_came(&mut self, taken: u64) {
+        // A real-time signal's bit: the server queued instances of it.
+        let s = taken & signal::STANDARD;
+        if s != taken {
+            self.take_queued();
+        }
         if s == 0 {
             return;
         }
         let mut left = s;
         while left != 0 {
             let sig = u64::from(left.trailing_zeros()) + 1;
-            self.origins[(sig - 1) as usize] = server::origin_of(sig);
+            // A standard signal already pending keeps its first sender.
+            if self.pending & signal::bit(sig) == 0 {
+                self.origins[(sig - 1) as usize] = server::origin_of(sig);
+            }
             left &= left - 1;
         }
         signal::arrive(self, s);
+    }
+
+    /// Takes the signal instances the server queued for the process.
+    #[cold]
+    fn take_queued(&mut self) {
+        loop {
+            let Ok(answer) = server::call_with(sysproto::sys::SigTake {}, &()) else {
+                return;
+            };
+            let more = answer.reply.more;
+            let recs: Vec<sysproto::SigRecord> = answer
+                .bytes()
+                .chunks_exact(core::mem::size_of::<sysproto::SigRecord>())
+                .filter_map(|c| {
+                    <sysproto::SigRecord as sysproto::zerocopy::FromBytes>::read_from_bytes(c).ok()
+                })
+                .collect();
+            for r in recs {
+                let origin = signal::Origin {
+                    pid: r.pid,
+                    uid: r.uid,
+                    code: r.code,
+                    value: r.value,
+                };
+                let _ =
+                    signal::enqueue(self, None, u64::from(r.sig), origin, signal::Room::Counted);
+            }
+            if !more {
+                return;
+            }
+        }
     }
 
     /// Wakes up to `n` tasks waiting on the futex at `addr` (matching

@@ -49,12 +49,16 @@ pub fn take_signals() -> u64 {
     }
 }
 
-/// Who sent the last instance of signal `sig` (a pid) and how.
+/// Who sent the last instance of standard signal `sig` and how.
 pub fn origin_of(sig: u64) -> crate::signal::Origin {
     let i = sig as usize - 1;
+    let who = control(control::SENDERS + i);
+    let info = control(control::SIGINFO + i);
     crate::signal::Origin {
-        pid: control(control::SENDERS + i),
-        info: control(control::SIGINFO + i),
+        pid: who as u32,
+        uid: (who >> 32) as u32,
+        code: info as u32 as i32,
+        value: info >> 32,
     }
 }
 

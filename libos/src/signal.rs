@@ -6,6 +6,7 @@ use abi::UpcallFrame;
 use linux_errno::Errno;
 
 use crate::proc::Proc;
+use crate::task::{Block, State, Task};
 
 use linux_frame::frame::{self, reg, SigFrame, Stack};
 // Signal numbers, flags and default actions, under the names the rest of
@@ -13,22 +14,38 @@ use linux_frame::frame::{self, reg, SigFrame, Stack};
 pub use linux_frame::sig::*;
 
 /// What `siginfo_t` says of a signal not raised by a fault: the sender's
-/// pid, and `si_code` and `si_status` as [`sysproto::control::SIGINFO`]
-/// packs them.
+/// pid and real user id, `si_code`, and `si_value` (`sigqueue`) or
+/// `si_status` (SIGCHLD).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
-    pub pid: u64,
-    pub info: u64,
+    pub pid: u32,
+    pub uid: u32,
+    pub code: i32,
+    pub value: u64,
 }
 
-impl Origin {
-    fn code(&self) -> i32 {
-        self.info as u32 as i32
-    }
+/// The bits of the standard signals (1..31).
+pub const STANDARD: u64 = (1 << (SIGRTMIN - 1)) - 1;
 
-    fn status(&self) -> i32 {
-        (self.info >> 32) as u32 as i32
-    }
+/// A queued instance of a real-time signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queued {
+    pub sig: u64,
+    pub origin: Origin,
+}
+
+/// What a real-time signal beyond `RLIMIT_SIGPENDING` does (Linux's
+/// rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Room {
+    /// Refused with EAGAIN (`sigqueue`, `tgkill`: they carry
+    /// information).
+    Refuse,
+    /// Still pending, its information lost (`kill`: queued only if no
+    /// instance of it is).
+    Lossy,
+    /// Already counted (the server applied the limit).
+    Counted,
 }
 
 /// A disposition (Linux `struct kernel_sigaction`).
@@ -70,23 +87,76 @@ pub fn restarts(p: &Proc, sig: u64) -> bool {
 /// blocked signal stays pending even if ignored: its disposition may
 /// change before it is unblocked, as Linux has it).
 fn drop_ignored(p: &mut Proc) {
-    let all_block = p.tasks.iter().fold(u64::MAX, |m, t| m & t.mask);
     let mut all = p.pending | p.tasks.iter().fold(0, |m, t| m | t.pending);
+    let mut realtime = false;
     while all != 0 {
         let sig = u64::from(all.trailing_zeros()) + 1;
         all &= all - 1;
         if !is_ignored(sig, &p.actions[(sig - 1) as usize]) {
             continue;
         }
-        if all_block & bit(sig) == 0 {
+        realtime |= is_realtime(sig);
+        if p.tasks.iter().any(|t| held_mask(t) & bit(sig) == 0) {
             p.pending &= !bit(sig);
         }
         for t in p.tasks.iter_mut() {
-            if t.mask & bit(sig) == 0 {
+            if held_mask(t) & bit(sig) == 0 {
                 t.pending &= !bit(sig);
             }
         }
     }
+    if realtime {
+        sync_queues(p);
+    }
+}
+
+/// The signals task `t` holds back from their default actions and from
+/// being ignored: its mask, or while it waits in `sigtimedwait` the mask
+/// it had before (Linux's `real_blocked`).
+fn held_mask(t: &Task) -> u64 {
+    match t.state {
+        State::Blocked(Block::SigWait { mask, .. }) => mask,
+        _ => t.mask,
+    }
+}
+
+/// Drops queued instances of real-time signals no longer pending.
+fn sync_queues(p: &mut Proc) {
+    let before = queued_count(p);
+    if before == 0 {
+        return;
+    }
+    let pend = p.pending;
+    p.queue.retain(|q| pend & bit(q.sig) != 0);
+    for t in p.tasks.iter_mut() {
+        let pend = t.pending;
+        t.queue.retain(|q| pend & bit(q.sig) != 0);
+    }
+    if queued_count(p) != before {
+        publish_queued(p);
+    }
+}
+
+/// The queued real-time instances the process holds.
+pub fn queued_count(p: &Proc) -> usize {
+    p.queue.len() + p.tasks.iter().map(|t| t.queue.len()).sum::<usize>()
+}
+
+/// Tells the server how many queued instances the process holds (they
+/// count towards `RLIMIT_SIGPENDING` for what the server queues).
+pub fn publish_queued(p: &Proc) {
+    crate::server::set_control(sysproto::control::SIGQ_HELD, queued_count(p) as u64);
+}
+
+/// Tells the server the process's `RLIMIT_SIGPENDING`.
+pub fn publish_limit() {
+    let l = crate::limits::cur(crate::limits::RLIMIT_SIGPENDING);
+    let w = if l == crate::limits::INFINITY {
+        0
+    } else {
+        l + 1
+    };
+    crate::server::set_control(sysproto::control::SIGQ_LIMIT, w);
 }
 
 /// A new disposition for `sig`: if it ignores the signal, pending
@@ -97,6 +167,7 @@ pub fn discard_if_ignored(p: &mut Proc, sig: u64) {
         for t in p.tasks.iter_mut() {
             t.pending &= !bit(sig);
         }
+        sync_queues(p);
     }
 }
 
@@ -126,30 +197,180 @@ fn cancel_opposites(p: &mut Proc, incoming: u64) {
     }
 }
 
-/// Records who sent `sig` and how.
-fn note_origin(p: &mut Proc, sig: u64, code: u32) {
-    p.origins[(sig - 1) as usize] = Origin {
-        pid: crate::server::pid(),
-        info: u64::from(code),
-    };
+/// How this process names itself as a sender: its pid and real user id.
+fn own_origin(code: u32) -> Origin {
+    Origin {
+        pid: crate::server::pid() as u32,
+        uid: crate::server::control(sysproto::control::UIDS) as u32,
+        code: code as i32,
+        value: 0,
+    }
 }
 
 /// The process sends `sig` to itself (`kill`).
 pub fn post_process(p: &mut Proc, sig: u64) {
-    if (1..=64).contains(&sig) {
-        note_origin(p, sig, SI_USER);
-        arrive(p, bit(sig));
+    if is_realtime(sig) {
+        let _ = enqueue_realtime(p, None, sig, own_origin(SI_USER), Room::Lossy);
+    } else if (1..SIGRTMIN).contains(&sig) {
+        if p.pending & bit(sig) == 0 {
+            p.origins[(sig - 1) as usize] = own_origin(SI_USER);
+        }
+        cancel_opposites(p, bit(sig));
+        p.pending |= bit(sig);
+        // Only the new signal can be one to drop.
+        if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+            drop_ignored(p);
+        }
     }
 }
 
 /// Sends `sig` to task `i` alone (from this process), with `si_code`
-/// `code` ([`SI_USER`], or [`SI_TKILL`] for `tkill`).
+/// `code` ([`SI_USER`], or [`SI_TKILL`] for `tkill`, which
+/// [`post_task_limited`] sends).
 pub fn post_task(p: &mut Proc, i: usize, sig: u64, code: u32) {
     if (1..=64).contains(&sig) {
-        note_origin(p, sig, code);
-        cancel_opposites(p, bit(sig));
-        p.tasks[i].pending |= bit(sig);
+        let _ = enqueue(p, Some(i), sig, own_origin(code), Room::Lossy);
+    }
+}
+
+/// As [`post_task`] for `tkill`/`tgkill` (`SI_TKILL`): a real-time
+/// signal beyond `RLIMIT_SIGPENDING` is refused (EAGAIN), as Linux does.
+pub fn post_task_limited(p: &mut Proc, i: usize, sig: u64) -> Result<(), Errno> {
+    if !(1..=64).contains(&sig) {
+        return Ok(());
+    }
+    enqueue(p, Some(i), sig, own_origin(SI_TKILL), Room::Refuse)
+}
+
+/// Makes `sig` pending for task `task` (or the process) with `origin`:
+/// a standard signal once (a second instance while one is pending is
+/// merged into it, keeping the first one's information), each instance
+/// of a real-time signal queued after those before it, up to the
+/// process's `RLIMIT_SIGPENDING` (beyond it as `room` says).
+#[inline]
+pub fn enqueue(
+    p: &mut Proc,
+    task: Option<usize>,
+    sig: u64,
+    origin: Origin,
+    room: Room,
+) -> Result<(), Errno> {
+    if is_realtime(sig) {
+        return enqueue_realtime(p, task, sig, origin, room);
+    }
+    cancel_opposites(p, bit(sig));
+    let pending = match task {
+        Some(i) => &mut p.tasks[i].pending,
+        None => &mut p.pending,
+    };
+    let first = *pending & bit(sig) == 0;
+    *pending |= bit(sig);
+    if first {
+        p.origins[(sig - 1) as usize] = origin;
+    }
+    // Only the new signal can be one to drop.
+    if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
         drop_ignored(p);
+    }
+    Ok(())
+}
+
+/// [`enqueue`] of a real-time signal.
+#[inline(never)]
+fn enqueue_realtime(
+    p: &mut Proc,
+    task: Option<usize>,
+    sig: u64,
+    origin: Origin,
+    room: Room,
+) -> Result<(), Errno> {
+    let pending = match task {
+        Some(i) => p.tasks[i].pending,
+        None => p.pending,
+    };
+    let limit = crate::limits::cur(crate::limits::RLIMIT_SIGPENDING);
+    if room != Room::Counted && queued_count(p) as u64 >= limit {
+        if room == Room::Refuse {
+            return Err(linux_errno::Errno::EAGAIN);
+        }
+        if pending & bit(sig) != 0 {
+            return Ok(());
+        }
+    }
+    let q = Queued { sig, origin };
+    match task {
+        Some(i) => {
+            p.tasks[i].queue.push(q);
+            p.tasks[i].pending |= bit(sig);
+        }
+        None => {
+            p.queue.push(q);
+            p.pending |= bit(sig);
+        }
+    }
+    if is_ignored(sig, &p.actions[(sig - 1) as usize]) {
+        drop_ignored(p);
+    }
+    publish_queued(p);
+    Ok(())
+}
+
+/// Takes one instance of pending signal `sig` for task `i` (its own
+/// first, then the process's) and says who sent it.
+#[inline]
+pub fn take(p: &mut Proc, i: usize, sig: u64) -> Origin {
+    let b = bit(sig);
+    if is_realtime(sig) {
+        return take_realtime(p, i, sig);
+    }
+    if p.tasks[i].pending & b != 0 {
+        p.tasks[i].pending &= !b;
+    } else {
+        p.pending &= !b;
+    }
+    p.origins[(sig - 1) as usize]
+}
+
+/// [`take`] of a real-time signal: its first queued instance.
+#[inline(never)]
+fn take_realtime(p: &mut Proc, i: usize, sig: u64) -> Origin {
+    let b = bit(sig);
+    let own = p.tasks[i].pending & b != 0;
+    let (queue, pending) = if own {
+        let t = &mut p.tasks[i];
+        (&mut t.queue, &mut t.pending)
+    } else {
+        (&mut p.queue, &mut p.pending)
+    };
+    let origin = match queue.iter().position(|q| q.sig == sig) {
+        Some(k) => queue.remove(k).origin,
+        // No information kept: as Linux, from the user, no sender.
+        None => Origin::default(),
+    };
+    if !queue.iter().any(|q| q.sig == sig) {
+        *pending &= !b;
+    }
+    publish_queued(p);
+    origin
+}
+
+/// The lowest signal of `set` pending for task `i` or the process.
+pub fn waited(p: &Proc, i: usize, set: u64) -> Option<u64> {
+    let w = (p.tasks[i].pending | p.pending) & set;
+    (w != 0).then(|| u64::from(w.trailing_zeros()) + 1)
+}
+
+/// The `siginfo_t` of a sent signal.
+pub fn info_bytes(sig: u64, o: Origin) -> [u8; frame::INFO_SIZE] {
+    frame::encode_info(sig as i32, sent_info(o))
+}
+
+fn sent_info(o: Origin) -> frame::Info {
+    frame::Info::Sent {
+        code: o.code,
+        pid: o.pid as i32,
+        uid: o.uid,
+        value: o.value,
     }
 }
 
@@ -189,14 +410,14 @@ pub fn act_on_defaults(p: &mut Proc) {
         while want != 0 {
             let sig = u64::from(want.trailing_zeros()) + 1;
             want &= want - 1;
-            if p.tasks.iter().any(|t| t.mask & bit(sig) == 0) && acts(p, sig) {
+            if p.tasks.iter().any(|t| held_mask(t) & bit(sig) == 0) && acts(p, sig) {
                 found = Some((sig, None));
                 break;
             }
         }
         if found.is_none() {
             for (i, t) in p.tasks.iter().enumerate() {
-                let mut want = t.pending & !t.mask;
+                let mut want = t.pending & !held_mask(t);
                 while want != 0 {
                     let sig = u64::from(want.trailing_zeros()) + 1;
                     want &= want - 1;
@@ -214,9 +435,16 @@ pub fn act_on_defaults(p: &mut Proc) {
             return;
         };
         match task {
-            Some(i) => p.tasks[i].pending &= !bit(sig),
-            None => p.pending &= !bit(sig),
+            Some(i) => {
+                p.tasks[i].pending &= !bit(sig);
+                p.tasks[i].queue.retain(|q| q.sig != sig);
+            }
+            None => {
+                p.pending &= !bit(sig);
+                p.queue.retain(|q| q.sig != sig);
+            }
         }
+        publish_queued(p);
         default_action(p, sig);
     }
 }
@@ -274,18 +502,12 @@ pub fn deliver_pending(p: &mut Proc, frame: &mut UpcallFrame) {
     let Some(sig) = next_for(p, cur) else {
         return;
     };
-    let b = bit(sig);
-    if p.tasks[cur].pending & b != 0 {
-        p.tasks[cur].pending &= !b;
-    } else {
-        p.pending &= !b;
-    }
+    let origin = take(p, cur, sig);
     let a = p.actions[(sig - 1) as usize];
     if a.handler == SIG_DFL {
         default_action(p, sig);
         return;
     }
-    let origin = p.origins[(sig - 1) as usize];
     if setup_frame(p, frame, sig, &a, Info::Sent(origin)).is_err() {
         p.exit_process(sysproto::status::signaled(SIGSEGV as u8, false));
     }
@@ -358,11 +580,7 @@ fn setup_frame(
     // the child's status).
     let info = match info {
         Info::Fault { code, addr } => frame::Info::Fault { code, addr },
-        Info::Sent(o) => frame::Info::Sent {
-            code: o.code(),
-            pid: o.pid as i32,
-            status: (sig == SIGCHLD).then(|| o.status()),
-        },
+        Info::Sent(o) => sent_info(o),
     };
     let buf = SigFrame {
         restorer: a.restorer,

@@ -67,6 +67,13 @@ pub enum Block {
     Sleep { deadline: u64 },
     /// Waiting for any signal (`pause`, `sigsuspend`).
     Signal,
+    /// In `rt_sigtimedwait` for a signal of `set` until `deadline`, with
+    /// those signals unblocked; `mask` is the signal mask to restore.
+    SigWait {
+        set: u64,
+        mask: u64,
+        deadline: Option<u64>,
+    },
 }
 
 /// A task's state.
@@ -88,6 +95,9 @@ pub struct Task {
     pub mask: u64,
     /// Signals sent to this thread alone.
     pub pending: u64,
+    /// Queued instances of real-time signals sent to it alone, in the
+    /// order they came.
+    pub queue: alloc::vec::Vec<crate::signal::Queued>,
     /// `set_tid_address` / `CLONE_CHILD_CLEARTID`: zeroed and woken at exit.
     pub clear_tid: u64,
     /// `sigaltstack`: (base, size, flags).
@@ -112,6 +122,7 @@ impl Task {
             state: State::Ready,
             mask: 0,
             pending: 0,
+            queue: alloc::vec::Vec::new(),
             clear_tid: 0,
             altstack: (0, 0, 2),
             saved_mask: None,

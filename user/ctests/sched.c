@@ -216,6 +216,64 @@ static void affinity_rules(void)
 	say("affinity: %d CPU, CPU 0 %s", CPU_COUNT(&s), yesno(CPU_ISSET(0, &s)));
 }
 
+/* The result of a call, printed (the host's says what is right). */
+#define RESULT(call, what)                                                   \
+	do {                                                                 \
+		errno = 0;                                                   \
+		long r_ = (long)(call);                                      \
+		say("%s: %s", what, r_ == -1 ? ctest_errname(errno) : "succeeded"); \
+	} while (0)
+
+/* Without CAP_SYS_NICE (a child that became nobody, with
+ * RLIMIT_RTPRIO and RLIMIT_NICE 0 as Linux starts them): a real-time
+ * priority only lowered (the policy FIFO that root gave it kept), no
+ * other real-time policy, a nice value only raised (EACCES from
+ * setpriority, EPERM from sched_setattr), SCHED_RESET_ON_FORK never
+ * cleared; giving up real time is allowed. */
+static void unprivileged(void)
+{
+	pid_t c = xfork();
+	if (c == 0) {
+		CHECK(setpriority(PRIO_PROCESS, 0, 0) == 0, "nice 0");
+		CHECK(set_policy(0, SCHED_FIFO, 5) == 0, "FIFO 5 as root");
+		CHECK(setuid(65534) == 0, "setuid nobody");
+		struct rlimit rl;
+		CHECK(getrlimit(RLIMIT_RTPRIO, &rl) == 0, "RLIMIT_RTPRIO");
+		say("nobody: RLIMIT_RTPRIO %ld", (long)rl.rlim_cur);
+		RESULT(set_policy(0, SCHED_FIFO, 6), "nobody: FIFO 6");
+		RESULT(set_policy(0, SCHED_FIFO, 100), "nobody: FIFO 100");
+		RESULT(set_policy(0, SCHED_FIFO, 5), "nobody: FIFO 5 again");
+		RESULT(set_policy(0, SCHED_FIFO, 3), "nobody: FIFO 3");
+		struct sched_param sp = {.sched_priority = 5};
+		RESULT(syscall(SYS_sched_setparam, 0, &sp), "nobody: setparam 5");
+		sp.sched_priority = 2;
+		RESULT(syscall(SYS_sched_setparam, 0, &sp), "nobody: setparam 2");
+		RESULT(set_policy(0, SCHED_RR, 2), "nobody: RR 2");
+		RESULT(set_policy(0, SCHED_OTHER, 0), "nobody: OTHER");
+		RESULT(set_policy(0, SCHED_FIFO, 1), "nobody: FIFO 1");
+		RESULT(setpriority(PRIO_PROCESS, 0, 5), "nobody: nice 5");
+		RESULT(setpriority(PRIO_PROCESS, 0, 4), "nobody: nice 4");
+		RESULT(setpriority(PRIO_PROCESS, 0, 10), "nobody: nice 10");
+		say("nobody: nice now %ld", 20 - raw_getprio(PRIO_PROCESS, 0));
+		struct attr a;
+		memset(&a, 0, sizeof a);
+		a.size = 48;
+		a.policy = SCHED_OTHER;
+		a.nice = 9;
+		RESULT(syscall(SYS_sched_setattr, 0, &a, 0), "nobody: setattr nice 9");
+		a.nice = 12;
+		RESULT(syscall(SYS_sched_setattr, 0, &a, 0), "nobody: setattr nice 12");
+		RESULT(set_policy(0, SCHED_BATCH | SCHED_RESET_ON_FORK, 0),
+		       "nobody: BATCH with RESET_ON_FORK");
+		RESULT(set_policy(0, SCHED_OTHER, 0), "nobody: RESET_ON_FORK cleared");
+		RESULT(set_policy(0, SCHED_IDLE | SCHED_RESET_ON_FORK, 0), "nobody: IDLE");
+		RESULT(set_policy(0, SCHED_OTHER | SCHED_RESET_ON_FORK, 0), "nobody: IDLE to OTHER");
+		say("nobody: getscheduler %#lx", syscall(SYS_sched_getscheduler, 0));
+		_exit(0);
+	}
+	expect_exit(c, 0, "the unprivileged child");
+}
+
 /* Threads: a thread's own policy and nice, set by its id from another. */
 static pthread_barrier_t bar;
 static volatile pid_t thread_tid;
@@ -423,6 +481,7 @@ int main(int argc, char **argv)
 	attr_rules();
 	nice_rules();
 	affinity_rules();
+	unprivileged();
 	per_thread();
 	fork_and_exec(argv[1]);
 	spin_lock();

@@ -77,12 +77,49 @@ pub struct Stack {
 pub enum Info {
     /// Raised by a fault: `si_code`, `si_addr`.
     Fault { code: i32, addr: u64 },
-    /// Sent: `si_code`, `si_pid` (`si_uid` 0), and for SIGCHLD `si_status`.
+    /// Sent: `si_code`, `si_pid`, `si_uid`, and the word at offset 24:
+    /// `si_value` (`sigqueue`), `si_status` for SIGCHLD, else 0.
     Sent {
         code: i32,
         pid: i32,
-        status: Option<i32>,
+        uid: u32,
+        value: u64,
     },
+}
+
+/// Bytes of a `siginfo_t`.
+pub const INFO_SIZE: usize = 128;
+
+/// The `siginfo_t` of signal `signo` (what a handler with `SA_SIGINFO`
+/// and `sigwaitinfo` see; everything not named is zero).
+pub fn encode_info(signo: i32, info: Info) -> [u8; INFO_SIZE] {
+    let mut b = [0u8; INFO_SIZE];
+    write_info(&mut b, signo, info);
+    b
+}
+
+/// Writes the named fields of the `siginfo_t` into `b` (at least 32
+/// bytes, the rest zero already).
+#[inline(always)]
+fn write_info(b: &mut [u8], signo: i32, info: Info) {
+    put32(b, 0, signo);
+    match info {
+        Info::Fault { code, addr } => {
+            put32(b, 8, code);
+            put64(b, 16, addr);
+        }
+        Info::Sent {
+            code,
+            pid,
+            uid,
+            value,
+        } => {
+            put32(b, 8, code);
+            put32(b, 16, pid);
+            put32(b, 20, uid as i32);
+            put64(b, 24, value);
+        }
+    }
 }
 
 /// Everything the frame holds.
@@ -124,7 +161,7 @@ fn get64(b: &[u8], off: usize) -> u64 {
 
 impl SigFrame {
     /// The frame's bytes (everything not named is zero: `uc_flags`,
-    /// `uc_link`, `si_errno`, `si_uid`).
+    /// `uc_link`, `si_errno`).
     pub fn encode(&self) -> [u8; FRAME_SIZE] {
         let mut b = [0u8; FRAME_SIZE];
         put64(&mut b, 0, self.restorer);
@@ -142,20 +179,7 @@ impl SigFrame {
         g(&mut b, reg::CR2, self.cr2);
         g(&mut b, reg::FPSTATE, self.fpstate);
         put64(&mut b, UC_MASK, self.mask);
-        put32(&mut b, INFO, self.signo);
-        match self.info {
-            Info::Fault { code, addr } => {
-                put32(&mut b, INFO + 8, code);
-                put64(&mut b, INFO + 16, addr);
-            }
-            Info::Sent { code, pid, status } => {
-                put32(&mut b, INFO + 8, code);
-                put32(&mut b, INFO + 16, pid);
-                if let Some(s) = status {
-                    put32(&mut b, INFO + 24, s);
-                }
-            }
-        }
+        write_info(&mut b[INFO..], self.signo, self.info);
         b
     }
 }

@@ -41,6 +41,19 @@ pub const SI_USER: u32 = 0;
 pub const SI_KERNEL: i32 = 0x80;
 /// `si_code` of a signal sent by `tkill`/`tgkill` (`raise`).
 pub const SI_TKILL: u32 = -6i32 as u32;
+/// `si_code` of a signal sent by `sigqueue` (`rt_sigqueueinfo`).
+pub const SI_QUEUE: u32 = -1i32 as u32;
+/// The first real-time signal as the kernel numbers them (C libraries
+/// keep a few for themselves: musl's `SIGRTMIN` is 35).
+pub const SIGRTMIN: u64 = 32;
+/// The last signal.
+pub const SIGRTMAX: u64 = 64;
+
+/// Whether `sig` is a real-time signal: each instance sent is queued with
+/// its own `siginfo`, where a standard signal is pending once.
+pub const fn is_realtime(sig: u64) -> bool {
+    sig >= SIGRTMIN && sig <= SIGRTMAX
+}
 
 /// The bit of signal `sig` in a mask.
 pub const fn bit(sig: u64) -> u64 {

@@ -180,7 +180,8 @@ fn siginfo_fields_sit_where_linux_puts_them() {
         info: Info::Sent {
             code: 1,
             pid: 42,
-            status: Some(3),
+            uid: 7,
+            value: 3,
         },
     };
     let b = f.encode();
@@ -191,8 +192,24 @@ fn siginfo_fields_sit_where_linux_puts_them() {
     assert_eq!(w32(frame::INFO + 8), 1);
     // si_pid, si_uid, si_status of the SIGCHLD union member.
     assert_eq!(w32(frame::INFO + 16), 42);
-    assert_eq!(w32(frame::INFO + 20), 0);
+    assert_eq!(w32(frame::INFO + 20), 7);
     assert_eq!(w32(frame::INFO + 24), 3);
+    assert_eq!(w32(frame::INFO + 28), 0);
+    // A queued signal's si_value is the whole word at offset 24.
+    let q = frame::encode_info(
+        40,
+        Info::Sent {
+            code: -1,
+            pid: 5,
+            uid: 0,
+            value: 0x1234_5678_9abc,
+        },
+    );
+    assert_eq!(
+        u64::from_le_bytes(q[24..32].try_into().unwrap()),
+        0x1234_5678_9abc
+    );
+    assert_eq!(i32::from_le_bytes(q[8..12].try_into().unwrap()), -1);
     assert_eq!(w64(frame::MCTX + reg::CSGSFS * 8), frame::USER_CS);
     assert_eq!(w64(frame::MCTX + reg::CR2 * 8), 0xdead);
     assert_eq!(w64(frame::UC_STACK + 8), u64::from(sig::SS_DISABLE));
@@ -231,10 +248,11 @@ fn frame_strategy() -> impl Strategy<Value = SigFrame> {
         1i32..65,
         prop_oneof![
             any::<(i32, u64)>().prop_map(|(code, addr)| Info::Fault { code, addr }),
-            any::<(i32, i32, Option<i32>)>().prop_map(|(code, pid, status)| Info::Sent {
+            any::<(i32, i32, u32, u64)>().prop_map(|(code, pid, uid, value)| Info::Sent {
                 code,
                 pid,
-                status
+                uid,
+                value
             }),
         ],
     )

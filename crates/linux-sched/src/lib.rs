@@ -130,6 +130,42 @@ impl Sched {
     }
 }
 
+/// Whether a thread without `CAP_SYS_NICE` may take nice value `nice`
+/// under its `RLIMIT_NICE` soft limit `rlimit` (Linux's `can_nice`: the
+/// limit is `20 - nice` at the lowest allowed).
+pub fn can_nice(nice: i32, rlimit: u64) -> bool {
+    u64::try_from(20 - nice.clamp(-20, 19)).is_ok_and(|r| r <= rlimit)
+}
+
+/// Whether a thread without `CAP_SYS_NICE` may change its attributes
+/// from `old` to `new` (both valid) under its `RLIMIT_RTPRIO` and
+/// `RLIMIT_NICE` soft limits, by the rules of Linux's
+/// `__sched_setscheduler`: a lower nice value (a higher priority) of
+/// OTHER or BATCH only as `RLIMIT_NICE` allows; a real-time policy it
+/// does not have only with a non-zero `RLIMIT_RTPRIO`, a real-time
+/// priority above both the old one and that limit never; leaving IDLE
+/// only if its nice value is allowed; `SCHED_RESET_ON_FORK` never cleared.
+pub fn unprivileged_may(old: &Sched, new: &Sched, rtprio: u64, rlimit_nice: u64) -> bool {
+    if matches!(new.policy, SCHED_OTHER | SCHED_BATCH)
+        && new.nice < old.nice
+        && !can_nice(new.nice, rlimit_nice)
+    {
+        return false;
+    }
+    if is_rt(new.policy) {
+        if new.policy != old.policy && rtprio == 0 {
+            return false;
+        }
+        if new.priority > old.priority && u64::from(new.priority) > rtprio {
+            return false;
+        }
+    }
+    if old.policy == SCHED_IDLE && new.policy != SCHED_IDLE && !can_nice(old.nice, rlimit_nice) {
+        return false;
+    }
+    !old.reset_on_fork || new.reset_on_fork
+}
+
 /// The order in which a scheduler tries `n` threads: higher rank first;
 /// within a rank round robin, starting after `cur` (or at `cur` with
 /// `keep`, so a FIFO thread, or an RR thread within its slice, goes on

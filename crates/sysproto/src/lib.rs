@@ -132,7 +132,9 @@ pub const COMPLETION_PAGES: u64 = 4;
 /// server writes them; the library OS reads them without a system call.
 pub mod control {
     /// Signals sent to the process and not yet taken (bit `n - 1` for
-    /// signal `n`). The library OS takes them with an atomic swap.
+    /// signal `n`). The library OS takes them with an atomic swap. The
+    /// bit of a real-time signal (32..64) says the server queued
+    /// instances of it, which [`crate::sys::SigTake`] brings.
     pub const PENDING_SIGNALS: usize = 0;
     /// The process's pid.
     pub const PID: usize = 1;
@@ -170,7 +172,8 @@ pub mod control {
     /// (`clock_gettime`: 0 or `-EINVAL`).
     pub const LINKED_CLOCK_GETTIME: usize = 101;
     /// The sender of the last instance of signal `n` is in word
-    /// `SENDERS + n - 1` (written before the pending bit is set).
+    /// `SENDERS + n - 1` (written before the pending bit is set): its pid
+    /// in the low 32 bits, its real user id in the high 32.
     pub const SENDERS: usize = 16;
     /// How the last instance of signal `n` came about, in word
     /// `SIGINFO + n - 1` (written before the pending bit is set): the low
@@ -198,6 +201,32 @@ pub mod control {
     pub const CHLD_NOCLDWAIT: u64 = 2;
     /// Bit of [`CHLD_FLAGS`]: SIGCHLD is `SIG_IGN` (none is sent).
     pub const CHLD_IGNORED: u64 = 4;
+    /// Written by the library OS itself: its `RLIMIT_SIGPENDING` soft
+    /// limit plus one (0: never told, no limit), which the server applies
+    /// to the real-time signals it queues for the process.
+    pub const SIGQ_LIMIT: usize = 103;
+    /// Written by the library OS itself: how many queued real-time signal
+    /// instances it holds, not yet delivered (they count towards the
+    /// limit).
+    pub const SIGQ_HELD: usize = 104;
+}
+
+/// A signal instance the server queued for a process, as
+/// [`sys::SigTake`] brings them back in the data area.
+#[repr(C)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, KnownLayout, Immutable,
+)]
+pub struct SigRecord {
+    /// The signal.
+    pub sig: u32,
+    /// `si_code`.
+    pub code: i32,
+    /// `si_pid` and `si_uid`.
+    pub pid: u32,
+    pub uid: u32,
+    /// `si_value` (for SIGCHLD: `si_status`).
+    pub value: u64,
 }
 
 /// The completion records of requests answered later: [`completion::RECORDS`]

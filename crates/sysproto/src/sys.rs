@@ -293,6 +293,17 @@ crate::interface! {
     /// little-endian `u64`s in the data area, for `/proc/PID/fd` (the
     /// library OS sends them when the process opens its own `fd`).
     ProcFds = 83, fn proc_fds() in [u8] => ProcFdsReply();
+    /// `rt_sigqueueinfo` to another process: `signal` (0: a probe) in the
+    /// low 32 bits of `signal`, its `si_code` in the high 32; `who` the
+    /// `si_pid` (low 32 bits) and `si_uid` (high 32) the caller gave, and
+    /// `si_value`. `kill`'s permission rule; a real-time signal beyond the
+    /// target's `RLIMIT_SIGPENDING` is `EAGAIN`. A real-time instance is
+    /// queued (its bit in [`crate::control::PENDING_SIGNALS`] says so).
+    SigQueue = 120, fn sig_queue(pid: i64, signal: u64, who: u64, value: u64) => SigQueueReply();
+    /// The signal instances the server queued for the caller, oldest
+    /// first, as many [`crate::SigRecord`]s as the data area holds;
+    /// `more`: some are left.
+    SigTake = 121, fn sig_take() => SigTakeReply(more: bool) out [u8];
     Klog = 82, fn klog(from: u64, len: u64, clear: bool) => KlogReply(start: u64, end: u64) out [u8];
 }
 

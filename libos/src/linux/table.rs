@@ -151,8 +151,8 @@ linux_calls! {
     125 capget(header: In, dataptr: Out) enosys;
     126 capset(header: In, data: In) enosys;
     127 rt_sigpending(uset: Out, sigsetsize: Size) full => signals::rt_sigpending;
-    128 rt_sigtimedwait(uthese: In, uinfo: Out, uts: Timespec, sigsetsize: Size) enosys;
-    129 rt_sigqueueinfo(pid: Pid, sig: Signal, uinfo: In) enosys;
+    128 rt_sigtimedwait(uthese: In, uinfo: Out, uts: Timespec, sigsetsize: Size) full => signals::rt_sigtimedwait;
+    129 rt_sigqueueinfo(pid: Pid, sig: Signal, uinfo: In) partial("the caller's si_code, si_pid, si_uid and si_value (EPERM for si_code >= 0 or SI_TKILL to another process); real-time signals queued in order, each with its value, up to RLIMIT_SIGPENDING counted per target process (EAGAIN); to another process a standard signal keeps 32 bits of si_value") => signals::rt_sigqueueinfo;
     130 rt_sigsuspend(unewset: In, sigsetsize: Size) full => signals::rt_sigsuspend;
     131 sigaltstack(uss: In, uoss: Out) full => signals::sigaltstack;
     132 utime(filename: Path, times: In) full => paths::utime;
@@ -164,10 +164,10 @@ linux_calls! {
     138 fstatfs(fd: Fd, buf: Out) full => paths::fstatfs;
     139 sysfs(option: Int, arg1: Hex, arg2: Hex) enosys;
     140 getpriority(which: Int, who: Int) partial("the raw call's 20 - nice; PRIO_PROCESS names a thread of this process (0 the caller), PRIO_PGRP and PRIO_USER this process's threads; another process that exists reports nice 0") => threads::getpriority;
-    141 setpriority(which: Int, who: Int, niceval: Int) partial("nice clamped to -20..19 and kept per thread (inherited by threads and forks, kept across exec); another process's is not changed; OTHER threads share the CPU in turn, not weighted by nice") => threads::setpriority;
+    141 setpriority(which: Int, who: Int, niceval: Int) partial("nice clamped to -20..19 and kept per thread (inherited by threads and forks, kept across exec); lowering it needs euid 0 or RLIMIT_NICE (EACCES); another process's is not changed; OTHER threads share the CPU in turn, not weighted by nice") => threads::setpriority;
     142 sched_setparam(pid: Pid, param: In) full => threads::sched_setparam;
     143 sched_getparam(pid: Pid, param: Out) full => threads::sched_getparam;
-    144 sched_setscheduler(pid: Pid, policy: Int, param: In) partial("OTHER, FIFO, RR, BATCH, IDLE, RESET_ON_FORK for threads of this process (others ESRCH), honoured by the library OS between its threads (not by the kernel between processes); DEADLINE EINVAL") => threads::sched_setscheduler;
+    144 sched_setscheduler(pid: Pid, policy: Int, param: In) partial("OTHER, FIFO, RR, BATCH, IDLE, RESET_ON_FORK for threads of this process (others ESRCH), honoured by the library OS between its threads (not by the kernel between processes); without euid 0 Linux's EPERM rules with RLIMIT_RTPRIO and RLIMIT_NICE; DEADLINE EINVAL") => threads::sched_setscheduler;
     145 sched_getscheduler(pid: Pid) partial("threads of this process (others ESRCH)") => threads::sched_getscheduler;
     146 sched_get_priority_max(policy: Int) full => threads::sched_get_priority_max;
     147 sched_get_priority_min(policy: Int) full => threads::sched_get_priority_min;
@@ -183,7 +183,7 @@ linux_calls! {
     157 prctl(option: Int, arg2: Hex, arg3: Hex, arg4: Hex, arg5: Hex) partial("PR_SET_NAME, PR_GET_NAME; others EINVAL") => process::prctl;
     158 arch_prctl(option: Hex, arg2: Hex) full => threads::arch_prctl;
     159 adjtimex(txc_p: Ptr) enosys;
-    160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
+    160 setrlimit(resource: Int, rlim: In) partial("every resource (CPU..RTTIME) by Linux's rules (soft above hard EINVAL, lowering always, the soft limit up to the hard one, NULL EFAULT); every process has CAP_SYS_RESOURCE; inherited across fork and exec; AS, DATA, STACK (at exec, up to 8 MiB), NOFILE (up to 1024) and SIGPENDING (queued real-time signals, counted per process; default 4096) enforced; NPROC kept, not applied to root (as on Linux); CPU, FSIZE and the rest kept, not enforced") => process::setrlimit;
     161 chroot(filename: Path) enosys;
     162 sync() partial("the in-memory file systems have nothing to write back") => paths::sync;
     163 acct(name: Path) enosys;
@@ -320,7 +320,7 @@ linux_calls! {
     294 inotify_init1(flags: Hex) enosys;
     295 preadv(fd: Fd, vec: In, vlen: Int, pos: Long) full => files::preadv;
     296 pwritev(fd: Fd, vec: In, vlen: Int, pos_l: Long, pos_h: Long) full => files::pwritev;
-    297 rt_tgsigqueueinfo(tgid: Pid, pid: Pid, sig: Signal, uinfo: In) enosys;
+    297 rt_tgsigqueueinfo(tgid: Pid, pid: Pid, sig: Signal, uinfo: In) partial("as rt_sigqueueinfo, to a thread of this process; to another process the signal goes to the process") => signals::rt_tgsigqueueinfo;
     298 perf_event_open(attr_uptr: In, pid: Pid, cpu: Int, group_fd: Fd, flags: Hex) enosys;
     299 recvmmsg(fd: Fd, mmsg: Ptr, vlen: Uint, flags: Hex, timeout: Timespec) enosys;
     300 fanotify_init(flags: Hex, event_f_flags: Hex) enosys;
@@ -337,7 +337,7 @@ linux_calls! {
     311 process_vm_writev(pid: Pid, lvec: In, liovcnt: Size, rvec: In, riovcnt: Size, flags: Hex) enosys;
     312 kcmp(pid1: Pid, pid2: Pid, type: Int, idx1: Hex, idx2: Hex) enosys;
     313 finit_module(fd: Fd, uargs: Str, flags: Hex) enosys;
-    314 sched_setattr(pid: Pid, uattr: In, flags: Hex) partial("as sched_setscheduler, with nice, KEEP_POLICY, KEEP_PARAMS, RESET_ON_FORK; utilisation clamps accepted, not applied; DEADLINE EBUSY (EINVAL for bad parameters)") => threads::sched_setattr;
+    314 sched_setattr(pid: Pid, uattr: In, flags: Hex) partial("as sched_setscheduler, with nice, KEEP_POLICY, KEEP_PARAMS, RESET_ON_FORK; utilisation clamps accepted, not applied; DEADLINE EBUSY (EINVAL for bad parameters, EPERM without euid 0)") => threads::sched_setattr;
     315 sched_getattr(pid: Pid, uattr: Out, usize: Size, flags: Hex) partial("threads of this process (others ESRCH); no utilisation clamp (0..1024)") => threads::sched_getattr;
     316 renameat2(olddfd: DirFd, oldname: Path, newdfd: DirFd, newname: Path, flags: Hex) partial("NOREPLACE, EXCHANGE; WHITEOUT EINVAL") => paths::renameat2;
     317 seccomp(op: Uint, flags: Hex, uargs: Ptr) enosys;

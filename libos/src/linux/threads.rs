@@ -6,7 +6,7 @@
 //! priority switches to.
 
 use abi::UpcallFrame;
-use linux_errno::Errno::{self, E2BIG, EAGAIN, EBUSY, EINVAL, ENOSYS, ESRCH};
+use linux_errno::Errno::{self, E2BIG, EACCES, EAGAIN, EBUSY, EINVAL, ENOSYS, EPERM, ESRCH};
 
 use super::{read_timespec, Call, Ret};
 use crate::proc::Proc;
@@ -307,7 +307,18 @@ fn sched_task(p: &Proc, pid: u64) -> Result<usize, Errno> {
     task_of(p, u64::from(pid as u32))
 }
 
-/// Sets task `i`'s attributes by Linux's rules ([`linux_sched::Sched::set`]).
+/// `RLIMIT_NICE` and `RLIMIT_RTPRIO`.
+const RLIMIT_NICE: usize = 13;
+const RLIMIT_RTPRIO: usize = 14;
+
+/// Whether the caller has `CAP_SYS_NICE`: an effective user id of 0.
+fn nice_capable() -> bool {
+    crate::server::control(sysproto::control::UIDS) >> 32 == 0
+}
+
+/// Sets task `i`'s attributes by Linux's rules ([`linux_sched::Sched::set`];
+/// without `CAP_SYS_NICE` [`linux_sched::unprivileged_may`] with the
+/// process's `RLIMIT_RTPRIO` and `RLIMIT_NICE`, else EPERM).
 fn set_sched(
     p: &mut Proc,
     i: usize,
@@ -315,9 +326,20 @@ fn set_sched(
     priority: u32,
     nice: Option<i32>,
 ) -> Result<(), Errno> {
+    let old = p.tasks[i].sched;
+    let mut new = old;
+    new.set(policy, priority, nice).map_err(|_| EINVAL)?;
+    if !nice_capable() {
+        let (rtprio, rnice) = (
+            crate::limits::cur(RLIMIT_RTPRIO),
+            crate::limits::cur(RLIMIT_NICE),
+        );
+        if !linux_sched::unprivileged_may(&old, &new, rtprio, rnice) {
+            return Err(EPERM);
+        }
+    }
     let s = &mut p.tasks[i].sched;
-    // Every process runs as root, with CAP_SYS_NICE: no EPERM.
-    s.set(policy, priority, nice).map_err(|_| EINVAL)?;
+    *s = new;
     s.slice_start = time::now_ns();
     if linux_sched::is_rt(s.policy) {
         RT_USED.store(true, core::sync::atomic::Ordering::Relaxed);
@@ -458,6 +480,8 @@ pub fn sched_setattr(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
         return Err(
             if deadline == 0 || runtime < 1024 || deadline < runtime || period < deadline {
                 EINVAL
+            } else if !nice_capable() {
+                EPERM
             } else {
                 EBUSY
             },
@@ -522,8 +546,10 @@ fn prio_targets(p: &Proc, which: u64, who: u64) -> Result<Option<alloc::vec::Vec
                 Ok(None)
             }
         }
-        // Everything runs as root (uid 0).
-        PRIO_USER if who == 0 => Ok(all()),
+        // This process's user: 0 or its real user id.
+        PRIO_USER if who == 0 || who == crate::server::control(sysproto::control::UIDS) as u32 => {
+            Ok(all())
+        }
         PRIO_USER => Err(ESRCH),
         _ => Err(EINVAL),
     }
@@ -539,15 +565,23 @@ pub fn getpriority(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     Ok((20 - best) as usize)
 }
 
-/// Nice values are clamped to -20..=19; root may lower them.
+/// Nice values are clamped to -20..=19; lowering one needs
+/// `CAP_SYS_NICE` or an `RLIMIT_NICE` that allows it (else EACCES, as
+/// Linux's `set_one_prio`; the threads it allows change).
 pub fn setpriority(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let nice = (c.a[2] as i32).clamp(-20, 19);
+    let mut r = Ok(0);
     if let Some(ts) = prio_targets(p, c.a[0], c.a[1])? {
+        let free = nice_capable() || linux_sched::can_nice(nice, crate::limits::cur(RLIMIT_NICE));
         for i in ts {
-            p.tasks[i].sched.nice = nice;
+            if nice < p.tasks[i].sched.nice && !free {
+                r = Err(EACCES);
+            } else {
+                p.tasks[i].sched.nice = nice;
+            }
         }
     }
-    Ok(0)
+    r
 }
 
 /// One CPU (CPU 0). Linux wants a length of whole longs that holds every

@@ -7,7 +7,7 @@
 //! kernel when nothing can run.
 
 use abi::UpcallFrame;
-use linux_errno::Errno::{self, EINTR, ETIMEDOUT};
+use linux_errno::Errno::{self, EAGAIN, EINTR, ETIMEDOUT};
 
 use super::{dispatch, rax_of, strace, Ret};
 use crate::proc::Proc;
@@ -97,6 +97,7 @@ pub fn pick(p: &mut Proc, frame: &mut UpcallFrame, keep: bool) {
                     Block::Futex { deadline, .. } => deadline,
                     Block::Sleep { deadline } => Some(deadline),
                     Block::Signal => None,
+                    Block::SigWait { deadline, .. } => deadline,
                 };
                 if let Some(d) = d {
                     next_deadline = next_deadline.min(d);
@@ -149,6 +150,14 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
         }
         State::Blocked(b) => b,
     };
+    if let Block::SigWait {
+        set,
+        mask,
+        deadline,
+    } = b
+    {
+        return sigwait_over(p, i, frame, set, mask, deadline, now);
+    }
     let sig = signal::next_for(p, i).filter(|_| !matches!(b, Block::Retry(_)) || !answered(p, i));
     if let Some(sig) = sig {
         // A signal interrupts the call: a write that moved bytes returns
@@ -164,7 +173,7 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
         let restartable = match b {
             Block::Retry(r) => !r.never_restarted,
             Block::Futex { deadline, .. } => deadline.is_none(),
-            Block::Sleep { .. } | Block::Signal => false,
+            Block::Sleep { .. } | Block::Signal | Block::SigWait { .. } => false,
         };
         if restartable && signal::restarts(p, sig) {
             // The call stays in rax; back to the `syscall` instruction.
@@ -219,4 +228,33 @@ fn try_wake(p: &mut Proc, i: usize, state: State, now: u64, frame: &mut UpcallFr
         }
         _ => false,
     }
+}
+
+/// Task `i` in `rt_sigtimedwait` for `set`: it takes a signal of the set
+/// that came, fails with EINTR for another it takes (its handler runs
+/// next) or with EAGAIN at the deadline, its mask `mask` again; true if
+/// it is now current (in `frame`).
+fn sigwait_over(
+    p: &mut Proc,
+    i: usize,
+    frame: &mut UpcallFrame,
+    set: u64,
+    mask: u64,
+    deadline: Option<u64>,
+    now: u64,
+) -> bool {
+    let r = if let Some(sig) = signal::waited(p, i, set) {
+        p.tasks[i].mask = mask;
+        let info = p.tasks[i].frame.rsi;
+        super::signals::take_waited(p, i, sig, info)
+    } else if signal::next_for(p, i).is_some() {
+        Err(EINTR)
+    } else if deadline.is_some_and(|d| now >= d) {
+        Err(EAGAIN)
+    } else {
+        return false;
+    };
+    p.tasks[i].mask = mask;
+    finish(p, i, frame, r);
+    true
 }

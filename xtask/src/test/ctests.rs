@@ -149,6 +149,7 @@ pub const TESTS: &[CTest] = &[
     c("signals", "signals.c"),
     c("segv", "segv.c"),
     c("kill", "kill.c"),
+    c("rtsig", "rtsig.c"),
     c("pthread", "pthread.c"),
     c("futex", "futex.c"),
     c("pipe", "pipe.c"),

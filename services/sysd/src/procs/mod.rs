@@ -28,7 +28,7 @@ mod window;
 pub use memory::file_page_spare;
 pub use procfs::PROC_ROOT;
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
 use abi::{map_flags, Rights, PAGE_SIZE};
@@ -144,6 +144,9 @@ struct Proc {
     /// The completion records the server wrote that the process may not
     /// have taken yet (bit `i` for record `i`).
     records: u16,
+    /// Signal instances queued for it and not yet taken
+    /// ([`sysproto::sys::SigTake`]), oldest first.
+    queued: VecDeque<sysproto::SigRecord>,
 }
 
 impl Proc {
@@ -184,6 +187,7 @@ impl Proc {
             execed: false,
             quota: 0,
             records: 0,
+            queued: VecDeque::new(),
         }
     }
 

@@ -179,6 +179,29 @@ impl sys::Handler for Server {
         Server::kill(self, pid, r.pid, r.signal).map(|()| KillReply {})
     }
 
+    fn sig_queue(
+        &mut self,
+        pid: u64,
+        r: sys::SigQueue,
+        _: &mut Data<'_, sys::SigQueue>,
+    ) -> Result<sys::SigQueueReply, Errno> {
+        let (sig, code) = (r.signal & 0xffff_ffff, (r.signal >> 32) as u32 as i32);
+        Server::sigqueue(self, pid, r.pid, sig, code, r.who, r.value)
+            .map(|()| sys::SigQueueReply {})
+    }
+
+    fn sig_take(
+        &mut self,
+        pid: u64,
+        _: sys::SigTake,
+        d: &mut Data<'_, sys::SigTake>,
+    ) -> Result<sys::SigTakeReply, Errno> {
+        let mut out = Vec::new();
+        let more = Server::sig_take(self, pid, &mut out);
+        d.put(&out);
+        Ok(sys::SigTakeReply { more })
+    }
+
     fn setpgid(
         &mut self,
         pid: u64,

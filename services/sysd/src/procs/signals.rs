@@ -1,19 +1,27 @@
 //! Signals between processes: `kill` (to a process, a process group or
-//! everyone), posting a signal with its sender and `si_code` in the
-//! target's mailbox, and stops and continues, which the parent learns of
-//! through `wait` and SIGCHLD.
+//! everyone) and `sigqueue`, posting a signal with its sender and
+//! `si_code` in the target's mailbox (a standard signal as a pending bit,
+//! each instance of a real-time signal queued with its own `siginfo`
+//! until the library OS takes it), and stops and continues, which the
+//! parent learns of through `wait` and SIGCHLD.
 
 use alloc::vec::Vec;
 
-use sysproto::si;
+use sysproto::{si, SigRecord};
 
 use super::*;
 
+/// Most real-time instances the server keeps for one process whatever its
+/// limit says (its library OS takes them whenever it runs).
+const QUEUE_MAX: u64 = 1 << 16;
+
+/// Whether `sig` is a real-time signal (each instance queued).
+fn is_realtime(sig: u64) -> bool {
+    (32..=64).contains(&sig)
+}
+
 impl Server {
     pub(super) fn kill(&mut self, from: u64, sel: i64, sig: u64) -> Result<(), Errno> {
-        if sig > 64 {
-            return Err(EINVAL);
-        }
         let my_pgid = self.procs[&from].pgid;
         // Zombies count as targets (the call succeeds, as on Linux) but
         // take nothing.
@@ -31,20 +39,19 @@ impl Server {
         if targets.is_empty() {
             return Err(ESRCH);
         }
+        if sig > 64 {
+            return Err(EINVAL);
+        }
         // Linux's permission to signal: CAP_KILL, matching ids, or
-        // SIGCONT within the session; refused for every target is EPERM.
-        let me = &self.procs[&from];
+        // SIGCONT within the session. Refused for every target is EPERM,
+        // except for -1, which Linux answers 0 as long as there was a
+        // target.
         let allowed: Vec<u64> = targets
             .into_iter()
-            .filter(|t| {
-                let p = &self.procs[t];
-                *t == from
-                    || creds::may_signal(&me.creds, &p.creds)
-                    || (sig == SIGCONT && p.sid == me.sid)
-            })
+            .filter(|&t| self.may_signal(from, t, sig))
             .collect();
         if allowed.is_empty() {
-            return Err(EPERM);
+            return if sel == -1 { Ok(()) } else { Err(EPERM) };
         }
         if sig != 0 {
             for t in allowed {
@@ -52,6 +59,82 @@ impl Server {
             }
         }
         Ok(())
+    }
+
+    /// Whether process `from` may send `sig` to `to` (both exist).
+    fn may_signal(&self, from: u64, to: u64, sig: u64) -> bool {
+        let (Some(me), Some(p)) = (self.procs.get(&from), self.procs.get(&to)) else {
+            return false;
+        };
+        to == from || creds::may_signal(&me.creds, &p.creds) || (sig == SIGCONT && p.sid == me.sid)
+    }
+
+    /// `rt_sigqueueinfo` from `from` to process `pid`: `sig` with
+    /// `si_code` `code`, the `si_pid` and `si_uid` of `who` and `value`.
+    pub(super) fn sigqueue(
+        &mut self,
+        from: u64,
+        pid: i64,
+        sig: u64,
+        code: i32,
+        who: u64,
+        value: u64,
+    ) -> Result<(), Errno> {
+        let to = u64::try_from(pid).map_err(|_| ESRCH)?;
+        if !self.procs.contains_key(&to) {
+            return Err(ESRCH);
+        }
+        if sig > 64 {
+            return Err(EINVAL);
+        }
+        if !self.may_signal(from, to, sig) {
+            return Err(EPERM);
+        }
+        if sig == 0 {
+            return Ok(());
+        }
+        if is_realtime(sig) && self.queue_full(to) {
+            return Err(EAGAIN);
+        }
+        let rec = SigRecord {
+            sig: sig as u32,
+            code,
+            pid: who as u32,
+            uid: (who >> 32) as u32,
+            value,
+        };
+        self.deliver(to, rec);
+        Ok(())
+    }
+
+    /// Whether the real-time signals queued for `pid` (here and in its
+    /// library OS) reached its `RLIMIT_SIGPENDING`.
+    fn queue_full(&self, pid: u64) -> bool {
+        let Some(p) = self.procs.get(&pid) else {
+            return false;
+        };
+        let limit = get_word(p, control::SIGQ_LIMIT);
+        let held = get_word(p, control::SIGQ_HELD);
+        let here = p
+            .queued
+            .iter()
+            .filter(|r| is_realtime(u64::from(r.sig)))
+            .count() as u64;
+        here >= QUEUE_MAX || (limit != 0 && here.saturating_add(held) >= limit - 1)
+    }
+
+    /// The queued instances for `pid`, oldest first, as many as fit the
+    /// data area; whether some are left.
+    pub(super) fn sig_take(&mut self, pid: u64, out: &mut Vec<u8>) -> bool {
+        let Some(p) = self.procs.get_mut(&pid) else {
+            return false;
+        };
+        let room = DATA_BYTES / core::mem::size_of::<SigRecord>();
+        let n = p.queued.len().min(room);
+        for r in p.queued.drain(..n) {
+            out.extend_from_slice(sysproto::zerocopy::IntoBytes::as_bytes(&r));
+        }
+        !p.queued.is_empty()
     }
 
     /// Sends `sig` to every live member of process group `pgid` (from the
@@ -71,6 +154,21 @@ impl Server {
     /// Delivers `sig` from process `from` (0: the system) to process
     /// `pid`, with `si_code` `code`.
     pub(super) fn signal(&mut self, pid: u64, sig: u64, from: u64, code: u32) {
+        let uid = self.procs.get(&from).map_or(0, |p| p.creds.ruid());
+        let rec = SigRecord {
+            sig: sig as u32,
+            code: code as i32,
+            pid: from as u32,
+            uid,
+            value: 0,
+        };
+        self.deliver(pid, rec);
+    }
+
+    /// Delivers the instance `rec` to process `pid`: SIGKILL ends it,
+    /// SIGCONT continues it; any other is posted.
+    fn deliver(&mut self, pid: u64, rec: SigRecord) {
+        let sig = u64::from(rec.sig);
         let Some(p) = self.procs.get(&pid) else {
             return;
         };
@@ -89,7 +187,7 @@ impl Server {
             }
             return;
         }
-        self.post(pid, sig, from, code, 0);
+        self.post_record(pid, rec);
         // SIGCONT continues a stopped process whatever it does with the
         // signal; its parent hears of it now, as on Linux.
         if sig == SIGCONT {
@@ -97,21 +195,60 @@ impl Server {
         }
     }
 
-    /// Sets the signal's bit (after its sender and `si_code`/`si_status`)
-    /// in the process's mailbox and wakes it.
+    /// Posts `sig` from process `from` (0: the system) with `si_code`
+    /// `code` and `si_status` `value` (SIGCHLD).
     pub(super) fn post(&mut self, pid: u64, sig: u64, from: u64, code: u32, value: u64) {
+        let uid = self.procs.get(&from).map_or(0, |p| p.creds.ruid());
+        let rec = SigRecord {
+            sig: sig as u32,
+            code: code as i32,
+            pid: from as u32,
+            uid,
+            value,
+        };
+        self.post_record(pid, rec);
+    }
+
+    /// Posts the instance `rec` in the process's mailbox and wakes it: a
+    /// real-time signal is queued (beyond the process's limit only if no
+    /// instance of it is queued here: the information is lost, the
+    /// signal is not, as Linux does for `kill`); a standard one sets its
+    /// bit after its sender and `si_code`/`si_status` (the low 32 bits of
+    /// the value).
+    fn post_record(&mut self, pid: u64, rec: SigRecord) {
+        let sig = u64::from(rec.sig);
         if !(1..=64).contains(&sig) {
             return;
         }
-        let Some(p) = self.procs.get(&pid) else {
+        let full = is_realtime(sig) && self.queue_full(pid);
+        let Some(p) = self.procs.get_mut(&pid) else {
             return;
         };
         if p.zombie.is_some() || p.mailbox_at.is_none() {
             return;
         }
+        if is_realtime(sig) {
+            if full && p.queued.iter().any(|r| r.sig == rec.sig) {
+                return;
+            }
+            p.queued.push_back(rec);
+            let w = get_word(p, control::PENDING_SIGNALS);
+            set_word(p, control::PENDING_SIGNALS, w | 1 << (sig - 1));
+            let _ = signal(p.wake, 1);
+            return;
+        }
+        let p = &*p;
         let i = sig as usize - 1;
-        set_word(p, control::SENDERS + i, from);
-        set_word(p, control::SIGINFO + i, u64::from(code) | value << 32);
+        set_word(
+            p,
+            control::SENDERS + i,
+            u64::from(rec.pid) | u64::from(rec.uid) << 32,
+        );
+        set_word(
+            p,
+            control::SIGINFO + i,
+            u64::from(rec.code as u32) | (rec.value & 0xffff_ffff) << 32,
+        );
         // As Linux does when a signal is sent: SIGCONT discards pending
         // stop signals, a stop signal discards a pending SIGCONT.
         let stops = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]
