@@ -368,6 +368,8 @@ pub mod kind {
     pub const LINK: u64 = 13;
     /// `/dev/kmsg`: the kernel's log.
     pub const KMSG: u64 = 14;
+    /// A POSIX message queue (`mq_open`).
+    pub const MQUEUE: u64 = 15;
 }
 
 /// A [`sys::Open`] flag no program passes (Linux's internal

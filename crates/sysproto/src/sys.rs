@@ -304,6 +304,31 @@ crate::interface! {
     /// first, as many [`crate::SigRecord`]s as the data area holds;
     /// `more`: some are left.
     SigTake = 121, fn sig_take() => SigTakeReply(more: bool) out [u8];
+    /// `mq_open` of the queue whose name (without the leading `/`) is in
+    /// the data area, followed, for a queue it may make with attributes,
+    /// by a NUL and `mq_maxmsg` and `mq_msgsize` (two little-endian
+    /// `i64`s): `oflag` (access, `O_CREAT`, `O_EXCL`, `O_NONBLOCK`) and
+    /// `mode` (umask applied), by `mqueue`'s rules. A handle of kind
+    /// [`crate::kind::MQUEUE`].
+    MqOpen = 122, fn mq_open(oflag: u64, mode: u64) in [u8] => MqOpenReply(handle: u64);
+    /// `mq_unlink` of the name in the data area.
+    MqUnlink = 123, fn mq_unlink() in [u8] => MqUnlinkReply();
+    /// `mq_send` of the message in the data area with priority `prio`.
+    /// A full queue: `EAGAIN` if the description is non-blocking, else,
+    /// with a tag, answered once there is room (a signal cancels it).
+    MqSend = 124, fn mq_send(handle: u64, prio: u64) in [u8] => MqSendReply();
+    /// `mq_receive` into a buffer of `len` bytes: the oldest message of
+    /// the highest priority comes back in the data area (with a tag, once
+    /// there is one), and its priority.
+    MqReceive = 125, fn mq_receive(handle: u64, len: u64) => MqReceiveReply(prio: u64) out [u8];
+    /// `mq_notify`: `how` 0 removes the caller's registration, 1 asks for
+    /// signal `signo` with `value` (`SIGEV_SIGNAL`), 2 registers without a
+    /// signal (`SIGEV_NONE`).
+    MqNotify = 126, fn mq_notify(handle: u64, how: u64, signo: u64, value: u64) => MqNotifyReply();
+    /// `mq_getsetattr`: the description's `O_NONBLOCK` (set to `nonblock`
+    /// first if `set`), the queue's limits and its messages now (the
+    /// values before the change).
+    MqAttr = 127, fn mq_attr(handle: u64, set: bool, nonblock: bool) => MqAttrReply(nonblock: bool, maxmsg: u64, msgsize: u64, curmsgs: u64);
     Klog = 82, fn klog(from: u64, len: u64, clear: bool) => KlogReply(start: u64, end: u64) out [u8];
 }
 

@@ -15,6 +15,7 @@ mod ids;
 mod klog;
 pub mod locks;
 mod memory;
+mod mqueue;
 mod paths;
 mod poll;
 mod process;

@@ -92,9 +92,20 @@ fn waiting<R: sysproto::wire::Request>(
     req: R,
     input: &R::In,
 ) -> Result<server::Got<R>, Ret> {
+    waiting_or(p, c, req, input, EAGAIN)
+}
+
+/// As [`waiting`], with `timed_out` the error once the deadline passed.
+pub(super) fn waiting_or<R: sysproto::wire::Request>(
+    p: &mut Proc,
+    c: &mut Call,
+    req: R,
+    input: &R::In,
+    timed_out: Errno,
+) -> Result<server::Got<R>, Ret> {
     let tid = p.tasks[p.cur].tid;
     if c.timed_out && server::abandon(tid) {
-        return Err(EAGAIN.into());
+        return Err(timed_out.into());
     }
     match server::deferred(req, input, tid) {
         Ok(Some(g)) => Ok(g),

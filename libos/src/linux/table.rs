@@ -263,12 +263,12 @@ linux_calls! {
     237 mbind(start: Ptr, len: Size, mode: Hex, nmask: In, maxnode: Size, flags: Hex) enosys;
     238 set_mempolicy(mode: Hex, nmask: In, maxnode: Size) enosys;
     239 get_mempolicy(policy: Out, nmask: Out, maxnode: Size, addr: Ptr, flags: Hex) enosys;
-    240 mq_open(u_name: Str, oflag: OpenFlags, mode: Mode, u_attr: In) enosys;
-    241 mq_unlink(u_name: Str) enosys;
-    242 mq_timedsend(mqdes: Fd, u_msg_ptr: InBuf, msg_len: Size, msg_prio: Uint, u_abs_timeout: Timespec) enosys;
-    243 mq_timedreceive(mqdes: Fd, u_msg_ptr: Out, msg_len: Size, u_msg_prio: Out, u_abs_timeout: Timespec) enosys;
-    244 mq_notify(mqdes: Fd, u_notification: In) enosys;
-    245 mq_getsetattr(mqdes: Fd, u_mqstat: In, u_omqstat: Out) enosys;
+    240 mq_open(u_name: Str, oflag: OpenFlags, mode: Mode, u_attr: In) partial("no mqueue file system to list the queues; messages up to 16 KiB") => mqueue::mq_open;
+    241 mq_unlink(u_name: Str) full => mqueue::mq_unlink;
+    242 mq_timedsend(mqdes: Fd, u_msg_ptr: InBuf, msg_len: Size, msg_prio: Uint, u_abs_timeout: Timespec) full => mqueue::mq_timedsend;
+    243 mq_timedreceive(mqdes: Fd, u_msg_ptr: Out, msg_len: Size, u_msg_prio: Out, u_abs_timeout: Timespec) full => mqueue::mq_timedreceive;
+    244 mq_notify(mqdes: Fd, u_notification: In) partial("SIGEV_SIGNAL and SIGEV_NONE; SIGEV_THREAD needs netlink: EINVAL") => mqueue::mq_notify;
+    245 mq_getsetattr(mqdes: Fd, u_mqstat: In, u_omqstat: Out) full => mqueue::mq_getsetattr;
     246 kexec_load(entry: Hex, nr_segments: Size, segments: In, flags: Hex) enosys;
     247 waitid(which: Int, upid: Pid, infop: Out, options: Hex, ru: Out) enosys;
     248 add_key(_type: Str, _description: Str, _payload: InBuf, plen: Size, ringid: Int) enosys;

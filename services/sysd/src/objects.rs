@@ -28,6 +28,8 @@ pub enum Kind {
     Full,
     Random,
     Kmsg,
+    /// A POSIX message queue (`mqueue::Queues` id).
+    Mqueue(usize),
 }
 
 impl Kind {
@@ -65,6 +67,8 @@ pub struct Obj {
     /// The directory entry a file was opened through (its path is that
     /// directory's now; a rename moves it).
     pub entry: Option<(Loc, Vec<u8>)>,
+    /// `O_NONBLOCK` of a message queue's description (`mq_setattr`).
+    pub nonblock: bool,
 }
 
 /// A pipe's buffer and the pids waiting for it to change.
@@ -93,6 +97,8 @@ pub struct Dropped {
     pub node: Option<Loc>,
     /// A FIFO whose pipe went.
     pub fifo_gone: Option<Loc>,
+    /// A message queue whose description went.
+    pub mqueue: Option<usize>,
 }
 
 /// Every open file and pipe.
@@ -126,6 +132,7 @@ impl Objects {
             node: None,
             name: None,
             entry: None,
+            nonblock: false,
         };
         match self.objs.iter().position(Option::is_none) {
             Some(i) => {
@@ -170,6 +177,10 @@ impl Objects {
         let (p, reader) = match kind {
             Kind::PipeRead(p) => (p, true),
             Kind::PipeWrite(p) => (p, false),
+            Kind::Mqueue(q) => {
+                out.mqueue = Some(q);
+                return out;
+            }
             _ => return out,
         };
         let Some(pipe) = self.pipe_mut(p) else {

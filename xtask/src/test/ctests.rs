@@ -186,6 +186,7 @@ pub const TESTS: &[CTest] = &[
     c("fs-misc", "fs-misc.c").args(&[Arg::Scratch]),
     c("fs-race", "fs-race.c").args(&[Arg::Scratch]),
     c("sysv", "sysv.c"),
+    c("mqueue", "mqueue.c"),
     c("creds", "creds.c").args(&[Arg::Scratch]),
     c("locks", "locks.c").args(&[Arg::Scratch]),
     c("cputime", "cputime.c"),

@@ -17,7 +17,7 @@ const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_EXCL: u64 = 0o200;
 const O_TRUNC: u64 = 0o1000;
-const O_NONBLOCK: u64 = 0o4000;
+pub(super) const O_NONBLOCK: u64 = 0o4000;
 const O_DIRECTORY: u64 = 0o200000;
 const O_NOFOLLOW: u64 = 0o400000;
 const O_PATH: u64 = 0o10000000;
@@ -575,6 +575,24 @@ impl Server {
             Kind::Path(_) => Err(EBADF),
             Kind::Null => Ok(()),
             Kind::Kmsg => self.kmsg_read(o, len, d),
+            // What Linux's mqueue file shows.
+            Kind::Mqueue(q) => {
+                let text = self.mq.get(q)?.status_text();
+                let pos = if r.offset == u64::MAX {
+                    obj.pos
+                } else {
+                    r.offset
+                };
+                let rest = text.as_bytes().get(pos as usize..).unwrap_or(&[]);
+                let n = rest.len().min(len);
+                d.put(&rest[..n]);
+                if r.offset == u64::MAX {
+                    if let Some(obj) = self.objs.get_mut(o) {
+                        obj.pos = pos + n as u64;
+                    }
+                }
+                Ok(())
+            }
             Kind::Zero | Kind::Full => {
                 d.put(&alloc::vec![0u8; len]);
                 Ok(())
@@ -1096,6 +1114,9 @@ impl Server {
         if let Some(p) = self.procs.get_mut(&pid) {
             p.handles[h as usize] = None;
         }
+        if let Some(Kind::Mqueue(q)) = self.objs.get(o).map(|x| x.kind) {
+            self.mq.flush(q, pid);
+        }
         self.drop_obj(o);
         Ok(())
     }
@@ -1108,7 +1129,11 @@ impl Server {
             woken,
             node,
             fifo_gone,
+            mqueue,
         } = self.objs.drop_ref(o);
+        if let Some(q) = mqueue {
+            self.mq.close(q);
+        }
         self.wake_all(&woken);
         if let Some(loc) = node {
             if let Some(fs) = self.fs.mem_mut(loc) {

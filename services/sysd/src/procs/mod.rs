@@ -16,6 +16,7 @@ mod ids;
 mod lifecycle;
 mod locks;
 mod memory;
+mod mqueue;
 mod pages;
 mod paths;
 mod procfs;
@@ -281,6 +282,8 @@ pub struct Server {
     shm: sysv::ShmState,
     /// The processes' read windows (`sys::ReadMap`).
     windows: window::Windows,
+    /// The POSIX message queues.
+    mq: ::mqueue::Queues,
     /// Where a file read or write gathers its bytes (from or for the
     /// data area), kept to spare an allocation each time.
     read_buf: Vec<u8>,
@@ -347,6 +350,7 @@ impl Server {
             shm: sysv::ShmState::default(),
             windows: window::Windows::default(),
             read_buf: Vec::new(),
+            mq: ::mqueue::Queues::default(),
         }
     }
 

@@ -190,6 +190,77 @@ impl sys::Handler for Server {
             .map(|()| sys::SigQueueReply {})
     }
 
+    fn mq_open(
+        &mut self,
+        pid: u64,
+        r: MqOpen,
+        d: &mut Data<'_, MqOpen>,
+    ) -> Result<MqOpenReply, Errno> {
+        let input = d.input(::mqueue::NAME_MAX + 18);
+        Server::mq_open(self, pid, r, &input).map(|handle| MqOpenReply { handle })
+    }
+
+    fn mq_unlink(
+        &mut self,
+        pid: u64,
+        _: MqUnlink,
+        d: &mut Data<'_, MqUnlink>,
+    ) -> Result<MqUnlinkReply, Errno> {
+        let name = d.input(::mqueue::NAME_MAX + 1);
+        Server::mq_unlink(self, pid, &name).map(|()| MqUnlinkReply {})
+    }
+
+    fn mq_send(
+        &mut self,
+        pid: u64,
+        r: MqSend,
+        d: &mut Data<'_, MqSend>,
+    ) -> Result<MqSendReply, Errno> {
+        let data = d.input(DATA_BYTES);
+        if !Server::mq_send(self, pid, r, data, d.tag())? {
+            d.defer();
+        }
+        Ok(MqSendReply {})
+    }
+
+    fn mq_receive(
+        &mut self,
+        pid: u64,
+        r: MqReceive,
+        d: &mut Data<'_, MqReceive>,
+    ) -> Result<MqReceiveReply, Errno> {
+        match Server::mq_receive(self, pid, r, d.tag())? {
+            Some((m, prio)) => {
+                d.put(&m);
+                Ok(MqReceiveReply {
+                    prio: u64::from(prio),
+                })
+            }
+            None => {
+                d.defer();
+                Ok(MqReceiveReply { prio: 0 })
+            }
+        }
+    }
+
+    fn mq_notify(
+        &mut self,
+        pid: u64,
+        r: MqNotify,
+        _: &mut Data<'_, MqNotify>,
+    ) -> Result<MqNotifyReply, Errno> {
+        Server::mq_notify(self, pid, r).map(|()| MqNotifyReply {})
+    }
+
+    fn mq_attr(
+        &mut self,
+        pid: u64,
+        r: MqAttr,
+        _: &mut Data<'_, MqAttr>,
+    ) -> Result<MqAttrReply, Errno> {
+        Server::mq_attr(self, pid, r)
+    }
+
     fn sig_take(
         &mut self,
         pid: u64,

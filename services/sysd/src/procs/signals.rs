@@ -167,7 +167,7 @@ impl Server {
 
     /// Delivers the instance `rec` to process `pid`: SIGKILL ends it,
     /// SIGCONT continues it; any other is posted.
-    fn deliver(&mut self, pid: u64, rec: SigRecord) {
+    pub(super) fn deliver(&mut self, pid: u64, rec: SigRecord) {
         let sig = u64::from(rec.sig);
         let Some(p) = self.procs.get(&pid) else {
             return;

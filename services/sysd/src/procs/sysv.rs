@@ -46,6 +46,10 @@ pub(super) enum IpcOp {
     Sem(u32, Vec<SemBuf>),
     Snd(u32, i64, u64, Vec<u8>),
     Rcv(sys::MsgRcv),
+    /// A POSIX queue's send (description, priority, message) and
+    /// receive (description, buffer size).
+    MqSnd(usize, u64, Vec<u8>),
+    MqRcv(usize, u64),
 }
 
 impl IpcWait {
@@ -53,18 +57,21 @@ impl IpcWait {
     pub fn room(&self) -> u64 {
         match &self.op {
             IpcOp::Rcv(r) => r.size.min(MSGMAX as u64),
+            IpcOp::MqRcv(_, len) => (*len).min(DATA_BYTES as u64),
             _ => 0,
         }
     }
 }
 
 impl IpcOp {
-    /// Which table and id it waits on (0 semaphores, 1 queues).
+    /// Which table and id it waits on (0 semaphores, 1 queues, 2 POSIX
+    /// queues by description).
     fn object(&self) -> (u8, u32) {
         match self {
             IpcOp::Sem(id, _) => (0, *id),
             IpcOp::Snd(id, ..) => (1, *id),
             IpcOp::Rcv(r) => (1, r.id as u32),
+            IpcOp::MqSnd(o, ..) | IpcOp::MqRcv(o, _) => (2, *o as u32),
         }
     }
 }
@@ -398,10 +405,13 @@ impl Server {
             return Err(EIDRM);
         }
         let (kind, id) = w.op.object();
-        let exists = if kind == 0 {
-            self.ipc.sems.exists(id)
-        } else {
-            self.ipc.msgs.exists(id)
+        let exists = match kind {
+            0 => self.ipc.sems.exists(id),
+            1 => self.ipc.msgs.exists(id),
+            _ => self
+                .objs
+                .get(id as usize)
+                .is_some_and(|o| matches!(o.kind, Kind::Mqueue(_))),
         };
         if !exists {
             return Err(EIDRM);
@@ -414,6 +424,12 @@ impl Server {
             IpcOp::Rcv(r) => self
                 .msg_rcv(pid, r)?
                 .map(|(t, text)| ([t as u64, 0, 0, 0], text)),
+            IpcOp::MqSnd(o, prio, data) => self
+                .mq_try_send(pid, *o, *prio, data)?
+                .then(|| ([0; 4], Vec::new())),
+            IpcOp::MqRcv(o, len) => self
+                .mq_try_receive(*o, *len)?
+                .map(|(m, prio)| ([u64::from(prio), 0, 0, 0], m)),
         };
         done.ok_or(EAGAIN)
     }
