@@ -11,7 +11,7 @@ fn find_clear(bitmap: &[u8], from: u32, limit: u32) -> Option<u32> {
     let mut bit = from;
     while bit < limit {
         let byte = *bitmap.get((bit / 8) as usize)?;
-        if byte == 0xff && bit % 8 == 0 {
+        if byte == 0xff && bit.is_multiple_of(8) {
             bit += 8;
             continue;
         }
@@ -24,7 +24,9 @@ fn find_clear(bitmap: &[u8], from: u32, limit: u32) -> Option<u32> {
 }
 
 fn test_bit(bitmap: &[u8], bit: u32) -> bool {
-    bitmap.get((bit / 8) as usize).is_some_and(|b| b & (1 << (bit % 8)) != 0)
+    bitmap
+        .get((bit / 8) as usize)
+        .is_some_and(|b| b & (1 << (bit % 8)) != 0)
 }
 
 fn set_bit(bitmap: &mut [u8], bit: u32, on: bool) {
@@ -109,7 +111,10 @@ impl<D: BlockDevice> Fs<D> {
     pub(crate) fn free_block(&mut self, b: u32) -> Result<()> {
         self.check_block(b)?;
         let g = self.group_of_block(b);
-        let gd = *self.groups.get(g as usize).ok_or(Error::Corrupt("block's group"))?;
+        let gd = *self
+            .groups
+            .get(g as usize)
+            .ok_or(Error::Corrupt("block's group"))?;
         let bit = b - self.sb.first_data_block - g * self.sb.blocks_per_group;
         let bitmap = self.read_block(u64::from(gd.block_bitmap))?;
         if !test_bit(&bitmap, bit) || !self.pending_blocks.insert(b) {
@@ -121,7 +126,10 @@ impl<D: BlockDevice> Fs<D> {
     /// Clears block `b`'s bit (a committed free).
     pub(crate) fn clear_block_bit(&mut self, b: u32) -> Result<()> {
         let g = self.group_of_block(b);
-        let gd = *self.groups.get(g as usize).ok_or(Error::Corrupt("block's group"))?;
+        let gd = *self
+            .groups
+            .get(g as usize)
+            .ok_or(Error::Corrupt("block's group"))?;
         let bit = b - self.sb.first_data_block - g * self.sb.blocks_per_group;
         let mut bitmap = self.read_block(u64::from(gd.block_bitmap))?;
         set_bit(&mut bitmap, bit, false);
@@ -138,7 +146,9 @@ impl<D: BlockDevice> Fs<D> {
     /// the next with room.
     pub(crate) fn alloc_inode(&mut self, parent: u32, dir: bool) -> Result<u32> {
         let n = self.sb.groups;
-        let mut order: alloc::vec::Vec<u32> = (0..n).map(|s| (self.group_of_inode(parent) + s) % n).collect();
+        let mut order: alloc::vec::Vec<u32> = (0..n)
+            .map(|s| (self.group_of_inode(parent) + s) % n)
+            .collect();
         if dir {
             order.sort_by_key(|&g| core::cmp::Reverse(self.groups[g as usize].free_inodes));
         }
@@ -149,7 +159,12 @@ impl<D: BlockDevice> Fs<D> {
             }
             let mut bitmap = self.read_block(u64::from(gd.inode_bitmap))?;
             let base = g * self.sb.inodes_per_group;
-            let from = self.sb.first_ino.saturating_sub(1).saturating_sub(base).min(self.sb.inodes_per_group);
+            let from = self
+                .sb
+                .first_ino
+                .saturating_sub(1)
+                .saturating_sub(base)
+                .min(self.sb.inodes_per_group);
             let Some(bit) = find_clear(&bitmap, from, self.sb.inodes_per_group) else {
                 continue;
             };
@@ -179,7 +194,10 @@ impl<D: BlockDevice> Fs<D> {
     /// Clears inode `ino`'s bit (a committed free).
     pub(crate) fn clear_inode_bit(&mut self, ino: u32, dir: bool) -> Result<()> {
         let g = self.group_of_inode(ino);
-        let gd = *self.groups.get(g as usize).ok_or(Error::Corrupt("inode's group"))?;
+        let gd = *self
+            .groups
+            .get(g as usize)
+            .ok_or(Error::Corrupt("inode's group"))?;
         let bit = (ino - 1) % self.sb.inodes_per_group;
         let mut bitmap = self.read_block(u64::from(gd.inode_bitmap))?;
         if !test_bit(&bitmap, bit) {

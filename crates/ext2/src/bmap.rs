@@ -29,7 +29,11 @@ pub struct Path {
 pub fn path(lbn: u64, per: u64) -> Option<Path> {
     let ndir = NDIR as u64;
     if lbn < ndir {
-        return Some(Path { slot: lbn as usize, idx: [0; 3], depth: 0 });
+        return Some(Path {
+            slot: lbn as usize,
+            idx: [0; 3],
+            depth: 0,
+        });
     }
     let mut rest = lbn - ndir;
     let mut span = per;
@@ -41,7 +45,11 @@ pub fn path(lbn: u64, per: u64) -> Option<Path> {
                 idx[i] = (r % per) as u32;
                 r /= per;
             }
-            return Some(Path { slot: NDIR + depth - 1, idx, depth });
+            return Some(Path {
+                slot: NDIR + depth - 1,
+                idx,
+                depth,
+            });
         }
         rest -= span;
         span = span.checked_mul(per)?;
@@ -82,7 +90,10 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     fn charge(&self, inode: &mut Inode) -> Result<()> {
-        inode.sectors = inode.sectors.checked_add(self.block_sectors()).ok_or(Error::FileTooLarge)?;
+        inode.sectors = inode
+            .sectors
+            .checked_add(self.block_sectors())
+            .ok_or(Error::FileTooLarge)?;
         Ok(())
     }
 
@@ -189,7 +200,14 @@ impl<D: BlockDevice> Fs<D> {
     /// Frees what the indirect block `b` (of `depth` levels, mapping from
     /// logical block `start`) maps at `from` and up. Returns whether `b`
     /// is left empty.
-    fn trim(&mut self, inode: &mut Inode, b: u32, depth: usize, start: u64, from: u64) -> Result<bool> {
+    fn trim(
+        &mut self,
+        inode: &mut Inode,
+        b: u32,
+        depth: usize,
+        start: u64,
+        from: u64,
+    ) -> Result<bool> {
         self.check_block(b)?;
         let mut blk = self.read_block(u64::from(b))?;
         let per = self.per_block();

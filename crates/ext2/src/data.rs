@@ -45,7 +45,12 @@ impl<D: BlockDevice> Fs<D> {
         self.read_inode_data(&i, offset, buf)
     }
 
-    pub(crate) fn read_inode_data(&mut self, i: &Inode, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    pub(crate) fn read_inode_data(
+        &mut self,
+        i: &Inode,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize> {
         if offset >= i.size {
             return Ok(0);
         }
@@ -86,7 +91,9 @@ impl<D: BlockDevice> Fs<D> {
     pub fn write(&mut self, ino: u32, offset: u64, data: &[u8]) -> Result<usize> {
         self.check_writable()?;
         let mut i = self.regular(ino)?;
-        let end = offset.checked_add(data.len() as u64).ok_or(Error::FileTooLarge)?;
+        let end = offset
+            .checked_add(data.len() as u64)
+            .ok_or(Error::FileTooLarge)?;
         if end > self.max_file_size() {
             return Err(Error::FileTooLarge);
         }
@@ -158,7 +165,7 @@ impl<D: BlockDevice> Fs<D> {
         let bs = self.bs as u64;
         if size < i.size {
             self.free_from(i, size.div_ceil(bs))?;
-            if size % bs != 0 {
+            if !size.is_multiple_of(bs) {
                 let b = self.bmap(i, size / bs)?;
                 if b != 0 {
                     let mut blk = self.read_block(u64::from(b))?;

@@ -64,10 +64,20 @@ pub fn parse_block(b: &[u8], filetype: bool) -> Result<Vec<RawEntry>> {
         } else {
             (usize::from(get16(b, off + 6)), 0)
         };
-        if rec_len < 8 || rec_len % 4 != 0 || off + rec_len > b.len() || (ino != 0 && 8 + name_len > rec_len) {
+        if rec_len < 8
+            || rec_len % 4 != 0
+            || off + rec_len > b.len()
+            || (ino != 0 && 8 + name_len > rec_len)
+        {
             return Err(Error::Corrupt("directory entry length"));
         }
-        out.push(RawEntry { off, ino, rec_len, name_len, ftype });
+        out.push(RawEntry {
+            off,
+            ino,
+            rec_len,
+            name_len,
+            ftype,
+        });
         off += rec_len;
     }
     Ok(out)
@@ -77,7 +87,15 @@ fn name_of<'a>(b: &'a [u8], e: &RawEntry) -> &'a [u8] {
     b.get(e.off + 8..e.off + 8 + e.name_len).unwrap_or(&[])
 }
 
-fn write_entry(b: &mut [u8], off: usize, ino: u32, rec_len: usize, name: &[u8], ftype: u8, filetype: bool) {
+fn write_entry(
+    b: &mut [u8],
+    off: usize,
+    ino: u32,
+    rec_len: usize,
+    name: &[u8],
+    ftype: u8,
+    filetype: bool,
+) {
     put32(b, off, ino);
     put16(b, off + 4, rec_len as u16);
     if filetype {
@@ -149,7 +167,11 @@ impl<D: BlockDevice> Fs<D> {
             let mut prev = None;
             for e in parse_block(&data, ft)? {
                 if e.ino != 0 && name_of(&data, &e) == name {
-                    return Ok(Some(Found { block: b, entry: e, prev }));
+                    return Ok(Some(Found {
+                        block: b,
+                        entry: e,
+                        prev,
+                    }));
                 }
                 prev = Some(e);
             }
@@ -187,7 +209,11 @@ impl<D: BlockDevice> Fs<D> {
                     out.push(DirEntry {
                         name: name_of(&data, &e).to_vec(),
                         ino: e.ino,
-                        file_type: if ft { FileType::from_dirent_code(e.ftype) } else { None },
+                        file_type: if ft {
+                            FileType::from_dirent_code(e.ftype)
+                        } else {
+                            None
+                        },
                     });
                 }
             }
@@ -218,7 +244,14 @@ impl<D: BlockDevice> Fs<D> {
     /// Adds entry `name` → `ino` to directory `dir` (whose inode the
     /// caller holds as `i`, and stores afterwards): into the first gap
     /// large enough, else into a new block.
-    pub(crate) fn add_entry(&mut self, dir: u32, i: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
+    pub(crate) fn add_entry(
+        &mut self,
+        dir: u32,
+        i: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
         let filetype = self.sb.has_filetype();
         let code = if filetype { ft.dirent_code() } else { 0 };
         let need = entry_size(name.len());
@@ -231,7 +264,15 @@ impl<D: BlockDevice> Fs<D> {
                 } else if e.ino != 0 && e.rec_len >= entry_size(e.name_len) + need {
                     let used = entry_size(e.name_len);
                     put16(&mut data, e.off + 4, used as u16);
-                    write_entry(&mut data, e.off + used, ino, e.rec_len - used, name, code, filetype);
+                    write_entry(
+                        &mut data,
+                        e.off + used,
+                        ino,
+                        e.rec_len - used,
+                        name,
+                        code,
+                        filetype,
+                    );
                 } else {
                     continue;
                 }
@@ -265,7 +306,13 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Points the existing entry `name` of directory `i` at `ino`.
-    pub(crate) fn set_entry(&mut self, i: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
+    pub(crate) fn set_entry(
+        &mut self,
+        i: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
         let f = self.find(i, name)?.ok_or(Error::NotFound)?;
         Self::unindex(i);
         let mut data = self.read_block(u64::from(f.block))?;
@@ -280,7 +327,11 @@ impl<D: BlockDevice> Fs<D> {
     /// The first block of a new directory: `.` and `..`.
     pub(crate) fn new_dir_block(&self, ino: u32, parent: u32) -> Vec<u8> {
         let ft = self.sb.has_filetype();
-        let code = if ft { FileType::Directory.dirent_code() } else { 0 };
+        let code = if ft {
+            FileType::Directory.dirent_code()
+        } else {
+            0
+        };
         let mut data = vec![0u8; self.bs];
         write_entry(&mut data, 0, ino, 12, b".", code, ft);
         write_entry(&mut data, 12, parent, self.bs - 12, b"..", code, ft);

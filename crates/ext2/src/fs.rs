@@ -136,7 +136,7 @@ impl<D: BlockDevice> Fs<D> {
         let mut block = Vec::new();
         for g in 0..self.sb.groups {
             let idx = g as usize;
-            if idx % per_block == 0 {
+            if idx.is_multiple_of(per_block) {
                 block = self.read_block(start + (idx / per_block) as u64)?;
             }
             let off = (idx % per_block) * DESC_SIZE;
@@ -240,7 +240,9 @@ impl<D: BlockDevice> Fs<D> {
     pub(crate) fn inode(&mut self, ino: u32) -> Result<Inode> {
         let (block, off) = self.inode_pos(ino)?;
         let b = self.read_block(block)?;
-        let raw = b.get(off..off + self.sb.inode_size).ok_or(Error::Corrupt("inode offset"))?;
+        let raw = b
+            .get(off..off + self.sb.inode_size)
+            .ok_or(Error::Corrupt("inode offset"))?;
         Ok(Inode::parse(raw))
     }
 
@@ -268,7 +270,10 @@ impl<D: BlockDevice> Fs<D> {
     /// Inode `ino`'s attributes.
     pub fn stat(&mut self, ino: u32) -> Result<Stat> {
         let i = self.live_inode(ino)?;
-        let dev = matches!(i.file_type(), Some(FileType::CharDevice) | Some(FileType::BlockDevice));
+        let dev = matches!(
+            i.file_type(),
+            Some(FileType::CharDevice) | Some(FileType::BlockDevice)
+        );
         Ok(Stat {
             ino,
             file_type: i.file_type(),
@@ -303,13 +308,19 @@ impl<D: BlockDevice> Fs<D> {
     fn stage_counts(&mut self) -> Result<()> {
         let per_block = self.bs / DESC_SIZE;
         let start = u64::from(self.sb.first_data_block) + 1;
-        let dirty: Vec<u32> = core::mem::take(&mut self.dirty_groups).into_iter().collect();
+        let dirty: Vec<u32> = core::mem::take(&mut self.dirty_groups)
+            .into_iter()
+            .collect();
         for g in dirty {
             let idx = g as usize;
             let block = start + (idx / per_block) as u64;
             let mut b = self.read_block(block)?;
             let off = (idx % per_block) * DESC_SIZE;
-            let d = self.groups.get(idx).ok_or(Error::Corrupt("group index"))?.to_bytes();
+            let d = self
+                .groups
+                .get(idx)
+                .ok_or(Error::Corrupt("group index"))?
+                .to_bytes();
             b.get_mut(off..off + DESC_SIZE)
                 .ok_or(Error::Corrupt("group offset"))?
                 .copy_from_slice(&d);
@@ -352,8 +363,12 @@ impl<D: BlockDevice> Fs<D> {
     /// last commit and counts them free. Call only once the blocks that
     /// pointed to them are on the device. Returns whether there were any.
     pub fn commit_frees(&mut self) -> Result<bool> {
-        let blocks: Vec<u32> = core::mem::take(&mut self.pending_blocks).into_iter().collect();
-        let inodes: Vec<(u32, bool)> = core::mem::take(&mut self.pending_inodes).into_iter().collect();
+        let blocks: Vec<u32> = core::mem::take(&mut self.pending_blocks)
+            .into_iter()
+            .collect();
+        let inodes: Vec<(u32, bool)> = core::mem::take(&mut self.pending_inodes)
+            .into_iter()
+            .collect();
         let any = !blocks.is_empty() || !inodes.is_empty();
         for b in blocks {
             self.clear_block_bit(b)?;
@@ -388,7 +403,11 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Whether nothing waits to be written back.
     pub fn is_clean(&self) -> bool {
-        self.overlay.is_empty() && self.dirty_groups.is_empty() && !self.sb_dirty && self.pending_blocks.is_empty() && self.pending_inodes.is_empty()
+        self.overlay.is_empty()
+            && self.dirty_groups.is_empty()
+            && !self.sb_dirty
+            && self.pending_blocks.is_empty()
+            && self.pending_inodes.is_empty()
     }
 
     /// Keeps inode `ino` while its link count is zero (an open file):

@@ -69,7 +69,10 @@ mod tests {
         b[12] = 10;
         b[31] = 0x55;
         let mut g = GroupDesc::parse(&b);
-        assert_eq!((g.block_bitmap, g.inode_bitmap, g.inode_table, g.free_blocks), (3, 4, 5, 10));
+        assert_eq!(
+            (g.block_bitmap, g.inode_bitmap, g.inode_table, g.free_blocks),
+            (3, 4, 5, 10)
+        );
         g.free_blocks = 9;
         let out = g.to_bytes();
         assert_eq!(out[12], 9);

@@ -241,7 +241,11 @@ impl Inode {
     /// Whether a symlink keeps its target in `i_block`: it holds no
     /// blocks but its attribute block (the rule Linux uses).
     pub fn is_fast_symlink(&self, block_size: usize) -> bool {
-        let acl = if self.file_acl != 0 { (block_size / 512) as u32 } else { 0 };
+        let acl = if self.file_acl != 0 {
+            (block_size / 512) as u32
+        } else {
+            0
+        };
         self.sectors == acl
     }
 
@@ -301,7 +305,10 @@ mod tests {
         i.size = 5 << 30;
         i.links = 3;
         let j = Inode::parse(&i.to_bytes());
-        assert_eq!((j.mode, j.uid, j.gid, j.size, j.links, j.generation), (i.mode, 100_000, 70_000, 5 << 30, 3, 7));
+        assert_eq!(
+            (j.mode, j.uid, j.gid, j.size, j.links, j.generation),
+            (i.mode, 100_000, 70_000, 5 << 30, 3, 7)
+        );
         assert_eq!(crate::le::get16(&i.to_bytes(), 128), 32);
     }
 

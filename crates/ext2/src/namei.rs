@@ -75,7 +75,14 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Links the new inode `ino` into `dir` as `name`, undoing its
     /// allocation if the directory cannot take it.
-    fn link_new(&mut self, dir: u32, mut d: Inode, name: &[u8], ino: u32, i: &mut Inode) -> Result<()> {
+    fn link_new(
+        &mut self,
+        dir: u32,
+        mut d: Inode,
+        name: &[u8],
+        ino: u32,
+        i: &mut Inode,
+    ) -> Result<()> {
         let ft = i.file_type().ok_or(Error::Invalid("mode"))?;
         if let Err(e) = self.add_entry(dir, &mut d, name, ino, ft) {
             self.put_inode(dir, &d)?;
@@ -99,7 +106,14 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Creates a regular file, device node, FIFO or socket `name` in
     /// `dir` (`rdev` is the (major, minor) of a device).
-    pub fn mknod(&mut self, dir: u32, name: &[u8], ft: FileType, owner: Owner, rdev: (u32, u32)) -> Result<u32> {
+    pub fn mknod(
+        &mut self,
+        dir: u32,
+        name: &[u8],
+        ft: FileType,
+        owner: Owner,
+        rdev: (u32, u32),
+    ) -> Result<u32> {
         if matches!(ft, FileType::Directory | FileType::Symlink) {
             return Err(Error::Invalid("mknod of a directory or symlink"));
         }
@@ -144,7 +158,14 @@ impl<D: BlockDevice> Fs<D> {
             return Err(Error::Invalid("symlink target empty, too long or with NUL"));
         }
         let d = self.prepare_add(dir, name)?;
-        let (ino, mut i) = self.new_inode(dir, FileType::Symlink, Owner { perm: 0o777, ..owner })?;
+        let (ino, mut i) = self.new_inode(
+            dir,
+            FileType::Symlink,
+            Owner {
+                perm: 0o777,
+                ..owner
+            },
+        )?;
         if target.len() < IBLOCK_BYTES {
             i.set_block_bytes(target);
             i.size = target.len() as u64;
@@ -167,7 +188,10 @@ impl<D: BlockDevice> Fs<D> {
         let len = usize::try_from(i.size).map_err(|_| Error::Corrupt("symlink size"))?;
         if i.is_fast_symlink(self.bs) {
             let bytes = i.block_bytes();
-            return bytes.get(..len).map(|b| b.to_vec()).ok_or(Error::Corrupt("fast symlink size"));
+            return bytes
+                .get(..len)
+                .map(|b| b.to_vec())
+                .ok_or(Error::Corrupt("fast symlink size"));
         }
         if len >= self.bs {
             return Err(Error::Corrupt("slow symlink size"));

@@ -173,7 +173,9 @@ impl Superblock {
         self.groups = data.div_ceil(self.blocks_per_group);
         if u64::from(self.groups) * u64::from(self.inodes_per_group) != u64::from(self.inodes_count)
         {
-            return Err(Error::Corrupt("inode count is not groups times inodes per group"));
+            return Err(Error::Corrupt(
+                "inode count is not groups times inodes per group",
+            ));
         }
         if self.first_ino < 3 || self.first_ino > self.inodes_count {
             return Err(Error::Corrupt("first inode"));
@@ -192,7 +194,8 @@ impl Superblock {
 
     /// Blocks in group `g` (the last may be short).
     pub fn blocks_in_group(&self, g: u32) -> u32 {
-        let start = u64::from(self.first_data_block) + u64::from(g) * u64::from(self.blocks_per_group);
+        let start =
+            u64::from(self.first_data_block) + u64::from(g) * u64::from(self.blocks_per_group);
         let left = u64::from(self.blocks_count).saturating_sub(start);
         u32::try_from(left.min(u64::from(self.blocks_per_group))).unwrap_or(0)
     }

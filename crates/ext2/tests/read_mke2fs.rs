@@ -12,8 +12,24 @@ use common::*;
 use ext2::{FileType, Fs, MemDevice};
 
 const SIZES: &[usize] = &[
-    0, 1, 100, 1023, 1024, 1025, 4095, 4096, 4097, 12 * 1024, 12 * 1024 + 1, 13 * 1024, 70_000,
-    268 * 1024, 268 * 1024 + 1, 300_000, 1_100_000, 5_000_000,
+    0,
+    1,
+    100,
+    1023,
+    1024,
+    1025,
+    4095,
+    4096,
+    4097,
+    12 * 1024,
+    12 * 1024 + 1,
+    13 * 1024,
+    70_000,
+    268 * 1024,
+    268 * 1024 + 1,
+    300_000,
+    1_100_000,
+    5_000_000,
 ];
 /// Offsets written in the sparse file (past 4 GiB, into triple indirect
 /// blocks with 1 KiB blocks).
@@ -35,13 +51,27 @@ fn make_tree(root: &Path, many: usize, sparse: bool) {
     std::fs::create_dir(root.join("empty")).unwrap();
     std::fs::create_dir(root.join("many")).unwrap();
     for i in 0..many {
-        std::fs::write(root.join(format!("many/entry-{i:05}-with-a-longer-name")), format!("entry {i}\n")).unwrap();
+        std::fs::write(
+            root.join(format!("many/entry-{i:05}-with-a-longer-name")),
+            format!("entry {i}\n"),
+        )
+        .unwrap();
     }
-    let ok = Command::new("mkfifo").arg(root.join("fifo")).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("mkfifo")
+        .arg(root.join("fifo"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     assert!(ok, "mkfifo");
     // Device nodes and owners need root: made when we can.
-    let _ = Command::new("mknod").arg(root.join("null")).args(["c", "1", "3"]).status();
-    let _ = Command::new("mknod").arg(root.join("disk")).args(["b", "259", "300"]).status();
+    let _ = Command::new("mknod")
+        .arg(root.join("null"))
+        .args(["c", "1", "3"])
+        .status();
+    let _ = Command::new("mknod")
+        .arg(root.join("disk"))
+        .args(["b", "259", "300"])
+        .status();
     let _ = std::os::unix::fs::chown(root.join("f100"), Some(100_000), Some(70_000));
     std::fs::set_permissions(root.join("f1"), std::fs::Permissions::from_mode(0o4750)).unwrap();
     if sparse {
@@ -73,7 +103,13 @@ fn host_type(m: &std::fs::Metadata) -> FileType {
 }
 
 /// Compares the host tree at `host` with directory `ino` of the image.
-fn compare(fs: &mut Fs<MemDevice>, host: &Path, ino: u32, links: &mut HashMap<u64, u32>, count: &mut usize) {
+fn compare(
+    fs: &mut Fs<MemDevice>,
+    host: &Path,
+    ino: u32,
+    links: &mut HashMap<u64, u32>,
+    count: &mut usize,
+) {
     let mut names: Vec<Vec<u8>> = std::fs::read_dir(host)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_encoded_bytes())
@@ -88,7 +124,10 @@ fn compare(fs: &mut Fs<MemDevice>, host: &Path, ino: u32, links: &mut HashMap<u6
         .collect();
     got.sort();
     assert_eq!(got, names, "entries of {}", host.display());
-    for e in entries.iter().filter(|e| e.name != b"." && e.name != b".." && e.name != b"lost+found") {
+    for e in entries
+        .iter()
+        .filter(|e| e.name != b"." && e.name != b".." && e.name != b"lost+found")
+    {
         let path = host.join(std::str::from_utf8(&e.name).unwrap());
         let m = std::fs::symlink_metadata(&path).unwrap();
         let st = fs.stat(e.ino).unwrap();
@@ -101,8 +140,18 @@ fn compare(fs: &mut Fs<MemDevice>, host: &Path, ino: u32, links: &mut HashMap<u6
             assert_eq!(e.file_type, None);
         }
         assert_eq!(u32::from(st.mode), m.mode(), "mode of {}", path.display());
-        assert_eq!((st.uid, st.gid), (m.uid(), m.gid()), "owner of {}", path.display());
-        assert_eq!(u64::from(st.nlink), m.nlink(), "links of {}", path.display());
+        assert_eq!(
+            (st.uid, st.gid),
+            (m.uid(), m.gid()),
+            "owner of {}",
+            path.display()
+        );
+        assert_eq!(
+            u64::from(st.nlink),
+            m.nlink(),
+            "links of {}",
+            path.display()
+        );
         if let Some(&prev) = links.get(&m.ino()) {
             assert_eq!(prev, e.ino, "hard link {}", path.display());
         }
@@ -113,8 +162,16 @@ fn compare(fs: &mut Fs<MemDevice>, host: &Path, ino: u32, links: &mut HashMap<u6
         match ty {
             FileType::Directory => compare(fs, &path, e.ino, links, count),
             FileType::Symlink => {
-                let t = std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes();
-                assert_eq!(fs.readlink(e.ino).unwrap(), t, "target of {}", path.display());
+                let t = std::fs::read_link(&path)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes();
+                assert_eq!(
+                    fs.readlink(e.ino).unwrap(),
+                    t,
+                    "target of {}",
+                    path.display()
+                );
             }
             FileType::Regular if m.size() > 64 << 20 => {
                 let f = std::fs::File::open(&path).unwrap();
@@ -130,20 +187,36 @@ fn compare(fs: &mut Fs<MemDevice>, host: &Path, ino: u32, links: &mut HashMap<u6
                 let want = std::fs::read(&path).unwrap();
                 let mut buf = vec![0u8; want.len() + 10];
                 assert_eq!(fs.read(e.ino, 0, &mut buf).unwrap(), want.len());
-                assert!(buf[..want.len()] == want[..], "contents of {}", path.display());
+                assert!(
+                    buf[..want.len()] == want[..],
+                    "contents of {}",
+                    path.display()
+                );
             }
             FileType::CharDevice | FileType::BlockDevice => {
                 let r = m.rdev();
                 let major = ((r >> 8) & 0xfff) | ((r >> 32) & !0xfff);
                 let minor = (r & 0xff) | ((r >> 12) & !0xff);
-                assert_eq!(st.rdev, (major as u32, minor as u32), "rdev of {}", path.display());
+                assert_eq!(
+                    st.rdev,
+                    (major as u32, minor as u32),
+                    "rdev of {}",
+                    path.display()
+                );
             }
             _ => {}
         }
     }
 }
 
-fn check(name: &str, size_kib: u64, args: &[&str], many: usize, sparse: bool, index: bool) -> ext2::Stat {
+fn check(
+    name: &str,
+    size_kib: u64,
+    args: &[&str],
+    many: usize,
+    sparse: bool,
+    index: bool,
+) -> ext2::Stat {
     let dir = scratch(name);
     let tree = dir.join("tree");
     make_tree(&tree, many, sparse);
@@ -158,7 +231,13 @@ fn check(name: &str, size_kib: u64, args: &[&str], many: usize, sparse: bool, in
     assert_clean(&image);
     let mut fs = Fs::open(MemDevice::from_vec(std::fs::read(&image).unwrap())).unwrap();
     let mut count = 0;
-    compare(&mut fs, &tree, ext2::ROOT_INO, &mut HashMap::new(), &mut count);
+    compare(
+        &mut fs,
+        &tree,
+        ext2::ROOT_INO,
+        &mut HashMap::new(),
+        &mut count,
+    );
     assert!(count > many, "{count} files compared");
     let many_dir = fs.resolve(b"/many").unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
@@ -194,7 +273,14 @@ fn mke2fs_revision_0() {
     if !have_tools() {
         return;
     }
-    check("readrev0", 16 << 10, &["-b", "1024", "-r", "0"], 100, false, false);
+    check(
+        "readrev0",
+        16 << 10,
+        &["-b", "1024", "-r", "0"],
+        100,
+        false,
+        false,
+    );
 }
 
 #[test]

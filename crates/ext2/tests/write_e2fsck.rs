@@ -24,13 +24,27 @@ fn workload(block: &str, size_kib: u64) {
 
     let d = fs.mkdir(ROOT_INO, b"dir", ROOT).unwrap();
     let sub = fs.mkdir(d, b"sub", ROOT).unwrap();
-    let sizes = [0usize, 1, 1000, 1024, 4096, 12 * 1024, 13 * 1024 + 7, 300_000, 1_200_000, 4_300_000];
+    let sizes = [
+        0usize,
+        1,
+        1000,
+        1024,
+        4096,
+        12 * 1024,
+        13 * 1024 + 7,
+        300_000,
+        1_200_000,
+        4_300_000,
+    ];
     for (n, &len) in sizes.iter().enumerate() {
         let ino = fs.create(d, format!("f{n}").as_bytes(), ROOT).unwrap();
         // Written in uneven pieces.
         let data = pattern(n as u64, len);
         for chunk in data.chunks(7000).enumerate() {
-            assert_eq!(fs.write(ino, (chunk.0 * 7000) as u64, chunk.1).unwrap(), chunk.1.len());
+            assert_eq!(
+                fs.write(ino, (chunk.0 * 7000) as u64, chunk.1).unwrap(),
+                chunk.1.len()
+            );
         }
         want.insert(format!("/dir/f{n}"), data);
     }
@@ -55,14 +69,22 @@ fn workload(block: &str, size_kib: u64) {
     // Many entries, half deleted, some renamed across directories.
     let many = fs.mkdir(ROOT_INO, b"many", ROOT).unwrap();
     for i in 0..2000 {
-        let ino = fs.create(many, format!("entry-{i:04}").as_bytes(), ROOT).unwrap();
+        let ino = fs
+            .create(many, format!("entry-{i:04}").as_bytes(), ROOT)
+            .unwrap();
         fs.write(ino, 0, format!("{i}\n").as_bytes()).unwrap();
     }
     for i in (0..2000).step_by(2) {
         fs.unlink(many, format!("entry-{i:04}").as_bytes()).unwrap();
     }
     for i in (1..2000).step_by(10) {
-        fs.rename(many, format!("entry-{i:04}").as_bytes(), sub, format!("moved-{i}").as_bytes()).unwrap();
+        fs.rename(
+            many,
+            format!("entry-{i:04}").as_bytes(),
+            sub,
+            format!("moved-{i}").as_bytes(),
+        )
+        .unwrap();
         want.insert(format!("/dir/sub/moved-{i}"), format!("{i}\n").into_bytes());
     }
     want.insert("/many/entry-1999".into(), b"1999\n".to_vec());
@@ -78,8 +100,14 @@ fn workload(block: &str, size_kib: u64) {
     want.insert("/moved/inner".into(), b"inner file".to_vec());
     fs.mkdir(ROOT_INO, b"victim", ROOT).unwrap();
     fs.rename(ROOT_INO, b"moved", ROOT_INO, b"victim").unwrap();
-    want = want.into_iter().map(|(k, v)| (k.replace("/moved/", "/victim/"), v)).collect();
-    assert_eq!(fs.rename(ROOT_INO, b"dir", sub, b"loop"), Err(Error::Invalid("a directory moved under itself")));
+    want = want
+        .into_iter()
+        .map(|(k, v)| (k.replace("/moved/", "/victim/"), v))
+        .collect();
+    assert_eq!(
+        fs.rename(ROOT_INO, b"dir", sub, b"loop"),
+        Err(Error::Invalid("a directory moved under itself"))
+    );
     assert_eq!(fs.rmdir(ROOT_INO, b"dir"), Err(Error::NotEmpty));
 
     // Links, symlinks, nodes, attributes.
@@ -92,14 +120,45 @@ fn workload(block: &str, size_kib: u64) {
     assert_eq!(fs.stat(f1).unwrap().nlink, 2);
     fs.symlink(ROOT_INO, b"fast", b"dir/f3", ROOT).unwrap();
     let slow_target = "x/".repeat(150);
-    fs.symlink(ROOT_INO, b"slow", slow_target.as_bytes(), ROOT).unwrap();
-    fs.symlink(d, b"gone", "y".repeat(100).as_bytes(), ROOT).unwrap();
+    fs.symlink(ROOT_INO, b"slow", slow_target.as_bytes(), ROOT)
+        .unwrap();
+    fs.symlink(d, b"gone", "y".repeat(100).as_bytes(), ROOT)
+        .unwrap();
     fs.unlink(d, b"gone").unwrap();
-    fs.mknod(ROOT_INO, b"null", FileType::CharDevice, ROOT, (1, 3)).unwrap();
-    fs.mknod(ROOT_INO, b"bigdev", FileType::BlockDevice, ROOT, (259, 70_000)).unwrap();
-    fs.mknod(ROOT_INO, b"fifo", FileType::Fifo, ROOT, (0, 0)).unwrap();
-    let owned = fs.create(ROOT_INO, b"owned", Owner { perm: 0o600, uid: 5, gid: 6 }).unwrap();
-    fs.setattr(owned, SetAttr { mode: Some(0o4711), uid: Some(100_000), gid: Some(70_001), mtime: Some(1234), ..Default::default() }).unwrap();
+    fs.mknod(ROOT_INO, b"null", FileType::CharDevice, ROOT, (1, 3))
+        .unwrap();
+    fs.mknod(
+        ROOT_INO,
+        b"bigdev",
+        FileType::BlockDevice,
+        ROOT,
+        (259, 70_000),
+    )
+    .unwrap();
+    fs.mknod(ROOT_INO, b"fifo", FileType::Fifo, ROOT, (0, 0))
+        .unwrap();
+    let owned = fs
+        .create(
+            ROOT_INO,
+            b"owned",
+            Owner {
+                perm: 0o600,
+                uid: 5,
+                gid: 6,
+            },
+        )
+        .unwrap();
+    fs.setattr(
+        owned,
+        SetAttr {
+            mode: Some(0o4711),
+            uid: Some(100_000),
+            gid: Some(70_001),
+            mtime: Some(1234),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     want.insert("/owned".into(), vec![]);
     let tmp = fs.mkdir(ROOT_INO, b"tmpdir", ROOT).unwrap();
     fs.create(tmp, b"x", ROOT).unwrap();
@@ -124,11 +183,17 @@ fn workload(block: &str, size_kib: u64) {
         assert!(cat(&image, path) == *data, "debugfs cat {path}");
     }
     let stat = String::from_utf8(debugfs(&image, "stat /owned")).unwrap();
-    assert!(stat.contains("User: 100000") && stat.contains("Group: 70001"), "{stat}");
+    assert!(
+        stat.contains("User: 100000") && stat.contains("Group: 70001"),
+        "{stat}"
+    );
     assert!(stat.contains("Mode:  04711"), "{stat}");
     assert_eq!(cat(&image, "/slow"), slow_target.as_bytes());
     let dev = String::from_utf8(debugfs(&image, "stat /bigdev")).unwrap();
-    assert!(dev.contains("Device major/minor number: 259:70000"), "{dev}");
+    assert!(
+        dev.contains("Device major/minor number: 259:70000"),
+        "{dev}"
+    );
 
     // Read back by the crate too, after reopening.
     let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
@@ -174,8 +239,15 @@ fn delete_all_restores_free_counts() {
     let d = fs.mkdir(ROOT_INO, b"d", ROOT).unwrap();
     for i in 0..50 {
         let f = fs.create(d, format!("f{i}").as_bytes(), ROOT).unwrap();
-        fs.write(f, 0, &pattern(i, 30_000 + i as usize * 1000)).unwrap();
-        fs.symlink(d, format!("s{i}").as_bytes(), "z".repeat(80).as_bytes(), ROOT).unwrap();
+        fs.write(f, 0, &pattern(i, 30_000 + i as usize * 1000))
+            .unwrap();
+        fs.symlink(
+            d,
+            format!("s{i}").as_bytes(),
+            "z".repeat(80).as_bytes(),
+            ROOT,
+        )
+        .unwrap();
     }
     fs.sync().unwrap();
     assert!(fs.statfs().free_blocks < before.free_blocks);
@@ -244,7 +316,11 @@ fn change_hashed_directory() {
         std::fs::write(tree.join(format!("big/name-{i}")), b"x").unwrap();
     }
     let image = dir.join("image");
-    mkfs(&image, 8 << 10, &["-b", "1024", "-d", tree.to_str().unwrap()]);
+    mkfs(
+        &image,
+        8 << 10,
+        &["-b", "1024", "-d", tree.to_str().unwrap()],
+    );
     fsck_with(&image, "-fyD");
     let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
     let big = fs.resolve(b"/big").unwrap();

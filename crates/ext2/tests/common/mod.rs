@@ -20,7 +20,9 @@ pub fn have_tools() -> bool {
             || Path::new("/sbin").join(t).exists()
     });
     if !ok {
-        eprintln!("SKIP: e2fsprogs (mke2fs, debugfs, e2fsck) is not installed: apt-get install e2fsprogs");
+        eprintln!(
+            "SKIP: e2fsprogs (mke2fs, debugfs, e2fsck) is not installed: apt-get install e2fsprogs"
+        );
     }
     ok
 }
@@ -59,13 +61,21 @@ pub fn mkfs(image: &Path, size_kib: u64, args: &[&str]) {
         .env("E2FSPROGS_FAKE_TIME", "1700000000")
         .output()
         .unwrap();
-    assert!(out.status.success(), "mke2fs failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "mke2fs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Runs `e2fsck -fn`; returns (clean, output).
 pub fn fsck(image: &Path) -> (bool, String) {
     let out = tool("e2fsck").args(["-fn"]).arg(image).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code() == Some(0), text)
 }
 
@@ -78,13 +88,26 @@ pub fn assert_clean(image: &Path) {
 /// Runs e2fsck with other options (e.g. `-fyD` to index directories).
 pub fn fsck_with(image: &Path, opts: &str) {
     let out = tool("e2fsck").arg(opts).arg(image).output().unwrap();
-    assert!(out.status.code().unwrap_or(8) < 4, "e2fsck {opts}: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.code().unwrap_or(8) < 4,
+        "e2fsck {opts}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// `debugfs -R CMD` output (stdout).
 pub fn debugfs(image: &Path, cmd: &str) -> Vec<u8> {
-    let out = tool("debugfs").arg("-R").arg(cmd).arg(image).output().unwrap();
-    assert!(out.status.success(), "debugfs {cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = tool("debugfs")
+        .arg("-R")
+        .arg(cmd)
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "debugfs {cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -96,18 +119,28 @@ pub struct FileDevice {
 impl FileDevice {
     /// Opens the image at `path` for reading and writing.
     pub fn open(path: &Path) -> FileDevice {
-        FileDevice { file: std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap() }
+        FileDevice {
+            file: std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .unwrap(),
+        }
     }
 }
 
 impl BlockDevice for FileDevice {
     fn read_block(&mut self, n: u64, buf: &mut [u8]) -> Result<(), DevError> {
-        let off = n.checked_mul(buf.len() as u64).ok_or(DevError::OutOfRange)?;
+        let off = n
+            .checked_mul(buf.len() as u64)
+            .ok_or(DevError::OutOfRange)?;
         self.file.read_exact_at(buf, off).map_err(|_| DevError::Io)
     }
 
     fn write_block(&mut self, n: u64, buf: &[u8]) -> Result<(), DevError> {
-        let off = n.checked_mul(buf.len() as u64).ok_or(DevError::OutOfRange)?;
+        let off = n
+            .checked_mul(buf.len() as u64)
+            .ok_or(DevError::OutOfRange)?;
         self.file.write_all_at(buf, off).map_err(|_| DevError::Io)
     }
 
@@ -130,4 +163,8 @@ pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// The root owner for new files.
-pub const ROOT: ext2::Owner = ext2::Owner { perm: 0o644, uid: 0, gid: 0 };
+pub const ROOT: ext2::Owner = ext2::Owner {
+    perm: 0o644,
+    uid: 0,
+    gid: 0,
+};
