@@ -340,3 +340,58 @@ fn change_hashed_directory() {
     assert_clean(&image);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Files past 4 GiB reach triple indirect blocks and set `large_file`
+/// on an image made without it; truncating them frees every level.
+#[test]
+fn large_sparse_files() {
+    if !have_tools() {
+        return;
+    }
+    let dir = scratch("large");
+    let image = dir.join("image");
+    mkfs(&image, 8 << 10, &["-b", "1024", "-O", "^large_file"]);
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    assert_eq!(fs.superblock().feature_ro_compat & 2, 0);
+    let f = fs.create(ROOT_INO, b"huge", ROOT).unwrap();
+    let offsets = [
+        0u64,
+        12 << 10,
+        300 << 10,
+        70 << 20,
+        (4 << 30) + 4321,
+        (5 << 30) + 17,
+    ];
+    for (i, &off) in offsets.iter().enumerate() {
+        fs.write(f, off, &pattern(i as u64, 3000)).unwrap();
+    }
+    fs.sync().unwrap();
+    assert_ne!(fs.superblock().feature_ro_compat & 2, 0);
+    let used = fs.stat(f).unwrap().blocks;
+    for (i, &off) in offsets.iter().enumerate() {
+        let mut buf = vec![0u8; 3000];
+        assert_eq!(fs.read(f, off, &mut buf).unwrap(), 3000);
+        assert_eq!(buf, pattern(i as u64, 3000));
+    }
+    drop(fs);
+    assert_clean(&image);
+    let stat = String::from_utf8(debugfs(&image, "stat /huge")).unwrap();
+    assert!(
+        stat.contains(&format!("Size: {}", (5u64 << 30) + 3017)),
+        "{stat}"
+    );
+    assert!(stat.contains("TIND"), "{stat}");
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    fs.truncate(f, (70 << 20) + 100).unwrap();
+    assert!(fs.stat(f).unwrap().blocks < used);
+    fs.truncate(f, 12 << 10).unwrap();
+    fs.sync().unwrap();
+    assert_eq!(
+        fs.stat(f).unwrap().blocks,
+        3 * 2,
+        "3000 bytes at 0: three 1 KiB blocks"
+    );
+    drop(fs);
+    assert_clean(&image);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
