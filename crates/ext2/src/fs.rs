@@ -164,6 +164,11 @@ impl<D: BlockDevice> Fs<D> {
         &self.sb
     }
 
+    /// Group `g`'s descriptor (with the counts kept since open).
+    pub fn group(&self, g: u32) -> Option<&GroupDesc> {
+        self.groups.get(g as usize)
+    }
+
     /// The block size in bytes.
     pub fn block_size(&self) -> usize {
         self.bs

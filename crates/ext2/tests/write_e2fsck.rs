@@ -395,3 +395,61 @@ fn large_sparse_files() {
     assert_clean(&image);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Extended attribute blocks (set by debugfs) are freed with their
+/// inode; attributes inside large inodes are kept as read.
+#[test]
+fn extended_attributes() {
+    if !have_tools() {
+        return;
+    }
+    let dir = scratch("xattr");
+    let image = dir.join("image");
+    mkfs(&image, 4 << 10, &["-b", "1024"]);
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    let empty = fs.statfs();
+    for name in ["big", "small"] {
+        let f = fs.create(ROOT_INO, name.as_bytes(), ROOT).unwrap();
+        fs.write(f, 0, b"contents").unwrap();
+    }
+    fs.sync().unwrap();
+    drop(fs);
+    let value = dir.join("value");
+    std::fs::write(&value, "v".repeat(700)).unwrap();
+    debugfs_w(
+        &image,
+        &format!("ea_set -f {} /big user.big", value.display()),
+    );
+    debugfs_w(&image, "ea_set /small user.small tiny");
+    assert_clean(&image);
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    let big = fs.resolve(b"/big").unwrap();
+    assert_eq!(
+        fs.stat(big).unwrap().blocks,
+        4,
+        "a data block and an attribute block"
+    );
+    let small = fs.resolve(b"/small").unwrap();
+    fs.setattr(
+        small,
+        SetAttr {
+            uid: Some(77),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    fs.write(small, 8, b" and more").unwrap();
+    fs.unlink(ROOT_INO, b"big").unwrap();
+    fs.sync().unwrap();
+    drop(fs);
+    assert_clean(&image);
+    let out = String::from_utf8(debugfs(&image, "ea_get /small user.small")).unwrap();
+    assert!(out.contains("tiny"), "{out}");
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    fs.unlink(ROOT_INO, b"small").unwrap();
+    fs.sync().unwrap();
+    assert_eq!(fs.statfs(), empty);
+    drop(fs);
+    assert_clean(&image);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -168,3 +168,19 @@ pub const ROOT: ext2::Owner = ext2::Owner {
     uid: 0,
     gid: 0,
 };
+
+/// `debugfs -w -R CMD`, which must succeed.
+pub fn debugfs_w(image: &Path, cmd: &str) {
+    let out = tool("debugfs")
+        .arg("-w")
+        .arg("-R")
+        .arg(cmd)
+        .arg(image)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "debugfs -w {cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
