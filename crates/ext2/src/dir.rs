@@ -290,9 +290,9 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// Removes entry `name` from directory `dir`, returning the inode it
+    /// Removes entry `name` from directory `i` (stored by the caller), returning the inode it
     /// named: merged into the entry before it, or marked unused if first.
-    pub(crate) fn remove_entry(&mut self, dir: u32, i: &mut Inode, name: &[u8]) -> Result<u32> {
+    pub(crate) fn remove_entry(&mut self, i: &mut Inode, name: &[u8]) -> Result<u32> {
         let f = self.find(i, name)?.ok_or(Error::NotFound)?;
         Self::unindex(i);
         let mut data = self.read_block(u64::from(f.block))?;
@@ -301,7 +301,6 @@ impl<D: BlockDevice> Fs<D> {
             None => put32(&mut data, f.entry.off, 0),
         }
         self.put_block(u64::from(f.block), BlockKind::Directory, data);
-        let _ = dir;
         Ok(f.entry.ino)
     }
 

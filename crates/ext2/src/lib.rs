@@ -5,7 +5,8 @@
 //! What is implemented, from the format's specification ("The Second
 //! Extended File System", Dave Poirier):
 //!
-//! - revision 0 and 1 superblocks, block sizes 1 KiB to 64 KiB, the
+//! - revision 0 and 1 superblocks, block sizes 1 KiB to 32 KiB (tested: 1, 2
+//!   and 4 KiB), the
 //!   `sparse_super`, `large_file` and `filetype` features; `ext_attr`,
 //!   `resize_inode`, `dir_index` and the other compatible features are
 //!   tolerated (hashed directories are read and changed as linear ones,

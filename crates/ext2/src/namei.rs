@@ -204,7 +204,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Adds the name `name` in `dir` for inode `ino` (not a directory).
     pub fn link(&mut self, ino: u32, dir: u32, name: &[u8]) -> Result<()> {
         let mut d = self.prepare_add(dir, name)?;
-        let mut i = self.live_inode(ino)?;
+        let i = self.live_inode(ino)?;
         if i.is_dir() {
             return Err(Error::IsDir);
         }
@@ -216,10 +216,10 @@ impl<D: BlockDevice> Fs<D> {
         d.mtime = self.now;
         d.ctime = self.now;
         self.put_inode(dir, &d)?;
-        let mut i2 = self.inode(ino)?;
-        i2.links += 1;
-        i2.ctime = self.now;
-        i = i2;
+        // Re-read: adding the entry may have written the inode's block.
+        let mut i = self.inode(ino)?;
+        i.links += 1;
+        i.ctime = self.now;
         self.put_inode(ino, &i)
     }
 
@@ -281,7 +281,7 @@ impl<D: BlockDevice> Fs<D> {
         if i.is_dir() {
             return Err(Error::IsDir);
         }
-        self.remove_entry(dir, &mut d, name)?;
+        self.remove_entry(&mut d, name)?;
         d.mtime = self.now;
         d.ctime = self.now;
         self.put_inode(dir, &d)?;
@@ -303,7 +303,7 @@ impl<D: BlockDevice> Fs<D> {
         if !self.dir_is_empty(&i)? {
             return Err(Error::NotEmpty);
         }
-        self.remove_entry(dir, &mut d, name)?;
+        self.remove_entry(&mut d, name)?;
         d.links = d.links.saturating_sub(1);
         d.mtime = self.now;
         d.ctime = self.now;
@@ -378,7 +378,7 @@ impl<D: BlockDevice> Fs<D> {
         }
         self.put_inode(ndir, &nd)?;
         let mut od = self.dir_inode(odir)?;
-        self.remove_entry(odir, &mut od, oname)?;
+        self.remove_entry(&mut od, oname)?;
         od.mtime = self.now;
         od.ctime = self.now;
         if sdir && odir != ndir {

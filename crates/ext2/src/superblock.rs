@@ -109,8 +109,9 @@ impl Superblock {
             return Err(Error::NotExt2);
         }
         let log = get32(raw, 24);
-        if log > 6 {
-            return Err(Error::Unsupported("block size above 64 KiB"));
+        // 64 KiB blocks need ext4's encoding of a 65536-byte rec_len.
+        if log > 5 {
+            return Err(Error::Unsupported("block size above 32 KiB"));
         }
         let block_size = 1024usize << log;
         let rev_level = get32(raw, 76);
