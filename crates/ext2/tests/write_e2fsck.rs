@@ -453,3 +453,43 @@ fn extended_attributes() {
     assert_clean(&image);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Revision 0 (no file types in entries, 128-byte inodes) and 2 KiB
+/// blocks are written as right as the defaults.
+#[test]
+fn revision_0_and_2k_blocks() {
+    if !have_tools() {
+        return;
+    }
+    for (name, args) in [
+        ("rev0", &["-b", "1024", "-r", "0"][..]),
+        ("2k", &["-b", "2048"][..]),
+    ] {
+        let dir = scratch(name);
+        let image = dir.join("image");
+        mkfs(&image, 8 << 10, args);
+        let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+        let d = fs.mkdir(ROOT_INO, b"d", ROOT).unwrap();
+        for i in 0..200u64 {
+            let f = fs.create(d, format!("file-{i}").as_bytes(), ROOT).unwrap();
+            fs.write(f, 0, &pattern(i, (i as usize * 997) % 40_000))
+                .unwrap();
+        }
+        for i in (0..200).step_by(3) {
+            fs.unlink(d, format!("file-{i}").as_bytes()).unwrap();
+        }
+        let e = fs.mkdir(d, b"e", ROOT).unwrap();
+        fs.rename(d, b"file-1", e, b"one").unwrap();
+        fs.symlink(e, b"link", b"../file-2", ROOT).unwrap();
+        fs.rename(d, b"e", ROOT_INO, b"e2").unwrap();
+        assert_eq!(
+            fs.read_dir(e).unwrap()[0].file_type.is_some(),
+            fs.superblock().has_filetype()
+        );
+        fs.sync().unwrap();
+        drop(fs);
+        assert_clean(&image);
+        assert_eq!(debugfs(&image, "cat /e2/one"), pattern(1, 997));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
