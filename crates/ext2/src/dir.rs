@@ -27,6 +27,10 @@ pub struct DirEntry {
     /// The type recorded in the entry (with the `filetype` feature), else
     /// `None`.
     pub file_type: Option<FileType>,
+    /// The entry's byte position in the directory: stable while other
+    /// entries come and go (a removed entry's space joins the one before
+    /// it), so a reader may resume after it (`getdents` offsets).
+    pub offset: u64,
 }
 
 /// One raw entry of a directory block.
@@ -202,11 +206,12 @@ impl<D: BlockDevice> Fs<D> {
         let i = self.dir_inode(dir)?;
         let ft = self.sb.has_filetype();
         let mut out = Vec::new();
-        for b in self.dir_blocks(&i)? {
+        for (l, b) in self.dir_blocks(&i)?.into_iter().enumerate() {
             let data = self.read_block(u64::from(b))?;
             for e in parse_block(&data, ft)? {
                 if e.ino != 0 {
                     out.push(DirEntry {
+                        offset: l as u64 * self.bs as u64 + e.off as u64,
                         name: name_of(&data, &e).to_vec(),
                         ino: e.ino,
                         file_type: if ft {

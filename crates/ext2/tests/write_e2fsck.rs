@@ -493,3 +493,40 @@ fn revision_0_and_2k_blocks() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Directory offsets stay put while other entries are removed, so a
+/// reader can resume after the last entry it saw.
+#[test]
+fn directory_offsets_are_stable() {
+    if !have_tools() {
+        return;
+    }
+    let dir = scratch("offsets");
+    let image = dir.join("image");
+    mkfs(&image, 4 << 10, &["-b", "1024"]);
+    let mut fs = Fs::open(FileDevice::open(&image)).unwrap();
+    let d = fs.mkdir(ROOT_INO, b"d", ROOT).unwrap();
+    for i in 0..300 {
+        fs.create(d, format!("entry-{i}").as_bytes(), ROOT).unwrap();
+    }
+    let before = fs.read_dir(d).unwrap();
+    assert!(before.windows(2).all(|w| w[0].offset < w[1].offset));
+    for i in (0..300).step_by(4) {
+        fs.unlink(d, format!("entry-{i}").as_bytes()).unwrap();
+    }
+    let after = fs.read_dir(d).unwrap();
+    for e in &after {
+        let old = before.iter().find(|b| b.name == e.name).unwrap();
+        assert_eq!(
+            old.offset,
+            e.offset,
+            "{:?}",
+            String::from_utf8_lossy(&e.name)
+        );
+    }
+    assert_eq!(after.len(), before.len() - 75);
+    fs.sync().unwrap();
+    drop(fs);
+    assert_clean(&image);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
