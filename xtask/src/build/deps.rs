@@ -21,6 +21,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "musl-tools",
     "busybox-static",
     "dpkg-dev",
+    "e2fsprogs",
 ];
 
 /// Something a boot needs from the host.
