@@ -244,7 +244,7 @@ pub fn ports_enable(id: u32, via: captree::SlotAddr, range: PortRange) {
     let Some(e) = envs.get_mut(&id) else { return };
     e.io.grant(via, range);
     if current() == id {
-        arch::load_io_bitmap(e.io.bitmap());
+        arch::load_io_ports(e.io.ranges());
     }
 }
 
@@ -255,7 +255,7 @@ pub fn ports_caps_gone(gone: impl Fn(captree::SlotAddr) -> bool) {
     let mut envs = ENVS.lock();
     for (id, e) in envs.iter_mut() {
         if e.io.withdraw(&gone) && *id == cur {
-            arch::load_io_bitmap(e.io.bitmap());
+            arch::load_io_ports(e.io.ranges());
         }
     }
 }
