@@ -28,6 +28,11 @@ impl IoPermissions {
         self.grants.iter().map(|(_, r)| r)
     }
 
+    /// Whether no port is allowed.
+    pub fn is_empty(&self) -> bool {
+        self.grants.is_empty()
+    }
+
     /// Allows `range`, granted through the capability in `via`.
     pub fn grant(&mut self, via: SlotAddr, range: PortRange) {
         if !self.grants.contains(&(via, range)) {
@@ -38,11 +43,10 @@ impl IoPermissions {
     /// Withdraws what came through the capabilities `gone` says were
     /// deleted; true if anything changed.
     pub fn withdraw(&mut self, gone: impl Fn(SlotAddr) -> bool) -> bool {
-        if self.grants.is_empty() {
+        if !self.grants.iter().any(|(via, _)| gone(*via)) {
             return false;
         }
-        let before = self.grants.len();
         self.grants.retain(|(via, _)| !gone(*via));
-        self.grants.len() != before
+        true
     }
 }
