@@ -38,6 +38,9 @@ pub(crate) struct CSpace {
     size: u32,
     /// One past the highest slot ever filled.
     high: u32,
+    /// Every occupied slot lies below this (raised by each fill, lowered
+    /// by [`last_occupied`](Self::last_occupied) to what it finds).
+    scan: u32,
     /// Capabilities in it.
     used: u32,
     /// Being destroyed: nothing new may be put in it.
@@ -59,9 +62,12 @@ struct Chunk {
 }
 
 impl Chunk {
-    /// The highest occupied slot of the chunk, if any.
-    fn last(&self) -> Option<usize> {
-        let w = self.bits.iter().rposition(|&w| w != 0)?;
+    /// The highest occupied slot of the chunk in its first `words` words
+    /// (the rest are known empty), if any.
+    fn last(&self, words: usize) -> Option<usize> {
+        let w = self.bits[..words.min(WORDS)]
+            .iter()
+            .rposition(|&w| w != 0)?;
         Some(w * 64 + 63 - self.bits[w].leading_zeros() as usize)
     }
 
@@ -96,6 +102,7 @@ impl CSpace {
         CSpace {
             size,
             high: 0,
+            scan: 0,
             used: 0,
             closed: false,
             chunks: Vec::new(),
@@ -187,6 +194,7 @@ impl CSpace {
         }
         if content.is_some() {
             self.high = self.high.max(index + 1);
+            self.scan = self.scan.max(index + 1);
         }
     }
 
@@ -216,18 +224,23 @@ impl CSpace {
 
     /// The occupied slot with the highest index, if any, dropping the
     /// empty chunks past it (for tearing a closed space down: it frees
-    /// memory and never takes any). Costs a word per 64 slots of the top
-    /// chunk and one step per empty chunk dropped.
+    /// memory and never takes any). The search starts below the last one
+    /// found, so emptying a space this way looks at each word of 64 slots
+    /// once in all, and each empty chunk dropped once.
     pub(crate) fn last_occupied(&mut self) -> Option<(u32, NodeIdx)> {
         while let Some(last) = self.chunks.last() {
             let c = self.chunks.len() - 1;
             if let Some(chunk) = last {
-                if let Some(i) = chunk.last() {
-                    return Some(((c * CHUNK + i) as u32, chunk.slots[i]));
+                let below = (self.scan as usize).saturating_sub(c * CHUNK);
+                if let Some(i) = chunk.last(below.div_ceil(64)) {
+                    let slot = (c * CHUNK + i) as u32;
+                    self.scan = slot + 1;
+                    return Some((slot, chunk.slots[i]));
                 }
             }
             self.chunks.pop();
         }
+        self.scan = 0;
         None
     }
 }

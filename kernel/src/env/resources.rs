@@ -29,11 +29,7 @@ pub(super) fn write_info(e: &Env) {
     words[word::REVOKE_DEADLINE_US] = e.revoke.map_or(0, |r| r.deadline_us);
     words[word::REPOSSESSED_COUNT] = e.repossessed_count;
     words[word::REPOSSESSED..].copy_from_slice(&e.repossessed);
-    let mut bytes = [0u8; 8 * (word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS)];
-    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    crate::mem::write_phys(e.info_frame, &bytes);
+    crate::mem::write_phys_words(e.info_frame, &words);
 }
 
 /// `RevokeRequest`: asks `target` for `frames` frames within `grace_us`.

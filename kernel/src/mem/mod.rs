@@ -227,7 +227,9 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, InitError> {
 }
 
 /// Writes `words` (each little-endian, as the CPU stores it) to physical
-/// memory the caller owns, at any alignment.
+/// memory the caller owns, at any alignment (for user access, which only
+/// x86_64 has so far).
+#[cfg(target_arch = "x86_64")]
 pub fn write_phys_words(paddr: u64, words: &[u64]) {
     let len = core::mem::size_of_val(words);
     if let Some(virt) = arch::phys_to_virt(paddr, len as u64) {
