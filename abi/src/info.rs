@@ -39,6 +39,11 @@ pub struct InfoPage {
     /// The physical addresses of the last [`REPOSSESSED_SLOTS`] taken
     /// (entry `i % REPOSSESSED_SLOTS` for the `i`th).
     pub repossessed: [u64; REPOSSESSED_SLOTS],
+    /// Timer ticks ([`timer_hz`](InfoPage::timer_hz) a second) charged to
+    /// this environment in user mode (its library OS's work included) and
+    /// in the kernel, counted by the tick.
+    pub user_ticks: u64,
+    pub system_ticks: u64,
 }
 
 /// Entries of the repossession vector.
@@ -58,6 +63,8 @@ pub mod word {
     pub const REVOKE_DEADLINE_US: usize = 9;
     pub const REPOSSESSED_COUNT: usize = 10;
     pub const REPOSSESSED: usize = 11;
+    pub const USER_TICKS: usize = REPOSSESSED + super::REPOSSESSED_SLOTS;
+    pub const SYSTEM_TICKS: usize = USER_TICKS + 1;
 }
 
 #[cfg(test)]
@@ -74,6 +81,14 @@ mod tests {
         assert_eq!(
             core::mem::offset_of!(InfoPage, repossessed),
             word::REPOSSESSED * 8
+        );
+        assert_eq!(
+            core::mem::offset_of!(InfoPage, user_ticks),
+            word::USER_TICKS * 8
+        );
+        assert_eq!(
+            core::mem::offset_of!(InfoPage, system_ticks),
+            word::SYSTEM_TICKS * 8
         );
         assert!(core::mem::size_of::<InfoPage>() <= 4096);
         assert_eq!(INFO_PAGE % crate::PAGE_SIZE, 0);

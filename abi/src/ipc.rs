@@ -25,7 +25,8 @@ pub const NOTICE_BADGE: u64 = u64::MAX;
 
 /// Word 0 of a kernel notice: a child environment ended. Word 1 is its id,
 /// word 2 is 0 for an exit and the exception vector + 1 for a fault, word 3
-/// the exit code or the fault address.
+/// the exit code or the fault address, words 4 and 5 the CPU time it used
+/// (user and kernel timer ticks, as `EnvTimes` gives them).
 pub const NOTICE_CHILD_ENDED: u64 = 1;
 
 /// Word 2 of a [`NOTICE_CHILD_ENDED`] notice when the child was ended by

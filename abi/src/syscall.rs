@@ -248,6 +248,28 @@ macro_rules! native_calls {
             /// number of the first byte copied, `r1` = bytes copied (0: no more).
             0x25 KlogRead call klog_read(control: Slot, ptr: u64, len: u64, from: u64)
                 -> (start: u64, copied: u64);
+            /// The CPU time of the environment whose thread is in slot `a0`
+            /// (READ), in timer ticks ([`abi::info::InfoPage::timer_hz`] a
+            /// second): `r0` in user mode, `r1` in the kernel (see
+            /// [`abi::info::InfoPage::user_ticks`]).
+            0x26 EnvTimes call env_times(thread: Slot) -> (user: u64, system: u64);
+            /// The machine's CPU time in timer ticks since boot, summed over
+            /// CPUs: `r0` user, `r1` kernel, `r2` idle; `r3` the environments
+            /// ready to run at the last load-average sample.
+            0x27 CpuTimes call cpu_times() -> (user: u64, system: u64, idle: u64, ready: u64);
+            /// The load average over one, five and fifteen minutes (`r0`..`r2`),
+            /// in fixed point with 11 bits of fraction, sampled every 5 s from
+            /// the number of environments ready to run, as Linux computes it.
+            0x28 LoadAvg call load_avg() -> (one: u64, five: u64, fifteen: u64);
+            /// Delete the capability in slot `a1` of the capability space named by
+            /// the capability in `a0` (a `CSpace`, WRITE), as `CapDelete` does in
+            /// the caller's own (its mappings go with it).
+            0x29 CapDeleteIn call cap_delete_in(cspace: Slot, slot: u64) -> ();
+            /// Take back `a1` frames of the unused quota of the environment the
+            /// caller created whose thread is in slot `a0` (WRITE): its limit
+            /// shrinks by `a1` and the caller's grows (`QuotaExceeded` if it has
+            /// fewer unused frames).
+            0x2a QuotaTake call quota_take(thread: Slot, frames: u64) -> ();
         }
     };
 }

@@ -413,7 +413,59 @@ impl Mm {
         if write && private {
             return self.break_cow(a, vma.prot);
         }
+        self.fault_around(a, start, vma, f, at & 0xfff);
         Ok(())
+    }
+
+    /// After a fault at page `a` of the file mapping `vma` (from `start`)
+    /// was resolved, maps the pages after it up to the end of its 64 KiB
+    /// block (Linux's fault-around; only those already in the server's
+    /// cache, none the program has) in one request, with the map flags
+    /// `flags` the faulting page got. Best effort: nothing is lost if
+    /// none are mapped.
+    fn fault_around(&mut self, a: u64, start: u64, vma: Vma, f: FileMap, flags: u64) {
+        let block_end = (a | 0xffff) + 1;
+        let end = block_end.min(vma.end);
+        let mut slots = Vec::new();
+        let mut next = a + PAGE;
+        while next < end
+            && slots.len() < sysproto::sys::MAP_PAGES_MAX
+            && !self.pages.contains_key(&next)
+        {
+            let Some(s) = self.alloc_slot() else {
+                break;
+            };
+            slots.push(s);
+            next += PAGE;
+        }
+        if slots.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = slots.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let req = sysproto::sys::MapPages {
+            handle: f.handle,
+            index: (f.offset + (a + PAGE - start)) / PAGE,
+            at: (a + PAGE) | flags,
+        };
+        let mapped =
+            crate::server::call_with(req, &bytes[..]).map_or(0, |r| r.reply.mapped) as usize;
+        for (k, &slot) in slots.iter().enumerate() {
+            if k < mapped {
+                self.pages.insert(
+                    a + PAGE * (k as u64 + 1),
+                    Page {
+                        slot,
+                        cow: !vma.shared,
+                        mapped: true,
+                    },
+                );
+            } else {
+                // (A capability the server left in a slot it could not
+                // map goes too.)
+                let _ = kcall::cap_delete(slot);
+                self.free_slot(slot);
+            }
+        }
     }
 
     /// Makes `[addr, addr + len)` accessible to the library OS (for

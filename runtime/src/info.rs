@@ -4,11 +4,11 @@
 //! and pending revocations. The kernel updates it as it goes, so every
 //! field is read with a volatile load, each time it is asked for.
 
-use abi::info::{word, InfoPage, INFO_PAGE, REPOSSESSED_SLOTS};
+use abi::info::{word, InfoPage, INFO_PAGE};
 
 /// Word `i` of the page.
 fn read(i: usize) -> u64 {
-    assert!(i < word::REPOSSESSED + REPOSSESSED_SLOTS);
+    assert!(i <= word::SYSTEM_TICKS);
     // The kernel maps the info page readable at `INFO_PAGE` in
     // every environment for its whole life, and no Rust object lives
     // there; `i` is inside the page's fields (checked above), so the
@@ -30,6 +30,10 @@ pub fn env_id() -> u64 {
 pub fn tsc_hz() -> u64 {
     read(word::TSC_HZ)
 }
+/// Timer interrupts per second (the unit of the CPU-time words).
+pub fn timer_hz() -> u64 {
+    read(word::TIMER_HZ)
+}
 /// Frames the quota allows.
 pub fn quota_frames() -> u64 {
     read(word::QUOTA_FRAMES)
@@ -37,6 +41,14 @@ pub fn quota_frames() -> u64 {
 /// Frames charged now.
 pub fn used_frames() -> u64 {
     read(word::USED_FRAMES)
+}
+/// Timer ticks of CPU time charged to this environment in user mode.
+pub fn user_ticks() -> u64 {
+    read(word::USER_TICKS)
+}
+/// Timer ticks of CPU time charged to it in the kernel.
+pub fn system_ticks() -> u64 {
+    read(word::SYSTEM_TICKS)
 }
 /// Frames a pending revocation asks back (0: none pending).
 pub fn revoke_frames() -> u64 {
@@ -62,6 +74,8 @@ pub fn snapshot() -> InfoPage {
         revoke_deadline_us: read(word::REVOKE_DEADLINE_US),
         repossessed_count: read(word::REPOSSESSED_COUNT),
         repossessed: core::array::from_fn(|k| read(word::REPOSSESSED + k)),
+        user_ticks: read(word::USER_TICKS),
+        system_ticks: read(word::SYSTEM_TICKS),
     }
 }
 
@@ -84,7 +98,7 @@ pub fn ticks_to_ns(ticks: u64) -> u64 {
 /// Should the kernel ever map it writable, the write lands in the page and
 /// the kernel overwrites it at its next update; no Rust object lives there.
 pub fn try_write(i: usize, value: u64) {
-    assert!(i < word::REPOSSESSED + REPOSSESSED_SLOTS);
+    assert!(i <= word::SYSTEM_TICKS);
     // The address is an aligned word of the info page (checked
     // above), which holds no Rust object and is only ever read with
     // volatile loads here, so a write (if it does not fault) aliases

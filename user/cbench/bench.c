@@ -712,6 +712,19 @@ static int run_read_4k(long n) { return file_rw(n, PAGE, 0); }
 static int run_write_1m(long n) { return file_rw(n, BIG_BLOCK, 1); }
 static int run_read_1m(long n) { return file_rw(n, BIG_BLOCK, 0); }
 
+/* `pread` of the file's first 64 KiB again and again: a cached read. */
+static int run_reread_64k(long n)
+{
+    for (long i = 0; i < n; i++) {
+        ssize_t r = pread(file_fd, block, 64 * 1024, 0);
+        if (r != 64 * 1024)
+            return fail("pread of 64 KiB at 0: %zd (%s)", r, strerror(errno));
+        if (block[1] != (char)8 || block[64 * 1024 - 1] != (char)(65535 * 7 + 1))
+            return fail("pread at 0 brought the wrong bytes");
+    }
+    return 0;
+}
+
 /* `mmap` 1 MiB of the file read-only (shared), read every page, `munmap`. */
 static int run_file_mmap(long n)
 {
@@ -797,6 +810,7 @@ static const struct bench BENCHES[] = {
     {"file-write-1m", 16, 2, setup_file, run_write_1m, teardown_file},
     {"file-read-1m", 16, 2, setup_full_file, run_read_1m, teardown_file},
     {"file-mmap-read", 16, 2, setup_full_file, run_file_mmap, teardown_file},
+    {"file-reread-64k", 200, 20, setup_full_file, run_reread_64k, teardown_file},
     {"open-close", 200, 20, setup_file, run_open_close, teardown_file},
     {"stat", 200, 20, setup_file, run_stat, teardown_file},
     {"create-unlink", 200, 20, setup_file, run_create_unlink, teardown_file},

@@ -12,11 +12,18 @@
  *            its per-process handle limit), then dies; its handles go, and
  *            pipes and forks still work.
  *
+ *   charge   a process writes 8 MiB into a file on /tmp: the server takes
+ *            a frame of the process's quota for each page (its info page's
+ *            quota_frames, word 6, never grows meanwhile) and gives the
+ *            2048 back when the file is removed; a child that wrote a file
+ *            and ended paid for it, and its pages stay the file's.
+ *
  * A request is a native ExoV6 call (abi::Syscall::Call, 0x4558_0011) on
  * the server's endpoint (sysproto::slots::SERVER, slot 3) with a
  * sysproto::Op (Fork 15, Pipe 9); the message travels in rsi, rdx, r10,
  * r8, r9, r12, the capability slot in r13 (none: all ones). */
 #include "ctest.h"
+#include <sys/stat.h>
 
 #define EXO_CALL 0x45580011UL
 #define SERVER_SLOT 3UL
@@ -100,12 +107,63 @@ static int raw_handles(void)
 	return 0;
 }
 
+/* The kernel's info page (abi::info): word 6 is quota_frames, word 7
+ * used_frames. */
+#define INFO_PAGE 0x7fffffffe000UL
+static unsigned long info_word(int i)
+{
+	return ((volatile unsigned long *)INFO_PAGE)[i];
+}
+
+static void charge(void)
+{
+	const size_t len = 8u << 20, block = 1u << 20;
+	char *buf = malloc(block);
+	CHECK(buf != NULL, "malloc");
+	memset(buf, 'x', block);
+	unsigned long q0 = info_word(6);
+	int fd = open("/tmp/charged", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0, "create /tmp/charged");
+	for (size_t off = 0; off < len; off += block)
+		CHECK(write(fd, buf, block) == (ssize_t)block, "write");
+	unsigned long q1 = info_word(6);
+	/* It paid 2048 frames: from its unused quota, or from frames the
+	 * server gave it for the purpose, so its quota never grew. */
+	say("writing 8 MiB grew the writer's quota: %s", yesno(q1 > q0));
+	CHECK(close(fd) == 0, "close");
+	CHECK(unlink("/tmp/charged") == 0, "unlink");
+	unsigned long q2 = info_word(6);
+	say("removing it gave back 2048 frames: %s", yesno(q2 == q1 + 2048));
+	/* A child pays for what it writes; the file outlives it. */
+	pid_t c = fork();
+	CHECK(c >= 0, "fork");
+	if (c == 0) {
+		int f = open("/tmp/charged-child", O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unsigned long before = info_word(6);
+		int ok = f >= 0 && write(f, buf, block) == (ssize_t)block;
+		unsigned long after = info_word(6);
+		_exit(ok && after <= before ? 0 : 1);
+	}
+	expect_exit(c, 0, "the child that wrote");
+	struct stat st;
+	CHECK(stat("/tmp/charged-child", &st) == 0 && st.st_size == (off_t)block, "child's file stays");
+	fd = open("/tmp/charged-child", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, block) == (ssize_t)block && buf[block - 1] == 'x', "read child's file");
+	close(fd);
+	unsigned long q3 = info_word(6);
+	CHECK(unlink("/tmp/charged-child") == 0, "unlink child's file");
+	say("removing a dead writer's file gives nothing back: %s", yesno(info_word(6) == q3));
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	ctest_start("rawreq");
-	CHECK(argc == 2, "usage: rawreq fork|handles");
+	CHECK(argc == 2, "usage: rawreq fork|handles|charge");
 	if (strcmp(argv[1], "fork") == 0)
 		raw_forks();
+	else if (strcmp(argv[1], "charge") == 0)
+		charge();
 	else
 		raw_handles();
 	pid_t pid = fork();

@@ -990,6 +990,12 @@ impl<S: Store> MemFs<S> {
         }
     }
 
+    /// The size of file `ino` (`EISDIR` for a directory, `EINVAL` for
+    /// other non-files).
+    pub fn size(&self, ino: Ino) -> Result<u64, Errno> {
+        Ok(self.file(ino)?.size)
+    }
+
     /// Reads at `off` into `out` (clipped at the end); how many bytes
     /// (`EISDIR` for a directory, `EINVAL` for other non-files).
     pub fn read(&self, ino: Ino, off: u64, out: &mut [u8]) -> Result<usize, Errno> {
@@ -1134,6 +1140,20 @@ impl<S: Store> MemFs<S> {
             Some(Slot::Image { at, .. }) => PageRef::Image(at),
             Some(Slot::Store(p)) => PageRef::Page(p),
         })
+    }
+
+    /// The store pages of file `ino` at page indices in `range`, in order,
+    /// as (index, page): pages still the image's and holes are not there.
+    pub fn store_pages(
+        &self,
+        ino: Ino,
+        range: core::ops::Range<u64>,
+    ) -> Result<impl Iterator<Item = (u64, &S::Page)> + '_, Errno> {
+        let d = self.file(ino)?;
+        Ok(d.pages.range(range).filter_map(|(i, s)| match s {
+            Slot::Store(p) => Some((*i, p)),
+            Slot::Image { .. } => None,
+        }))
     }
 
     /// Page `index` of file `ino` as a store page, for mapping it into a

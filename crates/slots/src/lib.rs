@@ -48,6 +48,7 @@ mod dispatch;
 mod env;
 mod envs;
 mod error;
+pub mod load;
 mod pfair;
 mod realtime;
 mod scheduler;

@@ -61,6 +61,10 @@ pub mod slots {
     /// The first slot of the library OS's image pages (data and bss),
     /// one per page in address order, filled by the server for `init`.
     pub const FIRST_IMAGE: u32 = 32;
+    /// The first of [`super::READ_WINDOW_PAGES`] slots of the read window
+    /// (`layout::READ_WINDOW`): capabilities to file pages the server
+    /// derives and maps there for `sys::ReadMap`, and replaces itself.
+    pub const READ_WINDOW: u32 = FIRST_DYNAMIC - super::READ_WINDOW_PAGES as u32;
     /// The first slot the library OS allocates itself.
     pub const FIRST_DYNAMIC: u32 = 1024;
     /// Slots in a process's capability space (one per page it holds, so
@@ -76,6 +80,11 @@ pub mod layout {
     pub const LIBOS_HEAP: u64 = 0x7e40_0000_0000;
     /// Most heap the library OS may grow to.
     pub const LIBOS_HEAP_MAX: u64 = 256 << 20;
+    /// The read window: [`super::READ_WINDOW_PAGES`] pages where the
+    /// server maps file pages, read-only, for the library OS to copy from
+    /// (`sys::ReadMap`); page `i` of a file goes to window page
+    /// `i % READ_WINDOW_PAGES`.
+    pub const READ_WINDOW: u64 = 0x7e7e_0000_0000;
     /// A page-sized window the library OS maps frames at to fill them.
     pub const LIBOS_WINDOW: u64 = 0x7e7f_0000_0000;
     /// The mailbox: [`super::MAILBOX_PAGES`] pages shared with the server.
@@ -98,12 +107,17 @@ pub mod layout {
 // kernel's info page (at 0x7fff_ffff_e000).
 const _: () = {
     use layout::*;
-    assert!(LIBOS_HEAP + LIBOS_HEAP_MAX <= LIBOS_WINDOW);
+    assert!(LIBOS_HEAP + LIBOS_HEAP_MAX <= READ_WINDOW);
+    assert!(READ_WINDOW + crate::READ_WINDOW_PAGES * 4096 <= LIBOS_WINDOW);
+    assert!(crate::slots::READ_WINDOW > crate::slots::FIRST_IMAGE + 256);
     assert!(LIBOS_WINDOW + 4096 <= MAILBOX);
     assert!(MMAP_TOP <= LIBOS_BASE);
     assert!(COMPLETION + COMPLETION_PAGES * 4096 <= STACK_TOP - STACK_MAX);
     assert!(STACK_TOP < 0x7fff_ffff_e000);
 };
+
+/// Pages of the read window (`layout::READ_WINDOW`, `slots::READ_WINDOW`).
+pub const READ_WINDOW_PAGES: u64 = 256;
 
 /// Pages in the mailbox: one control page and the data pages.
 pub const MAILBOX_PAGES: u64 = 5;

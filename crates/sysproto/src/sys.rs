@@ -25,6 +25,20 @@ crate::interface! {
     /// answered later: its completion brings the bytes in the completion
     /// area.
     Read = 2, fn read(handle: u64, len: u64, offset: u64, ttin_ignored: bool) => ReadReply() out [u8];
+    /// A read of a regular file without a copy in the server: up to `len`
+    /// bytes at `offset` (or the handle's position for `u64::MAX`, which
+    /// moves). When every page the bytes lie in is a page of the server's
+    /// cache, the server maps those pages read-only in the caller's read
+    /// window (`layout::READ_WINDOW`, page `i` of the file at window page
+    /// `i % READ_WINDOW_PAGES`, never wrapping: `n` stops at the window's
+    /// end) and `window` is the bytes' offset there; a page stays there,
+    /// unchanged, until a later `ReadMap` of the caller replaces it (a
+    /// page leaving the file meanwhile is kept until then). Otherwise (a
+    /// page still the boot image's, a hole, or not a memory file) the
+    /// bytes come in the data area, as `Read`'s, and `window` is
+    /// `u64::MAX`. `end`: the bytes reach the end of the file (`n` = 0
+    /// at or past it).
+    ReadMap = 87, fn read_map(handle: u64, len: u64, offset: u64) => ReadMapReply(n: u64, window: u64, end: bool) out [u8];
     /// Writes the data area's bytes at `offset` of a file (`u64::MAX`:
     /// at the handle's position; `append`: at its end, as `O_APPEND`);
     /// how many were taken. With a tag, a write to a full pipe is answered
@@ -111,6 +125,10 @@ crate::interface! {
     Quota = 29, fn quota(frames: u64, short: bool) => QuotaReply(granted: u64);
     /// The machine's memory for programs, in frames (for `sysinfo`).
     Meminfo = 30, fn meminfo() => MeminfoReply(total: u64, free: u64);
+    /// The CPU time of the caller's children it has collected (theirs
+    /// included), in timer ticks: user and kernel (`times`, `getrusage`
+    /// with `RUSAGE_CHILDREN`).
+    ChildTimes = 86, fn child_times() => ChildTimesReply(user: u64, system: u64);
     /// A write to the console by a background process while `TOSTOP` is
     /// set (the library OS asks only then, [`crate::control::TTY_JOB`]):
     /// allowed, `EIO` (an orphaned process group) or `ERESTARTSYS`.
@@ -182,6 +200,14 @@ crate::interface! {
     /// at or past the end of the file, `ENODEV` for a handle that is not
     /// a regular file.
     MapPage = 60, fn map_page(handle: u64, index: u64, at: u64, slot: u64) => MapPageReply();
+    /// Fault-around: as [`MapPage`] for the pages `index + k` at
+    /// `at + k * 4096` (`at` with its flags, as there) for `k` below the
+    /// number of slots in the data area (little-endian `u32`s, at most
+    /// [`MAP_PAGES_MAX`]), stopping at the end of the file and at the first
+    /// page that is not already in the server's cache (a hole, or still the
+    /// boot image's: only the page a program touches is made); `mapped`
+    /// pages were mapped, from the first. `ENXIO` at or past the end.
+    MapPages = 88, fn map_pages(handle: u64, index: u64, at: u64) in [u8] => MapPagesReply(mapped: u64);
     /// `flock(2)` on a handle's file with the operation word `op`
     /// (`LOCK_SH`, `LOCK_EX`, `LOCK_UN`, `LOCK_NB`), by the handle's open
     /// file description. With a tag, a lock that must wait is answered
@@ -269,6 +295,9 @@ crate::interface! {
     ProcFds = 83, fn proc_fds() in [u8] => ProcFdsReply();
     Klog = 82, fn klog(from: u64, len: u64, clear: bool) => KlogReply(start: u64, end: u64) out [u8];
 }
+
+/// Most pages one [`MapPages`] maps (64 KiB, Linux's `fault_around_bytes`).
+pub const MAP_PAGES_MAX: usize = 16;
 
 /// [`MapPage`]: the capability may map the page writable.
 pub const MAP_WRITABLE: u64 = 0x800;

@@ -257,6 +257,17 @@ impl<'a, R: Request> Data<'a, R> {
         v
     }
 
+    /// Copies the request's bytes into `out` (at most its length); how
+    /// many.
+    pub fn input_into(&self, out: &mut [u8]) -> usize
+    where
+        R: Request<In = [u8]>,
+    {
+        let n = self.in_len.min(out.len());
+        self.area.read(0, &mut out[..n]);
+        n
+    }
+
     /// Places `out` in the data area for the reply (cut to the area).
     pub fn put(&mut self, out: &R::Out) {
         let b = out.as_bytes();

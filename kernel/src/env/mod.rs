@@ -28,6 +28,7 @@ use crate::percpu::{self, NO_ENV};
 use crate::{console, fault, power, println};
 use abi::Error;
 
+mod account;
 mod ipc;
 mod notify;
 mod release;
@@ -36,6 +37,7 @@ mod result;
 mod sched;
 mod upcall;
 
+pub use account::*;
 pub use ipc::*;
 pub use notify::*;
 pub use release::*;
@@ -91,6 +93,9 @@ pub struct Env {
     /// Its thread's x87/SSE state and FS base, while another thread has
     /// the CPU (see `arch::ExtState`).
     pub ext: arch::ExtState,
+    /// Timer ticks charged to it in user mode and in the kernel.
+    pub user_ticks: u64,
+    pub system_ticks: u64,
 }
 
 impl Env {
@@ -121,6 +126,8 @@ impl Env {
             repossessed: [0; abi::info::REPOSSESSED_SLOTS],
             pending_upcall: core::cell::Cell::new(None),
             ext: arch::ExtState::new(),
+            user_ticks: 0,
+            system_ticks: 0,
         }
     }
 
@@ -488,8 +495,8 @@ pub fn destroy(id: u32, how: Ending) {
                 u64::from(id),
                 kind,
                 detail,
-                0,
-                0,
+                env.user_ticks,
+                env.system_ticks,
             ];
             ipc::send_notice(&mut envs, ep, notice);
         }

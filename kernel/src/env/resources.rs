@@ -16,7 +16,7 @@ pub struct Revocation {
 /// Writes an environment's info page from its current figures.
 pub(super) fn write_info(e: &Env) {
     use abi::info::word;
-    let mut words = [0u64; word::REPOSSESSED + abi::info::REPOSSESSED_SLOTS];
+    let mut words = [0u64; word::SYSTEM_TICKS + 1];
     words[word::MAGIC] = abi::info::MAGIC;
     words[word::ENV_ID] = u64::from(e.id);
     words[word::CPU_ID] = u64::from(percpu::this().index);
@@ -28,7 +28,9 @@ pub(super) fn write_info(e: &Env) {
     words[word::REVOKE_FRAMES] = e.revoke.map_or(0, |r| r.frames);
     words[word::REVOKE_DEADLINE_US] = e.revoke.map_or(0, |r| r.deadline_us);
     words[word::REPOSSESSED_COUNT] = e.repossessed_count;
-    words[word::REPOSSESSED..].copy_from_slice(&e.repossessed);
+    words[word::REPOSSESSED..word::USER_TICKS].copy_from_slice(&e.repossessed);
+    words[word::USER_TICKS] = e.user_ticks;
+    words[word::SYSTEM_TICKS] = e.system_ticks;
     crate::mem::write_phys_words(e.info_frame, &words);
 }
 
@@ -231,6 +233,24 @@ pub fn quota_give(from: u32, to: u32, n: u64) -> Result<(), Error> {
     let child = envs.get_mut(&to).ok_or(Error::NoPartner)?;
     child.quota_frames += n;
     write_info(child);
+    Ok(())
+}
+
+/// Moves `n` frames of unused quota from `from`'s child `to` back to it.
+pub fn quota_take(from: u32, to: u32, n: u64) -> Result<(), Error> {
+    let mut envs = ENVS.lock();
+    let child = envs.get_mut(&to).ok_or(Error::NoPartner)?;
+    if child.parent != Some(from) {
+        return Err(Error::NoRights);
+    }
+    if child.quota_frames - child.used_frames < n {
+        return Err(Error::QuotaExceeded);
+    }
+    child.quota_frames -= n;
+    write_info(child);
+    let giver = envs.get_mut(&from).ok_or(Error::NoPartner)?;
+    giver.quota_frames += n;
+    write_info(giver);
     Ok(())
 }
 

@@ -61,7 +61,19 @@ pub(super) fn cap_move(me: &Caller, a: args::CapMove) -> Outcome {
 }
 
 pub(super) fn cap_delete(me: &Caller, a: args::CapDelete) -> Outcome {
-    let s = slot(me, a.slot)?;
+    delete_at(slot(me, a.slot)?)
+}
+
+pub(super) fn cap_delete_in(me: &Caller, a: args::CapDeleteIn) -> Outcome {
+    let space = slot(me, a.cspace)?;
+    let index = u32::try_from(a.slot).map_err(|_| Error::BadSlot)?;
+    let CSpace(env) = lookup_in(&CAPS.lock(), space, Rights::WRITE)?.kind;
+    let cspace = env::cspace_of(env).ok_or(Error::NoPartner)?;
+    delete_at(SlotAddr::new(cspace, index))
+}
+
+/// Deletes the capability at `s` and settles what went with it.
+fn delete_at(s: SlotAddr) -> Outcome {
     let removed = {
         let mut caps = CAPS.lock();
         let id = caps.identify(s).map_err(cap::error)?;

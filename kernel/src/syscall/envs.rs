@@ -224,6 +224,12 @@ pub(super) fn quota_give(me: &Caller, a: args::QuotaGive) -> Outcome {
     done()
 }
 
+pub(super) fn quota_take(me: &Caller, a: args::QuotaTake) -> Outcome {
+    let Thread(target) = lookup(me, a.thread, Rights::WRITE)?;
+    env::quota_take(me.id, target, a.frames)?;
+    done()
+}
+
 pub(super) fn sched_set(me: &Caller, a: args::SchedSet) -> Outcome {
     let Thread(target) = lookup(me, a.thread, Rights::WRITE)?;
     let weight = u32::try_from(a.weight)

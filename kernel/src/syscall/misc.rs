@@ -1,7 +1,7 @@
 //! The remaining calls: the debug console, upcall registration, the
 //! thread's FS base and the kernel's own controls (power-off, its log).
 
-use super::lookup::Control;
+use super::lookup::{Control, Thread};
 use super::*;
 
 /// Largest single `debug_write`.
@@ -85,6 +85,28 @@ pub(super) fn klog_read(me: &Caller, a: args::KlogRead) -> Outcome {
         start,
         copied: n as u64,
     })
+}
+
+pub(super) fn env_times(me: &Caller, a: args::EnvTimes) -> Outcome {
+    let Thread(target) = lookup(me, a.thread, Rights::READ)?;
+    let (user, system) = crate::env::env_times(target)?;
+    ret(results::EnvTimes { user, system })
+}
+
+pub(super) fn cpu_times(_me: &Caller, _a: args::CpuTimes) -> Outcome {
+    let (user, system, idle) = crate::env::cpu_times();
+    let (_, ready) = crate::env::load_avg();
+    ret(results::CpuTimes {
+        user,
+        system,
+        idle,
+        ready,
+    })
+}
+
+pub(super) fn load_avg(_me: &Caller, _a: args::LoadAvg) -> Outcome {
+    let ([one, five, fifteen], _) = crate::env::load_avg();
+    ret(results::LoadAvg { one, five, fifteen })
 }
 
 pub(super) fn power_off(me: &Caller, a: args::PowerOff) -> Outcome {

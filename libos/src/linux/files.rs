@@ -463,6 +463,9 @@ fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> R
     if want == 0 {
         return EFAULT.into();
     }
+    if is_file {
+        return read_file(p, &file, iov, want, at);
+    }
     let nonblock = u64::from(file.flags.get()) & O_NONBLOCK != 0;
     let ttin = crate::signal::ignores_or_blocks(p, crate::signal::SIGTTIN);
     // A blocking read of a pipe or the console is answered later.
@@ -495,6 +498,40 @@ fn read_scatter(p: &mut Proc, fd: i64, iov: &[(u64, u64)], at: Option<u64>) -> R
         }
         done += r;
         if !is_file || r < len {
+            break;
+        }
+    }
+    Ok(done as usize).into()
+}
+
+/// Reads `want` bytes of a regular file into the buffers `iov` (checked
+/// writable), at `at` or at the file's position: each request brings the
+/// bytes either mapped in the read window (pages of the server's cache,
+/// copied from there straight into the buffers) or in the data area.
+/// Short only at the end of the file.
+fn read_file(p: &mut Proc, file: &OpenFile, iov: &[(u64, u64)], want: u64, at: Option<u64>) -> Ret {
+    let mut done = 0u64;
+    while done < want {
+        let req = sys::ReadMap {
+            handle: file.handle,
+            len: want - done,
+            offset: at.map_or(u64::MAX, |a| a + done),
+        };
+        let got = match server::call_with(req, &()) {
+            Ok(g) => g,
+            Err(e) => return partial(done, e),
+        };
+        let sys::ReadMapReply { n, window, end } = got.reply;
+        let put = if window == u64::MAX {
+            got.with_bytes(|data| scatter(p, iov, done, data))
+        } else {
+            crate::window::with_bytes(window, n, |data| scatter(p, iov, done, data))
+        };
+        if let Err(e) = put {
+            return partial(done, e);
+        }
+        done += n;
+        if end || n == 0 {
             break;
         }
     }

@@ -140,6 +140,12 @@ pub fn sysinfo(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
     let mut b = [0u8; 112];
     let up = crate::time::now_ns() / 1_000_000_000;
     b[0..8].copy_from_slice(&up.to_le_bytes());
+    // The load averages, from 11 to 16 bits of fraction (SI_LOAD_SHIFT).
+    if let Ok((one, five, fifteen)) = exo_rt::load_avg() {
+        for (i, l) in [one, five, fifteen].into_iter().enumerate() {
+            b[8 + i * 8..16 + i * 8].copy_from_slice(&(l << 5).to_le_bytes());
+        }
+    }
     // The machine's memory, as the server shares it out.
     let (total, free) = match server::call(sys::Meminfo {}) {
         Ok(m) => (m.total * 4096, m.free * 4096),
@@ -154,19 +160,55 @@ pub fn sysinfo(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
 }
 
 pub fn getrusage(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD.
-    if !matches!(c.a[0] as i32, -1..=1) {
-        return Err(EINVAL);
+    // RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD (the process: its
+    // threads share one environment, whose time the kernel counts).
+    let (user, system) = match c.a[0] as i32 {
+        0 | 1 => own_ticks(),
+        -1 => child_ticks(),
+        _ => return Err(EINVAL),
+    };
+    let mut b = [0u8; RUSAGE_BYTES];
+    for (at, ticks) in [(0, user), (16, system)] {
+        let us = ticks_to_ns(ticks) / 1000;
+        b[at..at + 8].copy_from_slice(&(us / 1_000_000).to_le_bytes());
+        b[at + 8..at + 16].copy_from_slice(&(us % 1_000_000).to_le_bytes());
     }
-    p.mm.write(c.a[1], &[0u8; RUSAGE_BYTES]).map(|()| 0)
+    p.mm.write(c.a[1], &b).map(|()| 0)
 }
 
 pub fn times(p: &mut Proc, c: &mut Call) -> Result<usize, Errno> {
-    let ticks = (crate::time::now_ns() / 10_000_000) as usize;
+    let clock = |ticks: u64| ticks_to_ns(ticks) / (1_000_000_000 / USER_HZ);
     if c.a[0] != 0 {
-        p.mm.write(c.a[0], &[0u8; 32])?;
+        let (u, s) = own_ticks();
+        let (cu, cs) = child_ticks();
+        let mut b = [0u8; 32];
+        for (i, v) in [u, s, cu, cs].into_iter().enumerate() {
+            b[i * 8..i * 8 + 8].copy_from_slice(&clock(v).to_le_bytes());
+        }
+        p.mm.write(c.a[0], &b)?;
     }
-    Ok(ticks)
+    // Clock ticks since an arbitrary point (boot), as Linux's.
+    Ok((crate::time::now_ns() / (1_000_000_000 / USER_HZ)) as usize)
+}
+
+/// Clock ticks per second of `times` (Linux's `USER_HZ`).
+const USER_HZ: u64 = 100;
+
+/// This process's CPU time in kernel timer ticks (user, kernel), from its
+/// info page.
+pub(crate) fn own_ticks() -> (u64, u64) {
+    (exo_rt::info::user_ticks(), exo_rt::info::system_ticks())
+}
+
+/// Its collected children's, from the server.
+fn child_ticks() -> (u64, u64) {
+    server::call(sys::ChildTimes {}).map_or((0, 0), |r| (r.user, r.system))
+}
+
+/// Kernel timer ticks in nanoseconds.
+pub(crate) fn ticks_to_ns(ticks: u64) -> u64 {
+    let hz = exo_rt::info::timer_hz().max(1);
+    (u128::from(ticks) * 1_000_000_000 / u128::from(hz)) as u64
 }
 
 /// A request whose answer is `value` of its reply.

@@ -121,9 +121,9 @@ linux_calls! {
     95 umask(mask: Mode) full => files::umask;
     96 gettimeofday(tv: Out, tz: Out) full => time::gettimeofday;
     97 getrlimit(resource: Int, rlim: Out) full => process::getrlimit;
-    98 getrusage(who: Int, ru: Out) partial("all zero") => process::getrusage;
+    98 getrusage(who: Int, ru: Out) partial("CPU times counted by the timer tick; the other fields zero") => process::getrusage;
     99 sysinfo(info: Out) partial("uptime; the machine's memory for programs as total RAM, what the system server has not handed out as free RAM") => process::sysinfo;
-    100 times(tbuf: Out) partial("clock ticks since boot; CPU times zero") => process::times;
+    100 times(tbuf: Out) full => process::times;
     101 ptrace(request: Long, pid: Pid, addr: Ptr, data: Hex) enosys;
     102 getuid() full => ids::getuid;
     103 syslog(type: Int, buf: Out, len: Int) partial("the kernel's log (a 32 KiB ring of what it printed) read through the system server, every line priority 6; READ does not wait; the console actions change nothing") => klog::syslog;

@@ -67,6 +67,11 @@ pub fn load(files: &Files, mem: Slot, pool: &mut SlotPool) -> Result<Image, &'st
     if img.private.is_empty() {
         return Err("the library OS has no data segment");
     }
+    // Its slots end where the read window's begin.
+    let room = sysproto::slots::READ_WINDOW - sysproto::slots::FIRST_IMAGE;
+    if img.private.len() > room as usize {
+        return Err("the library OS's data and bss need more slots than there are");
+    }
     Ok(img)
 }
 

@@ -61,7 +61,12 @@ pub fn run(args: &StartArgs) -> i32 {
     };
     let ramdisk_start = RAMDISK_AT + (ramdisk_phys() & 0xfff);
     let machine = exo_rt::info::quota_frames() * 4096;
-    let files = fs::boot(fs::Frames::new(mem), ramdisk_start, ramdisk_len, machine);
+    let files = fs::boot(
+        fs::Frames::new(mem, procs::file_page_spare),
+        ramdisk_start,
+        ramdisk_len,
+        machine,
+    );
     let image = match image::load(&files, mem, &mut pool) {
         Ok(i) => i,
         Err(e) => {
@@ -192,7 +197,7 @@ fn serve(server: &mut Server, ep: Slot) -> i32 {
         };
         let reply = if badge == abi::ipc::NOTICE_BADGE {
             if msg[0] == abi::ipc::NOTICE_CHILD_ENDED {
-                if let Some(code) = server.ended(msg[1], msg[2], msg[3]) {
+                if let Some(code) = server.ended(msg[1], msg[2], msg[3], (msg[4], msg[5])) {
                     return code;
                 }
             }

@@ -191,6 +191,8 @@ fn steer(n: u64, a: &mut [u64; 6], rng: &mut Rng, args: &StartArgs) {
         Some(Syscall::CapMove | Syscall::CapDelete) if protected(a[0], args) => {
             a[0] = busy_slot(rng);
         }
+        // (Its only capability space is its own.)
+        Some(Syscall::CapDeleteIn) if protected(a[1], args) => a[1] = busy_slot(rng),
         // An upcall entry would send the fuzzer's next fault or Linux
         // number to a random address: only removals and refusals.
         Some(Syscall::SetUpcall) if a[0] != 0 && a[0] < USER_END => a[0] |= 1 << 63,

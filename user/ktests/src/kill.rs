@@ -15,7 +15,7 @@
 //! - killed by a sibling that holds its thread capability.
 //!
 //! Every death notice on the root task's endpoint reads
-//! `[NOTICE_CHILD_ENDED, id, HOW_KILLED, code, 0, 0]` with the killer's
+//! `[NOTICE_CHILD_ENDED, id, HOW_KILLED, code, user, system]` with the killer's
 //! code; every child's frames are released (the kernel's leak check at the
 //! end covers them). Refusals: killing itself is `InvalidArgument`; a
 //! thread capability without WRITE is `NoRights`; an endpoint is

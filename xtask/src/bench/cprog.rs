@@ -69,6 +69,10 @@ pub const BENCHMARKS: &[(&str, &str)] = &[
         "file-mmap-read",
         "`mmap` 1 MiB of that file (`MAP_SHARED`, read-only), read every page (256), `munmap`",
     ),
+    (
+        "file-reread-64k",
+        "`pread` of the first 64 KiB of that file, again and again (a cached read)",
+    ),
     ("open-close", "`open` + `close` of a file on a tmpfs"),
     ("stat", "`stat` of a file on a tmpfs"),
     (
@@ -194,7 +198,7 @@ mod tests {
     #[test]
     fn names_and_counterparts() {
         let names = selected(None);
-        assert_eq!(names.len(), 19);
+        assert_eq!(names.len(), 20);
         assert_eq!(selected(Some("fork")), ["fork-exit-wait", "fork-exec-wait"]);
         for (c, n) in NATIVE_COUNTERPARTS {
             assert!(names.contains(c), "{c}");

@@ -183,9 +183,11 @@ pub const TESTS: &[CTest] = &[
     c("fs-mmap", "fs-mmap.c").args(&[Arg::Scratch]),
     c("fs-shm", "fs-shm.c").args(&[Arg::Scratch]),
     c("fs-misc", "fs-misc.c").args(&[Arg::Scratch]),
+    c("fs-race", "fs-race.c").args(&[Arg::Scratch]),
     c("sysv", "sysv.c"),
     c("creds", "creds.c").args(&[Arg::Scratch]),
     c("locks", "locks.c").args(&[Arg::Scratch]),
+    c("cputime", "cputime.c"),
     CTest {
         run: false,
         ..c("exec-target", "exec-target.c")

@@ -290,6 +290,7 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
         }
         TIMER_VECTOR => {
             crate::time::on_tick();
+            crate::env::account_tick(from_user);
             lapic::eoi();
             if from_user {
                 crate::env::on_timer(frame);

@@ -543,42 +543,14 @@ impl Server {
         r: sys::Read,
         d: &mut Data<'_, sys::Read>,
     ) -> Result<(), Errno> {
-        let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
+        let len = (r.len as usize).min(DATA_BYTES);
         let o = self.obj_of(pid, r.handle)?;
         let obj = self.objs.get(o).ok_or(EBADF)?;
         if obj.access & access::READ == 0 {
             return Err(EBADF);
         }
         match obj.kind {
-            Kind::File(loc) => {
-                let pos = if at == u64::MAX { obj.pos } else { at };
-                let mut buf = alloc::vec![0u8; len];
-                let n = self
-                    .fs
-                    .mem(loc)
-                    .ok_or(EBADF)?
-                    .read(loc.ino, pos, &mut buf)?;
-                d.put(&buf[..n]);
-                if at == u64::MAX {
-                    if let Some(obj) = self.objs.get_mut(o) {
-                        obj.pos = pos + n as u64;
-                    }
-                }
-                Ok(())
-            }
-            Kind::Proc(_) => {
-                let pos = if at == u64::MAX { obj.pos } else { at };
-                let text = obj.text.as_deref().unwrap_or(&[]);
-                let rest = text.get(pos as usize..).unwrap_or(&[]);
-                let n = rest.len().min(len);
-                d.put(&rest[..n]);
-                if at == u64::MAX {
-                    if let Some(obj) = self.objs.get_mut(o) {
-                        obj.pos = pos + n as u64;
-                    }
-                }
-                Ok(())
-            }
+            Kind::File(_) | Kind::Proc(_) => self.read_file_into(o, r, d).map(|_| ()),
             Kind::Dir(_) => Err(EISDIR),
             Kind::Path(_) => Err(EBADF),
             Kind::Null => Ok(()),
@@ -620,6 +592,49 @@ impl Server {
                 Ok(())
             }
         }
+    }
+
+    /// A read of the regular file (or `/proc` file) behind object `o`
+    /// (checked readable) into the data area; how many bytes.
+    pub(super) fn read_file_into<R: sysproto::wire::Request<Out = [u8]>>(
+        &mut self,
+        o: usize,
+        r: sys::Read,
+        d: &mut Data<'_, R>,
+    ) -> Result<u64, Errno> {
+        let obj = self.objs.get(o).ok_or(EBADF)?;
+        let (len, at) = ((r.len as usize).min(DATA_BYTES), r.offset);
+        let pos = if at == u64::MAX { obj.pos } else { at };
+        let n = match obj.kind {
+            Kind::File(loc) => {
+                // Through a buffer kept for it (no allocation, no zeroing).
+                let mut buf = core::mem::take(&mut self.read_buf);
+                buf.resize(DATA_BYTES, 0);
+                let got = match self.fs.mem(loc) {
+                    Some(m) => m.read(loc.ino, pos, &mut buf[..len]),
+                    None => Err(EBADF),
+                };
+                if let Ok(n) = got {
+                    d.put(&buf[..n]);
+                }
+                self.read_buf = buf;
+                got?
+            }
+            Kind::Proc(_) => {
+                let text = obj.text.as_deref().unwrap_or(&[]);
+                let rest = text.get(pos as usize..).unwrap_or(&[]);
+                let n = rest.len().min(len);
+                d.put(&rest[..n]);
+                n
+            }
+            _ => return Err(EBADF),
+        };
+        if at == u64::MAX {
+            if let Some(obj) = self.objs.get_mut(o) {
+                obj.pos = pos + n as u64;
+            }
+        }
+        Ok(n as u64)
     }
 
     /// A read of the console by a process allowed to read it.
@@ -666,7 +681,7 @@ impl Server {
                 Ok(len as u64)
             }
             Kind::File(loc) => {
-                let size = self.attr(pid, loc)?.size;
+                let size = self.fs.mem(loc).ok_or(EACCES)?.size(loc.ino)?;
                 let off = if w.append {
                     size
                 } else if w.offset == u64::MAX {
@@ -678,11 +693,17 @@ impl Server {
                     return Err(EFBIG);
                 }
                 let n = (len as u64).min(w.fsize - off) as usize;
-                let data = d.input(n);
-                let cred = self.procs[&pid].cred.clone();
-                let done = self
-                    .mem_mut(loc)?
-                    .write(&cred, loc.ino, off, &data, now())?;
+                // Through the buffer kept for file data (no allocation).
+                let mut buf = core::mem::take(&mut self.read_buf);
+                buf.resize(DATA_BYTES, 0);
+                let n = d.input_into(&mut buf[..n]);
+                let cred = &self.procs.get(&pid).ok_or(ESRCH)?.cred;
+                let done = match self.fs.mem_mut(loc) {
+                    Some(m) => m.write(cred, loc.ino, off, &buf[..n], now()),
+                    None => Err(EACCES),
+                };
+                self.read_buf = buf;
+                let done = done?;
                 // `pwrite` leaves the offset alone, `O_APPEND` or not.
                 if w.offset == u64::MAX {
                     if let Some(obj) = self.objs.get_mut(o) {

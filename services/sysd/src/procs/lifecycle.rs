@@ -308,7 +308,7 @@ impl Server {
 
     /// A death notice: environment `env_id` ended (`how`, `detail` as the
     /// kernel reports). `Some(code)` when the server itself must end.
-    pub fn ended(&mut self, env_id: u64, how: u64, detail: u64) -> Option<i32> {
+    pub fn ended(&mut self, env_id: u64, how: u64, detail: u64, times: (u64, u64)) -> Option<i32> {
         let pid = self
             .procs
             .iter()
@@ -327,8 +327,9 @@ impl Server {
                 status::signaled(sig, false)
             }
         });
-        let (ppid, pgid, sid) = (p.ppid, p.pgid, p.sid);
+        let (ppid, pgid, sid, child_times) = (p.ppid, p.pgid, p.sid, p.child_times);
         self.release(p);
+        self.window_ended(pid);
         self.locks_exited(pid);
         self.forget_waiter(pid);
         self.ipc_ended(pid);
@@ -358,7 +359,8 @@ impl Server {
             .get(&ppid)
             .map_or(0, |pp| get_word(pp, control::CHLD_FLAGS));
         if flags & control::CHLD_NOCLDWAIT == 0 {
-            self.procs.insert(pid, Proc::zombie(ppid, pgid, sid, st));
+            self.procs
+                .insert(pid, Proc::zombie(ppid, pgid, sid, st, [times, child_times]));
         }
         if flags & control::CHLD_IGNORED == 0 {
             self.post(ppid, SIGCHLD, pid, code, value);
@@ -453,7 +455,16 @@ impl Server {
         match found {
             Some((k, st, reap)) => {
                 if reap {
-                    self.procs.remove(&k);
+                    // Its time and its children's count as its parent's
+                    // children's (`times`, `getrusage`, `cutime`).
+                    if let Some(c) = self.procs.remove(&k) {
+                        let (u, s) = c.ended_times;
+                        let (cu, cs) = c.child_times;
+                        if let Some(me) = self.procs.get_mut(&pid) {
+                            me.child_times.0 += u + cu;
+                            me.child_times.1 += s + cs;
+                        }
+                    }
                 } else if let Some(c) = self.procs.get_mut(&k) {
                     c.stop_event = None;
                 }

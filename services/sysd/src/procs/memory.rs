@@ -32,6 +32,11 @@ fn server_reserve() -> u64 {
     (TOTAL.load(Ordering::Relaxed) / 8).min(1024)
 }
 
+/// Whether a file page may be made now: never from the server's reserve.
+pub fn file_page_spare() -> bool {
+    unassigned() > server_reserve()
+}
+
 /// Notes the machine's memory, before the first process is made.
 pub(super) fn note_total() {
     TOTAL.store(exo_rt::info::quota_frames(), Ordering::Relaxed);
@@ -74,6 +79,52 @@ impl Server {
             match self.oom_kill() {
                 Some(v) if v != pid => {}
                 _ => return Err(ENOMEM),
+            }
+        }
+    }
+
+    /// Settles the file pages made and freed while serving `pid`: it pays
+    /// a frame of its quota for each page made (given more first, as for
+    /// its own memory, if it has too few unused; if even that fails the
+    /// server keeps paying), and each payer still running gets a frame
+    /// back for each of its pages freed.
+    pub(super) fn settle_charges(&mut self, pid: u64) {
+        let (made, refunds) = {
+            let mut f = self.fs.frames.borrow_mut();
+            f.charge_to = None;
+            (
+                core::mem::take(&mut f.charged),
+                core::mem::take(&mut f.refunds),
+            )
+        };
+        if !made.is_empty() {
+            let n = made.len() as u64;
+            let mut paid = false;
+            if let Some(env) = self.procs.get(&pid).map(|p| p.env) {
+                // Given more in steps, as its library OS would ask.
+                for _ in 0..n / QUOTA_STEP_MAX + 2 {
+                    if exo_rt::quota_take(env + 2, n).is_ok() {
+                        paid = true;
+                        break;
+                    }
+                    if !matches!(self.quota(pid, n, false), Ok(g) if g > 0) {
+                        break;
+                    }
+                }
+            }
+            match self.procs.get_mut(&pid) {
+                Some(p) if paid => p.quota = p.quota.saturating_sub(n),
+                _ => self.fs.frames.borrow_mut().unpaid(&made),
+            }
+        }
+        for r in refunds {
+            let Some(p) = self.procs.get_mut(&r.pid).filter(|p| {
+                p.start_ns == r.start_ns && p.zombie.is_none() && p.mailbox_at.is_some()
+            }) else {
+                continue;
+            };
+            if exo_rt::quota_give(p.env + 2, 1).is_ok() {
+                p.quota += 1;
             }
         }
     }

@@ -23,7 +23,9 @@ mod serve;
 mod signals;
 mod sysv;
 mod terminal;
+mod window;
 
+pub use memory::file_page_spare;
 pub use procfs::PROC_ROOT;
 
 use alloc::collections::BTreeMap;
@@ -134,6 +136,11 @@ struct Proc {
     execed: bool,
     /// Frames of quota it has been given.
     quota: u64,
+    /// Its CPU time in timer ticks (user, kernel) once it has ended (a
+    /// zombie's; the kernel's figures while it runs), and that of the
+    /// children it collected, theirs included (`cutime`, `cstime`).
+    ended_times: (u64, u64),
+    child_times: (u64, u64),
     /// The completion records the server wrote that the process may not
     /// have taken yet (bit `i` for record `i`).
     records: u16,
@@ -168,6 +175,8 @@ impl Proc {
             fd_table: None,
             start_ns: exo_rt::info::now_ns(),
             exit_status: None,
+            ended_times: (0, 0),
+            child_times: (0, 0),
             zombie: None,
             stop_event: None,
             stopped: false,
@@ -181,10 +190,12 @@ impl Proc {
     /// What stays of a process that ended until its parent collects it:
     /// its parent, group, session and wait status; no environment, no
     /// mailbox.
-    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64) -> Proc {
+    fn zombie(ppid: u64, pgid: u64, sid: u64, st: u64, times: [(u64, u64); 2]) -> Proc {
         Proc {
             pgid,
             sid,
+            ended_times: times[0],
+            child_times: times[1],
             zombie: Some(st),
             started: true,
             execed: true,
@@ -194,6 +205,14 @@ impl Proc {
 }
 
 impl Proc {
+    /// Its CPU time so far in timer ticks: (user, kernel).
+    fn cpu_ticks(&self) -> (u64, u64) {
+        if self.zombie.is_some() || self.mailbox_at.is_none() {
+            return self.ended_times;
+        }
+        exo_rt::env_times(self.env + 2).unwrap_or(self.ended_times)
+    }
+
     /// Its credentials as `access` checks with them: the real ids in
     /// place of the file-system ones, and the capabilities only for a
     /// real root (as Linux's `access` overrides them).
@@ -256,6 +275,11 @@ pub struct Server {
     /// System V semaphores, queues and segments, and the segments' pages.
     ipc: sysv::Ipc,
     shm: sysv::ShmState,
+    /// The processes' read windows (`sys::ReadMap`).
+    windows: window::Windows,
+    /// Where a file read or write gathers its bytes (from or for the
+    /// data area), kept to spare an allocation each time.
+    read_buf: Vec<u8>,
 }
 
 /// A request that waits at the server: it is answered with a
@@ -317,6 +341,8 @@ impl Server {
             locks: locks::Locks::default(),
             ipc: sysv::Ipc::default(),
             shm: sysv::ShmState::default(),
+            windows: window::Windows::default(),
+            read_buf: Vec::new(),
         }
     }
 
@@ -334,7 +360,15 @@ impl Server {
         if new_handles > 0 && self.open_handles(pid) + new_handles > HANDLES_MAX {
             return wire::error_msg(EMFILE);
         }
-        sys::dispatch(self, pid, &msg, &mut area)
+        // File pages made for the request are the process's to pay for.
+        let payer = crate::fs::store::Payer {
+            pid,
+            start_ns: p.start_ns,
+        };
+        self.fs.frames.borrow_mut().charge_to = Some(payer);
+        let reply = sys::dispatch(self, pid, &msg, &mut area);
+        self.settle_charges(pid);
+        reply
     }
 
     /// Defers the request of `pid` tagged `tag` that must wait, if the

@@ -4,9 +4,11 @@
 //! is opened, from the server's state at that moment, as Linux's seq
 //! files are on the first read.
 //!
+//! CPU times (per process, its collected children's, the machine's, the
+//! load average) are the kernel's tick counts (`EnvTimes`, `CpuTimes`,
+//! `LoadAvg`, and the death notice for a process that ended).
 //! What the server does not know shows as Linux shows an idle figure:
-//! per-process CPU times are 0 (the kernel keeps no run time per
-//! environment that the server can read), signal masks and the umask
+//! signal masks and the umask
 //! are the library OS's (0 and 022 here), a process's memory is the
 //! frames of quota it was given, and each process has one task (its
 //! threads are the library OS's). `maps` is what the process's library OS
@@ -144,8 +146,8 @@ impl ProcFs<'_> {
             Node::Cpuinfo => procfs::cpuinfo(&[cpu()]).into_bytes(),
             Node::Filesystems => procfs::filesystems(&FS_TYPES).into_bytes(),
             Node::Loadavg => procfs::loadavg(&procfs::LoadAvg {
-                avenrun: [0; 3],
-                running: 1,
+                avenrun: exo_rt::load_avg().map_or([0; 3], |(a, b, c)| [a, b, c]),
+                running: machine_times().3.max(1),
                 threads: self.tgids().len() as u64,
                 last_pid: srv.next_pid.saturating_sub(1),
             })
@@ -154,10 +156,10 @@ impl ProcFs<'_> {
             Node::Stat => {
                 let now = exo_rt::info::now_ns();
                 procfs::kernel_stat(&procfs::KernelStat {
-                    cpus: alloc::vec![procfs::CpuTimes::default()],
+                    cpus: alloc::vec![cpu_times()],
                     btime: (super::wall_clock_ns() - now) / 1_000_000_000,
                     processes: srv.next_pid.saturating_sub(1),
-                    procs_running: 1,
+                    procs_running: machine_times().3.max(1),
                     procs_blocked: 0,
                     ctxt: 0,
                     irqs: Vec::new(),
@@ -165,7 +167,10 @@ impl ProcFs<'_> {
                 })
                 .into_bytes()
             }
-            Node::Uptime => procfs::uptime(exo_rt::info::now_ns(), 0).into_bytes(),
+            Node::Uptime => {
+                let idle_ns = ticks_to_clock(machine_times().2) * (1_000_000_000 / USER_HZ);
+                procfs::uptime(exo_rt::info::now_ns(), idle_ns).into_bytes()
+            }
             Node::Version => procfs::version(&procfs::Version {
                 release: RELEASE.into(),
                 build_user: "exov6".into(),
@@ -299,6 +304,8 @@ impl ProcFs<'_> {
         let comm = procfs::truncate_comm(&name).into();
         let on_console = srv.tty.session != 0 && srv.tty.session == p.sid;
         let kb = p.quota * 4;
+        let (utime, stime) = p.cpu_ticks();
+        let (cutime, cstime) = p.child_times;
         let handles = p.handles.len() as u32;
         procfs::Process {
             pid,
@@ -319,6 +326,10 @@ impl ProcFs<'_> {
             gid: [c.rgid(), c.egid(), c.sgid(), c.fsgid()],
             groups: c.groups().to_vec(),
             fd_size: handles.max(64).next_power_of_two(),
+            utime: ticks_to_clock(utime),
+            stime: ticks_to_clock(stime),
+            cutime: ticks_to_clock(cutime) as i64,
+            cstime: ticks_to_clock(cstime) as i64,
             priority: 20,
             nice: 0,
             num_threads: 1,
@@ -343,6 +354,29 @@ impl ProcFs<'_> {
             sigq_limit: 4096,
             ..procfs::Process::default()
         }
+    }
+}
+
+/// Timer ticks as `/proc` counts time, in clock ticks (`USER_HZ`).
+fn ticks_to_clock(ticks: u64) -> u64 {
+    let hz = exo_rt::info::timer_hz().max(1);
+    (u128::from(ticks) * u128::from(USER_HZ) / u128::from(hz)) as u64
+}
+
+/// The machine's (user, kernel, idle) timer ticks and the environments
+/// ready at the kernel's last load sample.
+fn machine_times() -> (u64, u64, u64, u64) {
+    exo_rt::cpu_times().unwrap_or((0, 0, 0, 0))
+}
+
+/// The one CPU's line of `/proc/stat`, in clock ticks.
+fn cpu_times() -> procfs::CpuTimes {
+    let (user, system, idle, _) = machine_times();
+    procfs::CpuTimes {
+        user: ticks_to_clock(user),
+        system: ticks_to_clock(system),
+        idle: ticks_to_clock(idle),
+        ..procfs::CpuTimes::default()
     }
 }
 

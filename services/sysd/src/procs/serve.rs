@@ -28,6 +28,15 @@ impl sys::Handler for Server {
         }
     }
 
+    fn read_map(
+        &mut self,
+        pid: u64,
+        r: ReadMap,
+        d: &mut Data<'_, ReadMap>,
+    ) -> Result<ReadMapReply, Errno> {
+        Server::read_map(self, pid, r, d)
+    }
+
     fn write(&mut self, pid: u64, r: Write, d: &mut Data<'_, Write>) -> Result<WriteReply, Errno> {
         match Server::write(self, pid, r, d) {
             Ok(taken) => Ok(WriteReply { taken }),
@@ -248,6 +257,16 @@ impl sys::Handler for Server {
         Ok(QuotaReply { granted })
     }
 
+    fn child_times(
+        &mut self,
+        pid: u64,
+        _: ChildTimes,
+        _: &mut Data<'_, ChildTimes>,
+    ) -> Result<ChildTimesReply, Errno> {
+        let (user, system) = self.procs.get(&pid).ok_or(ESRCH)?.child_times;
+        Ok(ChildTimesReply { user, system })
+    }
+
     fn meminfo(
         &mut self,
         _: u64,
@@ -417,6 +436,20 @@ impl sys::Handler for Server {
         _: &mut Data<'_, MapPage>,
     ) -> Result<MapPageReply, Errno> {
         Server::map_page(self, pid, r).map(|()| MapPageReply {})
+    }
+
+    fn map_pages(
+        &mut self,
+        pid: u64,
+        r: MapPages,
+        d: &mut Data<'_, MapPages>,
+    ) -> Result<MapPagesReply, Errno> {
+        let raw = d.input(4 * MAP_PAGES_MAX);
+        let slots: Vec<u32> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Server::map_pages(self, pid, r, &slots).map(|mapped| MapPagesReply { mapped })
     }
 
     fn flock(&mut self, pid: u64, r: Flock, d: &mut Data<'_, Flock>) -> Result<FlockReply, Errno> {
