@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
 
 use abi::{CapType, Error};
-use captree::{CapError, CapSystem, Removed, Rights, SlotAddr};
+use captree::{CSpaceId, CapError, CapSystem, Removed, Rights, SlotAddr};
 use spin::Mutex;
 
 use crate::object::{Endpoint, Notification, PortRange};
@@ -214,11 +214,25 @@ impl Batch {
 }
 
 impl Batch {
-    /// True if the batch reports a capability deleted.
-    pub fn deletes_any(&self) -> bool {
-        self.items[..self.len]
-            .iter()
-            .any(|r| matches!(r, Some(Removed::Cap(_))))
+    /// The capability spaces the batch reports capabilities deleted from
+    /// (a quick test before [`deletes`](Self::deletes) looks for a slot).
+    pub fn spaces(&self) -> Spaces {
+        let mut s = Spaces {
+            ids: [None; 2],
+            more: false,
+        };
+        for r in &self.items[..self.len] {
+            let Some(Removed::Cap(d)) = r else { continue };
+            let c = Some(d.slot.cspace);
+            if s.ids.contains(&c) {
+                continue;
+            }
+            match s.ids.iter_mut().find(|i| i.is_none()) {
+                Some(free) => *free = c,
+                None => s.more = true,
+            }
+        }
+        s
     }
 
     /// True if the batch reports the capability in `slot` deleted.
@@ -236,6 +250,26 @@ impl Batch {
             .filter_map(Option::take)
             .for_each(settle);
         self.len = 0;
+    }
+}
+
+/// Which capability spaces a [`Batch`] deleted capabilities from: the
+/// first two, and whether there were more (then any space may be).
+#[derive(Clone, Copy)]
+pub struct Spaces {
+    ids: [Option<CSpaceId>; 2],
+    more: bool,
+}
+
+impl Spaces {
+    /// Whether no capability was deleted.
+    pub fn is_empty(&self) -> bool {
+        self.ids[0].is_none()
+    }
+
+    /// The spaces, or `None` if there were more than two (any may be).
+    pub fn each(&self) -> Option<impl Iterator<Item = CSpaceId> + '_> {
+        (!self.more).then(|| self.ids.iter().flatten().copied())
     }
 }
 

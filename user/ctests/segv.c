@@ -2,8 +2,10 @@
  * SEGV_MAPERR) caught by a handler that siglongjmps out, three times in a
  * row (the mask is restored each time); a write to an unmapped page far
  * from NULL; SIGFPE from an integer division by zero (FPE_INTDIV); SIGILL
- * from ud2 (ILL_ILLOPN); the same NULL write without a handler kills a
- * child with SIGSEGV. */
+ * from ud2 (ILL_ILLOPN); SIGSEGV (SI_KERNEL) from `in` on a port the
+ * process was never given (the CMOS RTC's 0x71, which the system's own
+ * servers may hold); the same NULL write without a handler kills a child
+ * with SIGSEGV. */
 #include "ctest.h"
 #include <setjmp.h>
 #include <sys/mman.h>
@@ -95,6 +97,22 @@ int main(void)
 	    yesno(last_code == ILL_ILLOPN));
 	CHECK(hits == 1 && last_sig == SIGILL && last_code == ILL_ILLOPN,
 	      "SIGILL");
+
+	/* A port nobody gave us, right after a call (so after switches to
+	 * and from whoever serves it, on ExoV6). */
+	hits = 0;
+	if (sigsetjmp(env, 1) == 0) {
+		(void)getppid();
+		unsigned char v;
+		__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"((unsigned short)0x71));
+		(void)v;
+		CHECK(0, "in from port 0x71 did not fault");
+	}
+	say("in from port 0x71: SIGSEGV %s, SI_KERNEL %s",
+	    yesno(hits == 1 && last_sig == SIGSEGV),
+	    yesno(last_code == SI_KERNEL));
+	CHECK(hits == 1 && last_sig == SIGSEGV && last_code == SI_KERNEL,
+	      "port SIGSEGV");
 
 	/* No handler: the default action kills. */
 	pid_t pid = xfork();

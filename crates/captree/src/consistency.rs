@@ -35,6 +35,9 @@ impl<K> CapSystem<K> {
                 }
                 referenced += 1;
             }
+            if !space.bits_agree() {
+                return Err("a space's occupancy bits disagree with its slots");
+            }
             if used != space.used() {
                 return Err("a space's count of capabilities is wrong");
             }

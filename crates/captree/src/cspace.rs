@@ -5,10 +5,17 @@
 //! The table is backed lazily, in chunks of [`CHUNK`] slots: a directory
 //! of chunks, each allocated when a slot in it is first filled. A space of
 //! [`MAX_CSPACE_SLOTS`] slots that uses the first few costs one chunk, and
-//! no allocation is ever larger than a chunk or the directory (a few KiB),
-//! so a big space never needs a big contiguous run of memory. Filling a
-//! slot may need memory: [`CSpace::reserve`] gets it first, fallibly, so
-//! [`CSpace::set`] never allocates and emptying slots never does.
+//! no allocation is ever larger than a chunk or the directory (a few KiB;
+//! 32 KiB for a space whose last slots are used), so a big space never
+//! needs a big contiguous run of memory. Filling a slot may need memory:
+//! [`CSpace::reserve`] gets it first, fallibly, so [`CSpace::set`] never
+//! allocates and emptying slots never does.
+//!
+//! Each chunk keeps a bitmap of its occupied slots beside them, so the
+//! occupied slots are found by occupancy, a word of 64 slots at a time:
+//! tearing a space down ([`CSpace::last_occupied`], highest first) costs
+//! the capabilities in it plus a word per 64 slots, never a scan of every
+//! slot per capability.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -31,12 +38,61 @@ pub(crate) struct CSpace {
     size: u32,
     /// One past the highest slot ever filled.
     high: u32,
+    /// Every occupied slot lies below this (raised by each fill, lowered
+    /// by [`last_occupied`](Self::last_occupied) to what it finds).
+    scan: u32,
     /// Capabilities in it.
     used: u32,
     /// Being destroyed: nothing new may be put in it.
     closed: bool,
     /// Chunk `i` holds slots `i * CHUNK ..`; a missing chunk is empty.
-    chunks: Vec<Option<Box<[NodeIdx]>>>,
+    chunks: Vec<Option<Chunk>>,
+}
+
+/// Words of a chunk's occupancy bitmap.
+const WORDS: usize = CHUNK / 64;
+
+/// [`CHUNK`] slots and which of them are occupied.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct Chunk {
+    /// Each slot's node, or [`EMPTY`].
+    slots: Box<[NodeIdx]>,
+    /// Bit `i % 64` of word `i / 64` is set iff slot `i` is occupied.
+    bits: Box<[u64]>,
+}
+
+impl Chunk {
+    /// The highest occupied slot of the chunk in its first `words` words
+    /// (the rest are known empty), if any.
+    fn last(&self, words: usize) -> Option<usize> {
+        let w = self.bits[..words.min(WORDS)]
+            .iter()
+            .rposition(|&w| w != 0)?;
+        Some(w * 64 + 63 - self.bits[w].leading_zeros() as usize)
+    }
+
+    /// The occupied slots of the chunk, in order.
+    fn occupied(&self) -> impl Iterator<Item = usize> + '_ {
+        self.bits.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            core::iter::from_fn(move || {
+                if rest == 0 {
+                    return None;
+                }
+                let b = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                Some(w * 64 + b)
+            })
+        })
+    }
+}
+
+/// A vector of `n` copies of `value`, or `Exhausted`.
+fn filled<T: Clone>(n: usize, value: T) -> Result<Box<[T]>, CapError> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| CapError::Exhausted)?;
+    v.resize(n, value);
+    Ok(v.into_boxed_slice())
 }
 
 impl CSpace {
@@ -46,6 +102,7 @@ impl CSpace {
         CSpace {
             size,
             high: 0,
+            scan: 0,
             used: 0,
             closed: false,
             chunks: Vec::new(),
@@ -79,7 +136,7 @@ impl CSpace {
         }
         let (c, i) = (index as usize / CHUNK, index as usize % CHUNK);
         let n = match self.chunks.get(c) {
-            Some(Some(chunk)) => chunk[i],
+            Some(Some(chunk)) => chunk.slots[i],
             _ => EMPTY,
         };
         Ok((n != EMPTY).then_some(n))
@@ -103,11 +160,9 @@ impl CSpace {
             self.chunks.resize_with(c + 1, || None);
         }
         if self.chunks[c].is_none() {
-            let mut v: Vec<NodeIdx> = Vec::new();
-            v.try_reserve_exact(CHUNK)
-                .map_err(|_| CapError::Exhausted)?;
-            v.resize(CHUNK, EMPTY);
-            self.chunks[c] = Some(v.into_boxed_slice());
+            let slots = filled(CHUNK, EMPTY)?;
+            let bits = filled(WORDS, 0u64)?;
+            self.chunks[c] = Some(Chunk { slots, bits });
         }
         Ok(())
     }
@@ -124,14 +179,22 @@ impl CSpace {
             // Not reserved: only emptying an empty slot can land here.
             return;
         };
-        let old = core::mem::replace(&mut chunk[i], content.unwrap_or(EMPTY));
+        let old = core::mem::replace(&mut chunk.slots[i], content.unwrap_or(EMPTY));
+        let bit = 1u64 << (i % 64);
         match (old != EMPTY, content.is_some()) {
-            (false, true) => self.used += 1,
-            (true, false) => self.used -= 1,
+            (false, true) => {
+                self.used += 1;
+                chunk.bits[i / 64] |= bit;
+            }
+            (true, false) => {
+                self.used -= 1;
+                chunk.bits[i / 64] &= !bit;
+            }
             _ => {}
         }
         if content.is_some() {
             self.high = self.high.max(index + 1);
+            self.scan = self.scan.max(index + 1);
         }
     }
 
@@ -143,26 +206,41 @@ impl CSpace {
             .filter_map(|(c, chunk)| chunk.as_ref().map(|chunk| (c, chunk)))
             .flat_map(|(c, chunk)| {
                 chunk
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &n)| n != EMPTY)
-                    .map(move |(i, &n)| ((c * CHUNK + i) as u32, n))
+                    .occupied()
+                    .map(move |i| ((c * CHUNK + i) as u32, chunk.slots[i]))
             })
+    }
+
+    /// Whether every chunk's bitmap says exactly which of its slots hold a
+    /// node (for the consistency check).
+    pub(crate) fn bits_agree(&self) -> bool {
+        self.chunks.iter().flatten().all(|chunk| {
+            chunk.slots.iter().enumerate().all(|(i, &n)| {
+                let set = chunk.bits[i / 64] & (1 << (i % 64)) != 0;
+                set == (n != EMPTY)
+            })
+        })
     }
 
     /// The occupied slot with the highest index, if any, dropping the
     /// empty chunks past it (for tearing a closed space down: it frees
-    /// memory and never takes any).
+    /// memory and never takes any). The search starts below the last one
+    /// found, so emptying a space this way looks at each word of 64 slots
+    /// once in all, and each empty chunk dropped once.
     pub(crate) fn last_occupied(&mut self) -> Option<(u32, NodeIdx)> {
         while let Some(last) = self.chunks.last() {
             let c = self.chunks.len() - 1;
             if let Some(chunk) = last {
-                if let Some(i) = chunk.iter().rposition(|&n| n != EMPTY) {
-                    return Some(((c * CHUNK + i) as u32, chunk[i]));
+                let below = (self.scan as usize).saturating_sub(c * CHUNK);
+                if let Some(i) = chunk.last(below.div_ceil(64)) {
+                    let slot = (c * CHUNK + i) as u32;
+                    self.scan = slot + 1;
+                    return Some((slot, chunk.slots[i]));
                 }
             }
             self.chunks.pop();
         }
+        self.scan = 0;
         None
     }
 }

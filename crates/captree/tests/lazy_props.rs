@@ -9,7 +9,10 @@
 //! * the backed part never reaches past the highest slot ever filled
 //!   (memory only for what is used), and never past the size;
 //! * `occupied_slots` lists exactly the map's slots, in order;
-//! * a refused operation changed nothing, and `check_consistency` passes.
+//! * a refused operation changed nothing, and `check_consistency` passes;
+//!
+//! and destroying the space a capability at a time deletes the highest
+//! occupied slot each step (`occupied_slots` lists the rest).
 
 use std::collections::BTreeMap;
 
@@ -199,13 +202,29 @@ proptest! {
         for op in &ops {
             st.apply(op)?;
         }
-        // Destroying the space releases everything in it.
+        // Destroying the space, a capability at a time, takes the
+        // highest slot first and releases everything in it.
         let mut released = 0;
-        let _ = st.sys.destroy_cspace(space, |r| {
-            if let captree::Removed::Object(_) = r {
-                released += 1;
+        let mut left: Vec<u32> = st.map.keys().copied().collect();
+        loop {
+            let mut deleted = Vec::new();
+            let step = st.sys.destroy_cspace_some(space, 1, |r| match r {
+                captree::Removed::Object(_) => released += 1,
+                captree::Removed::Cap(d) => deleted.push(d.slot.index),
+            });
+            let step = step.unwrap();
+            prop_assert_eq!(step.deleted, deleted.len());
+            if let Some(&slot) = deleted.first() {
+                prop_assert_eq!(Some(slot), left.pop(), "not the highest slot");
             }
-        });
+            if step.done {
+                break;
+            }
+            prop_assert_eq!(st.sys.check_consistency(), Ok(()));
+            let listed: Vec<u32> = st.sys.occupied_slots(space).unwrap().collect();
+            prop_assert_eq!(&listed, &left);
+        }
+        prop_assert!(left.is_empty());
         prop_assert_eq!(released, st.map.values().collect::<std::collections::BTreeSet<_>>().len());
         prop_assert_eq!(st.sys.cap_count(), 0);
     }

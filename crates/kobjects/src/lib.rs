@@ -3,9 +3,10 @@
 //! * [`Queues`]: an IPC endpoint's queues of waiting callers, waiting
 //!   receivers and kernel notices, and whether it is still open.
 //! * [`Word`]: a notification's word of bits and its waiters.
-//! * [`PortRange`] and [`allow_ports`]: an I/O-port range, the part of it
-//!   a capability may be narrowed to, and the TSS permission bitmap a set
-//!   of ranges gives.
+//! * [`PortRange`], [`allow_ports`] and [`switch_ports`]: an I/O-port
+//!   range, the part of it a capability may be narrowed to, and the TSS
+//!   permission bitmap a set of ranges gives (built whole, or switched
+//!   from another set touching only the bytes either set opens).
 //!
 //! Waiters are named by environment id (`u32`). The kernel wraps each in
 //! its object (`kernel/src/object/`) with the object's id, its payer and a
@@ -24,7 +25,7 @@ mod ports;
 mod queues;
 mod word;
 
-pub use ports::{allow_ports, PortRange};
+pub use ports::{allow_ports, switch_ports, OpenBytes, PortRange};
 pub use queues::{Pending, Queues};
 pub use word::Word;
 

@@ -33,6 +33,75 @@ impl PortRange {
     }
 }
 
+/// The bytes `[lo, hi)` of a permission bitmap outside which every byte is
+/// 0xff (denies all its ports); `lo == hi`: the whole bitmap denies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C, align(8))]
+pub struct OpenBytes {
+    pub lo: u32,
+    pub hi: u32,
+}
+
+impl OpenBytes {
+    /// Nothing open.
+    pub const NONE: OpenBytes = OpenBytes { lo: 0, hi: 0 };
+
+    /// Whether no byte is open.
+    pub fn is_empty(&self) -> bool {
+        self.lo >= self.hi
+    }
+}
+
+/// Changes `bitmap`, which allows ports only in the bytes `open`, so that
+/// it allows exactly the ports in `ranges` that it covers (what
+/// [`allow_ports`] makes of it), touching only the bytes of `open` and of
+/// the ranges; returns the bytes open now ([`OpenBytes::NONE`] if none
+/// are). A switch between two
+/// environments that each hold a few ports costs a few bytes, not the
+/// whole bitmap.
+pub fn switch_ports<'a>(
+    bitmap: &mut [u8],
+    open: OpenBytes,
+    ranges: impl IntoIterator<Item = &'a PortRange>,
+) -> OpenBytes {
+    let len = bitmap.len();
+    let lo = (open.lo as usize).min(len);
+    let hi = (open.hi as usize).min(len);
+    if lo < hi {
+        bitmap[lo..hi].fill(0xff);
+    }
+    let limit = (len as u64 * 8).min(0x1_0000);
+    let mut now = OpenBytes::NONE;
+    for r in ranges {
+        let (start, end) = (u64::from(r.base), r.end().min(limit));
+        if start >= end {
+            continue;
+        }
+        let (first, last) = ((start / 8) as usize, ((end - 1) / 8) as usize);
+        // The bits of the first byte from `start` up, and of the last
+        // byte up to `end - 1`.
+        let head = 0xffu8 << (start % 8);
+        let tail = 0xffu8 >> (7 - (end - 1) % 8);
+        if first == last {
+            bitmap[first] &= !(head & tail);
+        } else {
+            bitmap[first] &= !head;
+            bitmap[first + 1..last].fill(0);
+            bitmap[last] &= !tail;
+        }
+        let (b0, b1) = (first as u32, last as u32 + 1);
+        now = if now.is_empty() {
+            OpenBytes { lo: b0, hi: b1 }
+        } else {
+            OpenBytes {
+                lo: now.lo.min(b0),
+                hi: now.hi.max(b1),
+            }
+        };
+    }
+    now
+}
+
 /// Fills `bitmap` (one bit per port, set = denied, as the TSS wants it)
 /// so that exactly the ports in `ranges` that it covers are allowed, and
 /// none of 65536 and above.

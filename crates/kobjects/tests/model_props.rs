@@ -2,11 +2,13 @@
 //! and a notification's word, against plain models. After every step the
 //! state matches the model: arrival order is kept, an environment is
 //! handed out once, a caller and a receiver never both wait, bits and
-//! waiters never both wait, and a closed object gives nothing more.
+//! waiters never both wait, and a closed object gives nothing more. The
+//! I/O permission bitmap switched from one set of port ranges to the next
+//! is the bitmap built whole for the last set.
 
 use std::collections::VecDeque;
 
-use kobjects::{allow_ports, Closed, Pending, PortRange, Queues, Word};
+use kobjects::{allow_ports, switch_ports, Closed, OpenBytes, Pending, PortRange, Queues, Word};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -218,6 +220,32 @@ proptest! {
             let allowed = map[(p / 8) as usize] & (1 << (p % 8)) == 0;
             let inside = ranges.iter().any(|r| u64::from(p) >= u64::from(r.base) && u64::from(p) < r.end());
             prop_assert_eq!(allowed, inside);
+        }
+    }
+
+    #[test]
+    fn a_switched_bitmap_is_the_bitmap_built_whole(
+        sets in proptest::collection::vec(
+            proptest::collection::vec((0u32..0x1_0000, 0u32..0x400), 0..4),
+            1..8,
+        ),
+        small in any::<bool>(),
+    ) {
+        // A bitmap shorter than the port space too (ports past it denied).
+        let len = if small { 0x100 } else { 8192 };
+        let mut map = vec![0xffu8; len];
+        let mut open = OpenBytes::NONE;
+        for set in sets {
+            let ranges: Vec<PortRange> =
+                set.into_iter().map(|(b, c)| PortRange::new(b, c)).collect();
+            open = switch_ports(&mut map, open, &ranges);
+            let mut whole = vec![0u8; len];
+            allow_ports(&mut whole, &ranges);
+            prop_assert_eq!(&map, &whole);
+            for (i, b) in map.iter().enumerate() {
+                let inside = (i as u32) >= open.lo && (i as u32) < open.hi;
+                prop_assert!(inside || *b == 0xff, "byte {} open outside {:?}", i, open);
+            }
         }
     }
 }

@@ -461,6 +461,7 @@ pub fn destroy(id: u32, how: Ending) {
     let Some(env) = ENVS.lock().remove(&id) else {
         return;
     };
+    resources::ports_holder_gone(env.cspace);
     if env.root {
         match how {
             Ending::Exit(code) => power::root_exited(code),

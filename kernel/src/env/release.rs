@@ -50,8 +50,9 @@ pub(super) fn destroy_cspace(cspace: CSpaceId) {
 
 /// [`settle`] for one step's reports.
 pub fn settle_batch(mut batch: Batch) {
-    if batch.deletes_any() {
-        ports_caps_gone(|via| batch.deletes(via));
+    let spaces = batch.spaces();
+    if !spaces.is_empty() {
+        ports_caps_gone(spaces.each(), |via| batch.deletes(via));
     }
     batch.settle_each(settle_one);
 }
@@ -63,7 +64,7 @@ pub fn settle_batch(mut batch: Batch) {
 pub fn settle(removed: impl IntoIterator<Item = Removed<KObject>>) {
     for r in removed {
         if let Removed::Cap(d) = &r {
-            ports_caps_gone(|via| via == d.slot);
+            ports_caps_gone(Some([d.slot.cspace].into_iter()), |via| via == d.slot);
         }
         settle_one(r);
     }

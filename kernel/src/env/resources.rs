@@ -31,11 +31,7 @@ pub(super) fn write_info(e: &Env) {
     words[word::REPOSSESSED..word::USER_TICKS].copy_from_slice(&e.repossessed);
     words[word::USER_TICKS] = e.user_ticks;
     words[word::SYSTEM_TICKS] = e.system_ticks;
-    let mut bytes = [0u8; 8 * (word::SYSTEM_TICKS + 1)];
-    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    crate::mem::write_phys(e.info_frame, &bytes);
+    crate::mem::write_phys_words(e.info_frame, &words);
 }
 
 /// `RevokeRequest`: asks `target` for `frames` frames within `grace_us`.
@@ -258,24 +254,62 @@ pub fn quota_take(from: u32, to: u32, n: u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// The capability spaces of the environments that hold port grants, each
+/// with its environment. An environment enables ports only through a slot
+/// of its own space (`PortsEnable`), so a deleted capability can take
+/// ports only from the environment its space names here: a removal looks
+/// up the spaces it deleted from instead of every environment's grants
+/// (and a teardown, whose environment has left, finds none). Lock order:
+/// `ENVS`, then this.
+static PORT_SPACES: Mutex<BTreeMap<CSpaceId, u32>> = Mutex::new(BTreeMap::new());
+
 /// Lets environment `id` use the ports in `range`, through `via`.
 pub fn ports_enable(id: u32, via: captree::SlotAddr, range: PortRange) {
     let mut envs = ENVS.lock();
     let Some(e) = envs.get_mut(&id) else { return };
     e.io.grant(via, range);
+    PORT_SPACES.lock().insert(e.cspace, id);
     if current() == id {
-        arch::load_io_bitmap(e.io.bitmap());
+        arch::load_io_ports(e.io.ranges());
     }
 }
 
 /// Port permissions granted through deleted capabilities (those whose
-/// slot `gone` says) are withdrawn.
-pub fn ports_caps_gone(gone: impl Fn(captree::SlotAddr) -> bool) {
+/// slot `gone` says) are withdrawn. `spaces` are the capability spaces
+/// the capabilities were deleted from (`None`: any).
+pub fn ports_caps_gone(
+    spaces: Option<impl Iterator<Item = CSpaceId>>,
+    gone: impl Fn(captree::SlotAddr) -> bool,
+) {
     let cur = current();
     let mut envs = ENVS.lock();
-    for (id, e) in envs.iter_mut() {
-        if e.io.withdraw(&gone) && *id == cur {
-            arch::load_io_bitmap(e.io.bitmap());
+    let mut holders = PORT_SPACES.lock();
+    // Withdraws from environment `id`; false once it holds no ports.
+    let mut withdraw = |id: u32| {
+        let Some(e) = envs.get_mut(&id) else {
+            return false;
+        };
+        if e.io.withdraw(&gone) && id == cur {
+            arch::load_io_ports(e.io.ranges());
         }
+        !e.io.is_empty()
+    };
+    match spaces {
+        Some(spaces) => {
+            for c in spaces {
+                if let Some(&id) = holders.get(&c) {
+                    if !withdraw(id) {
+                        holders.remove(&c);
+                    }
+                }
+            }
+        }
+        None => holders.retain(|_, id| withdraw(*id)),
     }
+}
+
+/// Environment `id`, whose capability space was `cspace`, is gone: its
+/// port grants went with it.
+pub(super) fn ports_holder_gone(cspace: CSpaceId) {
+    PORT_SPACES.lock().remove(&cspace);
 }

@@ -116,7 +116,7 @@ pub(super) fn load(envs: &mut BTreeMap<u32, Env>, id: u32, frame: &mut TrapFrame
     }
     *frame = e.context;
     paging::activate(e.aspace);
-    arch::load_io_bitmap(e.io.bitmap());
+    arch::load_io_ports(e.io.ranges());
     if let Some([kind, vector, error, addr]) = e.pending_upcall.take() {
         let _ = deliver_into(e, frame, kind, vector, error, addr);
     }

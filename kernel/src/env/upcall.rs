@@ -73,11 +73,7 @@ pub(super) fn deliver_into(
     let size = core::mem::size_of::<abi::UpcallFrame>() as u64;
     let at = (up.stack.end - size) & !15;
     let words = frame.upcall_frame(kind, vector, error, addr).to_words();
-    let mut bytes = [0u8; abi::upcall::UPCALL_FRAME_WORDS * 8];
-    for (chunk, w) in bytes.chunks_exact_mut(8).zip(words) {
-        chunk.copy_from_slice(&w.to_le_bytes());
-    }
-    crate::uaccess::write_user(e.aspace, at, &bytes)
+    crate::uaccess::write_user_words(e.aspace, at, &words)
         .map_err(|_| NoUpcall::Broken("upcall stack not writable"))?;
     frame.enter_upcall(up.entry, at);
     Ok(())

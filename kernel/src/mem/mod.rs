@@ -226,6 +226,23 @@ pub fn init(info: &BootInfo) -> Result<MemorySummary, InitError> {
     })
 }
 
+/// Writes `words` (each little-endian, as the CPU stores it) to physical
+/// memory the caller owns, at any alignment (for user access, which only
+/// x86_64 has so far).
+#[cfg(target_arch = "x86_64")]
+pub fn write_phys_words(paddr: u64, words: &[u64]) {
+    let len = core::mem::size_of_val(words);
+    if let Some(virt) = arch::phys_to_virt(paddr, len as u64) {
+        // SAFETY: the direct map covers the range, and the caller owns the
+        // frame, so no Rust reference aliases it; a byte copy needs no
+        // alignment, and a `u64`'s bytes in memory are its little-endian
+        // bytes on this CPU.
+        unsafe {
+            core::ptr::copy_nonoverlapping(words.as_ptr().cast::<u8>(), virt as *mut u8, len)
+        };
+    }
+}
+
 /// Writes `bytes` to physical memory the caller owns (a frame it allocated).
 pub fn write_phys(paddr: u64, bytes: &[u8]) {
     if let Some(virt) = arch::phys_to_virt(paddr, bytes.len() as u64) {

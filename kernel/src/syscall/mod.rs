@@ -92,7 +92,11 @@ abi::native_calls!(dispatch_table);
 /// Handles the system call in `frame` (the caller's saved registers).
 pub fn handle(frame: &mut TrapFrame) {
     let (number, a) = frame.syscall();
-    let (Some(call), Some(me)) = (Syscall::from_number(number), env::caller()) else {
+    // A number that is no native call is reflected without looking the
+    // caller up first (the upcall looks its environment up itself).
+    let call = Syscall::from_number(number);
+    let me = call.and_then(|_| env::caller());
+    let (Some(call), Some(me)) = (call, me) else {
         // Not a native call: the thread's upcall handler may take it.
         if env::deliver_upcall(frame, abi::upcall::kind::SYSCALL, 0, 0, 0).is_err() {
             log::debug!("syscall {number:#x}: no such call");

@@ -72,6 +72,8 @@ const TESTS: &[(&str, Test)] = &[
     ("notify", notify::run),
     ("ports-irq", ports::run_irq),
     ("ports-denied", ports::run_denied),
+    ("ports-deleted", ports::run_deleted),
+    ("ports-revoked", ports::run_revoked),
     ("mmio", mmio::run),
     ("info", info::run),
     ("info-readonly", info::run_readonly),

@@ -13,11 +13,19 @@
 //!   which `PORTS_LOW` does not cover (only `CONSOLE_PORTS`, never enabled
 //!   here, does): the CPU raises `#GP` and the kernel kills the task
 //!   (`root: killed by #GP general protection fault`).
+//! - `utest=ports-deleted` and `utest=ports-revoked`: the CMOS ports
+//!   (0x70/0x71) minted from `PORTS_LOW` (and, for `ports-revoked`,
+//!   minted again from that), enabled and read; then the enabled
+//!   capability is deleted (or revoked away through the one it came
+//!   from) and the same port is read again: the permission went with the
+//!   capability, so the CPU raises `#GP` and the kernel kills the task.
 
 use abi::root_slots::{FIRST_IRQ, PORTS_LOW};
 use abi::{Error, Rights};
 use exo_rt::ports::{inb, outb};
-use exo_rt::{cap_delete, cap_mint, irq_ack, irq_bind, ports_enable, ports_mint, wait, StartArgs};
+use exo_rt::{
+    cap_delete, cap_mint, cap_revoke, irq_ack, irq_bind, ports_enable, ports_mint, wait, StartArgs,
+};
 
 use super::{child, free};
 use crate::check::{Ctx, Outcome};
@@ -152,4 +160,47 @@ pub fn run_denied(t: Ctx, _args: &StartArgs) -> Outcome {
     Err(t.fail(format_args!(
         "still alive after reading port 0x3fd ({v:#x})"
     )))
+}
+
+/// `utest=ports-deleted`.
+pub fn run_deleted(t: Ctx, _args: &StartArgs) -> Outcome {
+    run_gone(t, false)
+}
+
+/// `utest=ports-revoked`.
+pub fn run_revoked(t: Ctx, _args: &StartArgs) -> Outcome {
+    run_gone(t, true)
+}
+
+fn run_gone(t: Ctx, revoke: bool) -> Outcome {
+    let (sub, derived) = (free(2), free(3));
+    t.ok("ports_mint (0x70, 2)", ports_mint(PORTS_LOW, sub, 0x70, 2))?;
+    let enabled = if revoke {
+        t.ok(
+            "cap_mint (ports, all rights)",
+            cap_mint(
+                sub,
+                derived,
+                Rights::READ | Rights::WRITE | Rights::DERIVE,
+                0,
+            ),
+        )?;
+        derived
+    } else {
+        sub
+    };
+    t.ok("ports_enable (0x70, 2)", ports_enable(enabled))?;
+    let a = cmos_read(REG_A);
+    t.note(format_args!("CMOS register A reads {a:#x}"));
+    if revoke {
+        t.ok(
+            "cap_revoke (the source of the enabled range)",
+            cap_revoke(sub),
+        )?;
+    } else {
+        t.ok("cap_delete (the enabled range)", cap_delete(sub))?;
+    }
+    t.note(format_args!("touching port 0x71 now"));
+    let v = cmos_read(REG_A);
+    Err(t.fail(format_args!("still alive after reading port 0x71 ({v:#x})")))
 }

@@ -423,6 +423,32 @@ pub const TESTS: &[QemuTest] = &[
         status: Status::Kernel(Kernel::RootFault),
         ..X86_64
     },
+    QemuTest {
+        name: "user-ports-deleted",
+        cmdline: "shutdown utest=ports-deleted",
+        expect: &[
+            "utest ports-deleted: touching port 0x71 now",
+            "root: killed by #GP general protection fault",
+            "kernel: root task gone",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
+        ..X86_64
+    },
+    QemuTest {
+        name: "user-ports-revoked",
+        cmdline: "shutdown utest=ports-revoked",
+        expect: &[
+            "utest ports-revoked: touching port 0x71 now",
+            "root: killed by #GP general protection fault",
+            "kernel: root task gone",
+            FRAMES_RETURNED,
+        ],
+        reject: USER_KILLED,
+        status: Status::Kernel(Kernel::RootFault),
+        ..X86_64
+    },
     user_test!("mmio"),
     user_test!("info"),
     QemuTest {
@@ -611,6 +637,8 @@ mod tests {
                             "upcall-nested",
                             "upcall-badstack",
                             "ports-denied",
+                            "ports-deleted",
+                            "ports-revoked",
                             "info-readonly",
                         ]
                         .contains(&name),

@@ -10,7 +10,7 @@ mod trap;
 
 pub use ext_state::{set_fs_base, ExtState};
 pub use paging::{phys_to_virt, FRAME_LIMIT};
-pub use tables::{load_io_bitmap, IOMAP_BYTES};
+pub use tables::load_io_ports;
 pub use trap::{enter_user_mode, overflow_stack, touch_unmapped, TrapFrame};
 
 use crate::boot::{Handoff, Protocol};

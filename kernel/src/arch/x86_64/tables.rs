@@ -4,6 +4,8 @@
 use core::cell::UnsafeCell;
 use core::mem::size_of;
 
+use kobjects::{OpenBytes, PortRange};
+
 use super::trap;
 
 /// Kernel code selector.
@@ -16,7 +18,7 @@ const TSS_SEL: u16 = 0x28;
 const IST_FOR: [(usize, u8); 3] = [(8, 1), (2, 2), (18, 3)];
 const IST_STACK: usize = 16384;
 /// Bytes of an I/O permission bitmap (one bit per port).
-pub const IOMAP_BYTES: usize = 8192;
+const IOMAP_BYTES: usize = 8192;
 const IST_STRIDE: usize = 4096 + IST_STACK;
 
 #[repr(C, packed(4))]
@@ -51,8 +53,9 @@ pub struct CpuTables {
     /// The I/O permission bitmap (a clear bit allows the port), right after
     /// the TSS, plus the terminating 0xff byte the CPU requires.
     iomap: [u8; IOMAP_BYTES + 1],
-    /// Whether `iomap` currently denies every port.
-    iomap_closed: bool,
+    /// The bytes of `iomap` that may allow a port (those the environment
+    /// loaded last opened); every other byte is 0xff.
+    iomap_open: OpenBytes,
     idt: [IdtEntry; 256],
 }
 
@@ -73,7 +76,7 @@ pub static BSP_TABLES: TablesCell = TablesCell(UnsafeCell::new(CpuTables {
         iomap_base: 0,
     },
     iomap: [0xff; IOMAP_BYTES + 1],
-    iomap_closed: true,
+    iomap_open: OpenBytes::NONE,
     idt: [IdtEntry {
         offset_low: 0,
         selector: 0,
@@ -150,22 +153,19 @@ pub fn ist_guards() -> [u64; 3] {
     [base, base + IST_STRIDE as u64, base + 2 * IST_STRIDE as u64]
 }
 
-/// Loads `bitmap` (one bit per port, clear = allowed) as this CPU's I/O
-/// permissions for user mode, or denies every port with `None`. Copies only
-/// when something changes.
-pub fn load_io_bitmap(bitmap: Option<&[u8; IOMAP_BYTES]>) {
+/// Makes this CPU's I/O permissions for user mode allow exactly the ports
+/// in `ranges` (none for an empty iterator). Only the bytes of the bitmap
+/// the previous ranges opened are closed again and only those of the new
+/// ranges opened: a switch between environments that hold the console's
+/// eight ports rewrites one byte, not the 8 KiB.
+#[inline]
+pub fn load_io_ports<'a>(ranges: impl ExactSizeIterator<Item = &'a PortRange>) {
     // SAFETY: only the calling CPU touches its tables after `load`, and
     // interrupts are off in the kernel paths that call this.
     let t = unsafe { &mut *BSP_TABLES.0.get() };
-    match bitmap {
-        Some(b) => {
-            t.iomap[..IOMAP_BYTES].copy_from_slice(b);
-            t.iomap_closed = false;
-        }
-        None if !t.iomap_closed => {
-            t.iomap[..IOMAP_BYTES].fill(0xff);
-            t.iomap_closed = true;
-        }
-        None => {}
+    // (`switch_ports` gives `NONE` whenever nothing is open.)
+    if ranges.len() == 0 && t.iomap_open == OpenBytes::NONE {
+        return; // no ports before or after: nothing to write
     }
+    t.iomap_open = kobjects::switch_ports(&mut t.iomap[..IOMAP_BYTES], t.iomap_open, ranges);
 }
