@@ -227,6 +227,8 @@ pub fn execve(
         };
     }
     crate::signal::publish_chld(p);
+    // POSIX timers go; interval timers stay (Linux's rules).
+    p.timers.posix.clear();
     // The other tasks end: a read the server would answer later goes.
     server::abandon_all();
     let cur = p.cur;

@@ -131,7 +131,8 @@ extern "C" fn child_entry() -> ! {
         p.tasks[0].sched = p.tasks[0].sched.for_fork_child();
         server::forget_deferred();
         p.tasks[0].state = crate::task::State::Ready;
-        // A new process has no signal pending.
+        // A new process has no signal pending, and no timer.
+        p.timers = crate::timers::Timers::default();
         p.tasks[0].pending = 0;
         p.pending = 0;
         p.tasks[0].queue.clear();

@@ -35,6 +35,7 @@ mod server;
 mod signal;
 mod task;
 mod time;
+mod timers;
 mod window;
 
 use alloc::boxed::Box;

@@ -46,6 +46,8 @@ pub struct Proc {
     pub continued: bool,
     /// Whose calls strace shows.
     pub trace: Trace,
+    /// Interval and POSIX timers.
+    pub timers: crate::timers::Timers,
 }
 
 impl Proc {
@@ -69,6 +71,7 @@ impl Proc {
             queue: Vec::new(),
             continued: false,
             trace: Trace::Off,
+            timers: crate::timers::Timers::default(),
         }
     }
 

@@ -19,12 +19,14 @@ mod mqueue;
 mod paths;
 mod poll;
 mod process;
+pub(crate) use process::{own_ticks, ticks_to_ns};
 mod procmaps;
 mod signals;
 pub mod strace;
 mod sysv;
 pub mod threads;
 mod time;
+mod timers;
 pub mod wait;
 
 use abi::UpcallFrame;

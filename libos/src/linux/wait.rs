@@ -77,10 +77,11 @@ pub fn schedule(p: &mut Proc, frame: &mut UpcallFrame) {
 /// comes first among those of its priority.
 pub fn pick(p: &mut Proc, frame: &mut UpcallFrame, keep: bool) {
     loop {
+        crate::timers::fire(p);
         p.poll_signals();
         signal::act_on_defaults(p);
         let now = time::now_ns();
-        let mut next_deadline = u64::MAX;
+        let mut next_deadline = p.timers.next_deadline().unwrap_or(u64::MAX);
         let mut order = pick_order(&p.tasks, p.cur, keep);
         while let Some(i) = order.next(|i| rank_of(&p.tasks, i)) {
             let state = p.tasks[i].state;

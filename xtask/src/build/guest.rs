@@ -83,7 +83,7 @@ pub fn files(output: Output) -> Result<Vec<AddSpec>> {
         guest: guest.to_string(),
     };
     let mut files = vec![
-        add(libos, "/lib/libos"),
+        add(crate::build::without_debug(&libos)?, "/lib/libos"),
         add(init, "/sbin/init"),
         add(busybox, BUSYBOX),
     ];

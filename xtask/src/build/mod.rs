@@ -145,6 +145,30 @@ impl Artifacts {
 
 /// Runs a cargo build command, showing its output or capturing it (and
 /// printing its tail on failure); `what` names the build in errors.
+/// A copy of the ELF file `host` without its debug sections, for the
+/// initrd (`target/exov6/initrd-bin/`): the guest never reads DWARF, and
+/// the library OS's and the servers' would take most of a small machine's
+/// ramdisk memory. The symbol table stays (the profiler and backtraces
+/// read the original's anyway).
+pub fn without_debug(host: &std::path::Path) -> Result<PathBuf> {
+    let name = host
+        .file_name()
+        .ok_or_else(|| crate::error::Error::msg(format!("{} has no file name", host.display())))?;
+    let dir = paths::target_dir().join("exov6/initrd-bin");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let out = dir.join(name);
+    let status = std::process::Command::new("objcopy")
+        .arg("--strip-debug")
+        .arg(host)
+        .arg(&out)
+        .status()
+        .with_context(|| "running objcopy (binutils)".to_string())?;
+    if !status.success() {
+        bail!("objcopy --strip-debug {} failed ({status})", host.display());
+    }
+    Ok(out)
+}
+
 pub fn run_cargo(mut cmd: std::process::Command, output: Output, what: &str) -> Result<()> {
     match output {
         Output::Show => {

@@ -79,7 +79,7 @@ pub fn build(output: Output) -> Result<Vec<AddSpec>> {
                 std::fs::read(&host).with_context(|| format!("reading {}", host.display()))?;
             check_elf(&bytes).with_context(|| format!("checking {}", paths::show(&host)))?;
             Ok(AddSpec {
-                host,
+                host: crate::build::without_debug(&host)?,
                 guest: p.guest.to_string(),
             })
         })

@@ -187,6 +187,7 @@ pub const TESTS: &[CTest] = &[
     c("fs-race", "fs-race.c").args(&[Arg::Scratch]),
     c("sysv", "sysv.c"),
     c("mqueue", "mqueue.c"),
+    c("timers", "timers.c"),
     c("creds", "creds.c").args(&[Arg::Scratch]),
     c("locks", "locks.c").args(&[Arg::Scratch]),
     c("cputime", "cputime.c"),
