@@ -51,9 +51,10 @@ fn timespecs(interval: u64, value: u64) -> [u8; 32] {
     b
 }
 
+/// The interval timer an `int which` names.
 fn which(w: u64) -> Result<usize, Errno> {
     match w as i32 {
-        0..=2 => Ok(w as usize),
+        i @ 0..=2 => Ok(i as usize),
         _ => Err(EINVAL),
     }
 }

@@ -418,7 +418,7 @@ pub const TESTS: &[QemuTest] = &[
     linux_test!(
         "free-figures",
         "/bin/busybox sh -c 'set -- $(/bin/busybox free | /bin/busybox grep Mem:); [ $2 -gt 400000 ] && [ $3 -gt 0 ] && [ $4 -gt 0 ] && echo free-figures-ok-$2'",
-        ["free-figures-ok-4"],
+        ["free-figures-ok-*"],
         0
     ),
     linux_test!(
@@ -467,7 +467,7 @@ pub const TESTS: &[QemuTest] = &[
         "proc-meminfo",
         "/bin/busybox cat /proc/meminfo",
         [
-            "MemTotal:         4* kB",
+            "MemTotal: * kB",
             "MemFree:   * kB",
             "MemAvailable:   * kB",
             "SwapTotal:             0 kB",
